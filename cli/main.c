@@ -1,0 +1,40 @@
+/* perfbus: the command-line client; one subcommand per request/reply op. */
+#include "pb_cli_daemon.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static const struct {
+    const char *name;
+    pb_cli_cmd_fn fn;
+    const char *summary;
+} s_commands[] = {
+    {"system", pb_cli_system, "latest system sample (CPU, memory, disk, network)"},
+    {"process", pb_cli_process, "one process by PID"},
+    {"watch", pb_cli_watch, "add a PID or a name regex to perfbusd's watch list"},
+    {"unwatch", pb_cli_unwatch, "remove a PID or a name regex from the watch list"},
+    {"health", pb_cli_health, "health of any component (--endpoint picks which)"},
+    {"tail", pb_cli_tail, "print live frames from the bus"},
+};
+
+static void s_usage(FILE *out)
+{
+    fputs("Usage: perfbus COMMAND [ARGS]... (perfbus COMMAND --help for details)\n\n", out);
+    for (size_t i = 0; i < sizeof s_commands / sizeof s_commands[0]; i++)
+        fprintf(out, "  %-10s %s\n", s_commands[i].name, s_commands[i].summary);
+    fputs("\nEvery command takes --json, --endpoint EP and --timeout MS.\n", out);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+        s_usage(argc < 2 ? stderr : stdout);
+        return argc < 2 ? PB_CLI_USAGE : PB_CLI_OK;
+    }
+    for (size_t i = 0; i < sizeof s_commands / sizeof s_commands[0]; i++)
+        if (!strcmp(argv[1], s_commands[i].name))
+            return s_commands[i].fn(argc - 1, argv + 1);
+    fprintf(stderr, "perfbus: unknown command '%s'\n\n", argv[1]);
+    s_usage(stderr);
+    return PB_CLI_USAGE;
+}

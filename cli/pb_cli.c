@@ -1,0 +1,153 @@
+/* pb_cli: shared option handling, request plumbing and number formatting for `perfbus`. */
+#include "pb_cli.h"
+
+#include "pb_json.h"
+#include "pb_rpc.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+int pb_cli_common_option(pb_cli_opts_t *opts, const char *name, const char *value)
+{
+    if (!strcmp(name, "endpoint")) {
+        opts->endpoint = value;
+        return 1;
+    }
+    if (!strcmp(name, "json")) {
+        opts->json = true;
+        return 1;
+    }
+    if (strcmp(name, "timeout") != 0)
+        return 0;
+    char *end;
+    long ms = strtol(value, &end, 10);
+    if (end == value || *end || ms <= 0 || ms > 3600000) {
+        fprintf(stderr, "perfbus: --timeout wants milliseconds between 1 and 3600000, got '%s'\n",
+                value);
+        return -1;
+    }
+    opts->timeout_ms = (int)ms;
+    return 1;
+}
+
+pb_value_t *pb_cli_op(const char *name)
+{
+    pb_value_t *req = pb_value_map_new();
+    if (req && pb_value_map_put_str(req, "op", name) < 0)
+        pb_value_destroy(&req);
+    return req;
+}
+
+static int s_server_error(const pb_value_t *reply)
+{
+    const char *code = "error", *message = "the reply says ok: false without a reason";
+    const pb_value_t *error = pb_value_map_get(reply, "error");
+    pb_value_map_get_str(error, "code", &code);
+    pb_value_map_get_str(error, "message", &message);
+    fprintf(stderr, "perfbus: %s: %s\n", code, message);
+    return PB_CLI_REFUSED;
+}
+
+int pb_cli_request(const pb_cli_opts_t *opts, pb_value_t **request_p, pb_value_t **reply_p)
+{
+    char err[256] = "";
+    pb_value_t *reply = NULL;
+    int rc = pb_rpc_call(opts->endpoint, request_p, opts->timeout_ms, &reply, err, sizeof err);
+    *reply_p = NULL;
+    if (rc == -ETIMEDOUT) {
+        fprintf(stderr, "perfbus: %s: no reply within %d ms (is the server running?)\n",
+                opts->endpoint, opts->timeout_ms);
+        return PB_CLI_UNREACHABLE;
+    }
+    if (rc < 0) {
+        fprintf(stderr, "perfbus: %s: %s\n", opts->endpoint, err);
+        return PB_CLI_UNREACHABLE;
+    }
+    bool ok = false;
+    if (pb_value_get_bool(pb_value_map_get(reply, "ok"), &ok) < 0) {
+        fprintf(stderr, "perfbus: %s: reply has no boolean 'ok'\n", opts->endpoint);
+        pb_value_destroy(&reply);
+        return PB_CLI_UNREACHABLE;
+    }
+    if (!ok) {
+        rc = s_server_error(reply);
+        pb_value_destroy(&reply);
+        return rc;
+    }
+    *reply_p = reply;
+    return PB_CLI_OK;
+}
+
+void pb_cli_print_json(const pb_value_t *v)
+{
+    pb_json_write(stdout, v, 1);
+    fputc('\n', stdout);
+}
+
+char *pb_cli_fmt_bytes(char *buf, size_t size, double bytes)
+{
+    static const char *units[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB"};
+    size_t u = 0;
+    if (isnan(bytes)) {
+        snprintf(buf, size, "-");
+        return buf;
+    }
+    while (fabs(bytes) >= 1024 && u + 1 < sizeof units / sizeof units[0]) {
+        bytes /= 1024;
+        u++;
+    }
+    snprintf(buf, size, u ? "%.1f %s" : "%.0f %s", bytes, units[u]);
+    return buf;
+}
+
+char *pb_cli_fmt_rate(char *buf, size_t size, double bytes_per_s)
+{
+    pb_cli_fmt_bytes(buf, size, bytes_per_s);
+    if (!isnan(bytes_per_s) && strlen(buf) + 3 < size)
+        strcat(buf, "/s");
+    return buf;
+}
+
+double pb_cli_num(const pb_value_t *v, const char *path)
+{
+    double d;
+    const pb_value_t *at = path[0] ? pb_value_path(v, path) : v;
+    return pb_value_get_f64(at, &d) == 0 ? d : NAN;
+}
+
+int pb_cli_usage_error(const char *cmd, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "perfbus %s: ", cmd);
+    vfprintf(stderr, fmt, ap);
+    fprintf(stderr, " (see perfbus %s --help)\n", cmd);
+    va_end(ap);
+    return PB_CLI_USAGE;
+}
+
+int pb_cli_parse_simple(int argc, char **argv, pb_cli_opts_t *opts, const char *endpoint,
+                        const char *usage, int *first_arg)
+{
+    static const struct option options[] = {PB_CLI_COMMON_OPTIONS, {NULL, 0, NULL, 0}};
+    int index = 0, c;
+    *opts = (pb_cli_opts_t){.endpoint = endpoint, .timeout_ms = 2000};
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "h", options, &index)) != -1) {
+        if (c == 'h') {
+            fputs(usage, stdout);
+            return PB_CLI_OK;
+        }
+        if (c == '?')
+            return pb_cli_usage_error(argv[0], "unknown or incomplete option '%s'",
+                                      argv[optind - 1]);
+        if (pb_cli_common_option(opts, options[index].name, optarg) < 0)
+            return PB_CLI_USAGE;
+    }
+    *first_arg = optind;
+    return -1;
+}

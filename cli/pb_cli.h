@@ -1,0 +1,74 @@
+/* pb_cli: what every `perfbus` subcommand shares: options, requests, output helpers. */
+#ifndef PB_CLI_H
+#define PB_CLI_H
+
+#include "pb_value.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <getopt.h>
+#include <stdio.h>
+
+/* Default endpoints of the components (DESIGN.md). */
+#define PB_CLI_DAEMON_PUB     "tcp://127.0.0.1:7710"
+#define PB_CLI_DAEMON_CONTROL "tcp://127.0.0.1:7711"
+#define PB_CLI_SUB_QUERY      "tcp://127.0.0.1:7712"
+
+/* Exit codes: 0 ok, 1 the server answered with an error, 2 bad usage,
+ * 3 the server could not be reached or answered garbage. */
+enum { PB_CLI_OK = 0, PB_CLI_REFUSED = 1, PB_CLI_USAGE = 2, PB_CLI_UNREACHABLE = 3 };
+
+typedef struct {
+    const char *endpoint; /* borrowed from argv or a default */
+    int timeout_ms;
+    bool json;
+} pb_cli_opts_t;
+
+/* The option entries every subcommand accepts, for getopt_long tables. */
+#define PB_CLI_COMMON_OPTIONS                                                                      \
+    {"endpoint", required_argument, NULL, 0}, {"timeout", required_argument, NULL, 0},             \
+        {"json", no_argument, NULL, 0},                                                            \
+    {                                                                                              \
+        "help", no_argument, NULL, 'h'                                                             \
+    }
+
+/* A subcommand: argv[0] is its name. Returns the process exit code. */
+typedef int (*pb_cli_cmd_fn)(int argc, char **argv);
+
+/* Handles the options every subcommand has (--endpoint EP, --timeout MS,
+ * --json, --help): call it from the getopt_long loop with each option's name
+ * and optarg. Returns 1 if it consumed the option, 0 if not, or -1 after
+ * printing why the value is bad. */
+int pb_cli_common_option(pb_cli_opts_t *opts, const char *name, const char *value);
+
+/* Parses argv for a subcommand whose only options are the common ones plus
+ * positional arguments. Fills opts (defaults: endpoint, 2000 ms) and sets
+ * *first_arg to the index of the first positional argument. Prints `usage`
+ * on --help. Returns -1 to go on, or the exit code to return now. */
+int pb_cli_parse_simple(int argc, char **argv, pb_cli_opts_t *opts, const char *endpoint,
+                        const char *usage, int *first_arg);
+
+/* Sends *request_p (ownership taken) and waits for the reply. On {ok: true}
+ * returns PB_CLI_OK with the reply in *reply_p (caller owns). Otherwise prints
+ * the reason to stderr ("perfbus: EP: no reply within 2000 ms ..." or
+ * "perfbus: not_found: no process with pid 7") and returns PB_CLI_REFUSED or
+ * PB_CLI_UNREACHABLE with *reply_p NULL. */
+int pb_cli_request(const pb_cli_opts_t *opts, pb_value_t **request_p, pb_value_t **reply_p);
+
+/* Builds {op: name}; NULL on ENOMEM. */
+pb_value_t *pb_cli_op(const char *name);
+
+/* Pretty JSON of v on stdout followed by a newline. */
+void pb_cli_print_json(const pb_value_t *v);
+
+/* Human formats into buf: "1.5 KiB", "12.0 MiB/s"; they return buf. */
+char *pb_cli_fmt_bytes(char *buf, size_t size, double bytes);
+char *pb_cli_fmt_rate(char *buf, size_t size, double bytes_per_s);
+
+/* Number at a dotted path of v, or NAN when absent/not a number. */
+double pb_cli_num(const pb_value_t *v, const char *path);
+
+/* Prints "perfbus <cmd>: <message>" to stderr and returns PB_CLI_USAGE. */
+int pb_cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+#endif

@@ -1,0 +1,159 @@
+/* pb_cli_tail: `perfbus tail [PREFIX]` — decodes live bus frames, one per line. */
+#include "pb_cli_daemon.h"
+
+#include "pb_codec.h"
+#include "pb_frame.h"
+#include "pb_json.h"
+
+#include <errno.h>
+#include <math.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <zmq.h>
+
+static volatile sig_atomic_t s_stop;
+
+static void s_on_signal(int sig)
+{
+    (void)sig;
+    s_stop = 1;
+}
+
+/* One short human line per frame: time, topic, then what matters for its type. */
+static void s_print_human(const char *topic, const pb_value_t *f)
+{
+    uint64_t ts = 0;
+    pb_value_map_get_u64(f, "ts", &ts);
+    time_t secs = (time_t)(ts / 1000000000u);
+    struct tm tm;
+    char when[16], a[32], b[32];
+    strftime(when, sizeof when, "%H:%M:%S", localtime_r(&secs, &tm));
+    printf("%s.%03u %-28s", when, (unsigned)(ts / 1000000u % 1000u), topic);
+    const char *type = "", *comm = "?";
+    pb_value_map_get_str(f, "type", &type);
+    if (!strcmp(type, "sys"))
+        printf(" cpu %5.1f%%  mem used %s  disk r/w %s %s", pb_cli_num(f, "cpu.total.busy_pct"),
+               pb_cli_fmt_bytes(a, sizeof a, pb_cli_num(f, "mem.used_bytes")),
+               pb_cli_fmt_rate(b, sizeof b, pb_cli_num(f, "disk.total.read_bytes_per_s")),
+               pb_cli_fmt_rate(a, sizeof a, pb_cli_num(f, "disk.total.write_bytes_per_s")));
+    else if (!strcmp(type, "proc") && pb_value_map_get_str(f, "comm", &comm) == 0 &&
+             pb_value_map_get(f, "gone"))
+        printf(" %s exited", comm);
+    else if (!strcmp(type, "proc"))
+        printf(" %-16s cpu %6.1f%%  rss %s", comm, pb_cli_num(f, "cpu_pct"),
+               pb_cli_fmt_bytes(a, sizeof a, pb_cli_num(f, "rss_bytes")));
+    else if (!strcmp(type, "hb"))
+        printf(" frames %.0f  tracked %.0f  up %.0f s", pb_cli_num(f, "frames_sent"),
+               pb_cli_num(f, "procs_tracked"), pb_cli_num(f, "uptime_s"));
+    if (isnan(pb_cli_num(f, "cpu.total.busy_pct")) && !strcmp(type, "sys"))
+        printf("  (first sample)");
+    putchar('\n');
+}
+
+/* Receives [topic][payload]; prints it. 1 printed, 0 skipped, <0 socket error. */
+static int s_one_frame(void *sub, bool json)
+{
+    char topic[256];
+    int n = zmq_recv(sub, topic, sizeof topic - 1, 0);
+    if (n < 0)
+        return -errno;
+    topic[n < (int)sizeof topic - 1 ? n : (int)sizeof topic - 1] = '\0';
+    zmq_msg_t payload;
+    zmq_msg_init(&payload);
+    int more = 0;
+    size_t len = sizeof more;
+    zmq_getsockopt(sub, ZMQ_RCVMORE, &more, &len);
+    if (!more || zmq_msg_recv(&payload, sub, 0) < 0) {
+        fprintf(stderr, "perfbus tail: %s: frame without a payload part, skipped\n", topic);
+        zmq_msg_close(&payload);
+        return 0;
+    }
+    pb_value_t *frame = NULL;
+    char err[128];
+    int rc =
+        pb_codec_decode(zmq_msg_data(&payload), zmq_msg_size(&payload), &frame, err, sizeof err);
+    zmq_msg_close(&payload);
+    if (rc < 0) {
+        fprintf(stderr, "perfbus tail: %s: undecodable payload (%s), skipped\n", topic, err);
+        return 0;
+    }
+    if (json) {
+        pb_json_write(stdout, frame, 0);
+        putchar('\n');
+    } else {
+        s_print_human(topic, frame);
+    }
+    fflush(stdout);
+    pb_value_destroy(&frame);
+    return 1;
+}
+
+static int s_tail(const pb_cli_opts_t *opts, const char *prefix, long count, bool limit_wait)
+{
+    void *ctx = zmq_ctx_new();
+    void *sub = zmq_socket(ctx, ZMQ_SUB);
+    int rc = zmq_connect(sub, opts->endpoint);
+    if (rc < 0) {
+        fprintf(stderr, "perfbus tail: cannot connect to %s: %s\n", opts->endpoint,
+                zmq_strerror(errno));
+        rc = PB_CLI_USAGE;
+    }
+    zmq_setsockopt(sub, ZMQ_SUBSCRIBE, prefix, strlen(prefix));
+    zmq_pollitem_t item = {.socket = sub, .events = ZMQ_POLLIN};
+    for (long seen = 0; rc == 0 && !s_stop && (count <= 0 || seen < count);) {
+        int n = zmq_poll(&item, 1, limit_wait ? opts->timeout_ms : -1);
+        if (n == 0) {
+            fprintf(stderr, "perfbus tail: no frame from %s within %d ms (is perfbusd running?)\n",
+                    opts->endpoint, opts->timeout_ms);
+            rc = PB_CLI_UNREACHABLE;
+        } else if (n > 0) {
+            int got = s_one_frame(sub, opts->json);
+            seen += got > 0;
+        }
+    }
+    zmq_close(sub);
+    zmq_ctx_term(ctx);
+    return rc;
+}
+
+int pb_cli_tail(int argc, char **argv)
+{
+    static const struct option options[] = {
+        PB_CLI_COMMON_OPTIONS, {"count", required_argument, NULL, 'n'}, {NULL, 0, NULL, 0}};
+    pb_cli_opts_t opts = {.endpoint = PB_CLI_DAEMON_PUB, .timeout_ms = 5000};
+    long count = 0;
+    bool limit_wait = false;
+    int index = 0, c;
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "hn:", options, &index)) != -1) {
+        if (c == 'h') {
+            fputs("Usage: perfbus tail [TOPIC-PREFIX] [--json] [--count N] [--endpoint EP]\n"
+                  "                    [--timeout MS]\n"
+                  "Prints live frames from a PUB endpoint (default perfbusd's), one per line;\n"
+                  "--json prints each whole frame as one JSON object. --timeout makes it\n"
+                  "exit with status 3 when no frame arrives for that long.\n"
+                  "Prefixes: sys. proc. proc.HOST.PID prof. hb.\n",
+                  stdout);
+            return PB_CLI_OK;
+        }
+        char *end = NULL;
+        if (c == 'n' && ((count = strtol(optarg, &end, 10)) <= 0 || *end))
+            return pb_cli_usage_error(argv[0], "--count wants a positive number");
+        if (c == '?')
+            return pb_cli_usage_error(argv[0], "unknown or incomplete option '%s'",
+                                      argv[optind - 1]);
+        if (c == 0 && !strcmp(options[index].name, "timeout"))
+            limit_wait = true;
+        if (c == 0 && pb_cli_common_option(&opts, options[index].name, optarg) < 0)
+            return PB_CLI_USAGE;
+    }
+    if (argc - optind > 1)
+        return pb_cli_usage_error(argv[0], "expected at most one topic prefix");
+    struct sigaction sa = {.sa_handler = s_on_signal};
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    return s_tail(&opts, optind < argc ? argv[optind] : "", count, limit_wait);
+}

@@ -1,0 +1,53 @@
+/* perfbusd: the publisher daemon — parses settings, runs pb_daemon until a signal. */
+#include "pb_config.h"
+#include "pb_daemon.h"
+#include "pb_log.h"
+
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+
+static volatile sig_atomic_t s_stop;
+
+static void s_on_signal(int sig)
+{
+    (void)sig;
+    s_stop = 1;
+}
+
+static void s_install_signals(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = s_on_signal; /* no SA_RESTART: zmq_poll must return EINTR */
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+}
+
+int main(int argc, char **argv)
+{
+    pb_config_t config;
+    char err[512] = "";
+    pb_config_defaults(&config);
+    int rc = pb_config_parse_args(&config, argc, argv, err, sizeof err);
+    if (rc == 1)
+        return EXIT_SUCCESS;
+    pb_log_init("perfbusd", config.verbose);
+    if (rc < 0) {
+        pb_log_error("%s", err);
+        return 2;
+    }
+    s_install_signals();
+    pb_daemon_t *daemon = pb_daemon_new(&config, err, sizeof err);
+    if (!daemon) {
+        pb_log_error("%s", err);
+        return EXIT_FAILURE;
+    }
+    pb_log_info("ready pub=%s control=%s interval=%gs", pb_daemon_pub_endpoint(daemon),
+                pb_daemon_control_endpoint(daemon), config.interval_s);
+    rc = pb_daemon_run(daemon, &s_stop);
+    pb_daemon_destroy(&daemon);
+    pb_log_info(rc < 0 ? "stopped on a socket error" : "stopped");
+    return rc < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
+}

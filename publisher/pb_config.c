@@ -1,0 +1,221 @@
+/* pb_config: perfbusd settings; flags and config file share one setter table. */
+#include "pb_config.h"
+
+#include "pb_kvfile.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+void pb_config_defaults(pb_config_t *self)
+{
+    memset(self, 0, sizeof *self);
+    snprintf(self->pub_endpoint, sizeof self->pub_endpoint, "tcp://127.0.0.1:7710");
+    snprintf(self->control_endpoint, sizeof self->control_endpoint, "tcp://127.0.0.1:7711");
+    self->interval_s = 1.0;
+    self->heartbeat_s = 1.0;
+}
+
+static int s_bad(char *err, size_t errlen, const char *key, const char *value, const char *why)
+{
+    snprintf(err, errlen, "invalid value '%s' for %s: %s", value, key, why);
+    return -EINVAL;
+}
+
+static int s_copy(char *dst, size_t size, const char *key, const char *value, char *err,
+                  size_t errlen)
+{
+    if (strlen(value) >= size)
+        return s_bad(err, errlen, key, value, "too long");
+    snprintf(dst, size, "%s", value);
+    return 0;
+}
+
+static int s_seconds(double *dst, double min, const char *key, const char *value, char *err,
+                     size_t errlen)
+{
+    char *end;
+    errno = 0;
+    double d = strtod(value, &end);
+    if (errno || end == value || *end || !isfinite(d))
+        return s_bad(err, errlen, key, value, "expected a number of seconds");
+    if (d < min || d > 3600)
+        return s_bad(err, errlen, key, value, "must be between 0.01 and 3600 seconds");
+    *dst = d;
+    return 0;
+}
+
+static int s_uint(unsigned long *dst, unsigned long max, const char *key, const char *value,
+                  char *err, size_t errlen)
+{
+    char *end;
+    errno = 0;
+    unsigned long u = strtoul(value, &end, 10);
+    if (errno || end == value || *end || value[0] == '-' || u > max)
+        return s_bad(err, errlen, key, value, "expected a non-negative integer in range");
+    *dst = u;
+    return 0;
+}
+
+static int s_bool(bool *dst, const char *key, const char *value, char *err, size_t errlen)
+{
+    if (!strcmp(value, "true") || !strcmp(value, "yes") || !strcmp(value, "1"))
+        *dst = true;
+    else if (!strcmp(value, "false") || !strcmp(value, "no") || !strcmp(value, "0"))
+        *dst = false;
+    else
+        return s_bad(err, errlen, key, value, "expected true or false");
+    return 0;
+}
+
+static int s_add_pid(pb_config_t *self, const char *value, char *err, size_t errlen)
+{
+    unsigned long pid;
+    int rc = s_uint(&pid, 4194304, "pid", value, err, errlen); /* kernel pid_max limit */
+    if (rc < 0 || pid == 0)
+        return rc < 0 ? rc : s_bad(err, errlen, "pid", value, "pid 0 is not a process");
+    if (self->npids == PB_CONFIG_MAX_PIDS)
+        return s_bad(err, errlen, "pid", value, "too many pids");
+    self->pids[self->npids++] = (uint32_t)pid;
+    return 0;
+}
+
+static int s_add_match(pb_config_t *self, const char *value, char *err, size_t errlen)
+{
+    if (self->nmatches == PB_CONFIG_MAX_MATCHES)
+        return s_bad(err, errlen, "match", value, "too many patterns");
+    int rc =
+        s_copy(self->matches[self->nmatches], sizeof self->matches[0], "match", value, err, errlen);
+    if (rc == 0)
+        self->nmatches++;
+    return rc;
+}
+
+int pb_config_set(pb_config_t *self, const char *key, const char *value, char *err, size_t errlen)
+{
+    unsigned long top;
+    int rc;
+    if (!strcmp(key, "pub"))
+        return s_copy(self->pub_endpoint, sizeof self->pub_endpoint, key, value, err, errlen);
+    if (!strcmp(key, "control"))
+        return s_copy(self->control_endpoint, sizeof self->control_endpoint, key, value, err,
+                      errlen);
+    if (!strcmp(key, "host"))
+        return s_copy(self->host, sizeof self->host, key, value, err, errlen);
+    if (!strcmp(key, "root"))
+        return s_copy(self->root, sizeof self->root, key, value, err, errlen);
+    if (!strcmp(key, "interval"))
+        return s_seconds(&self->interval_s, 0.01, key, value, err, errlen);
+    if (!strcmp(key, "heartbeat"))
+        return s_seconds(&self->heartbeat_s, 0.01, key, value, err, errlen);
+    if (!strcmp(key, "top")) {
+        rc = s_uint(&top, 100000, key, value, err, errlen);
+        self->top_n = rc == 0 ? (unsigned)top : self->top_n;
+        return rc;
+    }
+    if (!strcmp(key, "all"))
+        return s_bool(&self->all, key, value, err, errlen);
+    if (!strcmp(key, "verbose"))
+        return s_bool(&self->verbose, key, value, err, errlen);
+    if (!strcmp(key, "pid"))
+        return s_add_pid(self, value, err, errlen);
+    if (!strcmp(key, "match"))
+        return s_add_match(self, value, err, errlen);
+    snprintf(err, errlen, "unknown setting '%s' (see perfbusd --help)", key);
+    return -EINVAL;
+}
+
+static int s_file_setting(void *arg, const char *key, const char *value, char *err, size_t errlen)
+{
+    return pb_config_set(arg, key, value, err, errlen);
+}
+
+int pb_config_load(pb_config_t *self, const char *path, char *err, size_t errlen)
+{
+    return pb_kvfile_read(path, s_file_setting, self, err, errlen);
+}
+
+static const struct option s_options[] = {
+    {"pub", required_argument, NULL, 0},      {"control", required_argument, NULL, 0},
+    {"host", required_argument, NULL, 0},     {"root", required_argument, NULL, 0},
+    {"interval", required_argument, NULL, 0}, {"heartbeat", required_argument, NULL, 0},
+    {"top", required_argument, NULL, 0},      {"pid", required_argument, NULL, 0},
+    {"match", required_argument, NULL, 0},    {"all", no_argument, NULL, 0},
+    {"verbose", no_argument, NULL, 0},        {"config", required_argument, NULL, 0},
+    {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0},
+};
+
+/* Finds --config before anything else so that flags can override the file. */
+static int s_load_config_flag(pb_config_t *self, int argc, char **argv, char *err, size_t errlen)
+{
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--config") && i + 1 < argc)
+            return pb_config_load(self, argv[i + 1], err, errlen);
+        if (!strncmp(argv[i], "--config=", 9))
+            return pb_config_load(self, argv[i] + 9, err, errlen);
+    }
+    return 0;
+}
+
+int pb_config_parse_args(pb_config_t *self, int argc, char **argv, char *err, size_t errlen)
+{
+    int rc = s_load_config_flag(self, argc, argv, err, errlen);
+    int index = 0, c;
+    optind = 1;
+    opterr = 0;
+    while (rc == 0 && (c = getopt_long(argc, argv, "h", s_options, &index)) != -1) {
+        if (c == 'h') {
+            pb_config_usage(stdout);
+            return 1;
+        }
+        if (c == '?') {
+            snprintf(err, errlen, "unknown or incomplete option '%s' (see --help)",
+                     argv[optind - 1]);
+            return -EINVAL;
+        }
+        const char *name = s_options[index].name;
+        if (strcmp(name, "config") != 0)
+            rc = pb_config_set(self, name, optarg ? optarg : "true", err, errlen);
+    }
+    if (rc == 0 && optind < argc) {
+        snprintf(err, errlen, "unexpected argument '%s' (see --help)", argv[optind]);
+        rc = -EINVAL;
+    }
+    return rc;
+}
+
+void pb_config_usage(FILE *out)
+{
+    fputs("Usage: perfbusd [OPTION]...\n"
+          "Samples system and process metrics from /proc and publishes them as\n"
+          "MessagePack frames on a ZeroMQ PUB socket (topics sys.HOST, proc.HOST.PID,\n"
+          "hb.HOST); answers requests on a ROUTER control socket.\n"
+          "\n"
+          "  --pub EP          PUB endpoint (default tcp://127.0.0.1:7710)\n"
+          "  --control EP      control ROUTER endpoint (default tcp://127.0.0.1:7711)\n"
+          "  --interval S      sample interval in seconds, 0.01..3600 (default 1)\n"
+          "  --heartbeat S     heartbeat period in seconds (default 1)\n"
+          "  --pid PID         watch this process (repeatable)\n"
+          "  --match REGEX     watch processes whose name (comm) matches this POSIX\n"
+          "                    extended regex (repeatable)\n"
+          "  --top N           watch the N processes using the most CPU\n"
+          "  --all             watch every process\n"
+          "  --host NAME       host name in frames and topics (default: hostname)\n"
+          "  --root DIR        read DIR/proc and DIR/sys instead of /proc and /sys\n"
+          "  --config FILE     read settings from FILE first; flags override it\n"
+          "  --verbose         log every control request\n"
+          "  -h, --help        show this help\n"
+          "\n"
+          "The config file holds one `key = value` per line, keys being the long\n"
+          "option names without dashes (pid and match may repeat), e.g.\n"
+          "    interval = 0.5\n"
+          "    match = ^(nginx|postgres)$\n"
+          "    top = 10\n"
+          "\n"
+          "Endpoints bind to loopback by default; binding another address exposes\n"
+          "process names and command lines to that network.\n"
+          "Logs go to stderr. SIGINT or SIGTERM stop the daemon cleanly.\n",
+          out);
+}

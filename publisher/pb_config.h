@@ -1,0 +1,49 @@
+/* pb_config: perfbusd's settings, from defaults, one config file and flags. */
+#ifndef PB_CONFIG_H
+#define PB_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define PB_CONFIG_MAX_PIDS    256
+#define PB_CONFIG_MAX_MATCHES 32
+
+/* A plain value: copy it freely. Strings are fixed buffers so that the
+ * struct has no ownership to manage. */
+typedef struct {
+    char pub_endpoint[256];
+    char control_endpoint[256];
+    char host[128]; /* "" = gethostname() */
+    char root[256]; /* prefix for /proc and /sys; "" = the real system */
+    double interval_s;
+    double heartbeat_s;
+    unsigned top_n;
+    bool all;
+    uint32_t pids[PB_CONFIG_MAX_PIDS];
+    size_t npids;
+    char matches[PB_CONFIG_MAX_MATCHES][128];
+    size_t nmatches;
+    bool verbose;
+} pb_config_t;
+
+/* Fills every setting with its default. This function can't fail. */
+void pb_config_defaults(pb_config_t *self);
+
+/* Applies one setting by its long-flag name ("interval", "pid", ...).
+ * Returns 0, or -EINVAL with a message naming the key and the bad value. */
+int pb_config_set(pb_config_t *self, const char *key, const char *value, char *err, size_t errlen);
+
+/* Reads a config file (schemas/pb_kvfile.h format). Returns 0 or a negative
+ * errno with "FILE:LINE: reason" in err. */
+int pb_config_load(pb_config_t *self, const char *path, char *err, size_t errlen);
+
+/* Parses argv: a --config file is applied first, then the other flags, so
+ * flags override the file. Returns 0, 1 if --help was given (usage already
+ * printed to stdout), or -EINVAL with a message in err. */
+int pb_config_parse_args(pb_config_t *self, int argc, char **argv, char *err, size_t errlen);
+
+void pb_config_usage(FILE *out);
+
+#endif

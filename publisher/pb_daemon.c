@@ -1,0 +1,302 @@
+/* pb_daemon: binds the sockets, runs the sampling schedule and publishes frames. */
+#include "pb_daemon.h"
+
+#include "pb_codec.h"
+#include "pb_control.h"
+#include "pb_frame.h"
+#include "pb_log.h"
+#include "pb_proc_sampler.h"
+#include "pb_rpc.h"
+#include "pb_sys_sampler.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+#include <unistd.h>
+#include <zmq.h>
+
+#define S_NS_PER_S 1000000000ull
+
+struct pb_daemon {
+    pb_config_t config;
+    void *ctx, *pub, *control;
+    char pub_endpoint[256], control_endpoint[256];
+    char host[128], src[192];
+    uint64_t seq;          /* next frame's sequence number */
+    uint64_t started_mono; /* ns */
+    pb_sys_sampler_t *sys;
+    pb_proc_sampler_t *procs;
+    pb_value_t *latest_sys; /* last published sys frame, for op `system` */
+    pb_control_t *ctl;
+};
+
+static uint64_t s_mono_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * S_NS_PER_S + (uint64_t)ts.tv_nsec;
+}
+
+/* The publisher id: new on every start so that subscribers see a restart. */
+static void s_make_src(pb_daemon_t *self)
+{
+    uint32_t nonce = 0;
+    if (getrandom(&nonce, sizeof nonce, GRND_NONBLOCK) != sizeof nonce)
+        nonce = (uint32_t)s_mono_ns();
+    snprintf(self->src, sizeof self->src, "perfbusd-%.100s-%d-%08x", self->host, (int)getpid(),
+             nonce);
+}
+
+static int s_bind(void *sock, const char *endpoint, char *bound, size_t size, char *err,
+                  size_t errlen)
+{
+    if (zmq_bind(sock, endpoint) < 0) {
+        snprintf(err, errlen, "cannot bind %s: %s", endpoint, zmq_strerror(errno));
+        return -errno;
+    }
+    zmq_getsockopt(sock, ZMQ_LAST_ENDPOINT, bound, &size);
+    return 0;
+}
+
+static int s_open_sockets(pb_daemon_t *self, char *err, size_t errlen)
+{
+    self->ctx = zmq_ctx_new();
+    self->pub = self->ctx ? zmq_socket(self->ctx, ZMQ_PUB) : NULL;
+    self->control = self->ctx ? zmq_socket(self->ctx, ZMQ_ROUTER) : NULL;
+    if (!self->pub || !self->control) {
+        snprintf(err, errlen, "cannot create ZeroMQ sockets: %s", zmq_strerror(errno));
+        return -ENOMEM;
+    }
+    int linger = 0;
+    int64_t max_msg = 16 * 1024 * 1024; /* beyond this a peer is dropped, not answered */
+    zmq_setsockopt(self->pub, ZMQ_LINGER, &linger, sizeof linger);
+    zmq_setsockopt(self->control, ZMQ_LINGER, &linger, sizeof linger);
+    zmq_setsockopt(self->control, ZMQ_MAXMSGSIZE, &max_msg, sizeof max_msg);
+    int rc = s_bind(self->pub, self->config.pub_endpoint, self->pub_endpoint,
+                    sizeof self->pub_endpoint, err, errlen);
+    if (rc == 0)
+        rc = s_bind(self->control, self->config.control_endpoint, self->control_endpoint,
+                    sizeof self->control_endpoint, err, errlen);
+    return rc;
+}
+
+static int s_apply_watches(pb_daemon_t *self, char *err, size_t errlen)
+{
+    const pb_config_t *c = &self->config;
+    for (size_t i = 0; i < c->npids; i++)
+        pb_proc_sampler_watch_pid(self->procs, c->pids[i]);
+    for (size_t i = 0; i < c->nmatches; i++) {
+        char why[256] = "";
+        if (pb_proc_sampler_watch_match(self->procs, c->matches[i], why, sizeof why) < 0) {
+            snprintf(err, errlen, "bad --match '%s': %s", c->matches[i], why);
+            return -EINVAL;
+        }
+    }
+    pb_proc_sampler_set_top(self->procs, c->top_n);
+    pb_proc_sampler_set_all(self->procs, c->all);
+    return 0;
+}
+
+static void s_resolve_host(pb_daemon_t *self)
+{
+    if (self->config.host[0])
+        snprintf(self->host, sizeof self->host, "%s", self->config.host);
+    else if (gethostname(self->host, sizeof self->host - 1) < 0 || !self->host[0])
+        snprintf(self->host, sizeof self->host, "localhost");
+}
+
+pb_daemon_t *pb_daemon_new(const pb_config_t *config, char *err, size_t errlen)
+{
+    pb_daemon_t *self = calloc(1, sizeof *self);
+    if (!self) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    self->config = *config;
+    self->started_mono = s_mono_ns();
+    s_resolve_host(self);
+    s_make_src(self);
+    self->sys = pb_sys_sampler_new(config->root);
+    self->procs = pb_proc_sampler_new(config->root);
+    int rc = self->sys && self->procs ? 0 : -ENOMEM;
+    if (rc < 0)
+        snprintf(err, errlen, "out of memory");
+    if (rc == 0)
+        rc = s_apply_watches(self, err, errlen);
+    if (rc == 0)
+        rc = s_open_sockets(self, err, errlen);
+    if (rc == 0 && !(self->ctl = pb_control_new(self->procs, config->root))) {
+        snprintf(err, errlen, "out of memory");
+        rc = -ENOMEM;
+    }
+    if (rc < 0)
+        pb_daemon_destroy(&self);
+    return self;
+}
+
+const char *pb_daemon_pub_endpoint(const pb_daemon_t *self)
+{
+    return self->pub_endpoint;
+}
+
+const char *pb_daemon_control_endpoint(const pb_daemon_t *self)
+{
+    return self->control_endpoint;
+}
+
+/* Stamps the envelope on a body and sends [topic][payload]. Takes *body_p.
+ * Keeps a copy of the full frame in *keep_p when keep_p is given. */
+static int s_publish(pb_daemon_t *self, const char *type, const char *tail, pb_value_t **body_p,
+                     pb_value_t **keep_p)
+{
+    char topic[256];
+    pb_value_t *frame = pb_frame_new(type, self->host, self->src, self->seq, pb_frame_now_ns());
+    int rc = frame ? pb_value_map_merge(frame, body_p) : -ENOMEM;
+    pb_value_destroy(body_p);
+    char *buf = NULL;
+    size_t len = 0;
+    if (rc == 0)
+        rc = pb_frame_topic(topic, sizeof topic, type, self->host, tail);
+    if (rc == 0)
+        rc = pb_codec_encode(frame, &buf, &len);
+    if (rc == 0 && (zmq_send(self->pub, topic, strlen(topic), ZMQ_SNDMORE) < 0 ||
+                    zmq_send(self->pub, buf, len, 0) < 0))
+        rc = -errno;
+    if (rc == 0)
+        self->seq++;
+    free(buf);
+    if (rc == 0 && keep_p) {
+        pb_value_destroy(keep_p);
+        *keep_p = frame;
+        frame = NULL;
+    }
+    pb_value_destroy(&frame);
+    return rc;
+}
+
+static int s_emit_proc(void *arg, uint32_t pid, pb_value_t **body_p)
+{
+    char tail[16];
+    snprintf(tail, sizeof tail, "%u", pid);
+    return s_publish(arg, "proc", tail, body_p, NULL);
+}
+
+static void s_sample(pb_daemon_t *self)
+{
+    char err[256] = "";
+    uint64_t now = s_mono_ns();
+    pb_value_t *body = NULL;
+    int rc = pb_sys_sampler_sample(self->sys, now, &body, err, sizeof err);
+    if (rc == 0)
+        rc = s_publish(self, "sys", NULL, &body, &self->latest_sys);
+    if (rc < 0)
+        pb_log_warn("system sample failed: %s", err[0] ? err : strerror(-rc));
+    rc = pb_proc_sampler_scan(self->procs, now, s_emit_proc, self);
+    if (rc < 0)
+        pb_log_warn("process scan failed: %s", strerror(-rc));
+}
+
+static void s_heartbeat(pb_daemon_t *self)
+{
+    pb_value_t *body = pb_value_map_new();
+    int rc = body ? 0 : -ENOMEM;
+    double uptime = (double)(s_mono_ns() - self->started_mono) / 1e9;
+    if (rc == 0)
+        rc = pb_value_map_put_float(body, "uptime_s", uptime);
+    if (rc == 0)
+        rc = pb_value_map_put_float(body, "interval_s", self->config.interval_s);
+    if (rc == 0)
+        rc = pb_value_map_put_uint(body, "frames_sent", self->seq);
+    if (rc == 0)
+        rc = pb_value_map_put_uint(body, "procs_tracked", pb_proc_sampler_tracked(self->procs));
+    if (rc == 0)
+        rc = pb_value_map_put_str(body, "version", PB_VERSION);
+    if (rc == 0)
+        rc = pb_value_map_put_uint(body, "pid", (uint64_t)getpid());
+    if (rc == 0)
+        rc = s_publish(self, "hb", NULL, &body, NULL);
+    pb_value_destroy(&body);
+    if (rc < 0)
+        pb_log_warn("heartbeat failed: %s", strerror(-rc));
+}
+
+static void s_refresh_control(pb_daemon_t *self)
+{
+    pb_control_status_t st = {
+        .host = self->host,
+        .src = self->src,
+        .uptime_s = (double)(s_mono_ns() - self->started_mono) / 1e9,
+        .frames_sent = self->seq,
+        .interval_s = self->config.interval_s,
+        .latest_sys = self->latest_sys,
+    };
+    pb_control_set_status(self->ctl, &st);
+}
+
+/* Waits for control requests until `deadline` (monotonic ns) or a stop. */
+static int s_serve_until(pb_daemon_t *self, uint64_t deadline, volatile sig_atomic_t *stop)
+{
+    zmq_pollitem_t item = {.socket = self->control, .events = ZMQ_POLLIN};
+    for (uint64_t now = s_mono_ns(); now < deadline && !*stop; now = s_mono_ns()) {
+        long timeout_ms = (long)((deadline - now + 999999) / 1000000);
+        int n = zmq_poll(&item, 1, timeout_ms);
+        if (n < 0 && errno != EINTR)
+            return -errno;
+        if (n <= 0)
+            continue;
+        s_refresh_control(self);
+        int rc;
+        while ((rc = pb_rpc_serve_one(self->control, pb_control_handle, self->ctl)) == 0)
+            ;
+        if (rc != -EAGAIN && rc != -EINTR)
+            pb_log_warn("control socket: %s", zmq_strerror(-rc));
+    }
+    return 0;
+}
+
+int pb_daemon_run(pb_daemon_t *self, volatile sig_atomic_t *stop)
+{
+    uint64_t interval = (uint64_t)(self->config.interval_s * 1e9);
+    uint64_t hb_period = (uint64_t)(self->config.heartbeat_s * 1e9);
+    uint64_t next_sample = s_mono_ns(), next_hb = next_sample;
+    while (!*stop) {
+        uint64_t now = s_mono_ns();
+        if (now >= next_sample) {
+            s_sample(self);
+            next_sample += interval;
+            if (next_sample <= now) /* fell behind (suspend, overload): skip, never burst */
+                next_sample = now + interval;
+        }
+        if (now >= next_hb) {
+            s_heartbeat(self);
+            next_hb = now + hb_period;
+        }
+        uint64_t deadline = next_sample < next_hb ? next_sample : next_hb;
+        int rc = s_serve_until(self, deadline, stop);
+        if (rc < 0)
+            return rc;
+    }
+    return 0;
+}
+
+void pb_daemon_destroy(pb_daemon_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    pb_daemon_t *self = *self_p;
+    pb_control_destroy(&self->ctl);
+    pb_value_destroy(&self->latest_sys);
+    pb_proc_sampler_destroy(&self->procs);
+    pb_sys_sampler_destroy(&self->sys);
+    if (self->pub)
+        zmq_close(self->pub);
+    if (self->control)
+        zmq_close(self->control);
+    if (self->ctx)
+        zmq_ctx_term(self->ctx);
+    free(self);
+    *self_p = NULL;
+}

@@ -1,0 +1,207 @@
+/* pb_codec: msgpack bytes <-> pb_value trees; the only caller of msgpack-c. */
+#include "pb_codec.h"
+
+#include <errno.h>
+#include <msgpack.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int s_pack(msgpack_packer *pk, const pb_value_t *v);
+
+static int s_pack_bytes(msgpack_packer *pk, const pb_value_t *v)
+{
+    const void *data;
+    size_t len;
+    pb_value_get_bytes(v, &data, &len);
+    if (pb_value_type(v) == PB_STR)
+        return msgpack_pack_str_with_body(pk, data, len);
+    return msgpack_pack_bin_with_body(pk, data, len);
+}
+
+static int s_pack_list(msgpack_packer *pk, const pb_value_t *v)
+{
+    size_t n = pb_value_len(v);
+    bool is_map = pb_value_type(v) == PB_MAP;
+    int rc = is_map ? msgpack_pack_map(pk, n) : msgpack_pack_array(pk, n);
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        if (is_map) {
+            const char *key = pb_value_map_key_at(v, i);
+            rc = msgpack_pack_str_with_body(pk, key, strlen(key));
+        }
+        if (rc == 0)
+            rc = s_pack(pk, pb_value_array_at(v, i));
+    }
+    return rc == -ENODATA ? -EBADMSG : rc;
+}
+
+static int s_pack(msgpack_packer *pk, const pb_value_t *v)
+{
+    bool b;
+    int64_t i;
+    uint64_t u;
+    double d;
+    switch (pb_value_type(v)) {
+    case PB_BOOL:
+        pb_value_get_bool(v, &b);
+        return b ? msgpack_pack_true(pk) : msgpack_pack_false(pk);
+    case PB_INT:
+        pb_value_get_i64(v, &i);
+        return msgpack_pack_int64(pk, i);
+    case PB_UINT:
+        pb_value_get_u64(v, &u);
+        return msgpack_pack_uint64(pk, u);
+    case PB_FLOAT:
+        pb_value_get_f64(v, &d);
+        return msgpack_pack_double(pk, d);
+    case PB_STR:
+    case PB_BIN:
+        return s_pack_bytes(pk, v);
+    case PB_ARRAY:
+    case PB_MAP:
+        return s_pack_list(pk, v);
+    default:
+        return msgpack_pack_nil(pk);
+    }
+}
+
+int pb_codec_encode(const pb_value_t *self, char **buf_p, size_t *len_p)
+{
+    msgpack_sbuffer sbuf;
+    msgpack_packer pk;
+    msgpack_sbuffer_init(&sbuf);
+    msgpack_packer_init(&pk, &sbuf, msgpack_sbuffer_write);
+    if (s_pack(&pk, self) != 0) {
+        msgpack_sbuffer_destroy(&sbuf);
+        return -ENOMEM;
+    }
+    *len_p = sbuf.size;
+    *buf_p = msgpack_sbuffer_release(&sbuf);
+    if (!*buf_p) /* an empty tree never happens: nil still packs one byte */
+        return -ENOMEM;
+    return 0;
+}
+
+/* Conversion from msgpack-c's object graph. Depth is counted per container so
+ * that a hostile payload cannot recurse us off the stack. */
+static pb_value_t *s_convert(const msgpack_object *o, int depth, int *rc);
+
+static pb_value_t *s_convert_array(const msgpack_object *o, int depth, int *rc)
+{
+    pb_value_t *arr = pb_value_array_new();
+    for (uint32_t i = 0; arr && i < o->via.array.size; i++) {
+        pb_value_t *item = s_convert(&o->via.array.ptr[i], depth + 1, rc);
+        if (!item || pb_value_array_push(arr, &item) < 0)
+            pb_value_destroy(&arr);
+    }
+    return arr;
+}
+
+static pb_value_t *s_convert_map(const msgpack_object *o, int depth, int *rc)
+{
+    pb_value_t *map = pb_value_map_new();
+    char key[256];
+    for (uint32_t i = 0; map && i < o->via.map.size; i++) {
+        const msgpack_object_kv *kv = &o->via.map.ptr[i];
+        if (kv->key.type != MSGPACK_OBJECT_STR || kv->key.via.str.size >= sizeof key ||
+            memchr(kv->key.via.str.ptr, '\0', kv->key.via.str.size)) {
+            *rc = -EBADMSG; /* map keys must be short strings */
+            pb_value_destroy(&map);
+            break;
+        }
+        memcpy(key, kv->key.via.str.ptr, kv->key.via.str.size);
+        key[kv->key.via.str.size] = '\0';
+        pb_value_t *item = s_convert(&kv->val, depth + 1, rc);
+        if (!item || pb_value_map_put(map, key, &item) < 0)
+            pb_value_destroy(&map);
+    }
+    return map;
+}
+
+static pb_value_t *s_convert(const msgpack_object *o, int depth, int *rc)
+{
+    if (depth > PB_CODEC_MAX_DEPTH) {
+        *rc = -ELOOP;
+        return NULL;
+    }
+    switch (o->type) {
+    case MSGPACK_OBJECT_NIL:
+        return pb_value_nil_new();
+    case MSGPACK_OBJECT_BOOLEAN:
+        return pb_value_bool_new(o->via.boolean);
+    case MSGPACK_OBJECT_POSITIVE_INTEGER:
+        return pb_value_uint_new(o->via.u64);
+    case MSGPACK_OBJECT_NEGATIVE_INTEGER:
+        return pb_value_int_new(o->via.i64);
+    case MSGPACK_OBJECT_FLOAT32:
+    case MSGPACK_OBJECT_FLOAT64:
+        return pb_value_float_new(o->via.f64);
+    case MSGPACK_OBJECT_STR:
+        return pb_value_strn_new(o->via.str.ptr, o->via.str.size);
+    case MSGPACK_OBJECT_BIN:
+        return pb_value_bin_new(o->via.bin.ptr, o->via.bin.size);
+    case MSGPACK_OBJECT_ARRAY:
+        return s_convert_array(o, depth, rc);
+    case MSGPACK_OBJECT_MAP:
+        return s_convert_map(o, depth, rc);
+    default:
+        *rc = -EBADMSG; /* ext types carry no meaning on this bus */
+        return NULL;
+    }
+}
+
+static void s_reason(char *err, size_t errlen, int rc)
+{
+    if (!err || !errlen)
+        return;
+    const char *why = rc == -ENOMSG   ? "empty payload"
+                      : rc == -ELOOP  ? "payload nested deeper than 32 levels"
+                      : rc == -E2BIG  ? "trailing bytes after the msgpack object"
+                      : rc == -ENOMEM ? "out of memory while decoding"
+                      : rc == -EBADMSG
+                          ? "malformed msgpack (bad type byte, ext type or non-string map key)"
+                          : "truncated msgpack (ends inside an object)";
+    snprintf(err, errlen, "%s", why);
+}
+
+/* msgpack-c reports nesting beyond its own fixed stack as a memory error;
+ * for payloads under our size cap that can only mean excessive depth. */
+static int s_unpack_rc(msgpack_unpack_return ret)
+{
+    switch (ret) {
+    case MSGPACK_UNPACK_SUCCESS:
+        return 0;
+    case MSGPACK_UNPACK_EXTRA_BYTES:
+        return -E2BIG;
+    case MSGPACK_UNPACK_CONTINUE:
+        return -ENODATA;
+    case MSGPACK_UNPACK_NOMEM_ERROR:
+        return -ELOOP;
+    default:
+        return -EBADMSG;
+    }
+}
+
+int pb_codec_decode(const void *buf, size_t len, pb_value_t **out_p, char *err, size_t errlen)
+{
+    msgpack_unpacked msg;
+    size_t off = 0;
+    *out_p = NULL;
+    msgpack_unpacked_init(&msg);
+    int rc = len ? s_unpack_rc(msgpack_unpack_next(&msg, buf, len, &off)) : -ENODATA;
+    if (rc == 0 && off != len)
+        rc = -E2BIG;
+    if (rc == 0 || rc == -E2BIG) {
+        int conv_rc = rc;
+        *out_p = s_convert(&msg.data, 1, &conv_rc);
+        if (!*out_p)
+            rc = conv_rc < 0 ? conv_rc : -ENOMEM;
+        else if (rc < 0)
+            pb_value_destroy(out_p);
+    }
+    msgpack_unpacked_destroy(&msg);
+    if (rc < 0)
+        s_reason(err, errlen, len ? rc : -ENOMSG);
+    /* truncated and malformed share one public code: "not a whole msgpack object" */
+    return rc == -ENODATA ? -EBADMSG : rc;
+}

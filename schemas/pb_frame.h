@@ -1,0 +1,39 @@
+/* pb_frame: the envelope every bus frame carries, and the topic grammar. */
+#ifndef PB_FRAME_H
+#define PB_FRAME_H
+
+#include "pb_value.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define PB_WIRE_VERSION 1
+
+/* A decoded envelope. Strings are borrowed from the frame they came from. */
+typedef struct {
+    uint64_t v;
+    const char *type; /* "sys", "proc", "prof", "hb" */
+    const char *host;
+    const char *src;
+    uint64_t seq;
+    uint64_t ts; /* ns since the Unix epoch */
+} pb_envelope_t;
+
+/* Creates a map holding the envelope keys v, type, host, src, seq, ts, in that
+ * order. Returns NULL on allocation failure. */
+pb_value_t *pb_frame_new(const char *type, const char *host, const char *src, uint64_t seq,
+                         uint64_t ts);
+
+/* Reads and checks the envelope of a decoded frame. Returns 0, or -EINVAL with
+ * the first problem ("missing key 'seq'", "'ts' is not an unsigned integer")
+ * written into err. */
+int pb_frame_envelope(const pb_value_t *frame, pb_envelope_t *out, char *err, size_t errlen);
+
+/* Writes the topic for a frame ("sys.HOST", "proc.HOST.PID") into buf.
+ * `tail` may be NULL. Returns 0, or -ENAMETOOLONG if buf is too small. */
+int pb_frame_topic(char *buf, size_t size, const char *type, const char *host, const char *tail);
+
+/* Current wall-clock time in ns since the Unix epoch. */
+uint64_t pb_frame_now_ns(void);
+
+#endif

@@ -1,0 +1,224 @@
+/* pb_rpc: request/reply framing, validation and error replies over ZeroMQ. */
+#include "pb_rpc.h"
+
+#include "pb_codec.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zmq.h>
+
+#define S_MAX_PARTS 4 /* identity, delimiter, payload and one to detect extras */
+
+/* One received ROUTER message, split into its routing part and payload. */
+typedef struct {
+    zmq_msg_t parts[S_MAX_PARTS];
+    int nparts;     /* stored parts */
+    int extra;      /* parts beyond S_MAX_PARTS, drained and dropped */
+    bool delimited; /* REQ client: an empty frame follows the identity */
+} s_message_t;
+
+static void s_message_close(s_message_t *m)
+{
+    for (int i = 0; i < m->nparts; i++)
+        zmq_msg_close(&m->parts[i]);
+}
+
+static int s_recv_part(void *sock, zmq_msg_t *msg, int flags)
+{
+    zmq_msg_init(msg);
+    if (zmq_msg_recv(msg, sock, flags) < 0) {
+        int rc = -errno;
+        zmq_msg_close(msg);
+        return rc;
+    }
+    return 0;
+}
+
+static int s_recv_message(void *sock, s_message_t *m)
+{
+    memset(m, 0, sizeof *m);
+    int rc = s_recv_part(sock, &m->parts[0], ZMQ_DONTWAIT);
+    if (rc < 0)
+        return rc;
+    m->nparts = 1;
+    while (zmq_msg_more(&m->parts[m->nparts - 1]) || m->extra) {
+        zmq_msg_t *slot = &m->parts[m->nparts];
+        zmq_msg_t spare;
+        bool keep = m->nparts < S_MAX_PARTS;
+        if (s_recv_part(sock, keep ? slot : &spare, 0) < 0)
+            break;
+        bool more = zmq_msg_more(keep ? slot : &spare);
+        if (keep)
+            m->nparts++;
+        else {
+            zmq_msg_close(&spare);
+            m->extra++;
+        }
+        if (!more)
+            break;
+    }
+    m->delimited = m->nparts >= 2 && zmq_msg_size(&m->parts[1]) == 0;
+    return 0;
+}
+
+pb_value_t *pb_rpc_ok(void)
+{
+    pb_value_t *reply = pb_value_map_new();
+    if (reply && pb_value_map_put_bool(reply, "ok", true) < 0)
+        pb_value_destroy(&reply);
+    return reply;
+}
+
+pb_value_t *pb_rpc_error(const char *code, const char *fmt, ...)
+{
+    char message[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(message, sizeof message, fmt, ap);
+    va_end(ap);
+    pb_value_t *reply = pb_value_map_new();
+    pb_value_t *error = pb_value_map_new();
+    int rc = reply && error ? 0 : -ENOMEM;
+    if (rc == 0)
+        rc = pb_value_map_put_str(error, "code", code);
+    if (rc == 0)
+        rc = pb_value_map_put_str(error, "message", message);
+    if (rc == 0)
+        rc = pb_value_map_put_bool(reply, "ok", false);
+    if (rc == 0)
+        rc = pb_value_map_put(reply, "error", &error);
+    pb_value_destroy(&error);
+    if (rc < 0)
+        pb_value_destroy(&reply);
+    return reply;
+}
+
+/* Checks the payload and produces the reply: the handler's, or an error. */
+static pb_value_t *s_answer(const s_message_t *m, pb_rpc_handler_fn handler, void *arg)
+{
+    int payload_at = m->delimited ? 2 : 1;
+    if (m->nparts <= payload_at)
+        return pb_rpc_error("bad_msgpack", "empty request: expected one msgpack map");
+    if (m->nparts > payload_at + 1 || m->extra)
+        return pb_rpc_error("multipart", "request has %d payload frames; send exactly one",
+                            m->nparts - payload_at + m->extra);
+    const zmq_msg_t *payload = &m->parts[payload_at];
+    size_t len = zmq_msg_size(payload);
+    if (len > PB_CODEC_MAX_BYTES)
+        return pb_rpc_error("too_large", "request of %zu bytes exceeds the %d-byte limit", len,
+                            PB_CODEC_MAX_BYTES);
+    pb_value_t *request = NULL;
+    char why[128] = "";
+    int rc = pb_codec_decode(zmq_msg_data((zmq_msg_t *)payload), len, &request, why, sizeof why);
+    if (rc == -ELOOP)
+        return pb_rpc_error("too_deep", "%s", why);
+    if (rc < 0)
+        return pb_rpc_error("bad_msgpack", "%s", why);
+    pb_value_t *reply = NULL;
+    const char *op = NULL;
+    pb_value_t *op_value = pb_value_map_get(request, "op");
+    if (pb_value_type(request) != PB_MAP)
+        reply = pb_rpc_error("not_a_map", "request is a msgpack %s; expected a map {op, ...}",
+                             pb_value_type_name(pb_value_type(request)));
+    else if (!op_value || pb_value_get_str(op_value, &op) < 0)
+        reply = pb_rpc_error("missing_op", "request has no string 'op' key");
+    else
+        reply = handler(arg, op, request);
+    pb_value_destroy(&request);
+    return reply;
+}
+
+static int s_send_reply(void *sock, const s_message_t *m, const pb_value_t *reply)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    int rc = pb_codec_encode(reply, &buf, &len);
+    if (rc < 0)
+        return rc;
+    zmq_msg_t id;
+    zmq_msg_init(&id);
+    zmq_msg_copy(&id, (zmq_msg_t *)&m->parts[0]);
+    rc = zmq_msg_send(&id, sock, ZMQ_SNDMORE);
+    if (rc >= 0 && m->delimited)
+        rc = zmq_send(sock, "", 0, ZMQ_SNDMORE);
+    if (rc >= 0)
+        rc = zmq_send(sock, buf, len, 0);
+    zmq_msg_close(&id);
+    free(buf);
+    /* a client that went away is its own problem: never block on it */
+    return rc < 0 && errno != EHOSTUNREACH && errno != EAGAIN ? -errno : 0;
+}
+
+int pb_rpc_serve_one(void *router, pb_rpc_handler_fn handler, void *arg)
+{
+    s_message_t m;
+    int rc = s_recv_message(router, &m);
+    if (rc < 0)
+        return rc;
+    pb_value_t *reply = s_answer(&m, handler, arg);
+    if (!reply)
+        reply = pb_rpc_error("internal", "out of memory");
+    rc = reply ? s_send_reply(router, &m, reply) : -ENOMEM;
+    pb_value_destroy(&reply);
+    s_message_close(&m);
+    return rc;
+}
+
+static int s_fail(char *err, size_t errlen, int rc, const char *fmt, const char *what)
+{
+    if (err && errlen)
+        snprintf(err, errlen, fmt, what);
+    return rc;
+}
+
+/* Sends the encoded request and waits for one reply part. */
+static int s_exchange(void *req, const char *endpoint, const char *buf, size_t len, int timeout_ms,
+                      zmq_msg_t *reply, char *err, size_t errlen)
+{
+    if (zmq_connect(req, endpoint) < 0)
+        return s_fail(err, errlen, -errno, "cannot connect to %s", endpoint);
+    if (zmq_send(req, buf, len, 0) < 0)
+        return s_fail(err, errlen, -errno, "cannot send to %s", endpoint);
+    zmq_pollitem_t item = {.socket = req, .events = ZMQ_POLLIN};
+    if (zmq_poll(&item, 1, timeout_ms) <= 0)
+        return s_fail(err, errlen, -ETIMEDOUT, "no reply from %s (is the daemon running?)",
+                      endpoint);
+    zmq_msg_init(reply);
+    if (zmq_msg_recv(reply, req, 0) < 0) {
+        zmq_msg_close(reply);
+        return s_fail(err, errlen, -errno, "receive from %s failed", endpoint);
+    }
+    return 0;
+}
+
+int pb_rpc_call(const char *endpoint, pb_value_t **request_p, int timeout_ms, pb_value_t **reply_p,
+                char *err, size_t errlen)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    int rc = pb_codec_encode(*request_p, &buf, &len);
+    pb_value_destroy(request_p);
+    *reply_p = NULL;
+    if (rc < 0)
+        return s_fail(err, errlen, rc, "cannot encode the request for %s", endpoint);
+    void *ctx = zmq_ctx_new();
+    void *req = ctx ? zmq_socket(ctx, ZMQ_REQ) : NULL;
+    int linger = 0;
+    if (req)
+        zmq_setsockopt(req, ZMQ_LINGER, &linger, sizeof linger);
+    zmq_msg_t reply;
+    rc = req ? s_exchange(req, endpoint, buf, len, timeout_ms, &reply, err, errlen) : -ENOMEM;
+    if (rc == 0) {
+        rc = pb_codec_decode(zmq_msg_data(&reply), zmq_msg_size(&reply), reply_p, err, errlen);
+        zmq_msg_close(&reply);
+    }
+    free(buf);
+    if (req)
+        zmq_close(req);
+    if (ctx)
+        zmq_ctx_term(ctx);
+    return rc;
+}

@@ -1,0 +1,35 @@
+/* pb_rpc: the request/reply convention of every perfbus ROUTER socket, both sides. */
+#ifndef PB_RPC_H
+#define PB_RPC_H
+
+#include "pb_value.h"
+
+#include <stddef.h>
+
+/* Serves requests as single-part msgpack maps {op, ...}. A handler returns the
+ * reply map it builds (ownership passes to pb_rpc), or NULL on allocation
+ * failure. Build replies with pb_rpc_ok()/pb_rpc_error(). */
+typedef pb_value_t *(*pb_rpc_handler_fn)(void *arg, const char *op, const pb_value_t *request);
+
+/* Receives and answers one request waiting on a ROUTER socket (a raw libzmq
+ * socket, e.g. zsock_resolve() of a czmq one). Works for REQ clients
+ * ([id][empty][payload]) and DEALER clients ([id][payload]). Anything that is
+ * not one msgpack map with a string `op` of at most PB_CODEC_MAX_BYTES is
+ * answered with an error reply without calling the handler. Returns 0, or
+ * -EAGAIN when nothing was waiting, or a negative errno if the socket failed. */
+int pb_rpc_serve_one(void *router, pb_rpc_handler_fn handler, void *arg);
+
+/* {ok: true}; NULL on ENOMEM. */
+pb_value_t *pb_rpc_ok(void);
+/* {ok: false, error: {code, message}}; NULL on ENOMEM. */
+pb_value_t *pb_rpc_error(const char *code, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* Client side: connects a REQ socket to endpoint, sends *request_p (taking
+ * ownership), waits up to timeout_ms for the reply. Returns 0 and the reply
+ * in *reply_p (caller owns), or -ETIMEDOUT, -ECONNREFUSED-like errors, -EBADMSG
+ * for an undecodable reply, with a message in err. */
+int pb_rpc_call(const char *endpoint, pb_value_t **request_p, int timeout_ms, pb_value_t **reply_p,
+                char *err, size_t errlen);
+
+#endif

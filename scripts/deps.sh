@@ -1,0 +1,32 @@
+#!/bin/sh
+# Installs the Debian packages perfbus needs for building, testing and the demo.
+# As root it runs apt-get; otherwise it prints the exact line to run and fails.
+set -eu
+
+PACKAGES="cmake make gcc pkg-config libzmq3-dev libczmq-dev libmsgpack-dev libhpdf-dev
+check libdw-dev libelf-dev clang-format python3 python3-zmq python3-msgpack python3-jsonschema
+sysstat stress-ng procps qpdf poppler-utils chromium"
+
+# `make bench` and the browser tests add theirs: scripts/deps.sh bench
+case "${1:-}" in
+bench) PACKAGES="$PACKAGES hyperfine" ;;
+browser) PACKAGES="$PACKAGES chromium" ;;
+esac
+
+missing=""
+for p in $PACKAGES; do
+    if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+        missing="$missing $p"
+    fi
+done
+[ -z "$missing" ] && exit 0
+
+if [ "$(id -u)" -ne 0 ]; then
+    echo "perfbus: missing Debian packages. Run as root:" >&2
+    echo "  apt-get update && apt-get install -y$missing" >&2
+    exit 1
+fi
+echo "perfbus: installing$missing" >&2
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends $missing >&2

@@ -1,0 +1,5 @@
+# Unit tests of the wire contract: value tree, codec, JSON, envelope.
+pb_check_test(pb_value LIBS pb_schemas)
+pb_check_test(pb_codec LIBS pb_schemas)
+pb_check_test(pb_json LIBS pb_schemas)
+pb_check_test(pb_frame LIBS pb_schemas)
