@@ -111,6 +111,15 @@ char *pb_cli_fmt_rate(char *buf, size_t size, double bytes_per_s)
     return buf;
 }
 
+char *pb_cli_fmt_pct(char *buf, size_t size, double pct)
+{
+    if (isnan(pct))
+        snprintf(buf, size, "-");
+    else
+        snprintf(buf, size, "%.1f%%", pct);
+    return buf;
+}
+
 double pb_cli_num(const pb_value_t *v, const char *path)
 {
     double d;

@@ -65,6 +65,9 @@ void pb_cli_print_json(const pb_value_t *v);
 char *pb_cli_fmt_bytes(char *buf, size_t size, double bytes);
 char *pb_cli_fmt_rate(char *buf, size_t size, double bytes_per_s);
 
+/* "12.5%", or "-" for NaN (a rate absent from a first sample); returns buf. */
+char *pb_cli_fmt_pct(char *buf, size_t size, double pct);
+
 /* Number at a dotted path of v, or NAN when absent/not a number. */
 double pb_cli_num(const pb_value_t *v, const char *path);
 

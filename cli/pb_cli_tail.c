@@ -28,27 +28,27 @@ static void s_print_human(const char *topic, const pb_value_t *f)
     pb_value_map_get_u64(f, "ts", &ts);
     time_t secs = (time_t)(ts / 1000000000u);
     struct tm tm;
-    char when[16], a[32], b[32];
+    char when[16], a[32], b[32], c[32], pct[16];
     strftime(when, sizeof when, "%H:%M:%S", localtime_r(&secs, &tm));
     printf("%s.%03u %-28s", when, (unsigned)(ts / 1000000u % 1000u), topic);
     const char *type = "", *comm = "?";
     pb_value_map_get_str(f, "type", &type);
     if (!strcmp(type, "sys"))
-        printf(" cpu %5.1f%%  mem used %s  disk r/w %s %s", pb_cli_num(f, "cpu.total.busy_pct"),
+        printf(" cpu %6s  mem used %s  disk read %s write %s",
+               pb_cli_fmt_pct(pct, sizeof pct, pb_cli_num(f, "cpu.total.busy_pct")),
                pb_cli_fmt_bytes(a, sizeof a, pb_cli_num(f, "mem.used_bytes")),
                pb_cli_fmt_rate(b, sizeof b, pb_cli_num(f, "disk.total.read_bytes_per_s")),
-               pb_cli_fmt_rate(a, sizeof a, pb_cli_num(f, "disk.total.write_bytes_per_s")));
+               pb_cli_fmt_rate(c, sizeof c, pb_cli_num(f, "disk.total.write_bytes_per_s")));
     else if (!strcmp(type, "proc") && pb_value_map_get_str(f, "comm", &comm) == 0 &&
              pb_value_map_get(f, "gone"))
         printf(" %s exited", comm);
     else if (!strcmp(type, "proc"))
-        printf(" %-16s cpu %6.1f%%  rss %s", comm, pb_cli_num(f, "cpu_pct"),
+        printf(" %-16.16s cpu %6s  rss %s", comm,
+               pb_cli_fmt_pct(pct, sizeof pct, pb_cli_num(f, "cpu_pct")),
                pb_cli_fmt_bytes(a, sizeof a, pb_cli_num(f, "rss_bytes")));
     else if (!strcmp(type, "hb"))
         printf(" frames %.0f  tracked %.0f  up %.0f s", pb_cli_num(f, "frames_sent"),
                pb_cli_num(f, "procs_tracked"), pb_cli_num(f, "uptime_s"));
-    if (isnan(pb_cli_num(f, "cpu.total.busy_pct")) && !strcmp(type, "sys"))
-        printf("  (first sample)");
     putchar('\n');
 }
 

@@ -60,7 +60,8 @@ static int s_recv_message(void *sock, s_message_t *m)
         if (!more)
             break;
     }
-    m->delimited = m->nparts >= 2 && zmq_msg_size(&m->parts[1]) == 0;
+    /* [id][""] alone is a DEALER sending an empty payload, not a REQ envelope */
+    m->delimited = m->nparts >= 3 && zmq_msg_size(&m->parts[1]) == 0;
     return 0;
 }
 

@@ -1,0 +1,548 @@
+/* pb_agent: the libperfbus agent's lifecycle, target registry, worker thread, sections and fault catching. */
+#include "pb_agent_impl.h"
+
+#include <errno.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <time.h>
+#include <unistd.h>
+
+/* Threads: the caller's (new/register/destroy, sections), the socket thread
+ * (all ZeroMQ I/O, pb_agent_ops.c) and one worker that runs targets. A job
+ * owns the profiler from acceptance until DONE (`busy`); only one at a time.
+ * A fault (SIGSEGV, SIGBUS, SIGFPE, SIGILL) on the worker inside a target
+ * jumps back with siglongjmp: the target is marked crashed and refused from
+ * then on, because whatever it held (locks, heap state, half-written data)
+ * is unknown. Faults elsewhere go to the handler that was installed before. */
+
+static __thread sigjmp_buf *s_fault_jmp;
+static const int s_fault_signals[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL};
+static struct sigaction s_fault_old[4];
+static pthread_once_t s_fault_once = PTHREAD_ONCE_INIT;
+
+/* The session threads may join (pb_agent_thread_join) and its generation. */
+static pthread_mutex_t s_join_lock = PTHREAD_MUTEX_INITIALIZER;
+static pb_session_t *s_join_session;
+static unsigned s_join_gen;
+
+static void s_on_fault(int sig, siginfo_t *si, void *uc)
+{
+    (void)si;
+    (void)uc;
+    sigjmp_buf *jb = s_fault_jmp;
+    if (jb) {
+        s_fault_jmp = NULL;
+        siglongjmp(*jb, sig);
+    }
+    for (size_t i = 0; i < 4; i++)
+        if (s_fault_signals[i] == sig)
+            sigaction(sig, &s_fault_old[i], NULL); /* re-faults under the old handler */
+}
+
+static void s_install_fault_handlers(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_sigaction = s_on_fault;
+    sa.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_NODEFER;
+    sigemptyset(&sa.sa_mask);
+    for (size_t i = 0; i < 4; i++)
+        sigaction(s_fault_signals[i], &sa, &s_fault_old[i]);
+}
+
+double pb_agent_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+void pb_agent_wake(pb_agent_t *self)
+{
+    uint64_t one = 1;
+    if (write(self->wakefd, &one, sizeof one) < 0) {
+        /* the counter is already non-zero: the socket thread will wake */
+    }
+}
+
+static void s_set_join(pb_session_t *session)
+{
+    pthread_mutex_lock(&s_join_lock);
+    s_join_session = session;
+    s_join_gen++;
+    pthread_mutex_unlock(&s_join_lock);
+}
+
+int pb_agent_thread_join_at(void *frame)
+{
+    int token = 0;
+    pthread_mutex_lock(&s_join_lock);
+    if (s_join_session) {
+        int slot = pb_session_join(s_join_session, frame);
+        if (slot > 0)
+            token = (int)((s_join_gen & 0x7fffffu) << 8) | (slot & 0xff);
+    }
+    pthread_mutex_unlock(&s_join_lock);
+    return token;
+}
+
+void pb_agent_thread_leave(int token)
+{
+    if (token <= 0)
+        return;
+    pthread_mutex_lock(&s_join_lock);
+    if (s_join_session && (unsigned)token >> 8 == (s_join_gen & 0x7fffffu))
+        pb_session_leave(s_join_session, token & 0xff);
+    pthread_mutex_unlock(&s_join_lock);
+}
+
+/* One run of an in-process target. noinline: its frame is the walk's root. */
+__attribute__((noinline)) static int s_run_function(pb_job_t *job)
+{
+    sigjmp_buf jb;
+    if (sigsetjmp(jb, 1) != 0) {
+        s_fault_jmp = NULL;
+        pb_session_run_end(job->session);
+        return -EFAULT;
+    }
+    if (pb_session_run_begin(job->session, __builtin_frame_address(0), true) < 0)
+        return -EIO;
+    s_fault_jmp = &jb;
+    job->target->fn(job->target->arg);
+    s_fault_jmp = NULL;
+    return pb_session_run_end(job->session);
+}
+
+static int s_run_once(pb_job_t *job, double started)
+{
+    if (!job->target->argv)
+        return s_run_function(job);
+    int code = 0;
+    double left = job->max_seconds + 1.0 - (pb_agent_now() - started);
+    int rc = pb_session_child_run(job->session, job->target->argv, left > 0 ? left : 0.01, &code);
+    if (rc == 0 && code == 127)
+        rc = -ENOEXEC;
+    return rc;
+}
+
+static void s_fail(pb_job_t *job, const char *code, const char *fmt, const char *arg)
+{
+    snprintf(job->code, sizeof job->code, "%s", code);
+    snprintf(job->message, sizeof job->message, fmt, arg);
+}
+
+/* Runs up to job->runs runs, starting none after max_seconds. */
+static const char *s_run_all(pb_agent_t *self, pb_job_t *job)
+{
+    double started = pb_agent_now();
+    s_set_join(job->session);
+    const char *stopped = "runs";
+    for (unsigned i = 0; i < job->runs; i++) {
+        if (i > 0 && pb_agent_now() - started >= job->max_seconds) {
+            stopped = "budget";
+            break;
+        }
+        int rc = s_run_once(job, started);
+        if (rc == -EFAULT) {
+            pthread_mutex_lock(&self->lock);
+            job->target->crashed = true;
+            pthread_mutex_unlock(&self->lock);
+            s_fail(job, "crashed", "target '%s' crashed (fatal signal on the worker); it is refused from now on", job->name);
+            stopped = NULL;
+            break;
+        }
+        if (rc < 0) {
+            s_fail(job, rc == -ETIMEDOUT ? "timeout" : "internal", "target '%s' failed: %s", job->name);
+            snprintf(job->message + strlen(job->message), sizeof job->message - strlen(job->message), "%s", strerror(-rc));
+            stopped = NULL;
+            break;
+        }
+    }
+    s_set_join(NULL);
+    return stopped;
+}
+
+static void s_finish(pb_job_t *job, const char *stopped)
+{
+    pb_value_t *m = pb_value_map_new();
+    int rc = m ? pb_value_map_put_uint(m, "id", job->id) : -ENOMEM;
+    rc = rc ? rc : pb_value_map_put_str(m, job->target ? "target" : "section", job->name);
+    rc = rc ? rc : pb_value_map_put_str(m, "mode", pb_session_mode_name(job->opts.mode));
+    if (job->target) {
+        rc = rc ? rc : pb_value_map_put_uint(m, "runs_requested", job->runs);
+        rc = rc ? rc : pb_value_map_put_float(m, "max_seconds", job->max_seconds);
+        rc = rc ? rc : pb_value_map_put_str(m, "stopped", stopped);
+    } else {
+        rc = rc ? rc : pb_value_map_put_uint(m, "count", job->count);
+    }
+    rc = rc ? rc : pb_session_result(job->session, m);
+    if (rc < 0) {
+        pb_value_destroy(&m);
+        s_fail(job, "internal", "%s", "out of memory while building the result");
+    }
+    job->result = m;
+}
+
+static void s_execute(pb_agent_t *self, pb_job_t *job)
+{
+    if (!job->session)
+        job->session = pb_session_new(&job->opts);
+    if (!job->session) {
+        s_fail(job, "internal", "%s", "cannot set up the profiler (out of memory or timers)");
+        return;
+    }
+    const char *stopped = job->target ? s_run_all(self, job) : "count";
+    if (stopped)
+        s_finish(job, stopped);
+    pb_session_destroy(&job->session);
+}
+
+static void s_alt_stack(void)
+{
+    static __thread char stack[64 * 1024];
+    stack_t ss = {.ss_sp = stack, .ss_size = sizeof stack};
+    sigaltstack(&ss, NULL);
+}
+
+static void *s_worker(void *arg)
+{
+    pb_agent_t *self = arg;
+    s_alt_stack();
+    pthread_mutex_lock(&self->lock);
+    while (!atomic_load(&self->stopping)) {
+        pb_job_t *job = self->queue_head;
+        if (!job) {
+            pthread_cond_wait(&self->cond, &self->lock);
+            continue;
+        }
+        self->queue_head = job->next;
+        if (!self->queue_head)
+            self->queue_tail = NULL;
+        job->state = PB_JOB_RUNNING;
+        pthread_mutex_unlock(&self->lock);
+        s_execute(self, job);
+        pthread_mutex_lock(&self->lock);
+        job->state = PB_JOB_DONE;
+        if (self->busy == job)
+            self->busy = NULL;
+        self->jobs_done++;
+        pb_agent_wake(self);
+    }
+    pthread_mutex_unlock(&self->lock);
+    return NULL;
+}
+
+void pb_agent_enqueue(pb_agent_t *self, pb_job_t *job)
+{
+    job->next = NULL;
+    if (self->queue_tail)
+        self->queue_tail->next = job;
+    else
+        self->queue_head = job;
+    self->queue_tail = job;
+    self->busy = job;
+    pthread_cond_signal(&self->cond);
+}
+
+int pb_agent_remember(pb_agent_t *self, pb_job_t *job)
+{
+    if (self->njobs == PB_AGENT_JOBS) {
+        size_t i = 0;
+        while (i < self->njobs && !(self->jobs[i]->state == PB_JOB_DONE && self->jobs[i]->delivered))
+            i++;
+        if (i == self->njobs)
+            return -EBUSY;
+        pb_agent_job_free(&self->jobs[i]);
+        memmove(&self->jobs[i], &self->jobs[i + 1], (self->njobs - i - 1) * sizeof self->jobs[0]);
+        self->njobs--;
+    }
+    self->jobs[self->njobs++] = job;
+    return 0;
+}
+
+void pb_agent_job_free(pb_job_t **job_p)
+{
+    if (!job_p || !*job_p)
+        return;
+    pb_job_t *job = *job_p;
+    if (job->has_client)
+        zmq_msg_close(&job->identity);
+    pb_session_destroy(&job->session);
+    pb_value_destroy(&job->result);
+    free(job->name);
+    free(job);
+    *job_p = NULL;
+}
+
+pb_target_t *pb_agent_find(pb_agent_t *self, const char *name)
+{
+    for (size_t i = 0; i < self->ntargets; i++)
+        if (strcmp(self->targets[i]->name, name) == 0)
+            return self->targets[i];
+    return NULL;
+}
+
+static void s_target_free(pb_target_t *t)
+{
+    if (!t)
+        return;
+    for (size_t i = 0; t->argv && t->argv[i]; i++)
+        free(t->argv[i]);
+    free(t->argv);
+    free(t->name);
+    free(t->description);
+    free(t);
+}
+
+static int s_add_target(pb_agent_t *self, pb_target_t *t)
+{
+    pthread_mutex_lock(&self->lock);
+    int rc = pb_agent_find(self, t->name) ? -EEXIST : 0;
+    pb_target_t **targets = NULL;
+    if (rc == 0) {
+        targets = realloc(self->targets, (self->ntargets + 1) * sizeof *targets);
+        rc = targets ? 0 : -ENOMEM;
+    }
+    if (rc == 0) {
+        self->targets = targets;
+        self->targets[self->ntargets++] = t;
+    }
+    pthread_mutex_unlock(&self->lock);
+    return rc;
+}
+
+static pb_target_t *s_target_new(const char *name, const char *description, unsigned modes)
+{
+    pb_target_t *t = calloc(1, sizeof *t);
+    if (!t)
+        return NULL;
+    t->name = strdup(name);
+    t->description = strdup(description ? description : "");
+    t->modes = modes & PB_MODE_ALL ? modes & PB_MODE_ALL : PB_MODE_ALL;
+    t->enabled = !(modes & PB_TARGET_DISABLED);
+    if (!t->name || !t->description) {
+        s_target_free(t);
+        return NULL;
+    }
+    return t;
+}
+
+int pb_agent_register(pb_agent_t *self, const char *name, pb_agent_fn *fn, void *arg,
+                      unsigned modes, const char *description)
+{
+    if (!self || !name || !*name || !fn)
+        return -EINVAL;
+    pb_target_t *t = s_target_new(name, description, modes);
+    if (!t)
+        return -ENOMEM;
+    t->fn = fn;
+    t->arg = arg;
+    int rc = s_add_target(self, t);
+    if (rc < 0)
+        s_target_free(t);
+    return rc;
+}
+
+static char **s_argv_dup(char *const argv[])
+{
+    size_t n = 0;
+    while (argv[n])
+        n++;
+    char **out = calloc(n + 1, sizeof *out);
+    for (size_t i = 0; out && i < n; i++) {
+        out[i] = strdup(argv[i]);
+        if (!out[i]) {
+            while (i-- > 0)
+                free(out[i]);
+            free(out);
+            out = NULL;
+        }
+    }
+    return out;
+}
+
+int pb_agent_register_command(pb_agent_t *self, const char *name, char *const argv[],
+                              const char *description)
+{
+    if (!self || !name || !*name || !argv || !argv[0] || !*argv[0])
+        return -EINVAL;
+    pb_target_t *t = s_target_new(name, description, PB_MODE_DETAILED);
+    char **copy = t ? s_argv_dup(argv) : NULL;
+    if (!copy) {
+        s_target_free(t);
+        return -ENOMEM;
+    }
+    t->argv = copy;
+    int rc = s_add_target(self, t);
+    if (rc < 0)
+        s_target_free(t);
+    return rc;
+}
+
+int pb_agent_section_begin_at(pb_agent_t *self, const char *section, void *frame)
+{
+    pb_job_t *job = self ? atomic_load_explicit(&self->armed, memory_order_acquire) : NULL;
+    if (!job || !section)
+        return 0;
+    pthread_mutex_lock(&self->lock);
+    bool mine = atomic_load(&self->armed) == job && !job->in_section &&
+                strcmp(job->name, section) == 0;
+    if (mine)
+        job->in_section = true;
+    pthread_mutex_unlock(&self->lock);
+    if (!mine)
+        return 0;
+    s_set_join(job->session);
+    if (pb_session_run_begin(job->session, frame, false) < 0) {
+        s_set_join(NULL);
+        pthread_mutex_lock(&self->lock);
+        job->in_section = false;
+        pthread_mutex_unlock(&self->lock);
+        return 0;
+    }
+    return 1;
+}
+
+void pb_agent_section_end(pb_agent_t *self, int token)
+{
+    if (!self || token != 1)
+        return;
+    pb_job_t *job = atomic_load(&self->armed);
+    if (!job)
+        return;
+    pb_session_run_end(job->session);
+    s_set_join(NULL);
+    pthread_mutex_lock(&self->lock);
+    job->in_section = false;
+    if (++job->done >= job->count) {
+        atomic_store(&self->armed, NULL);
+        pb_agent_enqueue(self, job); /* the worker symbolises and builds the result */
+    }
+    pthread_mutex_unlock(&self->lock);
+}
+
+static int s_bind(void *sock, const char *endpoint, char **bound)
+{
+    char buf[256];
+    size_t len = sizeof buf;
+    if (zmq_bind(sock, endpoint) < 0 || zmq_getsockopt(sock, ZMQ_LAST_ENDPOINT, buf, &len) < 0)
+        return -errno;
+    *bound = strdup(buf);
+    return *bound ? 0 : -ENOMEM;
+}
+
+static int s_defaults(pb_agent_t *self, const pb_agent_config_t *config)
+{
+    if (config)
+        self->cfg = *config;
+    pb_agent_config_t *c = &self->cfg;
+    c->max_runs = c->max_runs ? c->max_runs : 1000;
+    c->max_seconds = c->max_seconds > 0 ? c->max_seconds : 60;
+    c->max_hz = c->max_hz ? c->max_hz : 10000;
+    c->timeout_grace_s = c->timeout_grace_s > 0 ? c->timeout_grace_s : 1.0;
+    char host[256] = "localhost";
+    gethostname(host, sizeof host - 1);
+    self->host = strdup(c->host && *c->host ? c->host : host);
+    snprintf(self->src, sizeof self->src, "agent-%d-%lx", (int)getpid(),
+             (unsigned long)(pb_agent_now() * 1e6) & 0xffffffu);
+    return self->host ? 0 : -ENOMEM;
+}
+
+static int s_open(pb_agent_t *self)
+{
+    const pb_agent_config_t *c = &self->cfg;
+    int linger = 0;
+    self->ctx = zmq_ctx_new();
+    self->router = self->ctx ? zmq_socket(self->ctx, ZMQ_ROUTER) : NULL;
+    self->pub = self->ctx ? zmq_socket(self->ctx, ZMQ_PUB) : NULL;
+    self->wakefd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    if (!self->router || !self->pub || self->wakefd < 0)
+        return -ENOMEM;
+    zmq_setsockopt(self->router, ZMQ_LINGER, &linger, sizeof linger);
+    zmq_setsockopt(self->pub, ZMQ_LINGER, &linger, sizeof linger);
+    int rc = s_bind(self->router, c->endpoint ? c->endpoint : "tcp://127.0.0.1:*", &self->endpoint);
+    if (rc == 0)
+        rc = s_bind(self->pub, c->pub_endpoint ? c->pub_endpoint : "tcp://127.0.0.1:*",
+                    &self->pub_endpoint);
+    return rc;
+}
+
+pb_agent_t *pb_agent_new(const pb_agent_config_t *config)
+{
+    pthread_once(&s_fault_once, s_install_fault_handlers);
+    pb_agent_t *self = calloc(1, sizeof *self);
+    if (!self)
+        return NULL;
+    self->wakefd = -1;
+    self->started = pb_agent_now();
+    self->next_id = 1;
+    pthread_mutex_init(&self->lock, NULL);
+    pthread_cond_init(&self->cond, NULL);
+    int rc = s_defaults(self, config);
+    rc = rc ? rc : s_open(self);
+    rc = rc ? rc : -pthread_create(&self->worker_thread, NULL, s_worker, self);
+    self->worker_started = rc == 0;
+    rc = rc ? rc : -pthread_create(&self->socket_thread, NULL, pb_agent_serve, self);
+    self->socket_started = rc == 0;
+    if (rc < 0) {
+        pb_agent_destroy(&self);
+        errno = -rc;
+    }
+    return self;
+}
+
+static void s_stop_threads(pb_agent_t *self)
+{
+    atomic_store(&self->stopping, true);
+    pthread_mutex_lock(&self->lock);
+    pthread_cond_broadcast(&self->cond);
+    pthread_mutex_unlock(&self->lock);
+    if (self->wakefd >= 0)
+        pb_agent_wake(self);
+    if (self->socket_started)
+        pthread_join(self->socket_thread, NULL);
+    if (self->worker_started)
+        pthread_join(self->worker_thread, NULL);
+}
+
+void pb_agent_destroy(pb_agent_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    pb_agent_t *self = *self_p;
+    s_stop_threads(self);
+    for (size_t i = 0; i < self->njobs; i++)
+        pb_agent_job_free(&self->jobs[i]);
+    for (size_t i = 0; i < self->ntargets; i++)
+        s_target_free(self->targets[i]);
+    free(self->targets);
+    if (self->router)
+        zmq_close(self->router);
+    if (self->pub)
+        zmq_close(self->pub);
+    if (self->ctx)
+        zmq_ctx_term(self->ctx);
+    if (self->wakefd >= 0)
+        close(self->wakefd);
+    pthread_cond_destroy(&self->cond);
+    pthread_mutex_destroy(&self->lock);
+    free(self->endpoint);
+    free(self->pub_endpoint);
+    free(self->host);
+    free(self);
+    *self_p = NULL;
+}
+
+const char *pb_agent_endpoint(const pb_agent_t *self)
+{
+    return self->endpoint;
+}
+
+const char *pb_agent_pub_endpoint(const pb_agent_t *self)
+{
+    return self->pub_endpoint;
+}

@@ -1,0 +1,88 @@
+/* pb_agent_impl: the agent's state, shared by its lifecycle (pb_agent.c) and its socket side (pb_agent_ops.c). */
+#ifndef PB_AGENT_IMPL_H
+#define PB_AGENT_IMPL_H
+
+#include "pb_session.h"
+#include "pb_value.h"
+#include "perfbus.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <zmq.h>
+
+#define PB_AGENT_JOBS 32 /* finished jobs kept for `results` */
+
+typedef struct {
+    char *name, *description;
+    pb_agent_fn *fn;
+    void *arg;
+    char **argv; /* command target when non-NULL */
+    unsigned modes;
+    bool enabled, crashed;
+} pb_target_t;
+
+typedef enum { PB_JOB_QUEUED, PB_JOB_ARMED, PB_JOB_RUNNING, PB_JOB_DONE } pb_job_state_t;
+
+/* One profile, simulate or arm request, from acceptance to its result.
+ * Fields below `state` are written by the worker (or the section's thread)
+ * before it sets state DONE under the agent lock. */
+typedef struct pb_job {
+    uint64_t id;
+    const char *op;      /* "profile", "simulate", "arm" */
+    pb_target_t *target; /* NULL for sections */
+    char *name;          /* target or section name */
+    pb_session_opts_t opts;
+    unsigned runs, count, done;
+    double max_seconds, deadline; /* deadline 0: none */
+    zmq_msg_t identity;           /* the waiting client, when has_client */
+    bool has_client, delimited, answered, delivered, in_section;
+    pb_job_state_t state;
+    pb_session_t *session;
+    pb_value_t *result;  /* on success: the result map */
+    char code[16];       /* on failure: the error */
+    char message[256];
+    struct pb_job *next; /* worker queue */
+} pb_job_t;
+
+struct pb_agent {
+    pb_agent_config_t cfg;
+    char *endpoint, *pub_endpoint, *host;
+    char src[48];
+    void *ctx, *router, *pub;
+    int wakefd;
+    pthread_t socket_thread, worker_thread;
+    bool socket_started, worker_started;
+    atomic_bool stopping;
+    pthread_mutex_t lock; /* everything below */
+    pthread_cond_t cond;
+    pb_target_t **targets;
+    size_t ntargets;
+    pb_job_t *jobs[PB_AGENT_JOBS];
+    size_t njobs;
+    pb_job_t *queue_head, *queue_tail;
+    pb_job_t *busy;            /* the job owning the profiler: queued, running or armed */
+    _Atomic(pb_job_t *) armed; /* read lock-free by section_begin */
+    uint64_t next_id, seq, frames_sent, jobs_done;
+    double started;
+};
+
+/* Socket thread body (pb_agent_ops.c). */
+void *pb_agent_serve(void *agent);
+
+/* Under the lock: finds a target by name (NULL when absent). */
+pb_target_t *pb_agent_find(pb_agent_t *self, const char *name);
+
+/* Under the lock: queues a job for the worker and makes it the busy one. */
+void pb_agent_enqueue(pb_agent_t *self, pb_job_t *job);
+
+/* Under the lock: remembers a job for `results`, evicting the oldest
+ * finished one; returns -EBUSY when all slots hold unfinished jobs. */
+int pb_agent_remember(pb_agent_t *self, pb_job_t *job);
+
+void pb_agent_job_free(pb_job_t **job_p);
+void pb_agent_wake(pb_agent_t *self);
+double pb_agent_now(void);
+
+#endif

@@ -1,0 +1,32 @@
+/* pb_proc_read: reads the files of one process under a root; one-shot reads of any pid. */
+#ifndef PB_PROC_READ_H
+#define PB_PROC_READ_H
+
+#include "pb_proc_body.h"
+#include "pb_procfs.h"
+
+#include <stdint.h>
+
+#define PB_PROC_CMDLINE_MAX 4096 /* longer command lines are truncated */
+
+/* True for the errors that mean "the process is gone" (-ENOENT, -ESRCH). */
+#define PB_PROC_VANISHED(rc) ((rc) == -ENOENT || (rc) == -ESRCH)
+
+/* Reads and parses <root>/proc/<pid>/stat using buf. Returns 0, -ENOENT or
+ * -ESRCH when the process is gone, -EINVAL when the text is malformed. */
+int pb_proc_read_stat(const char *root, uint32_t pid, pb_procfs_buf_t *buf, pb_proc_stat_t *out);
+
+/* Fills the rest of r (status, io, fd count) for pid; r->stat is left alone.
+ * io and fds are marked absent when not readable (-EACCES). Returns 0,
+ * -ENOENT/-ESRCH when the process is gone, -EINVAL on malformed text. */
+int pb_proc_read_rest(const char *root, uint32_t pid, pb_procfs_buf_t *buf, pb_proc_reading_t *r);
+
+/* Reads the command line of pid, arguments joined by spaces, into a new
+ * string (*out_p, the caller frees it; "" for kernel threads). Returns 0,
+ * -ENOENT/-ESRCH when the process is gone, or -ENOMEM. */
+int pb_proc_read_cmdline(const char *root, uint32_t pid, pb_procfs_buf_t *buf, char **out_p);
+
+/* Reads MemTotal (bytes) from <root>/proc/meminfo. Returns 0 or a negative errno. */
+int pb_proc_read_mem_total(const char *root, pb_procfs_buf_t *buf, uint64_t *out);
+
+#endif

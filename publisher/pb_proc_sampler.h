@@ -1,0 +1,77 @@
+/* pb_proc_sampler: per-process frames for the selected processes — by pid, comm match, top N, or all. */
+#ifndef PB_PROC_SAMPLER_H
+#define PB_PROC_SAMPLER_H
+
+#include "pb_value.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct pb_proc_sampler pb_proc_sampler_t;
+
+/* root: "" or "/" for the real system, or a directory holding proc/ (tests use
+ * tests/fixtures/proc-<case>). The string is copied. NULL on ENOMEM. */
+pb_proc_sampler_t *pb_proc_sampler_new(const char *root);
+
+/* Accepts NULL and *self_p == NULL; sets *self_p to NULL. */
+void pb_proc_sampler_destroy(pb_proc_sampler_t **self_p);
+
+/* Watches one process. Returns 0 (also when already watched), -ESRCH when no
+ * such process exists, or -ENOMEM. When the process exits, its gone frame is
+ * emitted once and the pid leaves the watch list. */
+int pb_proc_sampler_watch_pid(pb_proc_sampler_t *self, uint32_t pid);
+
+/* Returns 0, or -ENOENT when pid is not watched. */
+int pb_proc_sampler_unwatch_pid(pb_proc_sampler_t *self, uint32_t pid);
+
+/* Watches every process whose comm matches regex (POSIX ERE, unanchored).
+ * Returns 0 (also when already watched), -EINVAL with regerror's message in
+ * err on a bad regex, or -ENOMEM. */
+int pb_proc_sampler_watch_match(pb_proc_sampler_t *self, const char *regex, char *err,
+                                size_t errlen);
+
+/* Returns 0, or -ENOENT when regex (compared as a string) is not watched. */
+int pb_proc_sampler_unwatch_match(pb_proc_sampler_t *self, const char *regex);
+
+/* Also selects the n processes with the highest CPU % over the last interval
+ * (ties by lower pid); 0 turns it off. A process needs two scans to rank. */
+void pb_proc_sampler_set_top(pb_proc_sampler_t *self, unsigned n);
+
+/* Selects every process (kernel threads included). */
+void pb_proc_sampler_set_all(pb_proc_sampler_t *self, bool all);
+
+/* Builds {pids: [uint], matches: [str], top: uint, all: bool}; the caller
+ * owns it. NULL on ENOMEM. */
+pb_value_t *pb_proc_sampler_watching(const pb_proc_sampler_t *self);
+
+/* Receives each proc frame body; it takes ownership of *body_p and sets it to
+ * NULL (a body left there is freed by the sampler). A negative return is
+ * remembered and returned by scan, which still finishes the cycle. */
+typedef int (*pb_proc_emit_fn)(void *arg, uint32_t pid, pb_value_t **body_p);
+
+/* One cycle: reads the processes, selects the union of watched pids, comm
+ * matches, top N and all, and emits one body per selected process (fields of
+ * schemas/FIELDS.md "proc", no envelope), then {pid, comm, gone: true} once
+ * for each process emitted in an earlier cycle that has exited. mono_ns:
+ * CLOCK_MONOTONIC now. A process vanishing mid-read is skipped quietly.
+ * Returns 0, or a negative errno: listing <root>/proc failed, -ENOMEM, or
+ * the first error emit returned. */
+int pb_proc_sampler_scan(pb_proc_sampler_t *self, uint64_t mono_ns, pb_proc_emit_fn emit,
+                         void *arg);
+
+/* Processes emitted by the last scan (gone frames not counted). Can't fail. */
+size_t pb_proc_sampler_tracked(const pb_proc_sampler_t *self);
+
+/* A new copy (caller owns) of the body last emitted for pid, or NULL when the
+ * last scan did not emit pid (or on ENOMEM). */
+pb_value_t *pb_proc_sampler_latest(const pb_proc_sampler_t *self, uint32_t pid);
+
+/* One-shot read of any process: counters and gauges, first: true, no rates,
+ * plus cpu_pct_since_start (CPU time over lifetime, like ps). On success
+ * returns 0 and *body_p is a new map the caller owns. Returns -ENOENT when
+ * there is no such process (or it exited during the read), -EINVAL when its
+ * files are malformed, -ENOMEM. */
+int pb_proc_read_once(const char *root, uint32_t pid, pb_value_t **body_p);
+
+#endif

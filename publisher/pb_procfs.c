@@ -1,0 +1,268 @@
+/* pb_procfs: reads /proc and /sys under a runtime root, and the tokenising every parser shares. */
+#include "pb_procfs.h"
+
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define S_FIRST_CAP 4096
+#define S_MAX_FILE  (64u * 1024 * 1024)
+
+void pb_procfs_buf_release(pb_procfs_buf_t *buf)
+{
+    free(buf->data);
+    buf->data = NULL;
+    buf->len = 0;
+    buf->cap = 0;
+}
+
+int pb_procfs_path(char *out, size_t size, const char *root, const char *rel)
+{
+    const char *sep = "/";
+    size_t rlen = strlen(root);
+    if (rlen == 0 || root[rlen - 1] == '/')
+        sep = "";
+    if (rlen == 0)
+        root = "/";
+    int n = snprintf(out, size, "%s%s%s", root, sep, rel);
+    if (n < 0 || (size_t)n >= size)
+        return -ENAMETOOLONG;
+    return 0;
+}
+
+/* Makes room for at least one more byte plus the terminating NUL. */
+static int s_buf_grow(pb_procfs_buf_t *buf)
+{
+    if (buf->cap - buf->len > 1)
+        return 0;
+    size_t cap = buf->cap ? buf->cap * 2 : S_FIRST_CAP;
+    if (cap > S_MAX_FILE)
+        return -EFBIG;
+    char *data = realloc(buf->data, cap);
+    if (!data)
+        return -ENOMEM;
+    buf->data = data;
+    buf->cap = cap;
+    return 0;
+}
+
+static int s_read_all(int fd, pb_procfs_buf_t *buf)
+{
+    buf->len = 0;
+    for (;;) {
+        int rc = s_buf_grow(buf);
+        if (rc < 0)
+            return rc;
+        ssize_t n = read(fd, buf->data + buf->len, buf->cap - buf->len - 1);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return -errno;
+        if (n == 0)
+            break;
+        buf->len += (size_t)n;
+    }
+    buf->data[buf->len] = '\0';
+    return 0;
+}
+
+int pb_procfs_slurp(const char *root, const char *rel, pb_procfs_buf_t *buf)
+{
+    char path[PATH_MAX];
+    int rc = pb_procfs_path(path, sizeof path, root, rel);
+    if (rc < 0)
+        return rc;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -errno;
+    rc = s_read_all(fd, buf);
+    close(fd);
+    return rc;
+}
+
+/* Parses a directory name made only of digits into a pid. */
+static bool s_pid_name(const char *name, uint32_t *pid)
+{
+    if (!isdigit((unsigned char)name[0]))
+        return false;
+    char *end = NULL;
+    errno = 0;
+    unsigned long v = strtoul(name, &end, 10);
+    if (errno != 0 || *end != '\0' || v == 0 || v > UINT32_MAX)
+        return false;
+    *pid = (uint32_t)v;
+    return true;
+}
+
+static int s_pid_cmp(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a;
+    uint32_t y = *(const uint32_t *)b;
+    return (x > y) - (x < y);
+}
+
+static int s_pid_push(uint32_t **pids_p, size_t *cap_p, size_t n, uint32_t pid)
+{
+    if (n == *cap_p) {
+        size_t cap = *cap_p ? *cap_p * 2 : 256;
+        uint32_t *pids = realloc(*pids_p, cap * sizeof *pids);
+        if (!pids)
+            return -ENOMEM;
+        *pids_p = pids;
+        *cap_p = cap;
+    }
+    (*pids_p)[n] = pid;
+    return 0;
+}
+
+int pb_procfs_pids(const char *root, uint32_t **pids_p, size_t *cap_p)
+{
+    char path[PATH_MAX];
+    int rc = pb_procfs_path(path, sizeof path, root, "proc");
+    if (rc < 0)
+        return rc;
+    DIR *dir = opendir(path);
+    if (!dir)
+        return -errno;
+    size_t n = 0;
+    for (struct dirent *de = readdir(dir); de && rc == 0; de = readdir(dir)) {
+        uint32_t pid;
+        if (s_pid_name(de->d_name, &pid) && n < INT_MAX) {
+            rc = s_pid_push(pids_p, cap_p, n, pid);
+            n += rc == 0;
+        }
+    }
+    closedir(dir);
+    if (rc < 0)
+        return rc;
+    if (n > 0)
+        qsort(*pids_p, n, sizeof **pids_p, s_pid_cmp);
+    return (int)n;
+}
+
+int pb_procfs_count(const char *root, const char *rel)
+{
+    char path[PATH_MAX];
+    int rc = pb_procfs_path(path, sizeof path, root, rel);
+    if (rc < 0)
+        return rc;
+    DIR *dir = opendir(path);
+    if (!dir)
+        return -errno;
+    int n = 0;
+    for (struct dirent *de = readdir(dir); de; de = readdir(dir)) {
+        const char *d = de->d_name;
+        bool dots = d[0] == '.' && (d[1] == '\0' || (d[1] == '.' && d[2] == '\0'));
+        n += !dots && n < INT_MAX;
+    }
+    closedir(dir);
+    return n;
+}
+
+static bool s_is_end(char c)
+{
+    return c == ' ' || c == '\t' || c == '\n' || c == '\0';
+}
+
+/* Skips blanks; returns -ENODATA at the end of the line, else 0. */
+static int s_skip_blanks(const char **cursor)
+{
+    const char *p = *cursor;
+    while (*p == ' ' || *p == '\t')
+        p++;
+    *cursor = p;
+    return (*p == '\n' || *p == '\0') ? -ENODATA : 0;
+}
+
+int pb_procfs_next_u64(const char **cursor, uint64_t *out)
+{
+    int rc = s_skip_blanks(cursor);
+    if (rc < 0)
+        return rc;
+    const char *p = *cursor;
+    if (!isdigit((unsigned char)*p))
+        return -EINVAL;
+    char *end = NULL;
+    errno = 0;
+    unsigned long long v = strtoull(p, &end, 10);
+    if (errno != 0 || end == p || !s_is_end(*end))
+        return -EINVAL;
+    *out = (uint64_t)v;
+    *cursor = end;
+    return 0;
+}
+
+int pb_procfs_next_i64(const char **cursor, int64_t *out)
+{
+    int rc = s_skip_blanks(cursor);
+    if (rc < 0)
+        return rc;
+    const char *p = *cursor;
+    const char *digits = (*p == '-') ? p + 1 : p;
+    if (!isdigit((unsigned char)*digits))
+        return -EINVAL;
+    char *end = NULL;
+    errno = 0;
+    long long v = strtoll(p, &end, 10);
+    if (errno != 0 || end == p || !s_is_end(*end))
+        return -EINVAL;
+    *out = (int64_t)v;
+    *cursor = end;
+    return 0;
+}
+
+int pb_procfs_next_f64(const char **cursor, double *out)
+{
+    int rc = s_skip_blanks(cursor);
+    if (rc < 0)
+        return rc;
+    const char *p = *cursor;
+    /* Digits first: strtod would also take "inf", "nan" and hex floats. */
+    if (!isdigit((unsigned char)*p))
+        return -EINVAL;
+    char *end = NULL;
+    errno = 0;
+    double v = strtod(p, &end);
+    if (errno != 0 || end == p || !s_is_end(*end))
+        return -EINVAL;
+    *out = v;
+    *cursor = end;
+    return 0;
+}
+
+int pb_procfs_skip_word(const char **cursor)
+{
+    int rc = s_skip_blanks(cursor);
+    if (rc < 0)
+        return rc;
+    const char *p = *cursor;
+    while (!s_is_end(*p))
+        p++;
+    *cursor = p;
+    return 0;
+}
+
+const char *pb_procfs_next_line(const char *p)
+{
+    const char *nl = strchr(p, '\n');
+    if (!nl || nl[1] == '\0')
+        return NULL;
+    return nl + 1;
+}
+
+const char *pb_procfs_find_key(const char *text, const char *key)
+{
+    size_t klen = strlen(key);
+    for (const char *line = text; line; line = pb_procfs_next_line(line)) {
+        if (strncmp(line, key, klen) == 0)
+            return line + klen;
+    }
+    return NULL;
+}

@@ -1,0 +1,57 @@
+/* pb_procfs: reads /proc and /sys under a runtime root, and the tokenising every parser shares. */
+#ifndef PB_PROCFS_H
+#define PB_PROCFS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* A reusable read buffer: zero-initialise it, pass it to every slurp, release
+ * it once. data is NUL-terminated after a successful slurp. */
+typedef struct {
+    char *data;
+    size_t len;
+    size_t cap;
+} pb_procfs_buf_t;
+
+/* Frees the buffer's memory and zeroes it. Accepts a zeroed buffer. */
+void pb_procfs_buf_release(pb_procfs_buf_t *buf);
+
+/* Writes "<root>/<rel>" into out; root "" or "/" means the real system.
+ * Returns 0, or -ENAMETOOLONG when out is too small. */
+int pb_procfs_path(char *out, size_t size, const char *root, const char *rel);
+
+/* Reads the whole file <root>/<rel> ("proc/stat") into buf, reusing its memory.
+ * Returns 0, or a negative errno: -ENOENT/-ESRCH when the file (or the process
+ * it belongs to) vanished, -EACCES, -ENOMEM, -EFBIG above 64 MiB. */
+int pb_procfs_slurp(const char *root, const char *rel, pb_procfs_buf_t *buf);
+
+/* Lists the numeric entries of <root>/proc (the pids) in ascending order into
+ * *pids_p, which is grown with realloc and reused across calls (*cap_p holds
+ * its capacity). Returns the number of pids, or a negative errno. */
+int pb_procfs_pids(const char *root, uint32_t **pids_p, size_t *cap_p);
+
+/* Counts the entries of the directory <root>/<rel> other than "." and "..".
+ * Returns the count, or a negative errno (-ENOENT, -EACCES, ...). */
+int pb_procfs_count(const char *root, const char *rel);
+
+/* Tokenising. Each next_* skips spaces and tabs, converts one number at
+ * *cursor and advances it past the number. The number must end at a space,
+ * tab, newline or NUL. Returns 0, -ENODATA at the end of the line (newline or
+ * NUL: a missing column), or -EINVAL for anything that is not such a number. */
+int pb_procfs_next_u64(const char **cursor, uint64_t *out);
+int pb_procfs_next_i64(const char **cursor, int64_t *out);
+int pb_procfs_next_f64(const char **cursor, double *out);
+
+/* Skips one whitespace-separated word (spaces and tabs) at *cursor.
+ * Returns 0, or -ENODATA at the end of the line. */
+int pb_procfs_skip_word(const char **cursor);
+
+/* Returns the start of the line after the one p points into, or NULL at the
+ * end of the text. */
+const char *pb_procfs_next_line(const char *p);
+
+/* Finds the first line of text that starts with key (e.g. "MemTotal:") and
+ * returns a pointer just after the key, or NULL when there is none. */
+const char *pb_procfs_find_key(const char *text, const char *key);
+
+#endif

@@ -1,0 +1,212 @@
+/* pb_sys_disk: disk I/O of whole disks from /proc/diskstats and /sys/block, as sar -d and iostat count it. */
+#include "pb_sys_disk.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#define S_SECTOR 512 /* diskstats counts 512-byte sectors whatever the device's sector size */
+
+typedef struct {
+    pb_sys_series_set_t series;
+} s_state_t;
+
+/* Sums over the devices counted in the total. */
+typedef struct {
+    uint64_t counters[PB_DISK_N];
+    uint64_t delta[PB_DISK_N];
+    double util_sum;
+    unsigned util_n;
+} s_total_t;
+
+static const char *const s_total_keys[PB_DISK_N] = {
+    "reads_total", "writes_total", "read_bytes_total", "write_bytes_total", "io_ms_total"};
+static const char *const s_rate_keys[] = {"reads_per_s", "writes_per_s", "read_bytes_per_s",
+                                          "write_bytes_per_s"};
+
+static int s_parse_name(const char **cursor, char *name, size_t size)
+{
+    const char *p = *cursor;
+    while (*p == ' ' || *p == '\t')
+        p++;
+    size_t len = strcspn(p, " \t\n");
+    if (len == 0 || len >= size)
+        return -EINVAL;
+    memcpy(name, p, len);
+    name[len] = '\0';
+    *cursor = p + len;
+    return 0;
+}
+
+int pb_sys_disk_parse_line(const char *line, pb_sys_disk_t *out)
+{
+    const char *p = line;
+    uint64_t v[11];
+    memset(out, 0, sizeof *out);
+    if (pb_procfs_next_u64(&p, &v[0]) < 0 || pb_procfs_next_u64(&p, &v[1]) < 0 ||
+        s_parse_name(&p, out->name, sizeof out->name) < 0)
+        return -EINVAL;
+    for (int i = 0; i < 10; i++) {
+        if (pb_procfs_next_u64(&p, &v[i]) < 0)
+            return -EINVAL;
+    }
+    /* v: rd_ios rd_merges rd_sectors rd_ticks wr_ios wr_merges wr_sectors wr_ticks in_flight io_ticks */
+    if (v[2] > UINT64_MAX / S_SECTOR || v[6] > UINT64_MAX / S_SECTOR)
+        return -EINVAL;
+    out->counters[PB_DISK_READS] = v[0];
+    out->counters[PB_DISK_WRITES] = v[4];
+    out->counters[PB_DISK_READ_BYTES] = v[2] * S_SECTOR;
+    out->counters[PB_DISK_WRITE_BYTES] = v[6] * S_SECTOR;
+    out->counters[PB_DISK_IO_MS] = v[9];
+    return 0;
+}
+
+/* Writes sys/block/<name><sub>, with '/' in name spelled '!' as sysfs does. */
+static int s_block_path(char *out, size_t size, const char *name, const char *sub)
+{
+    char dev[64];
+    size_t len = strlen(name);
+    if (len >= sizeof dev)
+        return -ENAMETOOLONG;
+    for (size_t i = 0; i <= len; i++)
+        dev[i] = name[i] == '/' ? '!' : name[i];
+    int n = snprintf(out, size, "sys/block/%s%s", dev, sub);
+    return (n < 0 || (size_t)n >= size) ? -ENAMETOOLONG : 0;
+}
+
+bool pb_sys_disk_is_whole(const char *root, const char *name)
+{
+    char rel[128];
+    char path[PATH_MAX];
+    struct stat sb;
+    if (s_block_path(rel, sizeof rel, name, "") < 0 ||
+        pb_procfs_path(path, sizeof path, root, rel) < 0)
+        return false;
+    return stat(path, &sb) == 0 && S_ISDIR(sb.st_mode);
+}
+
+bool pb_sys_disk_is_counted(const char *root, const char *name)
+{
+    if (strncmp(name, "loop", 4) == 0 || strncmp(name, "ram", 3) == 0 ||
+        strncmp(name, "zram", 4) == 0)
+        return false;
+    char rel[128];
+    if (s_block_path(rel, sizeof rel, name, "/slaves") < 0)
+        return false;
+    return pb_procfs_count(root, rel) <= 0; /* missing or empty: not stacked */
+}
+
+static double s_util(const uint64_t *delta, double interval_s)
+{
+    double pct = (double)delta[PB_DISK_IO_MS] / (interval_s * 1000.0) * 100.0;
+    return pct > 100.0 ? 100.0 : pct;
+}
+
+static int s_put_disk(pb_value_t *map, const uint64_t *counters, const uint64_t *delta,
+                      double util, double interval_s)
+{
+    if (delta) {
+        int rc = pb_sys_metric_put_rates(map, s_rate_keys, delta, 4, 1.0, interval_s);
+        if (rc == 0)
+            rc = pb_value_map_put_float(map, "util_pct", util);
+        if (rc < 0)
+            return rc;
+    }
+    return pb_sys_metric_put_u64s(map, s_total_keys, counters, PB_DISK_N);
+}
+
+static void s_total_add(s_total_t *t, const pb_sys_disk_t *d, const uint64_t *delta, double util)
+{
+    for (int i = 0; i < PB_DISK_N; i++) {
+        t->counters[i] += d->counters[i];
+        t->delta[i] += delta ? delta[i] : 0;
+    }
+    if (delta) {
+        t->util_sum += util;
+        t->util_n++;
+    }
+}
+
+/* Adds one whole disk to devices, and to the total when it counts. */
+static int s_add_disk(s_state_t *st, pb_sys_ctx_t *ctx, const pb_sys_disk_t *d,
+                      pb_value_t *devices, s_total_t *total)
+{
+    uint64_t delta[PB_DISK_N];
+    int rates = pb_sys_metric_delta(ctx, &st->series, d->name, d->counters, PB_DISK_N, delta);
+    if (rates < 0)
+        return rates;
+    const uint64_t *dp = rates == 1 ? delta : NULL;
+    double util = dp ? s_util(dp, ctx->interval_s) : 0.0;
+    pb_value_t *map = pb_value_map_new();
+    int rc = map ? pb_value_map_put_str(map, "name", d->name) : -ENOMEM;
+    if (rc == 0)
+        rc = s_put_disk(map, d->counters, dp, util, ctx->interval_s);
+    if (rc == 0)
+        rc = pb_value_array_push(devices, &map);
+    pb_value_destroy(&map);
+    if (rc == 0 && pb_sys_disk_is_counted(ctx->root, d->name))
+        s_total_add(total, d, dp, util);
+    return rc;
+}
+
+static int s_add_lines(s_state_t *st, pb_sys_ctx_t *ctx, const char *text, pb_value_t *devices,
+                       s_total_t *total)
+{
+    for (const char *line = text; line && *line; line = pb_procfs_next_line(line)) {
+        pb_sys_disk_t d;
+        if (pb_sys_disk_parse_line(line, &d) < 0)
+            return pb_sys_metric_bad_line(ctx, "proc/diskstats", line);
+        bool unused = d.counters[PB_DISK_READS] == 0 && d.counters[PB_DISK_WRITES] == 0;
+        if (unused || !pb_sys_disk_is_whole(ctx->root, d.name))
+            continue; /* sar and iostat leave out devices never used */
+        int rc = s_add_disk(st, ctx, &d, devices, total);
+        if (rc < 0)
+            return rc;
+    }
+    return 0;
+}
+
+static int s_build(s_state_t *st, pb_sys_ctx_t *ctx, const char *text, pb_value_t *disk)
+{
+    s_total_t total = {0};
+    pb_value_t *devices = pb_value_array_new();
+    pb_value_t *tmap = pb_value_map_new();
+    int rc = (devices && tmap) ? s_add_lines(st, ctx, text, devices, &total) : -ENOMEM;
+    double util = total.util_n ? total.util_sum / total.util_n : 0.0;
+    const uint64_t *dp = ctx->first ? NULL : total.delta;
+    if (rc == 0)
+        rc = s_put_disk(tmap, total.counters, dp, util, ctx->interval_s);
+    if (rc == 0)
+        rc = pb_sys_metric_put(disk, "total", &tmap);
+    if (rc == 0)
+        rc = pb_sys_metric_put(disk, "devices", &devices);
+    pb_value_destroy(&tmap);
+    pb_value_destroy(&devices);
+    return rc;
+}
+
+static int s_sample(void *state, pb_sys_ctx_t *ctx, pb_value_t *body)
+{
+    s_state_t *st = state;
+    const char *text;
+    int rc = pb_sys_metric_file(ctx, "proc/diskstats", &text);
+    if (rc < 0)
+        return rc;
+    pb_value_t *disk = pb_value_map_new();
+    rc = disk ? s_build(st, ctx, text, disk) : -ENOMEM;
+    if (rc == 0)
+        rc = pb_sys_metric_put(body, "disk", &disk);
+    pb_value_destroy(&disk);
+    pb_sys_metric_sweep(ctx, &st->series);
+    return rc;
+}
+
+static void s_release(void *state)
+{
+    s_state_t *st = state;
+    pb_sys_metric_release(&st->series);
+}
+
+const pb_sys_metric_t pb_sys_disk_metric = {"disk", sizeof(s_state_t), s_sample, s_release};

@@ -1,0 +1,112 @@
+/* pb_sys_mem: memory and swap from /proc/meminfo, with the definitions of free(1) (procps-ng 4). */
+#include "pb_sys_mem.h"
+
+#include <errno.h>
+#include <stddef.h>
+#include <string.h>
+
+typedef struct {
+    const char *key; /* with the colon */
+    size_t offset;
+} s_field_t;
+
+static const s_field_t s_fields[] = {
+    {"MemTotal:", offsetof(pb_sys_mem_t, total)},
+    {"MemFree:", offsetof(pb_sys_mem_t, free)},
+    {"MemAvailable:", offsetof(pb_sys_mem_t, available)},
+    {"Buffers:", offsetof(pb_sys_mem_t, buffers)},
+    {"Cached:", offsetof(pb_sys_mem_t, cached)},
+    {"SReclaimable:", offsetof(pb_sys_mem_t, sreclaimable)},
+    {"Shmem:", offsetof(pb_sys_mem_t, shmem)},
+    {"SwapTotal:", offsetof(pb_sys_mem_t, swap_total)},
+    {"SwapFree:", offsetof(pb_sys_mem_t, swap_free)},
+};
+
+#define S_NFIELDS (sizeof s_fields / sizeof s_fields[0])
+
+/* Parses "<spaces><number> kB" into bytes. */
+static int s_parse_kb(const char *p, uint64_t *bytes)
+{
+    uint64_t kb;
+    if (pb_procfs_next_u64(&p, &kb) < 0 || kb > UINT64_MAX / 1024)
+        return -EINVAL;
+    while (*p == ' ' || *p == '\t')
+        p++;
+    if (strncmp(p, "kB", 2) != 0 || (p[2] != '\n' && p[2] != '\0'))
+        return -EINVAL;
+    *bytes = kb * 1024;
+    return 0;
+}
+
+/* Parses the line if it holds one of s_fields; sets the bit of the field in *seen. */
+static int s_parse_line(const char *line, pb_sys_mem_t *out, unsigned *seen)
+{
+    for (size_t i = 0; i < S_NFIELDS; i++) {
+        size_t klen = strlen(s_fields[i].key);
+        if (strncmp(line, s_fields[i].key, klen) != 0)
+            continue;
+        *seen |= 1u << i;
+        return s_parse_kb(line + klen, (uint64_t *)((char *)out + s_fields[i].offset));
+    }
+    return 0;
+}
+
+int pb_sys_mem_parse(const char *text, pb_sys_mem_t *out)
+{
+    memset(out, 0, sizeof *out);
+    unsigned seen = 0;
+    for (const char *line = text; line; line = pb_procfs_next_line(line)) {
+        if (s_parse_line(line, out, &seen) < 0)
+            return -EINVAL;
+    }
+    if ((seen & 3u) != 3u || out->total == 0)
+        return -EINVAL; /* MemTotal and MemFree are the first two fields */
+    if (!(seen & 4u) || out->available > out->total)
+        out->available = out->free;
+    return 0;
+}
+
+uint64_t pb_sys_mem_used(const pb_sys_mem_t *mem)
+{
+    if (mem->total >= mem->available)
+        return mem->total - mem->available;
+    return mem->total >= mem->free ? mem->total - mem->free : 0;
+}
+
+static int s_put_all(pb_value_t *map, const pb_sys_mem_t *m)
+{
+    uint64_t used = pb_sys_mem_used(m);
+    uint64_t swap_used = m->swap_total > m->swap_free ? m->swap_total - m->swap_free : 0;
+    const char *keys[] = {"total_bytes",      "available_bytes",  "used_bytes",
+                          "free_bytes",       "buffers_bytes",    "cached_bytes",
+                          "shared_bytes",     "swap_total_bytes", "swap_free_bytes",
+                          "swap_used_bytes"};
+    uint64_t vals[] = {m->total,  m->available,           used,     m->free,
+                       m->buffers, m->cached + m->sreclaimable, m->shmem, m->swap_total,
+                       m->swap_free, swap_used};
+    int rc = pb_sys_metric_put_u64s(map, keys, vals, sizeof vals / sizeof vals[0]);
+    if (rc < 0)
+        return rc;
+    return pb_value_map_put_float(map, "used_pct", (double)used * 100.0 / (double)m->total);
+}
+
+static int s_sample(void *state, pb_sys_ctx_t *ctx, pb_value_t *body)
+{
+    (void)state;
+    const char *text;
+    int rc = pb_sys_metric_file(ctx, "proc/meminfo", &text);
+    if (rc < 0)
+        return rc;
+    pb_sys_mem_t mem;
+    if (pb_sys_mem_parse(text, &mem) < 0)
+        return pb_sys_metric_fail(ctx, -EINVAL,
+                                  "proc/meminfo: malformed (need MemTotal and MemFree in kB)");
+    pb_value_t *map = pb_value_map_new();
+    rc = map ? s_put_all(map, &mem) : -ENOMEM;
+    if (rc == 0)
+        rc = pb_sys_metric_put(body, "mem", &map);
+    pb_value_destroy(&map);
+    return rc;
+}
+
+const pb_sys_metric_t pb_sys_mem_metric = {"mem", 0, s_sample, NULL};

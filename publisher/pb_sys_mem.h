@@ -1,0 +1,25 @@
+/* pb_sys_mem: memory and swap from /proc/meminfo, with the definitions of free(1) (procps-ng 4). */
+#ifndef PB_SYS_MEM_H
+#define PB_SYS_MEM_H
+
+#include "pb_sys_metric.h"
+
+#include <stdint.h>
+
+/* The meminfo values perfbus uses, in bytes. */
+typedef struct {
+    uint64_t total, free, available, buffers, cached, sreclaimable, shmem, swap_total, swap_free;
+} pb_sys_mem_t;
+
+/* Parses /proc/meminfo text. Returns 0, or -EINVAL when MemTotal or MemFree
+ * is missing, MemTotal is 0, or a used key has a malformed value. A kernel
+ * without MemAvailable (before 3.14) gets available = MemFree, as does an
+ * available above the total (a container showing host values), like free(1). */
+int pb_sys_mem_parse(const char *text, pb_sys_mem_t *out);
+
+/* used = total - available (free(1) of procps-ng 4); never negative. */
+uint64_t pb_sys_mem_used(const pb_sys_mem_t *mem);
+
+extern const pb_sys_metric_t pb_sys_mem_metric;
+
+#endif

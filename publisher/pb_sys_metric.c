@@ -1,0 +1,159 @@
+/* pb_sys_metric: what every system metric shares — the per-cycle file snapshot and counter series. */
+#include "pb_sys_metric.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int pb_sys_metric_fail(pb_sys_ctx_t *ctx, int rc, const char *fmt, ...)
+{
+    if (ctx->err && ctx->errlen > 0) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(ctx->err, ctx->errlen, fmt, ap);
+        va_end(ap);
+    }
+    return rc;
+}
+
+int pb_sys_metric_bad_line(pb_sys_ctx_t *ctx, const char *rel, const char *line)
+{
+    int len = (int)strcspn(line, "\n");
+    return pb_sys_metric_fail(ctx, -EINVAL, "%s: malformed line '%.*s'", rel, len > 60 ? 60 : len,
+                              line);
+}
+
+/* The slot already holding rel (loaded or not), else a free one, else NULL. */
+static int s_file_slot(const pb_sys_ctx_t *ctx, const char *rel)
+{
+    int free_slot = -1;
+    for (int i = 0; i < PB_SYS_FILES_MAX; i++) {
+        if (strcmp(ctx->files[i].rel, rel) == 0)
+            return i;
+        if (free_slot < 0 && ctx->files[i].rel[0] == '\0')
+            free_slot = i;
+    }
+    return free_slot;
+}
+
+int pb_sys_metric_file(pb_sys_ctx_t *ctx, const char *rel, const char **text_p)
+{
+    int i = s_file_slot(ctx, rel);
+    if (i < 0 || strlen(rel) >= sizeof ctx->files[i].rel)
+        return pb_sys_metric_fail(ctx, -ENOBUFS, "%s: too many files in one cycle", rel);
+    if (!ctx->files[i].loaded) {
+        snprintf(ctx->files[i].rel, sizeof ctx->files[i].rel, "%s", rel);
+        int rc = pb_procfs_slurp(ctx->root, rel, &ctx->files[i].buf);
+        if (rc < 0)
+            return pb_sys_metric_fail(ctx, rc, "%s: %s", rel, strerror(-rc));
+        ctx->files[i].loaded = true;
+    }
+    *text_p = ctx->files[i].buf.data;
+    return 0;
+}
+
+static pb_sys_series_t *s_series_find(pb_sys_series_set_t *set, const char *name)
+{
+    for (size_t k = 0; k < set->n; k++) {
+        size_t i = (set->hint + k) % set->n;
+        if (strcmp(set->items[i].name, name) == 0) {
+            set->hint = i + 1;
+            return &set->items[i];
+        }
+    }
+    return NULL;
+}
+
+static pb_sys_series_t *s_series_add(pb_sys_series_set_t *set, const char *name)
+{
+    if (set->n == set->cap) {
+        size_t cap = set->cap ? set->cap * 2 : 8;
+        pb_sys_series_t *items = realloc(set->items, cap * sizeof *items);
+        if (!items)
+            return NULL;
+        set->items = items;
+        set->cap = cap;
+    }
+    pb_sys_series_t *s = &set->items[set->n++];
+    memset(s, 0, sizeof *s);
+    snprintf(s->name, sizeof s->name, "%s", name);
+    return s;
+}
+
+static bool s_went_back(const uint64_t *prev, const uint64_t *cur, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (cur[i] < prev[i])
+            return true;
+    }
+    return false;
+}
+
+int pb_sys_metric_delta(pb_sys_ctx_t *ctx, pb_sys_series_set_t *set, const char *name,
+                        const uint64_t *cur, size_t n, uint64_t *delta)
+{
+    if (n > PB_SYS_SERIES_MAX)
+        return -EINVAL;
+    pb_sys_series_t *s = s_series_find(set, name);
+    bool had = s && s->gen + 1 == ctx->gen;
+    if (!s)
+        s = s_series_add(set, name);
+    if (!s)
+        return -ENOMEM;
+    bool rates = had && !ctx->first && ctx->interval_s > 0 && !s_went_back(s->prev, cur, n);
+    for (size_t i = 0; i < n; i++) {
+        if (rates)
+            delta[i] = cur[i] - s->prev[i];
+        s->prev[i] = cur[i];
+    }
+    s->gen = ctx->gen;
+    return rates ? 1 : 0;
+}
+
+void pb_sys_metric_sweep(const pb_sys_ctx_t *ctx, pb_sys_series_set_t *set)
+{
+    size_t kept = 0;
+    for (size_t i = 0; i < set->n; i++) {
+        if (set->items[i].gen == ctx->gen)
+            set->items[kept++] = set->items[i];
+    }
+    set->n = kept;
+    set->hint = 0;
+}
+
+void pb_sys_metric_release(pb_sys_series_set_t *set)
+{
+    free(set->items);
+    memset(set, 0, sizeof *set);
+}
+
+int pb_sys_metric_put_u64s(pb_value_t *map, const char *const *keys, const uint64_t *vals,
+                           size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        int rc = pb_value_map_put_uint(map, keys[i], vals[i]);
+        if (rc < 0)
+            return rc;
+    }
+    return 0;
+}
+
+int pb_sys_metric_put_rates(pb_value_t *map, const char *const *keys, const uint64_t *delta,
+                            size_t n, double scale, double interval_s)
+{
+    for (size_t i = 0; i < n; i++) {
+        int rc = pb_value_map_put_float(map, keys[i], (double)delta[i] * scale / interval_s);
+        if (rc < 0)
+            return rc;
+    }
+    return 0;
+}
+
+int pb_sys_metric_put(pb_value_t *map, const char *key, pb_value_t **item_p)
+{
+    if (!*item_p)
+        return -ENOMEM;
+    return pb_value_map_put(map, key, item_p);
+}

@@ -1,0 +1,95 @@
+/* pb_sys_metric: what every system metric shares — the per-cycle file snapshot and counter series. */
+#ifndef PB_SYS_METRIC_H
+#define PB_SYS_METRIC_H
+
+#include "pb_procfs.h"
+#include "pb_value.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define PB_SYS_FILES_MAX  8  /* distinct files one cycle may read */
+#define PB_SYS_SERIES_MAX 12 /* counters one series may hold */
+
+/* One sampling cycle, as every metric sees it. Each file is read at most once
+ * per cycle (pb_sys_metric_file) and shared by the metrics that need it. */
+typedef struct {
+    const char *root;  /* "" or "/" for the real system */
+    uint32_t gen;      /* +1 per cycle */
+    bool first;        /* no previous cycle: no rates anywhere */
+    double interval_s; /* seconds since the previous cycle; 0 when first */
+    struct {
+        char rel[40];
+        pb_procfs_buf_t buf;
+        bool loaded;
+    } files[PB_SYS_FILES_MAX];
+    char *err;
+    size_t errlen;
+} pb_sys_ctx_t;
+
+/* A system metric: one file under publisher/ and one line in the sampler's
+ * table. sample() adds the metric's keys to body; on failure it returns a
+ * negative errno and writes a message with pb_sys_metric_fail. The sampler
+ * gives each metric state_size zeroed bytes and calls release() (may be NULL)
+ * to free what the state holds. */
+typedef struct {
+    const char *name;
+    size_t state_size;
+    int (*sample)(void *state, pb_sys_ctx_t *ctx, pb_value_t *body);
+    void (*release)(void *state);
+} pb_sys_metric_t;
+
+/* The counters of one named series (a core, a disk, an interface) at the
+ * previous cycle. A series whose counters go backwards starts over. */
+typedef struct {
+    char name[40];
+    uint64_t prev[PB_SYS_SERIES_MAX];
+    uint32_t gen;
+} pb_sys_series_t;
+
+typedef struct {
+    pb_sys_series_t *items;
+    size_t n;
+    size_t cap;
+    size_t hint; /* where the next lookup starts: files list series in a stable order */
+} pb_sys_series_set_t;
+
+/* Returns the text of <root>/<rel> for this cycle (borrowed from ctx, valid
+ * until the next cycle), reading the file only on the first request. On
+ * failure returns a negative errno with "<rel>: <reason>" in ctx->err. */
+int pb_sys_metric_file(pb_sys_ctx_t *ctx, const char *rel, const char **text_p);
+
+/* Writes a formatted message into ctx->err and returns rc. */
+int pb_sys_metric_fail(pb_sys_ctx_t *ctx, int rc, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Fails with -EINVAL and "<rel>: malformed line '<start of line>'". */
+int pb_sys_metric_bad_line(pb_sys_ctx_t *ctx, const char *rel, const char *line);
+
+/* Records cur[0..n) (n <= PB_SYS_SERIES_MAX) as the counters of series name.
+ * Returns 1 and fills delta[] when rates can be computed (previous cycle had
+ * this series, no counter went backwards, interval > 0), 0 when this is the
+ * first sample of the series, or -ENOMEM / -EINVAL. */
+int pb_sys_metric_delta(pb_sys_ctx_t *ctx, pb_sys_series_set_t *set, const char *name,
+                        const uint64_t *cur, size_t n, uint64_t *delta);
+
+/* Forgets the series not recorded in this cycle. */
+void pb_sys_metric_sweep(const pb_sys_ctx_t *ctx, pb_sys_series_set_t *set);
+
+/* Frees the set's memory. */
+void pb_sys_metric_release(pb_sys_series_set_t *set);
+
+/* Puts keys[i] = vals[i] as unsigned integers. Returns 0 or -ENOMEM. */
+int pb_sys_metric_put_u64s(pb_value_t *map, const char *const *keys, const uint64_t *vals,
+                           size_t n);
+
+/* Puts keys[i] = delta[i] * scale / interval_s as floats. Returns 0 or -ENOMEM. */
+int pb_sys_metric_put_rates(pb_value_t *map, const char *const *keys, const uint64_t *delta,
+                            size_t n, double scale, double interval_s);
+
+/* Moves *item_p into map under key; NULL *item_p (a failed constructor) gives
+ * -ENOMEM. Returns 0 or a negative errno. */
+int pb_sys_metric_put(pb_value_t *map, const char *key, pb_value_t **item_p);
+
+#endif

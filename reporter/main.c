@@ -1,0 +1,224 @@
+/* perfbus-report: renders stored runs as PDF, HTML, CSV or JSON, once or on a schedule. */
+#include "pb_frame.h"
+#include "pb_log.h"
+#include "pb_report.h"
+#include "pb_schedule.h"
+#include "pb_source.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define S_MAX_PIDS 256
+
+typedef struct {
+    pb_source_opts_t source;
+    uint64_t pids[S_MAX_PIDS];
+    unsigned formats;
+    const char *out, *out_dir, *since, *until;
+    uint64_t every_s, window_s;
+    unsigned keep;
+    int once;
+} args_t;
+
+static volatile sig_atomic_t s_stop = 0;
+
+static void s_on_signal(int sig)
+{
+    (void)sig;
+    s_stop = 1;
+}
+
+static void s_usage(FILE *out)
+{
+    fprintf(out,
+            "usage: perfbus-report RUN|--store DIR [--from T] [--to T] [--host H] [--pid P]...\n"
+            "                      [--format pdf|html|csv|json[,...]] [--out FILE]\n"
+            "       perfbus-report --store DIR --every 1h [--window 1h] [--keep 48]\n"
+            "                      [--format pdf,html] --out-dir DIR [--once | --since T [--until T]]\n"
+            "RUN is a run directory or a run id of the default store. T is\n"
+            "2026-01-01T10:00:00Z (UTC), @EPOCH_SECONDS or now-1h. With several formats\n"
+            "--out's extension is replaced by each format's (default: report.<format>).\n"
+            "--every renders one report per period, as a long-running process; --once\n"
+            "renders the last finished period and exits (for a systemd timer); --since\n"
+            "renders every finished period since T. Periods without data are skipped.\n");
+}
+
+static int s_bad(const char *what, const char *value)
+{
+    fprintf(stderr, "perfbus-report: bad %s '%s' (see --help)\n", what, value);
+    return -EINVAL;
+}
+
+static int s_add_pids(args_t *a, const char *list)
+{
+    char *copy = strdup(list), *save = NULL;
+    int rc = copy ? 0 : -ENOMEM;
+    for (char *tok = copy ? strtok_r(copy, ",", &save) : NULL; tok && rc == 0;
+         tok = strtok_r(NULL, ",", &save)) {
+        char *end;
+        errno = 0;
+        unsigned long long pid = strtoull(tok, &end, 10);
+        if (*end || end == tok || errno || a->source.npids == S_MAX_PIDS)
+            rc = s_bad("--pid", tok);
+        else
+            a->pids[a->source.npids++] = pid;
+    }
+    free(copy);
+    return rc;
+}
+
+static int s_option(args_t *a, int opt, const char *arg)
+{
+    char err[256];
+    uint64_t now = pb_frame_now_ns();
+    switch (opt) {
+    case 's': a->source.store = arg; return 0;
+    case 'f': return pb_report_parse_time(arg, now, &a->source.from_ns) ? s_bad("--from", arg) : 0;
+    case 't': return pb_report_parse_time(arg, now, &a->source.to_ns) ? s_bad("--to", arg) : 0;
+    case 'H': a->source.host = arg; return 0;
+    case 'p': return s_add_pids(a, arg);
+    case 'F':
+        if (pb_report_parse_formats(arg, &a->formats, err, sizeof(err)) == 0)
+            return 0;
+        fprintf(stderr, "perfbus-report: %s\n", err);
+        return -EINVAL;
+    case 'o': a->out = arg; return 0;
+    case 'd': a->out_dir = arg; return 0;
+    case 'e': return pb_report_parse_duration(arg, &a->every_s) ? s_bad("--every", arg) : 0;
+    case 'w': return pb_report_parse_duration(arg, &a->window_s) ? s_bad("--window", arg) : 0;
+    case 'k': a->keep = (unsigned)strtoul(arg, NULL, 10); return 0;
+    case '1': a->once = 1; return 0;
+    case 'S': a->since = arg; return 0;
+    case 'U': a->until = arg; return 0;
+    }
+    return -EINVAL;
+}
+
+static int s_parse(args_t *a, int argc, char **argv)
+{
+    static const struct option longs[] = {
+        {"store", 1, 0, 's'}, {"from", 1, 0, 'f'},    {"to", 1, 0, 't'},     {"host", 1, 0, 'H'},
+        {"pid", 1, 0, 'p'},   {"format", 1, 0, 'F'},  {"out", 1, 0, 'o'},    {"out-dir", 1, 0, 'd'},
+        {"every", 1, 0, 'e'}, {"window", 1, 0, 'w'},  {"keep", 1, 0, 'k'},   {"once", 0, 0, '1'},
+        {"since", 1, 0, 'S'}, {"until", 1, 0, 'U'},   {"help", 0, 0, 'h'},   {"version", 0, 0, 'V'},
+        {0, 0, 0, 0}};
+    int opt;
+    while ((opt = getopt_long(argc, argv, "o:F:h", longs, NULL)) != -1) {
+        if (opt == 'h' || opt == 'V') {
+            opt == 'h' ? s_usage(stdout) : (void)printf("perfbus-report %s\n", PB_VERSION);
+            return 1;
+        }
+        if (opt == '?' || s_option(a, opt, optarg) < 0)
+            return -EINVAL;
+    }
+    if (optind < argc)
+        a->source.run = argv[optind++];
+    if (optind < argc)
+        return s_bad("argument", argv[optind]);
+    a->source.pids = a->pids;
+    return 0;
+}
+
+/* --out for one format of several: FILE's extension replaced by the format's. */
+static void s_out_path(const args_t *a, pb_format_t format, char *buf, size_t size)
+{
+    const char *ext = pb_report_extension(format);
+    if (!a->out) {
+        snprintf(buf, size, "report.%s", ext);
+        return;
+    }
+    if ((a->formats & (a->formats - 1)) == 0) {
+        snprintf(buf, size, "%s", a->out);
+        return;
+    }
+    const char *dot = strrchr(a->out, '.'), *slash = strrchr(a->out, '/');
+    int stem = dot && (!slash || dot > slash) ? (int)(dot - a->out) : (int)strlen(a->out);
+    snprintf(buf, size, "%.*s.%s", stem, a->out, ext);
+}
+
+static int s_render(const args_t *a, const pb_model_t *model, const char *source,
+                    pb_progress_t *progress)
+{
+    char path[4096], err[512];
+    for (unsigned f = 1; f <= PB_FORMAT_JSON; f <<= 1) {
+        if (!(a->formats & f))
+            continue;
+        s_out_path(a, f, path, sizeof(path));
+        if (pb_report_render(model, source, f, path, progress, err, sizeof(err)) < 0) {
+            fprintf(stderr, "perfbus-report: %s: %s\n", path, err);
+            return 1;
+        }
+        printf("%s\n", path);
+    }
+    return 0;
+}
+
+static int s_one_shot(args_t *a)
+{
+    char source[512], err[512];
+    pb_source_stats_t stats;
+    pb_progress_t *progress = pb_progress_new(stderr);
+    pb_model_t *model = pb_model_new();
+    a->source.progress = progress;
+    pb_source_describe(&a->source, source, sizeof(source));
+    int rc = model ? pb_source_load(&a->source, model, &stats, err, sizeof(err)) : -ENOMEM;
+    if (rc == 0 && stats.damage.torn + stats.damage.corrupt > 0)
+        pb_log_warn("%s is damaged: %llu torn tail(s), %llu corrupt record(s) skipped", source,
+                    (unsigned long long)stats.damage.torn,
+                    (unsigned long long)stats.damage.corrupt);
+    rc = rc ? rc : pb_report_check(model, source, err, sizeof(err));
+    if (rc < 0)
+        fprintf(stderr, "perfbus-report: %s\n", rc == -ENOMEM ? "out of memory" : err);
+    int status = rc < 0 ? 1 : s_render(a, model, source, progress);
+    pb_progress_done(progress, "done");
+    pb_progress_destroy(&progress);
+    pb_model_destroy(&model);
+    return status;
+}
+
+static int s_scheduled(args_t *a)
+{
+    pb_schedule_opts_t opts = {a->source, a->every_s, a->window_s ? a->window_s : a->every_s,
+                               a->keep, a->formats, a->out_dir};
+    uint64_t now = pb_frame_now_ns(), since = 0, until = now;
+    if (!a->out_dir || !a->source.store || a->source.run) {
+        fprintf(stderr, "perfbus-report: --every needs --store DIR and --out-dir DIR\n");
+        return 2;
+    }
+    if ((a->since && pb_report_parse_time(a->since, now, &since) < 0) ||
+        (a->until && pb_report_parse_time(a->until, now, &until) < 0)) {
+        s_bad("--since/--until", a->since ? a->since : a->until);
+        return 2;
+    }
+    if (a->once || a->since) {
+        if (!a->since)
+            since = now / (opts.every_s * 1000000000ULL) * opts.every_s * 1000000000ULL - 1;
+        return pb_schedule_backfill(&opts, since, until) < 0 ? 1 : 0;
+    }
+    signal(SIGINT, s_on_signal);
+    signal(SIGTERM, s_on_signal);
+    return pb_schedule_loop(&opts, &s_stop) < 0 ? 1 : 0;
+}
+
+int main(int argc, char **argv)
+{
+    args_t a;
+    memset(&a, 0, sizeof(a));
+    pb_source_defaults(&a.source);
+    a.formats = PB_FORMAT_PDF;
+    pb_log_init("perfbus-report", false);
+    int rc = s_parse(&a, argc, argv);
+    if (rc != 0)
+        return rc > 0 ? 0 : 2;
+    if (a.every_s)
+        return s_scheduled(&a);
+    if (!a.source.run == !a.source.store) {
+        fprintf(stderr, "perfbus-report: give a RUN or --store DIR (see --help)\n");
+        return 2;
+    }
+    return s_one_shot(&a);
+}

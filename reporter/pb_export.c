@@ -1,0 +1,231 @@
+/* pb_export: streams CSV and JSON, so a 24 h run never becomes a million-node tree. */
+#include "pb_export.h"
+
+#include "pb_json.h"
+#include "pb_summary.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+static const char *const s_unit_names[] = {"%", "bytes", "bytes/s", "count"};
+
+static void s_csv_string(FILE *out, const char *s)
+{
+    fputc('"', out);
+    for (; *s; s++) {
+        if (*s == '"')
+            fputc('"', out);
+        fputc(*s, out);
+    }
+    fputc('"', out);
+}
+
+static void s_number(FILE *out, double v, const char *nan)
+{
+    if (isfinite(v))
+        fprintf(out, "%.10g", v);
+    else
+        fputs(nan, out);
+}
+
+static void s_csv_time(FILE *out, uint64_t ts)
+{
+    time_t secs = (time_t)(ts / 1000000000ULL);
+    struct tm tm;
+    char buf[32] = "";
+    if (gmtime_r(&secs, &tm))
+        strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
+    fprintf(out, "%s.%03uZ,%" PRIu64, buf, (unsigned)(ts / 1000000 % 1000), ts);
+}
+
+static void s_csv_header(FILE *out)
+{
+    fputs("time_utc,ts_ns,host,kind,pid,comm", out);
+    for (size_t m = 0; m < pb_model_metric_count(); m++)
+        fprintf(out, ",%s [%s]", pb_model_metric(m)->key,
+                s_unit_names[pb_model_metric(m)->unit]);
+    fputs(",proc.cpu_pct [% of one core],proc.rss_bytes [bytes]\r\n", out);
+}
+
+static void s_csv_sys(FILE *out, const pb_model_t *model, size_t host)
+{
+    size_t n = pb_model_sys_count(model, host);
+    pb_series_t first = pb_model_sys(model, host, 0);
+    for (size_t i = 0; i < n; i++) {
+        s_csv_time(out, first.ts[i]);
+        fputc(',', out);
+        s_csv_string(out, pb_model_host(model, host));
+        fputs(",sys,,", out);
+        for (size_t m = 0; m < pb_model_metric_count(); m++) {
+            fputc(',', out);
+            s_number(out, pb_model_sys(model, host, m).v[i], "");
+        }
+        fputs(",,\r\n", out);
+    }
+}
+
+static void s_csv_proc(FILE *out, const pb_model_t *model, size_t host, const pb_model_proc_t *p)
+{
+    for (size_t i = 0; i < p->cpu.n; i++) {
+        s_csv_time(out, p->cpu.ts[i]);
+        fputc(',', out);
+        s_csv_string(out, pb_model_host(model, host));
+        fprintf(out, ",proc,%" PRIu64 ",", p->pid);
+        s_csv_string(out, p->comm);
+        for (size_t m = 0; m < pb_model_metric_count(); m++)
+            fputc(',', out);
+        fputc(',', out);
+        s_number(out, p->cpu.v[i], "");
+        fputc(',', out);
+        s_number(out, p->rss.v[i], "");
+        fputs("\r\n", out);
+    }
+}
+
+int pb_export_csv(FILE *out, const pb_model_t *model, char *err, size_t errlen)
+{
+    s_csv_header(out);
+    for (size_t h = 0; h < pb_model_host_count(model); h++) {
+        pb_model_proc_t proc;
+        s_csv_sys(out, model, h);
+        for (size_t r = 0; pb_model_proc(model, h, PB_ORDER_CPU, r, &proc) == 0; r++)
+            s_csv_proc(out, model, h, &proc);
+    }
+    if (ferror(out)) {
+        snprintf(err, errlen, "writing CSV: %s", strerror(errno));
+        return -EIO;
+    }
+    return 0;
+}
+
+/* Writes a JSON string through pb_json, which owns the escaping rules. */
+static int s_json_string(FILE *out, const char *s)
+{
+    pb_value_t *v = pb_value_str_new(s);
+    int rc = v ? pb_json_write(out, v, 0) : -ENOMEM;
+    pb_value_destroy(&v);
+    return rc;
+}
+
+static int s_json_summary(FILE *out, pb_series_t series)
+{
+    pb_summary_t sum;
+    int rc = pb_summary_compute(series.ts, series.v, series.n, 0, UINT64_MAX, &sum);
+    if (rc == -ENODATA)
+        return fputs("null", out) == EOF ? -EIO : 0;
+    pb_value_t *v = rc < 0 ? NULL : pb_summary_to_value(&sum);
+    rc = v ? pb_json_write(out, v, 0) : -ENOMEM;
+    pb_value_destroy(&v);
+    return rc;
+}
+
+static void s_json_values(FILE *out, pb_series_t series)
+{
+    fputc('[', out);
+    for (size_t i = 0; i < series.n; i++) {
+        if (i)
+            fputc(',', out);
+        s_number(out, series.v[i], "null");
+    }
+    fputc(']', out);
+}
+
+static void s_json_times(FILE *out, pb_series_t series)
+{
+    fputc('[', out);
+    for (size_t i = 0; i < series.n; i++)
+        fprintf(out, "%s%" PRIu64, i ? "," : "", series.ts[i]);
+    fputc(']', out);
+}
+
+static int s_json_sys(FILE *out, const pb_model_t *model, size_t h)
+{
+    int rc = 0;
+    fputs("\"summary\": {", out);
+    for (size_t m = 0; m < pb_model_metric_count() && rc == 0; m++) {
+        fprintf(out, "%s\n      \"%s\": ", m ? "," : "", pb_model_metric(m)->key);
+        rc = s_json_summary(out, pb_model_sys(model, h, m));
+    }
+    fputs("},\n    \"series\": {\"ts_ns\": ", out);
+    s_json_times(out, pb_model_sys(model, h, 0));
+    for (size_t m = 0; m < pb_model_metric_count(); m++) {
+        fprintf(out, ",\n      \"%s\": ", pb_model_metric(m)->key);
+        s_json_values(out, pb_model_sys(model, h, m));
+    }
+    fputs("}", out);
+    return rc;
+}
+
+static int s_json_proc(FILE *out, const pb_model_proc_t *p)
+{
+    fprintf(out, "{\"pid\": %" PRIu64 ", \"comm\": ", p->pid);
+    int rc = s_json_string(out, p->comm);
+    fputs(", \"summary\": {\"cpu_pct\": ", out);
+    rc = rc ? rc : s_json_summary(out, p->cpu);
+    fputs(", \"rss_bytes\": ", out);
+    rc = rc ? rc : s_json_summary(out, p->rss);
+    fputs("},\n       \"series\": {\"ts_ns\": ", out);
+    s_json_times(out, p->cpu);
+    fputs(", \"cpu_pct\": ", out);
+    s_json_values(out, p->cpu);
+    fputs(", \"rss_bytes\": ", out);
+    s_json_values(out, p->rss);
+    fputs("}}", out);
+    return rc;
+}
+
+static int s_json_host(FILE *out, const pb_model_t *model, size_t h)
+{
+    pb_model_proc_t proc;
+    fputs("{\"host\": ", out);
+    int rc = s_json_string(out, pb_model_host(model, h));
+    fputs(",\n    ", out);
+    rc = rc ? rc : s_json_sys(out, model, h);
+    fputs(",\n    \"processes\": [", out);
+    for (size_t r = 0; rc == 0 && pb_model_proc(model, h, PB_ORDER_CPU, r, &proc) == 0; r++) {
+        fputs(r ? ",\n      " : "\n      ", out);
+        rc = s_json_proc(out, &proc);
+    }
+    fputs("]}", out);
+    return rc;
+}
+
+static int s_json_info(FILE *out, const pb_model_t *model, const char *source)
+{
+    pb_model_info_t info;
+    pb_model_info(model, &info);
+    fputs("{\"format\": \"perfbus-report/1\",\n  \"source\": ", out);
+    int rc = s_json_string(out, source ? source : "");
+    fprintf(out,
+            ",\n  \"info\": {\"frames\": %" PRIu64 ", \"lost\": %" PRIu64
+            ", \"first_ns\": %" PRIu64 ", \"last_ns\": %" PRIu64 ", \"interval_s\": ",
+            info.frames, info.lost, info.first_ns, info.last_ns);
+    s_number(out, info.interval_s, "null");
+    fputs(", \"version\": ", out);
+    if (info.version)
+        rc = rc ? rc : s_json_string(out, info.version);
+    else
+        fputs("null", out);
+    fputs("},\n  \"hosts\": [", out);
+    return rc;
+}
+
+int pb_export_json(FILE *out, const pb_model_t *model, const char *source, char *err,
+                   size_t errlen)
+{
+    int rc = s_json_info(out, model, source);
+    for (size_t h = 0; h < pb_model_host_count(model) && rc == 0; h++) {
+        fputs(h ? ",\n   " : "\n   ", out);
+        rc = s_json_host(out, model, h);
+    }
+    fputs("]}\n", out);
+    if (rc == 0 && ferror(out))
+        rc = -EIO;
+    if (rc < 0)
+        snprintf(err, errlen, "writing JSON: %s", strerror(-rc));
+    return rc;
+}

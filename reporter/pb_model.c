@@ -1,0 +1,431 @@
+/* pb_model: folds sys, proc and hb frames into per-host series for the renderers.
+ *
+ * Every sys frame appends one row to its host's table: a timestamp and one
+ * value per metric, NaN where the frame lacks it, so all system series of a
+ * host share one time axis (stacking and CSV rows rely on that). Each process
+ * keeps its own rows. Lost frames are counted from `seq` gaps per `src`. */
+#include "pb_model.h"
+
+#include "pb_frame.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const pb_metric_t s_metrics[] = {
+    {"cpu.total.user_pct", "user", "CPU user", PB_UNIT_PCT, PB_GROUP_CPU},
+    {"cpu.total.nice_pct", "nice", "CPU nice", PB_UNIT_PCT, PB_GROUP_CPU},
+    {"cpu.total.system_pct", "system", "CPU system", PB_UNIT_PCT, PB_GROUP_CPU},
+    {"cpu.total.iowait_pct", "iowait", "CPU iowait", PB_UNIT_PCT, PB_GROUP_CPU},
+    {"cpu.total.irq_pct", "irq", "CPU irq", PB_UNIT_PCT, PB_GROUP_CPU},
+    {"cpu.total.softirq_pct", "softirq", "CPU softirq", PB_UNIT_PCT, PB_GROUP_CPU},
+    {"cpu.total.steal_pct", "steal", "CPU steal", PB_UNIT_PCT, PB_GROUP_CPU},
+    {"cpu.total.busy_pct", "busy", "CPU busy", PB_UNIT_PCT, PB_GROUP_COUNT},
+    {"load.avg1", "load1", "Load average 1 min", PB_UNIT_PLAIN, PB_GROUP_COUNT},
+    {"mem.used_bytes", "used", "Memory used", PB_UNIT_BYTES, PB_GROUP_MEM},
+    {"mem.cached_bytes", "cached", "Memory cached", PB_UNIT_BYTES, PB_GROUP_MEM},
+    {"mem.free_bytes", "free", "Memory free", PB_UNIT_BYTES, PB_GROUP_MEM},
+    {"mem.swap_used_bytes", "swap", "Swap used", PB_UNIT_BYTES, PB_GROUP_MEM},
+    {"disk.total.read_bytes_per_s", "read", "Disk read", PB_UNIT_BYTES_PER_S, PB_GROUP_DISK},
+    {"disk.total.write_bytes_per_s", "write", "Disk write", PB_UNIT_BYTES_PER_S, PB_GROUP_DISK},
+    {"net.total.rx_bytes_per_s", "rx", "Network rx", PB_UNIT_BYTES_PER_S, PB_GROUP_NET},
+    {"net.total.tx_bytes_per_s", "tx", "Network tx", PB_UNIT_BYTES_PER_S, PB_GROUP_NET},
+};
+#define S_NMETRICS (sizeof(s_metrics) / sizeof(s_metrics[0]))
+
+typedef struct {
+    double *v;
+    size_t n, cap;
+} vec_t;
+
+typedef struct {
+    uint64_t *v;
+    size_t n, cap;
+} tvec_t;
+
+typedef struct {
+    uint64_t pid;
+    char *comm;
+    tvec_t ts;
+    vec_t cpu, rss;
+    double cpu_sum, cpu_max, rss_max; /* running, so ranking is cheap */
+    size_t cpu_count;
+} proc_t;
+
+typedef struct {
+    char *name;
+    tvec_t ts;
+    vec_t sys[S_NMETRICS];
+    proc_t *procs;
+    size_t nprocs, capprocs;
+} host_t;
+
+typedef struct {
+    char *id;
+    uint64_t last_seq;
+} src_t;
+
+struct pb_model {
+    host_t *hosts;
+    size_t nhosts, caphosts;
+    src_t *srcs;
+    size_t nsrcs, capsrcs;
+    uint64_t frames, lost, first_ns, last_ns;
+    double hb_interval_s;
+    vec_t intervals;
+    char *version;
+};
+
+size_t pb_model_metric_count(void)
+{
+    return S_NMETRICS;
+}
+
+const pb_metric_t *pb_model_metric(size_t i)
+{
+    return i < S_NMETRICS ? &s_metrics[i] : NULL;
+}
+
+/* Grows *items (of size `size`) so that it holds at least n + 1 entries. */
+static int s_reserve(void **items, size_t *cap, size_t n, size_t size)
+{
+    if (n < *cap)
+        return 0;
+    size_t ncap = *cap ? *cap * 2 : 16;
+    void *grown = realloc(*items, ncap * size);
+    if (!grown)
+        return -ENOMEM;
+    memset((char *)grown + *cap * size, 0, (ncap - *cap) * size);
+    *items = grown;
+    *cap = ncap;
+    return 0;
+}
+
+static int s_vec_push(vec_t *vec, double value)
+{
+    if (s_reserve((void **)&vec->v, &vec->cap, vec->n, sizeof(double)) < 0)
+        return -ENOMEM;
+    vec->v[vec->n++] = value;
+    return 0;
+}
+
+static int s_tvec_push(tvec_t *vec, uint64_t value)
+{
+    if (s_reserve((void **)&vec->v, &vec->cap, vec->n, sizeof(uint64_t)) < 0)
+        return -ENOMEM;
+    vec->v[vec->n++] = value;
+    return 0;
+}
+
+static void s_host_free(host_t *host)
+{
+    free(host->name);
+    free(host->ts.v);
+    for (size_t m = 0; m < S_NMETRICS; m++)
+        free(host->sys[m].v);
+    for (size_t p = 0; p < host->nprocs; p++) {
+        free(host->procs[p].comm);
+        free(host->procs[p].ts.v);
+        free(host->procs[p].cpu.v);
+        free(host->procs[p].rss.v);
+    }
+    free(host->procs);
+}
+
+pb_model_t *pb_model_new(void)
+{
+    return calloc(1, sizeof(pb_model_t));
+}
+
+void pb_model_destroy(pb_model_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    pb_model_t *self = *self_p;
+    for (size_t h = 0; h < self->nhosts; h++)
+        s_host_free(&self->hosts[h]);
+    free(self->hosts);
+    for (size_t s = 0; s < self->nsrcs; s++)
+        free(self->srcs[s].id);
+    free(self->srcs);
+    free(self->intervals.v);
+    free(self->version);
+    free(self);
+    *self_p = NULL;
+}
+
+static host_t *s_host(pb_model_t *self, const char *name)
+{
+    for (size_t h = 0; h < self->nhosts; h++)
+        if (strcmp(self->hosts[h].name, name) == 0)
+            return &self->hosts[h];
+    if (s_reserve((void **)&self->hosts, &self->caphosts, self->nhosts, sizeof(host_t)) < 0)
+        return NULL;
+    host_t *host = &self->hosts[self->nhosts];
+    host->name = strdup(name);
+    if (!host->name)
+        return NULL;
+    self->nhosts++;
+    return host;
+}
+
+/* Counts frames missing between two frames of the same publisher. */
+static int s_track_seq(pb_model_t *self, const pb_envelope_t *env)
+{
+    for (size_t s = 0; s < self->nsrcs; s++) {
+        src_t *src = &self->srcs[s];
+        if (strcmp(src->id, env->src) != 0)
+            continue;
+        if (env->seq > src->last_seq + 1)
+            self->lost += env->seq - src->last_seq - 1;
+        src->last_seq = env->seq;
+        return 0;
+    }
+    if (s_reserve((void **)&self->srcs, &self->capsrcs, self->nsrcs, sizeof(src_t)) < 0)
+        return -ENOMEM;
+    self->srcs[self->nsrcs].id = strdup(env->src);
+    if (!self->srcs[self->nsrcs].id)
+        return -ENOMEM;
+    self->srcs[self->nsrcs++].last_seq = env->seq;
+    return 0;
+}
+
+static double s_number(const pb_value_t *frame, const char *path)
+{
+    double value;
+    if (pb_value_get_f64(pb_value_path(frame, path), &value) < 0)
+        return NAN;
+    return value;
+}
+
+static int s_add_sys(pb_model_t *self, host_t *host, const pb_value_t *frame, uint64_t ts)
+{
+    int rc = s_tvec_push(&host->ts, ts);
+    for (size_t m = 0; m < S_NMETRICS && rc == 0; m++)
+        rc = s_vec_push(&host->sys[m], s_number(frame, s_metrics[m].key));
+    double interval = s_number(frame, "interval_s");
+    if (rc == 0 && isfinite(interval) && interval > 0)
+        rc = s_vec_push(&self->intervals, interval);
+    return rc;
+}
+
+static proc_t *s_proc(host_t *host, uint64_t pid)
+{
+    for (size_t p = host->nprocs; p > 0; p--)
+        if (host->procs[p - 1].pid == pid)
+            return &host->procs[p - 1];
+    if (s_reserve((void **)&host->procs, &host->capprocs, host->nprocs, sizeof(proc_t)) < 0)
+        return NULL;
+    proc_t *proc = &host->procs[host->nprocs++];
+    proc->pid = pid;
+    proc->cpu_max = NAN;
+    proc->rss_max = NAN;
+    return proc;
+}
+
+static int s_set_comm(proc_t *proc, const char *comm)
+{
+    if (proc->comm && strcmp(proc->comm, comm) == 0)
+        return 0;
+    char *copy = strdup(comm);
+    if (!copy)
+        return -ENOMEM;
+    free(proc->comm);
+    proc->comm = copy;
+    return 0;
+}
+
+static void s_track_extremes(proc_t *proc, double cpu, double rss)
+{
+    if (isfinite(cpu)) {
+        proc->cpu_sum += cpu;
+        proc->cpu_count++;
+        if (!(cpu <= proc->cpu_max))
+            proc->cpu_max = cpu;
+    }
+    if (isfinite(rss) && !(rss <= proc->rss_max))
+        proc->rss_max = rss;
+}
+
+static int s_add_proc(host_t *host, const pb_value_t *frame, uint64_t ts, char *err,
+                      size_t errlen)
+{
+    uint64_t pid;
+    const char *comm = "?";
+    if (pb_value_map_get_u64(frame, "pid", &pid) < 0) {
+        snprintf(err, errlen, "proc frame without an unsigned 'pid'");
+        return -EINVAL;
+    }
+    pb_value_map_get_str(frame, "comm", &comm);
+    bool gone = false;
+    pb_value_get_bool(pb_value_map_get(frame, "gone"), &gone);
+    proc_t *proc = s_proc(host, pid);
+    if (!proc || s_set_comm(proc, comm) < 0)
+        return -ENOMEM;
+    if (gone)
+        return 0;
+    double cpu = s_number(frame, "cpu_pct"), rss = s_number(frame, "rss_bytes");
+    int rc = s_tvec_push(&proc->ts, ts);
+    if (rc == 0)
+        rc = s_vec_push(&proc->cpu, cpu);
+    if (rc == 0)
+        rc = s_vec_push(&proc->rss, rss);
+    s_track_extremes(proc, cpu, rss);
+    return rc;
+}
+
+static int s_add_hb(pb_model_t *self, const pb_value_t *frame)
+{
+    double interval = s_number(frame, "interval_s");
+    if (isfinite(interval) && interval > 0)
+        self->hb_interval_s = interval;
+    const char *version;
+    if (pb_value_map_get_str(frame, "version", &version) < 0)
+        return 0;
+    if (self->version && strcmp(self->version, version) == 0)
+        return 0;
+    char *copy = strdup(version);
+    if (!copy)
+        return -ENOMEM;
+    free(self->version);
+    self->version = copy;
+    return 0;
+}
+
+static void s_track_time(pb_model_t *self, uint64_t ts)
+{
+    if (self->frames == 0 || ts < self->first_ns)
+        self->first_ns = ts;
+    if (self->frames == 0 || ts > self->last_ns)
+        self->last_ns = ts;
+    self->frames++;
+}
+
+int pb_model_add(pb_model_t *self, const pb_value_t *frame, char *err, size_t errlen)
+{
+    pb_envelope_t env;
+    if (pb_frame_envelope(frame, &env, err, errlen) < 0)
+        return -EINVAL;
+    if (s_track_seq(self, &env) < 0)
+        return -ENOMEM;
+    s_track_time(self, env.ts);
+    uint64_t ts = env.ts;
+    if (strcmp(env.type, "hb") == 0)
+        return s_add_hb(self, frame);
+    if (strcmp(env.type, "sys") != 0 && strcmp(env.type, "proc") != 0)
+        return 0;
+    host_t *host = s_host(self, env.host);
+    if (!host)
+        return -ENOMEM;
+    if (strcmp(env.type, "sys") == 0)
+        return s_add_sys(self, host, frame, ts);
+    return s_add_proc(host, frame, ts, err, errlen);
+}
+
+static int s_cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static double s_median_interval(const pb_model_t *self)
+{
+    size_t n = self->intervals.n;
+    if (n == 0)
+        return 0;
+    double *copy = malloc(n * sizeof(double));
+    if (!copy)
+        return 0;
+    memcpy(copy, self->intervals.v, n * sizeof(double));
+    qsort(copy, n, sizeof(double), s_cmp_double);
+    double median = copy[n / 2];
+    free(copy);
+    return median;
+}
+
+void pb_model_info(const pb_model_t *self, pb_model_info_t *out)
+{
+    out->frames = self->frames;
+    out->lost = self->lost;
+    out->first_ns = self->first_ns;
+    out->last_ns = self->last_ns;
+    out->interval_s = self->hb_interval_s > 0 ? self->hb_interval_s : s_median_interval(self);
+    out->version = self->version;
+}
+
+size_t pb_model_host_count(const pb_model_t *self)
+{
+    return self->nhosts;
+}
+
+const char *pb_model_host(const pb_model_t *self, size_t host)
+{
+    return host < self->nhosts ? self->hosts[host].name : NULL;
+}
+
+size_t pb_model_sys_count(const pb_model_t *self, size_t host)
+{
+    return host < self->nhosts ? self->hosts[host].ts.n : 0;
+}
+
+pb_series_t pb_model_sys(const pb_model_t *self, size_t host, size_t metric)
+{
+    pb_series_t series = {0, NULL, NULL};
+    if (host >= self->nhosts || metric >= S_NMETRICS)
+        return series;
+    const host_t *h = &self->hosts[host];
+    series.n = h->ts.n;
+    series.ts = h->ts.v;
+    series.v = h->sys[metric].v;
+    return series;
+}
+
+size_t pb_model_proc_count(const pb_model_t *self, size_t host)
+{
+    return host < self->nhosts ? self->hosts[host].nprocs : 0;
+}
+
+static void s_fill_proc(const proc_t *proc, pb_model_proc_t *out)
+{
+    out->pid = proc->pid;
+    out->comm = proc->comm ? proc->comm : "?";
+    out->cpu = (pb_series_t){proc->ts.n, proc->ts.v, proc->cpu.v};
+    out->rss = (pb_series_t){proc->ts.n, proc->ts.v, proc->rss.v};
+    out->cpu_mean = proc->cpu_count ? proc->cpu_sum / (double)proc->cpu_count : NAN;
+    out->cpu_max = proc->cpu_max;
+    out->rss_max = proc->rss_max;
+}
+
+/* NaN sorts last; ties by pid keep the order stable across renders. */
+static int s_rank_cmp(const void *pa, const void *pb, void *arg)
+{
+    const pb_model_proc_t *a = pa, *b = pb;
+    pb_order_t order = *(const pb_order_t *)arg;
+    double x = order == PB_ORDER_CPU ? a->cpu_mean : a->rss_max;
+    double y = order == PB_ORDER_CPU ? b->cpu_mean : b->rss_max;
+    if (isnan(x) != isnan(y))
+        return isnan(x) ? 1 : -1;
+    if (!isnan(x) && x != y)
+        return x > y ? -1 : 1;
+    return (a->pid > b->pid) - (a->pid < b->pid);
+}
+
+int pb_model_proc(const pb_model_t *self, size_t host, pb_order_t order, size_t rank,
+                  pb_model_proc_t *out)
+{
+    if (host >= self->nhosts || rank >= self->hosts[host].nprocs)
+        return -ENOENT;
+    const host_t *h = &self->hosts[host];
+    pb_model_proc_t *all = malloc(h->nprocs * sizeof(pb_model_proc_t));
+    if (!all)
+        return -ENOMEM;
+    for (size_t p = 0; p < h->nprocs; p++)
+        s_fill_proc(&h->procs[p], &all[p]);
+    qsort_r(all, h->nprocs, sizeof(pb_model_proc_t), s_rank_cmp, &order);
+    *out = all[rank];
+    free(all);
+    return 0;
+}

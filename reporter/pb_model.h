@@ -1,0 +1,104 @@
+/* pb_model: what a report shows (hosts, period, series, processes, profiles), built from frames. */
+#ifndef PB_MODEL_H
+#define PB_MODEL_H
+
+#include "pb_value.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct pb_model pb_model_t;
+
+typedef enum {
+    PB_UNIT_PCT,         /* percent */
+    PB_UNIT_BYTES,       /* bytes */
+    PB_UNIT_BYTES_PER_S, /* bytes per second */
+    PB_UNIT_PLAIN,       /* a bare number (load average) */
+} pb_unit_t;
+
+typedef enum {
+    PB_GROUP_CPU,   /* stacked by state */
+    PB_GROUP_MEM,
+    PB_GROUP_DISK,
+    PB_GROUP_NET,
+    PB_GROUP_COUNT, /* metrics of this group are in the summary only */
+} pb_group_t;
+
+/* One system metric of the report: a dotted path into `sys` frames. */
+typedef struct {
+    const char *key;   /* "cpu.total.user_pct" */
+    const char *label; /* legend name: "user" */
+    const char *title; /* summary row name: "CPU user" */
+    pb_unit_t unit;
+    pb_group_t group;
+} pb_metric_t;
+
+/* A time series. ts is ns since the Unix epoch (envelope ts); v[i] is NaN where the
+ * frame lacked the value (rates of a first sample). Pointers are borrowed
+ * from the model and valid until the next pb_model_add or destroy. */
+typedef struct {
+    size_t n;
+    const uint64_t *ts;
+    const double *v;
+} pb_series_t;
+
+typedef struct {
+    uint64_t frames;     /* frames accepted by pb_model_add */
+    uint64_t lost;       /* frames missing by `seq` gaps, per publisher */
+    uint64_t first_ns;   /* envelope ts of the earliest frame; 0 when empty */
+    uint64_t last_ns;    /* and of the latest */
+    double interval_s;   /* sampling interval: hb's configured one, else median of sys */
+    const char *version; /* perfbus version from hb frames, or NULL; borrowed */
+} pb_model_info_t;
+
+/* A process of one host. Strings and series are borrowed from the model. */
+typedef struct {
+    uint64_t pid;
+    const char *comm;
+    pb_series_t cpu; /* cpu_pct: percent of one core */
+    pb_series_t rss; /* rss_bytes */
+    double cpu_mean, cpu_max, rss_max; /* NaN when no value was seen */
+} pb_model_proc_t;
+
+typedef enum {
+    PB_ORDER_CPU, /* by mean cpu_pct, highest first */
+    PB_ORDER_RSS, /* by peak rss_bytes, highest first */
+} pb_order_t;
+
+/* The report's fixed metric table. pb_model_metric returns NULL past the end. */
+size_t pb_model_metric_count(void);
+const pb_metric_t *pb_model_metric(size_t i);
+
+/* Returns a new empty model, or NULL on allocation failure. */
+pb_model_t *pb_model_new(void);
+
+/* Frees the model. Accepts NULL; sets *self_p to NULL. */
+void pb_model_destroy(pb_model_t **self_p);
+
+/* Adds one decoded frame (the model copies what it keeps). Frames of types
+ * it does not draw (or from future versions) are counted and ignored.
+ * Returns 0, -EINVAL with a reason in err when the envelope is bad or a
+ * known frame is malformed, or -ENOMEM. */
+int pb_model_add(pb_model_t *self, const pb_value_t *frame, char *err, size_t errlen);
+
+void pb_model_info(const pb_model_t *self, pb_model_info_t *out);
+
+/* Hosts, in order of first appearance. pb_model_host returns NULL past the end. */
+size_t pb_model_host_count(const pb_model_t *self);
+const char *pb_model_host(const pb_model_t *self, size_t host);
+
+/* The series of metric (an index into the metric table) for a host; sys
+ * frames in arrival order. An unknown host or metric gives an empty series. */
+pb_series_t pb_model_sys(const pb_model_t *self, size_t host, size_t metric);
+
+/* Number of sys samples recorded for a host (0 for an unknown host). */
+size_t pb_model_sys_count(const pb_model_t *self, size_t host);
+
+/* Processes of a host. pb_model_proc fills out with the rank-th process in
+ * the given order and returns 0, or -ENOENT past the end / unknown host, or
+ * -ENOMEM. Costs a sort of the host's processes. */
+size_t pb_model_proc_count(const pb_model_t *self, size_t host);
+int pb_model_proc(const pb_model_t *self, size_t host, pb_order_t order, size_t rank,
+                  pb_model_proc_t *out);
+
+#endif

@@ -1,0 +1,176 @@
+/* pb_source: pb_run records -> decoded frames -> pb_model, with the CLI's filters. */
+#include "pb_source.h"
+
+#include "pb_chart.h"
+#include "pb_codec.h"
+#include "pb_frame.h"
+#include "pb_log.h"
+#include "pb_run.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+typedef struct {
+    const pb_source_opts_t *opts;
+    pb_model_t *model;
+    pb_source_stats_t *stats;
+} load_t;
+
+void pb_source_defaults(pb_source_opts_t *opts)
+{
+    memset(opts, 0, sizeof(*opts));
+    opts->to_ns = UINT64_MAX;
+}
+
+static void s_problem(const char *path, uint64_t offset, const char *message, void *arg)
+{
+    (void)arg;
+    pb_log_warn("%s: offset %llu: %s (skipped)", path, (unsigned long long)offset, message);
+}
+
+static int s_pid_wanted(const pb_source_opts_t *opts, const pb_value_t *frame)
+{
+    uint64_t pid;
+    if (opts->npids == 0 || pb_value_map_get_u64(frame, "pid", &pid) < 0)
+        return 1;
+    for (size_t i = 0; i < opts->npids; i++)
+        if (opts->pids[i] == pid)
+            return 1;
+    return 0;
+}
+
+/* Applies the host and pid filters; 1 if the frame goes into the model. */
+static int s_wanted(const pb_source_opts_t *opts, const pb_value_t *frame)
+{
+    const char *host, *type;
+    if (opts->host && (pb_value_map_get_str(frame, "host", &host) < 0 ||
+                       strcmp(host, opts->host) != 0))
+        return 0;
+    if (pb_value_map_get_str(frame, "type", &type) == 0 && strcmp(type, "proc") == 0)
+        return s_pid_wanted(opts, frame);
+    return 1;
+}
+
+static int s_record(load_t *load, const pb_run_t *run, const pb_record_t *rec)
+{
+    pb_value_t *frame = NULL;
+    char err[160];
+    int rc = pb_codec_decode(rec->payload, rec->payload_len, &frame, err, sizeof(err));
+    if (rc == -ENOMEM)
+        return rc;
+    if (rc == 0 && s_wanted(load->opts, frame))
+        rc = pb_model_add(load->model, frame, err, sizeof(err));
+    pb_value_destroy(&frame);
+    if (rc == -ENOMEM)
+        return rc;
+    if (rc < 0) {
+        load->stats->undecodable++;
+        pb_log_warn("%s: record at offset %llu (%s): %s (skipped)", pb_run_id(run),
+                    (unsigned long long)rec->offset, rec->topic, err);
+    }
+    return 0;
+}
+
+static void s_add_damage(pb_segment_damage_t *sum, pb_segment_damage_t d)
+{
+    sum->corrupt += d.corrupt;
+    sum->torn += d.torn;
+    sum->skipped_bytes += d.skipped_bytes;
+    sum->bad_header += d.bad_header;
+}
+
+static int s_load_run(load_t *load, const char *path, char *err, size_t errlen)
+{
+    pb_run_t *run = pb_run_new(path);
+    if (!run) {
+        int rc = errno ? -errno : -EIO;
+        snprintf(err, errlen, "cannot open run '%s': %s", path,
+                 rc == -ENOENT ? "no such run directory" : strerror(-rc));
+        return rc;
+    }
+    pb_run_set_problem_fn(run, s_problem, NULL);
+    int rc = pb_run_set_filter(run, NULL, load->opts->from_ns, load->opts->to_ns);
+    pb_record_t rec;
+    while (rc == 0 && (rc = pb_run_next(run, &rec)) == 1) {
+        if (++load->stats->records % 4096 == 0)
+            pb_progress_update(load->opts->progress, "reading %s: %llu records", pb_run_id(run),
+                               (unsigned long long)load->stats->records);
+        rc = s_record(load, run, &rec);
+    }
+    s_add_damage(&load->stats->damage, pb_run_damage(run));
+    load->stats->runs++;
+    pb_run_destroy(&run);
+    if (rc < 0)
+        snprintf(err, errlen, "reading run '%s': %s", path, strerror(-rc));
+    return rc < 0 ? rc : 0;
+}
+
+/* A run that was closed before the window opens cannot hold any of it. */
+static int s_run_in_window(const pb_value_t *entry, const pb_source_opts_t *opts)
+{
+    uint64_t end;
+    bool complete = false;
+    pb_value_get_bool(pb_value_map_get(entry, "complete"), &complete);
+    if (complete && pb_value_map_get_u64(entry, "end_ns", &end) == 0 && end < opts->from_ns)
+        return 0;
+    return 1;
+}
+
+static int s_load_store(load_t *load, char *err, size_t errlen)
+{
+    struct stat st;
+    pb_value_t *list = NULL;
+    if (stat(load->opts->store, &st) < 0 || !S_ISDIR(st.st_mode)) {
+        snprintf(err, errlen, "no such store directory: '%s'", load->opts->store);
+        return -ENOENT;
+    }
+    int rc = pb_run_list(load->opts->store, &list);
+    if (rc < 0) {
+        snprintf(err, errlen, "cannot list store '%s': %s", load->opts->store, strerror(-rc));
+        return rc;
+    }
+    for (size_t i = 0; i < pb_value_len(list) && rc == 0; i++) {
+        const pb_value_t *entry = pb_value_array_at(list, i);
+        const char *path;
+        if (s_run_in_window(entry, load->opts) && pb_value_map_get_str(entry, "path", &path) == 0)
+            rc = s_load_run(load, path, err, errlen);
+    }
+    pb_value_destroy(&list);
+    return rc;
+}
+
+int pb_source_load(const pb_source_opts_t *opts, pb_model_t *model, pb_source_stats_t *stats,
+                   char *err, size_t errlen)
+{
+    load_t load = {opts, model, stats};
+    memset(stats, 0, sizeof(*stats));
+    if (!opts->run == !opts->store) {
+        snprintf(err, errlen, "give either a run or --store DIR");
+        return -EINVAL;
+    }
+    if (opts->run) {
+        struct stat st;
+        if (strchr(opts->run, '/') && (stat(opts->run, &st) < 0 || !S_ISDIR(st.st_mode))) {
+            snprintf(err, errlen, "no such run directory: '%s'", opts->run);
+            return -ENOENT;
+        }
+        return s_load_run(&load, opts->run, err, errlen);
+    }
+    return s_load_store(&load, err, errlen);
+}
+
+void pb_source_describe(const pb_source_opts_t *opts, char *buf, size_t size)
+{
+    char from[40] = "start", to[40] = "end";
+    if (opts->from_ns > 0)
+        pb_chart_format_time((double)opts->from_ns / 1e9, from, sizeof(from));
+    if (opts->to_ns < UINT64_MAX)
+        pb_chart_format_time((double)opts->to_ns / 1e9, to, sizeof(to));
+    if (opts->run && opts->from_ns == 0 && opts->to_ns == UINT64_MAX)
+        snprintf(buf, size, "run %s", opts->run);
+    else
+        snprintf(buf, size, "%s %s, %s to %s", opts->run ? "run" : "store",
+                 opts->run ? opts->run : opts->store, from, to);
+}

@@ -1,0 +1,687 @@
+/* pb_run: run directories of segments plus run.meta; the store listing and its retention. */
+#include "pb_run.h"
+
+#include "pb_codec.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#ifndef PB_VERSION
+#define PB_VERSION "unknown"
+#endif
+
+#define S_DEFAULT_SEGMENT (64u * 1024 * 1024)
+
+struct pb_run_writer {
+    char *dir;
+    char id[64];
+    pb_value_t *meta; /* rewritten into run.meta at every flush */
+    pb_segment_writer_t *segment;
+    unsigned nsegment;
+    uint64_t segment_bytes;
+    uint64_t records, bytes_done; /* bytes_done: closed segments */
+};
+
+struct pb_run {
+    char *dir;
+    const char *id;
+    pb_value_t *meta;
+    char **segments;
+    size_t nsegments, next_segment;
+    pb_segment_reader_t *reader;
+    char *prefix;
+    uint64_t from_ns, to_ns;
+    pb_segment_damage_t damage; /* of closed readers */
+    pb_segment_problem_fn *problem_fn;
+    void *problem_arg;
+};
+
+/* ---- paths ---- */
+
+static int s_join(char *buf, size_t size, const char *a, const char *b)
+{
+    int n = snprintf(buf, size, "%s/%s", a, b);
+    return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
+}
+
+static int s_is_file(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+int pb_run_default_store(char *buf, size_t size)
+{
+    const char *env = getenv("PERFBUS_STORE");
+    if (env && *env) {
+        int n = snprintf(buf, size, "%s", env);
+        return (size_t)n >= size ? -ENAMETOOLONG : 0;
+    }
+    if (s_is_file("schemas/STORAGE.md") && s_is_file("schemas/pb_run.h"))
+        return s_join(buf, size, ".", "perfbus-data");
+    env = getenv("XDG_STATE_HOME");
+    if (env && *env == '/')
+        return s_join(buf, size, env, "perfbus");
+    env = getenv("HOME");
+    if (!env || !*env)
+        return -ENOENT;
+    return s_join(buf, size, env, ".local/state/perfbus");
+}
+
+static int s_mkdir_p(const char *path)
+{
+    char tmp[PATH_MAX];
+    if (snprintf(tmp, sizeof tmp, "%s", path) >= (int)sizeof tmp)
+        return -ENAMETOOLONG;
+    for (char *p = tmp + 1; *p; p++) {
+        if (*p != '/')
+            continue;
+        *p = '\0';
+        if (mkdir(tmp, 0755) < 0 && errno != EEXIST)
+            return -errno;
+        *p = '/';
+    }
+    if (mkdir(tmp, 0755) < 0 && errno != EEXIST)
+        return -errno;
+    return 0;
+}
+
+/* ---- metadata ---- */
+
+static int s_meta_write(const char *dir, const pb_value_t *meta)
+{
+    char path[PATH_MAX], tmp[PATH_MAX];
+    if (s_join(path, sizeof path, dir, PB_RUN_META_FILE) < 0 ||
+        s_join(tmp, sizeof tmp, dir, PB_RUN_META_FILE ".tmp") < 0)
+        return -ENAMETOOLONG;
+    char *buf = NULL;
+    size_t len = 0;
+    int rc = pb_codec_encode(meta, &buf, &len);
+    if (rc < 0)
+        return rc;
+    FILE *f = fopen(tmp, "we");
+    rc = !f ? -errno : 0;
+    if (f && fwrite(buf, 1, len, f) != len)
+        rc = -EIO;
+    if (f && fclose(f) != 0 && rc == 0)
+        rc = -EIO;
+    if (rc == 0 && rename(tmp, path) < 0)
+        rc = -errno;
+    free(buf);
+    return rc;
+}
+
+static pb_value_t *s_meta_new(const char *id, const pb_value_t *config, uint64_t now)
+{
+    pb_value_t *meta = pb_value_map_new();
+    pb_value_t *hosts = pb_value_array_new();
+    pb_value_t *conf = config ? pb_value_dup(config) : pb_value_map_new();
+    int rc = meta && hosts && conf ? 0 : -ENOMEM;
+    rc = rc ? rc : pb_value_map_put_uint(meta, "format", PB_RUN_FORMAT);
+    rc = rc ? rc : pb_value_map_put_str(meta, "run_id", id);
+    rc = rc ? rc : pb_value_map_put(meta, "hosts", &hosts);
+    rc = rc ? rc : pb_value_map_put_uint(meta, "start_ns", now);
+    rc = rc ? rc : pb_value_map_put_uint(meta, "end_ns", now);
+    rc = rc ? rc : pb_value_map_put_bool(meta, "complete", false);
+    rc = rc ? rc : pb_value_map_put_str(meta, "perfbus_version", PB_VERSION);
+    rc = rc ? rc : pb_value_map_put(meta, "config", &conf);
+    pb_value_destroy(&hosts);
+    pb_value_destroy(&conf);
+    if (rc < 0)
+        pb_value_destroy(&meta);
+    return meta;
+}
+
+static uint64_t s_now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* ---- writer ---- */
+
+static int s_make_run_dir(pb_run_writer_t *self, const char *store, uint64_t now)
+{
+    time_t secs = (time_t)(now / 1000000000u);
+    struct tm tm;
+    gmtime_r(&secs, &tm);
+    char stamp[32];
+    strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &tm);
+    char path[PATH_MAX];
+    for (int attempt = 0; attempt < 100; attempt++) {
+        if (attempt == 0)
+            snprintf(self->id, sizeof self->id, "%s-%d", stamp, (int)getpid());
+        else
+            snprintf(self->id, sizeof self->id, "%s-%d.%d", stamp, (int)getpid(), attempt);
+        if (s_join(path, sizeof path, store, self->id) < 0)
+            return -ENAMETOOLONG;
+        if (mkdir(path, 0755) == 0)
+            return (self->dir = strdup(path)) ? 0 : -ENOMEM;
+        if (errno != EEXIST)
+            return -errno;
+    }
+    return -EEXIST;
+}
+
+static int s_open_segment(pb_run_writer_t *self)
+{
+    char name[32], path[PATH_MAX];
+    snprintf(name, sizeof name, "segment-%06u.pbl", self->nsegment + 1);
+    if (s_join(path, sizeof path, self->dir, name) < 0)
+        return -ENAMETOOLONG;
+    pb_segment_writer_t *segment = pb_segment_writer_new(path);
+    if (!segment)
+        return -errno;
+    if (self->segment) {
+        self->bytes_done += pb_segment_writer_size(self->segment);
+        pb_segment_writer_destroy(&self->segment);
+    }
+    self->segment = segment;
+    self->nsegment++;
+    return 0;
+}
+
+static int s_writer_init(pb_run_writer_t *self, const char *store, const pb_value_t *config)
+{
+    uint64_t now = s_now_ns();
+    int rc = s_mkdir_p(store);
+    rc = rc < 0 ? rc : s_make_run_dir(self, store, now);
+    if (rc < 0)
+        return rc;
+    self->meta = s_meta_new(self->id, config, now);
+    if (!self->meta)
+        return -ENOMEM;
+    rc = s_open_segment(self);
+    return rc < 0 ? rc : pb_run_writer_flush(self);
+}
+
+pb_run_writer_t *pb_run_writer_new(const char *store, const pb_value_t *config,
+                                   uint64_t segment_bytes)
+{
+    pb_run_writer_t *self = calloc(1, sizeof *self);
+    if (!self)
+        return NULL;
+    self->segment_bytes = segment_bytes ? segment_bytes : S_DEFAULT_SEGMENT;
+    int rc = s_writer_init(self, store, config);
+    if (rc < 0) {
+        pb_run_writer_destroy(&self);
+        errno = -rc;
+    }
+    return self;
+}
+
+void pb_run_writer_destroy(pb_run_writer_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    pb_run_writer_t *self = *self_p;
+    if (self->segment && self->meta) {
+        pb_value_map_put_bool(self->meta, "complete", true);
+        pb_segment_writer_flush(self->segment, 1);
+        pb_run_writer_flush(self);
+    }
+    pb_segment_writer_destroy(&self->segment);
+    pb_value_destroy(&self->meta);
+    free(self->dir);
+    free(self);
+    *self_p = NULL;
+}
+
+const char *pb_run_writer_id(const pb_run_writer_t *self)
+{
+    return self->id;
+}
+
+const char *pb_run_writer_dir(const pb_run_writer_t *self)
+{
+    return self->dir;
+}
+
+static int s_note_host(pb_run_writer_t *self, const char *host)
+{
+    pb_value_t *hosts = pb_value_map_get(self->meta, "hosts");
+    for (size_t i = 0; i < pb_value_len(hosts); i++) {
+        const char *h = NULL;
+        if (pb_value_get_str(pb_value_array_at(hosts, i), &h) == 0 && strcmp(h, host) == 0)
+            return 0;
+    }
+    pb_value_t *item = pb_value_str_new(host);
+    return item ? pb_value_array_push(hosts, &item) : -ENOMEM;
+}
+
+int pb_run_writer_append(pb_run_writer_t *self, uint64_t recv_ts, const char *host,
+                         const char *topic, size_t topic_len, const void *payload,
+                         size_t payload_len)
+{
+    uint64_t need = PB_SEGMENT_RECORD_HEAD + topic_len + payload_len;
+    uint64_t size = pb_segment_writer_size(self->segment);
+    int rc = 0;
+    if (size > PB_SEGMENT_HEADER_SIZE && size + need > self->segment_bytes) {
+        rc = pb_segment_writer_flush(self->segment, 1);
+        rc = rc < 0 ? rc : s_open_segment(self);
+    }
+    if (rc == 0 && host)
+        rc = s_note_host(self, host);
+    if (rc == 0)
+        rc = pb_segment_writer_append(self->segment, recv_ts, topic, topic_len, payload,
+                                      payload_len);
+    if (rc == 0)
+        self->records++;
+    return rc;
+}
+
+int pb_run_writer_flush(pb_run_writer_t *self)
+{
+    int rc = pb_segment_writer_flush(self->segment, 0);
+    if (rc < 0)
+        return rc;
+    rc = pb_value_map_put_uint(self->meta, "end_ns", s_now_ns());
+    rc = rc ? rc : pb_value_map_put_uint(self->meta, "segments", self->nsegment);
+    rc = rc ? rc : pb_value_map_put_uint(self->meta, "records", self->records);
+    rc = rc ? rc : pb_value_map_put_uint(self->meta, "bytes", pb_run_writer_bytes(self));
+    return rc < 0 ? rc : s_meta_write(self->dir, self->meta);
+}
+
+uint64_t pb_run_writer_records(const pb_run_writer_t *self)
+{
+    return self->records;
+}
+
+uint64_t pb_run_writer_bytes(const pb_run_writer_t *self)
+{
+    return self->bytes_done + pb_segment_writer_size(self->segment);
+}
+
+/* ---- reader ---- */
+
+static int s_slurp(const char *path, char **buf_p, size_t *len_p)
+{
+    FILE *f = fopen(path, "re");
+    if (!f)
+        return -errno;
+    size_t cap = PB_CODEC_MAX_BYTES + 1;
+    char *buf = malloc(cap);
+    size_t len = buf ? fread(buf, 1, cap, f) : 0;
+    int rc = !buf ? -ENOMEM : ferror(f) ? -EIO : len == cap ? -EFBIG : 0;
+    fclose(f);
+    if (rc < 0) {
+        free(buf);
+        return rc;
+    }
+    *buf_p = buf;
+    *len_p = len;
+    return 0;
+}
+
+/* Reads <dir>/run.meta; on failure writes why into err and returns NULL. */
+static pb_value_t *s_meta_read(const char *dir, char *err, size_t errlen)
+{
+    char path[PATH_MAX], *buf = NULL;
+    size_t len = 0;
+    pb_value_t *meta = NULL;
+    int rc = s_join(path, sizeof path, dir, PB_RUN_META_FILE);
+    rc = rc < 0 ? rc : s_slurp(path, &buf, &len);
+    if (rc < 0) {
+        snprintf(err, errlen, "cannot read %s: %s", PB_RUN_META_FILE, strerror(-rc));
+        return NULL;
+    }
+    char why[128] = "";
+    if (pb_codec_decode(buf, len, &meta, why, sizeof why) < 0)
+        snprintf(err, errlen, "%s is not msgpack: %s", PB_RUN_META_FILE, why);
+    else if (pb_value_type(meta) != PB_MAP) {
+        snprintf(err, errlen, "%s is not a map", PB_RUN_META_FILE);
+        pb_value_destroy(&meta);
+    }
+    free(buf);
+    return meta;
+}
+
+static int s_is_segment_name(const char *name)
+{
+    size_t n = strlen(name);
+    if (n < 13 || strncmp(name, "segment-", 8) != 0 || strcmp(name + n - 4, ".pbl") != 0)
+        return 0;
+    for (size_t i = 8; i < n - 4; i++)
+        if (name[i] < '0' || name[i] > '9')
+            return 0;
+    return 1;
+}
+
+static int s_segment_filter(const struct dirent *d)
+{
+    return s_is_segment_name(d->d_name);
+}
+
+static int s_list_segments(pb_run_t *self)
+{
+    struct dirent **names = NULL;
+    int n = scandir(self->dir, &names, s_segment_filter, alphasort);
+    if (n < 0)
+        return -errno;
+    int rc = 0;
+    self->segments = calloc((size_t)n + 1, sizeof *self->segments);
+    for (int i = 0; i < n; i++) {
+        char path[PATH_MAX];
+        if (self->segments && rc == 0 &&
+            s_join(path, sizeof path, self->dir, names[i]->d_name) == 0)
+            self->segments[self->nsegments++] = strdup(path);
+        free(names[i]);
+    }
+    free(names);
+    for (size_t i = 0; i < self->nsegments; i++)
+        rc = self->segments[i] ? rc : -ENOMEM;
+    return self->segments ? rc : -ENOMEM;
+}
+
+static int s_resolve(const char *path, char *out, size_t size)
+{
+    struct stat st;
+    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+        int n = snprintf(out, size, "%s", path);
+        return (size_t)n >= size ? -ENAMETOOLONG : 0;
+    }
+    if (strchr(path, '/'))
+        return -ENOENT;
+    char store[PATH_MAX];
+    int rc = pb_run_default_store(store, sizeof store);
+    rc = rc < 0 ? rc : s_join(out, size, store, path);
+    if (rc == 0 && (stat(out, &st) < 0 || !S_ISDIR(st.st_mode)))
+        rc = -ENOENT;
+    return rc;
+}
+
+static int s_run_init(pb_run_t *self, const char *path)
+{
+    char dir[PATH_MAX];
+    int rc = s_resolve(path, dir, sizeof dir);
+    if (rc < 0)
+        return rc;
+    if (!(self->dir = strdup(dir)))
+        return -ENOMEM;
+    const char *slash = strrchr(self->dir, '/');
+    self->id = slash && slash[1] ? slash + 1 : self->dir;
+    self->to_ns = UINT64_MAX;
+    char err[256] = "";
+    self->meta = s_meta_read(self->dir, err, sizeof err);
+    if (!self->meta && !(self->meta = pb_value_map_new()))
+        return -ENOMEM;
+    if (*err)
+        pb_value_map_put_str(self->meta, "$problem", err);
+    return s_list_segments(self);
+}
+
+pb_run_t *pb_run_new(const char *path)
+{
+    pb_run_t *self = calloc(1, sizeof *self);
+    if (!self)
+        return NULL;
+    int rc = s_run_init(self, path);
+    if (rc < 0) {
+        pb_run_destroy(&self);
+        errno = -rc;
+    }
+    return self;
+}
+
+void pb_run_destroy(pb_run_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    pb_run_t *self = *self_p;
+    for (size_t i = 0; i < self->nsegments; i++)
+        free(self->segments[i]);
+    free(self->segments);
+    pb_segment_reader_destroy(&self->reader);
+    pb_value_destroy(&self->meta);
+    free(self->prefix);
+    free(self->dir);
+    free(self);
+    *self_p = NULL;
+}
+
+const pb_value_t *pb_run_meta(const pb_run_t *self)
+{
+    return self->meta;
+}
+
+const char *pb_run_id(const pb_run_t *self)
+{
+    return self->id;
+}
+
+const char *pb_run_dir(const pb_run_t *self)
+{
+    return self->dir;
+}
+
+int pb_run_set_filter(pb_run_t *self, const char *topic_prefix, uint64_t from_ns, uint64_t to_ns)
+{
+    free(self->prefix);
+    self->prefix = NULL;
+    if (topic_prefix && !(self->prefix = strdup(topic_prefix)))
+        return -ENOMEM;
+    self->from_ns = from_ns;
+    self->to_ns = to_ns;
+    return 0;
+}
+
+void pb_run_set_problem_fn(pb_run_t *self, pb_segment_problem_fn *fn, void *arg)
+{
+    self->problem_fn = fn;
+    self->problem_arg = arg;
+    const char *problem = NULL;
+    if (fn && pb_value_map_get_str(self->meta, "$problem", &problem) == 0)
+        fn(self->dir, 0, problem, arg);
+}
+
+static void s_add_damage(pb_segment_damage_t *sum, pb_segment_damage_t d)
+{
+    sum->records += d.records;
+    sum->corrupt += d.corrupt;
+    sum->torn += d.torn;
+    sum->skipped_bytes += d.skipped_bytes;
+    sum->bad_header += d.bad_header;
+}
+
+/* Closes the current segment and opens the next; 0 when none is left. */
+static int s_next_segment(pb_run_t *self)
+{
+    if (self->reader) {
+        s_add_damage(&self->damage, pb_segment_reader_damage(self->reader));
+        pb_segment_reader_destroy(&self->reader);
+    }
+    while (self->next_segment < self->nsegments) {
+        const char *path = self->segments[self->next_segment++];
+        self->reader = pb_segment_reader_new(path);
+        if (self->reader) {
+            pb_segment_reader_set_problem_fn(self->reader, self->problem_fn, self->problem_arg);
+            return 1;
+        }
+        if (errno == ENOMEM)
+            return -ENOMEM;
+        if (self->problem_fn)
+            self->problem_fn(path, 0, strerror(errno), self->problem_arg);
+    }
+    return 0;
+}
+
+static int s_wanted(const pb_run_t *self, const pb_record_t *rec)
+{
+    if (rec->recv_ts < self->from_ns || rec->recv_ts > self->to_ns)
+        return 0;
+    return !self->prefix || strncmp(rec->topic, self->prefix, strlen(self->prefix)) == 0;
+}
+
+int pb_run_next(pb_run_t *self, pb_record_t *rec)
+{
+    for (;;) {
+        int rc = self->reader ? pb_segment_reader_next(self->reader, rec) : 0;
+        if (rc < 0)
+            return rc;
+        if (rc == 1 && s_wanted(self, rec))
+            return 1;
+        if (rc == 0 && (rc = s_next_segment(self)) <= 0)
+            return rc;
+    }
+}
+
+pb_segment_damage_t pb_run_damage(const pb_run_t *self)
+{
+    pb_segment_damage_t sum = self->damage;
+    if (self->reader)
+        s_add_damage(&sum, pb_segment_reader_damage(self->reader));
+    return sum;
+}
+
+/* ---- the store ---- */
+
+/* Bytes of the files directly in dir; sets *is_run when it holds run.meta or segments. */
+static uint64_t s_dir_bytes(const char *dir, int *is_run)
+{
+    DIR *d = opendir(dir);
+    uint64_t total = 0;
+    struct dirent *e;
+    while (d && (e = readdir(d)) != NULL) {
+        char path[PATH_MAX];
+        struct stat st;
+        if (s_join(path, sizeof path, dir, e->d_name) < 0 || lstat(path, &st) < 0 ||
+            !S_ISREG(st.st_mode))
+            continue;
+        total += (uint64_t)st.st_size;
+        if (strcmp(e->d_name, PB_RUN_META_FILE) == 0 || s_is_segment_name(e->d_name))
+            *is_run = 1;
+    }
+    if (d)
+        closedir(d);
+    return total;
+}
+
+static void s_copy_key(pb_value_t *to, const pb_value_t *from, const char *key)
+{
+    pb_value_t *v = pb_value_map_get(from, key);
+    pb_value_t *copy = v ? pb_value_dup(v) : pb_value_nil_new();
+    pb_value_map_put(to, key, &copy);
+}
+
+static pb_value_t *s_run_entry(const char *store, const char *name)
+{
+    char dir[PATH_MAX], err[256] = "";
+    int is_run = 0;
+    if (s_join(dir, sizeof dir, store, name) < 0)
+        return NULL;
+    uint64_t bytes = s_dir_bytes(dir, &is_run);
+    if (!is_run)
+        return NULL;
+    pb_value_t *meta = s_meta_read(dir, err, sizeof err);
+    pb_value_t *entry = pb_value_map_new();
+    pb_value_map_put_str(entry, "run_id", name);
+    pb_value_map_put_str(entry, "path", dir);
+    static const char *keys[] = {"start_ns", "end_ns",   "complete", "hosts",
+                                 "records",  "segments", NULL};
+    for (int i = 0; keys[i]; i++)
+        s_copy_key(entry, meta, keys[i]);
+    pb_value_map_put_uint(entry, "bytes", bytes);
+    if (*err)
+        pb_value_map_put_str(entry, "problem", err);
+    pb_value_destroy(&meta);
+    return entry;
+}
+
+static int s_dir_filter(const struct dirent *d)
+{
+    return d->d_name[0] != '.';
+}
+
+int pb_run_list(const char *store, pb_value_t **out_p)
+{
+    pb_value_t *list = pb_value_array_new();
+    if (!list)
+        return -ENOMEM;
+    struct dirent **names = NULL;
+    int n = scandir(store, &names, s_dir_filter, alphasort);
+    if (n < 0 && errno != ENOENT) {
+        int rc = -errno;
+        pb_value_destroy(&list);
+        return rc;
+    }
+    for (int i = 0; i < n; i++) {
+        pb_value_t *entry = s_run_entry(store, names[i]->d_name);
+        if (entry)
+            pb_value_array_push(list, &entry);
+        free(names[i]);
+    }
+    free(names);
+    *out_p = list;
+    return 0;
+}
+
+static int s_remove_run(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return -errno;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        char path[PATH_MAX];
+        if ((strcmp(e->d_name, PB_RUN_META_FILE) == 0 ||
+             strcmp(e->d_name, PB_RUN_META_FILE ".tmp") == 0 || s_is_segment_name(e->d_name)) &&
+            s_join(path, sizeof path, dir, e->d_name) == 0)
+            unlink(path);
+    }
+    closedir(d);
+    return rmdir(dir) < 0 ? -errno : 0;
+}
+
+static int s_keep(const pb_value_t *entry, const char *keep_id)
+{
+    const char *id = NULL;
+    pb_value_map_get_str(entry, "run_id", &id);
+    return keep_id && id && strcmp(id, keep_id) == 0;
+}
+
+/* Removes entry's run; adds it to *removed and subtracts its bytes from *total. */
+static void s_drop(pb_value_t *entry, int *removed, uint64_t *total)
+{
+    const char *path = NULL;
+    uint64_t bytes = 0;
+    pb_value_map_get_u64(entry, "bytes", &bytes);
+    if (pb_value_map_get_str(entry, "path", &path) < 0 || s_remove_run(path) < 0)
+        return;
+    pb_value_map_put_bool(entry, "$removed", true);
+    *total -= bytes < *total ? bytes : *total;
+    (*removed)++;
+}
+
+int pb_run_retain(const char *store, double keep_days, uint64_t keep_bytes, const char *keep_id)
+{
+    pb_value_t *list = NULL;
+    int rc = pb_run_list(store, &list);
+    if (rc < 0)
+        return rc;
+    uint64_t total = 0, now = s_now_ns(), end = 0, b = 0;
+    int removed = 0;
+    for (size_t i = 0; i < pb_value_len(list); i++)
+        total += pb_value_map_get_u64(pb_value_array_at(list, i), "bytes", &b) == 0 ? b : 0;
+    for (size_t i = 0; keep_days > 0 && i < pb_value_len(list); i++) {
+        pb_value_t *entry = pb_value_array_at(list, i);
+        if (!s_keep(entry, keep_id) && pb_value_map_get_u64(entry, "end_ns", &end) == 0 &&
+            end < now && (double)(now - end) > keep_days * 86400e9)
+            s_drop(entry, &removed, &total);
+    }
+    for (size_t i = 0; keep_bytes > 0 && total > keep_bytes && i < pb_value_len(list); i++) {
+        pb_value_t *entry = pb_value_array_at(list, i);
+        if (!s_keep(entry, keep_id) && !pb_value_map_get(entry, "$removed"))
+            s_drop(entry, &removed, &total);
+    }
+    pb_value_destroy(&list);
+    return removed;
+}

@@ -1,0 +1,355 @@
+/* pb_segment: writes and reads segment files of CRC-checked, length-prefixed frame records. */
+#include "pb_segment.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+struct pb_segment_writer {
+    int fd;
+    char *buf; /* the batch not yet written */
+    size_t len, cap;
+    uint64_t written; /* bytes already in the file */
+};
+
+struct pb_segment_reader {
+    char *path;
+    const unsigned char *map; /* the whole file, read-only; NULL when empty */
+    size_t size;
+    size_t pos;
+    char *topic; /* NUL-terminated copy of the current record's topic */
+    size_t topic_cap;
+    pb_segment_damage_t damage;
+    pb_segment_problem_fn *problem_fn;
+    void *problem_arg;
+};
+
+/* ---- CRC-32 (reflected, polynomial 0xEDB88320: zlib's) ---- */
+
+static uint32_t s_crc_table[256];
+
+static void s_crc_init(void)
+{
+    for (uint32_t i = 0; i < 256; i++) {
+        uint32_t c = i;
+        for (int k = 0; k < 8; k++)
+            c = (c & 1) ? 0xEDB88320u ^ (c >> 1) : c >> 1;
+        s_crc_table[i] = c;
+    }
+}
+
+uint32_t pb_segment_crc32(uint32_t crc, const void *buf, size_t len)
+{
+    static int ready;
+    if (!ready) {
+        s_crc_init();
+        ready = 1;
+    }
+    const unsigned char *p = buf;
+    crc = ~crc;
+    for (size_t i = 0; i < len; i++)
+        crc = s_crc_table[(crc ^ p[i]) & 0xFF] ^ (crc >> 8);
+    return ~crc;
+}
+
+/* ---- little-endian helpers ---- */
+
+static void s_put_le(unsigned char *p, uint64_t v, int bytes)
+{
+    for (int i = 0; i < bytes; i++)
+        p[i] = (unsigned char)(v >> (8 * i));
+}
+
+static uint64_t s_get_le(const unsigned char *p, int bytes)
+{
+    uint64_t v = 0;
+    for (int i = bytes - 1; i >= 0; i--)
+        v = (v << 8) | p[i];
+    return v;
+}
+
+/* ---- writer ---- */
+
+static int s_write_all(int fd, const void *buf, size_t len)
+{
+    const char *p = buf;
+    while (len > 0) {
+        ssize_t n = write(fd, p, len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return -errno;
+        p += n;
+        len -= (size_t)n;
+    }
+    return 0;
+}
+
+pb_segment_writer_t *pb_segment_writer_new(const char *path)
+{
+    pb_segment_writer_t *self = calloc(1, sizeof *self);
+    if (!self)
+        return NULL;
+    self->fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    unsigned char head[PB_SEGMENT_HEADER_SIZE] = {0};
+    memcpy(head, PB_SEGMENT_MAGIC, 8);
+    s_put_le(head + 8, PB_SEGMENT_VERSION, 4);
+    int rc = self->fd < 0 ? -errno : s_write_all(self->fd, head, sizeof head);
+    if (rc < 0) {
+        if (self->fd >= 0)
+            close(self->fd);
+        free(self);
+        errno = -rc;
+        return NULL;
+    }
+    self->written = sizeof head;
+    return self;
+}
+
+void pb_segment_writer_destroy(pb_segment_writer_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    pb_segment_writer_t *self = *self_p;
+    pb_segment_writer_flush(self, 0);
+    close(self->fd);
+    free(self->buf);
+    free(self);
+    *self_p = NULL;
+}
+
+static int s_reserve(pb_segment_writer_t *self, size_t more)
+{
+    if (self->len + more <= self->cap)
+        return 0;
+    size_t cap = self->cap ? self->cap : 65536;
+    while (cap < self->len + more)
+        cap *= 2;
+    char *buf = realloc(self->buf, cap);
+    if (!buf)
+        return -ENOMEM;
+    self->buf = buf;
+    self->cap = cap;
+    return 0;
+}
+
+int pb_segment_writer_append(pb_segment_writer_t *self, uint64_t recv_ts, const char *topic,
+                             size_t topic_len, const void *payload, size_t payload_len)
+{
+    if (topic_len > UINT16_MAX || payload_len > PB_SEGMENT_MAX_RECORD)
+        return -EINVAL;
+    size_t body = 8 + 2 + topic_len + payload_len;
+    if (body > PB_SEGMENT_MAX_RECORD)
+        return -EINVAL;
+    if (s_reserve(self, 8 + body) < 0)
+        return -ENOMEM;
+    unsigned char *rec = (unsigned char *)self->buf + self->len;
+    s_put_le(rec, body, 4);
+    s_put_le(rec + 8, recv_ts, 8);
+    s_put_le(rec + 16, topic_len, 2);
+    memcpy(rec + PB_SEGMENT_RECORD_HEAD, topic, topic_len);
+    if (payload_len > 0)
+        memcpy(rec + PB_SEGMENT_RECORD_HEAD + topic_len, payload, payload_len);
+    s_put_le(rec + 4, pb_segment_crc32(0, rec + 8, body), 4);
+    self->len += 8 + body;
+    return 0;
+}
+
+int pb_segment_writer_flush(pb_segment_writer_t *self, int sync)
+{
+    int rc = s_write_all(self->fd, self->buf, self->len);
+    if (rc < 0)
+        return rc;
+    self->written += self->len;
+    self->len = 0;
+    if (sync && fdatasync(self->fd) < 0)
+        return -errno;
+    return 0;
+}
+
+uint64_t pb_segment_writer_size(const pb_segment_writer_t *self)
+{
+    return self->written + self->len;
+}
+
+/* ---- reader ---- */
+
+static void s_problem(pb_segment_reader_t *self, uint64_t offset, const char *fmt, uint64_t a)
+{
+    if (!self->problem_fn)
+        return;
+    char msg[160];
+    snprintf(msg, sizeof msg, fmt, (unsigned long long)a);
+    self->problem_fn(self->path, offset, msg, self->problem_arg);
+}
+
+static int s_map_file(pb_segment_reader_t *self, int fd)
+{
+    struct stat st;
+    if (fstat(fd, &st) < 0)
+        return -errno;
+    if (!S_ISREG(st.st_mode))
+        return -EINVAL;
+    self->size = (size_t)st.st_size;
+    if (self->size == 0)
+        return 0;
+    void *map = mmap(NULL, self->size, PROT_READ, MAP_PRIVATE, fd, 0);
+    if (map == MAP_FAILED)
+        return -errno;
+    self->map = map;
+    return 0;
+}
+
+static void s_check_header(pb_segment_reader_t *self)
+{
+    if (self->size >= PB_SEGMENT_HEADER_SIZE && memcmp(self->map, PB_SEGMENT_MAGIC, 8) == 0 &&
+        s_get_le(self->map + 8, 4) == PB_SEGMENT_VERSION) {
+        self->pos = PB_SEGMENT_HEADER_SIZE;
+        return;
+    }
+    self->damage.bad_header = 1;
+    self->damage.skipped_bytes = self->size;
+    self->pos = self->size;
+}
+
+pb_segment_reader_t *pb_segment_reader_new(const char *path)
+{
+    pb_segment_reader_t *self = calloc(1, sizeof *self);
+    if (!self || !(self->path = strdup(path))) {
+        free(self);
+        errno = ENOMEM;
+        return NULL;
+    }
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    int rc = fd < 0 ? -errno : s_map_file(self, fd);
+    if (fd >= 0)
+        close(fd);
+    if (rc < 0) {
+        pb_segment_reader_destroy(&self);
+        errno = -rc;
+        return NULL;
+    }
+    s_check_header(self);
+    return self;
+}
+
+void pb_segment_reader_destroy(pb_segment_reader_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    pb_segment_reader_t *self = *self_p;
+    if (self->map)
+        munmap((void *)self->map, self->size);
+    free(self->path);
+    free(self->topic);
+    free(self);
+    *self_p = NULL;
+}
+
+void pb_segment_reader_set_problem_fn(pb_segment_reader_t *self, pb_segment_problem_fn *fn,
+                                      void *arg)
+{
+    self->problem_fn = fn;
+    self->problem_arg = arg;
+    if (self->damage.bad_header)
+        s_problem(self, 0, "not a perfbus segment (bad or missing header, %llu bytes)", self->size);
+}
+
+/* What is at pos: 1 a valid record of total size *total, 0 a corrupt one,
+ * -1 a record running past the end of the file (torn). */
+static int s_probe(const pb_segment_reader_t *self, size_t pos, size_t *total)
+{
+    size_t left = self->size - pos;
+    if (left < PB_SEGMENT_RECORD_HEAD)
+        return -1;
+    uint64_t body = s_get_le(self->map + pos, 4);
+    if (body < 10 || body > PB_SEGMENT_MAX_RECORD)
+        return 0;
+    if (body + 8 > left)
+        return -1;
+    uint64_t tlen = s_get_le(self->map + pos + 16, 2);
+    if (tlen + 10 > body)
+        return 0;
+    *total = (size_t)body + 8;
+    uint32_t crc = (uint32_t)s_get_le(self->map + pos + 4, 4);
+    return pb_segment_crc32(0, self->map + pos + 8, (size_t)body) == crc;
+}
+
+/* Offset of the first valid record after pos, or the end of the file. */
+static size_t s_scan(const pb_segment_reader_t *self, size_t pos)
+{
+    size_t total = 0;
+    for (size_t p = pos + 1; p + PB_SEGMENT_RECORD_HEAD <= self->size; p++)
+        if (s_probe(self, p, &total) == 1)
+            return p;
+    return self->size;
+}
+
+/* After a corrupt record at pos: trust its length if the record after it
+ * checks, else scan byte by byte. */
+static size_t s_resync(const pb_segment_reader_t *self, size_t pos)
+{
+    size_t total = 0;
+    uint64_t body = s_get_le(self->map + pos, 4);
+    if (body + 8 <= self->size - pos && s_probe(self, pos + (size_t)body + 8, &total) == 1)
+        return pos + (size_t)body + 8;
+    return s_scan(self, pos);
+}
+
+static int s_fill(pb_segment_reader_t *self, size_t pos, size_t total, pb_record_t *rec)
+{
+    const unsigned char *p = self->map + pos;
+    size_t tlen = (size_t)s_get_le(p + 16, 2);
+    if (tlen + 1 > self->topic_cap) {
+        char *t = realloc(self->topic, tlen + 1);
+        if (!t)
+            return -ENOMEM;
+        self->topic = t;
+        self->topic_cap = tlen + 1;
+    }
+    memcpy(self->topic, p + PB_SEGMENT_RECORD_HEAD, tlen);
+    self->topic[tlen] = '\0';
+    rec->recv_ts = s_get_le(p + 8, 8);
+    rec->topic = self->topic;
+    rec->topic_len = tlen;
+    rec->payload = p + PB_SEGMENT_RECORD_HEAD + tlen;
+    rec->payload_len = total - PB_SEGMENT_RECORD_HEAD - tlen;
+    rec->offset = pos;
+    return 1;
+}
+
+int pb_segment_reader_next(pb_segment_reader_t *self, pb_record_t *rec)
+{
+    while (self->pos < self->size) {
+        size_t total = 0, pos = self->pos;
+        int kind = s_probe(self, pos, &total);
+        if (kind == 1) {
+            self->pos += total;
+            self->damage.records++;
+            return s_fill(self, pos, total, rec);
+        }
+        if (kind < 0 && s_scan(self, pos) == self->size) {
+            self->damage.torn++;
+            self->damage.skipped_bytes += self->size - pos;
+            s_problem(self, pos, "torn last record (%llu bytes) skipped", self->size - pos);
+            self->pos = self->size;
+            return 0;
+        }
+        self->pos = kind < 0 ? s_scan(self, pos) : s_resync(self, pos);
+        self->damage.corrupt++;
+        self->damage.skipped_bytes += self->pos - pos;
+        s_problem(self, pos, "corrupt record (CRC or length mismatch), %llu bytes skipped",
+                  self->pos - pos);
+    }
+    return 0;
+}
+
+pb_segment_damage_t pb_segment_reader_damage(const pb_segment_reader_t *self)
+{
+    return self->damage;
+}

@@ -1,0 +1,376 @@
+/* pb_history: routes sys/proc frames into per-series rings and answers window queries. */
+#include "pb_history.h"
+
+#include "pb_ring.h"
+#include "pb_summary.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct {
+    char *host;
+    int64_t pid; /* -1 for the system series */
+    char *comm;
+    pb_ring_t *ring;
+    uint64_t first_seen, last_seen; /* frame ts */
+    uint64_t last_recv;             /* subscriber clock of the last frame */
+    uint64_t gone_recv;             /* subscriber clock of the gone frame, 0 if none */
+} s_series_t;
+
+struct pb_history {
+    pb_history_config_t config;
+    s_series_t *series;
+    size_t len, cap;
+};
+
+pb_history_t *pb_history_new(const pb_history_config_t *config)
+{
+    pb_history_t *self = calloc(1, sizeof *self);
+    if (!self)
+        return NULL;
+    if (config)
+        self->config = *config;
+    pb_history_config_t *c = &self->config;
+    c->capacity = c->capacity ? c->capacity : 3600;
+    c->max_fields = c->max_fields ? c->max_fields : 256;
+    c->max_procs = c->max_procs ? c->max_procs : 512;
+    c->gone_ns = c->gone_ns ? c->gone_ns : 300 * 1000000000ull;
+    return self;
+}
+
+static void s_series_free(s_series_t *s)
+{
+    free(s->host);
+    free(s->comm);
+    pb_ring_destroy(&s->ring);
+}
+
+void pb_history_destroy(pb_history_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    pb_history_t *self = *self_p;
+    for (size_t i = 0; i < self->len; i++)
+        s_series_free(&self->series[i]);
+    free(self->series);
+    free(self);
+    *self_p = NULL;
+}
+
+static s_series_t *s_find(const pb_history_t *self, const char *host, int64_t pid)
+{
+    for (size_t i = 0; i < self->len; i++) {
+        s_series_t *s = &self->series[i];
+        if (s->pid == pid && strcmp(s->host, host) == 0)
+            return s;
+    }
+    return NULL;
+}
+
+static size_t s_count(const pb_history_t *self, bool procs)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < self->len; i++)
+        n += (self->series[i].pid >= 0) == procs;
+    return n;
+}
+
+/* A new empty series; NULL with *rc = -ENOSPC (table full) or -ENOMEM. */
+static s_series_t *s_create(pb_history_t *self, const char *host, int64_t pid, int *rc)
+{
+    *rc = -ENOSPC;
+    if (s_count(self, pid >= 0) >= self->config.max_procs)
+        return NULL;
+    *rc = -ENOMEM;
+    if (self->len == self->cap) {
+        size_t cap = self->cap ? self->cap * 2 : 16;
+        s_series_t *series = realloc(self->series, cap * sizeof *series);
+        if (!series)
+            return NULL;
+        self->series = series;
+        self->cap = cap;
+    }
+    s_series_t *s = &self->series[self->len];
+    memset(s, 0, sizeof *s);
+    s->pid = pid;
+    s->host = strdup(host);
+    s->ring = pb_ring_new(self->config.capacity, self->config.max_fields);
+    if (!s->host || !s->ring) {
+        s_series_free(s);
+        return NULL;
+    }
+    self->len++;
+    return s;
+}
+
+static int s_set_leaf(const char *path, double value, void *arg)
+{
+    int rc = pb_ring_set(arg, path, value);
+    return rc == -ENOSPC ? 0 : rc; /* a frame with too many fields keeps the first ones */
+}
+
+static void s_note_process(s_series_t *s, const pb_value_t *frame, uint64_t recv_ns)
+{
+    const char *comm = NULL;
+    if (pb_value_map_get_str(frame, "comm", &comm) == 0 && (!s->comm || strcmp(s->comm, comm))) {
+        free(s->comm);
+        s->comm = strdup(comm);
+    }
+    bool gone = false;
+    if (pb_value_get_bool(pb_value_map_get(frame, "gone"), &gone) == 0 && gone)
+        s->gone_recv = recv_ns;
+}
+
+int pb_history_add(pb_history_t *self, const pb_value_t *frame, const pb_envelope_t *env,
+                   uint64_t recv_ns)
+{
+    int64_t pid = -1;
+    if (strcmp(env->type, "proc") == 0) {
+        if (pb_value_map_get_i64(frame, "pid", &pid) < 0 || pid < 0)
+            return -EINVAL;
+    } else if (strcmp(env->type, "sys") != 0)
+        return 0;
+    s_series_t *s = s_find(self, env->host, pid);
+    int rc = 0;
+    if (!s && !(s = s_create(self, env->host, pid, &rc)))
+        return rc;
+    s->first_seen = s->first_seen ? s->first_seen : env->ts;
+    s->last_seen = env->ts;
+    s->last_recv = recv_ns;
+    if (pid >= 0)
+        s_note_process(s, frame, recv_ns);
+    if (s->gone_recv)
+        return 0;
+    pb_ring_push(s->ring, env->ts);
+    if (self->config.max_age_ns && env->ts > self->config.max_age_ns)
+        pb_ring_drop_before(s->ring, env->ts - self->config.max_age_ns);
+    rc = pb_summary_leaves(frame, s_set_leaf, s->ring);
+    return rc < 0 ? rc : 0;
+}
+
+size_t pb_history_expire(pb_history_t *self, uint64_t now_ns)
+{
+    size_t freed = 0;
+    for (size_t i = 0; i < self->len;) {
+        s_series_t *s = &self->series[i];
+        uint64_t since = s->gone_recv ? s->gone_recv : s->last_recv;
+        if (s->pid < 0 || now_ns <= since || now_ns - since <= self->config.gone_ns) {
+            i++;
+            continue;
+        }
+        s_series_free(s);
+        self->series[i] = self->series[--self->len];
+        freed++;
+    }
+    return freed;
+}
+
+size_t pb_history_nseries(const pb_history_t *self)
+{
+    return self->len;
+}
+
+size_t pb_history_memory(const pb_history_t *self)
+{
+    size_t bytes = sizeof *self + self->cap * sizeof *self->series;
+    for (size_t i = 0; i < self->len; i++)
+        bytes += pb_ring_memory(self->series[i].ring);
+    return bytes;
+}
+
+/* ---- queries ---- */
+
+static const s_series_t *s_lookup(const pb_history_t *self, const pb_history_query_t *q)
+{
+    const s_series_t *best = NULL;
+    for (size_t i = 0; i < self->len; i++) {
+        const s_series_t *s = &self->series[i];
+        bool pid_ok = q->pid < 0 ? s->pid < 0 : s->pid == q->pid;
+        if (pid_ok && (!q->host || strcmp(s->host, q->host) == 0) &&
+            (!best || s->last_recv > best->last_recv))
+            best = s;
+    }
+    return best;
+}
+
+static bool s_field_wanted(const pb_history_query_t *q, const char *field)
+{
+    if (!q->fields)
+        return true;
+    for (size_t k = 0; k < q->nfields; k++) {
+        size_t n = strlen(q->fields[k]);
+        if (strncmp(field, q->fields[k], n) == 0 && (field[n] == '\0' || field[n] == '.'))
+            return true;
+    }
+    return false;
+}
+
+/* The rows [*lo, *hi) of the ring that are in q's window. */
+static void s_window(const pb_ring_t *ring, const pb_history_query_t *q, size_t *lo, size_t *hi,
+                     uint64_t *from, uint64_t *to)
+{
+    size_t n = pb_ring_len(ring);
+    *from = q->from_ns;
+    *to = q->to_ns ? q->to_ns : UINT64_MAX;
+    if (q->last_s > 0 && n > 0) {
+        uint64_t newest = pb_ring_ts(ring, n - 1), span = (uint64_t)(q->last_s * 1e9);
+        uint64_t since = newest > span ? newest - span : 0;
+        *from = since > *from ? since : *from;
+    }
+    *lo = 0;
+    while (*lo < n && pb_ring_ts(ring, *lo) < *from)
+        (*lo)++;
+    *hi = *lo;
+    while (*hi < n && pb_ring_ts(ring, *hi) <= *to)
+        (*hi)++;
+}
+
+static int s_put_identity(pb_value_t *out, const s_series_t *s)
+{
+    char name[320];
+    if (s->pid < 0)
+        snprintf(name, sizeof name, "sys.%s", s->host);
+    else
+        snprintf(name, sizeof name, "proc.%s.%lld", s->host, (long long)s->pid);
+    int rc = pb_value_map_put_str(out, "series", name);
+    rc = rc ? rc : pb_value_map_put_str(out, "host", s->host);
+    if (s->pid >= 0) {
+        rc = rc ? rc : pb_value_map_put_uint(out, "pid", (uint64_t)s->pid);
+        rc = rc ? rc : pb_value_map_put_str(out, "comm", s->comm ? s->comm : "");
+    }
+    return rc;
+}
+
+static pb_value_t *s_column_values(const pb_ring_t *ring, size_t j, size_t lo, size_t hi,
+                                   bool *any)
+{
+    pb_value_t *arr = pb_value_array_new();
+    for (size_t i = lo; arr && i < hi; i++) {
+        double v = pb_ring_value(ring, j, i);
+        pb_value_t *item = isnan(v) ? pb_value_nil_new() : pb_value_float_new(v);
+        *any = *any || !isnan(v);
+        if (pb_value_array_push(arr, &item) < 0)
+            pb_value_destroy(&arr);
+    }
+    return arr;
+}
+
+static int s_put_rows(pb_value_t *out, const s_series_t *s, const pb_history_query_t *q)
+{
+    size_t lo, hi;
+    uint64_t from, to;
+    s_window(s->ring, q, &lo, &hi, &from, &to);
+    pb_value_t *ts = pb_value_array_new(), *fields = pb_value_map_new();
+    int rc = ts && fields ? 0 : -ENOMEM;
+    for (size_t i = lo; rc == 0 && i < hi; i++)
+        rc = pb_value_array_push(ts, &(pb_value_t *){pb_value_uint_new(pb_ring_ts(s->ring, i))});
+    for (size_t j = 0; rc == 0 && j < pb_ring_nfields(s->ring); j++) {
+        const char *name = pb_ring_field_at(s->ring, j);
+        bool any = false;
+        pb_value_t *col = s_field_wanted(q, name) ? s_column_values(s->ring, j, lo, hi, &any) : NULL;
+        if (col && any)
+            rc = pb_value_map_put(fields, name, &col);
+        pb_value_destroy(&col);
+    }
+    rc = rc ? rc : pb_value_map_put(out, "ts", &ts);
+    rc = rc ? rc : pb_value_map_put(out, "fields", &fields);
+    pb_value_destroy(&ts);
+    pb_value_destroy(&fields);
+    return rc;
+}
+
+static int s_put_summary(pb_value_t *out, const s_series_t *s, const pb_history_query_t *q)
+{
+    size_t lo, hi, n = pb_ring_len(s->ring);
+    uint64_t from, to;
+    s_window(s->ring, q, &lo, &hi, &from, &to);
+    uint64_t *ts = malloc((n ? n : 1) * sizeof *ts);
+    double *values = malloc((n ? n : 1) * sizeof *values);
+    pb_value_t *summary = pb_value_map_new();
+    int rc = ts && values && summary ? 0 : -ENOMEM;
+    for (size_t j = 0; rc == 0 && j < pb_ring_nfields(s->ring); j++) {
+        const char *name = pb_ring_field_at(s->ring, j);
+        pb_summary_t sum;
+        pb_ring_copy(s->ring, j, ts, values);
+        if (!s_field_wanted(q, name) || pb_summary_compute(ts + lo, values + lo, hi - lo, 0,
+                                                           UINT64_MAX, &sum) < 0)
+            continue;
+        pb_value_t *item = pb_summary_to_value(&sum);
+        rc = item ? pb_value_map_put(summary, name, &item) : -ENOMEM;
+    }
+    rc = rc ? rc : pb_value_map_put_uint(out, "samples", hi - lo);
+    rc = rc ? rc : pb_value_map_put_uint(out, "from_ns", lo < hi ? pb_ring_ts(s->ring, lo) : 0);
+    rc = rc ? rc : pb_value_map_put_uint(out, "to_ns", lo < hi ? pb_ring_ts(s->ring, hi - 1) : 0);
+    rc = rc ? rc : pb_value_map_put(out, "summary", &summary);
+    pb_value_destroy(&summary);
+    free(ts);
+    free(values);
+    return rc;
+}
+
+typedef int(s_put_fn)(pb_value_t *out, const s_series_t *s, const pb_history_query_t *q);
+
+static int s_query(const pb_history_t *self, const pb_history_query_t *q, s_put_fn *put,
+                   pb_value_t **out_p)
+{
+    const s_series_t *s = s_lookup(self, q);
+    if (!s)
+        return -ENOENT;
+    pb_value_t *out = pb_value_map_new();
+    int rc = out ? s_put_identity(out, s) : -ENOMEM;
+    rc = rc ? rc : put(out, s, q);
+    if (rc < 0) {
+        pb_value_destroy(&out);
+        return rc;
+    }
+    *out_p = out;
+    return 0;
+}
+
+int pb_history_history(const pb_history_t *self, const pb_history_query_t *q, pb_value_t **out_p)
+{
+    return s_query(self, q, s_put_rows, out_p);
+}
+
+int pb_history_summary(const pb_history_t *self, const pb_history_query_t *q, pb_value_t **out_p)
+{
+    return s_query(self, q, s_put_summary, out_p);
+}
+
+static pb_value_t *s_process_entry(const s_series_t *s, const pb_history_query_t *q, int what)
+{
+    pb_value_t *e = pb_value_map_new();
+    int rc = e ? s_put_identity(e, s) : -ENOMEM;
+    rc = rc ? rc : pb_value_map_put_uint(e, "first_seen_ns", s->first_seen);
+    rc = rc ? rc : pb_value_map_put_uint(e, "last_seen_ns", s->last_seen);
+    rc = rc ? rc : pb_value_map_put_bool(e, "gone", s->gone_recv != 0);
+    if (what == 0)
+        rc = rc ? rc : pb_value_map_put_uint(e, "samples", pb_ring_len(s->ring));
+    else
+        rc = rc ? rc : (what == 1 ? s_put_summary : s_put_rows)(e, s, q);
+    if (rc < 0)
+        pb_value_destroy(&e);
+    return e;
+}
+
+int pb_history_processes(const pb_history_t *self, const pb_history_query_t *q, int what,
+                         pb_value_t **out_p)
+{
+    pb_value_t *list = pb_value_array_new();
+    for (size_t i = 0; list && i < self->len; i++) {
+        const s_series_t *s = &self->series[i];
+        if (s->pid < 0 || (q->host && strcmp(s->host, q->host) != 0))
+            continue;
+        pb_value_t *e = s_process_entry(s, q, what);
+        if (!e || pb_value_array_push(list, &e) < 0)
+            pb_value_destroy(&list);
+    }
+    if (!list)
+        return -ENOMEM;
+    *out_p = list;
+    return 0;
+}

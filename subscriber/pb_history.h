@@ -1,0 +1,79 @@
+/* pb_history: the series of a subscriber — one ring per host's system and per process. */
+#ifndef PB_HISTORY_H
+#define PB_HISTORY_H
+
+/* Series: `sys.<host>` fed by sys frames, `proc.<host>.<pid>` fed by proc
+ * frames; each row is one frame (its envelope ts), each column a numeric
+ * leaf (pb_summary_leaves). Frames of other types are not kept.
+ *
+ * Memory bound: every series is a pb_ring of `capacity` rows and at most
+ * `max_fields` columns, i.e. <= 8 B * capacity * (1 + max_fields) per series,
+ * and there are at most `max_procs` process series plus one system series per
+ * host (hosts bounded by max_procs too). With the defaults (3600 rows, 256
+ * fields, 512 processes) that is 7.4 MB per series worst case; a real sys
+ * series has ~75 columns (2.2 MB) and a proc series ~30 (0.9 MB).
+ *
+ * A process series is freed `gone_ns` after its `gone: true` frame, or after
+ * its last frame when no such frame came (subscriber clock). */
+
+#include "pb_frame.h"
+#include "pb_value.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct {
+    size_t capacity;     /* rows per series (--history); 0 = 3600 */
+    uint64_t max_age_ns; /* rows older than newest - this are dropped (--history-seconds); 0 = off */
+    size_t max_fields;   /* columns per series; 0 = 256 */
+    size_t max_procs;    /* process series; 0 = 512 */
+    uint64_t gone_ns;    /* retention of vanished processes; 0 = 300 s */
+} pb_history_config_t;
+
+/* A query: which series and which window. */
+typedef struct {
+    const char *host;           /* NULL: the system series updated last / any host for pid */
+    int64_t pid;                /* < 0: the system series */
+    double last_s;              /* > 0: only rows within last_s of the series' newest row */
+    uint64_t from_ns, to_ns;    /* and within [from_ns, to_ns] (0, UINT64_MAX = all) */
+    const char *const *fields; /* NULL: all; else names or prefixes ("cpu.total") */
+    size_t nfields;
+} pb_history_query_t;
+
+typedef struct pb_history pb_history_t;
+
+/* config may be NULL (all defaults). Returns NULL on ENOMEM. */
+pb_history_t *pb_history_new(const pb_history_config_t *config);
+void pb_history_destroy(pb_history_t **self_p);
+
+/* Adds a decoded frame whose envelope env was checked. recv_ns is the
+ * subscriber's clock. Returns 0 (also for ignored types), -ENOSPC when the
+ * process table is full (frame not kept) or -ENOMEM. */
+int pb_history_add(pb_history_t *self, const pb_value_t *frame, const pb_envelope_t *env,
+                   uint64_t recv_ns);
+
+/* Frees process series that vanished more than gone_ns before now_ns.
+ * Returns how many were freed. */
+size_t pb_history_expire(pb_history_t *self, uint64_t now_ns);
+
+/* {series, host, pid?, comm?, ts: [uint], fields: {name: [float|nil]}} for the
+ * rows of the query's window. Returns 0 with *out_p owned by the caller,
+ * -ENOENT (no such series) or -ENOMEM. */
+int pb_history_history(const pb_history_t *self, const pb_history_query_t *q, pb_value_t **out_p);
+
+/* {series, host, pid?, comm?, samples, from_ns, to_ns, summary: {name: summary}}
+ * (pb_summary_to_value per field with data). Same returns as above. */
+int pb_history_summary(const pb_history_t *self, const pb_history_query_t *q, pb_value_t **out_p);
+
+/* Array of {host, pid, comm, first_seen_ns, last_seen_ns, gone, samples} for
+ * the process series (of q->host when set). With what = 1 each entry also
+ * holds `summary`, with what = 2 `ts` and `fields` (as above) for q's window.
+ * Returns 0 or -ENOMEM. */
+int pb_history_processes(const pb_history_t *self, const pb_history_query_t *q, int what,
+                         pb_value_t **out_p);
+
+/* Number of series and bytes they hold. */
+size_t pb_history_nseries(const pb_history_t *self);
+size_t pb_history_memory(const pb_history_t *self);
+
+#endif

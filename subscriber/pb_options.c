@@ -1,0 +1,203 @@
+/* pb_options: flag and config-file parsing for perfbus-sub. */
+#include "pb_options.h"
+
+#include "pb_kvfile.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+void pb_options_defaults(pb_options_t *self)
+{
+    memset(self, 0, sizeof *self);
+    self->sub.flush_ms = 1000;
+}
+
+static int s_number(const char *key, const char *value, double lo, double hi, double *out,
+                    char *err, size_t errlen)
+{
+    char *end = NULL;
+    errno = 0;
+    double d = strtod(value, &end);
+    if (errno || end == value || *end || !isfinite(d) || d < lo || d > hi) {
+        snprintf(err, errlen, "--%s: '%s' is not a number in [%g, %g]", key, value, lo, hi);
+        return -EINVAL;
+    }
+    *out = d;
+    return 0;
+}
+
+static int s_bool(const char *key, const char *value, bool *out, char *err, size_t errlen)
+{
+    if (!value || strcmp(value, "true") == 0 || strcmp(value, "1") == 0 ||
+        strcmp(value, "yes") == 0)
+        *out = true;
+    else if (strcmp(value, "false") == 0 || strcmp(value, "0") == 0 || strcmp(value, "no") == 0)
+        *out = false;
+    else {
+        snprintf(err, errlen, "--%s: '%s' is not true or false", key, value);
+        return -EINVAL;
+    }
+    return 0;
+}
+
+static int s_string(const char *key, const char *value, char *buf, size_t size, char *err,
+                    size_t errlen)
+{
+    if (!*value || strlen(value) >= size) {
+        snprintf(err, errlen, "--%s: empty or longer than %zu bytes", key, size - 1);
+        return -EINVAL;
+    }
+    memcpy(buf, value, strlen(value) + 1);
+    return 0;
+}
+
+static int s_push(const char *key, const char *value, char list[][256], const char **ptrs,
+                  size_t *n, char *err, size_t errlen)
+{
+    if (*n >= PB_SUB_MAX_ENDPOINTS) {
+        snprintf(err, errlen, "--%s: at most %d are allowed", key, PB_SUB_MAX_ENDPOINTS);
+        return -EINVAL;
+    }
+    if (strlen(value) >= 256 || (strcmp(key, "connect") == 0 && !*value)) {
+        snprintf(err, errlen, "--%s: '%.40s' is empty or too long", key, value);
+        return -EINVAL;
+    }
+    strcpy(list[*n], value);
+    ptrs[*n] = list[*n];
+    (*n)++;
+    return 0;
+}
+
+/* Settings that take a number; scale converts the flag's unit. */
+static int s_set_number(pb_options_t *self, const char *key, const char *value, char *err,
+                        size_t errlen)
+{
+    pb_sub_config_t *c = &self->sub;
+    double d = 0;
+    int rc = -ENOENT;
+    if (strcmp(key, "history") == 0 && (rc = s_number(key, value, 1, 1e7, &d, err, errlen)) == 0)
+        c->history.capacity = (size_t)d;
+    else if (strcmp(key, "history-seconds") == 0 &&
+             (rc = s_number(key, value, 0.001, 1e8, &d, err, errlen)) == 0)
+        c->history.max_age_ns = (uint64_t)(d * 1e9);
+    else if (strcmp(key, "max-procs") == 0 &&
+             (rc = s_number(key, value, 1, 65536, &d, err, errlen)) == 0)
+        c->history.max_procs = (size_t)d;
+    else if (strcmp(key, "gone-seconds") == 0 &&
+             (rc = s_number(key, value, 0.001, 1e8, &d, err, errlen)) == 0)
+        c->history.gone_ns = (uint64_t)(d * 1e9);
+    else if (strcmp(key, "segment-mb") == 0 &&
+             (rc = s_number(key, value, 0.001, 65536, &d, err, errlen)) == 0)
+        c->segment_bytes = (uint64_t)(d * 1024 * 1024);
+    else if (strcmp(key, "flush-ms") == 0 &&
+             (rc = s_number(key, value, 1, 3600000, &d, err, errlen)) == 0)
+        c->flush_ms = (int)d;
+    else if (strcmp(key, "keep-days") == 0 &&
+             (rc = s_number(key, value, 0, 1e6, &d, err, errlen)) == 0)
+        c->keep_days = d;
+    else if (strcmp(key, "keep-gb") == 0 &&
+             (rc = s_number(key, value, 0, 1e9, &d, err, errlen)) == 0)
+        c->keep_bytes = (uint64_t)(d * 1024 * 1024 * 1024);
+    return rc;
+}
+
+int pb_options_set(pb_options_t *self, const char *key, const char *value, char *err,
+                   size_t errlen)
+{
+    pb_sub_config_t *c = &self->sub;
+    if (strcmp(key, "record") == 0)
+        return s_bool(key, value, &c->record, err, errlen);
+    if (strcmp(key, "verbose") == 0)
+        return s_bool(key, value, &self->verbose, err, errlen);
+    if (!value) {
+        snprintf(err, errlen, "--%s needs a value", key);
+        return -EINVAL;
+    }
+    if (strcmp(key, "connect") == 0)
+        return s_push(key, value, self->connect, c->connect, &c->nconnect, err, errlen);
+    if (strcmp(key, "subscribe") == 0)
+        return s_push(key, value, self->subscribe, c->subscribe, &c->nsubscribe, err, errlen);
+    if (strcmp(key, "query") == 0) {
+        c->query = self->query;
+        return s_string(key, value, self->query, sizeof self->query, err, errlen);
+    }
+    if (strcmp(key, "store") == 0) {
+        c->store = self->store;
+        return s_string(key, value, self->store, sizeof self->store, err, errlen);
+    }
+    int rc = s_set_number(self, key, value, err, errlen);
+    if (rc == -ENOENT) {
+        snprintf(err, errlen, "unknown setting '--%s' (see --help)", key);
+        rc = -EINVAL;
+    }
+    return rc;
+}
+
+static int s_kv(void *arg, const char *key, const char *value, char *err, size_t errlen)
+{
+    return pb_options_set(arg, key, value, err, errlen);
+}
+
+static bool s_is_switch(const char *key)
+{
+    return strcmp(key, "record") == 0 || strcmp(key, "verbose") == 0;
+}
+
+static int s_load_config(pb_options_t *self, int argc, char **argv, char *err, size_t errlen)
+{
+    for (int i = 1; i + 1 < argc; i++)
+        if (strcmp(argv[i], "--config") == 0)
+            return pb_kvfile_read(argv[i + 1], s_kv, self, err, errlen);
+    return 0;
+}
+
+int pb_options_parse_args(pb_options_t *self, int argc, char **argv, char *err, size_t errlen)
+{
+    int rc = s_load_config(self, argc, argv, err, errlen);
+    for (int i = 1; rc == 0 && i < argc; i++) {
+        const char *arg = argv[i];
+        if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
+            pb_options_usage(stdout);
+            return 1;
+        }
+        if (strncmp(arg, "--", 2) != 0 || !arg[2]) {
+            snprintf(err, errlen, "unexpected argument '%s' (see --help)", arg);
+            return -EINVAL;
+        }
+        const char *key = arg + 2, *value = NULL;
+        if (!s_is_switch(key) && i + 1 < argc)
+            value = argv[++i];
+        if (strcmp(key, "config") != 0)
+            rc = pb_options_set(self, key, value, err, errlen);
+        else if (!value) {
+            snprintf(err, errlen, "--config needs a value");
+            rc = -EINVAL;
+        }
+    }
+    return rc < 0 ? -EINVAL : 0;
+}
+
+void pb_options_usage(FILE *out)
+{
+    fputs("usage: perfbus-sub [options]\n"
+          "  --connect EP          publisher to subscribe to (repeatable; default "
+          "tcp://127.0.0.1:7710)\n"
+          "  --subscribe PREFIX    topic prefix (repeatable; default all; loss counting needs "
+          "all)\n"
+          "  --query EP            query ROUTER endpoint (default tcp://127.0.0.1:7712)\n"
+          "  --history N           samples kept per series (default 3600)\n"
+          "  --history-seconds S   also drop samples older than S seconds\n"
+          "  --max-procs N         process series kept (default 512)\n"
+          "  --gone-seconds S      free a vanished process's history after S s (default 300)\n"
+          "  --record              record every frame into a run under the store\n"
+          "  --store DIR           store directory (default: see schemas/STORAGE.md)\n"
+          "  --segment-mb N        rotate segments at N MiB (default 64)\n"
+          "  --flush-ms MS         write recorded frames every MS ms (default 1000)\n"
+          "  --keep-days D         remove runs older than D days\n"
+          "  --keep-gb G           remove the oldest runs beyond G GiB\n"
+          "  --config FILE         key = value settings (long flag names), flags override\n"
+          "  --verbose             debug logging\n",
+          out);
+}

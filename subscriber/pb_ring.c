@@ -1,0 +1,173 @@
+/* pb_ring: fixed-capacity ring of timestamped rows with lazily created numeric columns. */
+#include "pb_ring.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct {
+    char *name;
+    double *slots;
+} s_column_t;
+
+struct pb_ring {
+    size_t capacity, max_fields;
+    size_t head, len; /* head: physical slot of the oldest row */
+    uint64_t *ts;
+    s_column_t *columns;
+    size_t ncolumns;
+    size_t hint; /* frames set fields in the same order: try the next column first */
+};
+
+pb_ring_t *pb_ring_new(size_t capacity, size_t max_fields)
+{
+    if (capacity == 0)
+        return NULL;
+    pb_ring_t *self = calloc(1, sizeof *self);
+    if (!self)
+        return NULL;
+    self->capacity = capacity;
+    self->max_fields = max_fields;
+    self->ts = calloc(capacity, sizeof *self->ts);
+    self->columns = calloc(max_fields ? max_fields : 1, sizeof *self->columns);
+    if (!self->ts || !self->columns)
+        pb_ring_destroy(&self);
+    return self;
+}
+
+void pb_ring_destroy(pb_ring_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    pb_ring_t *self = *self_p;
+    for (size_t j = 0; j < self->ncolumns; j++) {
+        free(self->columns[j].name);
+        free(self->columns[j].slots);
+    }
+    free(self->columns);
+    free(self->ts);
+    free(self);
+    *self_p = NULL;
+}
+
+static size_t s_slot(const pb_ring_t *self, size_t i)
+{
+    return (self->head + i) % self->capacity;
+}
+
+void pb_ring_push(pb_ring_t *self, uint64_t ts)
+{
+    if (self->len == self->capacity) {
+        self->head = (self->head + 1) % self->capacity;
+        self->len--;
+    }
+    size_t slot = s_slot(self, self->len);
+    self->ts[slot] = ts;
+    for (size_t j = 0; j < self->ncolumns; j++)
+        self->columns[j].slots[slot] = NAN;
+    self->len++;
+    self->hint = 0;
+}
+
+static int s_column(pb_ring_t *self, const char *field)
+{
+    if (self->hint < self->ncolumns && strcmp(self->columns[self->hint].name, field) == 0)
+        return (int)self->hint;
+    for (size_t j = 0; j < self->ncolumns; j++)
+        if (strcmp(self->columns[j].name, field) == 0)
+            return (int)j;
+    return -ENOENT;
+}
+
+static int s_add_column(pb_ring_t *self, const char *field)
+{
+    if (self->ncolumns >= self->max_fields)
+        return -ENOSPC;
+    s_column_t *c = &self->columns[self->ncolumns];
+    c->name = strdup(field);
+    c->slots = malloc(self->capacity * sizeof *c->slots);
+    if (!c->name || !c->slots) {
+        free(c->name);
+        free(c->slots);
+        return -ENOMEM;
+    }
+    for (size_t k = 0; k < self->capacity; k++)
+        c->slots[k] = NAN;
+    return (int)self->ncolumns++;
+}
+
+int pb_ring_set(pb_ring_t *self, const char *field, double value)
+{
+    if (self->len == 0)
+        return -ENODATA;
+    int j = s_column(self, field);
+    if (j == -ENOENT)
+        j = s_add_column(self, field);
+    if (j < 0)
+        return j;
+    self->columns[j].slots[s_slot(self, self->len - 1)] = value;
+    self->hint = (size_t)j + 1;
+    return 0;
+}
+
+size_t pb_ring_drop_before(pb_ring_t *self, uint64_t before_ns)
+{
+    size_t n = 0;
+    while (self->len > 0 && self->ts[self->head] < before_ns) {
+        self->head = (self->head + 1) % self->capacity;
+        self->len--;
+        n++;
+    }
+    return n;
+}
+
+size_t pb_ring_len(const pb_ring_t *self)
+{
+    return self->len;
+}
+
+size_t pb_ring_capacity(const pb_ring_t *self)
+{
+    return self->capacity;
+}
+
+uint64_t pb_ring_ts(const pb_ring_t *self, size_t i)
+{
+    return i < self->len ? self->ts[s_slot(self, i)] : 0;
+}
+
+size_t pb_ring_nfields(const pb_ring_t *self)
+{
+    return self->ncolumns;
+}
+
+const char *pb_ring_field_at(const pb_ring_t *self, size_t j)
+{
+    return j < self->ncolumns ? self->columns[j].name : NULL;
+}
+
+double pb_ring_value(const pb_ring_t *self, size_t j, size_t i)
+{
+    if (j >= self->ncolumns || i >= self->len)
+        return NAN;
+    return self->columns[j].slots[s_slot(self, i)];
+}
+
+size_t pb_ring_copy(const pb_ring_t *self, size_t j, uint64_t *ts, double *values)
+{
+    for (size_t i = 0; i < self->len; i++) {
+        ts[i] = self->ts[s_slot(self, i)];
+        values[i] = j < self->ncolumns ? self->columns[j].slots[s_slot(self, i)] : NAN;
+    }
+    return self->len;
+}
+
+size_t pb_ring_memory(const pb_ring_t *self)
+{
+    size_t bytes = sizeof *self + self->capacity * sizeof *self->ts;
+    bytes += self->max_fields * sizeof *self->columns;
+    for (size_t j = 0; j < self->ncolumns; j++)
+        bytes += self->capacity * sizeof(double) + strlen(self->columns[j].name) + 1;
+    return bytes;
+}

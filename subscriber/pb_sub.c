@@ -1,0 +1,421 @@
+/* pb_sub: the subscriber loop — receives frames, feeds history and recorder, serves queries. */
+#include "pb_sub.h"
+
+#include "pb_codec.h"
+#include "pb_log.h"
+#include "pb_query.h"
+#include "pb_rpc.h"
+#include "pb_run.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <zmq.h>
+
+#define S_DEFAULT_CONNECT "tcp://127.0.0.1:7710"
+#define S_DEFAULT_QUERY   "tcp://127.0.0.1:7712"
+#define S_EXPIRE_MS       1000
+#define S_RETAIN_MS       60000
+#define S_BATCH           1000 /* frames handled per poll before serving requests */
+
+struct pb_sub {
+    pb_sub_config_t config;
+    void *ctx, *sub, *router;
+    char query_endpoint[256];
+    char store[PATH_MAX];
+    pb_history_t *history;
+    pb_sources_t *sources;
+    pb_run_writer_t *run;
+    pb_sub_counters_t counters;
+    uint64_t started_ms, next_flush_ms, next_expire_ms, next_retain_ms;
+    bool loss_tracking;
+};
+
+static uint64_t s_mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* ---- setup ---- */
+
+static int s_open_sub(pb_sub_t *self, char *err, size_t errlen)
+{
+    self->sub = zmq_socket(self->ctx, ZMQ_SUB);
+    if (!self->sub)
+        return -errno;
+    int hwm = 100000;
+    zmq_setsockopt(self->sub, ZMQ_RCVHWM, &hwm, sizeof hwm);
+    for (size_t i = 0; i < self->config.nsubscribe; i++) {
+        const char *p = self->config.subscribe[i];
+        zmq_setsockopt(self->sub, ZMQ_SUBSCRIBE, p, strlen(p));
+    }
+    if (self->config.nsubscribe == 0)
+        zmq_setsockopt(self->sub, ZMQ_SUBSCRIBE, "", 0);
+    for (size_t i = 0; i < self->config.nconnect; i++) {
+        if (zmq_connect(self->sub, self->config.connect[i]) < 0) {
+            snprintf(err, errlen, "cannot connect to %s: %s", self->config.connect[i],
+                     zmq_strerror(errno));
+            return -EINVAL;
+        }
+    }
+    return 0;
+}
+
+static int s_open_router(pb_sub_t *self, char *err, size_t errlen)
+{
+    self->router = zmq_socket(self->ctx, ZMQ_ROUTER);
+    if (!self->router)
+        return -errno;
+    int linger = 0;
+    zmq_setsockopt(self->router, ZMQ_LINGER, &linger, sizeof linger);
+    if (zmq_bind(self->router, self->config.query) < 0) {
+        snprintf(err, errlen, "cannot bind the query socket to %s: %s", self->config.query,
+                 zmq_strerror(errno));
+        return -EADDRINUSE;
+    }
+    size_t len = sizeof self->query_endpoint;
+    zmq_getsockopt(self->router, ZMQ_LAST_ENDPOINT, self->query_endpoint, &len);
+    return 0;
+}
+
+static pb_value_t *s_strings(const char *const *items, size_t n)
+{
+    pb_value_t *arr = pb_value_array_new();
+    for (size_t i = 0; arr && i < n; i++) {
+        pb_value_t *s = pb_value_str_new(items[i]);
+        if (!s || pb_value_array_push(arr, &s) < 0)
+            pb_value_destroy(&arr);
+    }
+    return arr;
+}
+
+static pb_value_t *s_record_config(const pb_sub_t *self)
+{
+    const pb_sub_config_t *c = &self->config;
+    pb_value_t *conf = pb_value_map_new(), *connect = s_strings(c->connect, c->nconnect);
+    pb_value_t *subscribe = s_strings(c->subscribe, c->nsubscribe);
+    int rc = conf && connect && subscribe ? 0 : -ENOMEM;
+    rc = rc ? rc : pb_value_map_put(conf, "connect", &connect);
+    rc = rc ? rc : pb_value_map_put(conf, "subscribe", &subscribe);
+    rc = rc ? rc : pb_value_map_put_str(conf, "store", self->store);
+    rc = rc ? rc : pb_value_map_put_uint(conf, "flush_ms", (uint64_t)c->flush_ms);
+    rc = rc ? rc : pb_value_map_put_uint(conf, "segment_bytes", c->segment_bytes);
+    rc = rc ? rc : pb_value_map_put_float(conf, "keep_days", c->keep_days);
+    rc = rc ? rc : pb_value_map_put_uint(conf, "keep_bytes", c->keep_bytes);
+    pb_value_destroy(&connect);
+    pb_value_destroy(&subscribe);
+    if (rc < 0)
+        pb_value_destroy(&conf);
+    return conf;
+}
+
+static void s_retain(pb_sub_t *self)
+{
+    if (self->config.keep_days <= 0 && self->config.keep_bytes == 0)
+        return;
+    int n = pb_run_retain(self->store, self->config.keep_days, self->config.keep_bytes,
+                          pb_run_writer_id(self->run));
+    if (n > 0)
+        pb_log_info("retention removed %d run(s) from %s", n, self->store);
+    else if (n < 0)
+        pb_log_warn("retention in %s failed: %s", self->store, strerror(-n));
+}
+
+static int s_open_run(pb_sub_t *self, char *err, size_t errlen)
+{
+    int rc = 0;
+    if (self->config.store)
+        snprintf(self->store, sizeof self->store, "%s", self->config.store);
+    else if ((rc = pb_run_default_store(self->store, sizeof self->store)) < 0) {
+        snprintf(err, errlen, "no store: set --store or $PERFBUS_STORE (%s)", strerror(-rc));
+        return rc;
+    }
+    pb_value_t *conf = s_record_config(self);
+    self->run = conf ? pb_run_writer_new(self->store, conf, self->config.segment_bytes) : NULL;
+    rc = self->run ? 0 : conf ? -errno : -ENOMEM;
+    pb_value_destroy(&conf);
+    if (rc < 0) {
+        snprintf(err, errlen, "cannot create a run in %s: %s", self->store, strerror(-rc));
+        return rc;
+    }
+    s_retain(self);
+    return 0;
+}
+
+static int s_init(pb_sub_t *self, char *err, size_t errlen)
+{
+    pb_sub_config_t *c = &self->config;
+    if (c->nconnect == 0)
+        c->connect[c->nconnect++] = S_DEFAULT_CONNECT;
+    c->query = c->query ? c->query : S_DEFAULT_QUERY;
+    c->flush_ms = c->flush_ms > 0 ? c->flush_ms : 1000;
+    self->loss_tracking = c->nsubscribe == 0;
+    for (size_t i = 0; i < c->nsubscribe; i++)
+        self->loss_tracking = self->loss_tracking || c->subscribe[i][0] == '\0';
+    self->history = pb_history_new(&c->history);
+    self->sources = pb_sources_new();
+    self->ctx = zmq_ctx_new();
+    if (!self->history || !self->sources || !self->ctx) {
+        snprintf(err, errlen, "out of memory");
+        return -ENOMEM;
+    }
+    int rc = s_open_sub(self, err, errlen);
+    rc = rc < 0 ? rc : s_open_router(self, err, errlen);
+    rc = rc < 0 || !c->record ? rc : s_open_run(self, err, errlen);
+    self->started_ms = s_mono_ms();
+    self->next_flush_ms = self->started_ms + (uint64_t)c->flush_ms;
+    self->next_expire_ms = self->started_ms + S_EXPIRE_MS;
+    self->next_retain_ms = self->started_ms + S_RETAIN_MS;
+    return rc;
+}
+
+pb_sub_t *pb_sub_new(const pb_sub_config_t *config, char *err, size_t errlen)
+{
+    pb_sub_t *self = calloc(1, sizeof *self);
+    if (!self) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    self->config = *config;
+    if (s_init(self, err, errlen) < 0)
+        pb_sub_destroy(&self);
+    return self;
+}
+
+void pb_sub_destroy(pb_sub_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    pb_sub_t *self = *self_p;
+    pb_run_writer_destroy(&self->run);
+    int linger = 0;
+    if (self->sub)
+        zmq_setsockopt(self->sub, ZMQ_LINGER, &linger, sizeof linger);
+    if (self->sub)
+        zmq_close(self->sub);
+    if (self->router)
+        zmq_close(self->router);
+    if (self->ctx)
+        zmq_ctx_term(self->ctx);
+    pb_history_destroy(&self->history);
+    pb_sources_destroy(&self->sources);
+    free(self);
+    *self_p = NULL;
+}
+
+/* ---- intake ---- */
+
+static void s_count_bad(uint64_t *counter, const char *what, const char *why)
+{
+    (*counter)++;
+    if (*counter <= 10 || *counter % 1000 == 0)
+        pb_log_warn("dropped a frame (%s #%llu): %s", what, (unsigned long long)*counter, why);
+}
+
+static void s_keep(pb_sub_t *self, const pb_value_t *frame, const pb_envelope_t *env,
+                   const void *topic, size_t topic_len, const void *payload, size_t payload_len,
+                   uint64_t recv_ns)
+{
+    int64_t lost = pb_sources_note(self->sources, env, payload_len, recv_ns);
+    if (lost > 0 && self->loss_tracking)
+        pb_log_warn("lost %lld frame(s) from src %s (host %s) before seq %llu", (long long)lost,
+                    env->src, env->host, (unsigned long long)env->seq);
+    if (pb_history_add(self->history, frame, env, recv_ns) == -ENOSPC)
+        self->counters.dropped++;
+    if (self->run && pb_run_writer_append(self->run, recv_ns, env->host, topic, topic_len,
+                                          payload, payload_len) < 0)
+        self->counters.record_errors++;
+}
+
+void pb_sub_ingest(pb_sub_t *self, const void *topic, size_t topic_len, const void *payload,
+                   size_t payload_len, uint64_t recv_ns)
+{
+    self->counters.frames++;
+    self->counters.bytes += payload_len;
+    pb_value_t *frame = NULL;
+    char why[160] = "";
+    if (pb_codec_decode(payload, payload_len, &frame, why, sizeof why) < 0) {
+        s_count_bad(&self->counters.decode_errors, "not msgpack", why);
+        return;
+    }
+    pb_envelope_t env;
+    if (pb_frame_envelope(frame, &env, why, sizeof why) < 0)
+        s_count_bad(&self->counters.envelope_errors, "bad envelope", why);
+    else
+        s_keep(self, frame, &env, topic, topic_len, payload, payload_len, recv_ns);
+    pb_value_destroy(&frame);
+}
+
+/* Receives and drops what is left of a multipart message after last; returns
+ * how many parts that was. */
+static int s_drain(void *sock, const zmq_msg_t *last)
+{
+    int extra = 0, more = zmq_msg_more(last);
+    while (more) {
+        zmq_msg_t part;
+        zmq_msg_init(&part);
+        more = zmq_msg_recv(&part, sock, 0) >= 0 && zmq_msg_more(&part);
+        extra++;
+        zmq_msg_close(&part);
+    }
+    return extra;
+}
+
+/* Receives one message from the SUB socket: 1 handled, 0 nothing waiting,
+ * or negative errno. */
+static int s_recv_frame(pb_sub_t *self)
+{
+    zmq_msg_t topic, payload;
+    zmq_msg_init(&topic);
+    if (zmq_msg_recv(&topic, self->sub, ZMQ_DONTWAIT) < 0) {
+        int rc = errno == EAGAIN ? 0 : -errno;
+        zmq_msg_close(&topic);
+        return rc;
+    }
+    zmq_msg_init(&payload);
+    int parts = 1;
+    if (zmq_msg_more(&topic) && zmq_msg_recv(&payload, self->sub, 0) >= 0)
+        parts = 2 + s_drain(self->sub, &payload);
+    if (parts == 2)
+        pb_sub_ingest(self, zmq_msg_data(&topic), zmq_msg_size(&topic), zmq_msg_data(&payload),
+                      zmq_msg_size(&payload), pb_frame_now_ns());
+    else
+        s_count_bad(&self->counters.bad_messages, "not [topic][payload]",
+                    parts == 1 ? "one part" : "more than two parts");
+    zmq_msg_close(&topic);
+    zmq_msg_close(&payload);
+    return 1;
+}
+
+/* ---- the loop ---- */
+
+static void s_timers(pb_sub_t *self, uint64_t now)
+{
+    if (self->run && now >= self->next_flush_ms) {
+        int rc = pb_run_writer_flush(self->run);
+        if (rc < 0)
+            pb_log_warn("flushing %s failed: %s", pb_run_writer_dir(self->run), strerror(-rc));
+        self->next_flush_ms = now + (uint64_t)self->config.flush_ms;
+    }
+    if (now >= self->next_expire_ms) {
+        pb_history_expire(self->history, pb_frame_now_ns());
+        self->next_expire_ms = now + S_EXPIRE_MS;
+    }
+    if (self->run && now >= self->next_retain_ms) {
+        s_retain(self);
+        self->next_retain_ms = now + S_RETAIN_MS;
+    }
+}
+
+static int s_wait_ms(const pb_sub_t *self, int timeout_ms, uint64_t now)
+{
+    uint64_t next = self->next_expire_ms;
+    if (self->run && self->next_flush_ms < next)
+        next = self->next_flush_ms;
+    uint64_t wait = next > now ? next - now : 0;
+    return timeout_ms >= 0 && (uint64_t)timeout_ms < wait ? timeout_ms : (int)wait;
+}
+
+int pb_sub_poll(pb_sub_t *self, int timeout_ms)
+{
+    zmq_pollitem_t items[] = {{self->sub, 0, ZMQ_POLLIN, 0}, {self->router, 0, ZMQ_POLLIN, 0}};
+    if (zmq_poll(items, 2, s_wait_ms(self, timeout_ms, s_mono_ms())) < 0 && errno != EINTR)
+        return -errno;
+    int rc = 1;
+    for (int i = 0; i < S_BATCH && rc == 1; i++)
+        rc = s_recv_frame(self);
+    if (rc < 0 && rc != -EINTR)
+        return rc;
+    for (int i = 0; i < 100; i++) {
+        rc = pb_rpc_serve_one(self->router, pb_query_handle, self);
+        if (rc == -EAGAIN || rc == -EINTR)
+            break;
+        if (rc < 0)
+            return rc;
+    }
+    s_timers(self, s_mono_ms());
+    return 0;
+}
+
+int pb_sub_run(pb_sub_t *self, volatile sig_atomic_t *stop)
+{
+    while (!*stop) {
+        int rc = pb_sub_poll(self, 200);
+        if (rc < 0)
+            return rc;
+    }
+    return 0;
+}
+
+/* ---- accessors ---- */
+
+const char *pb_sub_query_endpoint(const pb_sub_t *self)
+{
+    return self->query_endpoint;
+}
+
+const char *pb_sub_run_id(const pb_sub_t *self)
+{
+    return self->run ? pb_run_writer_id(self->run) : NULL;
+}
+
+const char *pb_sub_run_dir(const pb_sub_t *self)
+{
+    return self->run ? pb_run_writer_dir(self->run) : NULL;
+}
+
+const pb_history_t *pb_sub_history(const pb_sub_t *self)
+{
+    return self->history;
+}
+
+const pb_sources_t *pb_sub_sources(const pb_sub_t *self)
+{
+    return self->sources;
+}
+
+pb_sub_counters_t pb_sub_counters(const pb_sub_t *self)
+{
+    return self->counters;
+}
+
+pb_value_t *pb_sub_recorder_value(const pb_sub_t *self)
+{
+    if (!self->run)
+        return pb_value_nil_new();
+    pb_value_t *r = pb_value_map_new();
+    int rc = r ? 0 : -ENOMEM;
+    rc = rc ? rc : pb_value_map_put_str(r, "run_id", pb_run_writer_id(self->run));
+    rc = rc ? rc : pb_value_map_put_str(r, "dir", pb_run_writer_dir(self->run));
+    rc = rc ? rc : pb_value_map_put_uint(r, "records", pb_run_writer_records(self->run));
+    rc = rc ? rc : pb_value_map_put_uint(r, "bytes", pb_run_writer_bytes(self->run));
+    rc = rc ? rc : pb_value_map_put_uint(r, "flush_ms", (uint64_t)self->config.flush_ms);
+    rc = rc ? rc : pb_value_map_put_uint(r, "errors", self->counters.record_errors);
+    if (rc < 0)
+        pb_value_destroy(&r);
+    return r;
+}
+
+pb_value_t *pb_sub_settings_value(const pb_sub_t *self)
+{
+    const pb_sub_config_t *c = &self->config;
+    pb_value_t *s = pb_value_map_new(), *connect = s_strings(c->connect, c->nconnect);
+    pb_value_t *subscribe = s_strings(c->subscribe, c->nsubscribe);
+    int rc = s && connect && subscribe ? 0 : -ENOMEM;
+    rc = rc ? rc : pb_value_map_put(s, "connect", &connect);
+    rc = rc ? rc : pb_value_map_put(s, "subscribe", &subscribe);
+    rc = rc ? rc : pb_value_map_put_str(s, "query", self->query_endpoint);
+    rc = rc ? rc : pb_value_map_put_bool(s, "loss_tracking", self->loss_tracking);
+    rc = rc ? rc : pb_value_map_put_float(s, "uptime_s",
+                                          (double)(s_mono_ms() - self->started_ms) / 1000.0);
+    pb_value_destroy(&connect);
+    pb_value_destroy(&subscribe);
+    if (rc < 0)
+        pb_value_destroy(&s);
+    return s;
+}

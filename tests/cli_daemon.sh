@@ -1,0 +1,88 @@
+#!/bin/sh
+# Integration: perfbusd on ipc endpoints, driven by the perfbus CLI as a user would.
+set -u
+BIN=${PB_BUILD:?PB_BUILD must name the build directory}
+DIR=$(mktemp -d /tmp/pb_cli_daemon.XXXXXX)
+PASS=0
+FAIL=0
+DAEMON=""
+cleanup() {
+    [ -n "$DAEMON" ] && kill "$DAEMON" 2>/dev/null
+    rm -rf "$DIR"
+}
+trap cleanup EXIT
+
+verdict() { # verdict NAME STATUS
+    if [ "$2" -eq 0 ]; then
+        PASS=$((PASS + 1))
+    else
+        FAIL=$((FAIL + 1))
+        echo "FAIL: $1"
+        cat "$DIR/out" "$DIR/err" 2>/dev/null
+    fi
+}
+run_ok() { # run_ok NAME COMMAND...: must succeed; its output is kept in out/err
+    name=$1
+    shift
+    "$@" >"$DIR/out" 2>"$DIR/err"
+    verdict "$name" $?
+}
+expect() { # expect NAME COMMAND...: a check on earlier output; must succeed
+    name=$1
+    shift
+    "$@" >/dev/null 2>&1
+    verdict "$name" $?
+}
+
+PERFBUS="$BIN/cli/perfbus"
+CTL="ipc://$DIR/ctl"
+PUB="ipc://$DIR/pub"
+
+# No daemon yet: every request command fails with status 3 and says why.
+"$PERFBUS" health --endpoint "$CTL" --timeout 300 >/dev/null 2>"$DIR/err"
+expect "unreachable exits 3" test $? -eq 3
+expect "unreachable says why" grep -q "no reply within 300 ms" "$DIR/err"
+
+"$BIN/publisher/perfbusd" --bogus 2>"$DIR/err"
+expect "bad flag exits 2" test $? -eq 2
+expect "bad flag is named" grep -q -- "--bogus" "$DIR/err"
+run_ok "help" "$BIN/publisher/perfbusd" --help
+
+"$BIN/publisher/perfbusd" --pub "$PUB" --control "$CTL" --interval 0.1 --pid $$ 2>"$DIR/log" &
+DAEMON=$!
+for _ in $(seq 100); do grep -q "perfbusd: ready" "$DIR/log" && break; sleep 0.1; done
+expect "daemon ready" grep -q "perfbusd: ready" "$DIR/log"
+sleep 0.3
+
+run_ok "health" "$PERFBUS" health --endpoint "$CTL"
+run_ok "system" "$PERFBUS" system --endpoint "$CTL"
+expect "system shows cpu" grep -q "busy" "$DIR/out"
+run_ok "system --json" "$PERFBUS" system --json --endpoint "$CTL"
+expect "system json is json" python3 -c "import json,sys; d=json.load(open('$DIR/out')); assert d['type']=='sys'"
+run_ok "process self" "$PERFBUS" process $$ --endpoint "$CTL"
+expect "process shows command" grep -q "command" "$DIR/out"
+"$PERFBUS" process 4000000 --endpoint "$CTL" 2>"$DIR/err"
+expect "missing process exits 1" test $? -eq 1
+expect "missing process says not_found" grep -q "not_found" "$DIR/err"
+run_ok "watch by name" "$PERFBUS" watch '^sh$' --endpoint "$CTL"
+expect "watch lists it" grep -q '\^sh\$' "$DIR/out"
+run_ok "unwatch by name" "$PERFBUS" unwatch '^sh$' --endpoint "$CTL"
+"$PERFBUS" unwatch '^sh$' --endpoint "$CTL" 2>"$DIR/err"
+expect "unwatch twice exits 1" test $? -eq 1
+"$PERFBUS" watch '([' --endpoint "$CTL" 2>"$DIR/err"
+expect "bad regex refused" grep -q "bad_arg" "$DIR/err"
+run_ok "tail proc of self" "$PERFBUS" tail "proc." --count 2 --json --timeout 3000 --endpoint "$PUB"
+expect "tail json lines" python3 -c "
+import json
+rows = [json.loads(l) for l in open('$DIR/out')]
+assert len(rows) == 2 and all(r['type'] == 'proc' for r in rows), rows"
+run_ok "tail human" "$PERFBUS" tail --count 3 --timeout 3000 --endpoint "$PUB"
+
+kill -TERM "$DAEMON"
+wait "$DAEMON"
+expect "SIGTERM exits 0" test $? -eq 0
+DAEMON=""
+expect "stop is logged" grep -q "perfbusd: stopped" "$DIR/log"
+
+echo "$PASS passed, $FAIL failed"
+[ "$FAIL" -eq 0 ]

@@ -1,0 +1,222 @@
+/* Unit tests of pb_history: routing frames to series, windows, process expiry, limits. */
+#include "pb_history.h"
+
+#include <check.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define SEC 1000000000ull
+
+static pb_value_t *s_sys(const char *host, uint64_t seq, uint64_t ts, double busy)
+{
+    pb_value_t *f = pb_frame_new("sys", host, "src", seq, ts);
+    pb_value_t *cpu = pb_value_map_new(), *total = pb_value_map_new();
+    pb_value_map_put_float(total, "busy_pct", busy);
+    pb_value_map_put(cpu, "total", &total);
+    pb_value_map_put(f, "cpu", &cpu);
+    pb_value_map_put_uint(f, "ctxt_total", 1000 + seq);
+    return f;
+}
+
+static pb_value_t *s_proc(uint64_t pid, uint64_t ts, double cpu, bool gone)
+{
+    pb_value_t *f = pb_frame_new("proc", "h", "src", 0, ts);
+    pb_value_map_put_uint(f, "pid", pid);
+    pb_value_map_put_str(f, "comm", "worker");
+    if (gone)
+        pb_value_map_put_bool(f, "gone", true);
+    else
+        pb_value_map_put_float(f, "cpu_pct", cpu);
+    return f;
+}
+
+static int s_add(pb_history_t *h, pb_value_t *f, uint64_t recv)
+{
+    pb_envelope_t env;
+    char err[128];
+    ck_assert_int_eq(pb_frame_envelope(f, &env, err, sizeof err), 0);
+    int rc = pb_history_add(h, f, &env, recv);
+    pb_value_destroy(&f);
+    return rc;
+}
+
+static pb_history_query_t s_query(int64_t pid)
+{
+    pb_history_query_t q = {.pid = pid, .to_ns = UINT64_MAX};
+    return q;
+}
+
+START_TEST(system_history_and_summary)
+{
+    pb_history_config_t c = {.capacity = 5};
+    pb_history_t *h = pb_history_new(&c);
+    for (uint64_t i = 1; i <= 8; i++) /* 8 frames into 5 rows: wraps */
+        ck_assert_int_eq(s_add(h, s_sys("h", i, i * SEC, (double)i * 10), i), 0);
+    pb_history_query_t q = s_query(-1);
+    pb_value_t *out = NULL;
+    ck_assert_int_eq(pb_history_history(h, &q, &out), 0);
+    const char *s = NULL;
+    ck_assert_int_eq(pb_value_map_get_str(out, "series", &s), 0);
+    ck_assert_str_eq(s, "sys.h");
+    ck_assert_uint_eq(pb_value_len(pb_value_map_get(out, "ts")), 5);
+    pb_value_t *busy = pb_value_path(out, "fields");
+    busy = pb_value_map_get(busy, "cpu.total.busy_pct");
+    double d = 0;
+    ck_assert_int_eq(pb_value_get_f64(pb_value_array_at(busy, 0), &d), 0);
+    ck_assert_double_eq(d, 40);
+    pb_value_destroy(&out);
+    ck_assert_int_eq(pb_history_summary(h, &q, &out), 0);
+    pb_value_t *sum = pb_value_map_get(pb_value_map_get(out, "summary"), "cpu.total.busy_pct");
+    ck_assert_int_eq(pb_value_map_get_f64(sum, "mean", &d), 0);
+    ck_assert_double_eq_tol(d, 60, 1e-9); /* 40..80 */
+    ck_assert_int_eq(pb_value_map_get_f64(sum, "p95", &d), 0);
+    ck_assert_double_eq_tol(d, 78, 1e-9); /* rank 3.8 of 40,50,60,70,80 */
+    ck_assert_ptr_null(pb_value_map_get(pb_value_map_get(out, "summary"), "seq"));
+    pb_value_destroy(&out);
+    pb_history_destroy(&h);
+    ck_assert_ptr_null(h);
+}
+END_TEST
+
+START_TEST(windows_last_and_from_to)
+{
+    pb_history_t *h = pb_history_new(NULL);
+    for (uint64_t i = 1; i <= 10; i++)
+        s_add(h, s_sys("h", i, i * SEC, (double)i), i);
+    pb_history_query_t q = s_query(-1);
+    q.last_s = 2.5; /* newest is 10 s: rows at 8, 9, 10 */
+    pb_value_t *out = NULL;
+    ck_assert_int_eq(pb_history_summary(h, &q, &out), 0);
+    uint64_t n = 0, from = 0;
+    ck_assert_int_eq(pb_value_map_get_u64(out, "samples", &n), 0);
+    ck_assert_uint_eq(n, 3);
+    ck_assert_int_eq(pb_value_map_get_u64(out, "from_ns", &from), 0);
+    ck_assert_uint_eq(from, 8 * SEC);
+    pb_value_destroy(&out);
+    q.last_s = 0;
+    q.from_ns = 2 * SEC;
+    q.to_ns = 4 * SEC;
+    const char *only[] = {"cpu.total"};
+    q.fields = only;
+    q.nfields = 1;
+    ck_assert_int_eq(pb_history_history(h, &q, &out), 0);
+    ck_assert_uint_eq(pb_value_len(pb_value_map_get(out, "ts")), 3);
+    ck_assert_uint_eq(pb_value_len(pb_value_map_get(out, "fields")), 1); /* prefix match */
+    pb_value_destroy(&out);
+    pb_history_destroy(&h);
+}
+END_TEST
+
+START_TEST(hosts_and_unknown_series)
+{
+    pb_history_t *h = pb_history_new(NULL);
+    pb_history_query_t q = s_query(-1);
+    pb_value_t *out = NULL;
+    ck_assert_int_eq(pb_history_history(h, &q, &out), -ENOENT);
+    s_add(h, s_sys("a", 1, SEC, 1), 1);
+    s_add(h, s_sys("b", 1, SEC, 2), 2); /* b heard from last: the default */
+    ck_assert_int_eq(pb_history_summary(h, &q, &out), 0);
+    const char *host = NULL;
+    pb_value_map_get_str(out, "host", &host);
+    ck_assert_str_eq(host, "b");
+    pb_value_destroy(&out);
+    q.host = "a";
+    ck_assert_int_eq(pb_history_summary(h, &q, &out), 0);
+    pb_value_destroy(&out);
+    q.host = "zzz";
+    ck_assert_int_eq(pb_history_summary(h, &q, &out), -ENOENT);
+    q = s_query(4242);
+    ck_assert_int_eq(pb_history_history(h, &q, &out), -ENOENT);
+    pb_history_destroy(&h);
+}
+END_TEST
+
+START_TEST(ignores_other_types_and_refuses_bad_proc)
+{
+    pb_history_t *h = pb_history_new(NULL);
+    ck_assert_int_eq(s_add(h, pb_frame_new("hb", "h", "s", 0, 1), 1), 0);
+    ck_assert_int_eq(s_add(h, pb_frame_new("proc", "h", "s", 0, 1), 1), -EINVAL); /* no pid */
+    ck_assert_uint_eq(pb_history_nseries(h), 0);
+    pb_history_destroy(&h);
+}
+END_TEST
+
+START_TEST(processes_gone_and_expired)
+{
+    pb_history_config_t c = {.gone_ns = 10 * SEC};
+    pb_history_t *h = pb_history_new(&c);
+    s_add(h, s_proc(10, SEC, 5, false), 1 * SEC);
+    s_add(h, s_proc(10, 2 * SEC, 7, false), 2 * SEC);
+    s_add(h, s_proc(11, 2 * SEC, 1, false), 2 * SEC);
+    s_add(h, s_proc(11, 3 * SEC, 0, true), 3 * SEC); /* 11 exits */
+    pb_history_query_t q = s_query(-1);
+    pb_value_t *list = NULL;
+    ck_assert_int_eq(pb_history_processes(h, &q, 0, &list), 0);
+    ck_assert_uint_eq(pb_value_len(list), 2);
+    bool gone = false;
+    pb_value_get_bool(pb_value_map_get(pb_value_array_at(list, 1), "gone"), &gone);
+    ck_assert(gone);
+    pb_value_destroy(&list);
+    ck_assert_int_eq(pb_history_processes(h, &q, 1, &list), 0);
+    double mean = 0;
+    pb_value_t *s = pb_value_path(pb_value_array_at(list, 0), "summary");
+    ck_assert_int_eq(pb_value_map_get_f64(pb_value_map_get(s, "cpu_pct"), "mean", &mean), 0);
+    ck_assert_double_eq_tol(mean, 6, 1e-9);
+    pb_value_destroy(&list);
+    ck_assert_uint_eq(pb_history_expire(h, 12 * SEC), 0); /* 11 gone 9 s ago, 10 idle 10 s */
+    ck_assert_uint_eq(pb_history_expire(h, 12 * SEC + 1), 1); /* 10: last frame at 2 s */
+    ck_assert_uint_eq(pb_history_nseries(h), 1);
+    ck_assert_uint_eq(pb_history_expire(h, 13 * SEC + 1), 1); /* 11: gone at 3 s */
+    ck_assert_uint_eq(pb_history_nseries(h), 0);
+    pb_history_destroy(&h);
+}
+END_TEST
+
+START_TEST(process_table_limit)
+{
+    pb_history_config_t c = {.max_procs = 3, .capacity = 4};
+    pb_history_t *h = pb_history_new(&c);
+    for (uint64_t pid = 1; pid <= 3; pid++)
+        ck_assert_int_eq(s_add(h, s_proc(pid, SEC, 1, false), 1), 0);
+    ck_assert_int_eq(s_add(h, s_proc(4, SEC, 1, false), 1), -ENOSPC);
+    ck_assert_int_eq(s_add(h, s_sys("h", 1, SEC, 1), 1), 0); /* sys still fits */
+    ck_assert_uint_eq(pb_history_nseries(h), 4);
+    ck_assert_uint_gt(pb_history_memory(h), 4 * 4 * sizeof(double));
+    pb_history_destroy(&h);
+}
+END_TEST
+
+START_TEST(history_seconds_age_limit)
+{
+    pb_history_config_t c = {.max_age_ns = 3 * SEC};
+    pb_history_t *h = pb_history_new(&c);
+    for (uint64_t i = 1; i <= 10; i++)
+        s_add(h, s_sys("h", i, i * SEC, 1), i);
+    pb_history_query_t q = s_query(-1);
+    pb_value_t *out = NULL;
+    ck_assert_int_eq(pb_history_history(h, &q, &out), 0);
+    ck_assert_uint_eq(pb_value_len(pb_value_map_get(out, "ts")), 4); /* 7, 8, 9, 10 */
+    pb_value_destroy(&out);
+    pb_history_destroy(&h);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("pb_history");
+    TCase *tc = tcase_create("history");
+    tcase_add_test(tc, system_history_and_summary);
+    tcase_add_test(tc, windows_last_and_from_to);
+    tcase_add_test(tc, hosts_and_unknown_series);
+    tcase_add_test(tc, ignores_other_types_and_refuses_bad_proc);
+    tcase_add_test(tc, processes_gone_and_expired);
+    tcase_add_test(tc, process_table_limit);
+    tcase_add_test(tc, history_seconds_age_limit);
+    suite_add_tcase(s, tc);
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

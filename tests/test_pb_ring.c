@@ -1,0 +1,119 @@
+/* Unit tests of pb_ring: push, wrap-around, columns, age limits. */
+#include "pb_ring.h"
+
+#include <check.h>
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+START_TEST(wraps_around_keeping_the_newest)
+{
+    pb_ring_t *r = pb_ring_new(4, 8);
+    ck_assert_int_eq(pb_ring_set(r, "x", 1), -ENODATA); /* no row yet */
+    for (uint64_t t = 1; t <= 10; t++) {
+        pb_ring_push(r, t * 100);
+        ck_assert_int_eq(pb_ring_set(r, "x", (double)t), 0);
+    }
+    ck_assert_uint_eq(pb_ring_len(r), 4);
+    ck_assert_uint_eq(pb_ring_capacity(r), 4);
+    for (size_t i = 0; i < 4; i++) {
+        ck_assert_uint_eq(pb_ring_ts(r, i), (7 + i) * 100);
+        ck_assert_double_eq(pb_ring_value(r, 0, i), (double)(7 + i));
+    }
+    ck_assert_uint_eq(pb_ring_ts(r, 4), 0);
+    ck_assert(isnan(pb_ring_value(r, 0, 4)));
+    ck_assert(isnan(pb_ring_value(r, 1, 0)));
+    uint64_t ts[4];
+    double v[4];
+    ck_assert_uint_eq(pb_ring_copy(r, 0, ts, v), 4);
+    ck_assert_uint_eq(ts[0], 700);
+    ck_assert_double_eq(v[3], 10);
+    pb_ring_destroy(&r);
+    ck_assert_ptr_null(r);
+    pb_ring_destroy(&r);
+}
+END_TEST
+
+START_TEST(columns_appear_late_and_stay_aligned)
+{
+    pb_ring_t *r = pb_ring_new(3, 8);
+    pb_ring_push(r, 1);
+    pb_ring_set(r, "a", 1);
+    pb_ring_push(r, 2);
+    pb_ring_set(r, "a", 2);
+    pb_ring_set(r, "rate", 20); /* absent in the first row, like a first sample */
+    pb_ring_push(r, 3);
+    pb_ring_set(r, "rate", 30); /* "a" absent here */
+    ck_assert_uint_eq(pb_ring_nfields(r), 2);
+    ck_assert_str_eq(pb_ring_field_at(r, 1), "rate");
+    ck_assert_ptr_null(pb_ring_field_at(r, 2));
+    ck_assert(isnan(pb_ring_value(r, 1, 0)));
+    ck_assert_double_eq(pb_ring_value(r, 1, 1), 20);
+    ck_assert(isnan(pb_ring_value(r, 0, 2)));
+    pb_ring_push(r, 4); /* overwrites row 1: its old values must not leak */
+    ck_assert(isnan(pb_ring_value(r, 0, 2)));
+    ck_assert(isnan(pb_ring_value(r, 1, 2)));
+    pb_ring_destroy(&r);
+}
+END_TEST
+
+START_TEST(field_limit)
+{
+    pb_ring_t *r = pb_ring_new(2, 2);
+    pb_ring_push(r, 1);
+    ck_assert_int_eq(pb_ring_set(r, "a", 1), 0);
+    ck_assert_int_eq(pb_ring_set(r, "b", 1), 0);
+    ck_assert_int_eq(pb_ring_set(r, "c", 1), -ENOSPC);
+    ck_assert_int_eq(pb_ring_set(r, "a", 2), 0); /* existing columns still work */
+    ck_assert_uint_gt(pb_ring_memory(r), 2 * 2 * sizeof(double));
+    pb_ring_destroy(&r);
+    ck_assert_ptr_null(pb_ring_new(0, 4));
+}
+END_TEST
+
+START_TEST(drop_before_an_age)
+{
+    pb_ring_t *r = pb_ring_new(10, 1);
+    for (uint64_t t = 1; t <= 5; t++)
+        pb_ring_push(r, t);
+    ck_assert_uint_eq(pb_ring_drop_before(r, 3), 2);
+    ck_assert_uint_eq(pb_ring_len(r), 3);
+    ck_assert_uint_eq(pb_ring_ts(r, 0), 3);
+    ck_assert_uint_eq(pb_ring_drop_before(r, 100), 3);
+    ck_assert_uint_eq(pb_ring_len(r), 0);
+    pb_ring_push(r, 200); /* still usable after emptying */
+    ck_assert_uint_eq(pb_ring_ts(r, 0), 200);
+    pb_ring_destroy(&r);
+}
+END_TEST
+
+START_TEST(many_wraps_of_a_large_ring)
+{
+    pb_ring_t *r = pb_ring_new(1000, 4);
+    for (uint64_t t = 0; t < 12345; t++) {
+        pb_ring_push(r, t);
+        pb_ring_set(r, "v", (double)t * 2);
+    }
+    ck_assert_uint_eq(pb_ring_ts(r, 0), 11345);
+    ck_assert_double_eq(pb_ring_value(r, 0, 999), 12344.0 * 2);
+    pb_ring_destroy(&r);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("pb_ring");
+    TCase *tc = tcase_create("ring");
+    tcase_add_test(tc, wraps_around_keeping_the_newest);
+    tcase_add_test(tc, columns_appear_late_and_stay_aligned);
+    tcase_add_test(tc, field_limit);
+    tcase_add_test(tc, drop_before_an_age);
+    tcase_add_test(tc, many_wraps_of_a_large_ring);
+    suite_add_tcase(s, tc);
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

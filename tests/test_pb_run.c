@@ -1,0 +1,287 @@
+/* Unit tests of pb_run: recording a run, reading it back in order, listing and retention. */
+#include "pb_run.h"
+
+#include "pb_codec.h"
+
+#include <check.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static char s_store[64];
+
+static void s_setup(void)
+{
+    strcpy(s_store, "/tmp/pb_run_XXXXXX");
+    ck_assert_ptr_nonnull(mkdtemp(s_store));
+}
+
+static void s_teardown(void)
+{
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", s_store);
+    ck_assert_int_eq(system(cmd), 0);
+}
+
+/* Records n frames alternating sys./proc. topics; returns the closed run's id (static). */
+static const char *s_record(int n, uint64_t segment_bytes)
+{
+    static char id[64];
+    pb_value_t *config = pb_value_map_new();
+    pb_value_map_put_str(config, "connect", "tcp://127.0.0.1:7710");
+    pb_run_writer_t *w = pb_run_writer_new(s_store, config, segment_bytes);
+    pb_value_destroy(&config);
+    ck_assert_ptr_nonnull(w);
+    for (int i = 0; i < n; i++) {
+        char topic[32], payload[64];
+        int tl = snprintf(topic, sizeof topic, i % 2 ? "proc.h%d.1" : "sys.h%d", i % 3);
+        int pl = snprintf(payload, sizeof payload, "frame-%06d", i);
+        char host[8];
+        snprintf(host, sizeof host, "h%d", i % 3);
+        ck_assert_int_eq(pb_run_writer_append(w, 1000 + i, host, topic, tl, payload, pl), 0);
+    }
+    ck_assert_uint_eq(pb_run_writer_records(w), (uint64_t)n);
+    snprintf(id, sizeof id, "%s", pb_run_writer_id(w));
+    pb_run_writer_destroy(&w);
+    ck_assert_ptr_null(w);
+    return id;
+}
+
+static pb_run_t *s_open(const char *id)
+{
+    char path[PATH_MAX];
+    snprintf(path, sizeof path, "%s/%s", s_store, id);
+    pb_run_t *run = pb_run_new(path);
+    ck_assert_ptr_nonnull(run);
+    return run;
+}
+
+START_TEST(record_and_read_back_in_order)
+{
+    const char *id = s_record(1000, 4096); /* small segments: many rotations */
+    pb_run_t *run = s_open(id);
+    ck_assert_str_eq(pb_run_id(run), id);
+    pb_record_t rec;
+    int n = 0;
+    while (pb_run_next(run, &rec) == 1) {
+        char payload[64];
+        snprintf(payload, sizeof payload, "frame-%06d", n);
+        ck_assert_uint_eq(rec.recv_ts, 1000 + (uint64_t)n);
+        ck_assert_mem_eq(rec.payload, payload, rec.payload_len);
+        n++;
+    }
+    ck_assert_int_eq(n, 1000);
+    pb_segment_damage_t d = pb_run_damage(run);
+    ck_assert_uint_eq(d.records, 1000);
+    ck_assert_uint_eq(d.corrupt + d.torn + d.bad_header, 0);
+    pb_run_destroy(&run);
+}
+END_TEST
+
+START_TEST(metadata_describes_the_run)
+{
+    const char *id = s_record(1000, 4096);
+    pb_run_t *run = s_open(id);
+    const pb_value_t *meta = pb_run_meta(run);
+    uint64_t u = 0, start = 0, end = 0;
+    const char *s = NULL;
+    ck_assert_int_eq(pb_value_map_get_u64(meta, "format", &u), 0);
+    ck_assert_uint_eq(u, PB_RUN_FORMAT);
+    ck_assert_int_eq(pb_value_map_get_str(meta, "run_id", &s), 0);
+    ck_assert_str_eq(s, id);
+    ck_assert_int_eq(pb_value_map_get_u64(meta, "records", &u), 0);
+    ck_assert_uint_eq(u, 1000);
+    ck_assert_int_eq(pb_value_map_get_u64(meta, "segments", &u), 0);
+    ck_assert_uint_gt(u, 5);
+    ck_assert_int_eq(pb_value_map_get_u64(meta, "start_ns", &start), 0);
+    ck_assert_int_eq(pb_value_map_get_u64(meta, "end_ns", &end), 0);
+    ck_assert_uint_ge(end, start);
+    bool complete = false;
+    ck_assert_int_eq(pb_value_get_bool(pb_value_map_get(meta, "complete"), &complete), 0);
+    ck_assert(complete);
+    ck_assert_uint_eq(pb_value_len(pb_value_map_get(meta, "hosts")), 3);
+    ck_assert_int_eq(pb_value_map_get_str(pb_value_map_get(meta, "config"), "connect", &s), 0);
+    ck_assert_str_eq(s, "tcp://127.0.0.1:7710");
+    ck_assert_int_eq(pb_value_map_get_str(meta, "perfbus_version", &s), 0);
+    pb_run_destroy(&run);
+}
+END_TEST
+
+START_TEST(filters_by_topic_and_time)
+{
+    const char *id = s_record(100, 0);
+    pb_run_t *run = s_open(id);
+    ck_assert_int_eq(pb_run_set_filter(run, "proc.", 1010, 1019), 0);
+    pb_record_t rec;
+    int n = 0;
+    while (pb_run_next(run, &rec) == 1) {
+        ck_assert_int_eq(strncmp(rec.topic, "proc.", 5), 0);
+        ck_assert(rec.recv_ts >= 1010 && rec.recv_ts <= 1019);
+        n++;
+    }
+    ck_assert_int_eq(n, 5);
+    pb_run_destroy(&run);
+}
+END_TEST
+
+static int s_problems;
+static void s_problem(const char *path, uint64_t offset, const char *msg, void *arg)
+{
+    (void)path, (void)offset, (void)arg, (void)msg;
+    s_problems++;
+}
+
+START_TEST(damaged_run_is_still_readable)
+{
+    const char *id = s_record(200, 2048);
+    char path[PATH_MAX];
+    snprintf(path, sizeof path, "%s/%s/segment-000001.pbl", s_store, id);
+    struct stat st;
+    ck_assert_int_eq(stat(path, &st), 0);
+    ck_assert_int_eq(truncate(path, st.st_size - 3), 0); /* torn in the middle of the run */
+    snprintf(path, sizeof path, "%s/%s/run.meta", s_store, id);
+    FILE *f = fopen(path, "w");
+    fputs("\xc1garbage", f); /* 0xc1 is never valid msgpack */
+    fclose(f);
+    pb_run_t *run = s_open(id);
+    s_problems = 0;
+    pb_run_set_problem_fn(run, s_problem, NULL);
+    ck_assert_int_eq(s_problems, 1); /* the metadata */
+    pb_record_t rec;
+    int n = 0;
+    while (pb_run_next(run, &rec) == 1)
+        n++;
+    ck_assert_int_eq(n, 199);
+    ck_assert_uint_eq(pb_run_damage(run).torn, 1);
+    ck_assert_int_eq(s_problems, 2);
+    pb_run_destroy(&run);
+}
+END_TEST
+
+START_TEST(missing_run)
+{
+    ck_assert_ptr_null(pb_run_new("/nonexistent/run"));
+    ck_assert_int_eq(errno, ENOENT);
+    setenv("PERFBUS_STORE", s_store, 1);
+    ck_assert_ptr_null(pb_run_new("no-such-run"));
+    ck_assert_int_eq(errno, ENOENT);
+    unsetenv("PERFBUS_STORE");
+}
+END_TEST
+
+START_TEST(run_by_name_in_the_default_store)
+{
+    const char *id = s_record(3, 0);
+    setenv("PERFBUS_STORE", s_store, 1);
+    pb_run_t *run = pb_run_new(id);
+    ck_assert_ptr_nonnull(run);
+    pb_run_destroy(&run);
+    unsetenv("PERFBUS_STORE");
+}
+END_TEST
+
+START_TEST(default_store_rule)
+{
+    char buf[PATH_MAX];
+    setenv("PERFBUS_STORE", "/x/store", 1);
+    ck_assert_int_eq(pb_run_default_store(buf, sizeof buf), 0);
+    ck_assert_str_eq(buf, "/x/store");
+    unsetenv("PERFBUS_STORE");
+    ck_assert_int_eq(chdir(s_store), 0); /* not the source tree */
+    setenv("XDG_STATE_HOME", "/x/state", 1);
+    ck_assert_int_eq(pb_run_default_store(buf, sizeof buf), 0);
+    ck_assert_str_eq(buf, "/x/state/perfbus");
+    unsetenv("XDG_STATE_HOME");
+    setenv("HOME", "/x/home", 1);
+    ck_assert_int_eq(pb_run_default_store(buf, sizeof buf), 0);
+    ck_assert_str_eq(buf, "/x/home/.local/state/perfbus");
+    ck_assert_int_eq(pb_run_default_store(buf, 8), -ENAMETOOLONG);
+    unsetenv("HOME");
+    ck_assert_int_eq(pb_run_default_store(buf, sizeof buf), -ENOENT);
+}
+END_TEST
+
+START_TEST(list_runs_of_a_store)
+{
+    pb_value_t *list = NULL;
+    ck_assert_int_eq(pb_run_list("/nonexistent/store", &list), 0);
+    ck_assert_uint_eq(pb_value_len(list), 0);
+    pb_value_destroy(&list);
+    s_record(10, 0);
+    char other[PATH_MAX];
+    snprintf(other, sizeof other, "%s/not-a-run", s_store);
+    ck_assert_int_eq(mkdir(other, 0755), 0);
+    s_record(20, 0); /* same second, same pid: gets a distinct id */
+    ck_assert_int_eq(pb_run_list(s_store, &list), 0);
+    ck_assert_uint_eq(pb_value_len(list), 2);
+    uint64_t records = 0, bytes = 0;
+    ck_assert_int_eq(pb_value_map_get_u64(pb_value_array_at(list, 1), "records", &records), 0);
+    ck_assert_uint_eq(records, 20);
+    ck_assert_int_eq(pb_value_map_get_u64(pb_value_array_at(list, 1), "bytes", &bytes), 0);
+    ck_assert_uint_gt(bytes, 20 * 18);
+    pb_value_destroy(&list);
+}
+END_TEST
+
+static size_t s_count_runs(void)
+{
+    pb_value_t *list = NULL;
+    ck_assert_int_eq(pb_run_list(s_store, &list), 0);
+    size_t n = pb_value_len(list);
+    pb_value_destroy(&list);
+    return n;
+}
+
+START_TEST(retention_by_size_keeps_the_current_run)
+{
+    const char *first = s_record(500, 0);
+    char keep[64];
+    snprintf(keep, sizeof keep, "%s", first);
+    s_record(500, 0);
+    s_record(500, 0);
+    ck_assert_int_eq(pb_run_retain(s_store, 0, 0, NULL), 0); /* no limits */
+    ck_assert_uint_eq(s_count_runs(), 3);
+    ck_assert_int_eq(pb_run_retain(s_store, 0, 1, keep), 2);
+    ck_assert_uint_eq(s_count_runs(), 1);
+    pb_run_t *run = s_open(keep);
+    pb_run_destroy(&run);
+}
+END_TEST
+
+START_TEST(retention_by_age)
+{
+    s_record(5, 0);
+    ck_assert_int_eq(pb_run_retain(s_store, 1.0, 0, NULL), 0); /* a fresh run stays */
+    usleep(20000);
+    ck_assert_int_eq(pb_run_retain(s_store, 1e-8, 0, NULL), 1); /* ~0.9 ms */
+    ck_assert_uint_eq(s_count_runs(), 0);
+    ck_assert_int_eq(pb_run_retain("/nonexistent/store", 1, 1, NULL), 0);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("pb_run");
+    TCase *tc = tcase_create("run");
+    tcase_add_checked_fixture(tc, s_setup, s_teardown);
+    tcase_add_test(tc, record_and_read_back_in_order);
+    tcase_add_test(tc, metadata_describes_the_run);
+    tcase_add_test(tc, filters_by_topic_and_time);
+    tcase_add_test(tc, damaged_run_is_still_readable);
+    tcase_add_test(tc, missing_run);
+    tcase_add_test(tc, run_by_name_in_the_default_store);
+    tcase_add_test(tc, default_store_rule);
+    tcase_add_test(tc, list_runs_of_a_store);
+    tcase_add_test(tc, retention_by_size_keeps_the_current_run);
+    tcase_add_test(tc, retention_by_age);
+    suite_add_tcase(s, tc);
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
