@@ -1,5 +1,6 @@
 /* perfbus: the command-line client; one subcommand per request/reply op. */
 #include "pb_cli_daemon.h"
+#include "pb_cli_sub.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -15,6 +16,13 @@ static const struct {
     {"unwatch", pb_cli_unwatch, "remove a PID or a name regex from the watch list"},
     {"health", pb_cli_health, "health of any component (--endpoint picks which)"},
     {"tail", pb_cli_tail, "print live frames from the bus"},
+    {"history", pb_cli_history, "samples kept by perfbus-sub (system or --pid)"},
+    {"summary", pb_cli_summary, "min/mean/stddev/p50/p95/p99/max per field (perfbus-sub)"},
+    {"processes", pb_cli_processes, "processes perfbus-sub has history for"},
+    {"stats", pb_cli_stats, "frames, losses and errors seen by perfbus-sub"},
+    {"runs", pb_cli_runs, "list the stored runs"},
+    {"dump", pb_cli_dump, "print the records of a stored run"},
+    {"replay", pb_cli_replay, "publish a stored run onto a bus"},
 };
 
 static void s_usage(FILE *out)

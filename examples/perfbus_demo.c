@@ -23,9 +23,10 @@
  *         to a PROT_NONE page (registered disabled).
  * The section "request" wraps each request of the main loop (every 5 ms). */
 
-#define SPLIT_PAIRS 2000
+#define SPLIT_PAIRS 20000
 #define UNIT        1000
-#define FIB_N       22
+#define FIB_N       27
+#define THREAD_WORK (250u * 1000 * 1000)
 #define MEMORY      (64u << 20)
 #define IO_BYTES    (8u << 20)
 
@@ -75,14 +76,14 @@ static void target_fib(void *arg)
 __attribute__((noinline)) static void work_left(void)
 {
     uint64_t x = s_sink;
-    SPIN(x, 40000 * UNIT / 1000 * 1000);
+    SPIN(x, THREAD_WORK);
     s_sink = x;
 }
 
 __attribute__((noinline)) static void work_right(void)
 {
     uint64_t x = s_sink;
-    SPIN(x, 40000 * UNIT / 1000 * 1000);
+    SPIN(x, THREAD_WORK);
     s_sink = x;
 }
 
@@ -125,6 +126,7 @@ static void target_memory(void *arg)
     if (!block)
         return;
     memset(block, 0x5A, MEMORY);
+    __asm__ volatile("" : : "r"(block) : "memory"); /* keep the pages: no dead-store elision */
     s_sink = block[MEMORY - 1];
     free(block);
 }
@@ -202,4 +204,81 @@ __attribute__((noinline)) static void handle_request(pb_agent_t *agent)
     request_respond(&x);
     s_sink = x;
     pb_agent_section_end(agent, token);
+}
+
+static void s_on_signal(int sig)
+{
+    (void)sig;
+    s_stop = 1;
+}
+
+static int s_register(pb_agent_t *agent)
+{
+    int rc = pb_agent_register(agent, "split", target_split, NULL, PB_MODE_ALL,
+                               "split_a and split_b, 70/30 of CPU, 20000 calls each per run");
+    rc = rc ? rc : pb_agent_register(agent, "fib", target_fib, NULL, PB_MODE_ALL,
+                                     "recursive demo_fib(27): 635621 calls per run");
+    rc = rc ? rc : pb_agent_register(agent, "threads", target_threads, NULL, PB_MODE_ALL,
+                                     "two threads doing equal work (work_left, work_right)");
+    rc = rc ? rc : pb_agent_register(agent, "memory", target_memory, NULL, PB_MODE_ALL,
+                                     "allocates and touches 64 MiB, then frees it");
+    rc = rc ? rc : pb_agent_register(agent, "io", target_io, NULL, PB_MODE_ALL,
+                                     "writes, fsyncs and deletes an 8 MiB file in $TMPDIR");
+    rc = rc ? rc : pb_agent_register(agent, "sleep", target_sleep, NULL, PB_MODE_ALL,
+                                     "sleeps 100 ms in 10 naps (wall-clock sampling sees it)");
+    rc = rc ? rc : pb_agent_register(agent, "hang", target_hang, NULL, PB_MODE_ALL,
+                                     "does not return for 3 s");
+    rc = rc ? rc : pb_agent_register(agent, "crash", target_crash, NULL,
+                                     PB_MODE_ALL | PB_TARGET_DISABLED,
+                                     "dereferences a PROT_NONE page (disabled until registered)");
+    return rc;
+}
+
+static void s_usage(void)
+{
+    fprintf(stderr, "usage: perfbus-demo [--endpoint EP] [--pub EP] [--command NAME CMD...]\n"
+                    "  prints the bound endpoints, serves until SIGINT/SIGTERM\n");
+}
+
+int main(int argc, char **argv)
+{
+    pb_agent_config_t config = {0};
+    int command_at = 0;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--endpoint") == 0 && i + 1 < argc)
+            config.endpoint = argv[++i];
+        else if (strcmp(argv[i], "--pub") == 0 && i + 1 < argc)
+            config.pub_endpoint = argv[++i];
+        else if (strcmp(argv[i], "--command") == 0 && i + 2 < argc) {
+            command_at = i + 1;
+            break;
+        } else {
+            s_usage();
+            return 2;
+        }
+    }
+    signal(SIGINT, s_on_signal);
+    signal(SIGTERM, s_on_signal);
+    pb_agent_t *agent = pb_agent_new(&config);
+    if (!agent) {
+        fprintf(stderr, "perfbus-demo: cannot start the agent: %s\n", strerror(errno));
+        return 1;
+    }
+    int rc = s_register(agent);
+    if (rc == 0 && command_at)
+        rc = pb_agent_register_command(agent, argv[command_at], &argv[command_at + 1],
+                                       "command target from the command line");
+    if (rc < 0) {
+        fprintf(stderr, "perfbus-demo: cannot register targets: %s\n", strerror(-rc));
+        pb_agent_destroy(&agent);
+        return 1;
+    }
+    printf("endpoint %s\npub %s\n", pb_agent_endpoint(agent), pb_agent_pub_endpoint(agent));
+    fflush(stdout);
+    while (!s_stop) {
+        handle_request(agent);
+        demo_nap(5);
+    }
+    pb_agent_destroy(&agent);
+    return 0;
 }

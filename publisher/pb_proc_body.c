@@ -55,14 +55,15 @@ static double s_rate(uint64_t prev, uint64_t cur, double interval_s)
     return (double)(cur - prev) / interval_s;
 }
 
-bool pb_proc_body_rates(const pb_proc_reading_t *p, const pb_proc_reading_t *c,
-                        double interval_s, pb_proc_rates_t *out)
+bool pb_proc_body_rates(const pb_proc_reading_t *p, const pb_proc_reading_t *c, double interval_s,
+                        pb_proc_rates_t *out)
 {
     if (interval_s <= 0 || s_went_back(p, c))
         return false;
     double tick_pct = 100.0 / (double)sysconf(_SC_CLK_TCK);
-    out->cpu_user_pct = s_rate(pb_proc_body_user_ticks(&p->stat),
-                               pb_proc_body_user_ticks(&c->stat), interval_s) * tick_pct;
+    out->cpu_user_pct =
+        s_rate(pb_proc_body_user_ticks(&p->stat), pb_proc_body_user_ticks(&c->stat), interval_s) *
+        tick_pct;
     out->cpu_system_pct = s_rate(p->stat.stime, c->stat.stime, interval_s) * tick_pct;
     out->minflt_per_s = s_rate(p->stat.minflt, c->stat.minflt, interval_s);
     out->majflt_per_s = s_rate(p->stat.majflt, c->stat.majflt, interval_s);

@@ -14,17 +14,28 @@
 static uint64_t *s_u64_field(pb_proc_stat_t *out, int field, uint64_t *ppid)
 {
     switch (field) {
-    case 4: return ppid;
-    case 10: return &out->minflt;
-    case 12: return &out->majflt;
-    case 14: return &out->utime;
-    case 15: return &out->stime;
-    case 20: return &out->threads;
-    case 22: return &out->starttime;
-    case 23: return &out->vsize;
-    case 24: return &out->rss_pages;
-    case S_GUEST_TIME: return &out->guest_time;
-    default: return NULL;
+    case 4:
+        return ppid;
+    case 10:
+        return &out->minflt;
+    case 12:
+        return &out->majflt;
+    case 14:
+        return &out->utime;
+    case 15:
+        return &out->stime;
+    case 20:
+        return &out->threads;
+    case 22:
+        return &out->starttime;
+    case 23:
+        return &out->vsize;
+    case 24:
+        return &out->rss_pages;
+    case S_GUEST_TIME:
+        return &out->guest_time;
+    default:
+        return NULL;
     }
 }
 

@@ -9,60 +9,97 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <limits.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
-/* Slurps proc/<pid>/<name>. */
-static int s_slurp(const char *root, uint32_t pid, const char *name, pb_procfs_buf_t *buf)
+int pb_proc_read_open(const char *root, pb_proc_dir_t *dir)
 {
-    char rel[64];
-    snprintf(rel, sizeof rel, "proc/%u/%s", pid, name);
-    return pb_procfs_slurp(root, rel, buf);
+    dir->fd = pb_procfs_open_dir(root ? root : "", "proc");
+    if (dir->fd < 0)
+        return dir->fd;
+    /* self/fd holds at least dir->fd, so a size of 0 means an older kernel */
+    struct stat sb;
+    dir->fd_sizes = pb_procfs_is_procfs(dir->fd) && fstatat(dir->fd, "self/fd", &sb, 0) == 0 &&
+                    sb.st_size > 0;
+    return 0;
 }
 
-int pb_proc_read_stat(const char *root, uint32_t pid, pb_procfs_buf_t *buf, pb_proc_stat_t *out)
+void pb_proc_read_close(pb_proc_dir_t *dir)
 {
-    int rc = s_slurp(root, pid, "stat", buf);
+    if (dir->fd >= 0)
+        close(dir->fd);
+    dir->fd = -1;
+}
+
+/* Slurps <pid>/<name>. */
+static int s_slurp(const pb_proc_dir_t *dir, uint32_t pid, const char *name,
+                   pb_procfs_buf_t *buf)
+{
+    char rel[64];
+    snprintf(rel, sizeof rel, "%u/%s", pid, name);
+    return pb_procfs_slurp_at(dir->fd, rel, buf);
+}
+
+int pb_proc_read_stat(const pb_proc_dir_t *dir, uint32_t pid, pb_procfs_buf_t *buf,
+                      pb_proc_stat_t *out)
+{
+    int rc = s_slurp(dir, pid, "stat", buf);
     if (rc < 0)
         return rc;
     return pb_proc_parse_stat(buf->data, out) < 0 ? -EINVAL : 0;
 }
 
-/* Reads io; "not readable" is no error, the fields are just absent. */
-static int s_read_io(const char *root, uint32_t pid, pb_procfs_buf_t *buf, pb_proc_reading_t *r)
+/* Reads io; not readable (or no such file: a kernel without I/O accounting)
+ * is no error, the fields are just absent. */
+static int s_read_io(const pb_proc_dir_t *dir, uint32_t pid, pb_procfs_buf_t *buf,
+                     pb_proc_reading_t *r)
 {
-    int rc = s_slurp(root, pid, "io", buf);
+    int rc = s_slurp(dir, pid, "io", buf);
     r->has_io = rc == 0;
-    if (rc == -EACCES || rc == -EPERM)
+    if (rc == -EACCES || rc == -EPERM || rc == -ENOENT)
         return 0;
     if (rc < 0)
         return rc;
     return pb_proc_parse_io(buf->data, &r->io) < 0 ? -EINVAL : 0;
 }
 
-static int s_read_fds(const char *root, uint32_t pid, pb_proc_reading_t *r)
+/* Counts open fds; any failure (not readable, or the process just exited
+ * after its status was read) leaves the field absent, never the frame. */
+static void s_read_fds(const pb_proc_dir_t *dir, uint32_t pid, pb_proc_reading_t *r)
 {
     char rel[64];
-    snprintf(rel, sizeof rel, "proc/%u/fd", pid);
-    int n = pb_procfs_count(root, rel);
+    struct stat sb;
+    snprintf(rel, sizeof rel, "%u/fd", pid);
+    if (dir->fd_sizes) {
+        r->has_fds = fstatat(dir->fd, rel, &sb, 0) == 0 && sb.st_size >= 0 &&
+                     sb.st_size <= INT_MAX;
+        r->fds = r->has_fds ? (uint32_t)sb.st_size : 0;
+        return;
+    }
+    int n = pb_procfs_count_at(dir->fd, rel);
     r->has_fds = n >= 0;
     r->fds = n >= 0 ? (uint32_t)n : 0;
-    return (n == -EACCES || n == -EPERM || n >= 0) ? 0 : n;
 }
 
-int pb_proc_read_rest(const char *root, uint32_t pid, pb_procfs_buf_t *buf, pb_proc_reading_t *r)
+int pb_proc_read_rest(const pb_proc_dir_t *dir, uint32_t pid, pb_procfs_buf_t *buf,
+                      pb_proc_reading_t *r)
 {
-    int rc = s_slurp(root, pid, "status", buf);
+    int rc = s_slurp(dir, pid, "status", buf);
     if (rc < 0)
         return rc;
     if (pb_proc_parse_status(buf->data, &r->status) < 0)
         return -EINVAL;
-    rc = s_read_io(root, pid, buf, r);
-    return rc < 0 ? rc : s_read_fds(root, pid, r);
+    rc = s_read_io(dir, pid, buf, r);
+    if (rc == 0)
+        s_read_fds(dir, pid, r);
+    return rc;
 }
 
-int pb_proc_read_cmdline(const char *root, uint32_t pid, pb_procfs_buf_t *buf, char **out_p)
+int pb_proc_read_cmdline(const pb_proc_dir_t *dir, uint32_t pid, pb_procfs_buf_t *buf,
+                         char **out_p)
 {
-    int rc = s_slurp(root, pid, "cmdline", buf);
+    int rc = s_slurp(dir, pid, "cmdline", buf);
     if (rc < 0)
         return rc;
     size_t len = buf->len < PB_PROC_CMDLINE_MAX ? buf->len : PB_PROC_CMDLINE_MAX;
@@ -74,10 +111,10 @@ int pb_proc_read_cmdline(const char *root, uint32_t pid, pb_procfs_buf_t *buf, c
     return 0;
 }
 
-int pb_proc_read_mem_total(const char *root, pb_procfs_buf_t *buf, uint64_t *out)
+int pb_proc_read_mem_total(const pb_proc_dir_t *dir, pb_procfs_buf_t *buf, uint64_t *out)
 {
     pb_sys_mem_t mem;
-    int rc = pb_procfs_slurp(root, "proc/meminfo", buf);
+    int rc = pb_procfs_slurp_at(dir->fd, "meminfo", buf);
     if (rc < 0)
         return rc;
     if (pb_sys_mem_parse(buf->data, &mem) < 0)
@@ -87,11 +124,11 @@ int pb_proc_read_mem_total(const char *root, pb_procfs_buf_t *buf, uint64_t *out
 }
 
 /* CPU time over the whole life of the process, as ps computes %CPU. */
-static int s_since_start(const char *root, pb_procfs_buf_t *buf, const pb_proc_stat_t *st,
-                         double *pct)
+static int s_since_start(const pb_proc_dir_t *dir, pb_procfs_buf_t *buf,
+                         const pb_proc_stat_t *st, double *pct)
 {
     double uptime;
-    int rc = pb_procfs_slurp(root, "proc/uptime", buf);
+    int rc = pb_procfs_slurp_at(dir->fd, "uptime", buf);
     if (rc < 0)
         return rc;
     if (pb_sys_load_parse_uptime(buf->data, &uptime) < 0)
@@ -103,18 +140,18 @@ static int s_since_start(const char *root, pb_procfs_buf_t *buf, const pb_proc_s
 }
 
 /* Reads everything about pid into r, *cmdline_p, args. */
-static int s_read_all(const char *root, uint32_t pid, pb_procfs_buf_t *buf,
+static int s_read_all(const pb_proc_dir_t *dir, uint32_t pid, pb_procfs_buf_t *buf,
                       pb_proc_reading_t *r, char **cmdline_p, pb_proc_body_args_t *args)
 {
-    int rc = pb_proc_read_stat(root, pid, buf, &r->stat);
+    int rc = pb_proc_read_stat(dir, pid, buf, &r->stat);
     if (rc == 0)
-        rc = pb_proc_read_rest(root, pid, buf, r);
+        rc = pb_proc_read_rest(dir, pid, buf, r);
     if (rc == 0)
-        rc = pb_proc_read_cmdline(root, pid, buf, cmdline_p);
+        rc = pb_proc_read_cmdline(dir, pid, buf, cmdline_p);
     if (rc == 0)
-        rc = pb_proc_read_mem_total(root, buf, &args->mem_total);
+        rc = pb_proc_read_mem_total(dir, buf, &args->mem_total);
     if (rc == 0)
-        rc = s_since_start(root, buf, &r->stat, &args->cpu_pct_since_start);
+        rc = s_since_start(dir, buf, &r->stat, &args->cpu_pct_since_start);
     return PB_PROC_VANISHED(rc) ? -ENOENT : rc;
 }
 
@@ -123,8 +160,13 @@ int pb_proc_read_once(const char *root, uint32_t pid, pb_value_t **body_p)
     pb_procfs_buf_t buf = {0};
     pb_proc_reading_t r = {0};
     pb_proc_body_args_t args = {.reading = &r, .has_since_start = true};
+    pb_proc_dir_t dir;
     char *cmdline = NULL;
-    int rc = pid == 0 ? -ENOENT : s_read_all(root ? root : "", pid, &buf, &r, &cmdline, &args);
+    int rc = pid == 0 ? -ENOENT : pb_proc_read_open(root, &dir);
+    if (rc == 0) {
+        rc = s_read_all(&dir, pid, &buf, &r, &cmdline, &args);
+        pb_proc_read_close(&dir);
+    }
     if (rc == 0) {
         args.cmdline = cmdline;
         *body_p = pb_proc_body_new(&args);

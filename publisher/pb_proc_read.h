@@ -5,6 +5,7 @@
 #include "pb_proc_body.h"
 #include "pb_procfs.h"
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #define PB_PROC_CMDLINE_MAX 4096 /* longer command lines are truncated */
@@ -12,21 +13,37 @@
 /* True for the errors that mean "the process is gone" (-ENOENT, -ESRCH). */
 #define PB_PROC_VANISHED(rc) ((rc) == -ENOENT || (rc) == -ESRCH)
 
-/* Reads and parses <root>/proc/<pid>/stat using buf. Returns 0, -ENOENT or
- * -ESRCH when the process is gone, -EINVAL when the text is malformed. */
-int pb_proc_read_stat(const char *root, uint32_t pid, pb_procfs_buf_t *buf, pb_proc_stat_t *out);
+/* <root>/proc, opened once per cycle: every read below is an openat() in it. */
+typedef struct {
+    int fd;
+    bool fd_sizes; /* the size of PID/fd is its number of fds (procfs of Linux >= 6.2) */
+} pb_proc_dir_t;
+
+/* Opens <root>/proc into dir. Returns 0 or a negative errno. */
+int pb_proc_read_open(const char *root, pb_proc_dir_t *dir);
+
+/* Closes dir (idempotent). */
+void pb_proc_read_close(pb_proc_dir_t *dir);
+
+/* Reads and parses <pid>/stat using buf. Returns 0, -ENOENT or -ESRCH when
+ * the process is gone, -EINVAL when the text is malformed. */
+int pb_proc_read_stat(const pb_proc_dir_t *dir, uint32_t pid, pb_procfs_buf_t *buf,
+                      pb_proc_stat_t *out);
 
 /* Fills the rest of r (status, io, fd count) for pid; r->stat is left alone.
- * io and fds are marked absent when not readable (-EACCES). Returns 0,
+ * io is marked absent when it cannot be read (no permission, or a kernel
+ * without I/O accounting), fds when the directory cannot be listed. Returns 0,
  * -ENOENT/-ESRCH when the process is gone, -EINVAL on malformed text. */
-int pb_proc_read_rest(const char *root, uint32_t pid, pb_procfs_buf_t *buf, pb_proc_reading_t *r);
+int pb_proc_read_rest(const pb_proc_dir_t *dir, uint32_t pid, pb_procfs_buf_t *buf,
+                      pb_proc_reading_t *r);
 
 /* Reads the command line of pid, arguments joined by spaces, into a new
  * string (*out_p, the caller frees it; "" for kernel threads). Returns 0,
  * -ENOENT/-ESRCH when the process is gone, or -ENOMEM. */
-int pb_proc_read_cmdline(const char *root, uint32_t pid, pb_procfs_buf_t *buf, char **out_p);
+int pb_proc_read_cmdline(const pb_proc_dir_t *dir, uint32_t pid, pb_procfs_buf_t *buf,
+                         char **out_p);
 
-/* Reads MemTotal (bytes) from <root>/proc/meminfo. Returns 0 or a negative errno. */
-int pb_proc_read_mem_total(const char *root, pb_procfs_buf_t *buf, uint64_t *out);
+/* Reads MemTotal (bytes) from meminfo. Returns 0 or a negative errno. */
+int pb_proc_read_mem_total(const pb_proc_dir_t *dir, pb_procfs_buf_t *buf, uint64_t *out);
 
 #endif

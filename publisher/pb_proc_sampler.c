@@ -1,4 +1,5 @@
-/* pb_proc_sampler: per-process frames for the selected processes — by pid, comm match, top N, or all. */
+/* pb_proc_sampler: per-process frames for the selected processes — by pid, comm match, top N, or
+ * all. */
 #include "pb_proc_sampler.h"
 
 #include "pb_proc_read.h"
@@ -53,6 +54,7 @@ struct pb_proc_sampler {
     s_entry_t **rank; /* top N ranking buffer */
     size_t rank_cap;
     pb_procfs_buf_t buf;
+    pb_proc_dir_t dir; /* <root>/proc during a scan */
     uint32_t gen;
     uint64_t mono_ns;
     uint64_t mem_total;
@@ -68,6 +70,7 @@ pb_proc_sampler_t *pb_proc_sampler_new(const char *root)
         return NULL;
     self->root = strdup(root ? root : "");
     self->select = pb_proc_select_new();
+    self->dir.fd = -1;
     if (!self->root || !self->select)
         pb_proc_sampler_destroy(&self);
     return self;
@@ -262,11 +265,10 @@ static void s_light(pb_proc_sampler_t *self, s_entry_t *e)
 }
 
 /* Reads the stat of one candidate; a new starttime means a new process. */
-static void s_read_candidate(pb_proc_sampler_t *self, s_entry_t *e, pb_proc_emit_fn emit,
-                             void *arg)
+static void s_read_candidate(pb_proc_sampler_t *self, s_entry_t *e, pb_proc_emit_fn emit, void *arg)
 {
     pb_proc_stat_t st;
-    int rc = pb_proc_read_stat(self->root, e->pid, &self->buf, &st);
+    int rc = pb_proc_read_stat(&self->dir, e->pid, &self->buf, &st);
     e->exited = PB_PROC_VANISHED(rc);
     if (rc < 0)
         return; /* gone, or unreadable this cycle: skipped quietly */
@@ -335,7 +337,7 @@ static void s_read_mem_total(pb_proc_sampler_t *self)
     if (self->mem_read)
         return;
     self->mem_read = true;
-    if (pb_proc_read_mem_total(self->root, &self->buf, &total) == 0)
+    if (pb_proc_read_mem_total(&self->dir, &self->buf, &total) == 0)
         self->mem_total = total; /* else keep the last known value */
 }
 
@@ -343,11 +345,11 @@ static void s_read_mem_total(pb_proc_sampler_t *self)
 static int s_full_read(pb_proc_sampler_t *self, s_entry_t *e, pb_proc_reading_t *cur)
 {
     cur->stat = e->stat;
-    int rc = pb_proc_read_rest(self->root, e->pid, &self->buf, cur);
+    int rc = pb_proc_read_rest(&self->dir, e->pid, &self->buf, cur);
     if (rc < 0 || (e->cmdline && strcmp(e->cmdline_comm, e->comm) == 0))
         return rc;
     char *cmdline = NULL;
-    rc = pb_proc_read_cmdline(self->root, e->pid, &self->buf, &cmdline);
+    rc = pb_proc_read_cmdline(&self->dir, e->pid, &self->buf, &cmdline);
     if (rc < 0)
         return rc;
     free(e->cmdline);
@@ -369,8 +371,7 @@ static pb_value_t *s_body(const pb_proc_sampler_t *self, const s_entry_t *e)
 }
 
 /* Full read of a selected process, rates against its previous full read, emit. */
-static void s_sample_entry(pb_proc_sampler_t *self, s_entry_t *e, pb_proc_emit_fn emit,
-                           void *arg)
+static void s_sample_entry(pb_proc_sampler_t *self, s_entry_t *e, pb_proc_emit_fn emit, void *arg)
 {
     pb_proc_reading_t cur = {0};
     int rc = s_full_read(self, e, &cur);
@@ -428,23 +429,27 @@ static void s_sweep(pb_proc_sampler_t *self, pb_proc_emit_fn emit, void *arg)
     self->n = kept;
 }
 
-int pb_proc_sampler_scan(pb_proc_sampler_t *self, uint64_t mono_ns, pb_proc_emit_fn emit,
-                         void *arg)
+int pb_proc_sampler_scan(pb_proc_sampler_t *self, uint64_t mono_ns, pb_proc_emit_fn emit, void *arg)
 {
     self->gen++;
     self->mono_ns = mono_ns;
     self->mem_read = false;
     self->tracked = 0;
     self->first_err = 0;
-    int rc = s_candidates(self);
+    int rc = pb_proc_read_open(self->root, &self->dir);
+    if (rc == 0)
+        rc = s_candidates(self);
     if (rc == 0)
         rc = s_merge(self);
-    if (rc < 0)
+    if (rc < 0) {
+        pb_proc_read_close(&self->dir);
         return rc;
+    }
     s_read_candidates(self, emit, arg);
     rc = s_rank_top(self);
     s_sample_selected(self, emit, arg);
     s_sweep(self, emit, arg);
+    pb_proc_read_close(&self->dir);
     return rc < 0 ? rc : self->first_err;
 }
 

@@ -1,4 +1,5 @@
-/* pb_proc_sampler: per-process frames for the selected processes — by pid, comm match, top N, or all. */
+/* pb_proc_sampler: per-process frames for the selected processes — by pid, comm match, top N, or
+ * all. */
 #ifndef PB_PROC_SAMPLER_H
 #define PB_PROC_SAMPLER_H
 

@@ -10,6 +10,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/magic.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 #define S_FIRST_CAP 4096
@@ -53,21 +55,25 @@ static int s_buf_grow(pb_procfs_buf_t *buf)
     return 0;
 }
 
-static int s_read_all(int fd, pb_procfs_buf_t *buf)
+/* Reads fd to EOF. With short_ends, a read that leaves room in the buffer is
+ * taken as the end (what procps does for /proc/PID files, whose text the
+ * kernel produces in one piece): it saves one read() per file. */
+static int s_read_all(int fd, pb_procfs_buf_t *buf, bool short_ends)
 {
     buf->len = 0;
     for (;;) {
         int rc = s_buf_grow(buf);
         if (rc < 0)
             return rc;
-        ssize_t n = read(fd, buf->data + buf->len, buf->cap - buf->len - 1);
+        size_t room = buf->cap - buf->len - 1;
+        ssize_t n = read(fd, buf->data + buf->len, room);
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0)
             return -errno;
-        if (n == 0)
-            break;
         buf->len += (size_t)n;
+        if (n == 0 || (short_ends && (size_t)n < room))
+            break;
     }
     buf->data[buf->len] = '\0';
     return 0;
@@ -82,9 +88,62 @@ int pb_procfs_slurp(const char *root, const char *rel, pb_procfs_buf_t *buf)
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         return -errno;
-    rc = s_read_all(fd, buf);
+    rc = s_read_all(fd, buf, false);
     close(fd);
     return rc;
+}
+
+int pb_procfs_open_dir(const char *root, const char *rel)
+{
+    char path[PATH_MAX];
+    int rc = pb_procfs_path(path, sizeof path, root, rel);
+    if (rc < 0)
+        return rc;
+    int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    return fd < 0 ? -errno : fd;
+}
+
+bool pb_procfs_is_procfs(int dirfd)
+{
+    struct statfs sf;
+    return fstatfs(dirfd, &sf) == 0 && sf.f_type == PROC_SUPER_MAGIC;
+}
+
+int pb_procfs_slurp_at(int dirfd, const char *rel, pb_procfs_buf_t *buf)
+{
+    int fd = openat(dirfd, rel, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -errno;
+    int rc = s_read_all(fd, buf, true);
+    close(fd);
+    return rc;
+}
+
+/* Counts the entries of an open directory other than "." and "..", and closes it. */
+static int s_count_entries(DIR *dir)
+{
+    int n = 0;
+    for (struct dirent *de = readdir(dir); de; de = readdir(dir)) {
+        const char *d = de->d_name;
+        bool dots = d[0] == '.' && (d[1] == '\0' || (d[1] == '.' && d[2] == '\0'));
+        n += !dots && n < INT_MAX;
+    }
+    closedir(dir);
+    return n;
+}
+
+int pb_procfs_count_at(int dirfd, const char *rel)
+{
+    int fd = openat(dirfd, rel, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0)
+        return -errno;
+    DIR *dir = fdopendir(fd);
+    if (!dir) {
+        int rc = -errno;
+        close(fd);
+        return rc;
+    }
+    return s_count_entries(dir);
 }
 
 /* Parses a directory name made only of digits into a pid. */
@@ -156,14 +215,7 @@ int pb_procfs_count(const char *root, const char *rel)
     DIR *dir = opendir(path);
     if (!dir)
         return -errno;
-    int n = 0;
-    for (struct dirent *de = readdir(dir); de; de = readdir(dir)) {
-        const char *d = de->d_name;
-        bool dots = d[0] == '.' && (d[1] == '\0' || (d[1] == '.' && d[2] == '\0'));
-        n += !dots && n < INT_MAX;
-    }
-    closedir(dir);
-    return n;
+    return s_count_entries(dir);
 }
 
 static bool s_is_end(char c)

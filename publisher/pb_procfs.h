@@ -2,6 +2,7 @@
 #ifndef PB_PROCFS_H
 #define PB_PROCFS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -24,6 +25,22 @@ int pb_procfs_path(char *out, size_t size, const char *root, const char *rel);
  * Returns 0, or a negative errno: -ENOENT/-ESRCH when the file (or the process
  * it belongs to) vanished, -EACCES, -ENOMEM, -EFBIG above 64 MiB. */
 int pb_procfs_slurp(const char *root, const char *rel, pb_procfs_buf_t *buf);
+
+/* Opens the directory <root>/<rel> for the *_at functions (which save the path
+ * walk from / on every read). Returns the fd (the caller closes it), or a
+ * negative errno. */
+int pb_procfs_open_dir(const char *root, const char *rel);
+
+/* Is dirfd on a real procfs (not a copied tree of files)? Can't fail. */
+bool pb_procfs_is_procfs(int dirfd);
+
+/* pb_procfs_slurp relative to a directory fd, for files whose text the
+ * kernel produces in one piece (/proc/PID files, meminfo, uptime): a short read
+ * is taken as the end of the file, which saves a read() per file. */
+int pb_procfs_slurp_at(int dirfd, const char *rel, pb_procfs_buf_t *buf);
+
+/* pb_procfs_count relative to a directory fd. */
+int pb_procfs_count_at(int dirfd, const char *rel);
 
 /* Lists the numeric entries of <root>/proc (the pids) in ascending order into
  * *pids_p, which is grown with realloc and reused across calls (*cap_p holds

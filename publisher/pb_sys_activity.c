@@ -106,5 +106,4 @@ static void s_release(void *state)
     free(st->pids);
 }
 
-const pb_sys_metric_t pb_sys_activity_metric = {"activity", sizeof(s_state_t), s_sample,
-                                                s_release};
+const pb_sys_metric_t pb_sys_activity_metric = {"activity", sizeof(s_state_t), s_sample, s_release};

@@ -14,8 +14,8 @@ typedef struct {
 } s_state_t;
 
 static const char *const s_tick_keys[PB_CPU_NSTATES] = {
-    "user_ticks_total",   "nice_ticks_total",    "system_ticks_total", "idle_ticks_total",
-    "iowait_ticks_total", "irq_ticks_total",     "softirq_ticks_total", "steal_ticks_total",
+    "user_ticks_total",   "nice_ticks_total",       "system_ticks_total",  "idle_ticks_total",
+    "iowait_ticks_total", "irq_ticks_total",        "softirq_ticks_total", "steal_ticks_total",
     "guest_ticks_total",  "guest_nice_ticks_total",
 };
 

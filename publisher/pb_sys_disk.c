@@ -1,4 +1,5 @@
-/* pb_sys_disk: disk I/O of whole disks from /proc/diskstats and /sys/block, as sar -d and iostat count it. */
+/* pb_sys_disk: disk I/O of whole disks from /proc/diskstats and /sys/block, as sar -d and iostat
+ * count it. */
 #include "pb_sys_disk.h"
 
 #include <errno.h>
@@ -52,7 +53,8 @@ int pb_sys_disk_parse_line(const char *line, pb_sys_disk_t *out)
         if (pb_procfs_next_u64(&p, &v[i]) < 0)
             return -EINVAL;
     }
-    /* v: rd_ios rd_merges rd_sectors rd_ticks wr_ios wr_merges wr_sectors wr_ticks in_flight io_ticks */
+    /* v: rd_ios rd_merges rd_sectors rd_ticks wr_ios wr_merges wr_sectors wr_ticks in_flight
+     * io_ticks */
     if (v[2] > UINT64_MAX / S_SECTOR || v[6] > UINT64_MAX / S_SECTOR)
         return -EINVAL;
     out->counters[PB_DISK_READS] = v[0];
@@ -104,8 +106,8 @@ static double s_util(const uint64_t *delta, double interval_s)
     return pct > 100.0 ? 100.0 : pct;
 }
 
-static int s_put_disk(pb_value_t *map, const uint64_t *counters, const uint64_t *delta,
-                      double util, double interval_s)
+static int s_put_disk(pb_value_t *map, const uint64_t *counters, const uint64_t *delta, double util,
+                      double interval_s)
 {
     if (delta) {
         int rc = pb_sys_metric_put_rates(map, s_rate_keys, delta, 4, 1.0, interval_s);
@@ -130,8 +132,8 @@ static void s_total_add(s_total_t *t, const pb_sys_disk_t *d, const uint64_t *de
 }
 
 /* Adds one whole disk to devices, and to the total when it counts. */
-static int s_add_disk(s_state_t *st, pb_sys_ctx_t *ctx, const pb_sys_disk_t *d,
-                      pb_value_t *devices, s_total_t *total)
+static int s_add_disk(s_state_t *st, pb_sys_ctx_t *ctx, const pb_sys_disk_t *d, pb_value_t *devices,
+                      s_total_t *total)
 {
     uint64_t delta[PB_DISK_N];
     int rates = pb_sys_metric_delta(ctx, &st->series, d->name, d->counters, PB_DISK_N, delta);

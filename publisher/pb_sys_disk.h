@@ -1,4 +1,5 @@
-/* pb_sys_disk: disk I/O of whole disks from /proc/diskstats and /sys/block, as sar -d and iostat count it. */
+/* pb_sys_disk: disk I/O of whole disks from /proc/diskstats and /sys/block, as sar -d and iostat
+ * count it. */
 #ifndef PB_SYS_DISK_H
 #define PB_SYS_DISK_H
 
@@ -8,7 +9,14 @@
 #include <stdint.h>
 
 /* Counter order inside pb_sys_disk_t.counters. */
-enum { PB_DISK_READS, PB_DISK_WRITES, PB_DISK_READ_BYTES, PB_DISK_WRITE_BYTES, PB_DISK_IO_MS, PB_DISK_N };
+enum {
+    PB_DISK_READS,
+    PB_DISK_WRITES,
+    PB_DISK_READ_BYTES,
+    PB_DISK_WRITE_BYTES,
+    PB_DISK_IO_MS,
+    PB_DISK_N
+};
 
 typedef struct {
     char name[32];

@@ -77,13 +77,12 @@ static int s_put_all(pb_value_t *map, const pb_sys_mem_t *m)
 {
     uint64_t used = pb_sys_mem_used(m);
     uint64_t swap_used = m->swap_total > m->swap_free ? m->swap_total - m->swap_free : 0;
-    const char *keys[] = {"total_bytes",      "available_bytes",  "used_bytes",
-                          "free_bytes",       "buffers_bytes",    "cached_bytes",
-                          "shared_bytes",     "swap_total_bytes", "swap_free_bytes",
-                          "swap_used_bytes"};
-    uint64_t vals[] = {m->total,  m->available,           used,     m->free,
-                       m->buffers, m->cached + m->sreclaimable, m->shmem, m->swap_total,
-                       m->swap_free, swap_used};
+    const char *keys[] = {"total_bytes",     "available_bytes", "used_bytes",   "free_bytes",
+                          "buffers_bytes",   "cached_bytes",    "shared_bytes", "swap_total_bytes",
+                          "swap_free_bytes", "swap_used_bytes"};
+    uint64_t vals[] = {
+        m->total, m->available,  used,         m->free,  m->buffers, m->cached + m->sreclaimable,
+        m->shmem, m->swap_total, m->swap_free, swap_used};
     int rc = pb_sys_metric_put_u64s(map, keys, vals, sizeof vals / sizeof vals[0]);
     if (rc < 0)
         return rc;

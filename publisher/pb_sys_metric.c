@@ -1,4 +1,5 @@
-/* pb_sys_metric: what every system metric shares — the per-cycle file snapshot and counter series. */
+/* pb_sys_metric: what every system metric shares — the per-cycle file snapshot and counter series.
+ */
 #include "pb_sys_metric.h"
 
 #include <errno.h>
@@ -129,8 +130,7 @@ void pb_sys_metric_release(pb_sys_series_set_t *set)
     memset(set, 0, sizeof *set);
 }
 
-int pb_sys_metric_put_u64s(pb_value_t *map, const char *const *keys, const uint64_t *vals,
-                           size_t n)
+int pb_sys_metric_put_u64s(pb_value_t *map, const char *const *keys, const uint64_t *vals, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
         int rc = pb_value_map_put_uint(map, keys[i], vals[i]);

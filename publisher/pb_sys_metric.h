@@ -1,4 +1,5 @@
-/* pb_sys_metric: what every system metric shares — the per-cycle file snapshot and counter series. */
+/* pb_sys_metric: what every system metric shares — the per-cycle file snapshot and counter series.
+ */
 #ifndef PB_SYS_METRIC_H
 #define PB_SYS_METRIC_H
 

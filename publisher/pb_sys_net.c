@@ -69,8 +69,8 @@ static int s_put_net(pb_value_t *map, const uint64_t *counters, const uint64_t *
 }
 
 /* Adds one interface, and sums it into the total unless it is the loopback. */
-static int s_add_iface(s_state_t *st, pb_sys_ctx_t *ctx, const pb_sys_net_t *n,
-                       pb_value_t *ifaces, uint64_t *sum, uint64_t *sum_delta)
+static int s_add_iface(s_state_t *st, pb_sys_ctx_t *ctx, const pb_sys_net_t *n, pb_value_t *ifaces,
+                       uint64_t *sum, uint64_t *sum_delta)
 {
     uint64_t delta[PB_NET_N];
     int rates = pb_sys_metric_delta(ctx, &st->series, n->name, n->counters, PB_NET_N, delta);

@@ -1,4 +1,5 @@
-/* pb_sys_sampler: one sys frame body per call — every system metric, rates against the previous call. */
+/* pb_sys_sampler: one sys frame body per call — every system metric, rates against the previous
+ * call. */
 #include "pb_sys_sampler.h"
 
 #include "pb_sys_activity.h"
@@ -105,8 +106,8 @@ static int s_run_metrics(pb_sys_sampler_t *self, pb_value_t *body)
     return rc;
 }
 
-int pb_sys_sampler_sample(pb_sys_sampler_t *self, uint64_t mono_ns, pb_value_t **body_p,
-                          char *err, size_t errlen)
+int pb_sys_sampler_sample(pb_sys_sampler_t *self, uint64_t mono_ns, pb_value_t **body_p, char *err,
+                          size_t errlen)
 {
     s_begin_cycle(self, mono_ns, err, errlen);
     pb_value_t *body = pb_value_map_new();

@@ -1,4 +1,5 @@
-/* pb_sys_sampler: one sys frame body per call — every system metric, rates against the previous call. */
+/* pb_sys_sampler: one sys frame body per call — every system metric, rates against the previous
+ * call. */
 #ifndef PB_SYS_SAMPLER_H
 #define PB_SYS_SAMPLER_H
 
@@ -23,8 +24,8 @@ void pb_sys_sampler_destroy(pb_sys_sampler_t **self_p);
  * failure, or when mono_ns did not advance) has first: true and no rates.
  * On failure returns a negative errno (-ENOENT, -EINVAL for a malformed file,
  * -ENOMEM) with a one-line message in err, and *body_p is untouched. */
-int pb_sys_sampler_sample(pb_sys_sampler_t *self, uint64_t mono_ns, pb_value_t **body_p,
-                          char *err, size_t errlen);
+int pb_sys_sampler_sample(pb_sys_sampler_t *self, uint64_t mono_ns, pb_value_t **body_p, char *err,
+                          size_t errlen);
 
 /* CLOCK_MONOTONIC now, in ns. This function can't fail. */
 uint64_t pb_sys_sampler_mono_ns(void);

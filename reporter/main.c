@@ -21,7 +21,7 @@ typedef struct {
     const char *out, *out_dir, *since, *until;
     uint64_t every_s, window_s;
     unsigned keep;
-    int once;
+    int once, verbose;
 } args_t;
 
 static volatile sig_atomic_t s_stop = 0;
@@ -44,7 +44,8 @@ static void s_usage(FILE *out)
             "--out's extension is replaced by each format's (default: report.<format>).\n"
             "--every renders one report per period, as a long-running process; --once\n"
             "renders the last finished period and exits (for a systemd timer); --since\n"
-            "renders every finished period since T. Periods without data are skipped.\n");
+            "renders every finished period since T. Periods without data are skipped.\n"
+            "-v/--verbose logs the time spent reading and rendering.\n");
 }
 
 static int s_bad(const char *what, const char *value)
@@ -94,6 +95,7 @@ static int s_option(args_t *a, int opt, const char *arg)
     case '1': a->once = 1; return 0;
     case 'S': a->since = arg; return 0;
     case 'U': a->until = arg; return 0;
+    case 'v': a->verbose = 1; return 0;
     }
     return -EINVAL;
 }
@@ -105,9 +107,10 @@ static int s_parse(args_t *a, int argc, char **argv)
         {"pid", 1, 0, 'p'},   {"format", 1, 0, 'F'},  {"out", 1, 0, 'o'},    {"out-dir", 1, 0, 'd'},
         {"every", 1, 0, 'e'}, {"window", 1, 0, 'w'},  {"keep", 1, 0, 'k'},   {"once", 0, 0, '1'},
         {"since", 1, 0, 'S'}, {"until", 1, 0, 'U'},   {"help", 0, 0, 'h'},   {"version", 0, 0, 'V'},
+        {"verbose", 0, 0, 'v'},
         {0, 0, 0, 0}};
     int opt;
-    while ((opt = getopt_long(argc, argv, "o:F:h", longs, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, "o:F:hv", longs, NULL)) != -1) {
         if (opt == 'h' || opt == 'V') {
             opt == 'h' ? s_usage(stdout) : (void)printf("perfbus-report %s\n", PB_VERSION);
             return 1;
@@ -140,6 +143,11 @@ static void s_out_path(const args_t *a, pb_format_t format, char *buf, size_t si
     snprintf(buf, size, "%.*s.%s", stem, a->out, ext);
 }
 
+static double s_seconds(void)
+{
+    return (double)pb_frame_now_ns() / 1e9;
+}
+
 static int s_render(const args_t *a, const pb_model_t *model, const char *source,
                     pb_progress_t *progress)
 {
@@ -148,10 +156,13 @@ static int s_render(const args_t *a, const pb_model_t *model, const char *source
         if (!(a->formats & f))
             continue;
         s_out_path(a, f, path, sizeof(path));
+        double start = s_seconds();
         if (pb_report_render(model, source, f, path, progress, err, sizeof(err)) < 0) {
             fprintf(stderr, "perfbus-report: %s: %s\n", path, err);
             return 1;
         }
+        if (a->verbose)
+            pb_log_info("rendered %s in %.3f s", path, s_seconds() - start);
         printf("%s\n", path);
     }
     return 0;
@@ -165,7 +176,12 @@ static int s_one_shot(args_t *a)
     pb_model_t *model = pb_model_new();
     a->source.progress = progress;
     pb_source_describe(&a->source, source, sizeof(source));
+    double start = s_seconds();
     int rc = model ? pb_source_load(&a->source, model, &stats, err, sizeof(err)) : -ENOMEM;
+    if (rc == 0 && a->verbose)
+        pb_log_info("read %llu records of %llu run(s) in %.3f s",
+                    (unsigned long long)stats.records, (unsigned long long)stats.runs,
+                    s_seconds() - start);
     if (rc == 0 && stats.damage.torn + stats.damage.corrupt > 0)
         pb_log_warn("%s is damaged: %llu torn tail(s), %llu corrupt record(s) skipped", source,
                     (unsigned long long)stats.damage.torn,

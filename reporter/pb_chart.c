@@ -93,6 +93,7 @@ static void s_y_axis(pb_chart_t *chart, double max, pb_unit_t unit)
     const char *name;
     if (!(max > 0))
         max = unit == PB_UNIT_PCT ? 100 : 1;
+    max *= 1.04; /* headroom: a flat line at the maximum must not hide in the frame */
     double scale = s_scale(max, unit, &name);
     double step = s_nice_step(max / scale, 5);
     snprintf(chart->unit, sizeof(chart->unit), "%s", name);

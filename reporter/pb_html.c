@@ -1,7 +1,7 @@
 /* pb_html: writes the report as one HTML page with inline SVG charts.
  *
- * Charts use a fixed 640x260 viewBox scaled to the page width, so they stay
- * readable on a 400 px phone; tables scroll sideways inside their own box.
+ * Charts use a fixed 480x270 viewBox scaled to the page width, with 13-unit
+ * text, so they stay readable on a 400 px phone; tables scroll sideways inside their own box.
  * Hovering a line or area shows its name through an SVG <title>. Every
  * string from a frame goes through pb_text (UTF-8 repair, escaping). */
 #include "pb_html.h"
@@ -14,12 +14,12 @@
 #include <stdio.h>
 #include <string.h>
 
-#define S_VW 640.0
-#define S_VH 260.0
-#define S_X0 52.0
-#define S_X1 630.0
-#define S_Y0 228.0 /* bottom of the plot */
-#define S_Y1 22.0  /* top of the plot */
+#define S_VW 480.0
+#define S_VH 270.0
+#define S_X0 50.0
+#define S_X1 472.0
+#define S_Y0 226.0 /* bottom of the plot */
+#define S_Y1 24.0  /* top of the plot */
 
 static const char s_css[] =
     "body{font-family:system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;margin:0 auto;"
@@ -33,7 +33,7 @@ static const char s_css[] =
     "td.t{max-width:18em;overflow:hidden;text-overflow:ellipsis}"
     "table.cover td:first-child{font-weight:bold}"
     "figure{margin:1em 0}svg{width:100%;height:auto;display:block}"
-    "svg text{font-size:11px;fill:#444}svg .grid{stroke:#ddd;stroke-width:.6}"
+    "svg text{font-size:13px;fill:#444}svg .grid{stroke:#ddd;stroke-width:.6}"
     "svg .axis{stroke:#444;fill:none;stroke-width:.8}"
     "ul.legend{list-style:none;padding:0;margin:.3em 0 0 0;font-size:13px}"
     "ul.legend li{display:inline-block;margin-right:1em;max-width:100%;overflow:hidden;"
@@ -75,12 +75,12 @@ static void s_axes(FILE *out, const pb_chart_t *c)
         fprintf(out, "<line class=\"axis\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>", x,
                 S_Y0, x, S_Y0 + 4);
         fprintf(out, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">%s</text>\n", x,
-                S_Y0 + 16, c->xticks[t].label);
+                S_Y0 + 17, c->xticks[t].label);
     }
     fprintf(out, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\">%s</text>", S_X0 - 5, S_Y1 - 8,
             c->unit);
     fprintf(out, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\">time (UTC)</text>", S_X1,
-            S_Y0 + 30);
+            S_Y0 + 36);
     fprintf(out, "<rect class=\"axis\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\"/>\n",
             S_X0, S_Y1, S_X1 - S_X0, S_Y0 - S_Y1);
 }

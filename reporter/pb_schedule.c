@@ -50,23 +50,43 @@ static int s_path(const pb_schedule_opts_t *opts, uint64_t end_ns, pb_format_t f
     return rc;
 }
 
-/* Formats of the period whose file is not there yet. */
-static unsigned s_missing(const pb_schedule_opts_t *opts, uint64_t end_ns)
-{
-    unsigned missing = 0;
-    char path[4096];
-    for (unsigned f = 1; f <= PB_FORMAT_JSON; f <<= 1)
-        if ((opts->formats & f) && s_path(opts, end_ns, f, path, sizeof(path)) == 0 &&
-            access(path, F_OK) != 0)
-            missing |= f;
-    return missing;
-}
-
 static int s_is_report(const char *name, const char *ext)
 {
     size_t len = strlen(name), elen = strlen(ext);
     return strncmp(name, "perfbus-", 8) == 0 && len > elen + 1 && name[len - elen - 1] == '.' &&
            strcmp(name + len - elen, ext) == 0 && strchr(name, 'Z') != NULL;
+}
+
+/* Reports of this format in out_dir whose names sort after name (newer periods). */
+static unsigned s_newer(const pb_schedule_opts_t *opts, const char *ext, const char *name)
+{
+    struct dirent **list;
+    int n = scandir(opts->out_dir, &list, NULL, alphasort);
+    unsigned newer = 0;
+    for (int i = 0; i < n; i++) {
+        newer += s_is_report(list[i]->d_name, ext) && strcmp(list[i]->d_name, name) > 0;
+        free(list[i]);
+    }
+    if (n >= 0)
+        free(list);
+    return newer;
+}
+
+/* Formats of the period whose file is not there yet, leaving out those that
+ * --keep would remove at once (keep newer reports exist already). */
+static unsigned s_missing(const pb_schedule_opts_t *opts, uint64_t end_ns)
+{
+    unsigned missing = 0;
+    char path[4096], name[128];
+    for (unsigned f = 1; f <= PB_FORMAT_JSON; f <<= 1) {
+        const char *ext = pb_report_extension(f);
+        if (!(opts->formats & f) || s_path(opts, end_ns, f, path, sizeof(path)) < 0 ||
+            access(path, F_OK) == 0 || pb_schedule_name(opts, end_ns, ext, name, sizeof(name)) < 0)
+            continue;
+        if (opts->keep == 0 || s_newer(opts, ext, name) < opts->keep)
+            missing |= f;
+    }
+    return missing;
 }
 
 /* Removes the oldest reports of one format beyond opts->keep. */

@@ -27,7 +27,7 @@ void pb_source_defaults(pb_source_opts_t *opts)
 static void s_problem(const char *path, uint64_t offset, const char *message, void *arg)
 {
     (void)arg;
-    pb_log_warn("%s: offset %llu: %s (skipped)", path, (unsigned long long)offset, message);
+    pb_log_warn("%s: offset %llu: %s", path, (unsigned long long)offset, message);
 }
 
 static int s_pid_wanted(const pb_source_opts_t *opts, const pb_value_t *frame)

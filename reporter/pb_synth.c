@@ -45,7 +45,7 @@ static int s_put_cpu(pb_value_t *frame, size_t i, int first, size_t spike_at)
 {
     pb_value_t *total = pb_value_map_new();
     double user = i == spike_at ? 97.0 : 20 + 10 * sin((double)i / 300.0);
-    double sys = i == spike_at ? 2.0 : 5 + 2 * sin((double)i / 97.0);
+    double sys = i == spike_at ? 1.0 : 5 + 2 * sin((double)i / 97.0);
     int rc = total ? 0 : -ENOMEM;
     double rest = 100 - user - sys - 0.5 * 4;
     double values[] = {user, 0.5, sys, 0.5, 0.5, 0.5, 0, rest, 100 - rest - 0.5};

@@ -23,7 +23,8 @@ struct pb_value {
         } bytes;
         struct {
             pb_value_t **items;
-            char **keys; /* map only */
+            char **keys;      /* map only */
+            uint32_t *hashes; /* map only: hash of each key, checked before strcmp */
             size_t len, cap;
         } list;
     } as;
@@ -141,6 +142,7 @@ void pb_value_destroy(pb_value_t **self_p)
         }
         free(self->as.list.items);
         free(self->as.list.keys);
+        free(self->as.list.hashes);
     } else if (s_is_bytes(self)) {
         free(self->as.bytes.data);
     }
@@ -204,9 +206,12 @@ static int s_list_reserve(pb_value_t *self)
     self->as.list.items = items;
     if (self->type == PB_MAP) {
         char **keys = realloc(self->as.list.keys, cap * sizeof *keys);
-        if (!keys)
+        if (keys)
+            self->as.list.keys = keys;
+        uint32_t *hashes = keys ? realloc(self->as.list.hashes, cap * sizeof *hashes) : NULL;
+        if (!hashes)
             return -ENOMEM;
-        self->as.list.keys = keys;
+        self->as.list.hashes = hashes;
     }
     self->as.list.cap = cap;
     return 0;
@@ -228,10 +233,19 @@ cleanup:
     return rc;
 }
 
-static ssize_t s_map_index(const pb_value_t *self, const char *key)
+/* FNV-1a: cheap, and good enough to make strcmp a formality. */
+static uint32_t s_hash(const char *key)
+{
+    uint32_t h = 2166136261u;
+    for (const unsigned char *p = (const unsigned char *)key; *p; p++)
+        h = (h ^ *p) * 16777619u;
+    return h;
+}
+
+static ssize_t s_map_index(const pb_value_t *self, const char *key, uint32_t hash)
 {
     for (size_t i = 0; i < self->as.list.len; i++)
-        if (strcmp(self->as.list.keys[i], key) == 0)
+        if (self->as.list.hashes[i] == hash && strcmp(self->as.list.keys[i], key) == 0)
             return (ssize_t)i;
     return -1;
 }
@@ -241,7 +255,8 @@ int pb_value_map_put(pb_value_t *self, const char *key, pb_value_t **item_p)
     int rc = -EINVAL;
     if (!item_p || !*item_p || !self || self->type != PB_MAP || !key)
         goto cleanup;
-    ssize_t at = s_map_index(self, key);
+    uint32_t hash = s_hash(key);
+    ssize_t at = s_map_index(self, key, hash);
     if (at >= 0) {
         pb_value_destroy(&self->as.list.items[at]);
         self->as.list.items[at] = *item_p;
@@ -255,6 +270,7 @@ int pb_value_map_put(pb_value_t *self, const char *key, pb_value_t **item_p)
         goto cleanup;
     }
     self->as.list.keys[self->as.list.len] = copy;
+    self->as.list.hashes[self->as.list.len] = hash;
     self->as.list.items[self->as.list.len++] = *item_p;
     *item_p = NULL;
     return 0;
@@ -343,7 +359,7 @@ pb_value_t *pb_value_map_get(const pb_value_t *self, const char *key)
 {
     if (!self || self->type != PB_MAP || !key)
         return NULL;
-    ssize_t at = s_map_index(self, key);
+    ssize_t at = s_map_index(self, key, s_hash(key));
     return at < 0 ? NULL : self->as.list.items[at];
 }
 

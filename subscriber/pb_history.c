@@ -245,8 +245,7 @@ static int s_put_identity(pb_value_t *out, const s_series_t *s)
     return rc;
 }
 
-static pb_value_t *s_column_values(const pb_ring_t *ring, size_t j, size_t lo, size_t hi,
-                                   bool *any)
+static pb_value_t *s_column_values(const pb_ring_t *ring, size_t j, size_t lo, size_t hi, bool *any)
 {
     pb_value_t *arr = pb_value_array_new();
     for (size_t i = lo; arr && i < hi; i++) {
@@ -271,7 +270,8 @@ static int s_put_rows(pb_value_t *out, const s_series_t *s, const pb_history_que
     for (size_t j = 0; rc == 0 && j < pb_ring_nfields(s->ring); j++) {
         const char *name = pb_ring_field_at(s->ring, j);
         bool any = false;
-        pb_value_t *col = s_field_wanted(q, name) ? s_column_values(s->ring, j, lo, hi, &any) : NULL;
+        pb_value_t *col =
+            s_field_wanted(q, name) ? s_column_values(s->ring, j, lo, hi, &any) : NULL;
         if (col && any)
             rc = pb_value_map_put(fields, name, &col);
         pb_value_destroy(&col);
@@ -296,8 +296,8 @@ static int s_put_summary(pb_value_t *out, const s_series_t *s, const pb_history_
         const char *name = pb_ring_field_at(s->ring, j);
         pb_summary_t sum;
         pb_ring_copy(s->ring, j, ts, values);
-        if (!s_field_wanted(q, name) || pb_summary_compute(ts + lo, values + lo, hi - lo, 0,
-                                                           UINT64_MAX, &sum) < 0)
+        if (!s_field_wanted(q, name) ||
+            pb_summary_compute(ts + lo, values + lo, hi - lo, 0, UINT64_MAX, &sum) < 0)
             continue;
         pb_value_t *item = pb_summary_to_value(&sum);
         rc = item ? pb_value_map_put(summary, name, &item) : -ENOMEM;

@@ -23,19 +23,20 @@
 #include <stdint.h>
 
 typedef struct {
-    size_t capacity;     /* rows per series (--history); 0 = 3600 */
-    uint64_t max_age_ns; /* rows older than newest - this are dropped (--history-seconds); 0 = off */
-    size_t max_fields;   /* columns per series; 0 = 256 */
-    size_t max_procs;    /* process series; 0 = 512 */
-    uint64_t gone_ns;    /* retention of vanished processes; 0 = 300 s */
+    size_t capacity; /* rows per series (--history); 0 = 3600 */
+    uint64_t
+        max_age_ns;    /* rows older than newest - this are dropped (--history-seconds); 0 = off */
+    size_t max_fields; /* columns per series; 0 = 256 */
+    size_t max_procs;  /* process series; 0 = 512 */
+    uint64_t gone_ns;  /* retention of vanished processes; 0 = 300 s */
 } pb_history_config_t;
 
 /* A query: which series and which window. */
 typedef struct {
-    const char *host;           /* NULL: the system series updated last / any host for pid */
-    int64_t pid;                /* < 0: the system series */
-    double last_s;              /* > 0: only rows within last_s of the series' newest row */
-    uint64_t from_ns, to_ns;    /* and within [from_ns, to_ns] (0, UINT64_MAX = all) */
+    const char *host;          /* NULL: the system series updated last / any host for pid */
+    int64_t pid;               /* < 0: the system series */
+    double last_s;             /* > 0: only rows within last_s of the series' newest row */
+    uint64_t from_ns, to_ns;   /* and within [from_ns, to_ns] (0, UINT64_MAX = all) */
     const char *const *fields; /* NULL: all; else names or prefixes ("cpu.total") */
     size_t nfields;
 } pb_history_query_t;

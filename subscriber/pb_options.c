@@ -103,8 +103,7 @@ static int s_set_number(pb_options_t *self, const char *key, const char *value, 
     return rc;
 }
 
-int pb_options_set(pb_options_t *self, const char *key, const char *value, char *err,
-                   size_t errlen)
+int pb_options_set(pb_options_t *self, const char *key, const char *value, char *err, size_t errlen)
 {
     pb_sub_config_t *c = &self->sub;
     if (strcmp(key, "record") == 0)

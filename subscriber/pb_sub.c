@@ -227,8 +227,8 @@ static void s_keep(pb_sub_t *self, const pb_value_t *frame, const pb_envelope_t 
                     env->src, env->host, (unsigned long long)env->seq);
     if (pb_history_add(self->history, frame, env, recv_ns) == -ENOSPC)
         self->counters.dropped++;
-    if (self->run && pb_run_writer_append(self->run, recv_ns, env->host, topic, topic_len,
-                                          payload, payload_len) < 0)
+    if (self->run && pb_run_writer_append(self->run, recv_ns, env->host, topic, topic_len, payload,
+                                          payload_len) < 0)
         self->counters.record_errors++;
 }
 
@@ -411,8 +411,9 @@ pb_value_t *pb_sub_settings_value(const pb_sub_t *self)
     rc = rc ? rc : pb_value_map_put(s, "subscribe", &subscribe);
     rc = rc ? rc : pb_value_map_put_str(s, "query", self->query_endpoint);
     rc = rc ? rc : pb_value_map_put_bool(s, "loss_tracking", self->loss_tracking);
-    rc = rc ? rc : pb_value_map_put_float(s, "uptime_s",
-                                          (double)(s_mono_ms() - self->started_ms) / 1000.0);
+    rc = rc ? rc
+            : pb_value_map_put_float(s, "uptime_s",
+                                     (double)(s_mono_ms() - self->started_ms) / 1000.0);
     pb_value_destroy(&connect);
     pb_value_destroy(&subscribe);
     if (rc < 0)

@@ -164,7 +164,7 @@ START_TEST(processes_gone_and_expired)
     ck_assert_int_eq(pb_value_map_get_f64(pb_value_map_get(s, "cpu_pct"), "mean", &mean), 0);
     ck_assert_double_eq_tol(mean, 6, 1e-9);
     pb_value_destroy(&list);
-    ck_assert_uint_eq(pb_history_expire(h, 12 * SEC), 0); /* 11 gone 9 s ago, 10 idle 10 s */
+    ck_assert_uint_eq(pb_history_expire(h, 12 * SEC), 0);     /* 11 gone 9 s ago, 10 idle 10 s */
     ck_assert_uint_eq(pb_history_expire(h, 12 * SEC + 1), 1); /* 10: last frame at 2 s */
     ck_assert_uint_eq(pb_history_nseries(h), 1);
     ck_assert_uint_eq(pb_history_expire(h, 13 * SEC + 1), 1); /* 11: gone at 3 s */

@@ -124,17 +124,17 @@ START_TEST(processes_ops)
     pb_value_destroy(&r);
     r = s_call("processes_history", NULL);
     s_expect_ok(r);
-    ck_assert_uint_eq(
-        pb_value_len(pb_value_map_get(pb_value_array_at(pb_value_map_get(r, "processes"), 0), "ts")),
-        10);
+    ck_assert_uint_eq(pb_value_len(pb_value_map_get(
+                          pb_value_array_at(pb_value_map_get(r, "processes"), 0), "ts")),
+                      10);
     pb_value_destroy(&r);
 }
 END_TEST
 
 START_TEST(stats_count_garbage_and_gaps)
 {
-    pb_sub_ingest(s_sub, "sys.h", 5, "\xc1", 1, 1);           /* not msgpack */
-    pb_sub_ingest(s_sub, "sys.h", 5, "\x91\x01", 2, 1);       /* [1]: no envelope */
+    pb_sub_ingest(s_sub, "sys.h", 5, "\xc1", 1, 1);                 /* not msgpack */
+    pb_sub_ingest(s_sub, "sys.h", 5, "\x91\x01", 2, 1);             /* [1]: no envelope */
     s_feed(pb_frame_new("sys", "h", "src", 25, 11 * SEC), "sys.h"); /* 20..24 lost */
     pb_value_t *r = s_call("stats", NULL);
     s_expect_ok(r);
@@ -148,9 +148,8 @@ START_TEST(stats_count_garbage_and_gaps)
     ck_assert_int_eq(pb_value_map_get_u64(r, "lost", &u), 0);
     ck_assert_uint_eq(u, 5);
     ck_assert_uint_eq(pb_value_len(pb_value_map_get(r, "publishers")), 1);
-    ck_assert_int_eq(pb_value_get_bool(pb_value_path(r, "subscription.loss_tracking"),
-                                       &(bool){false}),
-                     0);
+    ck_assert_int_eq(
+        pb_value_get_bool(pb_value_path(r, "subscription.loss_tracking"), &(bool){false}), 0);
     pb_value_destroy(&r);
 }
 END_TEST

@@ -150,8 +150,7 @@ START_TEST(writer_refuses_bad_input)
 {
     pb_segment_writer_t *w = pb_segment_writer_new(s_path);
     static char big_topic[70000];
-    ck_assert_int_eq(pb_segment_writer_append(w, 1, big_topic, sizeof big_topic, "p", 1),
-                     -EINVAL);
+    ck_assert_int_eq(pb_segment_writer_append(w, 1, big_topic, sizeof big_topic, "p", 1), -EINVAL);
     ck_assert_int_eq(pb_segment_writer_append(w, 1, "t", 1, "p", PB_SEGMENT_MAX_RECORD + 1),
                      -EINVAL);
     pb_segment_writer_destroy(&w);

@@ -15,13 +15,20 @@
 /* Invariants: the signal handler only reads the interrupted thread's own
  * stack, bounded by [sp, stack top) and strictly increasing, and writes one
  * ring slot it reserved with an atomic increment. Slots beyond `capacity`
- * are counted as dropped. Nothing in the handler allocates or locks. */
+ * are counted as dropped. Nothing in the handler allocates or locks.
+ * A wall-clock timer is one-shot and re-armed by the handler with a random
+ * interval uniform in [0.5, 1.5) periods: a fixed period aliases with loops
+ * whose period divides it (a 70/30 loop sampled at exactly 1 kHz read 66/34).
+ * A CPU-time timer is periodic: the kernel only checks it at its tick
+ * (250 Hz here), and a jittered one-shot would lose a tick per re-arm. */
 
 typedef struct {
     pb_sampler_t *owner;
+    atomic_int used; /* slot taken by a thread between start and stop */
     atomic_int active;
     timer_t timer;
     uintptr_t stack_lo, stack_hi, root;
+    uint64_t rng; /* xorshift state for the next interval, handler-owned */
     bool drop_root;
     unsigned index;
     struct timespec cpu0, wall0;
@@ -36,9 +43,11 @@ struct pb_sampler {
     uint8_t *depth;    /* per slot */
     uint8_t *complete; /* per slot */
     uint8_t *thread;   /* per slot */
-    atomic_ullong next, dropped, overruns;
-    atomic_uint nthreads;
+    atomic_ullong next, dropped;
+    atomic_uint nthreads; /* slots ever used */
     pthread_mutex_t lock;
+    pid_t tids[PB_SAMPLER_THREADS]; /* distinct threads sampled */
+    unsigned ntids;
     double cpu_s, wall_s;
     s_thread_t threads[PB_SAMPLER_THREADS];
 };
@@ -68,6 +77,26 @@ s_walk(const s_thread_t *t, uintptr_t pc, uintptr_t fp, uintptr_t sp, uintptr_t 
     return n;
 }
 
+/* The next interval in ns: period * [0.5, 1.5), from the thread's xorshift. */
+static long s_next_ns(uint64_t *rng, long period)
+{
+    uint64_t x = *rng;
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    *rng = x;
+    return period / 2 + (long)((x >> 11) % (uint64_t)period);
+}
+
+static void s_rearm(s_thread_t *t)
+{
+    if (t->owner->clock != PB_CLOCK_WALL)
+        return;
+    long ns = s_next_ns(&t->rng, 1000000000L / (long)t->owner->hz);
+    struct itimerspec its = {.it_value = {ns / 1000000000L, ns % 1000000000L}};
+    timer_settime(t->timer, 0, &its, NULL);
+}
+
 __attribute__((no_sanitize("address", "undefined"))) static void s_on_signal(int sig,
                                                                              siginfo_t *si,
                                                                              void *uctx)
@@ -80,10 +109,10 @@ __attribute__((no_sanitize("address", "undefined"))) static void s_on_signal(int
         return;
     int saved_errno = errno;
     pb_sampler_t *s = t->owner;
-    atomic_fetch_add_explicit(&s->overruns, (unsigned)si->si_overrun, memory_order_relaxed);
     unsigned long long slot = atomic_fetch_add_explicit(&s->next, 1, memory_order_relaxed);
     if (slot >= s->capacity) {
         atomic_fetch_add_explicit(&s->dropped, 1, memory_order_relaxed);
+        s_rearm(t);
         errno = saved_errno;
         return;
     }
@@ -96,6 +125,7 @@ __attribute__((no_sanitize("address", "undefined"))) static void s_on_signal(int
     s->depth[slot] = (uint8_t)n;
     s->complete[slot] = complete;
     s->thread[slot] = (uint8_t)t->index;
+    s_rearm(t);
     errno = saved_errno;
 }
 
@@ -182,11 +212,14 @@ static int s_arm(pb_sampler_t *self, s_thread_t *t)
     clockid_t id = self->clock == PB_CLOCK_CPU ? CLOCK_THREAD_CPUTIME_ID : CLOCK_MONOTONIC;
     if (timer_create(id, &sev, &t->timer) < 0)
         return -errno;
+    struct timespec seed;
+    clock_gettime(CLOCK_MONOTONIC, &seed);
+    t->rng = ((uint64_t)seed.tv_nsec << 20) ^ (uint64_t)gettid() ^ 0x9E3779B97F4A7C15ull;
     long period = 1000000000L / (long)self->hz;
-    struct itimerspec its = {
-        .it_interval = {period / 1000000000L, period % 1000000000L},
-        .it_value = {period / 1000000000L, period % 1000000000L},
-    };
+    long ns = s_next_ns(&t->rng, period);
+    struct itimerspec its = {.it_value = {ns / 1000000000L, ns % 1000000000L}};
+    if (self->clock == PB_CLOCK_CPU)
+        its.it_interval = (struct timespec){period / 1000000000L, period % 1000000000L};
     clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t->cpu0);
     clock_gettime(CLOCK_MONOTONIC, &t->wall0);
     atomic_store_explicit(&t->active, 1, memory_order_release);
@@ -199,11 +232,38 @@ static int s_arm(pb_sampler_t *self, s_thread_t *t)
     return 0;
 }
 
+/* Claims a free slot (a run's slot is reused by the next run). */
+static int s_claim(pb_sampler_t *self)
+{
+    for (int i = 0; i < PB_SAMPLER_THREADS; i++) {
+        int expected = 0;
+        if (atomic_compare_exchange_strong(&self->threads[i].used, &expected, 1)) {
+            unsigned n = atomic_load(&self->nthreads);
+            while (n < (unsigned)i + 1 && !atomic_compare_exchange_weak(&self->nthreads, &n, i + 1))
+                ;
+            return i;
+        }
+    }
+    return -EMFILE;
+}
+
+static void s_note_thread(pb_sampler_t *self, pid_t tid)
+{
+    pthread_mutex_lock(&self->lock);
+    unsigned i = 0;
+    while (i < self->ntids && self->tids[i] != tid)
+        i++;
+    if (i == self->ntids && i < PB_SAMPLER_THREADS)
+        self->tids[self->ntids++] = tid;
+    pthread_mutex_unlock(&self->lock);
+}
+
 int pb_sampler_thread_start(pb_sampler_t *self, void *root, bool drop_root)
 {
-    unsigned slot = atomic_fetch_add(&self->nthreads, 1);
-    if (slot >= PB_SAMPLER_THREADS)
-        return -EMFILE;
+    int slot = s_claim(self);
+    if (slot < 0)
+        return slot;
+    s_note_thread(self, gettid());
     s_thread_t *t = &self->threads[slot];
     t->owner = self;
     t->index = slot;
@@ -212,7 +272,9 @@ int pb_sampler_thread_start(pb_sampler_t *self, void *root, bool drop_root)
     int rc = s_stack_range(t);
     if (rc == 0)
         rc = s_arm(self, t);
-    return rc < 0 ? rc : (int)slot;
+    if (rc < 0)
+        atomic_store(&t->used, 0);
+    return rc < 0 ? rc : slot;
 }
 
 static double s_since(clockid_t id, const struct timespec *t0)
@@ -236,6 +298,7 @@ int pb_sampler_thread_stop(pb_sampler_t *self, int slot)
     self->cpu_s += cpu;
     self->wall_s += wall;
     pthread_mutex_unlock(&self->lock);
+    atomic_store(&t->used, 0);
     return 0;
 }
 
@@ -262,11 +325,9 @@ pb_sampler_totals_t pb_sampler_totals(const pb_sampler_t *self)
     pb_sampler_totals_t out = {
         .received = pb_sampler_count(self),
         .dropped = atomic_load(&mut->dropped),
-        .overruns = atomic_load(&mut->overruns),
     };
-    unsigned n = atomic_load(&mut->nthreads);
-    out.threads = n < PB_SAMPLER_THREADS ? n : PB_SAMPLER_THREADS;
     pthread_mutex_lock(&mut->lock);
+    out.threads = self->ntids;
     out.cpu_s = self->cpu_s;
     out.wall_s = self->wall_s;
     pthread_mutex_unlock(&mut->lock);

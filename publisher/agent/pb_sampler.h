@@ -26,10 +26,9 @@ typedef struct {
 typedef struct {
     uint64_t received;  /* samples stored */
     uint64_t dropped;   /* signals that found the ring full */
-    uint64_t overruns;  /* timer expiries merged by the kernel (timer_getoverrun) */
     double cpu_s;       /* CPU time of the sampled threads while armed */
     double wall_s;      /* wall time the sampled threads were armed, summed */
-    unsigned threads;   /* threads that were sampled */
+    unsigned threads;   /* distinct threads that were sampled */
 } pb_sampler_totals_t;
 
 /* Allocates a ring for `capacity` samples (pages are touched lazily) and
@@ -40,7 +39,7 @@ void pb_sampler_destroy(pb_sampler_t **self_p);
 /* Starts sampling the calling thread. The walk stops at the frame `root`
  * (a frame address of the caller); with drop_root the return address into
  * that frame's function is left out. Returns a slot (>= 0) for stop, or
- * -EMFILE (too many threads), or a negative errno from timer_create. */
+ * -EMFILE (more than PB_SAMPLER_THREADS at once), or a negative errno from timer_create. */
 int pb_sampler_thread_start(pb_sampler_t *self, void *root, bool drop_root);
 
 /* Stops the timer of a slot started on the calling thread; 0 or -EINVAL. */

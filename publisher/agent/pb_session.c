@@ -311,7 +311,6 @@ static int s_put_quality(pb_value_t *m, const pb_session_t *self, const s_qualit
                                     (uint64_t)(seconds * self->opts.hz + 0.5));
     rc = rc ? rc : pb_value_map_put_uint(m, "samples_received", t.received);
     rc = rc ? rc : pb_value_map_put_uint(m, "samples_dropped", t.dropped);
-    rc = rc ? rc : pb_value_map_put_uint(m, "timer_overruns", t.overruns);
     rc = rc ? rc : pb_value_map_put_uint(m, "unwind_truncated", q->truncated);
     rc = rc ? rc : pb_value_map_put_uint(m, "frames", q->frames);
     rc = rc ? rc : pb_value_map_put_uint(m, "frames_unnamed", q->unnamed);

@@ -37,6 +37,7 @@ static void s_memory(void *arg)
     if (!block)
         return;
     memset(block, 0xA5, S_MEMORY_BYTES);
+    __asm__ volatile("" : : "r"(block) : "memory"); /* keep the pages: no dead-store elision */
     s_sink = block[S_MEMORY_BYTES / 2];
     free(block);
 }

@@ -48,7 +48,7 @@ class Results:
         return ok
 
     def fatal(self, what):
-        """An error that stops the test (daemon missing, did not start)."""
+        """An error that stops the test (daemon missing, did not start, died)."""
         self.failed += 1
         print(f"FAIL: {what}", flush=True)
         self.finish()
@@ -211,10 +211,11 @@ class Daemon:
     """A perfbusd on ipc:// endpoints in its own temp dir. Use as a context manager."""
 
     def __init__(self, *flags, interval=0.2, ready_timeout=10.0):
+        binary = perfbusd_path()
         self.dir = tempfile.mkdtemp(prefix="pbtest-")
         self.pub = f"ipc://{self.dir}/pub"
         self.control = f"ipc://{self.dir}/ctl"
-        self.argv = [perfbusd_path(), "--pub", self.pub, "--control", self.control,
+        self.argv = [binary, "--pub", self.pub, "--control", self.control,
                      "--interval", str(interval)] + [str(f) for f in flags]
         self.ctx = zmq.Context()
         self.log = []
@@ -230,6 +231,7 @@ class Daemon:
         self._reader.start()
         if not ready.wait(timeout):
             self.kill()
+            shutil.rmtree(self.dir, ignore_errors=True)
             fail_now(f"perfbusd did not print '{READY_LINE}' within {timeout} s\n"
                      f"  argv: {' '.join(self.argv)}\n  stderr: {self.stderr()}")
 
@@ -277,8 +279,10 @@ class Daemon:
         try:
             head = [b""] if kind == "dealer" else []
             sock.send_multipart(head + list(frames))
-            if not sock.poll(int(timeout * 1000)):
-                return None
+            end = time.monotonic() + timeout
+            while not sock.poll(100):
+                if time.monotonic() > end or not self.alive():
+                    return None
             parts = sock.recv_multipart()
             if kind == "dealer":
                 if not parts or parts[0] != b"":
@@ -298,6 +302,15 @@ class Daemon:
         if len(parts) != 1:
             raise RuntimeError(f"reply has {len(parts)} parts, want 1")
         return unpack(parts[0])
+
+    def alive(self):
+        return self.proc is not None and self.proc.poll() is None
+
+    def check_alive(self, results):
+        """Stops the test at once (with the daemon's stderr) if perfbusd died."""
+        if not self.alive():
+            results.fatal(f"perfbusd died (exit status {self.proc.returncode}); "
+                          f"stderr: {self.stderr()}")
 
     def kill(self):
         if self.proc and self.proc.poll() is None:

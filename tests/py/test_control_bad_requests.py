@@ -96,10 +96,10 @@ def main():
     contract = pbtest.Contract()
     with pbtest.Daemon("--host", "bad-requests.test") as daemon:
         check_health(r, daemon, "req", "answers before the bad requests")
+        daemon.check_alive(r)
         for what, parts, kind, code in CASES:
             check_error_reply(r, contract, what, daemon.send_raw(parts, kind), code)
-            r.check(daemon.proc.poll() is None, f"daemon alive after {what}",
-                    f"exit status {daemon.proc.returncode}; stderr: {daemon.stderr()}")
+            daemon.check_alive(r)
         check_health(r, daemon, "req", "still answers after all bad requests")
         check_health(r, daemon, "dealer", "answers a DEALER with the empty delimiter")
         check_health(r, daemon, "dealer_raw", "answers a DEALER without the empty delimiter")

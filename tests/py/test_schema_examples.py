@@ -9,6 +9,7 @@ named in FIELDS.md has a schema.
 """
 
 import copy
+import json
 import os
 import re
 
@@ -228,6 +229,23 @@ def check_fields_md(r, contract):
                 r.check(tok in names, f"FIELDS.md name '{tok}' is in a schema")
 
 
+def check_readme(r, contract):
+    """Every ```json block tagged <!-- schema: NAME --> in schemas/README.md is valid."""
+    with open(os.path.join(pbtest.SOURCE, "schemas", "README.md"), encoding="utf-8") as f:
+        text = f.read()
+    blocks = re.findall(r"<!-- schema: ([a-z.]+) -->\n```json\n(.*?)\n```", text, re.S)
+    r.check(len(blocks) >= 10, "README.md has tagged examples", str(len(blocks)))
+    for i, (schema, body) in enumerate(blocks):
+        try:
+            inst = json.loads(body)
+        except ValueError as e:
+            r.check(False, f"README example {i + 1} ({schema}) is JSON", str(e))
+            continue
+        errs = contract.errors(schema, inst)
+        r.check(not errs, f"README example {i + 1} valid for {schema}", "; ".join(errs[:5]))
+    r.check("## Stored runs\n\nsee STORAGE.md" in text, "README points to STORAGE.md")
+
+
 def main():
     r = pbtest.Results("contract.schema_examples")
     contract = pbtest.Contract()
@@ -241,6 +259,7 @@ def main():
     check_mutations(r, contract, examples)
     check_kinds(r, contract)
     check_fields_md(r, contract)
+    check_readme(r, contract)
     r.finish()
 
 

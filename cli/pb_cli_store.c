@@ -1,0 +1,345 @@
+/* pb_cli_store: `perfbus runs|dump|replay` — stored runs, read through schemas/pb_run.h. */
+#include "pb_cli_sub.h"
+
+#include "pb_codec.h"
+#include "pb_json.h"
+#include "pb_run.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <zmq.h>
+
+typedef struct {
+    pb_cli_opts_t opts;
+    const char *store; /* NULL: the default store */
+    const char *topic;
+    const char *bind;
+    double speed;
+    int wait_ms;
+} s_args_t;
+
+static volatile sig_atomic_t s_stop;
+
+static void s_on_signal(int sig)
+{
+    (void)sig;
+    s_stop = 1;
+}
+
+static int s_parse_value(s_args_t *a, const char *cmd, const char *name, const char *value)
+{
+    char *end = NULL;
+    if (!strcmp(name, "store"))
+        a->store = value;
+    else if (!strcmp(name, "topic"))
+        a->topic = value;
+    else if (!strcmp(name, "bind"))
+        a->bind = value;
+    else if (!strcmp(name, "speed")) {
+        a->speed = strtod(value, &end);
+        if (end == value || *end || a->speed < 0 || !isfinite(a->speed))
+            return pb_cli_usage_error(cmd, "--speed wants a factor >= 0, got '%s'", value);
+    } else if (!strcmp(name, "wait-ms")) {
+        long ms = strtol(value, &end, 10);
+        if (end == value || *end || ms < 0 || ms > 600000)
+            return pb_cli_usage_error(cmd, "--wait-ms wants 0..600000, got '%s'", value);
+        a->wait_ms = (int)ms;
+    }
+    return -1;
+}
+
+/* Parses options; *first gets the first positional argument. -1 to go on. */
+static int s_parse(int argc, char **argv, const char *usage, s_args_t *a, int *first)
+{
+    static const struct option options[] = {PB_CLI_COMMON_OPTIONS,
+                                            {"store", required_argument, NULL, 0},
+                                            {"topic", required_argument, NULL, 0},
+                                            {"bind", required_argument, NULL, 0},
+                                            {"speed", required_argument, NULL, 0},
+                                            {"wait-ms", required_argument, NULL, 0},
+                                            {NULL, 0, NULL, 0}};
+    *a = (s_args_t){.speed = 1.0, .wait_ms = 500};
+    optind = 1;
+    opterr = 0;
+    int index = 0, c, rc = -1;
+    while (rc < 0 && (c = getopt_long(argc, argv, "h", options, &index)) != -1) {
+        if (c == 'h') {
+            fputs(usage, stdout);
+            return PB_CLI_OK;
+        }
+        if (c == '?')
+            return pb_cli_usage_error(argv[0], "unknown or incomplete option '%s'",
+                                      argv[optind - 1]);
+        int common = pb_cli_common_option(&a->opts, options[index].name, optarg);
+        if (common < 0)
+            return PB_CLI_USAGE;
+        if (common == 0)
+            rc = s_parse_value(a, argv[0], options[index].name, optarg);
+    }
+    *first = optind;
+    return rc;
+}
+
+static int s_store(const s_args_t *a, char *buf, size_t size)
+{
+    if (a->store) {
+        snprintf(buf, size, "%s", a->store);
+        return 0;
+    }
+    int rc = pb_run_default_store(buf, size);
+    if (rc < 0)
+        fprintf(stderr, "perfbus: no store: use --store DIR or set PERFBUS_STORE\n");
+    return rc;
+}
+
+static char *s_fmt_time(char *buf, size_t size, double ns)
+{
+    if (isnan(ns)) {
+        snprintf(buf, size, "-");
+        return buf;
+    }
+    time_t secs = (time_t)(ns / 1e9);
+    struct tm tm;
+    strftime(buf, size, "%Y-%m-%d %H:%M:%S", localtime_r(&secs, &tm));
+    return buf;
+}
+
+static void s_print_runs(const pb_value_t *list)
+{
+    printf("%-26s %-19s %9s %-6s %9s %10s %s\n", "RUN", "START", "DURATION", "STATE", "RECORDS",
+           "SIZE", "HOSTS");
+    for (size_t i = 0; i < pb_value_len(list); i++) {
+        const pb_value_t *r = pb_value_array_at(list, i);
+        const char *id = "?";
+        bool complete = false;
+        char start[32], size[32], hosts[256] = "";
+        pb_value_map_get_str(r, "run_id", &id);
+        pb_value_get_bool(pb_value_map_get(r, "complete"), &complete);
+        const pb_value_t *hl = pb_value_map_get(r, "hosts");
+        for (size_t h = 0; h < pb_value_len(hl); h++) {
+            const char *name = "";
+            pb_value_get_str(pb_value_array_at(hl, h), &name);
+            snprintf(hosts + strlen(hosts), sizeof hosts - strlen(hosts), "%s%s", h ? "," : "",
+                     name);
+        }
+        double secs = (pb_cli_num(r, "end_ns") - pb_cli_num(r, "start_ns")) / 1e9;
+        printf("%-26s %-19s %8.1fs %-6s %9.0f %10s %s\n", id,
+               s_fmt_time(start, sizeof start, pb_cli_num(r, "start_ns")), secs,
+               complete ? "done" : "open", pb_cli_num(r, "records"),
+               pb_cli_fmt_bytes(size, sizeof size, pb_cli_num(r, "bytes")), hosts);
+    }
+}
+
+int pb_cli_runs(int argc, char **argv)
+{
+    s_args_t a;
+    int first;
+    int rc = s_parse(argc, argv,
+                     "Usage: perfbus runs [--store DIR] [--json]\n"
+                     "Lists the stored runs, oldest first (store: schemas/STORAGE.md).\n",
+                     &a, &first);
+    if (rc >= 0)
+        return rc;
+    if (first < argc)
+        return pb_cli_usage_error(argv[0], "unexpected argument '%s'", argv[first]);
+    char store[PATH_MAX];
+    pb_value_t *list = NULL;
+    if (s_store(&a, store, sizeof store) < 0)
+        return PB_CLI_USAGE;
+    if ((rc = pb_run_list(store, &list)) < 0) {
+        fprintf(stderr, "perfbus: cannot list %s: %s\n", store, strerror(-rc));
+        return PB_CLI_REFUSED;
+    }
+    if (a.opts.json)
+        pb_cli_print_json(list);
+    else
+        s_print_runs(list);
+    pb_value_destroy(&list);
+    return PB_CLI_OK;
+}
+
+static void s_problem(const char *path, uint64_t offset, const char *message, void *arg)
+{
+    (void)arg;
+    fprintf(stderr, "perfbus: %s: offset %llu: %s\n", path, (unsigned long long)offset, message);
+}
+
+/* Opens RUN (a directory, or a run id in the store). NULL after printing why. */
+static pb_run_t *s_open_run(const s_args_t *a, const char *name)
+{
+    char path[PATH_MAX], store[PATH_MAX];
+    snprintf(path, sizeof path, "%s", name);
+    if (a->store && !strchr(name, '/')) {
+        int n = s_store(a, store, sizeof store) < 0
+                    ? -1
+                    : snprintf(path, sizeof path, "%s/%s", store, name);
+        if (n < 0 || (size_t)n >= sizeof path)
+            return NULL;
+    }
+    pb_run_t *run = pb_run_new(path);
+    if (!run) {
+        fprintf(stderr, "perfbus: no run '%s': %s\n", name, strerror(errno));
+        return NULL;
+    }
+    pb_run_set_problem_fn(run, s_problem, NULL);
+    if (a->topic && pb_run_set_filter(run, a->topic, 0, UINT64_MAX) < 0)
+        pb_run_destroy(&run);
+    return run;
+}
+
+/* One record: JSON {recv_ts, topic, frame} per line, or a short human line. */
+static void s_print_record(const pb_record_t *rec, bool json)
+{
+    pb_value_t *frame = NULL;
+    char why[128] = "";
+    int rc = pb_codec_decode(rec->payload, rec->payload_len, &frame, why, sizeof why);
+    if (json) {
+        pb_value_t *line = pb_value_map_new();
+        pb_value_map_put_uint(line, "recv_ts", rec->recv_ts);
+        pb_value_map_put_str(line, "topic", rec->topic);
+        if (rc == 0)
+            pb_value_map_put(line, "frame", &frame);
+        else
+            pb_value_map_put(line, "payload",
+                             &(pb_value_t *){pb_value_bin_new(rec->payload, rec->payload_len)});
+        pb_json_write(stdout, line, 0);
+        fputc('\n', stdout);
+        pb_value_destroy(&line);
+    } else {
+        char when[32];
+        printf("%s.%03u %-32s %6zu bytes  %s\n",
+               s_fmt_time(when, sizeof when, (double)rec->recv_ts),
+               (unsigned)(rec->recv_ts / 1000000u % 1000u), rec->topic, rec->payload_len,
+               rc == 0 ? "" : why);
+    }
+    pb_value_destroy(&frame);
+}
+
+int pb_cli_dump(int argc, char **argv)
+{
+    s_args_t a;
+    int first;
+    int rc = s_parse(argc, argv,
+                     "Usage: perfbus dump RUN [--topic PREFIX] [--json] [--store DIR]\n"
+                     "Prints the records of a run (a directory, or a run id in the store);\n"
+                     "--json gives one {recv_ts, topic, frame} object per line. Damaged\n"
+                     "records are skipped and reported on stderr.\n",
+                     &a, &first);
+    if (rc >= 0)
+        return rc;
+    if (first + 1 != argc)
+        return pb_cli_usage_error(argv[0], "expected exactly one RUN");
+    pb_run_t *run = s_open_run(&a, argv[first]);
+    if (!run)
+        return PB_CLI_REFUSED;
+    pb_record_t rec;
+    while ((rc = pb_run_next(run, &rec)) == 1)
+        s_print_record(&rec, a.opts.json);
+    pb_segment_damage_t d = pb_run_damage(run);
+    if (d.corrupt || d.torn || d.bad_header)
+        fprintf(stderr, "perfbus: %llu records read, %llu corrupt, %llu torn, %llu bad headers\n",
+                (unsigned long long)d.records, (unsigned long long)d.corrupt,
+                (unsigned long long)d.torn, (unsigned long long)d.bad_header);
+    pb_run_destroy(&run);
+    return rc < 0 ? PB_CLI_REFUSED : PB_CLI_OK;
+}
+
+static uint64_t s_mono_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static void s_sleep_until(uint64_t target_ns)
+{
+    uint64_t now = s_mono_ns();
+    if (target_ns <= now || s_stop)
+        return;
+    struct timespec ts = {(time_t)((target_ns - now) / 1000000000u),
+                          (long)((target_ns - now) % 1000000000u)};
+    nanosleep(&ts, NULL); /* a signal cuts it short: the loop checks s_stop */
+}
+
+/* Publishes the run's records, spaced like their recv_ts divided by speed
+ * (0: no spacing). Returns the number sent, or negative errno. */
+static long s_publish(void *pub, pb_run_t *run, double speed)
+{
+    pb_record_t rec;
+    uint64_t first = 0, start = s_mono_ns();
+    long sent = 0;
+    int rc;
+    while (!s_stop && (rc = pb_run_next(run, &rec)) == 1) {
+        first = sent == 0 ? rec.recv_ts : first;
+        if (speed > 0 && rec.recv_ts > first)
+            s_sleep_until(start + (uint64_t)((double)(rec.recv_ts - first) / speed));
+        if (zmq_send(pub, rec.topic, rec.topic_len, ZMQ_SNDMORE) < 0 ||
+            zmq_send(pub, rec.payload, rec.payload_len, 0) < 0)
+            return errno == EINTR ? sent : -errno;
+        sent++;
+    }
+    return rc < 0 ? rc : sent;
+}
+
+static void *s_bind_pub(void *ctx, const char *endpoint)
+{
+    void *pub = zmq_socket(ctx, ZMQ_PUB);
+    int hwm = 0, linger = 5000;
+    if (!pub)
+        return NULL;
+    zmq_setsockopt(pub, ZMQ_SNDHWM, &hwm, sizeof hwm);
+    zmq_setsockopt(pub, ZMQ_LINGER, &linger, sizeof linger);
+    if (zmq_bind(pub, endpoint) < 0) {
+        fprintf(stderr, "perfbus: cannot bind %s: %s\n", endpoint, zmq_strerror(errno));
+        zmq_close(pub);
+        return NULL;
+    }
+    return pub;
+}
+
+static void s_install_signals(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = s_on_signal;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+}
+
+int pb_cli_replay(int argc, char **argv)
+{
+    s_args_t a;
+    int first;
+    int rc = s_parse(argc, argv,
+                     "Usage: perfbus replay RUN --bind EP [--speed X] [--topic PREFIX]\n"
+                     "                      [--wait-ms MS] [--store DIR]\n"
+                     "Publishes a stored run on a PUB socket bound to EP, frames unchanged,\n"
+                     "spaced as recorded divided by X (default 1; 0 = as fast as possible),\n"
+                     "after waiting MS ms (default 500) for subscribers to connect.\n",
+                     &a, &first);
+    if (rc >= 0)
+        return rc;
+    if (first + 1 != argc || !a.bind)
+        return pb_cli_usage_error(argv[0], "expected RUN and --bind EP");
+    pb_run_t *run = s_open_run(&a, argv[first]);
+    void *ctx = run ? zmq_ctx_new() : NULL;
+    void *pub = ctx ? s_bind_pub(ctx, a.bind) : NULL;
+    long sent = -1;
+    if (pub) {
+        s_install_signals();
+        fprintf(stderr, "perfbus replay: ready bind=%s run=%s\n", a.bind, pb_run_id(run));
+        s_sleep_until(s_mono_ns() + (uint64_t)a.wait_ms * 1000000u);
+        sent = s_publish(pub, run, a.speed);
+        fprintf(stderr, "perfbus replay: %ld records published\n", sent < 0 ? 0 : sent);
+        zmq_close(pub);
+    }
+    if (ctx)
+        zmq_ctx_term(ctx);
+    pb_run_destroy(&run);
+    return sent < 0 ? PB_CLI_REFUSED : PB_CLI_OK;
+}

@@ -1,0 +1,291 @@
+/* pb_cli_sub: `perfbus history|summary|processes|stats`, asking perfbus-sub's query socket. */
+#include "pb_cli_sub.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define S_MAX_FIELDS 32
+
+/* What a subscriber command was asked for. */
+typedef struct {
+    pb_cli_opts_t opts;
+    long pid;      /* 0: none */
+    double last_s; /* 0: none */
+    const char *host;
+    const char *fields[S_MAX_FIELDS];
+    size_t nfields;
+    bool summary; /* processes --summary */
+} s_args_t;
+
+static int s_parse_value(s_args_t *a, const char *cmd, const char *name, const char *value)
+{
+    char *end = NULL;
+    if (!strcmp(name, "pid")) {
+        a->pid = strtol(value, &end, 10);
+        if (end == value || *end || a->pid <= 0 || a->pid > 4194304)
+            return pb_cli_usage_error(cmd, "--pid wants a process id, got '%s'", value);
+    } else if (!strcmp(name, "last")) {
+        a->last_s = strtod(value, &end);
+        if (end == value || *end || !(a->last_s > 0) || isinf(a->last_s))
+            return pb_cli_usage_error(cmd, "--last wants seconds > 0, got '%s'", value);
+    } else if (!strcmp(name, "host")) {
+        a->host = value;
+    } else if (!strcmp(name, "field")) {
+        if (a->nfields == S_MAX_FIELDS)
+            return pb_cli_usage_error(cmd, "at most %d --field options", S_MAX_FIELDS);
+        a->fields[a->nfields++] = value;
+    } else if (!strcmp(name, "summary")) {
+        a->summary = true;
+    }
+    return -1;
+}
+
+/* Parses the options of the subscriber commands. -1 to go on, else an exit code. */
+static int s_parse(int argc, char **argv, const char *usage, s_args_t *a)
+{
+    static const struct option options[] = {PB_CLI_COMMON_OPTIONS,
+                                            {"pid", required_argument, NULL, 0},
+                                            {"last", required_argument, NULL, 0},
+                                            {"host", required_argument, NULL, 0},
+                                            {"field", required_argument, NULL, 0},
+                                            {"summary", no_argument, NULL, 0},
+                                            {NULL, 0, NULL, 0}};
+    memset(a, 0, sizeof *a);
+    a->opts = (pb_cli_opts_t){.endpoint = PB_CLI_SUB_QUERY, .timeout_ms = 2000};
+    optind = 1;
+    opterr = 0;
+    int index = 0, c, rc = -1;
+    while (rc < 0 && (c = getopt_long(argc, argv, "h", options, &index)) != -1) {
+        if (c == 'h') {
+            fputs(usage, stdout);
+            return PB_CLI_OK;
+        }
+        if (c == '?')
+            return pb_cli_usage_error(argv[0], "unknown or incomplete option '%s'",
+                                      argv[optind - 1]);
+        int common = pb_cli_common_option(&a->opts, options[index].name, optarg);
+        if (common < 0)
+            return PB_CLI_USAGE;
+        if (common == 0)
+            rc = s_parse_value(a, argv[0], options[index].name, optarg);
+    }
+    if (rc < 0 && optind < argc)
+        return pb_cli_usage_error(argv[0], "unexpected argument '%s'", argv[optind]);
+    return rc;
+}
+
+/* {op, pid?, last?, host?, fields?} from the parsed arguments; NULL on ENOMEM. */
+static pb_value_t *s_request(const char *op, const s_args_t *a)
+{
+    pb_value_t *req = pb_cli_op(op), *fields = a->nfields ? pb_value_array_new() : NULL;
+    int rc = req ? 0 : -1;
+    if (rc == 0 && a->pid)
+        rc = pb_value_map_put_uint(req, "pid", (uint64_t)a->pid);
+    if (rc == 0 && a->last_s > 0)
+        rc = pb_value_map_put_float(req, "last", a->last_s);
+    if (rc == 0 && a->host)
+        rc = pb_value_map_put_str(req, "host", a->host);
+    for (size_t i = 0; rc == 0 && fields && i < a->nfields; i++) {
+        pb_value_t *f = pb_value_str_new(a->fields[i]);
+        rc = f ? pb_value_array_push(fields, &f) : -1;
+    }
+    if (rc == 0 && fields)
+        rc = pb_value_map_put(req, "fields", &fields);
+    pb_value_destroy(&fields);
+    if (rc < 0)
+        pb_value_destroy(&req);
+    return req;
+}
+
+static char *s_fmt_time(char *buf, size_t size, double ts_ns)
+{
+    if (isnan(ts_ns)) {
+        snprintf(buf, size, "-");
+        return buf;
+    }
+    time_t secs = (time_t)(ts_ns / 1e9);
+    struct tm tm;
+    char hms[16];
+    strftime(hms, sizeof hms, "%H:%M:%S", localtime_r(&secs, &tm));
+    snprintf(buf, size, "%s.%03d", hms, (int)fmod(ts_ns / 1e6, 1000));
+    return buf;
+}
+
+static void s_print_series_head(const pb_value_t *r)
+{
+    const char *series = "?", *comm = NULL;
+    pb_value_map_get_str(r, "series", &series);
+    pb_value_map_get_str(r, "comm", &comm);
+    printf("%s%s%s%s\n", series, comm ? " (" : "", comm ? comm : "", comm ? ")" : "");
+}
+
+/* One summary map as a table: field, count, min, mean, stddev, p50, p95, p99, max. */
+static void s_print_summary_table(const pb_value_t *summary)
+{
+    printf("  %-36s %7s %12s %12s %12s %12s %12s %12s %12s\n", "field", "count", "min", "mean",
+           "stddev", "p50", "p95", "p99", "max");
+    for (size_t i = 0; i < pb_value_len(summary); i++) {
+        const pb_value_t *s = pb_value_map_value_at(summary, i);
+        printf("  %-36s %7.0f %12.6g %12.6g %12.6g %12.6g %12.6g %12.6g %12.6g\n",
+               pb_value_map_key_at(summary, i), pb_cli_num(s, "count"), pb_cli_num(s, "min"),
+               pb_cli_num(s, "mean"), pb_cli_num(s, "stddev"), pb_cli_num(s, "p50"),
+               pb_cli_num(s, "p95"), pb_cli_num(s, "p99"), pb_cli_num(s, "max"));
+    }
+}
+
+static void s_print_summary(const pb_value_t *r)
+{
+    char from[32], to[32];
+    s_print_series_head(r);
+    printf("  %.0f samples from %s to %s\n", pb_cli_num(r, "samples"),
+           s_fmt_time(from, sizeof from, pb_cli_num(r, "from_ns")),
+           s_fmt_time(to, sizeof to, pb_cli_num(r, "to_ns")));
+    s_print_summary_table(pb_value_map_get(r, "summary"));
+}
+
+/* Rows of a history reply: time then one column per field. */
+static void s_print_history(const pb_value_t *r)
+{
+    const pb_value_t *ts = pb_value_map_get(r, "ts"), *fields = pb_value_map_get(r, "fields");
+    s_print_series_head(r);
+    printf("  %-12s", "time");
+    for (size_t j = 0; j < pb_value_len(fields); j++)
+        printf(" %22s", pb_value_map_key_at(fields, j));
+    putchar('\n');
+    for (size_t i = 0; i < pb_value_len(ts); i++) {
+        char when[32];
+        printf("  %-12s", s_fmt_time(when, sizeof when, pb_cli_num(pb_value_array_at(ts, i), "")));
+        for (size_t j = 0; j < pb_value_len(fields); j++) {
+            double v = pb_cli_num(pb_value_array_at(pb_value_map_value_at(fields, j), i), "");
+            if (isnan(v))
+                printf(" %22s", "-");
+            else
+                printf(" %22.6g", v);
+        }
+        putchar('\n');
+    }
+}
+
+static int s_run(const s_args_t *a, pb_value_t *req, void (*human)(const pb_value_t *))
+{
+    pb_value_t *reply = NULL;
+    int rc = pb_cli_request(&a->opts, &req, &reply);
+    if (rc != PB_CLI_OK)
+        return rc;
+    if (a->opts.json)
+        pb_cli_print_json(reply);
+    else
+        human(reply);
+    pb_value_destroy(&reply);
+    return PB_CLI_OK;
+}
+
+#define S_COMMON_USAGE "  --endpoint EP (default " PB_CLI_SUB_QUERY ")  --timeout MS  --json\n"
+
+int pb_cli_summary(int argc, char **argv)
+{
+    s_args_t a;
+    int rc = s_parse(argc, argv,
+                     "Usage: perfbus summary [--pid P] [--last S] [--host H] [--field F]...\n"
+                     "Count, min, mean, stddev, p50, p95, p99, max of every numeric field of\n"
+                     "the system series (or of process P), over the history or the last S s.\n"
+                     "A --field is a name or a dotted prefix (cpu.total).\n" S_COMMON_USAGE,
+                     &a);
+    return rc >= 0 ? rc : s_run(&a, s_request("summary", &a), s_print_summary);
+}
+
+int pb_cli_history(int argc, char **argv)
+{
+    s_args_t a;
+    int rc = s_parse(argc, argv,
+                     "Usage: perfbus history [--pid P] [--last S] [--host H] [--field F]...\n"
+                     "The samples kept by perfbus-sub, one row per frame. Without --field the\n"
+                     "table shows a few key fields (--json: all of them).\n" S_COMMON_USAGE,
+                     &a);
+    if (rc >= 0)
+        return rc;
+    if (a.nfields == 0 && !a.opts.json) {
+        static const char *sys[] = {"cpu.total.busy_pct", "mem.used_bytes", "load.avg1"};
+        static const char *proc[] = {"cpu_pct", "rss_bytes", "threads"};
+        for (size_t i = 0; i < 3; i++)
+            a.fields[a.nfields++] = a.pid ? proc[i] : sys[i];
+    }
+    return s_run(&a, s_request("history", &a), s_print_history);
+}
+
+static void s_print_processes(const pb_value_t *r)
+{
+    const pb_value_t *list = pb_value_map_get(r, "processes");
+    printf("%8s %-16s %-20s %-12s %8s %s\n", "PID", "COMM", "HOST", "LAST SEEN", "SAMPLES",
+           "STATE");
+    for (size_t i = 0; i < pb_value_len(list); i++) {
+        const pb_value_t *p = pb_value_array_at(list, i);
+        const char *comm = "?", *host = "?";
+        bool gone = false;
+        char when[32];
+        pb_value_map_get_str(p, "comm", &comm);
+        pb_value_map_get_str(p, "host", &host);
+        pb_value_get_bool(pb_value_map_get(p, "gone"), &gone);
+        printf("%8.0f %-16.16s %-20.20s %-12s %8.0f %s\n", pb_cli_num(p, "pid"), comm, host,
+               s_fmt_time(when, sizeof when, pb_cli_num(p, "last_seen_ns")),
+               pb_cli_num(p, "samples"), gone ? "gone" : "live");
+        if (pb_value_map_get(p, "summary"))
+            s_print_summary_table(pb_value_map_get(p, "summary"));
+    }
+}
+
+int pb_cli_processes(int argc, char **argv)
+{
+    s_args_t a;
+    int rc = s_parse(argc, argv,
+                     "Usage: perfbus processes [--summary [--last S] [--field F]...] [--host H]\n"
+                     "The processes perfbus-sub has history for; --summary adds the summary\n"
+                     "table of each.\n" S_COMMON_USAGE,
+                     &a);
+    if (rc >= 0)
+        return rc;
+    if (a.pid)
+        return pb_cli_usage_error(argv[0], "--pid does not apply (use perfbus summary --pid)");
+    return s_run(&a, s_request(a.summary ? "processes_summary" : "processes", &a),
+                 s_print_processes);
+}
+
+static void s_print_stats(const pb_value_t *r)
+{
+    char bytes[32];
+    printf("frames %.0f (%s)  lost %.0f  bad messages %.0f  decode errors %.0f  envelope "
+           "errors %.0f  dropped %.0f\n",
+           pb_cli_num(r, "frames"), pb_cli_fmt_bytes(bytes, sizeof bytes, pb_cli_num(r, "bytes")),
+           pb_cli_num(r, "lost"), pb_cli_num(r, "bad_messages"), pb_cli_num(r, "decode_errors"),
+           pb_cli_num(r, "envelope_errors"), pb_cli_num(r, "dropped"));
+    printf("history: %.0f series, %s\n", pb_cli_num(r, "history.series"),
+           pb_cli_fmt_bytes(bytes, sizeof bytes, pb_cli_num(r, "history.memory_bytes")));
+    const pb_value_t *pubs = pb_value_map_get(r, "publishers");
+    for (size_t i = 0; i < pb_value_len(pubs); i++) {
+        const pb_value_t *p = pb_value_array_at(pubs, i);
+        const char *src = "?", *host = "?";
+        pb_value_map_get_str(p, "src", &src);
+        pb_value_map_get_str(p, "host", &host);
+        printf(
+            "publisher %s (host %s): frames %.0f  lost %.0f  out of order %.0f  seq %.0f..%.0f\n",
+            src, host, pb_cli_num(p, "frames"), pb_cli_num(p, "lost"),
+            pb_cli_num(p, "out_of_order"), pb_cli_num(p, "first_seq"), pb_cli_num(p, "last_seq"));
+    }
+    const char *run = NULL;
+    if (pb_value_map_get_str(pb_value_map_get(r, "recorder"), "run_id", &run) == 0)
+        printf("recording run %s: %.0f records, %s\n", run, pb_cli_num(r, "recorder.records"),
+               pb_cli_fmt_bytes(bytes, sizeof bytes, pb_cli_num(r, "recorder.bytes")));
+}
+
+int pb_cli_stats(int argc, char **argv)
+{
+    s_args_t a;
+    int rc = s_parse(argc, argv,
+                     "Usage: perfbus stats\n"
+                     "Frames received, lost (seq gaps per publisher), decode errors, memory\n"
+                     "and recorder state of perfbus-sub.\n" S_COMMON_USAGE,
+                     &a);
+    return rc >= 0 ? rc : s_run(&a, pb_cli_op("stats"), s_print_stats);
+}

@@ -1,0 +1,201 @@
+#!/usr/bin/python3
+"""profiling.modes: every demo target in every mode over real sockets, with known answers.
+
+Against perfbus-demo (an application linking libperfbus): the 70/30 target's
+split under wall-clock (1 kHz) and CPU-clock sampling, equal shares for two
+threads doing equal work, exact tracing call counts, recursion not counted
+twice in cumtime, the allocation in peak RSS and the file I/O in write bytes
+(detailed), and the overhead ratios of sampling and tracing on the 70/30
+target measured in one run. Prints the figures it measured.
+"""
+
+import pbtest
+from profdemo import MIB, SPLIT_PAIRS, FIB_N, Demo, by_name, fib_calls, median
+
+TARGETS = ["split", "fib", "threads", "memory", "io", "sleep"]
+MODES = ["sampling", "tracing", "detailed"]
+
+
+def check_every_target(r, demo):
+    for target in TARGETS:
+        for mode in MODES:
+            rep = demo.profile(target, mode, runs=1)
+            ok = rep.get("ok") and rep.get("state") == "done" and mode in rep
+            r.check(ok, f"{target} in {mode} mode gives a result", str(rep)[:300])
+            if not ok:
+                continue
+            r.check(rep["runs_done"] == 1 and len(rep["run_wall_s"]) == 1,
+                    f"{target}/{mode}: one run reported", str(rep["run_wall_s"]))
+            r.check(rep["target"] == target and rep["mode"] == mode, f"{target}/{mode}: echoed")
+
+
+def check_split(r, demo, clock, hz, runs, tolerance):
+    rep = demo.profile("split", "sampling", runs=runs, clock=clock, hz=hz)
+    s = rep.get("sampling", {})
+    fns = by_name(s.get("functions", []))
+    a = fns.get("split_a", {}).get("self_pct", 0)
+    b = fns.get("split_b", {}).get("self_pct", 0)
+    print(f"70/30 split, {clock} clock at {hz} Hz: split_a {a:.2f} %, split_b {b:.2f} % "
+          f"({s.get('samples_received')} samples of {s.get('samples_expected')} expected, "
+          f"effective {s.get('hz_effective', 0):.0f} Hz, {s.get('unwind_truncated')} truncated, "
+          f"{s.get('frames_unnamed')} unnamed frames)")
+    r.check(abs(a - 70) <= tolerance, f"{clock} {hz} Hz: split_a within 70 +- {tolerance}",
+            f"{a:.2f}")
+    r.check(abs(b - 30) <= tolerance, f"{clock} {hz} Hz: split_b within 30 +- {tolerance}",
+            f"{b:.2f}")
+    ci = fns.get("split_a", {}).get("self_ci_pct", [0, 0])
+    r.check(ci[0] <= a <= ci[1] and ci[1] - ci[0] < 10, f"{clock}: split_a has a 95 % interval",
+            str(ci))
+    r.check(fns.get("target_split", {}).get("total_pct", 0) > 99,
+            f"{clock}: every sample is under target_split", str(fns.get("target_split")))
+    r.check(fns.get("split_a", {}).get("file", "").endswith("perfbus_demo.c") and
+            fns["split_a"].get("line", 0) > 0, f"{clock}: split_a has file:line",
+            str(fns.get("split_a")))
+    r.check(s.get("unwind_truncated", 1) == 0 and s.get("frames_unnamed", 1) == 0,
+            f"{clock}: every stack unwound to the target and every frame named", str(s)[:300])
+    folded = {f["stack"]: f["count"] for f in s.get("folded", [])}
+    r.check(folded.get("target_split;split_a", 0) > folded.get("target_split;split_b", 0) > 0,
+            f"{clock}: folded stacks root;leaf", str(list(folded.items())[:4]))
+    return s
+
+
+def check_rates(r, wall, cpu):
+    # per second the thread actually ran: other load on the machine only
+    # lowers the rate per wall second, which hz_effective reports honestly
+    per_cpu = wall.get("samples_received", 0) / max(1e-9, wall.get("cpu_s", 0))
+    r.check(per_cpu >= 700, "wall clock reaches ~1 kHz of running time", f"{per_cpu:.0f}")
+    r.check(cpu.get("hz_effective", 1e9) <= 260, "CPU clock is bounded by the 250 Hz tick",
+            str(cpu.get("hz_effective")))
+    got, want = wall.get("samples_received", 0), wall.get("samples_expected", 0)
+    r.check(0 < got <= want * 1.1, "wall: received vs expected reported", f"{got}/{want}")
+
+
+def check_threads(r, demo):
+    rep = demo.profile("threads", "sampling", runs=2, clock="cpu", hz=250)
+    s = rep.get("sampling", {})
+    fns = by_name(s.get("functions", []))
+    left = fns.get("work_left", {}).get("total_pct", 0)
+    right = fns.get("work_right", {}).get("total_pct", 0)
+    print(f"two equal threads: work_left {left:.2f} %, work_right {right:.2f} % "
+          f"({s.get('samples_received')} samples, {s.get('threads')} threads)")
+    r.check(abs(left - right) <= 6 and left + right >= 95,
+            "two threads doing equal work get equal shares", f"{left:.2f} vs {right:.2f}")
+    r.check(s.get("threads", 0) >= 3, "worker and both joined threads sampled", str(s.get("threads")))
+    rep = demo.profile("threads", "tracing", runs=2)
+    fns = by_name(rep.get("tracing", {}).get("functions", []))
+    r.check(fns.get("work_left", {}).get("ncalls") == 2 and
+            fns.get("work_right", {}).get("ncalls") == 2,
+            "tracing sees the joined threads' calls", str(list(fns)[:6]))
+
+
+def check_tracing(r, demo):
+    runs = 3
+    rep = demo.profile("split", "tracing", runs=runs)
+    t = rep.get("tracing", {})
+    fns = by_name(t.get("functions", []))
+    for name in ("split_a", "split_b"):
+        r.check(fns.get(name, {}).get("ncalls") == SPLIT_PAIRS * runs,
+                f"tracing: {name} ncalls is exactly {SPLIT_PAIRS * runs}", str(fns.get(name)))
+    r.check(fns.get("target_split", {}).get("ncalls") == runs, "tracing: target ncalls = runs")
+    a, b = fns.get("split_a", {}), fns.get("split_b", {})
+    share = a.get("tottime_s", 0) / max(1e-9, a.get("tottime_s", 0) + b.get("tottime_s", 0))
+    print(f"tracing 70/30: split_a tottime share {100 * share:.2f} %, hook "
+          f"{t.get('hook_ns_per_call', 0):.1f} ns per call, {t.get('calls')} calls")
+    r.check(abs(100 * share - 70) <= 3, "tracing: tottime split is 70/30", f"{100 * share:.2f}")
+    r.check(0 < t.get("hook_ns_per_call", 0) < 100, "tracing: hook cost measured",
+            str(t.get("hook_ns_per_call")))
+    rep = demo.profile("fib", "tracing", runs=2)
+    fns = by_name(rep.get("tracing", {}).get("functions", []))
+    fib, top = fns.get("demo_fib", {}), fns.get("target_fib", {})
+    want = fib_calls(FIB_N) * 2
+    r.check(fib.get("ncalls") == want and fib.get("primcalls") == 2,
+            f"recursion: demo_fib ncalls {want}, primcalls 2", str(fib))
+    r.check(0 < fib.get("cumtime_s", 0) <= top.get("cumtime_s", 0) * 1.0001,
+            "recursion: demo_fib cumtime not double-counted (<= its caller's)",
+            f"{fib.get('cumtime_s')} vs {top.get('cumtime_s')}")
+    r.check(abs(fib.get("tottime_s", 0) - fib.get("cumtime_s", 1)) <= 0.05 * fib.get("cumtime_s", 1),
+            "recursion: demo_fib tottime ~ cumtime (it calls only itself)", str(fib))
+
+
+def check_detailed(r, demo):
+    rep = demo.profile("memory", "detailed", runs=2)
+    d = rep.get("detailed", {})
+    runs = d.get("runs", [])
+    for i, run in enumerate(runs):
+        grew = run["rss_peak_bytes"] - run["rss_before_bytes"]
+        print(f"memory run {i}: RSS before {run['rss_before_bytes'] / MIB:.1f} MiB, peak "
+              f"{run['rss_peak_bytes'] / MIB:.1f} MiB ({run['rss_peak_source']}), after "
+              f"{run['rss_after_bytes'] / MIB:.1f} MiB, {run['minflt']} minor faults")
+        r.check(grew >= 60 * MIB, f"detailed: run {i} peak RSS shows the 64 MiB allocation",
+                f"{grew / MIB:.1f} MiB")
+        r.check(run["minflt"] >= 60 * MIB // 4096 // 2, f"detailed: run {i} page faults")
+    r.check(len(runs) == 2, "detailed: one entry per run")
+    rep = demo.profile("io", "detailed", runs=1)
+    run = rep.get("detailed", {}).get("runs", [{}])[0]
+    print(f"io run: write_bytes {run.get('write_bytes', 0) / MIB:.2f} MiB, wchar "
+          f"{run.get('wchar', 0) / MIB:.2f} MiB")
+    r.check(run.get("write_bytes", 0) >= 8 * MIB, "detailed: write_bytes shows the 8 MiB file",
+            str(run))
+    r.check(run.get("wchar", 0) >= 8 * MIB, "detailed: wchar shows the 8 MiB written")
+    rep = demo.profile("split", "detailed", runs=1)
+    d = rep.get("detailed", {})
+    series = d.get("series", [])
+    r.check(len(series) >= 5 and all(p["rss_bytes"] > 0 for p in series),
+            "detailed: an RSS/CPU series sampled during the run", str(series[:2]))
+    busy = [p["cpu_pct"] for p in series[1:]]
+    r.check(busy and median(busy) > 10, "detailed: the series shows the target on CPU",
+            str(busy[:8]))
+    run = d.get("runs", [{}])[0]
+    # the loop needs ~0.23 s of CPU whatever else runs on the machine
+    r.check(run.get("user_s", 0) >= 0.15, "detailed: user CPU of the run", str(run))
+
+
+def check_sleep(r, demo):
+    wall = demo.profile("sleep", "sampling", clock="wall", hz=1000).get("sampling", {})
+    cpu = demo.profile("sleep", "sampling", clock="cpu", hz=250).get("sampling", {})
+    r.check(wall.get("samples_received", 0) >= 50, "wall clock sees the sleep",
+            str(wall.get("samples_received")))
+    r.check(cpu.get("samples_received", 99) <= 5, "CPU clock does not see the sleep",
+            str(cpu.get("samples_received")))
+
+
+def check_overhead(r, demo):
+    """Median run time of the 70/30 target without profiling (simulate), under
+    sampling at its effective rates and under tracing, interleaved in rounds in
+    one process so that load from elsewhere hits every mode alike."""
+    modes = {"sampling cpu 250 Hz": dict(mode="sampling", clock="cpu", hz=250),
+             "sampling wall 1 kHz": dict(mode="sampling", clock="wall", hz=1000),
+             "tracing": dict(mode="tracing")}
+    walls = {"none": [], **{label: [] for label in modes}}
+    for _ in range(3):
+        walls["none"] += demo.call(dict(op="simulate", kind="split", seconds=0.5))["run_wall_s"]
+        for label, req in modes.items():
+            walls[label] += demo.profile("split", runs=2, **req).get("run_wall_s", [])
+    base = median(walls["none"])
+    for label, values in walls.items():
+        print(f"overhead: {label}: median run {median(values) * 1000:.1f} ms over "
+              f"{len(values)} runs, ratio {median(values) / base:.3f}")
+        r.check(median(values) / base < 1.5, f"overhead of {label} is modest",
+                f"{median(values) / base:.3f}")
+
+
+def main():
+    r = pbtest.Results("profiling.modes")
+    with Demo() as demo:
+        check_every_target(r, demo)
+        wall = check_split(r, demo, "wall", 1000, 6, 3.0)
+        cpu = check_split(r, demo, "cpu", 250, 6, 8.0)
+        check_rates(r, wall, cpu)
+        check_threads(r, demo)
+        check_tracing(r, demo)
+        check_detailed(r, demo)
+        check_sleep(r, demo)
+        check_overhead(r, demo)
+        r.check(demo.call({"op": "health"}).get("status") == "ok", "agent healthy at the end")
+        rc = demo.close()
+        r.check(rc == 0, "perfbus-demo exits 0 on SIGTERM", str(rc))
+    r.finish()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,160 @@
+#!/usr/bin/python3
+"""subscriber.cli_store: `perfbus history|summary|processes|stats|runs|dump|replay`.
+
+Records ~2 s of perfbusd, then checks the CLI against the query socket and
+the Python reader: --json output equals the op's reply, exit codes follow
+pb_cli.h, `dump --json` gives exactly the records read_run.py reads (also on
+a damaged copy: truncated tail, flipped byte, empty segment — both readers
+skip and report the same damage), and `replay` onto a second perfbus-sub
+reproduces the run: same frames, no loss, same summary.
+"""
+
+import json
+import os
+import shutil
+import subprocess
+import time
+
+import pbsub
+import pbtest
+import read_run
+
+
+def cli(*args, timeout=30):
+    p = subprocess.run([pbsub.build_path("cli", "perfbus"), *map(str, args)],
+                       capture_output=True, text=True, timeout=timeout)
+    return p.returncode, p.stdout, p.stderr
+
+
+def check_query_cli(r, bench):
+    ep = ("--endpoint", bench.query)
+    for op, args in (("summary", ()), ("history", ("--last", "1")), ("processes", ()),
+                     ("stats", ()), ("summary", ("--pid", os.getpid()))):
+        rc, out, err = cli(op, *ep, "--json", *args)
+        ok = r.check(rc == 0, f"perfbus {op} {' '.join(map(str, args))} exits 0", err)
+        if ok:
+            reply = json.loads(out)
+            r.check(reply.get("ok") is True, f"perfbus {op} --json prints the reply", out[:200])
+        rc, out, err = cli(op, *ep, *args)
+        r.check(rc == 0 and len(out.splitlines()) >= 2, f"perfbus {op} prints a table",
+                f"rc {rc} {err}")
+    rc, out, _ = cli("summary", *ep, "--json", "--field", "uptime_s")
+    s = json.loads(out) if rc == 0 else {}
+    r.check(list(s.get("summary", {})) == ["uptime_s"], "perfbus summary --field", out[:200])
+    rc, _, err = cli("summary", *ep, "--pid", 999999)
+    r.check(rc == 1 and "not_found" in err, "unknown pid: exit 1 with not_found", err)
+    rc, _, err = cli("summary", *ep, "--last", "0")
+    r.check(rc == 2, "bad --last: exit 2", err)
+    rc, _, err = cli("stats", "--endpoint", f"ipc://{bench.dir}/nobody", "--timeout", "300")
+    r.check(rc == 3, "no subscriber: exit 3", err)
+
+
+def dump_records(run_dir):
+    rc, out, err = cli("dump", run_dir, "--json")
+    lines = [json.loads(line) for line in out.splitlines()]
+    return rc, lines, err
+
+
+def same_records(lines, records):
+    if len(lines) != len(records):
+        return f"{len(lines)} dumped vs {len(records)} read"
+    for line, (ts, topic, payload) in zip(lines, records):
+        if line["recv_ts"] != ts or line["topic"] != topic or line["frame"] != \
+                pbtest.unpack(payload):
+            return f"record differs at recv_ts {ts}"
+    return ""
+
+
+def check_dump(r, run_dir, records):
+    rc, lines, err = dump_records(run_dir)
+    r.check(rc == 0, "perfbus dump exits 0", err)
+    diff = same_records(lines, records)
+    r.check(not diff, "dump --json == the Python reader's records", diff)
+    rc, out, _ = cli("dump", run_dir, "--topic", "hb.")
+    r.check(rc == 0 and out.count(" hb.") == sum(1 for _, t, _ in records if t.startswith("hb.")),
+            "dump --topic filters", out[:200])
+
+
+def damage(run_dir, dest):
+    shutil.copytree(run_dir, dest)
+    seg = os.path.join(dest, "segment-000001.pbl")
+    size = os.path.getsize(seg)
+    with open(seg, "r+b") as f:
+        f.seek(size // 2)
+        b = f.read(1)
+        f.seek(size // 2)
+        f.write(bytes([b[0] ^ 0x55]))
+        f.truncate(size - 7)
+    open(os.path.join(dest, "segment-000002.pbl"), "wb").close()
+
+
+def check_damaged(r, run_dir, tmp):
+    dest = os.path.join(tmp, "damaged")
+    damage(run_dir, dest)
+    _, records, problems = read_run.read_run(dest)
+    rc, lines, err = dump_records(dest)
+    r.check(rc == 0, "dump of a damaged run exits 0", err)
+    diff = same_records(lines, records)
+    r.check(not diff, "C and Python readers agree on a damaged run", diff)
+    kinds = ("corrupt", "torn", "bad header")
+    r.check(all(any(k in p for p in problems) for k in kinds),
+            "the Python reader reports corrupt, torn and bad header", str(problems))
+    r.check(all(k.replace("bad header", "bad or missing header") in err for k in kinds),
+            "perfbus dump reports corrupt, torn and bad header", err)
+
+
+def check_replay(r, bench, run_dir, records):
+    replay_ep = f"ipc://{bench.dir}/replay"
+    second = pbsub.Proc([pbsub.build_path("subscriber", "perfbus-sub"), "--connect", replay_ep,
+                         "--query", f"ipc://{bench.dir}/q2"], pbsub.SUB_READY)
+    bench.procs.append(second)
+    rc, _, err = cli("replay", os.path.basename(run_dir), "--store", bench.store, "--bind",
+                     replay_ep, "--speed", "0", "--wait-ms", "1000")
+    r.check(rc == 0 and f"{len(records)} records published" in err, "replay publishes the run",
+            f"rc {rc}: {err}")
+    bench.query, saved = f"ipc://{bench.dir}/q2", bench.query
+    stats = bench.wait_for(lambda s: s.get("frames", 0) >= len(records), timeout=10)
+    r.check(stats.get("frames") == len(records) and stats.get("lost") == 0,
+            "the replayed run arrives whole, no loss", str(stats)[:300])
+    summary = bench.request({"op": "summary"}).get("summary", {})
+    frames = [pbtest.unpack(p) for _, _, p in records]
+    want = pbsub.summaries([f for f in frames if f["type"] == "sys"])
+    bad = [k for k in want if any(not pbsub.close_enough(v, summary.get(k, {}).get(s, -1))
+                                  for s, v in want[k].items())]
+    r.check(not bad and set(want) == set(summary), "summary after replay == summary of the run",
+            str(bad[:5]))
+    bench.query = saved
+    r.check(second.stop() == 0, "second perfbus-sub exits 0", second.stderr())
+    rc, _, err = cli("replay", "no-such-run", "--store", bench.store, "--bind", replay_ep)
+    r.check(rc == 1 and "no run" in err, "replay of a missing run: exit 1", err)
+    rc, _, err = cli("replay", os.path.basename(run_dir), "--store", bench.store)
+    r.check(rc == 2, "replay without --bind: exit 2", err)
+
+
+def main():
+    r = pbtest.Results("subscriber.cli_store")
+    with pbsub.Bench() as bench:
+        daemon = bench.daemon(0.1, "--pid", os.getpid())
+        sub = bench.sub("--record", "--flush-ms", "200")
+        bench.wait_for(lambda s: s.get("frames", 0) >= 20)
+        time.sleep(0.5)
+        check_query_cli(r, bench)
+        r.check(daemon.stop() == 0, "perfbusd exits 0", daemon.stderr())
+        time.sleep(0.3)
+        r.check(sub.stop() == 0, "perfbus-sub exits 0", sub.stderr())
+        run_dir = bench.run_dirs()[0]
+        _, records, problems = read_run.read_run(run_dir)
+        rc, out, err = cli("runs", "--store", bench.store, "--json")
+        runs = json.loads(out) if rc == 0 else []
+        r.check(len(runs) == 1 and runs[0].get("records") == len(records) and
+                runs[0].get("complete") is True, "perfbus runs lists the run", out[:300] + err)
+        rc, out, _ = cli("runs", "--store", bench.store)
+        r.check(rc == 0 and os.path.basename(run_dir) in out, "perfbus runs table", out)
+        check_dump(r, run_dir, records)
+        check_damaged(r, run_dir, bench.dir)
+        check_replay(r, bench, run_dir, records)
+    r.finish()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,191 @@
+/* Check suite for pb_procfs: reading files under a root, listing pids, tokenising /proc text. */
+#include "pb_procfs.h"
+
+#include <check.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define T0 PB_FIXTURES "/proc-t0"
+
+START_TEST(path_joins_root_and_relative)
+{
+    char buf[64];
+    ck_assert_int_eq(pb_procfs_path(buf, sizeof buf, "", "proc/stat"), 0);
+    ck_assert_str_eq(buf, "/proc/stat");
+    ck_assert_int_eq(pb_procfs_path(buf, sizeof buf, "/", "proc/stat"), 0);
+    ck_assert_str_eq(buf, "/proc/stat");
+    ck_assert_int_eq(pb_procfs_path(buf, sizeof buf, "/tmp/x", "proc/stat"), 0);
+    ck_assert_str_eq(buf, "/tmp/x/proc/stat");
+    ck_assert_int_eq(pb_procfs_path(buf, sizeof buf, "/tmp/x/", "proc"), 0);
+    ck_assert_str_eq(buf, "/tmp/x/proc");
+    ck_assert_int_eq(pb_procfs_path(buf, 8, "/tmp/x", "proc/stat"), -ENAMETOOLONG);
+}
+END_TEST
+
+START_TEST(slurp_reads_whole_files_and_reuses_the_buffer)
+{
+    pb_procfs_buf_t buf = {0};
+    ck_assert_int_eq(pb_procfs_slurp(T0, "proc/loadavg", &buf), 0);
+    ck_assert_str_eq(buf.data, "0.82 0.28 0.12 3/88 5268\n");
+    ck_assert_uint_eq(buf.len, strlen(buf.data));
+    char *first = buf.data;
+    ck_assert_int_eq(pb_procfs_slurp(T0, "proc/uptime", &buf), 0);
+    ck_assert_str_eq(buf.data, "1900.00 2270.20\n");
+    ck_assert_ptr_eq(buf.data, first); /* fits: no new allocation */
+    /* /proc/stat of the real system: size 0 in stat(2), read until EOF */
+    ck_assert_int_eq(pb_procfs_slurp("", "proc/stat", &buf), 0);
+    ck_assert(strncmp(buf.data, "cpu ", 4) == 0);
+    ck_assert(strstr(buf.data, "\nctxt ") != NULL);
+    /* a binary file keeps its NULs; len tells where it ends */
+    ck_assert_int_eq(pb_procfs_slurp(T0, "proc/300/cmdline", &buf), 0);
+    ck_assert_uint_eq(buf.len, strlen("busy--threads4") + 3);
+    ck_assert_int_eq(pb_procfs_slurp(T0, "proc/4242/stat", &buf), -ENOENT);
+    ck_assert_int_eq(pb_procfs_slurp("/nonexistent-root", "proc/stat", &buf), -ENOENT);
+    pb_procfs_buf_release(&buf);
+    ck_assert_ptr_null(buf.data);
+    pb_procfs_buf_release(&buf); /* idempotent */
+}
+END_TEST
+
+START_TEST(slurp_grows_for_large_files)
+{
+    char dir[] = "/tmp/pb_procfs_XXXXXX";
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    char path[128];
+    snprintf(path, sizeof path, "%s/big", dir);
+    FILE *f = fopen(path, "w");
+    for (int i = 0; i < 20000; i++)
+        fprintf(f, "line %d\n", i);
+    fclose(f);
+    pb_procfs_buf_t buf = {0};
+    ck_assert_int_eq(pb_procfs_slurp(dir, "big", &buf), 0);
+    ck_assert(buf.len > 100000);
+    ck_assert(strstr(buf.data, "line 19999\n") != NULL);
+    pb_procfs_buf_release(&buf);
+    unlink(path);
+    rmdir(dir);
+}
+END_TEST
+
+START_TEST(pids_are_numeric_dirs_in_order)
+{
+    uint32_t *pids = NULL;
+    size_t cap = 0;
+    int n = pb_procfs_pids(T0, &pids, &cap);
+    ck_assert_int_eq(n, 6);
+    uint32_t want[] = {2, 300, 777, 1234, 4242, 4321};
+    for (int i = 0; i < n; i++)
+        ck_assert_uint_eq(pids[i], want[i]);
+    /* the real system: our own pid is there */
+    n = pb_procfs_pids("", &pids, &cap);
+    ck_assert_int_gt(n, 1);
+    int found = 0;
+    for (int i = 0; i < n; i++)
+        found += pids[i] == (uint32_t)getpid();
+    ck_assert_int_eq(found, 1);
+    ck_assert_int_eq(pb_procfs_pids("/nonexistent-root", &pids, &cap), -ENOENT);
+    free(pids);
+}
+END_TEST
+
+START_TEST(count_counts_directory_entries)
+{
+    ck_assert_int_eq(pb_procfs_count(T0, "proc/300/fd"), 4);
+    ck_assert_int_eq(pb_procfs_count(T0, "sys/block/dm-0/slaves"), 1);
+    ck_assert_int_eq(pb_procfs_count(T0, "sys/block/sda/slaves"), -ENOENT);
+    ck_assert_int_eq(pb_procfs_count(T0, "proc/stat"), -ENOTDIR);
+    ck_assert_int_ge(pb_procfs_count("", "proc/self/fd"), 3);
+}
+END_TEST
+
+START_TEST(next_u64_checks_every_conversion)
+{
+    const char *p = "  12\t34 5\nnext";
+    uint64_t v;
+    ck_assert_int_eq(pb_procfs_next_u64(&p, &v), 0);
+    ck_assert_uint_eq(v, 12);
+    ck_assert_int_eq(pb_procfs_next_u64(&p, &v), 0);
+    ck_assert_uint_eq(v, 34);
+    ck_assert_int_eq(pb_procfs_next_u64(&p, &v), 0);
+    ck_assert_uint_eq(v, 5);
+    ck_assert_int_eq(pb_procfs_next_u64(&p, &v), -ENODATA); /* end of line */
+
+    const char *bad[] = {"abc", "-1", "+1", "12abc", "99999999999999999999", "0x10", ""};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        p = bad[i];
+        int rc = pb_procfs_next_u64(&p, &v);
+        ck_assert_msg(rc == -EINVAL || (bad[i][0] == '\0' && rc == -ENODATA), "'%s' gave %d",
+                      bad[i], rc);
+        ck_assert_ptr_eq(p, bad[i]); /* cursor unmoved on failure */
+    }
+    p = "18446744073709551615";
+    ck_assert_int_eq(pb_procfs_next_u64(&p, &v), 0);
+    ck_assert_uint_eq(v, UINT64_MAX);
+}
+END_TEST
+
+START_TEST(next_i64_and_f64)
+{
+    const char *p = "-20 7 0.82 1178.79\n";
+    int64_t i;
+    double d;
+    ck_assert_int_eq(pb_procfs_next_i64(&p, &i), 0);
+    ck_assert_int_eq(i, -20);
+    ck_assert_int_eq(pb_procfs_next_i64(&p, &i), 0);
+    ck_assert_int_eq(i, 7);
+    ck_assert_int_eq(pb_procfs_next_f64(&p, &d), 0);
+    ck_assert_double_eq_tol(d, 0.82, 1e-12);
+    ck_assert_int_eq(pb_procfs_next_f64(&p, &d), 0);
+    ck_assert_double_eq_tol(d, 1178.79, 1e-9);
+    ck_assert_int_eq(pb_procfs_next_f64(&p, &d), -ENODATA);
+    const char *bad[] = {"nan", "inf", "-1.0", "1.5x", "--3"};
+    for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++) {
+        p = bad[k];
+        ck_assert_int_eq(pb_procfs_next_f64(&p, &d), -EINVAL);
+    }
+    p = "-";
+    ck_assert_int_eq(pb_procfs_next_i64(&p, &i), -EINVAL);
+    p = "-9223372036854775809";
+    ck_assert_int_eq(pb_procfs_next_i64(&p, &i), -EINVAL);
+}
+END_TEST
+
+START_TEST(lines_and_keys)
+{
+    const char *text = "MemTotal: 1 kB\nMemFree: 2 kB\nCached: 3 kB\n";
+    const char *line = pb_procfs_next_line(text);
+    ck_assert_str_eq(line, "MemFree: 2 kB\nCached: 3 kB\n");
+    ck_assert_ptr_null(pb_procfs_next_line("last line\n"));
+    ck_assert_ptr_null(pb_procfs_next_line("no newline"));
+    ck_assert_str_eq(pb_procfs_find_key(text, "Cached:"), " 3 kB\n");
+    ck_assert_ptr_null(pb_procfs_find_key(text, "SwapCached:"));
+    ck_assert_ptr_null(pb_procfs_find_key(text, "kB")); /* keys start lines */
+    const char *p = "word1  word2\n";
+    ck_assert_int_eq(pb_procfs_skip_word(&p), 0);
+    ck_assert_int_eq(pb_procfs_skip_word(&p), 0);
+    ck_assert_int_eq(pb_procfs_skip_word(&p), -ENODATA);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("pb_procfs");
+    TCase *tc = tcase_create("core");
+    tcase_add_test(tc, path_joins_root_and_relative);
+    tcase_add_test(tc, slurp_reads_whole_files_and_reuses_the_buffer);
+    tcase_add_test(tc, slurp_grows_for_large_files);
+    tcase_add_test(tc, pids_are_numeric_dirs_in_order);
+    tcase_add_test(tc, count_counts_directory_entries);
+    tcase_add_test(tc, next_u64_checks_every_conversion);
+    tcase_add_test(tc, next_i64_and_f64);
+    tcase_add_test(tc, lines_and_keys);
+    suite_add_tcase(s, tc);
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
