@@ -1,4 +1,5 @@
-/* perfbus-demo: an application linking libperfbus, with targets of a known shape and a request loop. */
+/* perfbus-demo: an application linking libperfbus, with targets of a known shape and a request
+ * loop. */
 #include "perfbus.h"
 
 #include <errno.h>
@@ -21,7 +22,8 @@
  * memory  64 MiB touched then freed; io: 8 MiB written, fsynced, deleted;
  * sleep   10 naps of 10 ms in demo_nap; hang: 3 s of naps; crash: a write
  *         to a PROT_NONE page (registered disabled).
- * The section "request" wraps each request of the main loop (every 5 ms). */
+ * The section "request" wraps each request of the main loop (~0.6 ms of
+ * work: parse 200, compute 500, respond 100 units; one every 10 ms). */
 
 #define SPLIT_PAIRS 20000
 #define UNIT        1000
@@ -33,7 +35,7 @@
 #define SPIN(x, n)                                                                                 \
     do {                                                                                           \
         for (unsigned i_ = 0; i_ < (n); i_++)                                                      \
-            (x) = (x) * 6364136223846793005ull + 1442695040888963407ull;                           \
+            (x) = (x)*6364136223846793005ull + 1442695040888963407ull;                             \
     } while (0)
 
 static volatile uint64_t s_sink;
@@ -182,17 +184,17 @@ static void target_crash(void *arg)
 
 __attribute__((noinline)) void request_parse(uint64_t *x)
 {
-    SPIN(*x, 20 * UNIT);
+    SPIN(*x, 200 * UNIT);
 }
 
 __attribute__((noinline)) void request_compute(uint64_t *x)
 {
-    SPIN(*x, 50 * UNIT);
+    SPIN(*x, 500 * UNIT);
 }
 
 __attribute__((noinline)) void request_respond(uint64_t *x)
 {
-    SPIN(*x, 10 * UNIT);
+    SPIN(*x, 100 * UNIT);
 }
 
 __attribute__((noinline)) static void handle_request(pb_agent_t *agent)
@@ -216,21 +218,28 @@ static int s_register(pb_agent_t *agent)
 {
     int rc = pb_agent_register(agent, "split", target_split, NULL, PB_MODE_ALL,
                                "split_a and split_b, 70/30 of CPU, 20000 calls each per run");
-    rc = rc ? rc : pb_agent_register(agent, "fib", target_fib, NULL, PB_MODE_ALL,
-                                     "recursive demo_fib(27): 635621 calls per run");
-    rc = rc ? rc : pb_agent_register(agent, "threads", target_threads, NULL, PB_MODE_ALL,
-                                     "two threads doing equal work (work_left, work_right)");
-    rc = rc ? rc : pb_agent_register(agent, "memory", target_memory, NULL, PB_MODE_ALL,
-                                     "allocates and touches 64 MiB, then frees it");
-    rc = rc ? rc : pb_agent_register(agent, "io", target_io, NULL, PB_MODE_ALL,
-                                     "writes, fsyncs and deletes an 8 MiB file in $TMPDIR");
-    rc = rc ? rc : pb_agent_register(agent, "sleep", target_sleep, NULL, PB_MODE_ALL,
-                                     "sleeps 100 ms in 10 naps (wall-clock sampling sees it)");
-    rc = rc ? rc : pb_agent_register(agent, "hang", target_hang, NULL, PB_MODE_ALL,
-                                     "does not return for 3 s");
-    rc = rc ? rc : pb_agent_register(agent, "crash", target_crash, NULL,
-                                     PB_MODE_ALL | PB_TARGET_DISABLED,
-                                     "dereferences a PROT_NONE page (disabled until registered)");
+    rc = rc ? rc
+            : pb_agent_register(agent, "fib", target_fib, NULL, PB_MODE_ALL,
+                                "recursive demo_fib(27): 635621 calls per run");
+    rc = rc ? rc
+            : pb_agent_register(agent, "threads", target_threads, NULL, PB_MODE_ALL,
+                                "two threads doing equal work (work_left, work_right)");
+    rc = rc ? rc
+            : pb_agent_register(agent, "memory", target_memory, NULL, PB_MODE_ALL,
+                                "allocates and touches 64 MiB, then frees it");
+    rc = rc ? rc
+            : pb_agent_register(agent, "io", target_io, NULL, PB_MODE_ALL,
+                                "writes, fsyncs and deletes an 8 MiB file in $TMPDIR");
+    rc = rc ? rc
+            : pb_agent_register(agent, "sleep", target_sleep, NULL, PB_MODE_ALL,
+                                "sleeps 100 ms in 10 naps (wall-clock sampling sees it)");
+    rc = rc ? rc
+            : pb_agent_register(agent, "hang", target_hang, NULL, PB_MODE_ALL,
+                                "does not return for 3 s");
+    rc =
+        rc ? rc
+           : pb_agent_register(agent, "crash", target_crash, NULL, PB_MODE_ALL | PB_TARGET_DISABLED,
+                               "dereferences a PROT_NONE page (disabled until registered)");
     return rc;
 }
 
@@ -277,7 +286,7 @@ int main(int argc, char **argv)
     fflush(stdout);
     while (!s_stop) {
         handle_request(agent);
-        demo_nap(5);
+        demo_nap(10);
     }
     pb_agent_destroy(&agent);
     return 0;

@@ -1,4 +1,5 @@
-/* perfbus-profview: renders a profile reply (msgpack on stdin) as a table, folded stacks or speedscope. */
+/* perfbus-profview: renders a profile reply (msgpack on stdin) as a table, folded stacks or
+ * speedscope. */
 #include "pb_codec.h"
 #include "pb_profview.h"
 
@@ -46,7 +47,8 @@ int main(int argc, char **argv)
     else if (strcmp(format, "--speedscope") == 0)
         rc = pb_profview_speedscope(stdout, reply, NULL);
     else
-        fprintf(stderr, "usage: perfbus-profview [--table [N] | --folded | --speedscope] < reply\n");
+        fprintf(stderr,
+                "usage: perfbus-profview [--table [N] | --folded | --speedscope] < reply\n");
     if (rc < 0)
         fprintf(stderr, "perfbus-profview: cannot render %s: %s\n", format,
                 rc == -EINVAL ? "no matching profile section in the input" : strerror(-rc));

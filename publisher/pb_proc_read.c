@@ -6,6 +6,7 @@
 #include "pb_sys_mem.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,9 +21,25 @@ int pb_proc_read_open(const char *root, pb_proc_dir_t *dir)
         return dir->fd;
     /* self/fd holds at least dir->fd, so a size of 0 means an older kernel */
     struct stat sb;
-    dir->fd_sizes = pb_procfs_is_procfs(dir->fd) && fstatat(dir->fd, "self/fd", &sb, 0) == 0 &&
-                    sb.st_size > 0;
+    dir->procfs = pb_procfs_is_procfs(dir->fd);
+    dir->fd_sizes = dir->procfs && fstatat(dir->fd, "self/fd", &sb, 0) == 0 && sb.st_size > 0;
+    dir->keep_room = 0;
     return 0;
+}
+
+void pb_proc_read_files_close(pb_proc_files_t *files)
+{
+    int *fds[] = {&files->stat, &files->status, &files->io};
+    for (size_t i = 0; i < 3; i++) {
+        if (*fds[i] >= 0)
+            close(*fds[i]);
+        *fds[i] = -1;
+    }
+}
+
+size_t pb_proc_read_files_open(const pb_proc_files_t *files)
+{
+    return (size_t)(files->stat >= 0) + (files->status >= 0) + (files->io >= 0);
 }
 
 void pb_proc_read_close(pb_proc_dir_t *dir)
@@ -32,19 +49,38 @@ void pb_proc_read_close(pb_proc_dir_t *dir)
     dir->fd = -1;
 }
 
-/* Slurps <pid>/<name>. */
-static int s_slurp(const pb_proc_dir_t *dir, uint32_t pid, const char *name,
+/* Reads <pid>/<name>, through the kept file *slot when there is one (slot
+ * may be NULL); a newly opened file is kept while dir->keep_room allows. */
+static int s_slurp(pb_proc_dir_t *dir, uint32_t pid, const char *name, int *slot,
                    pb_procfs_buf_t *buf)
 {
+    if (slot && *slot >= 0) {
+        if (pb_procfs_pread_all(*slot, buf) == 0)
+            return 0;
+        close(*slot); /* reaped (-ESRCH): look the pid up again below */
+        *slot = -1;
+    }
     char rel[64];
     snprintf(rel, sizeof rel, "%u/%s", pid, name);
-    return pb_procfs_slurp_at(dir->fd, rel, buf);
+    if (!slot || !dir->procfs || dir->keep_room == 0)
+        return pb_procfs_slurp_at(dir->fd, rel, buf);
+    int fd = openat(dir->fd, rel, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -errno;
+    int rc = pb_procfs_pread_all(fd, buf);
+    if (rc < 0) {
+        close(fd);
+        return rc;
+    }
+    *slot = fd;
+    dir->keep_room--;
+    return 0;
 }
 
-int pb_proc_read_stat(const pb_proc_dir_t *dir, uint32_t pid, pb_procfs_buf_t *buf,
-                      pb_proc_stat_t *out)
+int pb_proc_read_stat(pb_proc_dir_t *dir, uint32_t pid, pb_proc_files_t *files,
+                      pb_procfs_buf_t *buf, pb_proc_stat_t *out)
 {
-    int rc = s_slurp(dir, pid, "stat", buf);
+    int rc = s_slurp(dir, pid, "stat", files ? &files->stat : NULL, buf);
     if (rc < 0)
         return rc;
     return pb_proc_parse_stat(buf->data, out) < 0 ? -EINVAL : 0;
@@ -52,10 +88,10 @@ int pb_proc_read_stat(const pb_proc_dir_t *dir, uint32_t pid, pb_procfs_buf_t *b
 
 /* Reads io; not readable (or no such file: a kernel without I/O accounting)
  * is no error, the fields are just absent. */
-static int s_read_io(const pb_proc_dir_t *dir, uint32_t pid, pb_procfs_buf_t *buf,
+static int s_read_io(pb_proc_dir_t *dir, uint32_t pid, pb_proc_files_t *files, pb_procfs_buf_t *buf,
                      pb_proc_reading_t *r)
 {
-    int rc = s_slurp(dir, pid, "io", buf);
+    int rc = s_slurp(dir, pid, "io", files ? &files->io : NULL, buf);
     r->has_io = rc == 0;
     if (rc == -EACCES || rc == -EPERM || rc == -ENOENT)
         return 0;
@@ -72,8 +108,7 @@ static void s_read_fds(const pb_proc_dir_t *dir, uint32_t pid, pb_proc_reading_t
     struct stat sb;
     snprintf(rel, sizeof rel, "%u/fd", pid);
     if (dir->fd_sizes) {
-        r->has_fds = fstatat(dir->fd, rel, &sb, 0) == 0 && sb.st_size >= 0 &&
-                     sb.st_size <= INT_MAX;
+        r->has_fds = fstatat(dir->fd, rel, &sb, 0) == 0 && sb.st_size >= 0 && sb.st_size <= INT_MAX;
         r->fds = r->has_fds ? (uint32_t)sb.st_size : 0;
         return;
     }
@@ -82,24 +117,23 @@ static void s_read_fds(const pb_proc_dir_t *dir, uint32_t pid, pb_proc_reading_t
     r->fds = n >= 0 ? (uint32_t)n : 0;
 }
 
-int pb_proc_read_rest(const pb_proc_dir_t *dir, uint32_t pid, pb_procfs_buf_t *buf,
-                      pb_proc_reading_t *r)
+int pb_proc_read_rest(pb_proc_dir_t *dir, uint32_t pid, pb_proc_files_t *files,
+                      pb_procfs_buf_t *buf, pb_proc_reading_t *r)
 {
-    int rc = s_slurp(dir, pid, "status", buf);
+    int rc = s_slurp(dir, pid, "status", files ? &files->status : NULL, buf);
     if (rc < 0)
         return rc;
     if (pb_proc_parse_status(buf->data, &r->status) < 0)
         return -EINVAL;
-    rc = s_read_io(dir, pid, buf, r);
+    rc = s_read_io(dir, pid, files, buf, r);
     if (rc == 0)
         s_read_fds(dir, pid, r);
     return rc;
 }
 
-int pb_proc_read_cmdline(const pb_proc_dir_t *dir, uint32_t pid, pb_procfs_buf_t *buf,
-                         char **out_p)
+int pb_proc_read_cmdline(pb_proc_dir_t *dir, uint32_t pid, pb_procfs_buf_t *buf, char **out_p)
 {
-    int rc = s_slurp(dir, pid, "cmdline", buf);
+    int rc = s_slurp(dir, pid, "cmdline", NULL, buf);
     if (rc < 0)
         return rc;
     size_t len = buf->len < PB_PROC_CMDLINE_MAX ? buf->len : PB_PROC_CMDLINE_MAX;
@@ -111,7 +145,7 @@ int pb_proc_read_cmdline(const pb_proc_dir_t *dir, uint32_t pid, pb_procfs_buf_t
     return 0;
 }
 
-int pb_proc_read_mem_total(const pb_proc_dir_t *dir, pb_procfs_buf_t *buf, uint64_t *out)
+int pb_proc_read_mem_total(pb_proc_dir_t *dir, pb_procfs_buf_t *buf, uint64_t *out)
 {
     pb_sys_mem_t mem;
     int rc = pb_procfs_slurp_at(dir->fd, "meminfo", buf);
@@ -124,8 +158,8 @@ int pb_proc_read_mem_total(const pb_proc_dir_t *dir, pb_procfs_buf_t *buf, uint6
 }
 
 /* CPU time over the whole life of the process, as ps computes %CPU. */
-static int s_since_start(const pb_proc_dir_t *dir, pb_procfs_buf_t *buf,
-                         const pb_proc_stat_t *st, double *pct)
+static int s_since_start(pb_proc_dir_t *dir, pb_procfs_buf_t *buf, const pb_proc_stat_t *st,
+                         double *pct)
 {
     double uptime;
     int rc = pb_procfs_slurp_at(dir->fd, "uptime", buf);
@@ -140,12 +174,12 @@ static int s_since_start(const pb_proc_dir_t *dir, pb_procfs_buf_t *buf,
 }
 
 /* Reads everything about pid into r, *cmdline_p, args. */
-static int s_read_all(const pb_proc_dir_t *dir, uint32_t pid, pb_procfs_buf_t *buf,
-                      pb_proc_reading_t *r, char **cmdline_p, pb_proc_body_args_t *args)
+static int s_read_all(pb_proc_dir_t *dir, uint32_t pid, pb_procfs_buf_t *buf, pb_proc_reading_t *r,
+                      char **cmdline_p, pb_proc_body_args_t *args)
 {
-    int rc = pb_proc_read_stat(dir, pid, buf, &r->stat);
+    int rc = pb_proc_read_stat(dir, pid, NULL, buf, &r->stat);
     if (rc == 0)
-        rc = pb_proc_read_rest(dir, pid, buf, r);
+        rc = pb_proc_read_rest(dir, pid, NULL, buf, r);
     if (rc == 0)
         rc = pb_proc_read_cmdline(dir, pid, buf, cmdline_p);
     if (rc == 0)

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -37,7 +38,8 @@ typedef struct {
     bool has_rates; /* rates of the last emitted body */
     pb_proc_rates_t rates;
     double interval_s;
-    char *cmdline; /* cached while pid, starttime and comm stay the same */
+    pb_proc_files_t files; /* kept open across cycles (real procfs only) */
+    char *cmdline;         /* cached while pid, starttime and comm stay the same */
     char cmdline_comm[PB_PROC_COMM_MAX];
     bool emitted; /* in the last cycle in which it was seen */
 } s_entry_t;
@@ -55,6 +57,7 @@ struct pb_proc_sampler {
     size_t rank_cap;
     pb_procfs_buf_t buf;
     pb_proc_dir_t dir; /* <root>/proc during a scan */
+    size_t max_kept;   /* files the entries may keep open, from RLIMIT_NOFILE */
     uint32_t gen;
     uint64_t mono_ns;
     uint64_t mem_total;
@@ -62,6 +65,16 @@ struct pb_proc_sampler {
     size_t tracked;
     int first_err;
 };
+
+/* Half of the fds this process may open, less a reserve for everything else. */
+static size_t s_max_kept(void)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur == RLIM_INFINITY)
+        return 0;
+    size_t n = rl.rlim_cur > 256 ? (size_t)(rl.rlim_cur - 128) / 2 : 0;
+    return n < 65536 ? n : 65536;
+}
 
 pb_proc_sampler_t *pb_proc_sampler_new(const char *root)
 {
@@ -71,6 +84,7 @@ pb_proc_sampler_t *pb_proc_sampler_new(const char *root)
     self->root = strdup(root ? root : "");
     self->select = pb_proc_select_new();
     self->dir.fd = -1;
+    self->max_kept = s_max_kept();
     if (!self->root || !self->select)
         pb_proc_sampler_destroy(&self);
     return self;
@@ -80,6 +94,7 @@ static void s_entry_free(s_entry_t **e_p)
 {
     if (!*e_p)
         return;
+    pb_proc_read_files_close(&(*e_p)->files);
     free((*e_p)->cmdline);
     free(*e_p);
     *e_p = NULL;
@@ -182,9 +197,18 @@ static int s_candidates(pb_proc_sampler_t *self)
     size_t n = pb_proc_select_npids(self->select);
     if (s_reserve((void **)&self->cand, &self->cand_cap, n, sizeof *self->cand) < 0)
         return -ENOMEM;
-    memcpy(self->cand, pb_proc_select_pids(self->select), n * sizeof *self->cand);
+    if (n > 0)
+        memcpy(self->cand, pb_proc_select_pids(self->select), n * sizeof *self->cand);
     self->ncand = n;
     return 0;
+}
+
+static s_entry_t *s_entry_new(void)
+{
+    s_entry_t *e = calloc(1, sizeof *e);
+    if (e)
+        e->files = (pb_proc_files_t)PB_PROC_FILES_NONE;
+    return e;
 }
 
 /* Frees the entries a failed merge created (never seen, unlike every old one). */
@@ -209,9 +233,8 @@ static int s_merge(pb_proc_sampler_t *self)
             self->spare[k++] = self->entries[i++];
             continue;
         }
-        s_entry_t *e = (i < self->n && self->entries[i]->pid == self->cand[j])
-                           ? self->entries[i++]
-                           : calloc(1, sizeof *e);
+        s_entry_t *e = (i < self->n && self->entries[i]->pid == self->cand[j]) ? self->entries[i++]
+                                                                               : s_entry_new();
         if (!e) {
             s_merge_undo(self->spare, k);
             return -ENOMEM;
@@ -240,14 +263,17 @@ static void s_emit(pb_proc_sampler_t *self, uint32_t pid, pb_value_t *body, pb_p
         self->first_err = rc;
 }
 
-/* Forgets everything about the process that held e->pid before. */
+/* Forgets everything about the process that held e->pid before. The kept
+ * files already belong to the new process: the old ones read -ESRCH. */
 static void s_entry_restart(s_entry_t *e)
 {
     uint32_t pid = e->pid, cand_gen = e->cand_gen;
+    pb_proc_files_t files = e->files;
     free(e->cmdline);
     memset(e, 0, sizeof *e);
     e->pid = pid;
     e->cand_gen = cand_gen;
+    e->files = files;
 }
 
 /* The CPU % of the interval since the previous light read (pidstat). */
@@ -268,7 +294,7 @@ static void s_light(pb_proc_sampler_t *self, s_entry_t *e)
 static void s_read_candidate(pb_proc_sampler_t *self, s_entry_t *e, pb_proc_emit_fn emit, void *arg)
 {
     pb_proc_stat_t st;
-    int rc = pb_proc_read_stat(&self->dir, e->pid, &self->buf, &st);
+    int rc = pb_proc_read_stat(&self->dir, e->pid, &e->files, &self->buf, &st);
     e->exited = PB_PROC_VANISHED(rc);
     if (rc < 0)
         return; /* gone, or unreadable this cycle: skipped quietly */
@@ -320,7 +346,8 @@ static int s_rank_top(pb_proc_sampler_t *self)
         if (e->seen_gen == self->gen && e->has_cpu)
             self->rank[m++] = e;
     }
-    qsort(self->rank, m, sizeof *self->rank, s_rank_cmp);
+    if (m > 1)
+        qsort(self->rank, m, sizeof *self->rank, s_rank_cmp);
     for (size_t i = 0; i < m && i < top; i++)
         self->rank[i]->top_gen = self->gen;
     return 0;
@@ -345,7 +372,7 @@ static void s_read_mem_total(pb_proc_sampler_t *self)
 static int s_full_read(pb_proc_sampler_t *self, s_entry_t *e, pb_proc_reading_t *cur)
 {
     cur->stat = e->stat;
-    int rc = pb_proc_read_rest(&self->dir, e->pid, &self->buf, cur);
+    int rc = pb_proc_read_rest(&self->dir, e->pid, &e->files, &self->buf, cur);
     if (rc < 0 || (e->cmdline && strcmp(e->cmdline_comm, e->comm) == 0))
         return rc;
     char *cmdline = NULL;
@@ -394,6 +421,15 @@ static void s_sample_entry(pb_proc_sampler_t *self, s_entry_t *e, pb_proc_emit_f
     s_emit(self, e->pid, s_body(self, e), emit, arg);
 }
 
+/* An unselected process needs only its stat: its other files go back. */
+static void s_close_rest(s_entry_t *e)
+{
+    int stat = e->files.stat;
+    e->files.stat = -1;
+    pb_proc_read_files_close(&e->files);
+    e->files.stat = stat;
+}
+
 static void s_sample_selected(pb_proc_sampler_t *self, pb_proc_emit_fn emit, void *arg)
 {
     for (size_t i = 0; i < self->n; i++) {
@@ -402,6 +438,7 @@ static void s_sample_selected(pb_proc_sampler_t *self, pb_proc_emit_fn emit, voi
             continue;
         if (!s_selected(self, e)) {
             e->emitted = false;
+            s_close_rest(e);
             continue;
         }
         s_read_mem_total(self);
@@ -429,6 +466,15 @@ static void s_sweep(pb_proc_sampler_t *self, pb_proc_emit_fn emit, void *arg)
     self->n = kept;
 }
 
+/* How many more files the entries may keep open this cycle. */
+static void s_keep_room(pb_proc_sampler_t *self)
+{
+    size_t kept = 0;
+    for (size_t i = 0; i < self->n; i++)
+        kept += pb_proc_read_files_open(&self->entries[i]->files);
+    self->dir.keep_room = self->max_kept > kept ? self->max_kept - kept : 0;
+}
+
 int pb_proc_sampler_scan(pb_proc_sampler_t *self, uint64_t mono_ns, pb_proc_emit_fn emit, void *arg)
 {
     self->gen++;
@@ -437,6 +483,8 @@ int pb_proc_sampler_scan(pb_proc_sampler_t *self, uint64_t mono_ns, pb_proc_emit
     self->tracked = 0;
     self->first_err = 0;
     int rc = pb_proc_read_open(self->root, &self->dir);
+    if (rc == 0)
+        s_keep_room(self);
     if (rc == 0)
         rc = s_candidates(self);
     if (rc == 0)

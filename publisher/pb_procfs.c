@@ -55,7 +55,7 @@ static int s_buf_grow(pb_procfs_buf_t *buf)
     return 0;
 }
 
-/* Reads fd to EOF. With short_ends, a read that leaves room in the buffer is
+/* Reads fd from offset 0 to EOF. With short_ends, a read that leaves room in the buffer is
  * taken as the end (what procps does for /proc/PID files, whose text the
  * kernel produces in one piece): it saves one read() per file. */
 static int s_read_all(int fd, pb_procfs_buf_t *buf, bool short_ends)
@@ -66,7 +66,7 @@ static int s_read_all(int fd, pb_procfs_buf_t *buf, bool short_ends)
         if (rc < 0)
             return rc;
         size_t room = buf->cap - buf->len - 1;
-        ssize_t n = read(fd, buf->data + buf->len, room);
+        ssize_t n = pread(fd, buf->data + buf->len, room, (off_t)buf->len);
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0)
@@ -117,6 +117,11 @@ int pb_procfs_slurp_at(int dirfd, const char *rel, pb_procfs_buf_t *buf)
     int rc = s_read_all(fd, buf, true);
     close(fd);
     return rc;
+}
+
+int pb_procfs_pread_all(int fd, pb_procfs_buf_t *buf)
+{
+    return s_read_all(fd, buf, true);
 }
 
 /* Counts the entries of an open directory other than "." and "..", and closes it. */

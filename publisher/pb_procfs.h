@@ -39,6 +39,11 @@ bool pb_procfs_is_procfs(int dirfd);
  * is taken as the end of the file, which saves a read() per file. */
 int pb_procfs_slurp_at(int dirfd, const char *rel, pb_procfs_buf_t *buf);
 
+/* Reads an open file from offset 0 into buf, with the same short-read rule
+ * (procfs writes the text anew on each read from 0). Returns 0 or a negative
+ * errno (-ESRCH once the process of a /proc/PID file is reaped). */
+int pb_procfs_pread_all(int fd, pb_procfs_buf_t *buf);
+
 /* pb_procfs_count relative to a directory fd. */
 int pb_procfs_count_at(int dirfd, const char *rel);
 

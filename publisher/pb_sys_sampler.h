@@ -22,6 +22,8 @@ void pb_sys_sampler_destroy(pb_sys_sampler_t **self_p);
  * *body_p is a new map (the caller owns it) with every sys field of
  * schemas/FIELDS.md except the envelope; the first call (and the first after a
  * failure, or when mono_ns did not advance) has first: true and no rates.
+ * Within a later sample, a core, disk or interface seen for the first time, or
+ * whose counters went backwards (wrap, reset), has its counters but no rates.
  * On failure returns a negative errno (-ENOENT, -EINVAL for a malformed file,
  * -ENOMEM) with a one-line message in err, and *body_p is untouched. */
 int pb_sys_sampler_sample(pb_sys_sampler_t *self, uint64_t mono_ns, pb_value_t **body_p, char *err,

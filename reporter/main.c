@@ -34,18 +34,19 @@ static void s_on_signal(int sig)
 
 static void s_usage(FILE *out)
 {
-    fprintf(out,
-            "usage: perfbus-report RUN|--store DIR [--from T] [--to T] [--host H] [--pid P]...\n"
-            "                      [--format pdf|html|csv|json[,...]] [--out FILE]\n"
-            "       perfbus-report --store DIR --every 1h [--window 1h] [--keep 48]\n"
-            "                      [--format pdf,html] --out-dir DIR [--once | --since T [--until T]]\n"
-            "RUN is a run directory or a run id of the default store. T is\n"
-            "2026-01-01T10:00:00Z (UTC), @EPOCH_SECONDS or now-1h. With several formats\n"
-            "--out's extension is replaced by each format's (default: report.<format>).\n"
-            "--every renders one report per period, as a long-running process; --once\n"
-            "renders the last finished period and exits (for a systemd timer); --since\n"
-            "renders every finished period since T. Periods without data are skipped.\n"
-            "-v/--verbose logs the time spent reading and rendering.\n");
+    fprintf(
+        out,
+        "usage: perfbus-report RUN|--store DIR [--from T] [--to T] [--host H] [--pid P]...\n"
+        "                      [--format pdf|html|csv|json[,...]] [--out FILE]\n"
+        "       perfbus-report --store DIR --every 1h [--window 1h] [--keep 48]\n"
+        "                      [--format pdf,html] --out-dir DIR [--once | --since T [--until T]]\n"
+        "RUN is a run directory or a run id of the default store. T is\n"
+        "2026-01-01T10:00:00Z (UTC), @EPOCH_SECONDS or now-1h. With several formats\n"
+        "--out's extension is replaced by each format's (default: report.<format>).\n"
+        "--every renders one report per period, as a long-running process; --once\n"
+        "renders the last finished period and exits (for a systemd timer); --since\n"
+        "renders every finished period since T. Periods without data are skipped.\n"
+        "-v/--verbose logs the time spent reading and rendering.\n");
 }
 
 static int s_bad(const char *what, const char *value)
@@ -77,25 +78,48 @@ static int s_option(args_t *a, int opt, const char *arg)
     char err[256];
     uint64_t now = pb_frame_now_ns();
     switch (opt) {
-    case 's': a->source.store = arg; return 0;
-    case 'f': return pb_report_parse_time(arg, now, &a->source.from_ns) ? s_bad("--from", arg) : 0;
-    case 't': return pb_report_parse_time(arg, now, &a->source.to_ns) ? s_bad("--to", arg) : 0;
-    case 'H': a->source.host = arg; return 0;
-    case 'p': return s_add_pids(a, arg);
+    case 's':
+        a->source.store = arg;
+        return 0;
+    case 'f':
+        return pb_report_parse_time(arg, now, &a->source.from_ns) ? s_bad("--from", arg) : 0;
+    case 't':
+        return pb_report_parse_time(arg, now, &a->source.to_ns) ? s_bad("--to", arg) : 0;
+    case 'H':
+        a->source.host = arg;
+        return 0;
+    case 'p':
+        return s_add_pids(a, arg);
     case 'F':
         if (pb_report_parse_formats(arg, &a->formats, err, sizeof(err)) == 0)
             return 0;
         fprintf(stderr, "perfbus-report: %s\n", err);
         return -EINVAL;
-    case 'o': a->out = arg; return 0;
-    case 'd': a->out_dir = arg; return 0;
-    case 'e': return pb_report_parse_duration(arg, &a->every_s) ? s_bad("--every", arg) : 0;
-    case 'w': return pb_report_parse_duration(arg, &a->window_s) ? s_bad("--window", arg) : 0;
-    case 'k': a->keep = (unsigned)strtoul(arg, NULL, 10); return 0;
-    case '1': a->once = 1; return 0;
-    case 'S': a->since = arg; return 0;
-    case 'U': a->until = arg; return 0;
-    case 'v': a->verbose = 1; return 0;
+    case 'o':
+        a->out = arg;
+        return 0;
+    case 'd':
+        a->out_dir = arg;
+        return 0;
+    case 'e':
+        return pb_report_parse_duration(arg, &a->every_s) ? s_bad("--every", arg) : 0;
+    case 'w':
+        return pb_report_parse_duration(arg, &a->window_s) ? s_bad("--window", arg) : 0;
+    case 'k':
+        a->keep = (unsigned)strtoul(arg, NULL, 10);
+        return 0;
+    case '1':
+        a->once = 1;
+        return 0;
+    case 'S':
+        a->since = arg;
+        return 0;
+    case 'U':
+        a->until = arg;
+        return 0;
+    case 'v':
+        a->verbose = 1;
+        return 0;
     }
     return -EINVAL;
 }
@@ -103,12 +127,11 @@ static int s_option(args_t *a, int opt, const char *arg)
 static int s_parse(args_t *a, int argc, char **argv)
 {
     static const struct option longs[] = {
-        {"store", 1, 0, 's'}, {"from", 1, 0, 'f'},    {"to", 1, 0, 't'},     {"host", 1, 0, 'H'},
-        {"pid", 1, 0, 'p'},   {"format", 1, 0, 'F'},  {"out", 1, 0, 'o'},    {"out-dir", 1, 0, 'd'},
-        {"every", 1, 0, 'e'}, {"window", 1, 0, 'w'},  {"keep", 1, 0, 'k'},   {"once", 0, 0, '1'},
-        {"since", 1, 0, 'S'}, {"until", 1, 0, 'U'},   {"help", 0, 0, 'h'},   {"version", 0, 0, 'V'},
-        {"verbose", 0, 0, 'v'},
-        {0, 0, 0, 0}};
+        {"store", 1, 0, 's'},   {"from", 1, 0, 'f'},   {"to", 1, 0, 't'},   {"host", 1, 0, 'H'},
+        {"pid", 1, 0, 'p'},     {"format", 1, 0, 'F'}, {"out", 1, 0, 'o'},  {"out-dir", 1, 0, 'd'},
+        {"every", 1, 0, 'e'},   {"window", 1, 0, 'w'}, {"keep", 1, 0, 'k'}, {"once", 0, 0, '1'},
+        {"since", 1, 0, 'S'},   {"until", 1, 0, 'U'},  {"help", 0, 0, 'h'}, {"version", 0, 0, 'V'},
+        {"verbose", 0, 0, 'v'}, {0, 0, 0, 0}};
     int opt;
     while ((opt = getopt_long(argc, argv, "o:F:hv", longs, NULL)) != -1) {
         if (opt == 'h' || opt == 'V') {
@@ -179,9 +202,8 @@ static int s_one_shot(args_t *a)
     double start = s_seconds();
     int rc = model ? pb_source_load(&a->source, model, &stats, err, sizeof(err)) : -ENOMEM;
     if (rc == 0 && a->verbose)
-        pb_log_info("read %llu records of %llu run(s) in %.3f s",
-                    (unsigned long long)stats.records, (unsigned long long)stats.runs,
-                    s_seconds() - start);
+        pb_log_info("read %llu records of %llu run(s) in %.3f s", (unsigned long long)stats.records,
+                    (unsigned long long)stats.runs, s_seconds() - start);
     if (rc == 0 && stats.damage.torn + stats.damage.corrupt > 0)
         pb_log_warn("%s is damaged: %llu torn tail(s), %llu corrupt record(s) skipped", source,
                     (unsigned long long)stats.damage.torn,
@@ -199,7 +221,7 @@ static int s_one_shot(args_t *a)
 static int s_scheduled(args_t *a)
 {
     pb_schedule_opts_t opts = {a->source, a->every_s, a->window_s ? a->window_s : a->every_s,
-                               a->keep, a->formats, a->out_dir};
+                               a->keep,   a->formats, a->out_dir};
     uint64_t now = pb_frame_now_ns(), since = 0, until = now;
     if (!a->out_dir || !a->source.store || a->source.run) {
         fprintf(stderr, "perfbus-report: --every needs --store DIR and --out-dir DIR\n");

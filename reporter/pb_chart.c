@@ -24,6 +24,15 @@ unsigned pb_chart_color(size_t i)
     return s_palette[i % (sizeof(s_palette) / sizeof(s_palette[0]))];
 }
 
+unsigned pb_chart_flame_color(const char *name)
+{
+    unsigned hash = 2166136261u; /* FNV-1a */
+    for (const unsigned char *p = (const unsigned char *)name; *p; p++)
+        hash = (hash ^ *p) * 16777619u;
+    unsigned r = 205 + hash % 50, g = 90 + (hash >> 8) % 130, b = 30 + (hash >> 16) % 50;
+    return r << 16 | g << 8 | b;
+}
+
 void pb_chart_destroy(pb_chart_t **self_p)
 {
     if (!self_p || !*self_p)
@@ -93,7 +102,9 @@ static void s_y_axis(pb_chart_t *chart, double max, pb_unit_t unit)
     const char *name;
     if (!(max > 0))
         max = unit == PB_UNIT_PCT ? 100 : 1;
-    max *= 1.04; /* headroom: a flat line at the maximum must not hide in the frame */
+    if (chart->stacked && unit == PB_UNIT_PCT && max <= 100.5)
+        max = 100 / 1.04; /* CPU by state tops out at exactly 100 % */
+    max *= 1.04;          /* headroom: a flat line at the maximum must not hide in the frame */
     double scale = s_scale(max, unit, &name);
     double step = s_nice_step(max / scale, 5);
     snprintf(chart->unit, sizeof(chart->unit), "%s", name);
@@ -120,9 +131,9 @@ static const char *s_time_format(double step, double span)
 
 static void s_x_axis(pb_chart_t *chart, double x0, double x1)
 {
-    static const double steps[] = {1,    2,    5,     10,    15,    30,    60,    120,
-                                   300,  600,  900,   1800,  3600,  7200,  10800, 21600,
-                                   43200, 86400, 172800, 604800, 2592000};
+    static const double steps[] = {1,     2,     5,     10,    15,     30,     60,
+                                   120,   300,   600,   900,   1800,   3600,   7200,
+                                   10800, 21600, 43200, 86400, 172800, 604800, 2592000};
     if (!(x1 > x0))
         x1 = x0 + 1;
     chart->x0 = x0;
@@ -242,8 +253,8 @@ static int s_stacked(pb_chart_t *chart, const pb_series_t *series, size_t bucket
     return rc;
 }
 
-static int s_group_lines(pb_chart_t *chart, const pb_model_t *model, size_t host,
-                         pb_group_t group, size_t buckets, pb_unit_t *unit)
+static int s_group_lines(pb_chart_t *chart, const pb_model_t *model, size_t host, pb_group_t group,
+                         size_t buckets, pb_unit_t *unit)
 {
     pb_series_t series[PB_CHART_MAX_LINES];
     for (size_t m = 0; m < pb_model_metric_count() && chart->nlines < PB_CHART_MAX_LINES; m++) {
@@ -266,8 +277,7 @@ static int s_group_lines(pb_chart_t *chart, const pb_model_t *model, size_t host
     return 0;
 }
 
-pb_chart_t *pb_chart_group(const pb_model_t *model, size_t host, pb_group_t group,
-                           size_t buckets)
+pb_chart_t *pb_chart_group(const pb_model_t *model, size_t host, pb_group_t group, size_t buckets)
 {
     if (group >= PB_GROUP_COUNT)
         return NULL;

@@ -2,6 +2,7 @@
 #include "pb_export.h"
 
 #include "pb_json.h"
+#include "pb_profile.h"
 #include "pb_summary.h"
 
 #include <errno.h>
@@ -46,8 +47,7 @@ static void s_csv_header(FILE *out)
 {
     fputs("time_utc,ts_ns,host,kind,pid,comm", out);
     for (size_t m = 0; m < pb_model_metric_count(); m++)
-        fprintf(out, ",%s [%s]", pb_model_metric(m)->key,
-                s_unit_names[pb_model_metric(m)->unit]);
+        fprintf(out, ",%s [%s]", pb_model_metric(m)->key, s_unit_names[pb_model_metric(m)->unit]);
     fputs(",proc.cpu_pct [% of one core],proc.rss_bytes [bytes]\r\n", out);
 }
 
@@ -201,8 +201,8 @@ static int s_json_info(FILE *out, const pb_model_t *model, const char *source)
     fputs("{\"format\": \"perfbus-report/1\",\n  \"source\": ", out);
     int rc = s_json_string(out, source ? source : "");
     fprintf(out,
-            ",\n  \"info\": {\"frames\": %" PRIu64 ", \"lost\": %" PRIu64
-            ", \"first_ns\": %" PRIu64 ", \"last_ns\": %" PRIu64 ", \"interval_s\": ",
+            ",\n  \"info\": {\"frames\": %" PRIu64 ", \"lost\": %" PRIu64 ", \"first_ns\": %" PRIu64
+            ", \"last_ns\": %" PRIu64 ", \"interval_s\": ",
             info.frames, info.lost, info.first_ns, info.last_ns);
     s_number(out, info.interval_s, "null");
     fputs(", \"version\": ", out);
@@ -214,14 +214,60 @@ static int s_json_info(FILE *out, const pb_model_t *model, const char *source)
     return rc;
 }
 
-int pb_export_json(FILE *out, const pb_model_t *model, const char *source, char *err,
-                   size_t errlen)
+static int s_json_row(FILE *out, const pb_table_row_t *row)
+{
+    int rc = 0;
+    fputc('[', out);
+    for (size_t c = 0; c < row->ncols && rc == 0; c++) {
+        if (c)
+            fputc(',', out);
+        rc = s_json_string(out, row->cell[c]);
+    }
+    fputc(']', out);
+    return rc;
+}
+
+/* A profile as its table: {host, name, mode, ts_ns, about, columns, rows}. */
+static int s_json_profile(FILE *out, const pb_profile_t *p)
+{
+    fputs("{\"host\": ", out);
+    int rc = s_json_string(out, p->host);
+    fputs(", \"name\": ", out);
+    rc = rc ? rc : s_json_string(out, p->name);
+    fputs(", \"mode\": ", out);
+    rc = rc ? rc : s_json_string(out, p->mode);
+    fprintf(out, ", \"ts_ns\": %" PRIu64 ", \"about\": ", p->ts);
+    rc = rc ? rc : s_json_string(out, p->about);
+    fputs(",\n    \"columns\": ", out);
+    rc = rc ? rc : s_json_row(out, &p->header);
+    fputs(", \"rows\": [", out);
+    for (size_t r = 0; r < p->nrows && rc == 0; r++) {
+        fputs(r ? ",\n      " : "\n      ", out);
+        rc = s_json_row(out, &p->rows[r]);
+    }
+    fputs("]}", out);
+    return rc;
+}
+
+static int s_json_profiles(FILE *out, const pb_model_t *model)
+{
+    int rc = 0;
+    fputs("],\n  \"profiles\": [", out);
+    for (size_t i = 0; i < pb_model_profile_count(model) && rc == 0; i++) {
+        fputs(i ? ",\n   " : "\n   ", out);
+        rc = s_json_profile(out, pb_model_profile(model, i));
+    }
+    return rc;
+}
+
+int pb_export_json(FILE *out, const pb_model_t *model, const char *source, char *err, size_t errlen)
 {
     int rc = s_json_info(out, model, source);
     for (size_t h = 0; h < pb_model_host_count(model) && rc == 0; h++) {
         fputs(h ? ",\n   " : "\n   ", out);
         rc = s_json_host(out, model, h);
     }
+    rc = rc ? rc : s_json_profiles(out, model);
     fputs("]}\n", out);
     if (rc == 0 && ferror(out))
         rc = -EIO;

@@ -16,7 +16,8 @@ int pb_export_csv(FILE *out, const pb_model_t *model, char *err, size_t errlen);
 
 /* JSON: {format, source, info, hosts: [{host, summary: {metric: summary},
  * series: {ts_ns: [...], metric: [...]}, processes: [{pid, comm, summary,
- * series}]}]}. Summaries are pb_summary maps; absent values are null.
+ * series}]}], profiles: [{host, name, mode, ts_ns, about, columns, rows}]}.
+ * Summaries are pb_summary maps; absent values are null.
  * Returns 0, -ENOMEM or -EIO. */
 int pb_export_json(FILE *out, const pb_model_t *model, const char *source, char *err,
                    size_t errlen);

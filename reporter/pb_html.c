@@ -7,6 +7,7 @@
 #include "pb_html.h"
 
 #include "pb_chart.h"
+#include "pb_profile.h"
 #include "pb_table.h"
 #include "pb_text.h"
 
@@ -67,15 +68,15 @@ static void s_axes(FILE *out, const pb_chart_t *c)
         double y = s_py(c, c->yticks[t].at);
         fprintf(out, "<line class=\"grid\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>", S_X0,
                 y, S_X1, y);
-        fprintf(out, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\">%s</text>\n", S_X0 - 5,
-                y + 4, c->yticks[t].label);
+        fprintf(out, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\">%s</text>\n", S_X0 - 5, y + 4,
+                c->yticks[t].label);
     }
     for (size_t t = 0; t < c->nxticks; t++) {
         double x = s_px(c, c->xticks[t].at);
         fprintf(out, "<line class=\"axis\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>", x,
                 S_Y0, x, S_Y0 + 4);
-        fprintf(out, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">%s</text>\n", x,
-                S_Y0 + 17, c->xticks[t].label);
+        fprintf(out, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">%s</text>\n", x, S_Y0 + 17,
+                c->xticks[t].label);
     }
     fprintf(out, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\">%s</text>", S_X0 - 5, S_Y1 - 8,
             c->unit);
@@ -175,7 +176,9 @@ static void s_row(FILE *out, const pb_table_row_t *row, int header, size_t text_
         if (header)
             fputs("<th>", out);
         else
-            fputs(c == text_col ? "<td class=\"t\" title=\"" : c == 0 ? "<td>" : "<td class=\"n\">",
+            fputs(c == text_col ? "<td class=\"t\" title=\""
+                  : c == 0      ? "<td>"
+                                : "<td class=\"n\">",
                   out);
         if (!header && c == text_col) {
             s_text(out, row->cell[c], 200);
@@ -243,24 +246,88 @@ static int s_host(FILE *out, const pb_model_t *model, size_t h)
         rc = s_chart_take(out, pb_chart_group(model, h, (pb_group_t)g, PB_CHART_BUCKETS));
     if (rc == 0 && pb_model_proc_count(model, h) > 0) {
         rc = s_chart_take(out, pb_chart_procs(model, h, PB_ORDER_CPU, 5, PB_CHART_BUCKETS));
-        rc = rc ? rc : s_chart_take(out, pb_chart_procs(model, h, PB_ORDER_RSS, 5, PB_CHART_BUCKETS));
+        rc = rc ? rc
+                : s_chart_take(out, pb_chart_procs(model, h, PB_ORDER_RSS, 5, PB_CHART_BUCKETS));
     }
     s_procs(out, model, h);
     fputs("</section>\n", out);
     return rc;
 }
 
-int pb_html_write(FILE *out, const pb_model_t *model, const char *source, char *err,
-                  size_t errlen)
+#define S_FLAME_ROW 18.0
+
+static void s_flame_box(FILE *out, const pb_profile_box_t *box, double height)
+{
+    double x = box->x * S_VW, w = box->w * S_VW;
+    double y = height - (double)(box->depth + 1) * S_FLAME_ROW;
+    fprintf(out,
+            "<g><rect x=\"%.2f\" y=\"%.1f\" width=\"%.2f\" height=\"%.1f\" "
+            "fill=\"#%06x\"><title>",
+            x, y, w > 0.6 ? w - 0.4 : 0.2, S_FLAME_ROW - 1, pb_chart_flame_color(box->name));
+    s_text(out, box->name, 200);
+    fprintf(out, " - %llu samples (%.2f %%), %.4f s</title></rect>", (unsigned long long)box->count,
+            box->w * 100, box->seconds);
+    size_t chars = w > 14 ? (size_t)((w - 6) / 7.0) : 0;
+    if (chars > 0) {
+        fprintf(out, "<text x=\"%.2f\" y=\"%.1f\" font-size=\"12\" fill=\"#000\">", x + 3, y + 13);
+        s_text(out, box->name, chars);
+        fputs("</text>", out);
+    }
+    fputs("</g>\n", out);
+}
+
+static void s_flame(FILE *out, const pb_profile_t *p)
+{
+    double height = (double)p->depth * S_FLAME_ROW;
+    fprintf(out,
+            "<figure><h3>Flame graph</h3>\n<svg viewBox=\"0 0 %.0f %.0f\" role=\"img\" "
+            "aria-label=\"flame graph\">\n",
+            S_VW, height);
+    for (size_t b = 0; b < p->nboxes; b++)
+        s_flame_box(out, &p->boxes[b], height);
+    fputs("</svg><p>Width is the share of samples; hover a box for its name and time.</p>"
+          "</figure>\n",
+          out);
+}
+
+static void s_profiles(FILE *out, const pb_model_t *model)
+{
+    if (pb_model_profile_count(model) == 0)
+        return;
+    fputs("<section>\n<h2>Profiles</h2>\n", out);
+    for (size_t i = 0; i < pb_model_profile_count(model); i++) {
+        const pb_profile_t *p = pb_model_profile(model, i);
+        fputs("<h3>", out);
+        s_text(out, p->name, 120);
+        fputs(" (", out);
+        s_text(out, p->mode, 20);
+        fputs(") - ", out);
+        s_text(out, p->host, 120);
+        fputs("</h3>\n<p>", out);
+        s_text(out, p->about, 200);
+        fputs("</p>\n<div class=\"scroll\"><table>\n", out);
+        s_row(out, &p->header, 1, SIZE_MAX);
+        for (size_t r = 0; r < p->nrows; r++)
+            s_row(out, &p->rows[r], 0, 0);
+        fputs("</table></div>\n", out);
+        if (p->nboxes > 0)
+            s_flame(out, p);
+    }
+    fputs("</section>\n", out);
+}
+
+int pb_html_write(FILE *out, const pb_model_t *model, const char *source, char *err, size_t errlen)
 {
     int rc = 0;
-    fprintf(out, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
-                 "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-                 "<title>perfbus report</title>\n<style>%s</style></head>\n<body>\n",
+    fprintf(out,
+            "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
+            "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+            "<title>perfbus report</title>\n<style>%s</style></head>\n<body>\n",
             s_css);
     s_cover(out, model, source);
     for (size_t h = 0; h < pb_model_host_count(model) && rc == 0; h++)
         rc = s_host(out, model, h);
+    s_profiles(out, model);
     fputs("<footer>Generated by perfbus-report " PB_VERSION ". Charts are downsampled with "
           "min/max per bucket, so peaks are kept.</footer>\n</body></html>\n",
           out);

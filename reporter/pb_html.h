@@ -11,7 +11,6 @@
  * tables as the PDF, one <svg> per chart (viewBox + width:100%, readable at
  * phone width), no external URL and no script. All model text is escaped.
  * Returns 0, -ENOMEM or -EIO with a message in err. */
-int pb_html_write(FILE *out, const pb_model_t *model, const char *source, char *err,
-                  size_t errlen);
+int pb_html_write(FILE *out, const pb_model_t *model, const char *source, char *err, size_t errlen);
 
 #endif

@@ -7,6 +7,7 @@
 #include "pb_model.h"
 
 #include "pb_frame.h"
+#include "pb_profile.h"
 
 #include <errno.h>
 #include <math.h>
@@ -77,6 +78,8 @@ struct pb_model {
     double hb_interval_s;
     vec_t intervals;
     char *version;
+    pb_profile_t **profiles;
+    size_t nprofiles, capprofiles;
 };
 
 size_t pb_model_metric_count(void)
@@ -153,6 +156,9 @@ void pb_model_destroy(pb_model_t **self_p)
     free(self->srcs);
     free(self->intervals.v);
     free(self->version);
+    for (size_t p = 0; p < self->nprofiles; p++)
+        pb_profile_destroy(&self->profiles[p]);
+    free(self->profiles);
     free(self);
     *self_p = NULL;
 }
@@ -250,8 +256,7 @@ static void s_track_extremes(proc_t *proc, double cpu, double rss)
         proc->rss_max = rss;
 }
 
-static int s_add_proc(host_t *host, const pb_value_t *frame, uint64_t ts, char *err,
-                      size_t errlen)
+static int s_add_proc(host_t *host, const pb_value_t *frame, uint64_t ts, char *err, size_t errlen)
 {
     uint64_t pid;
     const char *comm = "?";
@@ -295,6 +300,23 @@ static int s_add_hb(pb_model_t *self, const pb_value_t *frame)
     return 0;
 }
 
+static int s_add_prof(pb_model_t *self, const pb_value_t *frame, char *err, size_t errlen)
+{
+    pb_profile_t *profile = NULL;
+    int rc = pb_profile_parse(frame, &profile, err, errlen);
+    if (rc == -ENODATA)
+        return 0;
+    if (rc == 0 && s_reserve((void **)&self->profiles, &self->capprofiles, self->nprofiles,
+                             sizeof(pb_profile_t *)) < 0)
+        rc = -ENOMEM;
+    if (rc < 0) {
+        pb_profile_destroy(&profile);
+        return rc;
+    }
+    self->profiles[self->nprofiles++] = profile;
+    return 0;
+}
+
 static void s_track_time(pb_model_t *self, uint64_t ts)
 {
     if (self->frames == 0 || ts < self->first_ns)
@@ -315,6 +337,8 @@ int pb_model_add(pb_model_t *self, const pb_value_t *frame, char *err, size_t er
     uint64_t ts = env.ts;
     if (strcmp(env.type, "hb") == 0)
         return s_add_hb(self, frame);
+    if (strcmp(env.type, "prof") == 0)
+        return s_add_prof(self, frame, err, errlen);
     if (strcmp(env.type, "sys") != 0 && strcmp(env.type, "proc") != 0)
         return 0;
     host_t *host = s_host(self, env.host);
@@ -428,4 +452,14 @@ int pb_model_proc(const pb_model_t *self, size_t host, pb_order_t order, size_t 
     *out = all[rank];
     free(all);
     return 0;
+}
+
+size_t pb_model_profile_count(const pb_model_t *self)
+{
+    return self->nprofiles;
+}
+
+const pb_profile_t *pb_model_profile(const pb_model_t *self, size_t i)
+{
+    return i < self->nprofiles ? self->profiles[i] : NULL;
 }

@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 typedef struct pb_model pb_model_t;
+typedef struct pb_profile pb_profile_t; /* pb_profile.h */
 
 typedef enum {
     PB_UNIT_PCT,         /* percent */
@@ -17,7 +18,7 @@ typedef enum {
 } pb_unit_t;
 
 typedef enum {
-    PB_GROUP_CPU,   /* stacked by state */
+    PB_GROUP_CPU, /* stacked by state */
     PB_GROUP_MEM,
     PB_GROUP_DISK,
     PB_GROUP_NET,
@@ -55,8 +56,8 @@ typedef struct {
 typedef struct {
     uint64_t pid;
     const char *comm;
-    pb_series_t cpu; /* cpu_pct: percent of one core */
-    pb_series_t rss; /* rss_bytes */
+    pb_series_t cpu;                   /* cpu_pct: percent of one core */
+    pb_series_t rss;                   /* rss_bytes */
     double cpu_mean, cpu_max, rss_max; /* NaN when no value was seen */
 } pb_model_proc_t;
 
@@ -76,7 +77,8 @@ pb_model_t *pb_model_new(void);
 void pb_model_destroy(pb_model_t **self_p);
 
 /* Adds one decoded frame (the model copies what it keeps). Frames of types
- * it does not draw (or from future versions) are counted and ignored.
+ * it does not draw (or from future versions) and prof frames without a
+ * result (failed jobs) are counted and ignored.
  * Returns 0, -EINVAL with a reason in err when the envelope is bad or a
  * known frame is malformed, or -ENOMEM. */
 int pb_model_add(pb_model_t *self, const pb_value_t *frame, char *err, size_t errlen);
@@ -100,5 +102,10 @@ size_t pb_model_sys_count(const pb_model_t *self, size_t host);
 size_t pb_model_proc_count(const pb_model_t *self, size_t host);
 int pb_model_proc(const pb_model_t *self, size_t host, pb_order_t order, size_t rank,
                   pb_model_proc_t *out);
+
+/* Profiles (prof frames with a result), in arrival order; pb_model_profile
+ * returns a borrowed profile, or NULL past the end. */
+size_t pb_model_profile_count(const pb_model_t *self);
+const pb_profile_t *pb_model_profile(const pb_model_t *self, size_t i);
 
 #endif

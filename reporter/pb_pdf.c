@@ -9,6 +9,7 @@
 #include "pb_pdf.h"
 
 #include "pb_chart.h"
+#include "pb_profile.h"
 #include "pb_table.h"
 #include "pb_text.h"
 
@@ -358,6 +359,64 @@ static void s_host(pdf_t *pdf, const pb_model_t *model, size_t host)
     s_procs(pdf, model, host, 20);
 }
 
+#define S_FLAME_ROW 13.0
+
+/* Flame graph: the root level at the bottom, a box per function on a stack. */
+static void s_flame(pdf_t *pdf, const pb_profile_t *p)
+{
+    double height = (double)p->depth * S_FLAME_ROW, width = S_RIGHT - S_LEFT;
+    s_need(pdf, height + 20);
+    double bottom = pdf->y - height;
+    for (size_t b = 0; b < p->nboxes; b++) {
+        const pb_profile_box_t *box = &p->boxes[b];
+        double x = S_LEFT + box->x * width, w = box->w * width,
+               y = bottom + box->depth * S_FLAME_ROW;
+        s_rgb_fill(pdf, pb_chart_flame_color(box->name));
+        HPDF_Page_Rectangle(pdf->page, (float)x, (float)y, (float)(w > 0.6 ? w - 0.4 : 0.2),
+                            (float)(S_FLAME_ROW - 1));
+        HPDF_Page_Fill(pdf->page);
+        if (w < 16)
+            continue;
+        s_rgb_fill(pdf, 0x000000);
+        s_text(pdf, pdf->font, 6.5, x + 2, y + 3.5, w - 4, S_ALIGN_LEFT, box->name);
+    }
+    pdf->y = bottom - 16;
+}
+
+static void s_profile(pdf_t *pdf, const pb_profile_t *p)
+{
+    static const double five[] = {215, 70, 70, 70, 70}, six[] = {175, 64, 64, 64, 64, 64};
+    char title[256];
+    snprintf(title, sizeof(title), "%s (%s) - %s", p->name, p->mode, p->host);
+    s_need(pdf, 90);
+    s_rgb_fill(pdf, 0x202020);
+    s_text(pdf, pdf->bold, 11, S_LEFT, pdf->y - 11, S_RIGHT - S_LEFT, S_ALIGN_LEFT, title);
+    s_text(pdf, pdf->font, 8.5, S_LEFT, pdf->y - 24, S_RIGHT - S_LEFT, S_ALIGN_LEFT, p->about);
+    pdf->y -= 32;
+    const double *widths = p->header.ncols == 5 ? five : six;
+    s_row(pdf, &p->header, widths, 1);
+    for (size_t r = 0; r < p->nrows; r++)
+        s_row(pdf, &p->rows[r], widths, 0);
+    pdf->y -= 10;
+    if (p->nboxes > 0) {
+        s_text(pdf, pdf->bold, 9, S_LEFT, pdf->y - 9, S_RIGHT - S_LEFT, S_ALIGN_LEFT,
+               "Flame graph (width = share of samples, callers below callees)");
+        pdf->y -= 16;
+        s_flame(pdf, p);
+    }
+    pdf->y -= 10;
+}
+
+static void s_profiles(pdf_t *pdf, const pb_model_t *model)
+{
+    if (pb_model_profile_count(model) == 0)
+        return;
+    s_new_page(pdf);
+    s_heading(pdf, "Profiles");
+    for (size_t i = 0; i < pb_model_profile_count(model); i++)
+        s_profile(pdf, pb_model_profile(model, i));
+}
+
 static void s_footers(pdf_t *pdf)
 {
     char buf[96];
@@ -401,11 +460,11 @@ static void s_document(pdf_t *pdf, const pb_model_t *model, const char *source)
     s_cover(pdf, model, source);
     for (size_t h = 0; h < pb_model_host_count(model) && !pdf->enomem; h++)
         s_host(pdf, model, h);
+    s_profiles(pdf, model);
     s_footers(pdf);
 }
 
-int pb_pdf_write(FILE *out, const pb_model_t *model, const char *source, char *err,
-                 size_t errlen)
+int pb_pdf_write(FILE *out, const pb_model_t *model, const char *source, char *err, size_t errlen)
 {
     pdf_t pdf;
     memset(&pdf, 0, sizeof(pdf));

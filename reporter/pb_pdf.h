@@ -12,7 +12,6 @@
  * Latin-1 ('?' for what the standard fonts cannot show) and cut with "..."
  * where it would overflow its box. Returns 0, -ENOMEM, -EIO (writing out)
  * or -EPROTO (libharu failed; its error code is in err). */
-int pb_pdf_write(FILE *out, const pb_model_t *model, const char *source, char *err,
-                 size_t errlen);
+int pb_pdf_write(FILE *out, const pb_model_t *model, const char *source, char *err, size_t errlen);
 
 #endif

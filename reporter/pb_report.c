@@ -16,8 +16,10 @@
 static const struct {
     pb_format_t format;
     const char *name;
-} s_formats[] = {
-    {PB_FORMAT_PDF, "pdf"}, {PB_FORMAT_HTML, "html"}, {PB_FORMAT_CSV, "csv"}, {PB_FORMAT_JSON, "json"}};
+} s_formats[] = {{PB_FORMAT_PDF, "pdf"},
+                 {PB_FORMAT_HTML, "html"},
+                 {PB_FORMAT_CSV, "csv"},
+                 {PB_FORMAT_JSON, "json"}};
 #define S_NFORMATS (sizeof(s_formats) / sizeof(s_formats[0]))
 
 const char *pb_report_extension(pb_format_t format)
@@ -60,10 +62,10 @@ int pb_report_parse_duration(const char *text, uint64_t *secs)
     errno = 0;
     double value = strtod(text, &end);
     double unit = *end == '\0' || strcmp(end, "s") == 0 ? 1
-                  : strcmp(end, "m") == 0              ? 60
-                  : strcmp(end, "h") == 0              ? 3600
-                  : strcmp(end, "d") == 0              ? 86400
-                                                       : 0;
+                  : strcmp(end, "m") == 0               ? 60
+                  : strcmp(end, "h") == 0               ? 3600
+                  : strcmp(end, "d") == 0               ? 86400
+                                                        : 0;
     if (end == text || errno || unit == 0 || !(value * unit >= 1) || value * unit > 1e10)
         return -EINVAL;
     *secs = (uint64_t)(value * unit);
@@ -150,10 +152,14 @@ static int s_write(FILE *out, const pb_model_t *model, const char *source, pb_fo
                    char *err, size_t errlen)
 {
     switch (format) {
-    case PB_FORMAT_PDF: return pb_pdf_write(out, model, source, err, errlen);
-    case PB_FORMAT_HTML: return pb_html_write(out, model, source, err, errlen);
-    case PB_FORMAT_CSV: return pb_export_csv(out, model, err, errlen);
-    case PB_FORMAT_JSON: return pb_export_json(out, model, source, err, errlen);
+    case PB_FORMAT_PDF:
+        return pb_pdf_write(out, model, source, err, errlen);
+    case PB_FORMAT_HTML:
+        return pb_html_write(out, model, source, err, errlen);
+    case PB_FORMAT_CSV:
+        return pb_export_csv(out, model, err, errlen);
+    case PB_FORMAT_JSON:
+        return pb_export_json(out, model, source, err, errlen);
     }
     snprintf(err, errlen, "unknown format %d", (int)format);
     return -EINVAL;

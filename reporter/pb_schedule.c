@@ -118,8 +118,8 @@ static void s_retain(const pb_schedule_opts_t *opts)
             s_retain_format(opts, pb_report_extension(f));
 }
 
-static int s_render_all(const pb_schedule_opts_t *opts, const pb_model_t *model,
-                        const char *source, uint64_t end_ns, unsigned formats)
+static int s_render_all(const pb_schedule_opts_t *opts, const pb_model_t *model, const char *source,
+                        uint64_t end_ns, unsigned formats)
 {
     char path[4096], err[512];
     for (unsigned f = 1; f <= PB_FORMAT_JSON; f <<= 1) {

@@ -1,4 +1,5 @@
-/* pb_schedule: scheduled mode — one report per period of a store, file names carrying the period. */
+/* pb_schedule: scheduled mode — one report per period of a store, file names carrying the period.
+ */
 #ifndef PB_SCHEDULE_H
 #define PB_SCHEDULE_H
 

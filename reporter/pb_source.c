@@ -45,8 +45,8 @@ static int s_pid_wanted(const pb_source_opts_t *opts, const pb_value_t *frame)
 static int s_wanted(const pb_source_opts_t *opts, const pb_value_t *frame)
 {
     const char *host, *type;
-    if (opts->host && (pb_value_map_get_str(frame, "host", &host) < 0 ||
-                       strcmp(host, opts->host) != 0))
+    if (opts->host &&
+        (pb_value_map_get_str(frame, "host", &host) < 0 || strcmp(host, opts->host) != 0))
         return 0;
     if (pb_value_map_get_str(frame, "type", &type) == 0 && strcmp(type, "proc") == 0)
         return s_pid_wanted(opts, frame);

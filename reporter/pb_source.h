@@ -10,13 +10,13 @@
 #include <stdint.h>
 
 typedef struct {
-    const char *run;        /* a run directory (or id in the default store), or NULL */
-    const char *store;      /* else: every run of this store directory */
-    uint64_t from_ns;       /* window on recv_ts, inclusive; 0 = from the start */
-    uint64_t to_ns;         /* UINT64_MAX = to the end */
-    const char *host;       /* only frames of this host; NULL = all */
-    const uint64_t *pids;   /* only these processes' proc frames; */
-    size_t npids;           /* 0 = all processes */
+    const char *run;         /* a run directory (or id in the default store), or NULL */
+    const char *store;       /* else: every run of this store directory */
+    uint64_t from_ns;        /* window on recv_ts, inclusive; 0 = from the start */
+    uint64_t to_ns;          /* UINT64_MAX = to the end */
+    const char *host;        /* only frames of this host; NULL = all */
+    const uint64_t *pids;    /* only these processes' proc frames; */
+    size_t npids;            /* 0 = all processes */
     pb_progress_t *progress; /* borrowed; NULL = quiet */
 } pb_source_opts_t;
 

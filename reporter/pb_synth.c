@@ -19,15 +19,22 @@
 #define S_MIB (1024.0 * 1024.0)
 
 static const char *const s_comms[] = {
-    "postgres", "nginx", "naïve-wörker", "日本語プロセス", "java",
-    "a-process-name-that-is-far-too-long-for-any-table-cell-in-the-report", "redis-server",
-    "(sd-pam)", "<script>x</script>", "python3"};
+    "postgres",
+    "nginx",
+    "naïve-wörker",
+    "日本語プロセス",
+    "java",
+    "a-process-name-that-is-far-too-long-for-any-table-cell-in-the-report",
+    "redis-server",
+    "(sd-pam)",
+    "<script>x</script>",
+    "python3"};
 
 typedef struct {
     const pb_synth_opts_t *opts;
     pb_synth_fn *fn;
     void *arg;
-    uint64_t seq, emitted;
+    uint64_t seq, emitted, prof_seq; /* the agent has its own src and seq */
 } gen_t;
 
 void pb_synth_defaults(pb_synth_opts_t *opts)
@@ -39,6 +46,7 @@ void pb_synth_defaults(pb_synth_opts_t *opts)
     opts->procs = 3;
     opts->spike_at = SIZE_MAX;
     opts->lose_every = 0;
+    opts->profiles = 0;
 }
 
 static int s_put_cpu(pb_value_t *frame, size_t i, int first, size_t spike_at)
@@ -72,7 +80,8 @@ static int s_put_mem(pb_value_t *frame, size_t i)
     int rc = pb_value_map_put_uint(mem, "total_bytes", (uint64_t)total);
     rc = rc ? rc : pb_value_map_put_uint(mem, "used_bytes", (uint64_t)used);
     rc = rc ? rc : pb_value_map_put_uint(mem, "cached_bytes", (uint64_t)(1536 * S_MIB));
-    rc = rc ? rc : pb_value_map_put_uint(mem, "free_bytes", (uint64_t)(total - used - 1536 * S_MIB));
+    rc =
+        rc ? rc : pb_value_map_put_uint(mem, "free_bytes", (uint64_t)(total - used - 1536 * S_MIB));
     rc = rc ? rc : pb_value_map_put_uint(mem, "swap_used_bytes", (uint64_t)(64 * S_MIB));
     rc = rc ? rc : pb_value_map_put_float(mem, "used_pct", used / total * 100);
     rc = rc ? rc : pb_value_map_put(frame, "mem", &mem);
@@ -106,17 +115,18 @@ static pb_value_t *s_sys(const pb_synth_opts_t *o, size_t i, uint64_t seq, uint6
     rc = rc ? rc : pb_value_map_put_bool(frame, "first", first);
     rc = rc ? rc : s_put_cpu(frame, i, first, o->spike_at);
     rc = rc ? rc : s_put_mem(frame, i);
-    rc = rc ? rc : s_put_pair(frame, "disk", "read_bytes_per_s", wave * S_MIB, "write_bytes_per_s",
-                              2 * S_MIB, first);
-    rc = rc ? rc : s_put_pair(frame, "net", "rx_bytes_per_s", wave * 100e3, "tx_bytes_per_s", 50e3,
-                              first);
+    rc = rc ? rc
+            : s_put_pair(frame, "disk", "read_bytes_per_s", wave * S_MIB, "write_bytes_per_s",
+                         2 * S_MIB, first);
+    rc = rc ? rc
+            : s_put_pair(frame, "net", "rx_bytes_per_s", wave * 100e3, "tx_bytes_per_s", 50e3,
+                         first);
     if (rc < 0)
         pb_value_destroy(&frame);
     return frame;
 }
 
-static pb_value_t *s_proc(const pb_synth_opts_t *o, size_t i, size_t k, uint64_t seq,
-                          uint64_t ts)
+static pb_value_t *s_proc(const pb_synth_opts_t *o, size_t i, size_t k, uint64_t seq, uint64_t ts)
 {
     pb_value_t *frame = pb_frame_new("proc", o->host, "synth-1", seq, ts);
     int rc = frame ? 0 : -ENOMEM;
@@ -143,6 +153,91 @@ static pb_value_t *s_hb(const pb_synth_opts_t *o, uint64_t seq, uint64_t ts)
     return frame;
 }
 
+/* {name, key: value...} shorthand for the prof tables; the keys are uints. */
+static int s_push_fn(pb_value_t *array, const char *name, const char *const *keys,
+                     const double *values, size_t n)
+{
+    pb_value_t *f = pb_value_map_new();
+    int rc = f ? pb_value_map_put_str(f, "name", name) : -ENOMEM;
+    for (size_t k = 0; k < n && rc == 0; k++)
+        rc = pb_value_map_put_float(f, keys[k], values[k]);
+    rc = rc ? rc : pb_value_array_push(array, &f);
+    pb_value_destroy(&f);
+    return rc;
+}
+
+/* The sampling section: 100 samples, target_split -> split_a (70) / split_b (30),
+ * split_a -> a deep helper with a non-Latin-1 name. */
+static int s_sampling(pb_value_t *frame)
+{
+    static const char *const fkeys[] = {"self_pct", "total_pct", "self_s", "total_s"};
+    static const double fvals[][4] = {
+        {0, 100, 0, 1.0}, {50, 70, 0.5, 0.7}, {30, 30, 0.3, 0.3}, {20, 20, 0.2, 0.2}};
+    static const char *const names[] = {"target_split", "split_a", "split_b", "Ωmega_helper"};
+    static const int64_t parents[] = {-1, 0, 0, 1};
+    static const uint64_t totals[] = {100, 70, 30, 20};
+    pb_value_t *s = pb_value_map_new(), *fns = pb_value_array_new(), *tree = pb_value_array_new();
+    int rc = s && fns && tree ? 0 : -ENOMEM;
+    for (size_t i = 0; i < 4 && rc == 0; i++) {
+        rc = s_push_fn(fns, names[i], fkeys, fvals[i], 4);
+        pb_value_t *node = pb_value_map_new();
+        rc = rc ? rc : node ? 0 : -ENOMEM;
+        rc = rc ? rc : pb_value_map_put_int(node, "id", (int64_t)i);
+        rc = rc ? rc : pb_value_map_put_int(node, "parent", parents[i]);
+        rc = rc ? rc : pb_value_map_put_str(node, "name", names[i]);
+        rc = rc ? rc : pb_value_map_put_uint(node, "total", totals[i]);
+        rc = rc ? rc : pb_value_array_push(tree, &node);
+        pb_value_destroy(&node);
+    }
+    rc = rc ? rc : pb_value_map_put_str(s, "clock", "cpu");
+    rc = rc ? rc : pb_value_map_put_float(s, "hz_effective", 100);
+    rc = rc ? rc : pb_value_map_put_float(s, "seconds", 1.0);
+    rc = rc ? rc : pb_value_map_put_uint(s, "samples_received", 100);
+    rc = rc ? rc : pb_value_map_put(s, "functions", &fns);
+    rc = rc ? rc : pb_value_map_put(s, "tree", &tree);
+    rc = rc ? rc : pb_value_map_put(frame, "sampling", &s);
+    pb_value_destroy(&s);
+    pb_value_destroy(&fns);
+    pb_value_destroy(&tree);
+    return rc;
+}
+
+static int s_tracing(pb_value_t *frame)
+{
+    static const char *const keys[] = {"ncalls",    "primcalls",         "tottime_s",
+                                       "cumtime_s", "percall_tottime_s", "percall_cumtime_s"};
+    static const double top[] = {1, 1, 0.00002, 0.0789, 0.00002, 0.0789};
+    static const double fib[] = {635621, 1, 0.0788, 0.0788, 1.24e-7, 0.0788};
+    pb_value_t *t = pb_value_map_new(), *fns = pb_value_array_new();
+    int rc = t && fns ? 0 : -ENOMEM;
+    rc = rc ? rc : s_push_fn(fns, "target_fib", keys, top, 6);
+    rc = rc ? rc : s_push_fn(fns, "demo_fib", keys, fib, 6);
+    rc = rc ? rc : pb_value_map_put_uint(t, "calls", 635622);
+    rc = rc ? rc : pb_value_map_put_uint(t, "threads", 1);
+    rc = rc ? rc : pb_value_map_put(t, "functions", &fns);
+    rc = rc ? rc : pb_value_map_put(frame, "tracing", &t);
+    pb_value_destroy(&t);
+    pb_value_destroy(&fns);
+    return rc;
+}
+
+static pb_value_t *s_prof(const pb_synth_opts_t *o, const char *target, const char *mode,
+                          uint64_t seq, uint64_t ts)
+{
+    pb_value_t *frame = pb_frame_new("prof", o->host, "synth-agent", seq, ts);
+    int rc = frame ? 0 : -ENOMEM;
+    rc = rc ? rc : pb_value_map_put_str(frame, "target", target);
+    rc = rc ? rc : pb_value_map_put_str(frame, "mode", mode);
+    rc = rc ? rc : pb_value_map_put_float(frame, "wall_s", 1.25);
+    if (strcmp(mode, "sampling") == 0)
+        rc = rc ? rc : s_sampling(frame);
+    else if (strcmp(mode, "tracing") == 0)
+        rc = rc ? rc : s_tracing(frame);
+    if (rc < 0)
+        pb_value_destroy(&frame);
+    return frame;
+}
+
 /* Hands one frame to the callback (taking it), with the next seq number. */
 static int s_emit(gen_t *gen, pb_value_t *frame, const char *type, const char *tail, uint64_t ts)
 {
@@ -159,6 +254,23 @@ static int s_emit(gen_t *gen, pb_value_t *frame, const char *type, const char *t
     return rc;
 }
 
+/* The agent's frames: a sampling, a tracing and a failed profile. */
+static int s_profiles(gen_t *gen, uint64_t ts)
+{
+    static const char *const jobs[][2] = {
+        {"split", "sampling"}, {"fib", "tracing"}, {"broken", "sampling-failed"}};
+    int rc = 0;
+    for (size_t j = 0; j < 3 && rc == 0; j++) {
+        char topic[256];
+        pb_value_t *frame = s_prof(gen->opts, jobs[j][0], jobs[j][1], gen->prof_seq++, ts);
+        rc = frame ? pb_frame_topic(topic, sizeof(topic), "prof", gen->opts->host, jobs[j][0])
+                   : -ENOMEM;
+        rc = rc ? rc : gen->fn(topic, frame, ts, gen->arg);
+        pb_value_destroy(&frame);
+    }
+    return rc;
+}
+
 static int s_sample(gen_t *gen, size_t i)
 {
     const pb_synth_opts_t *o = gen->opts;
@@ -170,6 +282,8 @@ static int s_sample(gen_t *gen, size_t i)
         snprintf(pid, sizeof(pid), "%zu", 1000 + k);
         rc = s_emit(gen, s_proc(o, i, k, gen->seq, ts), "proc", pid, ts);
     }
+    if (o->profiles && i == o->samples / 2)
+        rc = rc ? rc : s_profiles(gen, ts);
     return rc;
 }
 
@@ -177,7 +291,7 @@ int pb_synth_generate(const pb_synth_opts_t *opts, pb_synth_fn *fn, void *arg)
 {
     if (!opts->host || !(opts->interval_s > 0))
         return -EINVAL;
-    gen_t gen = {opts, fn, arg, 0, 0};
+    gen_t gen = {opts, fn, arg, 0, 0, 0};
     int rc = 0;
     for (size_t i = 0; i < opts->samples && rc == 0; i++)
         rc = s_sample(&gen, i);

@@ -8,13 +8,14 @@
 #include <stdint.h>
 
 typedef struct {
-    const char *host;   /* envelope host */
-    uint64_t start_ns;  /* ts of the first sample */
-    double interval_s;  /* time between samples (> 0) */
-    size_t samples;     /* sys frames (one per interval) */
-    size_t procs;       /* proc frames per interval, pids 1000.. */
-    size_t spike_at;    /* sample whose CPU user is 97 % (SIZE_MAX: none) */
-    size_t lose_every;  /* skip one seq number every N frames (0: never) */
+    const char *host;  /* envelope host */
+    uint64_t start_ns; /* ts of the first sample */
+    double interval_s; /* time between samples (> 0) */
+    size_t samples;    /* sys frames (one per interval) */
+    size_t procs;      /* proc frames per interval, pids 1000.. */
+    size_t spike_at;   /* sample whose CPU user is 97 % (SIZE_MAX: none) */
+    size_t lose_every; /* skip one seq number every N frames (0: never) */
+    int profiles;      /* non-zero: prof frames (sampling, tracing, a failed job) mid-run */
 } pb_synth_opts_t;
 
 /* Fills opts with a small default run: host "synth", 2026-01-01T00:00:00Z,
@@ -27,7 +28,10 @@ typedef int(pb_synth_fn)(const char *topic, const pb_value_t *frame, uint64_t ts
 
 /* Generates the frames: each interval an hb frame, a sys frame (the first
  * without rates, `first: true`) and `procs` proc frames. Process names
- * include Latin-1 and non-Latin-1 text and one longer than any box.
+ * include Latin-1 and non-Latin-1 text and one longer than any box. With
+ * opts->profiles, the middle sample adds prof frames shaped like the agent's
+ * results: "split" (sampling: 70/30 split, a tree three levels deep), "fib"
+ * (tracing) and "broken" (a failed job without a result).
  * Returns 0, -EINVAL (bad options), -ENOMEM, or fn's negative value. */
 int pb_synth_generate(const pb_synth_opts_t *opts, pb_synth_fn *fn, void *arg);
 

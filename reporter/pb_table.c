@@ -75,8 +75,7 @@ static void s_cover_times(const pb_model_info_t *info, pb_table_row_t *rows, siz
     s_set(&rows[(*n)++], 1, "%s", buf);
 }
 
-size_t pb_table_cover(const pb_model_t *model, const char *source, pb_table_row_t *rows,
-                      size_t max)
+size_t pb_table_cover(const pb_model_t *model, const char *source, pb_table_row_t *rows, size_t max)
 {
     pb_table_row_t all[10];
     pb_model_info_t info;

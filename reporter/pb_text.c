@@ -10,9 +10,11 @@
 static size_t s_decode(const unsigned char *s, long *cp)
 {
     static const long min_cp[] = {0, 0, 0x80, 0x800, 0x10000};
-    size_t len = s[0] < 0x80 ? 1 : (s[0] & 0xE0) == 0xC0 ? 2 : (s[0] & 0xF0) == 0xE0 ? 3
-                                 : (s[0] & 0xF8) == 0xF0                             ? 4
-                                                                                     : 0;
+    size_t len = s[0] < 0x80             ? 1
+                 : (s[0] & 0xE0) == 0xC0 ? 2
+                 : (s[0] & 0xF0) == 0xE0 ? 3
+                 : (s[0] & 0xF8) == 0xF0 ? 4
+                                         : 0;
     *cp = -1;
     if (len == 0)
         return 1;
@@ -97,12 +99,24 @@ int pb_text_html(FILE *out, const char *s)
     for (; *s; s++) {
         int rc;
         switch (*s) {
-        case '&': rc = fputs("&amp;", out); break;
-        case '<': rc = fputs("&lt;", out); break;
-        case '>': rc = fputs("&gt;", out); break;
-        case '"': rc = fputs("&quot;", out); break;
-        case '\'': rc = fputs("&#39;", out); break;
-        default: rc = fputc(*s, out); break;
+        case '&':
+            rc = fputs("&amp;", out);
+            break;
+        case '<':
+            rc = fputs("&lt;", out);
+            break;
+        case '>':
+            rc = fputs("&gt;", out);
+            break;
+        case '"':
+            rc = fputs("&quot;", out);
+            break;
+        case '\'':
+            rc = fputs("&#39;", out);
+            break;
+        default:
+            rc = fputc(*s, out);
+            break;
         }
         if (rc == EOF)
             return -EIO;

@@ -1,4 +1,5 @@
-/* perfbus-synth: writes a synthetic run (sys, proc, hb frames) into a store, for tests and the bench. */
+/* perfbus-synth: writes a synthetic run (sys, proc, hb frames) into a store, for tests and the
+ * bench. */
 #include "pb_report.h"
 #include "pb_synth.h"
 
@@ -11,7 +12,7 @@ static int s_usage(FILE *out, int status)
 {
     fprintf(out, "usage: perfbus-synth --store DIR [--duration 24h | --samples N] [--interval S]\n"
                  "                     [--procs N] [--host H] [--start T] [--spike-at N]\n"
-                 "                     [--lose-every N]\n"
+                 "                     [--lose-every N] [--profiles]\n"
                  "Prints the directory of the new run.\n");
     return status;
 }
@@ -29,14 +30,27 @@ static int s_size(const char *arg, size_t *out)
 static int s_option(pb_synth_opts_t *o, int opt, const char *arg, uint64_t *duration)
 {
     switch (opt) {
-    case 'd': return pb_report_parse_duration(arg, duration);
-    case 'n': return s_size(arg, &o->samples);
-    case 'i': o->interval_s = strtod(arg, NULL); return o->interval_s > 0 ? 0 : -1;
-    case 'p': return s_size(arg, &o->procs);
-    case 'H': o->host = arg; return 0;
-    case 't': return pb_report_parse_time(arg, 0, &o->start_ns);
-    case 'x': return s_size(arg, &o->spike_at);
-    case 'l': return s_size(arg, &o->lose_every);
+    case 'd':
+        return pb_report_parse_duration(arg, duration);
+    case 'n':
+        return s_size(arg, &o->samples);
+    case 'i':
+        o->interval_s = strtod(arg, NULL);
+        return o->interval_s > 0 ? 0 : -1;
+    case 'p':
+        return s_size(arg, &o->procs);
+    case 'H':
+        o->host = arg;
+        return 0;
+    case 't':
+        return pb_report_parse_time(arg, 0, &o->start_ns);
+    case 'x':
+        return s_size(arg, &o->spike_at);
+    case 'l':
+        return s_size(arg, &o->lose_every);
+    case 'P':
+        o->profiles = 1;
+        return 0;
     }
     return -1;
 }
@@ -47,7 +61,7 @@ int main(int argc, char **argv)
         {"store", 1, 0, 's'},    {"duration", 1, 0, 'd'}, {"samples", 1, 0, 'n'},
         {"interval", 1, 0, 'i'}, {"procs", 1, 0, 'p'},    {"host", 1, 0, 'H'},
         {"start", 1, 0, 't'},    {"spike-at", 1, 0, 'x'}, {"lose-every", 1, 0, 'l'},
-        {"help", 0, 0, 'h'},     {0, 0, 0, 0}};
+        {"profiles", 0, 0, 'P'}, {"help", 0, 0, 'h'},     {0, 0, 0, 0}};
     pb_synth_opts_t opts;
     pb_synth_defaults(&opts);
     const char *store = NULL;

@@ -68,7 +68,8 @@ def measure(daemon):
     """Runs stress-ng and sar; returns (sys frames, sar start ns, sar output)."""
     sub = daemon.subscribe("sys.")
     stress = subprocess.Popen(["stress-ng", "--cpu", "1", "--cpu-load", "60", "--timeout",
-                               "60s", "--quiet"], start_new_session=True)
+                               "60s", "--quiet"], start_new_session=True,
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
         time.sleep(2.0)  # warm-up
         env = dict(os.environ, LC_ALL="C")
@@ -86,10 +87,14 @@ def measure(daemon):
                 frames.append(pbtest.unpack(sub.recv_multipart()[1]))
         if sar.returncode != 0:
             pbtest.fail_now(f"sar exited {sar.returncode}: {out}")
+        if stress.poll() is not None:
+            pbtest.fail_now(f"stress-ng stopped early (status {stress.returncode}): "
+                            f"{stress.stdout.read()}")
         return frames, t0, out
     finally:
-        os.killpg(stress.pid, signal.SIGTERM)
-        stress.wait()
+        if stress.poll() is None:
+            os.killpg(stress.pid, signal.SIGTERM)
+        stress.communicate()  # its "finished prematurely" warning is ours: not shown
         sub.close()
 
 

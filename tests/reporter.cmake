@@ -1,11 +1,16 @@
 # Issue 5: perfbus-report — model, downsampling, charts, renderers, exports, scheduling, CLI.
 foreach(module pb_downsample pb_text pb_model pb_chart pb_table pb_pdf pb_html pb_export
-        pb_source pb_report pb_schedule pb_synth pb_progress)
+        pb_source pb_report pb_schedule pb_synth pb_progress pb_profile)
   pb_check_test(${module} LIBS pb_reporter)
 endforeach()
 
 # Integration: the real binaries on synthetic runs, checked with qpdf, poppler, html.parser,
-# Chromium and perfbus-sub's `summary` op.
-foreach(name pdf html cli schedule summary)
-  pb_script_test(report.${name} python3 ${CMAKE_CURRENT_SOURCE_DIR}/py/test_report_${name}.py)
+# headless Chromium, systemd-analyze and perfbus-sub's `summary` op. Debian's python3 has
+# python3-zmq/msgpack; a python3 earlier on PATH (pyenv, venv) usually lacks them.
+find_program(PB_REPORT_PYTHON3 NAMES python3 PATHS /usr/bin NO_DEFAULT_PATH)
+if(NOT PB_REPORT_PYTHON3)
+  set(PB_REPORT_PYTHON3 python3)
+endif()
+foreach(name pdf html cli schedule summary live)
+  pb_script_test(report.${name} ${PB_REPORT_PYTHON3} ${PB_TESTS_DIR}/py/test_report_${name}.py)
 endforeach()

@@ -6,6 +6,8 @@ pb_check_test(pb_ring LIBS pb_subscriber)
 pb_check_test(pb_history LIBS pb_subscriber)
 pb_check_test(pb_sources LIBS pb_subscriber)
 pb_check_test(pb_query LIBS pb_subscriber)
+pb_check_test(pb_options LIBS pb_subscriber)
+pb_check_test(pb_sub LIBS pb_subscriber)
 
 # Integration over real sockets, checked from Python (Debian's python3-zmq/msgpack).
 find_program(PB_SUB_PYTHON3 NAMES python3 PATHS /usr/bin NO_DEFAULT_PATH)

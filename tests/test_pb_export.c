@@ -47,7 +47,8 @@ START_TEST(csv_has_one_row_per_sample_and_units)
     ck_assert_ptr_nonnull(strstr(buf, "cpu.total.user_pct [%]"));
     ck_assert_ptr_nonnull(strstr(buf, "mem.used_bytes [bytes]"));
     ck_assert_ptr_nonnull(strstr(buf, "disk.total.read_bytes_per_s [bytes/s]"));
-    ck_assert_ptr_nonnull(strstr(buf, "\r\n2026-01-01T00:00:00.000Z,1767225600000000000,\"synth\",sys,,,"));
+    ck_assert_ptr_nonnull(
+        strstr(buf, "\r\n2026-01-01T00:00:00.000Z,1767225600000000000,\"synth\",sys,,,"));
     ck_assert_ptr_nonnull(strstr(buf, ",proc,1008,\"<script>x</script>\","));
     ck_assert_ptr_nonnull(strstr(buf, ",proc,1002,\"naïve-wörker\","));
     free(buf);
@@ -70,6 +71,7 @@ START_TEST(json_holds_summaries_and_series)
     ck_assert_ptr_nonnull(strstr(buf, "\"pid\": 1000, \"comm\": \"postgres\""));
     ck_assert_ptr_nonnull(strstr(buf, "\"cpu_pct\": [null,1,1,1]"));
     ck_assert_str_eq(buf + len - 3, "]}\n");
+    ck_assert_ptr_nonnull(strstr(buf, "\"profiles\": []}"));
     free(buf);
     pb_model_destroy(&model);
 }
@@ -84,7 +86,7 @@ START_TEST(an_empty_model_exports_a_header_and_no_hosts)
     ck_assert_int_eq(pb_export_json(out, model, NULL, err, sizeof(err)), 0);
     ck_assert_int_eq(pb_export_csv(out, model, err, sizeof(err)), 0);
     fclose(out);
-    ck_assert_ptr_nonnull(strstr(buf, "\"hosts\": []}"));
+    ck_assert_ptr_nonnull(strstr(buf, "\"hosts\": [],\n  \"profiles\": []}"));
     ck_assert_uint_eq(s_count(buf, "\r\n"), 1);
     free(buf);
     pb_model_destroy(&model);

@@ -3,6 +3,7 @@
 #include "pb_proc_sampler.h"
 
 #include "pb_json.h"
+#include "pb_procfs.h"
 
 #include <check.h>
 #include <errno.h>
@@ -10,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <signal.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #define T0  PB_FIXTURES "/proc-t0"
@@ -193,6 +196,10 @@ END_TEST
 START_TEST(watch_and_unwatch_pids)
 {
     pb_proc_sampler_t *p = pb_proc_sampler_new(T0);
+    pb_value_t *none = scan(p, SEC / 2); /* nothing selected: nothing emitted */
+    ck_assert_uint_eq(count(none), 0);
+    ck_assert_uint_eq(pb_proc_sampler_tracked(p), 0);
+    pb_value_destroy(&none);
     ck_assert_int_eq(pb_proc_sampler_watch_pid(p, 99999), -ESRCH);
     ck_assert_int_eq(pb_proc_sampler_watch_pid(p, 0), -ESRCH);
     ck_assert_int_eq(pb_proc_sampler_watch_pid(p, 4321), 0);
@@ -271,6 +278,21 @@ START_TEST(top_n_ranks_by_cpu_of_the_last_interval)
     pb_value_destroy(&e1);
     pb_value_destroy(&e2);
     swap_done(&sw, &p);
+}
+END_TEST
+
+START_TEST(top_n_larger_than_the_process_count)
+{
+    pb_proc_sampler_t *p = pb_proc_sampler_new(PB_FIXTURES "/proc-old"); /* one process */
+    pb_proc_sampler_set_top(p, 10);
+    pb_value_t *e = scan(p, SEC);
+    ck_assert_uint_eq(count(e), 0);
+    pb_value_destroy(&e);
+    e = scan(p, 2 * SEC);
+    ck_assert_uint_eq(count(e), 1);
+    ck_assert_ptr_nonnull(body_of(e, 1, 0));
+    pb_value_destroy(&e);
+    pb_proc_sampler_destroy(&p);
 }
 END_TEST
 
@@ -464,6 +486,67 @@ START_TEST(real_proc_finds_this_process)
 }
 END_TEST
 
+static int open_fds(void)
+{
+    int n = pb_procfs_count("", "proc/self/fd");
+    ck_assert_int_gt(n, 0);
+    return n;
+}
+
+START_TEST(real_proc_keeps_files_open_and_gives_them_back)
+{
+    pb_proc_sampler_t *p = pb_proc_sampler_new("");
+    uint32_t self = (uint32_t)getpid();
+    int before = open_fds();
+    ck_assert_int_eq(pb_proc_sampler_watch_pid(p, self), 0);
+    pb_value_t *e = scan(p, mono_now());
+    pb_value_destroy(&e);
+    ck_assert_int_eq(open_fds(), before + 3); /* stat, status, io of this process */
+    burn_cpu(0.2);
+    e = scan(p, mono_now()); /* read again through the kept files: fresh numbers */
+    ck_assert_int_eq(open_fds(), before + 3);
+    const pb_value_t *b = body_of(e, self, 0);
+    ck_assert_msg(num(b, "cpu_pct") > 5.0, "cpu_pct %f", num(b, "cpu_pct"));
+    pb_value_destroy(&e);
+    ck_assert_int_eq(pb_proc_sampler_unwatch_pid(p, self), 0);
+    e = scan(p, mono_now());
+    ck_assert_uint_eq(count(e), 0);
+    pb_value_destroy(&e);
+    ck_assert_int_eq(open_fds(), before);
+    pb_proc_sampler_set_all(p, true);
+    e = scan(p, mono_now());
+    pb_value_destroy(&e);
+    pb_proc_sampler_destroy(&p);
+    ck_assert_int_eq(open_fds(), before); /* destroy closes them all */
+}
+END_TEST
+
+START_TEST(real_child_that_exits_is_gone_once)
+{
+    pid_t child = fork();
+    ck_assert_int_ge(child, 0);
+    if (child == 0) {
+        pause();
+        _exit(0);
+    }
+    pb_proc_sampler_t *p = pb_proc_sampler_new("");
+    ck_assert_int_eq(pb_proc_sampler_watch_pid(p, (uint32_t)child), 0);
+    pb_value_t *e = scan(p, mono_now());
+    ck_assert_ptr_nonnull(body_of(e, (uint32_t)child, 0));
+    pb_value_destroy(&e);
+    kill(child, SIGKILL);
+    waitpid(child, NULL, 0); /* reaped: its kept files now read -ESRCH */
+    e = scan(p, mono_now());
+    ck_assert_uint_eq(count(e), 1);
+    ck_assert(is_true(body_of(e, (uint32_t)child, 0), "gone"));
+    pb_value_destroy(&e);
+    e = scan(p, mono_now());
+    ck_assert_uint_eq(count(e), 0);
+    pb_value_destroy(&e);
+    pb_proc_sampler_destroy(&p);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("pb_proc_sampler");
@@ -473,6 +556,7 @@ int main(void)
     tcase_add_test(tc, watch_and_unwatch_pids);
     tcase_add_test(tc, match_on_comm_with_spaces_and_parentheses);
     tcase_add_test(tc, top_n_ranks_by_cpu_of_the_last_interval);
+    tcase_add_test(tc, top_n_larger_than_the_process_count);
     tcase_add_test(tc, all_with_exits_reuse_and_vanished_pids);
     tcase_add_test(tc, watched_pid_that_exits_is_gone_once_then_unwatched);
     tcase_add_test(tc, latest_is_the_last_emitted_body);
@@ -480,6 +564,8 @@ int main(void)
     tcase_add_test(tc, garbage_process_is_skipped_quietly);
     tcase_add_test(tc, emit_errors_are_returned_after_the_cycle);
     tcase_add_test(tc, real_proc_finds_this_process);
+    tcase_add_test(tc, real_proc_keeps_files_open_and_gives_them_back);
+    tcase_add_test(tc, real_child_that_exits_is_gone_once);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

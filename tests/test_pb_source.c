@@ -34,8 +34,8 @@ static void s_teardown(void)
     ck_assert_int_eq(system(cmd), 0);
 }
 
-static int s_load(pb_source_opts_t *opts, pb_model_t **model_p, pb_source_stats_t *stats,
-                  char *err, size_t errlen)
+static int s_load(pb_source_opts_t *opts, pb_model_t **model_p, pb_source_stats_t *stats, char *err,
+                  size_t errlen)
 {
     *model_p = pb_model_new();
     return pb_source_load(opts, *model_p, stats, err, errlen);

@@ -21,7 +21,9 @@ START_TEST(latin1_replaces_the_rest_one_for_one)
     ck_assert_uint_eq(pb_text_latin1("a\tb\x01", out, sizeof(out)), 2);
     ck_assert_str_eq(out, "a?b?");
     ck_assert_uint_eq(pb_text_latin1("\xff\xc3(\xe2\x82", out, sizeof(out)), 4);
-    ck_assert_str_eq(out, "?" "?(?" "?");
+    ck_assert_str_eq(out, "?"
+                          "?(?"
+                          "?");
     ck_assert_uint_eq(pb_text_latin1("\xc0\xaf", out, sizeof(out)), 2); /* overlong '/' */
     ck_assert_uint_eq(pb_text_latin1("\xf0\x9f\x98\x80!", out, sizeof(out)), 1);
     ck_assert_str_eq(out, "?!");

@@ -1,4 +1,5 @@
-/* pb_agent: the libperfbus agent's lifecycle, target registry, worker thread, sections and fault catching. */
+/* pb_agent: the libperfbus agent's lifecycle, target registry, worker thread, sections and fault
+ * catching. */
 #include "pb_agent_impl.h"
 
 #include <errno.h>
@@ -151,13 +152,17 @@ static const char *s_run_all(pb_agent_t *self, pb_job_t *job)
             pthread_mutex_lock(&self->lock);
             job->target->crashed = true;
             pthread_mutex_unlock(&self->lock);
-            s_fail(job, "crashed", "target '%s' crashed (fatal signal on the worker); it is refused from now on", job->name);
+            s_fail(job, "crashed",
+                   "target '%s' crashed (fatal signal on the worker); it is refused from now on",
+                   job->name);
             stopped = NULL;
             break;
         }
         if (rc < 0) {
-            s_fail(job, rc == -ETIMEDOUT ? "timeout" : "internal", "target '%s' failed: %s", job->name);
-            snprintf(job->message + strlen(job->message), sizeof job->message - strlen(job->message), "%s", strerror(-rc));
+            s_fail(job, rc == -ETIMEDOUT ? "timeout" : "internal", "target '%s' failed: %s",
+                   job->name);
+            snprintf(job->message + strlen(job->message),
+                     sizeof job->message - strlen(job->message), "%s", strerror(-rc));
             stopped = NULL;
             break;
         }
@@ -201,17 +206,23 @@ static void s_execute(pb_agent_t *self, pb_job_t *job)
     pb_session_destroy(&job->session);
 }
 
-static void s_alt_stack(void)
+/* Gives the worker an alternate signal stack (so a stack overflow in a
+ * target is caught too) unless one is set already (sanitizers set their own);
+ * returns true when it installed one, to be removed before the thread ends. */
+static bool s_alt_stack(void)
 {
     static __thread char stack[64 * 1024];
+    stack_t old;
+    if (sigaltstack(NULL, &old) < 0 || !(old.ss_flags & SS_DISABLE))
+        return false;
     stack_t ss = {.ss_sp = stack, .ss_size = sizeof stack};
-    sigaltstack(&ss, NULL);
+    return sigaltstack(&ss, NULL) == 0;
 }
 
 static void *s_worker(void *arg)
 {
     pb_agent_t *self = arg;
-    s_alt_stack();
+    bool alt = s_alt_stack();
     pthread_mutex_lock(&self->lock);
     while (!atomic_load(&self->stopping)) {
         pb_job_t *job = self->queue_head;
@@ -233,6 +244,10 @@ static void *s_worker(void *arg)
         pb_agent_wake(self);
     }
     pthread_mutex_unlock(&self->lock);
+    if (alt) {
+        stack_t off = {.ss_flags = SS_DISABLE};
+        sigaltstack(&off, NULL);
+    }
     return NULL;
 }
 
@@ -252,7 +267,8 @@ int pb_agent_remember(pb_agent_t *self, pb_job_t *job)
 {
     if (self->njobs == PB_AGENT_JOBS) {
         size_t i = 0;
-        while (i < self->njobs && !(self->jobs[i]->state == PB_JOB_DONE && self->jobs[i]->delivered))
+        while (i < self->njobs &&
+               !(self->jobs[i]->state == PB_JOB_DONE && self->jobs[i]->delivered))
             i++;
         if (i == self->njobs)
             return -EBUSY;
@@ -389,8 +405,8 @@ int pb_agent_section_begin_at(pb_agent_t *self, const char *section, void *frame
     if (!job || !section)
         return 0;
     pthread_mutex_lock(&self->lock);
-    bool mine = atomic_load(&self->armed) == job && !job->in_section &&
-                strcmp(job->name, section) == 0;
+    bool mine =
+        atomic_load(&self->armed) == job && !job->in_section && strcmp(job->name, section) == 0;
     if (mine)
         job->in_section = true;
     pthread_mutex_unlock(&self->lock);

@@ -1,4 +1,5 @@
-/* pb_agent_impl: the agent's state, shared by its lifecycle (pb_agent.c) and its socket side (pb_agent_ops.c). */
+/* pb_agent_impl: the agent's state, shared by its lifecycle (pb_agent.c) and its socket side
+ * (pb_agent_ops.c). */
 #ifndef PB_AGENT_IMPL_H
 #define PB_AGENT_IMPL_H
 
@@ -40,8 +41,8 @@ typedef struct pb_job {
     bool has_client, delimited, answered, delivered, in_section;
     pb_job_state_t state;
     pb_session_t *session;
-    pb_value_t *result;  /* on success: the result map */
-    char code[16];       /* on failure: the error */
+    pb_value_t *result; /* on success: the result map */
+    char code[16];      /* on failure: the error */
     char message[256];
     struct pb_job *next; /* worker queue */
 } pb_job_t;

@@ -1,4 +1,5 @@
-/* pb_agent_ops: the agent's socket thread — request framing, validation, the ops, replies and prof.* frames. */
+/* pb_agent_ops: the agent's socket thread — request framing, validation, the ops, replies and
+ * prof.* frames. */
 #include "pb_agent_impl.h"
 
 #include "pb_codec.h"
@@ -161,6 +162,8 @@ static long s_service_jobs(pb_agent_t *self)
                     "will be published and kept as {op: results, id: %llu}",
                     job->name, job->max_seconds, self->cfg.timeout_grace_s,
                     (unsigned long long)job->id);
+                if (reply)
+                    pb_value_map_put_uint(reply, "id", job->id);
                 s_answer_job(self, job, reply);
                 pb_value_destroy(&reply);
             } else if (job->deadline < next) {
@@ -215,21 +218,22 @@ static int s_arg_seconds(const pb_value_t *req, const char *key, double dflt, do
         return -EINVAL;
     }
     if (*out > cap) {
-        *err = pb_rpc_error("refused", "'%s' %g is beyond this agent's cap of %g s", key, *out,
-                            cap);
+        *err =
+            pb_rpc_error("refused", "'%s' %g is beyond this agent's cap of %g s", key, *out, cap);
         return -ERANGE;
     }
     return 0;
 }
 
 /* mode, clock and hz of a profile or arm request, checked against `modes`. */
-static int s_arg_opts(pb_agent_t *self, const pb_value_t *req, unsigned modes,
-                      pb_session_opts_t *o, pb_value_t **err)
+static int s_arg_opts(pb_agent_t *self, const pb_value_t *req, unsigned modes, pb_session_opts_t *o,
+                      pb_value_t **err)
 {
     const char *mode = NULL, *clock = NULL;
     uint64_t hz = 0;
     const char *dflt = modes & PB_MODE_SAMPLING ? "sampling" : "detailed";
-    if (s_arg_str(req, "mode", dflt, &mode, err) < 0 || s_arg_str(req, "clock", "cpu", &clock, err) < 0)
+    if (s_arg_str(req, "mode", dflt, &mode, err) < 0 ||
+        s_arg_str(req, "clock", "cpu", &clock, err) < 0)
         return -EINVAL;
     int m = pb_session_mode_parse(mode);
     if (m < 0 || !((unsigned)m & modes)) {
@@ -245,7 +249,8 @@ static int s_arg_opts(pb_agent_t *self, const pb_value_t *req, unsigned modes,
     }
     o->mode = (unsigned)m;
     o->clock = clock[0] == 'c' ? PB_CLOCK_CPU : PB_CLOCK_WALL;
-    if (s_arg_count(req, "hz", o->clock == PB_CLOCK_CPU ? 250 : 1000, self->cfg.max_hz, &hz, err) < 0)
+    if (s_arg_count(req, "hz", o->clock == PB_CLOCK_CPU ? 250 : 1000, self->cfg.max_hz, &hz, err) <
+        0)
         return -EINVAL;
     o->hz = (unsigned)hz;
     return 0;
@@ -302,8 +307,7 @@ static pb_value_t *s_accept(pb_agent_t *self, pb_job_t *job, bool *deferred)
     return NULL;
 }
 
-static pb_value_t *s_op_profile(pb_agent_t *self, const pb_value_t *req, s_msg_t *m,
-                                bool *deferred)
+static pb_value_t *s_op_profile(pb_agent_t *self, const pb_value_t *req, s_msg_t *m, bool *deferred)
 {
     pb_value_t *err = NULL;
     const char *name = NULL;
@@ -418,7 +422,8 @@ static pb_value_t *s_job_status(const pb_job_t *job)
     pb_value_t *reply = pb_rpc_ok();
     int rc = reply ? pb_value_map_put_uint(reply, "id", job->id) : -ENOMEM;
     bool failed = job->state == PB_JOB_DONE;
-    rc = rc ? rc : pb_value_map_put_str(reply, "state", failed ? "failed" : s_state_name(job->state));
+    rc = rc ? rc
+            : pb_value_map_put_str(reply, "state", failed ? "failed" : s_state_name(job->state));
     rc = rc ? rc : pb_value_map_put_str(reply, job->target ? "target" : "section", job->name);
     if (!job->target) {
         rc = rc ? rc : pb_value_map_put_uint(reply, "done", job->done);
@@ -538,8 +543,8 @@ static pb_value_t *s_op_health(pb_agent_t *self)
     return reply;
 }
 
-static pb_value_t *s_dispatch(pb_agent_t *self, const char *op, const pb_value_t *req,
-                              s_msg_t *m, bool *deferred)
+static pb_value_t *s_dispatch(pb_agent_t *self, const char *op, const pb_value_t *req, s_msg_t *m,
+                              bool *deferred)
 {
     if (strcmp(op, "health") == 0)
         return s_op_health(self);
@@ -555,9 +560,9 @@ static pb_value_t *s_dispatch(pb_agent_t *self, const char *op, const pb_value_t
         return s_op_arm(self, req);
     if (strcmp(op, "results") == 0)
         return s_op_results(self, req);
-    return pb_rpc_error("unknown_op",
-                        "unknown op '%s' (health, targets, register, profile, simulate, arm, results)",
-                        op);
+    return pb_rpc_error(
+        "unknown_op",
+        "unknown op '%s' (health, targets, register, profile, simulate, arm, results)", op);
 }
 
 /* Decodes and checks the payload, then dispatches; NULL when deferred. */

@@ -1,4 +1,5 @@
-/* pb_detail: per-run resource usage (CPU, RSS, faults, I/O, context switches) and its time series. */
+/* pb_detail: per-run resource usage (CPU, RSS, faults, I/O, context switches) and its time series.
+ */
 #include "pb_detail.h"
 
 #include <errno.h>
@@ -9,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -39,7 +41,7 @@ struct pb_detail {
     double wall0, cpu_prev, t_prev;
     struct rusage ru0;
     pb_detail_io_t io0;
-    uint64_t rss0, series_peak;
+    uint64_t rss0, series_peak, series_hwm;
 };
 
 static double s_mono(void)
@@ -176,6 +178,8 @@ static void s_sample(pb_detail_t *self)
     uint64_t hwm = 0;
     pb_detail_io_t io = {0};
     s_read_status(self, &p.rss, &hwm);
+    if (hwm > self->series_hwm)
+        self->series_hwm = hwm;
     s_read_io(self, &io);
     p.read_bytes = io.read_bytes - self->io0.read_bytes;
     p.write_bytes = io.write_bytes - self->io0.write_bytes;
@@ -218,6 +222,7 @@ static int s_start(pb_detail_t *self)
     self->t_prev = now;
     self->cpu_prev = s_clock(self->cpu_clock);
     self->series_peak = 0;
+    self->series_hwm = 0;
     self->stop = false;
     uint64_t hwm = 0;
     s_read_status(self, &self->rss0, &hwm);
@@ -299,22 +304,32 @@ int pb_detail_thread_end(pb_detail_t *self, pb_detail_run_t *out)
     uint64_t hwm = 0;
     s_read_status(self, &out->rss_after, &hwm);
     uint64_t peak = self->series_peak > out->rss_after ? self->series_peak : out->rss_after;
-    out->peak_from_hwm = self->hwm_reset && hwm > 0;
-    out->rss_peak = out->peak_from_hwm && hwm > peak ? hwm : peak;
+    bool use_hwm = self->hwm_reset && hwm > 0;
+    out->peak_source = use_hwm ? "hwm" : "series";
+    out->rss_peak = use_hwm && hwm > peak ? hwm : peak;
     self->run++;
     return 0;
 }
 
-int pb_detail_child_end(pb_detail_t *self, const void *rusage, pb_detail_run_t *out)
+int pb_detail_child_end(pb_detail_t *self, pid_t pid, int *status, pb_detail_run_t *out)
 {
-    const struct rusage *ru = rusage;
     s_stop_helper(self);
+    char buf[1024];
+    pb_detail_io_t before = {0};
+    if (s_slurp("/proc/self/io", buf, sizeof buf) == 0)
+        pb_detail_parse_io(buf, &before);
+    struct rusage ru;
+    memset(&ru, 0, sizeof ru);
+    if (wait4(pid, status, 0, &ru) < 0)
+        return -errno;
     memset(out, 0, sizeof *out);
-    s_fill(self, ru, out);
-    uint64_t hwm = 0;
-    s_read_status(self, &out->rss_after, &hwm); /* a zombie has none: stays 0 */
-    out->rss_peak = (uint64_t)ru->ru_maxrss * 1024; /* the child's own peak, exact */
-    out->peak_from_hwm = true;
+    self->io0 = before;
+    snprintf(self->io_path, sizeof self->io_path, "/proc/self/io");
+    s_fill(self, &ru, out); /* reads /proc/self/io again: after - before */
+    out->rss_after = 0;     /* it has exited */
+    bool sampled = self->series_hwm > 0;
+    out->rss_peak = sampled ? self->series_hwm : (uint64_t)ru.ru_maxrss * 1024;
+    out->peak_source = sampled ? "hwm" : "rusage";
     self->run++;
     return 0;
 }
@@ -329,7 +344,7 @@ pb_value_t *pb_detail_run_value(const pb_detail_run_t *r)
     rc = rc ? rc : pb_value_map_put_uint(m, "rss_before_bytes", r->rss_before);
     rc = rc ? rc : pb_value_map_put_uint(m, "rss_after_bytes", r->rss_after);
     rc = rc ? rc : pb_value_map_put_uint(m, "rss_peak_bytes", r->rss_peak);
-    rc = rc ? rc : pb_value_map_put_str(m, "rss_peak_source", r->peak_from_hwm ? "hwm" : "series");
+    rc = rc ? rc : pb_value_map_put_str(m, "rss_peak_source", r->peak_source);
     rc = rc ? rc : pb_value_map_put_uint(m, "minflt", r->minflt);
     rc = rc ? rc : pb_value_map_put_uint(m, "majflt", r->majflt);
     rc = rc ? rc : pb_value_map_put_uint(m, "read_bytes", r->io.read_bytes);

@@ -1,4 +1,5 @@
-/* pb_detail: per-run resource usage (CPU, RSS, faults, I/O, context switches) and its time series. */
+/* pb_detail: per-run resource usage (CPU, RSS, faults, I/O, context switches) and its time series.
+ */
 #ifndef PB_DETAIL_H
 #define PB_DETAIL_H
 
@@ -19,7 +20,7 @@ typedef struct {
     uint64_t rss_before, rss_after, rss_peak;
     uint64_t minflt, majflt, vol_ctxsw, invol_ctxsw;
     pb_detail_io_t io;
-    bool peak_from_hwm; /* VmHWM was reset before the run; else the series maximum */
+    const char *peak_source; /* "hwm", "series" or "rusage" (see below) */
 } pb_detail_run_t;
 
 /* Parsers over /proc text; each returns 0 or -EINVAL when a field is missing
@@ -39,10 +40,17 @@ void pb_detail_destroy(pb_detail_t **self_p);
 int pb_detail_thread_begin(pb_detail_t *self);
 int pb_detail_thread_end(pb_detail_t *self, pb_detail_run_t *out);
 
-/* Child-process run: begin right after fork, end after waitid(WNOWAIT) (so
- * /proc/<pid> still exists) with the child's rusage from wait4. */
+/* Child-process run: begin right after spawning; end once the child has
+ * exited (waitid WNOWAIT) — end reaps it with wait4 and stores its wait
+ * status in *status. CPU, faults and context switches come from wait4's
+ * rusage; I/O is what reaping adds to this process's /proc/self/io (the
+ * kernel folds a reaped child's counters into its parent; a zombie's own io
+ * file reads 0), so I/O done meanwhile by other threads of this process
+ * would be counted too; peak RSS is the highest VmHWM seen while it ran
+ * (ru_maxrss after exec also holds the parent's RSS at spawn, so it is only
+ * the fallback, source "rusage", for a child too short to be sampled). */
 int pb_detail_child_begin(pb_detail_t *self, pid_t pid);
-int pb_detail_child_end(pb_detail_t *self, const void *rusage, pb_detail_run_t *out);
+int pb_detail_child_end(pb_detail_t *self, pid_t pid, int *status, pb_detail_run_t *out);
 
 /* A run as a map {wall_s, user_s, ...}; NULL on ENOMEM. */
 pb_value_t *pb_detail_run_value(const pb_detail_run_t *run);

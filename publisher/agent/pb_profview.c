@@ -1,4 +1,5 @@
-/* pb_profview: renders a profile result (a `profile` reply or a prof.* frame) for people and tools. */
+/* pb_profview: renders a profile result (a `profile` reply or a prof.* frame) for people and tools.
+ */
 #include "pb_profview.h"
 
 #include "pb_json.h"
@@ -35,8 +36,8 @@ static const char *s_name(const pb_value_t *result)
 
 static void s_header(FILE *out, const pb_value_t *r)
 {
-    fprintf(out, "%s %s: %llu run(s) in %.3f s (stopped by %s)\n", s_str(r, "mode", "?"),
-            s_name(r), (unsigned long long)s_u64(r, "runs_done"), s_f64(r, "wall_s"),
+    fprintf(out, "%s %s: %llu run(s) in %.3f s (stopped by %s)\n", s_str(r, "mode", "?"), s_name(r),
+            (unsigned long long)s_u64(r, "runs_done"), s_f64(r, "wall_s"),
             s_str(r, "stopped", "count"));
 }
 
@@ -95,21 +96,20 @@ static void s_tracing_table(FILE *out, const pb_value_t *t, size_t limit)
 
 static void s_detailed_table(FILE *out, const pb_value_t *d)
 {
-    fprintf(out, "%4s %9s %9s %9s %12s %12s %9s %7s %12s %12s %7s %7s\n", "run", "wall_s",
-            "user_s", "sys_s", "rss_before", "rss_peak", "minflt", "majflt", "read_bytes",
-            "write_bytes", "vcsw", "ivcsw");
+    fprintf(out, "%4s %9s %9s %9s %12s %12s %9s %7s %12s %12s %7s %7s\n", "run", "wall_s", "user_s",
+            "sys_s", "rss_before", "rss_peak", "minflt", "majflt", "read_bytes", "write_bytes",
+            "vcsw", "ivcsw");
     const pb_value_t *runs = pb_value_map_get(d, "runs");
     for (size_t i = 0; i < pb_value_len(runs); i++) {
         const pb_value_t *r = pb_value_array_at(runs, i);
-        fprintf(out, "%4zu %9.4f %9.4f %9.4f %12llu %12llu %9llu %7llu %12llu %12llu %7llu %7llu\n",
-                i, s_f64(r, "wall_s"), s_f64(r, "user_s"), s_f64(r, "sys_s"),
-                (unsigned long long)s_u64(r, "rss_before_bytes"),
-                (unsigned long long)s_u64(r, "rss_peak_bytes"),
-                (unsigned long long)s_u64(r, "minflt"), (unsigned long long)s_u64(r, "majflt"),
-                (unsigned long long)s_u64(r, "read_bytes"),
-                (unsigned long long)s_u64(r, "write_bytes"),
-                (unsigned long long)s_u64(r, "vol_ctxsw"),
-                (unsigned long long)s_u64(r, "invol_ctxsw"));
+        fprintf(
+            out, "%4zu %9.4f %9.4f %9.4f %12llu %12llu %9llu %7llu %12llu %12llu %7llu %7llu\n", i,
+            s_f64(r, "wall_s"), s_f64(r, "user_s"), s_f64(r, "sys_s"),
+            (unsigned long long)s_u64(r, "rss_before_bytes"),
+            (unsigned long long)s_u64(r, "rss_peak_bytes"), (unsigned long long)s_u64(r, "minflt"),
+            (unsigned long long)s_u64(r, "majflt"), (unsigned long long)s_u64(r, "read_bytes"),
+            (unsigned long long)s_u64(r, "write_bytes"), (unsigned long long)s_u64(r, "vol_ctxsw"),
+            (unsigned long long)s_u64(r, "invol_ctxsw"));
     }
     fprintf(out, "(%zu points of RSS/CPU/I/O time series in the result)\n",
             pb_value_len(pb_value_map_get(d, "series")));

@@ -1,4 +1,5 @@
-/* pb_profview: renders a profile result (a `profile` reply or a prof.* frame) for people and tools. */
+/* pb_profview: renders a profile result (a `profile` reply or a prof.* frame) for people and tools.
+ */
 #ifndef PB_PROFVIEW_H
 #define PB_PROFVIEW_H
 

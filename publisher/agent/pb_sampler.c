@@ -97,8 +97,7 @@ static void s_rearm(s_thread_t *t)
     timer_settime(t->timer, 0, &its, NULL);
 }
 
-__attribute__((no_sanitize("address", "undefined"))) static void s_on_signal(int sig,
-                                                                             siginfo_t *si,
+__attribute__((no_sanitize("address", "undefined"))) static void s_on_signal(int sig, siginfo_t *si,
                                                                              void *uctx)
 {
     (void)sig;
@@ -118,10 +117,9 @@ __attribute__((no_sanitize("address", "undefined"))) static void s_on_signal(int
     }
     const ucontext_t *uc = uctx;
     bool complete = false;
-    unsigned n = s_walk(t, (uintptr_t)uc->uc_mcontext.gregs[REG_RIP],
-                        (uintptr_t)uc->uc_mcontext.gregs[REG_RBP],
-                        (uintptr_t)uc->uc_mcontext.gregs[REG_RSP], s->pcs + slot * PB_SAMPLER_DEPTH,
-                        &complete);
+    unsigned n = s_walk(
+        t, (uintptr_t)uc->uc_mcontext.gregs[REG_RIP], (uintptr_t)uc->uc_mcontext.gregs[REG_RBP],
+        (uintptr_t)uc->uc_mcontext.gregs[REG_RSP], s->pcs + slot * PB_SAMPLER_DEPTH, &complete);
     s->depth[slot] = (uint8_t)n;
     s->complete[slot] = complete;
     s->thread[slot] = (uint8_t)t->index;
@@ -155,8 +153,8 @@ pb_sampler_t *pb_sampler_new(pb_clock_t clock, unsigned hz, size_t capacity)
     self->capacity = capacity;
     /* one anonymous mapping: untouched pages cost no RSS */
     self->map_bytes = capacity * (PB_SAMPLER_DEPTH * sizeof(uintptr_t) + 3);
-    void *map = mmap(NULL, self->map_bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
-                     -1, 0);
+    void *map =
+        mmap(NULL, self->map_bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (map == MAP_FAILED) {
         free(self);
         return NULL;

@@ -24,11 +24,11 @@ typedef struct {
 
 /* Totals over the threads that ran, for the quality report. */
 typedef struct {
-    uint64_t received;  /* samples stored */
-    uint64_t dropped;   /* signals that found the ring full */
-    double cpu_s;       /* CPU time of the sampled threads while armed */
-    double wall_s;      /* wall time the sampled threads were armed, summed */
-    unsigned threads;   /* distinct threads that were sampled */
+    uint64_t received; /* samples stored */
+    uint64_t dropped;  /* signals that found the ring full */
+    double cpu_s;      /* CPU time of the sampled threads while armed */
+    double wall_s;     /* wall time the sampled threads were armed, summed */
+    unsigned threads;  /* distinct threads that were sampled */
 } pb_sampler_totals_t;
 
 /* Allocates a ring for `capacity` samples (pages are touched lazily) and

@@ -14,7 +14,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
 
@@ -192,15 +191,13 @@ int pb_session_child_run(pb_session_t *self, char *const argv[], double timeout_
         pb_detail_child_begin(self->detail, pid);
     int waited = s_wait_child(pid, t0 + timeout_s);
     int status = 0;
-    struct rusage ru;
-    memset(&ru, 0, sizeof ru);
-    if (self->detail && waited == 0) {
+    if (self->detail) {
         pb_detail_run_t run;
-        wait4(pid, &status, 0, &ru);
-        pb_detail_child_end(self->detail, &ru, &run);
-        rc = s_push_run(self, &run);
+        rc = pb_detail_child_end(self->detail, pid, &status, &run);
+        if (rc == 0 && waited == 0)
+            rc = s_push_run(self, &run);
     } else {
-        wait4(pid, &status, 0, &ru);
+        rc = waitpid(pid, &status, 0) < 0 ? -errno : 0;
     }
     *exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
     int rc2 = s_add_wall(self, s_mono() - t0);
@@ -274,8 +271,9 @@ static int s_add_sample(pb_stacks_t *stacks, pb_symbols_t *symbols, pb_sample_t 
         pb_symbols_lookup(symbols, sample.pcs[j], j > 0, &sym);
         q->frames++;
         q->unnamed += sym.name == NULL;
-        frames[n++] = (pb_frame_t){
-            .name = s_frame_name(&sym, bufs[j], sizeof bufs[j]), .file = sym.file, .line = sym.line};
+        frames[n++] = (pb_frame_t){.name = s_frame_name(&sym, bufs[j], sizeof bufs[j]),
+                                   .file = sym.file,
+                                   .line = sym.line};
     }
     return pb_stacks_add(stacks, frames, n, 1);
 }
@@ -301,8 +299,9 @@ static int s_put_quality(pb_value_t *m, const pb_session_t *self, const s_qualit
     pb_sampler_totals_t t = pb_sampler_totals(self->sampler);
     int rc = pb_value_map_put_str(m, "clock", self->opts.clock == PB_CLOCK_CPU ? "cpu" : "wall");
     rc = rc ? rc : pb_value_map_put_uint(m, "hz_requested", self->opts.hz);
-    rc = rc ? rc : pb_value_map_put_float(m, "hz_effective",
-                                          seconds > 0 ? (double)t.received / seconds : 0);
+    rc = rc ? rc
+            : pb_value_map_put_float(m, "hz_effective",
+                                     seconds > 0 ? (double)t.received / seconds : 0);
     rc = rc ? rc : pb_value_map_put_float(m, "seconds", seconds);
     rc = rc ? rc : pb_value_map_put_float(m, "cpu_s", t.cpu_s);
     rc = rc ? rc : pb_value_map_put_float(m, "wall_s", t.wall_s);
@@ -345,7 +344,9 @@ static pb_value_t *s_trace_fn(pb_symbols_t *symbols, const pb_trace_fn_t *f)
     char buf[64], addr[32];
     pb_symbols_lookup(symbols, (uintptr_t)f->fn, 0, &sym);
     snprintf(addr, sizeof addr, "%p", f->fn);
-    const char *name = sym.name ? sym.name : sym.module ? s_frame_name(&sym, buf, sizeof buf) : addr;
+    const char *name = sym.name     ? sym.name
+                       : sym.module ? s_frame_name(&sym, buf, sizeof buf)
+                                    : addr;
     pb_value_t *m = pb_value_map_new();
     int rc = m ? pb_value_map_put_str(m, "name", name) : -ENOMEM;
     if (rc == 0 && sym.file)

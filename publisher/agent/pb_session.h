@@ -8,7 +8,7 @@
 #include <stdbool.h>
 
 typedef struct {
-    unsigned mode;   /* one PB_MODE_* of perfbus.h, or 0 for plain runs */
+    unsigned mode; /* one PB_MODE_* of perfbus.h, or 0 for plain runs */
     pb_clock_t clock;
     unsigned hz;
     double max_seconds; /* sizes the sample ring */

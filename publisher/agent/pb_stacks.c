@@ -150,8 +150,8 @@ static int32_t s_child(pb_stacks_t *self, int32_t parent, uint32_t fn)
         self->capnodes *= 2;
     }
     int32_t c = (int32_t)self->nnodes++;
-    self->nodes[c] = (s_node_t){
-        .fn = fn, .parent = parent, .child = -1, .sibling = self->nodes[parent].child};
+    self->nodes[c] =
+        (s_node_t){.fn = fn, .parent = parent, .child = -1, .sibling = self->nodes[parent].child};
     self->nodes[parent].child = c;
     return c;
 }

@@ -135,7 +135,8 @@ static double s_now(void)
 }
 
 /* Times the hooks on a scratch thread state through volatile pointers, so
- * the calls are real calls as in instrumented code. */
+ * the calls are real calls as in instrumented code; the best of 20 batches,
+ * so that preemption by other load does not count as hook cost. */
 static void s_measure_hooks(void)
 {
     s_thread_t *t = calloc(1, sizeof *t);
@@ -145,13 +146,17 @@ static void s_measure_hooks(void)
     void (*volatile leave)(void *, void *) = __cyg_profile_func_exit;
     s_thread_t *saved = s_current;
     s_current = t;
-    const int n = 200000;
-    double t0 = s_now();
-    for (int i = 0; i < n; i++) {
-        enter((void *)s_measure_hooks, NULL);
-        leave((void *)s_measure_hooks, NULL);
+    const int n = 10000;
+    s_hook_ns = 1e9;
+    for (int batch = 0; batch < 20; batch++) {
+        double t0 = s_now();
+        for (int i = 0; i < n; i++) {
+            enter((void *)s_measure_hooks, NULL);
+            leave((void *)s_measure_hooks, NULL);
+        }
+        double ns = (s_now() - t0) * 1e9 / n;
+        s_hook_ns = ns < s_hook_ns ? ns : s_hook_ns;
     }
-    s_hook_ns = (s_now() - t0) * 1e9 / n;
     s_current = saved;
     free(t);
 }

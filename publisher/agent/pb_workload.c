@@ -1,4 +1,5 @@
-/* pb_workload: perfbusd's built-in workloads (cpu, memory, io), the seed's /simulate_work, as targets. */
+/* pb_workload: perfbusd's built-in workloads (cpu, memory, io), the seed's /simulate_work, as
+ * targets. */
 #include "pb_workload.h"
 
 #include <errno.h>

@@ -121,7 +121,7 @@ def main():
     tmp = lib.tempdir("pbrep-html-")
     try:
         run = lib.synth(os.path.join(tmp, "store"), "--samples", 3600, "--procs", 10,
-                        "--spike-at", 1234)
+                        "--spike-at", 1234, "--profiles")
         html = os.path.join(tmp, "r.html")
         out = lib.report(run, "--format", "html", "--out", html)
         r.check(out.returncode == 0, "perfbus-report exits 0", out.stderr)
@@ -132,7 +132,8 @@ def main():
         page.close()
         r.check(not page.errors and not page.stack, "tags are balanced",
                 str(page.errors[:3] + page.stack))
-        r.check(page.tags.get("svg") == 6, "one <svg> per chart (4 system + 2 process)",
+        r.check(page.tags.get("svg") == 7,
+                "one <svg> per chart (4 system + 2 process + 1 flame graph)",
                 str(page.tags.get("svg")))
         r.check(page.tags.get("figure") == page.tags.get("svg"), "each chart is a figure")
         r.check(not page.urls, "no URL in any attribute", str(page.urls[:3]))
@@ -147,6 +148,9 @@ def main():
         r.check(any(t.startswith("python3 (1009)") for t in page.titles),
                 "lines have hover titles", str(page.titles[:8]))
         r.check("user" in page.titles and "steal" in page.titles, "stacked areas have titles")
+        r.check("split_a - 70 samples (70.00 %), 0.7000 s" in page.titles,
+                "flame boxes hover with name, samples and time", str(page.titles[-4:]))
+        r.check("Ωmega_helper" in text and "demo_fib" in text, "profiles are in the page")
         points = [len(line.split('points="')[1].split('"')[0].split())
                   for line in text.splitlines() if "<polyline" in line]
         r.check(points and max(points) <= 602, "lines are downsampled to <= 602 points",

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """perfbus-report PDF: qpdf --check, every page renders (pdftoppm), the text holds the
-cover, summary, page numbers and process names, and no word leaves its page."""
+cover, summary, page numbers, process names and profiles, and no word leaves its page."""
 
 import os
 import re
@@ -44,7 +44,7 @@ def main():
     tmp = lib.tempdir("pbrep-pdf-")
     try:
         run = lib.synth(os.path.join(tmp, "store"), "--samples", 900, "--procs", 12,
-                        "--spike-at", 450, "--lose-every", 100)
+                        "--spike-at", 450, "--lose-every", 100, "--profiles")
         pdf = os.path.join(tmp, "r.pdf")
         out = lib.report(run, "--format", "pdf", "--out", pdf)
         r.check(out.returncode == 0, "perfbus-report exits 0", out.stderr)
@@ -72,13 +72,16 @@ def main():
 
 
 def check_text(r, text, pages):
-    frames = 900 * (2 + 12)
-    lost = (frames - 1) // 100
+    frames = 900 * (2 + 12) + 3  # and three prof frames (their own src and seq)
+    lost = (900 * 14 - 1) // 100
     for want in ("perfbus report", "synth", f"Frames {frames}", f"Lost frames {lost}",
                  "2026-01-01 00:00:00 UTC", "Sampling interval", "Summary - synth",
                  "CPU by state", "Memory", "Disk read/write", "Network rx/tx",
                  "Top processes by CPU", "Top processes by RSS", "time (UTC)", "MiB/s",
-                 "97.00 %", "naïve-wörker", "<script>x</script>", "?" * 7):
+                 "97.00 %", "naïve-wörker", "<script>x</script>", "?" * 7, "Profiles",
+                 "split (sampling) - synth", "Self %", "Total %", "split_a 50.00 70.00",
+                 "Flame graph", "?mega_helper", "fib (tracing) - synth", "cumtime s",
+                 "demo_fib 635621/1"):
         r.check(want in re.sub(r"[ \t]+", " ", text), f"PDF text holds {want!r}")
     r.check(re.search(r"Sampling interval\s+1 ?s\b", text) is not None, "interval is 1 s")
     for p in range(1, pages + 1):
@@ -86,7 +89,8 @@ def check_text(r, text, pages):
     r.check(LONG not in text, "the over-long process name is cut")
     r.check(re.search(r"a-process-name-that-is-far-too-long[a-z-]*\.\.\.", text) is not None,
             "and ends with an ellipsis")
-    r.check("日本" not in text, "non-Latin-1 text was replaced")
+    r.check("日本" not in text and "Ω" not in text, "non-Latin-1 text was replaced")
+    r.check("broken" not in text, "a failed profile job is left out")
 
 
 def check_boxes(r, pdf):

@@ -91,11 +91,25 @@ def check_sys_series(r, sys_frames):
             busy = 100.0 * (total - d["idle_ticks_total"] - d["iowait_ticks_total"]) / total
             r.check(close(tb["busy_pct"], busy, 0.0, 0.5), f"{label}: busy_pct from the ticks",
                     f"{tb['busy_pct']} vs {busy:.2f}")
+    if sys_frames:
+        check_mem(r, sys_frames[-1]["mem"])
     intervals = [f["interval_s"] for f in sys_frames[1:]]
     if intervals:
         mean = sum(intervals) / len(intervals)
         r.check(0.5 * INTERVAL <= mean <= 3 * INTERVAL, "sys frames every --interval",
                 f"mean {mean:.3f} s")
+
+
+def check_mem(r, mem):
+    """free(1) definitions, and MemTotal as this test reads it."""
+    with open("/proc/meminfo", encoding="ascii") as f:
+        info = {ln.split(":")[0]: int(ln.split()[1]) * 1024 for ln in f if ln.endswith("kB\n")}
+    r.check(mem["total_bytes"] == info["MemTotal"], "mem.total_bytes is MemTotal",
+            f"{mem['total_bytes']} vs {info['MemTotal']}")
+    r.check(mem["used_bytes"] == mem["total_bytes"] - mem["available_bytes"],
+            "mem.used_bytes = total - available (free(1))", str(mem))
+    r.check(mem["swap_used_bytes"] == mem["swap_total_bytes"] - mem["swap_free_bytes"],
+            "mem.swap_used_bytes = swap total - swap free", str(mem))
 
 
 def check_proc_series(r, proc_frames, clk_tck):
@@ -118,6 +132,9 @@ def check_proc_series(r, proc_frames, clk_tck):
             want = 100.0 * ticks / clk_tck / b["interval_s"]
             r.check(close(b["cpu_pct"], want, 0.0, 0.5), f"pid {pid}: cpu_pct from the ticks",
                     f"{b['cpu_pct']} vs {want:.2f}")
+            parts = b["cpu_user_pct"] + b["cpu_system_pct"]
+            r.check(close(b["cpu_pct"], parts, 0.0, 0.01), f"pid {pid}: cpu_pct = user + system",
+                    f"{b['cpu_pct']} vs {parts}")
     return by_pid
 
 

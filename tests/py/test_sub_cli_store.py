@@ -131,6 +131,18 @@ def check_replay(r, bench, run_dir, records):
     r.check(rc == 2, "replay without --bind: exit 2", err)
 
 
+def check_retention(r, bench, old_run):
+    """A recorder started with --keep-gb below the store's size removes older runs."""
+    sub = bench.sub("--record", "--keep-gb", "0.000001")  # ~1 KiB
+    rc, out, err = cli("runs", "--store", bench.store, "--json")
+    ids = [run["run_id"] for run in json.loads(out)] if rc == 0 else []
+    r.check(os.path.basename(old_run) not in ids and len(ids) == 1,
+            "--keep-gb removed the old run and kept the one being recorded", f"{ids} {err}")
+    r.check(any("retention removed 1 run" in line for line in sub.log), "retention is logged",
+            sub.stderr())
+    r.check(sub.stop() == 0, "recorder with retention exits 0", sub.stderr())
+
+
 def main():
     r = pbtest.Results("subscriber.cli_store")
     with pbsub.Bench() as bench:
@@ -153,6 +165,7 @@ def main():
         check_dump(r, run_dir, records)
         check_damaged(r, run_dir, bench.dir)
         check_replay(r, bench, run_dir, records)
+        check_retention(r, bench, run_dir)
     r.finish()
 
 

@@ -34,7 +34,7 @@ def main():
     r = pbtest.Results("subscriber.record_summary")
     with pbsub.Bench() as bench:
         daemon = bench.daemon(0.1, "--pid", os.getpid())
-        sub = bench.sub("--record", "--flush-ms", "200")
+        sub = bench.sub("--record", "--flush-ms", "200", "--segment-mb", "0.02")  # ~20 KiB
         raw = bench.ctx.socket(pbtest.zmq.SUB)
         raw.setsockopt(pbtest.zmq.RCVHWM, 0)
         raw.setsockopt_string(pbtest.zmq.SUBSCRIBE, "")
@@ -61,6 +61,9 @@ def main():
         meta, records, problems = read_run.read_run(runs[0])
         r.check(not problems, "the run reads without damage", "; ".join(problems[:3]))
         r.check(meta.get("complete") is True, "run.meta says complete after SIGTERM", str(meta))
+        nseg = len([n for n in os.listdir(runs[0]) if n.startswith("segment-")])
+        r.check(nseg >= 5 and meta.get("segments") == nseg, "segments rotate at --segment-mb",
+                f"{nseg} segment files, meta says {meta.get('segments')}")
         r.check(meta.get("records") == len(records), "run.meta counts every record",
                 f"{meta.get('records')} vs {len(records)}")
         frames = [pbtest.unpack(p) for _, _, p in records]

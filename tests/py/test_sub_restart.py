@@ -7,6 +7,7 @@ daemon's seq starts at 0: not a gap), and keep extending the same system
 series; its log must not mention lost frames.
 """
 
+import os
 import time
 
 import pbsub
@@ -16,14 +17,14 @@ import pbtest
 def main():
     r = pbtest.Results("subscriber.restart")
     with pbsub.Bench() as bench:
-        first = bench.daemon(0.1)
+        first = bench.daemon(0.1, "--pid", os.getpid())
         sub = bench.sub()
         bench.wait_for(lambda s: s.get("frames", 0) >= 10)
         time.sleep(1.0)
         r.check(first.stop() == 0, "first perfbusd exits 0", first.stderr())
         before = bench.request({"op": "summary", "fields": "uptime_s"})
         count_before = before.get("summary", {}).get("uptime_s", {}).get("count", 0)
-        second = bench.daemon(0.1)
+        second = bench.daemon(0.1, "--pid", os.getpid())
         stats = bench.wait_for(lambda s: len(s.get("publishers", [])) == 2 and
                                min(p["frames"] for p in s["publishers"]) >= 10, timeout=15)
         pubs = stats.get("publishers", [])

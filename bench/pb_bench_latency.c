@@ -1,0 +1,165 @@
+/* pb_bench_latency: publish -> aggregated latency through the real subscriber loop (pb_sub_poll). */
+#include "pb_bench_bus.h"
+
+#include "pb_bench_frames.h"
+#include "pb_bench_util.h"
+#include "pb_frame.h"
+#include "pb_sub.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <zmq.h>
+
+/* The generator thread sends frame k at start + k / rate and notes when in
+ * sent[k]; the subscriber side (this thread) runs pb_sub_poll, the loop of
+ * perfbus-sub, and when it returns, frames [before, after) of its counter
+ * have been decoded and added to the history: their latency is now -
+ * sent[k]. PUB/SUB over one connection keeps order and the XPUB waits for
+ * the subscription first, so the k-th frame received is the k-th sent. */
+typedef struct {
+    void *pub;
+    pb_bench_frames_t *templates;
+    uint64_t *sent; /* mono ns, written before the send (release) */
+    uint64_t total, period_ns;
+} s_gen_t;
+
+static void s_sleep_until(uint64_t mono_ns)
+{
+    struct timespec ts = {(time_t)(mono_ns / 1000000000ull), (long)(mono_ns % 1000000000ull)};
+    while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
+        ;
+}
+
+static void *s_generate(void *arg)
+{
+    s_gen_t *g = arg;
+    size_t n = pb_bench_frames_count(g->templates);
+    uint64_t start = pb_bench_mono_ns() + 10000000ull;
+    for (uint64_t k = 0; k < g->total; k++) {
+        s_sleep_until(start + k * g->period_ns);
+        const pb_bench_frame_t *f =
+            pb_bench_frames_stamp(g->templates, (size_t)(k % n), (1ull << 32) + k, pb_frame_now_ns());
+        __atomic_store_n(&g->sent[k], pb_bench_mono_ns(), __ATOMIC_RELEASE);
+        if (pb_bench_send(g->pub, f->topic, f->topic_len, f->payload, f->payload_len) < 0)
+            break;
+    }
+    return NULL;
+}
+
+static int s_cmp(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Runs the subscriber loop until every frame came or the deadline passed;
+ * fills lat[k] (ns) and returns how many frames came. */
+static uint64_t s_collect(pb_sub_t *sub, const s_gen_t *g, uint64_t *lat, uint64_t deadline)
+{
+    uint64_t got = 0;
+    while (got < g->total && pb_bench_mono_ns() < deadline) {
+        if (pb_sub_poll(sub, 100) < 0)
+            break;
+        uint64_t now = pb_bench_mono_ns(), frames = pb_sub_counters(sub).frames;
+        for (; got < frames && got < g->total; got++)
+            lat[got] = now - __atomic_load_n(&g->sent[got], __ATOMIC_ACQUIRE);
+    }
+    return got;
+}
+
+static void s_report(uint64_t *lat, uint64_t got, uint64_t total, double rate)
+{
+    uint64_t skip = got / 10; /* warm-up: the first tenth */
+    uint64_t n = got - skip, *l = lat + skip;
+    qsort(l, n, sizeof *l, s_cmp);
+    printf("rate=%.0f frames=%llu received=%llu p50_us=%.1f p99_us=%.1f max_us=%.1f\n", rate,
+           (unsigned long long)total, (unsigned long long)got, n ? l[n / 2] / 1e3 : 0,
+           n ? l[n * 99 / 100] / 1e3 : 0, n ? l[n - 1] / 1e3 : 0);
+}
+
+static pb_sub_t *s_subscriber(const char *pub_ep, const char *dir)
+{
+    char query[512], err[256] = "";
+    snprintf(query, sizeof query, dir ? "ipc://%s/latency-query" : "tcp://127.0.0.1:*", dir);
+    pb_sub_config_t c;
+    memset(&c, 0, sizeof c);
+    c.connect[c.nconnect++] = pub_ep;
+    c.query = query;
+    pb_sub_t *sub = pb_sub_new(&c, err, sizeof err);
+    if (!sub)
+        fprintf(stderr, "pb-bench: subscriber: %s\n", err);
+    return sub;
+}
+
+static int s_run(s_gen_t *g, const char *dir, double seconds, double rate)
+{
+    char ep[512];
+    size_t len = sizeof ep;
+    zmq_getsockopt(g->pub, ZMQ_LAST_ENDPOINT, ep, &len);
+    pb_sub_t *sub = s_subscriber(ep, dir);
+    char buf[64];
+    if (!sub || zmq_recv(g->pub, buf, sizeof buf, 0) < 0) { /* the subscription arrived */
+        pb_sub_destroy(&sub);
+        return -ENOTCONN;
+    }
+    uint64_t *lat = calloc(g->total, sizeof *lat);
+    pthread_t thread;
+    int rc = lat ? pthread_create(&thread, NULL, s_generate, g) : ENOMEM;
+    if (rc == 0) {
+        uint64_t deadline = pb_bench_mono_ns() + (uint64_t)((seconds + 5) * 1e9);
+        s_report(lat, s_collect(sub, g, lat, deadline), g->total, rate);
+        pthread_join(thread, NULL);
+    }
+    free(lat);
+    pb_sub_destroy(&sub);
+    return -rc;
+}
+
+static void *s_bind(void *ctx, const char *dir)
+{
+    char ep[512];
+    snprintf(ep, sizeof ep, dir ? "ipc://%s/latency-pub" : "tcp://127.0.0.1:*", dir);
+    void *pub = zmq_socket(ctx, ZMQ_XPUB);
+    int zero = 0, timeout = 10000;
+    zmq_setsockopt(pub, ZMQ_SNDHWM, &zero, sizeof zero); /* never drop: the count must match */
+    zmq_setsockopt(pub, ZMQ_LINGER, &zero, sizeof zero);
+    zmq_setsockopt(pub, ZMQ_RCVTIMEO, &timeout, sizeof timeout);
+    if (zmq_bind(pub, ep) == 0)
+        return pub;
+    fprintf(stderr, "pb-bench: cannot bind %s: %s\n", ep, zmq_strerror(errno));
+    zmq_close(pub);
+    return NULL;
+}
+
+int pb_bench_latency(int argc, char **argv)
+{
+    const char *path = pb_bench_opt(argc, argv, "--templates", NULL);
+    const char *dir = pb_bench_opt(argc, argv, "--ipc-dir", NULL); /* absent: tcp loopback */
+    double rate = pb_bench_num(argc, argv, "--rate", 1000);
+    double seconds = pb_bench_num(argc, argv, "--seconds", 5);
+    double procs = pb_bench_num(argc, argv, "--procs", 10);
+    if (!path || rate <= 0 || rate > 1e6 || seconds <= 0 || procs < 0) {
+        fprintf(stderr, "usage: pb-bench latency --templates FILE [--ipc-dir DIR] [--rate R] "
+                        "[--seconds S] [--procs N]\n");
+        return 2;
+    }
+    s_gen_t g = {.total = (uint64_t)(rate * seconds), .period_ns = (uint64_t)(1e9 / rate)};
+    g.templates = pb_bench_frames_load(path, (size_t)procs, "benchhost", "bench-latency");
+    g.sent = calloc(g.total, sizeof *g.sent);
+    void *ctx = zmq_ctx_new();
+    g.pub = g.templates && g.sent ? s_bind(ctx, dir) : NULL;
+    int rc = g.pub ? s_run(&g, dir, seconds, rate) : -EINVAL;
+    if (rc < 0)
+        fprintf(stderr, "pb-bench: latency run failed: %s\n", strerror(-rc));
+    if (g.pub)
+        zmq_close(g.pub);
+    zmq_ctx_term(ctx);
+    free(g.sent);
+    pb_bench_frames_destroy(&g.templates);
+    return rc < 0 ? 1 : 0;
+}

@@ -1,0 +1,143 @@
+/* Unit tests of pb_options: perfbus-sub's flags, config file and their errors. */
+#include "pb_options.h"
+
+#include <check.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static pb_options_t s_opts;
+static char s_err[256];
+
+static int s_parse(int argc, char **argv)
+{
+    pb_options_defaults(&s_opts);
+    s_err[0] = '\0';
+    return pb_options_parse_args(&s_opts, argc, argv, s_err, sizeof s_err);
+}
+
+START_TEST(defaults)
+{
+    char *argv[] = {"perfbus-sub"};
+    ck_assert_int_eq(s_parse(1, argv), 0);
+    ck_assert_uint_eq(s_opts.sub.nconnect, 0); /* pb_sub fills tcp://127.0.0.1:7710 */
+    ck_assert_ptr_null(s_opts.sub.query);
+    ck_assert(!s_opts.sub.record);
+    ck_assert_int_eq(s_opts.sub.flush_ms, 1000);
+}
+END_TEST
+
+START_TEST(every_flag)
+{
+    char *argv[] = {"perfbus-sub",
+                    "--connect",
+                    "ipc://a",
+                    "--connect",
+                    "ipc://b",
+                    "--subscribe",
+                    "sys.",
+                    "--query",
+                    "ipc://q",
+                    "--history",
+                    "100",
+                    "--history-seconds",
+                    "60",
+                    "--max-procs",
+                    "8",
+                    "--gone-seconds",
+                    "5",
+                    "--record",
+                    "--store",
+                    "/tmp/s",
+                    "--segment-mb",
+                    "2",
+                    "--flush-ms",
+                    "250",
+                    "--keep-days",
+                    "1.5",
+                    "--keep-gb",
+                    "0.5",
+                    "--verbose"};
+    ck_assert_int_eq(s_parse(sizeof argv / sizeof argv[0], argv), 0);
+    ck_assert_uint_eq(s_opts.sub.nconnect, 2);
+    ck_assert_str_eq(s_opts.sub.connect[1], "ipc://b");
+    ck_assert_str_eq(s_opts.sub.subscribe[0], "sys.");
+    ck_assert_str_eq(s_opts.sub.query, "ipc://q");
+    ck_assert_uint_eq(s_opts.sub.history.capacity, 100);
+    ck_assert_uint_eq(s_opts.sub.history.max_age_ns, 60000000000ull);
+    ck_assert_uint_eq(s_opts.sub.history.max_procs, 8);
+    ck_assert_uint_eq(s_opts.sub.history.gone_ns, 5000000000ull);
+    ck_assert(s_opts.sub.record);
+    ck_assert_str_eq(s_opts.sub.store, "/tmp/s");
+    ck_assert_uint_eq(s_opts.sub.segment_bytes, 2 * 1024 * 1024);
+    ck_assert_int_eq(s_opts.sub.flush_ms, 250);
+    ck_assert_double_eq(s_opts.sub.keep_days, 1.5);
+    ck_assert_uint_eq(s_opts.sub.keep_bytes, 512ull * 1024 * 1024);
+    ck_assert(s_opts.verbose);
+}
+END_TEST
+
+START_TEST(bad_values)
+{
+    char *a1[] = {"perfbus-sub", "--history", "0"};
+    ck_assert_int_eq(s_parse(3, a1), -EINVAL);
+    ck_assert_ptr_nonnull(strstr(s_err, "--history"));
+    char *a2[] = {"perfbus-sub", "--flush-ms", "soon"};
+    ck_assert_int_eq(s_parse(3, a2), -EINVAL);
+    char *a3[] = {"perfbus-sub", "--bogus", "1"};
+    ck_assert_int_eq(s_parse(3, a3), -EINVAL);
+    ck_assert_ptr_nonnull(strstr(s_err, "unknown setting"));
+    char *a4[] = {"perfbus-sub", "--connect"};
+    ck_assert_int_eq(s_parse(2, a4), -EINVAL);
+    char *a5[] = {"perfbus-sub", "stray"};
+    ck_assert_int_eq(s_parse(2, a5), -EINVAL);
+    char *a6[] = {"perfbus-sub", "--record", "maybe"}; /* a switch takes no value */
+    ck_assert_int_eq(s_parse(3, a6), -EINVAL);
+    char *a7[] = {"perfbus-sub", "--config", "/nonexistent/sub.conf"};
+    ck_assert_int_lt(s_parse(3, a7), 0);
+}
+END_TEST
+
+START_TEST(too_many_endpoints)
+{
+    pb_options_defaults(&s_opts);
+    for (int i = 0; i < PB_SUB_MAX_ENDPOINTS; i++)
+        ck_assert_int_eq(pb_options_set(&s_opts, "connect", "ipc://x", s_err, sizeof s_err), 0);
+    ck_assert_int_eq(pb_options_set(&s_opts, "connect", "ipc://x", s_err, sizeof s_err), -EINVAL);
+}
+END_TEST
+
+START_TEST(config_file_then_flags)
+{
+    char path[] = "/tmp/pb_options_XXXXXX";
+    int fd = mkstemp(path);
+    FILE *f = fdopen(fd, "w");
+    fputs("# perfbus-sub settings\nrecord = true\nflush-ms = 400\nhistory = 50\n", f);
+    fclose(f);
+    char *argv[] = {"perfbus-sub", "--config", path, "--flush-ms", "300"};
+    ck_assert_int_eq(s_parse(5, argv), 0);
+    ck_assert(s_opts.sub.record);
+    ck_assert_int_eq(s_opts.sub.flush_ms, 300); /* the flag wins */
+    ck_assert_uint_eq(s_opts.sub.history.capacity, 50);
+    unlink(path);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("pb_options");
+    TCase *tc = tcase_create("options");
+    tcase_add_test(tc, defaults);
+    tcase_add_test(tc, every_flag);
+    tcase_add_test(tc, bad_values);
+    tcase_add_test(tc, too_many_endpoints);
+    tcase_add_test(tc, config_file_then_flags);
+    suite_add_tcase(s, tc);
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

@@ -1,0 +1,211 @@
+/* Unit tests of pb_sub over real ipc:// sockets: intake, garbage, queries, periodic flush. */
+#include "pb_sub.h"
+
+#include "pb_codec.h"
+#include "pb_run.h"
+
+#include <check.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <zmq.h>
+
+static char s_dir[64], s_pub_ep[128], s_query_ep[128], s_store[128];
+static void *s_ctx, *s_pub;
+
+static void s_setup(void)
+{
+    strcpy(s_dir, "/tmp/pb_sub_XXXXXX");
+    ck_assert_ptr_nonnull(mkdtemp(s_dir));
+    snprintf(s_pub_ep, sizeof s_pub_ep, "ipc://%s/pub", s_dir);
+    snprintf(s_query_ep, sizeof s_query_ep, "ipc://%s/query", s_dir);
+    snprintf(s_store, sizeof s_store, "%s/store", s_dir);
+    s_ctx = zmq_ctx_new();
+    s_pub = zmq_socket(s_ctx, ZMQ_PUB);
+    int zero = 0;
+    zmq_setsockopt(s_pub, ZMQ_LINGER, &zero, sizeof zero);
+    ck_assert_int_eq(zmq_bind(s_pub, s_pub_ep), 0);
+}
+
+static void s_teardown(void)
+{
+    zmq_close(s_pub);
+    zmq_ctx_term(s_ctx);
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", s_dir);
+    ck_assert_int_eq(system(cmd), 0);
+}
+
+static pb_sub_t *s_new(bool record)
+{
+    pb_sub_config_t c = {.nconnect = 1, .query = s_query_ep, .record = record};
+    c.connect[0] = s_pub_ep;
+    c.store = s_store;
+    c.flush_ms = 50;
+    char err[256] = "";
+    pb_sub_t *sub = pb_sub_new(&c, err, sizeof err);
+    ck_assert_msg(sub != NULL, "%s", err);
+    return sub;
+}
+
+static void s_publish(uint64_t seq)
+{
+    pb_value_t *f = pb_frame_new("sys", "h", "test-src", seq, pb_frame_now_ns());
+    pb_value_map_put_float(f, "uptime_s", (double)seq);
+    char *buf = NULL;
+    size_t len = 0;
+    ck_assert_int_eq(pb_codec_encode(f, &buf, &len), 0);
+    zmq_send(s_pub, "sys.h", 5, ZMQ_SNDMORE);
+    zmq_send(s_pub, buf, len, 0);
+    free(buf);
+    pb_value_destroy(&f);
+}
+
+/* Polls sub until it has received `frames` frames (or 5 s pass). */
+static void s_pump(pb_sub_t *sub, uint64_t frames)
+{
+    for (int i = 0; i < 250 && pb_sub_counters(sub).frames < frames; i++)
+        ck_assert_int_eq(pb_sub_poll(sub, 20), 0);
+}
+
+/* Publishes until the subscription is live (ZeroMQ's slow joiner); returns next seq. */
+static uint64_t s_join(pb_sub_t *sub)
+{
+    uint64_t seq = 0;
+    while (pb_sub_counters(sub).frames == 0 && seq < 200) {
+        s_publish(seq++);
+        pb_sub_poll(sub, 20);
+    }
+    ck_assert_uint_gt(pb_sub_counters(sub).frames, 0);
+    return seq;
+}
+
+START_TEST(frames_flow_into_history_without_loss)
+{
+    pb_sub_t *sub = s_new(false);
+    uint64_t seq = s_join(sub), base = pb_sub_counters(sub).frames;
+    for (int i = 0; i < 100; i++)
+        s_publish(seq++);
+    s_pump(sub, base + 100);
+    pb_sub_counters_t c = pb_sub_counters(sub);
+    ck_assert_uint_eq(c.frames, base + 100);
+    ck_assert_uint_eq(c.decode_errors + c.envelope_errors + c.bad_messages, 0);
+    ck_assert_uint_eq(pb_sources_lost(pb_sub_sources(sub)), 0);
+    ck_assert_uint_eq(pb_history_nseries(pb_sub_history(sub)), 1);
+    ck_assert_ptr_null(pb_sub_run_id(sub));
+    pb_sub_destroy(&sub);
+    ck_assert_ptr_null(sub);
+    pb_sub_destroy(&sub);
+}
+END_TEST
+
+START_TEST(wrong_part_counts_are_counted)
+{
+    pb_sub_t *sub = s_new(false);
+    uint64_t seq = s_join(sub);
+    zmq_send(s_pub, "sys.h", 5, 0); /* one part */
+    zmq_send(s_pub, "sys.h", 5, ZMQ_SNDMORE);
+    zmq_send(s_pub, "a", 1, ZMQ_SNDMORE);
+    zmq_send(s_pub, "b", 1, 0); /* three parts */
+    s_publish(seq);
+    uint64_t frames = pb_sub_counters(sub).frames;
+    s_pump(sub, frames + 1);
+    ck_assert_uint_eq(pb_sub_counters(sub).bad_messages, 2);
+    pb_sub_destroy(&sub);
+}
+END_TEST
+
+START_TEST(query_socket_answers_a_dealer)
+{
+    pb_sub_t *sub = s_new(false);
+    ck_assert_str_eq(pb_sub_query_endpoint(sub), s_query_ep);
+    void *dealer = zmq_socket(s_ctx, ZMQ_DEALER);
+    int zero = 0, timeout = 20;
+    zmq_setsockopt(dealer, ZMQ_LINGER, &zero, sizeof zero);
+    zmq_setsockopt(dealer, ZMQ_RCVTIMEO, &timeout, sizeof timeout);
+    zmq_connect(dealer, s_query_ep);
+    zmq_send(dealer, "\x81\xa2op\xa6health", 10, 0); /* {op: "health"} */
+    char buf[4096];
+    int n = -1;
+    for (int i = 0; i < 100 && n < 0; i++) {
+        pb_sub_poll(sub, 20);
+        n = zmq_recv(dealer, buf, sizeof buf, 0);
+    }
+    ck_assert_int_gt(n, 0);
+    pb_value_t *reply = NULL;
+    ck_assert_int_eq(pb_codec_decode(buf, (size_t)n, &reply, NULL, 0), 0);
+    const char *status = NULL;
+    ck_assert_int_eq(pb_value_map_get_str(reply, "status", &status), 0);
+    ck_assert_str_eq(status, "ok");
+    pb_value_destroy(&reply);
+    zmq_close(dealer);
+    pb_sub_destroy(&sub);
+}
+END_TEST
+
+START_TEST(recorder_flushes_while_running)
+{
+    pb_sub_t *sub = s_new(true);
+    ck_assert_ptr_nonnull(pb_sub_run_id(sub));
+    uint64_t seq = s_join(sub), base = pb_sub_counters(sub).frames;
+    for (int i = 0; i < 20; i++)
+        s_publish(seq++);
+    s_pump(sub, base + 20);
+    for (int i = 0; i < 5; i++) /* > flush_ms of 50 */
+        pb_sub_poll(sub, 30);
+    pb_run_t *run = pb_run_new(pb_sub_run_dir(sub)); /* read while still recording */
+    ck_assert_ptr_nonnull(run);
+    pb_record_t rec;
+    uint64_t n = 0;
+    while (pb_run_next(run, &rec) == 1)
+        n++;
+    ck_assert_uint_eq(n, base + 20);
+    bool complete = true;
+    pb_value_get_bool(pb_value_map_get(pb_run_meta(run), "complete"), &complete);
+    ck_assert(!complete);
+    pb_run_destroy(&run);
+    pb_sub_destroy(&sub);
+}
+END_TEST
+
+START_TEST(setup_errors_are_explained)
+{
+    pb_sub_config_t c = {.nconnect = 1, .query = s_query_ep};
+    c.connect[0] = "nonsense://x";
+    char err[256] = "";
+    ck_assert_ptr_null(pb_sub_new(&c, err, sizeof err));
+    ck_assert_ptr_nonnull(strstr(err, "nonsense://x"));
+    pb_sub_t *first = s_new(false);
+    c.connect[0] = s_pub_ep;
+    c.query = "tcp://256.0.0.1:1"; /* not an address */
+    ck_assert_ptr_null(pb_sub_new(&c, err, sizeof err));
+    ck_assert_ptr_nonnull(strstr(err, "query"));
+    c.query = s_query_ep;
+    c.record = true;
+    c.store = "/proc/no-store-here";
+    ck_assert_ptr_null(pb_sub_new(&c, err, sizeof err));
+    ck_assert_ptr_nonnull(strstr(err, "run"));
+    pb_sub_destroy(&first);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("pb_sub");
+    TCase *tc = tcase_create("sub");
+    tcase_add_checked_fixture(tc, s_setup, s_teardown);
+    tcase_set_timeout(tc, 30);
+    tcase_add_test(tc, frames_flow_into_history_without_loss);
+    tcase_add_test(tc, wrong_part_counts_are_counted);
+    tcase_add_test(tc, query_socket_answers_a_dealer);
+    tcase_add_test(tc, recorder_flushes_while_running);
+    tcase_add_test(tc, setup_errors_are_explained);
+    suite_add_tcase(s, tc);
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
