@@ -299,8 +299,10 @@ static void s_read_candidate(pb_proc_sampler_t *self, s_entry_t *e, pb_proc_emit
     if (rc < 0)
         return; /* gone, or unreadable this cycle: skipped quietly */
     if (e->seen_gen != 0 && st.starttime != e->starttime) {
+        /* the pid was reused: the old process exited, a watch of it ends */
         if (e->emitted)
             s_emit(self, e->pid, pb_proc_body_gone(e->pid, e->comm), emit, arg);
+        pb_proc_select_remove_pid(self->select, e->pid);
         s_entry_restart(e);
     }
     e->stat = st;

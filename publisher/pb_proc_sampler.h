@@ -12,15 +12,19 @@
 typedef struct pb_proc_sampler pb_proc_sampler_t;
 
 /* root: "" or "/" for the real system, or a directory holding proc/ (tests use
- * tests/fixtures/proc-<case>). The string is copied. NULL on ENOMEM. */
+ * tests/fixtures/proc-<case>). The string is copied. NULL on ENOMEM.
+ * On a real procfs the sampler keeps /proc/PID files open between scans
+ * (stat of every candidate, status and io of the selected ones) within half
+ * of RLIMIT_NOFILE; destroy closes them. */
 pb_proc_sampler_t *pb_proc_sampler_new(const char *root);
 
 /* Accepts NULL and *self_p == NULL; sets *self_p to NULL. */
 void pb_proc_sampler_destroy(pb_proc_sampler_t **self_p);
 
 /* Watches one process. Returns 0 (also when already watched), -ESRCH when no
- * such process exists, or -ENOMEM. When the process exits, its gone frame is
- * emitted once and the pid leaves the watch list. */
+ * such process exists, or -ENOMEM. When the process exits (or its pid is
+ * found reused by another process), its gone frame is emitted once and the
+ * pid leaves the watch list. */
 int pb_proc_sampler_watch_pid(pb_proc_sampler_t *self, uint32_t pid);
 
 /* Returns 0, or -ENOENT when pid is not watched. */

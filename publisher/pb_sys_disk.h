@@ -35,6 +35,8 @@ bool pb_sys_disk_is_whole(const char *root, const char *name);
  * not stacked on other disks (a non-empty /sys/block/NAME/slaves)? */
 bool pb_sys_disk_is_counted(const char *root, const char *name);
 
+/* Adds "disk": the whole disks that did I/O since boot (sar -d and iostat
+ * leave out unused devices too), and their total. */
 extern const pb_sys_metric_t pb_sys_disk_metric;
 
 #endif

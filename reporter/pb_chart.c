@@ -100,7 +100,7 @@ static double s_nice_step(double range, int nticks)
 static void s_y_axis(pb_chart_t *chart, double max, pb_unit_t unit)
 {
     const char *name;
-    if (!(max > 0))
+    if (!(max > 0) || !isfinite(max)) /* inf only from absurd frames: draw something sane */
         max = unit == PB_UNIT_PCT ? 100 : 1;
     if (chart->stacked && unit == PB_UNIT_PCT && max <= 100.5)
         max = 100 / 1.04; /* CPU by state tops out at exactly 100 % */

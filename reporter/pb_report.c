@@ -138,7 +138,7 @@ int pb_report_check(const pb_model_t *model, const char *source, char *err, size
         return -ENODATA;
     }
     size_t samples = s_max_samples(model);
-    if (samples < 2) {
+    if (samples < 2 && pb_model_profile_count(model) == 0) {
         snprintf(err, errlen,
                  "%s holds %llu frame(s) and %zu sample(s) per host: a report needs at least 2 "
                  "samples of a host (rates and charts need two points)",

@@ -32,8 +32,9 @@ int pb_report_parse_duration(const char *text, uint64_t *secs);
 int pb_report_parse_time(const char *text, uint64_t now_ns, uint64_t *ns);
 
 /* Checks that the model can make a report: -ENODATA with a message naming
- * source when it holds no frame, or fewer than two samples (sys or proc) of
- * any host: nothing can be drawn from one point. Returns 0 otherwise. */
+ * source when it holds no frame, or neither a profile nor two samples (sys
+ * or proc) of some host: nothing can be drawn from one point. Returns 0
+ * otherwise. */
 int pb_report_check(const pb_model_t *model, const char *source, char *err, size_t errlen);
 
 /* Renders model in one format to path: written to a temporary file next to

@@ -340,16 +340,20 @@ START_TEST(watched_pid_that_exits_is_gone_once_then_unwatched)
     s_swap_t sw;
     pb_proc_sampler_t *p = swap_sampler(&sw);
     ck_assert_int_eq(pb_proc_sampler_watch_pid(p, 1234), 0);
+    ck_assert_int_eq(pb_proc_sampler_watch_pid(p, 777), 0);
     pb_value_t *e0 = scan(p, 100 * SEC);
-    ck_assert_uint_eq(count(e0), 1);
+    ck_assert_uint_eq(count(e0), 2);
     swap_to(&sw, T1);
     pb_value_t *e1 = scan(p, 101 * SEC);
-    ck_assert_uint_eq(count(e1), 1);
+    ck_assert_uint_eq(count(e1), 2);
     ck_assert(is_true(body_of(e1, 1234, 0), "gone"));
+    ck_assert(is_true(body_of(e1, 777, 0), "gone")); /* reused by another process */
+    ck_assert_str_eq(str(body_of(e1, 777, 0), "comm"), "old");
     ck_assert_uint_eq(pb_proc_sampler_tracked(p), 0);
     pb_value_t *e2 = scan(p, 102 * SEC);
     ck_assert_uint_eq(count(e2), 0);
     ck_assert_int_eq(pb_proc_sampler_unwatch_pid(p, 1234), -ENOENT); /* left the list */
+    ck_assert_int_eq(pb_proc_sampler_unwatch_pid(p, 777), -ENOENT);
     pb_value_destroy(&e0);
     pb_value_destroy(&e1);
     pb_value_destroy(&e2);

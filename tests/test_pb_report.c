@@ -101,6 +101,14 @@ START_TEST(a_report_needs_two_samples)
     model = s_model(2, 0);
     ck_assert_int_eq(pb_report_check(model, "run Z", err, sizeof(err)), 0);
     pb_model_destroy(&model);
+    pb_synth_opts_t opts; /* one sample, but profiles: worth a report */
+    pb_synth_defaults(&opts);
+    opts.samples = 1;
+    opts.profiles = 1;
+    model = pb_model_new();
+    ck_assert_int_eq(pb_synth_generate(&opts, s_add, model), 0);
+    ck_assert_int_eq(pb_report_check(model, "run P", err, sizeof(err)), 0);
+    pb_model_destroy(&model);
 }
 END_TEST
 

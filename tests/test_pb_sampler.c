@@ -49,7 +49,9 @@ START_TEST(samples_the_calling_thread)
     ck_assert_ptr_nonnull(s);
     ck_assert_int_eq(smp_run(s, 0.3), 0);
     pb_sampler_totals_t t = pb_sampler_totals(s);
-    ck_assert_uint_gt(t.received, 100);
+    /* ~1 kHz of the time the thread ran (other load may deschedule it) */
+    ck_assert_uint_gt(t.received, 20);
+    ck_assert((double)t.received / t.cpu_s > 500);
     ck_assert_uint_eq(t.dropped, 0);
     ck_assert_uint_eq(t.threads, 1);
     ck_assert(t.wall_s >= 0.3);

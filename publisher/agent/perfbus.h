@@ -10,12 +10,12 @@ extern "C" {
 #endif
 
 /* Profiling modes a target accepts (a bit set), and registration flags. */
-#define PB_MODE_SAMPLING   0x1u
-#define PB_MODE_TRACING    0x2u
-#define PB_MODE_DETAILED   0x4u
-#define PB_MODE_ALL        0x7u
-#define PB_TARGET_DISABLED 0x100u /* registered but refused until a `register` request enables it  \
-                                   */
+#define PB_MODE_SAMPLING 0x1u
+#define PB_MODE_TRACING  0x2u
+#define PB_MODE_DETAILED 0x4u
+#define PB_MODE_ALL      0x7u
+/* Registered but refused until a `register` request enables it. */
+#define PB_TARGET_DISABLED 0x100u
 
 typedef struct pb_agent pb_agent_t;
 

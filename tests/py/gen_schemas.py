@@ -17,7 +17,7 @@ DRAFT = "https://json-schema.org/draft/2020-12/schema"
 UINT64_MAX = 2**64 - 1
 TS_MIN = 10**18  # 2001-09-09 in ns: catches seconds or ms sent as ns
 ERROR_CODES = ["bad_msgpack", "too_deep", "too_large", "not_a_map", "missing_op",
-               "unknown_op", "bad_arg", "not_found", "multipart"]
+               "unknown_op", "bad_arg", "not_found", "multipart", "internal"]
 
 
 # ---------------------------------------------------------------- field kinds

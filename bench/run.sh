@@ -1,0 +1,386 @@
+#!/bin/sh
+# bench/run.sh: `make bench` — perfbus's figures side by side with sadc, pidstat, perf and raw libzmq.
+# usage: sh bench/run.sh BUILD_DIR [quick|full]   (bench/README.md explains every figure)
+set -eu
+
+BUILD=$(cd "${1:-build}" && pwd)
+MODE=${2:-full}
+SRC=$(cd "$(dirname "$0")/.." && pwd)
+PY=/usr/bin/python3 # Debian's, with python3-zmq and python3-msgpack
+SADC=/usr/lib/sysstat/sadc
+
+case "$MODE" in
+quick) REF_N=10 PB_SLOW=0 BUS_S=2 LAT_S=3 HIST_S=600 REC_S=2 REPORT_RUN=6h REPORT_RUNS=1 PROF_ROUNDS=1 ;;
+full) REF_N=60 PB_SLOW=1 BUS_S=5 LAT_S=10 HIST_S=3600 REC_S=5 REPORT_RUN=24h REPORT_RUNS=3 PROF_ROUNDS=3 ;;
+*)
+    echo "usage: sh bench/run.sh BUILD_DIR [quick|full]" >&2
+    exit 2
+    ;;
+esac
+
+die() {
+    echo "bench: $*" >&2
+    exit 1
+}
+
+# Every tool must be there: a missing one fails the run, it is never skipped.
+for f in publisher/perfbusd subscriber/perfbus-sub bench/pb-bench reporter/perfbus-synth \
+    reporter/perfbus-report examples/perfbus-demo; do
+    [ -x "$BUILD/$f" ] || die "$BUILD/$f is missing: build first (make build)"
+done
+for t in "$SADC" "$PY"; do
+    [ -x "$t" ] || die "$t is missing: run sh scripts/deps.sh bench"
+done
+for t in pidstat perf hyperfine awk; do
+    command -v "$t" >/dev/null || die "$t is missing: run sh scripts/deps.sh bench"
+done
+"$PY" -c 'import zmq, msgpack' || die "python3-zmq and python3-msgpack are needed"
+
+PB="$BUILD/bench/pb-bench"
+PBRUN="$PY $SRC/bench/pbrun.py"
+TMP=$(mktemp -d /tmp/perfbus-bench.XXXXXX)
+STARTED="" # pids of what this script started in the background
+SLEEPERS=""
+
+cleanup() {
+    for p in $STARTED $SLEEPERS; do
+        kill "$p" 2>/dev/null || true
+    done
+    wait 2>/dev/null || true
+    rm -rf "$TMP"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+started() { STARTED="$STARTED $1"; }
+
+# kv KEY FILE: the value of KEY=... in a pb-bench / pbrun output line.
+kv() {
+    v=$(tr ' ' '\n' <"$2" | sed -n "s/^$1=//p" | head -n 1)
+    echo "${v:-n/a}"
+}
+
+# calc FORMAT EXPR: awk arithmetic; "n/a" when an operand is missing.
+calc() {
+    case "$2" in
+    *n/a* | *—*) echo "n/a" ;;
+    *) awk "BEGIN { printf \"$1\", $2 }" ;;
+    esac
+}
+
+ratio() {
+    case "$1$2" in
+    *n/a* | *—*) echo "—" ;;
+    *) awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "—" }' ;;
+    esac
+}
+
+TABLE="$TMP/table.md"
+row() {
+    printf '| %s | %s | %s | %s |\n' "$1" "$2" "$3" "$4" >>"$TABLE"
+    printf '  %-62s %14s %22s %6s\n' "$1" "$2" "$3" "$4" >&2
+}
+
+# wait_file PATH: waits up to 10 s for a file another process writes.
+wait_file() {
+    i=0
+    while [ ! -s "$1" ] && [ $i -lt 100 ]; do
+        sleep 0.1
+        i=$((i + 1))
+    done
+    [ -s "$1" ] || die "$1 never appeared"
+}
+
+# ---- setup ----
+
+start_sleepers() {
+    i=0
+    while [ $i -lt 200 ]; do
+        sleep 10000 &
+        SLEEPERS="$SLEEPERS $!"
+        i=$((i + 1))
+    done
+    P10=$(echo $SLEEPERS | tr ' ' '\n' | head -n 10 | paste -sd, -)
+    P200=$(echo $SLEEPERS | tr ' ' ',')
+    ARGS10=$(echo $P10 | tr ',' '\n' | sed 's/^/--pid /' | paste -sd' ' -)
+    ARGS200=$(echo $P200 | tr ',' '\n' | sed 's/^/--pid /' | paste -sd' ' -)
+}
+
+# Real frames of this machine (the 10 busiest processes) as templates for the bus figures.
+capture_templates() {
+    "$BUILD/publisher/perfbusd" --pub "ipc://$TMP/cap" --control "ipc://$TMP/cap-ctl" \
+        --interval 0.2 --top 10 2>"$TMP/capture.log" &
+    cap=$!
+    started $cap
+    "$PB" capture --from "ipc://$TMP/cap" --out "$TMP/frames.bin" --seconds 1.5 >/dev/null ||
+        die "could not capture frames from perfbusd (see $TMP/capture.log)"
+    kill $cap
+    wait $cap || true
+}
+
+# ---- publisher: CPU per sample and RSS, against sadc and pidstat ----
+
+# perfbusd_run NAME INTERVAL ARGS...: 60 samples of perfbusd, measured by pbrun.
+perfbusd_run() {
+    name=$1 interval=$2
+    shift 2
+    $PBRUN --sys-frames 60 --endpoint "ipc://$TMP/pd-$name" --timeout 120 -- \
+        "$BUILD/publisher/perfbusd" --pub "ipc://$TMP/pd-$name" --control "ipc://$TMP/pc-$name" \
+        --interval "$interval" "$@" >"$TMP/r.$name"
+}
+
+publisher_figures() {
+    echo "bench: publisher cost, $REF_N samples at 1 s of sadc/pidstat; perfbusd 60 samples" >&2
+    jobs=""
+    $PBRUN -- "$SADC" -S DISK 1 "$REF_N" "$TMP/sa-disk" >"$TMP/r.sadc-disk" &
+    jobs="$jobs $!"
+    $PBRUN -- "$SADC" -S XALL 1 "$REF_N" "$TMP/sa-xall" >"$TMP/r.sadc-xall" &
+    jobs="$jobs $!"
+    $PBRUN -- pidstat -h -l -u -r -d -w -v -p "$P10" 1 "$REF_N" >"$TMP/r.pidstat-10" &
+    jobs="$jobs $!"
+    $PBRUN -- pidstat -h -l -u -r -d -w -v -p "$P200" 1 "$REF_N" >"$TMP/r.pidstat-200" &
+    jobs="$jobs $!"
+    if [ "$PB_SLOW" = 1 ]; then # the same 1 s interval, in the same minute
+        perfbusd_run slow-0 1 &
+        jobs="$jobs $!"
+        perfbusd_run slow-10 1 $ARGS10 &
+        jobs="$jobs $!"
+        perfbusd_run slow-200 1 $ARGS200 &
+        jobs="$jobs $!"
+    fi
+    STARTED="$STARTED $jobs"
+    perfbusd_run fast-0 0.1
+    perfbusd_run fast-10 0.1 $ARGS10
+    perfbusd_run fast-200 0.1 $ARGS200
+    for j in $jobs; do
+        wait "$j" || die "a publisher measurement failed (pid $j)"
+    done
+    publisher_rows
+}
+
+# per_sample FILE SAMPLES: CPU-µs per sample from a pbrun line.
+per_sample() {
+    calc "%.0f" "$(kv cpu_us "$1") / $2"
+}
+
+publisher_rows() {
+    sd=$(per_sample "$TMP/r.sadc-disk" "$REF_N")
+    sx=$(per_sample "$TMP/r.sadc-xall" "$REF_N")
+    p10=$(per_sample "$TMP/r.pidstat-10" "$REF_N")
+    p200=$(per_sample "$TMP/r.pidstat-200" "$REF_N")
+    runs="fast"
+    [ "$PB_SLOW" = 1 ] && runs="slow fast"
+    for r in $runs; do
+        at="1 s"
+        [ "$r" = fast ] && at="0.1 s"
+        b0=$(per_sample "$TMP/r.$r-0" 60)
+        b10=$(per_sample "$TMP/r.$r-10" 60)
+        b200=$(per_sample "$TMP/r.$r-200" 60)
+        row "CPU-µs/sample, system only (perfbusd at $at) vs sadc -S DISK" "$b0" "$sd" "$(ratio "$b0" "$sd")"
+        row "CPU-µs/sample, system only (perfbusd at $at) vs sadc -S XALL" "$b0" "$sx" "$(ratio "$b0" "$sx")"
+        row "CPU-µs/sample, system + 10 procs (at $at) vs pidstat 10" "$b10" "$p10" "$(ratio "$b10" "$p10")"
+        s10=$(calc "%.0f" "$sd + $p10")
+        row "CPU-µs/sample, system + 10 procs (at $at) vs sadc + pidstat 10" "$b10" "$s10" "$(ratio "$b10" "$s10")"
+        row "CPU-µs/sample, system + 200 procs (at $at) vs pidstat 200" "$b200" "$p200" "$(ratio "$b200" "$p200")"
+        s200=$(calc "%.0f" "$sd + $p200")
+        row "CPU-µs/sample, system + 200 procs (at $at) vs sadc + pidstat 200" "$b200" "$s200" "$(ratio "$b200" "$s200")"
+        m10=$(calc "%.1f" "($b10 - $b0) / 10")
+        m200=$(calc "%.1f" "($b200 - $b0) / 200")
+        pm10=$(calc "%.1f" "$p10 / 10")
+        pm200=$(calc "%.1f" "$p200 / 200")
+        row "CPU-µs/sample per watched process, 10 (at $at) vs pidstat" "$m10" "$pm10" "$(ratio "$m10" "$pm10")"
+        row "CPU-µs/sample per watched process, 200 (at $at) vs pidstat" "$m200" "$pm200" "$(ratio "$m200" "$pm200")"
+    done
+    r200=slow-200
+    [ "$PB_SLOW" = 1 ] || r200=fast-200
+    rb=$(calc "%.1f" "$(kv maxrss_kb "$TMP/r.$r200") / 1024")
+    rp=$(calc "%.1f" "$(kv maxrss_kb "$TMP/r.pidstat-200") / 1024")
+    rs=$(calc "%.1f" "$(kv maxrss_kb "$TMP/r.sadc-disk") / 1024")
+    row "publisher peak RSS MiB, 200 procs vs pidstat 200" "$rb" "$rp" "$(ratio "$rb" "$rp")"
+    rsp=$(calc "%.1f" "$rs + $rp")
+    row "publisher peak RSS MiB, 200 procs vs sadc + pidstat 200" "$rb" "$rsp" "$(ratio "$rb" "$rsp")"
+}
+
+# ---- bus: throughput to perfbus-sub against the raw libzmq ceiling ----
+
+# bus_endpoint TRANSPORT NAME: where a blaster binds.
+bus_endpoint() {
+    if [ "$1" = ipc ]; then echo "ipc://$TMP/$2"; else echo "tcp://127.0.0.1:*"; fi
+}
+
+bus_ceiling() {
+    "$PB" blast --templates "$TMP/frames.bin" --bind "$(bus_endpoint "$1" ceil)" \
+        --endpoint-file "$TMP/ep-ceil-$1" --seconds $((BUS_S + 3)) >"$TMP/blast-ceil-$1" &
+    blaster=$!
+    started $blaster
+    wait_file "$TMP/ep-ceil-$1"
+    "$PB" sink --connect "$(cat "$TMP/ep-ceil-$1")" --seconds "$BUS_S" >"$TMP/sink-$1"
+    wait $blaster
+}
+
+bus_subscriber() {
+    "$PB" blast --templates "$TMP/frames.bin" --bind "$(bus_endpoint "$1" sub)" \
+        --endpoint-file "$TMP/ep-sub-$1" --seconds $((BUS_S + 3)) >"$TMP/blast-sub-$1" &
+    blaster=$!
+    started $blaster
+    wait_file "$TMP/ep-sub-$1"
+    "$BUILD/subscriber/perfbus-sub" --connect "$(cat "$TMP/ep-sub-$1")" \
+        --query "ipc://$TMP/q-$1" 2>"$TMP/sub-$1.log" &
+    sub=$!
+    started $sub
+    "$PB" watch --query "ipc://$TMP/q-$1" --pid $sub --skip 1 --seconds "$BUS_S" >"$TMP/watch-$1"
+    wait $blaster
+    kill $sub
+    wait $sub || true
+}
+
+bus_figures() {
+    echo "bench: bus throughput, ${BUS_S} s windows" >&2
+    for t in ipc tcp; do
+        bus_ceiling $t
+        bus_subscriber $t
+        sf=$(kv fps "$TMP/watch-$t")
+        cf=$(kv fps "$TMP/sink-$t")
+        bytes=$(kv mean_bytes "$TMP/blast-sub-$t")
+        row "bus frames/s to perfbus-sub, $t (1 sys + 10 proc, mean $bytes B) vs raw libzmq" "$sf" "$cf" "$(ratio "$sf" "$cf")"
+        sc=$(kv cpu_us_per_frame "$TMP/watch-$t")
+        cc=$(kv cpu_us_per_frame "$TMP/sink-$t")
+        row "bus CPU-µs per frame received, $t vs raw libzmq SUB" "$sc" "$cc" "$(ratio "$sc" "$cc")"
+        lost=$(kv lost "$TMP/watch-$t")
+        [ "$lost" = 0 ] || echo "bench: warning: perfbus-sub counted $lost lost frames on $t" >&2
+    done
+}
+
+# ---- subscriber RSS with 200 processes and HIST_S s of history at 1 s ----
+
+vm_rss_kb() {
+    awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"
+}
+
+history_figures() {
+    echo "bench: subscriber RSS, 200 processes, $HIST_S s of history at 1 s" >&2
+    "$BUILD/subscriber/perfbus-sub" --connect "ipc://$TMP/fill" --query "ipc://$TMP/q-fill" \
+        --history 3600 2>"$TMP/sub-fill.log" &
+    sub=$!
+    started $sub
+    sleep 0.3
+    empty=$(vm_rss_kb $sub)
+    "$PB" fill --templates "$TMP/frames.bin" --procs 200 --bind "ipc://$TMP/fill" \
+        --query "ipc://$TMP/q-fill" --history-s "$HIST_S" >"$TMP/fill" ||
+        die "filling perfbus-sub failed (see $TMP/sub-fill.log)"
+    full=$(vm_rss_kb $sub)
+    kill $sub
+    wait $sub || true
+    held=$(calc "%.1f" "$(kv payload_bytes "$TMP/fill") / 1048576")
+    rss=$(calc "%.1f" "$full / 1024")
+    row "subscriber RSS MiB, 200 procs, $HIST_S s at 1 s (empty: $(calc "%.1f" "$empty / 1024")) vs msgpack bytes held" "$rss" "$held" "$(ratio "$rss" "$held")"
+    row "subscriber intake while filling, frames/s (lossless)" "$(calc "%.0f" "$(kv frames "$TMP/fill") / $(kv seconds "$TMP/fill")")" "—" "—"
+}
+
+# ---- latency publish -> aggregated ----
+
+latency_figures() {
+    echo "bench: latency, ${LAT_S} s per rate" >&2
+    for spec in ipc:1000 ipc:10000 tcp:10000; do
+        t=${spec%%:*} rate=${spec#*:}
+        dir=""
+        [ "$t" = ipc ] && dir="--ipc-dir $TMP"
+        # shellcheck disable=SC2086
+        "$PB" latency --templates "$TMP/frames.bin" $dir --rate "$rate" --seconds "$LAT_S" \
+            >"$TMP/lat-$t-$rate" || die "latency run $spec failed"
+        f="$TMP/lat-$t-$rate"
+        row "latency publish→aggregated µs, $t, $((rate / 1000)) k frames/s: p50 / p99 / max" \
+            "$(kv p50_us "$f") / $(kv p99_us "$f") / $(kv max_us "$f")" "—" "—"
+    done
+}
+
+# ---- recorder and reader ----
+
+record_figures() {
+    echo "bench: recorder, ${REC_S} s of writes" >&2
+    mkdir -p "$TMP/store"
+    "$PB" record --templates "$TMP/frames.bin" --store "$TMP/store" --seconds "$REC_S" \
+        >"$TMP/record" || die "recorder run failed"
+    f="$TMP/record"
+    w=$(kv write_fps "$f") rw=$(kv raw_write_fps "$f")
+    row "recorder frames/s (CRC, flush every 1 s) vs raw write(2), no CRC" "$w" "$rw" "$(ratio "$w" "$rw")"
+    w=$(kv write_mbps "$f") rw=$(kv raw_write_mbps "$f")
+    row "recorder MB/s vs raw write(2)" "$w" "$rw" "$(ratio "$w" "$rw")"
+    r=$(kv read_fps "$f") rr=$(kv raw_read_fps "$f")
+    row "reader frames/s (CRC checked) vs raw read, no CRC" "$r" "$rr" "$(ratio "$r" "$rr")"
+    rm -rf "$TMP/store"
+}
+
+# ---- reporter ----
+
+report_figures() {
+    echo "bench: reporter, synthetic $REPORT_RUN run at 1 Hz, 20 processes" >&2
+    "$BUILD/reporter/perfbus-synth" --store "$TMP/synth" --duration "$REPORT_RUN" --interval 1 \
+        --procs 20 >"$TMP/synth.out" || die "perfbus-synth failed"
+    run=$(tail -n 1 "$TMP/synth.out")
+    for fmt in pdf html; do
+        hyperfine --runs "$REPORT_RUNS" --export-json "$TMP/hf-$fmt.json" --style none \
+            "$BUILD/reporter/perfbus-report $run --format $fmt --out $TMP/report.$fmt" \
+            >/dev/null 2>&1 || die "perfbus-report --format $fmt failed"
+        s=$("$PY" -c "import json,sys; print('%.2f' % json.load(open(sys.argv[1]))['results'][0]['mean'])" "$TMP/hf-$fmt.json")
+        kb=$(calc "%.0f" "$(stat -c %s "$TMP/report.$fmt") / 1024")
+        row "reporter $fmt, $REPORT_RUN run (1 Hz, 20 procs): seconds / KiB" "$s / $kb" "—" "—"
+    done
+    rm -rf "$TMP/synth"
+}
+
+# ---- profiler ----
+
+profiler_figures() {
+    echo "bench: profiler on the demo's 70/30 target, $PROF_ROUNDS round(s)" >&2
+    if ! $PY "$SRC/bench/profiler.py" "$BUILD/examples/perfbus-demo" "$PROF_ROUNDS" "$TMP" \
+        >"$TMP/prof"; then
+        why=$(kv error "$TMP/prof" | tr '_' ' ')
+        row "profiler slowdown and attribution error" "n/a (${why:-profiler.py failed})" "—" "—"
+        return 0
+    fi
+    f="$TMP/prof"
+    pr=$(kv perf_ratio "$f") pe=$(kv perf_err_pts "$f")
+    for m in sampling_wall:"sampling, wall clock 1 kHz" sampling_cpu:"sampling, CPU clock 250 Hz"; do
+        k=${m%%:*} label=${m#*:}
+        r=$(kv "${k}_ratio" "$f") e=$(kv "${k}_err_pts" "$f")
+        row "profiler slowdown, $label vs perf record -F 1000 -g" "$r" "$pr" "$(ratio "$r" "$pr")"
+        row "profiler 70/30 attribution error, points, $label vs perf" "$e" "$pe" "—"
+    done
+    row "profiler slowdown, tracing (-finstrument-functions)" "$(kv tracing_ratio "$f")" "—" "—"
+    row "profiler 70/30 attribution error, points, tracing (tottime)" "$(kv tracing_err_pts "$f")" "—" "—"
+}
+
+# ---- main ----
+
+BEGIN=$(date +%s)
+LOAD0=$(cut -d' ' -f1-3 /proc/loadavg)
+{
+    echo "| figure | perfbus | reference | ratio |"
+    echo "|---|---|---|---|"
+} >"$TABLE"
+start_sleepers
+capture_templates
+publisher_figures
+bus_figures
+history_figures
+latency_figures
+record_figures
+report_figures
+profiler_figures
+
+mkdir -p "$SRC/bench/results"
+OUT="$SRC/bench/results/latest.md"
+{
+    echo "# perfbus bench ($MODE) — $(date -u '+%Y-%m-%d %H:%M UTC')"
+    echo
+    echo "$(nproc) CPUs, $(uname -r); load average $LOAD0 at the start, $(cut -d' ' -f1-3 /proc/loadavg) at the end;"
+    echo "$(($(date +%s) - BEGIN)) s in all. Ratios are perfbus / reference (lower is better for"
+    echo "costs, higher for rates). See bench/README.md for how each figure is measured."
+    echo
+    cat "$TABLE"
+} >"$OUT"
+echo >&2
+cat "$OUT"
+echo >&2
+echo "bench: written to $OUT" >&2
