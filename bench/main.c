@@ -8,8 +8,8 @@ static const struct {
     const char *name;
     int (*fn)(int argc, char **argv);
 } s_commands[] = {
-    {"capture", pb_bench_capture}, {"blast", pb_bench_blast},     {"sink", pb_bench_sink},
-    {"watch", pb_bench_watch},     {"fill", pb_bench_fill},       {"latency", pb_bench_latency},
+    {"capture", pb_bench_capture}, {"blast", pb_bench_blast}, {"sink", pb_bench_sink},
+    {"watch", pb_bench_watch},     {"fill", pb_bench_fill},   {"latency", pb_bench_latency},
     {"record", pb_bench_record},
 };
 

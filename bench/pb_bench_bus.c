@@ -1,4 +1,5 @@
-/* pb_bench_bus: bus figures — capture real frames, blast them, count them raw or via perfbus-sub. */
+/* pb_bench_bus: bus figures — capture real frames, blast them, count them raw or via perfbus-sub.
+ */
 #include "pb_bench_bus.h"
 
 #include "pb_bench_frames.h"
@@ -26,7 +27,11 @@ typedef struct {
 /* Keeps the newest non-first frame per topic (first frames carry no rates). */
 static void s_capture_keep(s_capture_t *c, const char *topic, const void *payload, size_t len)
 {
-    if (memmem(payload, len, "\xa5" "first\xc3", 7) || memmem(payload, len, "\xa4gone", 5))
+    if (memmem(payload, len,
+               "\xa5"
+               "first\xc3",
+               7) ||
+        memmem(payload, len, "\xa4gone", 5))
         return;
     size_t i = 0;
     while (i < c->n && strcmp(c->topics[i], topic) != 0)
@@ -98,9 +103,8 @@ static pb_bench_frames_t *s_templates(int argc, char **argv)
     double procs = pb_bench_num(argc, argv, "--procs", 10);
     char src[64];
     snprintf(src, sizeof src, "bench-%d", (int)getpid());
-    pb_bench_frames_t *t = path && procs >= 0 ? pb_bench_frames_load(path, (size_t)procs,
-                                                                     "benchhost", src)
-                                              : NULL;
+    pb_bench_frames_t *t =
+        path && procs >= 0 ? pb_bench_frames_load(path, (size_t)procs, "benchhost", src) : NULL;
     if (!t)
         fprintf(stderr, "pb-bench: cannot load templates from %s: %s\n", path ? path : "(none)",
                 path ? strerror(errno) : "--templates is required");
@@ -128,7 +132,8 @@ int pb_bench_blast(int argc, char **argv)
                         "[--procs N] [--seconds S]\n");
         return 2;
     }
-    void *ctx = zmq_ctx_new(), *pub = pb_bench_xpub(ctx, bind, pb_bench_opt(argc, argv, "--endpoint-file", NULL), 10000);
+    void *ctx = zmq_ctx_new(),
+         *pub = pb_bench_xpub(ctx, bind, pb_bench_opt(argc, argv, "--endpoint-file", NULL), 10000);
     uint64_t seq = 1ull << 32, start = pb_bench_mono_ns(), now = start;
     uint64_t end = start + (uint64_t)(seconds * 1e9);
     int rc = pub ? 0 : -ENOTCONN;
@@ -294,7 +299,8 @@ int pb_bench_fill(int argc, char **argv)
                         "[--history-s S]\n");
         return 2;
     }
-    void *ctx = zmq_ctx_new(), *pub = pb_bench_xpub(ctx, bind, pb_bench_opt(argc, argv, "--endpoint-file", NULL), 10000);
+    void *ctx = zmq_ctx_new(),
+         *pub = pb_bench_xpub(ctx, bind, pb_bench_opt(argc, argv, "--endpoint-file", NULL), 10000);
     uint64_t bytes = 0, start = pb_bench_mono_ns();
     int rc = pub ? s_fill_ticks(pub, t, query, (uint64_t)ticks, &bytes) : -ENOTCONN;
     double s = (double)(pb_bench_mono_ns() - start) / 1e9;

@@ -1,4 +1,5 @@
-/* pb_bench_bus: bus figures — capture real frames, blast them, count them raw or via perfbus-sub. */
+/* pb_bench_bus: bus figures — capture real frames, blast them, count them raw or via perfbus-sub.
+ */
 #ifndef PB_BENCH_BUS_H
 #define PB_BENCH_BUS_H
 

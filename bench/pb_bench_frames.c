@@ -1,4 +1,5 @@
-/* pb_bench_frames: captured wire frames reused as templates, seq and ts patched in place per send. */
+/* pb_bench_frames: captured wire frames reused as templates, seq and ts patched in place per send.
+ */
 #include "pb_bench_frames.h"
 
 #include "pb_codec.h"
@@ -9,8 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define S_SEQ_MARK (1ull << 40) /* any value >= 2^32 is encoded as 0xcf + 8 bytes */
-#define S_TS_MARK  (1ull << 62)
+#define S_SEQ_MARK  (1ull << 40) /* any value >= 2^32 is encoded as 0xcf + 8 bytes */
+#define S_TS_MARK   (1ull << 62)
 #define S_FIRST_PID 4000000u
 
 struct pb_bench_frames {
@@ -214,9 +215,8 @@ static unsigned char *s_slurp(const char *path, size_t *len)
 }
 
 /* Splits the capture into the last sys payload and up to max proc payloads. */
-static int s_split(const unsigned char *buf, size_t len, const unsigned char **sys,
-                   size_t *sys_len, const unsigned char **procs, size_t *proc_lens, size_t *nproc,
-                   size_t max)
+static int s_split(const unsigned char *buf, size_t len, const unsigned char **sys, size_t *sys_len,
+                   const unsigned char **procs, size_t *proc_lens, size_t *nproc, size_t max)
 {
     size_t at = 0;
     *nproc = 0;

@@ -1,4 +1,5 @@
-/* pb_bench_frames: captured wire frames reused as templates, seq and ts patched in place per send. */
+/* pb_bench_frames: captured wire frames reused as templates, seq and ts patched in place per send.
+ */
 #ifndef PB_BENCH_FRAMES_H
 #define PB_BENCH_FRAMES_H
 

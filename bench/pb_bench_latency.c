@@ -1,4 +1,5 @@
-/* pb_bench_latency: publish -> aggregated latency through the real subscriber loop (pb_sub_poll). */
+/* pb_bench_latency: publish -> aggregated latency through the real subscriber loop (pb_sub_poll).
+ */
 #include "pb_bench_bus.h"
 
 #include "pb_bench_frames.h"
@@ -8,6 +9,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,7 +22,8 @@
  * perfbus-sub, and when it returns, frames [before, after) of its counter
  * have been decoded and added to the history: their latency is now -
  * sent[k]. PUB/SUB over one connection keeps order and the XPUB waits for
- * the subscription first, so the k-th frame received is the k-th sent. */
+ * the subscription first, so the k-th frame received is the k-th sent.
+ * With --raw the receiver is a plain SUB socket instead: the libzmq floor. */
 typedef struct {
     void *pub;
     pb_bench_frames_t *templates;
@@ -42,8 +45,8 @@ static void *s_generate(void *arg)
     uint64_t start = pb_bench_mono_ns() + 10000000ull;
     for (uint64_t k = 0; k < g->total; k++) {
         s_sleep_until(start + k * g->period_ns);
-        const pb_bench_frame_t *f =
-            pb_bench_frames_stamp(g->templates, (size_t)(k % n), (1ull << 32) + k, pb_frame_now_ns());
+        const pb_bench_frame_t *f = pb_bench_frames_stamp(g->templates, (size_t)(k % n),
+                                                          (1ull << 32) + k, pb_frame_now_ns());
         __atomic_store_n(&g->sent[k], pb_bench_mono_ns(), __ATOMIC_RELEASE);
         if (pb_bench_send(g->pub, f->topic, f->topic_len, f->payload, f->payload_len) < 0)
             break;
@@ -96,27 +99,78 @@ static pb_sub_t *s_subscriber(const char *pub_ep, const char *dir)
     return sub;
 }
 
-static int s_run(s_gen_t *g, const char *dir, double seconds, double rate)
+/* The reference: a plain SUB socket in its own context, receiving each
+ * frame the way pb_sub does but doing nothing else with it. */
+static uint64_t s_collect_raw(void *sub, const s_gen_t *g, uint64_t *lat, uint64_t deadline)
 {
-    char ep[512];
+    uint64_t got = 0;
+    zmq_msg_t part;
+    zmq_msg_init(&part);
+    while (got < g->total && pb_bench_mono_ns() < deadline) {
+        if (zmq_msg_recv(&part, sub, 0) < 0) /* RCVTIMEO: checks the deadline */
+            continue;
+        if (zmq_msg_more(&part))
+            continue; /* the topic; the payload follows */
+        lat[got] = pb_bench_mono_ns() - __atomic_load_n(&g->sent[got], __ATOMIC_ACQUIRE);
+        got++;
+    }
+    zmq_msg_close(&part);
+    return got;
+}
+
+typedef struct {
+    pb_sub_t *sub;   /* perfbus-sub's loop, or */
+    void *ctx, *raw; /* a raw SUB socket */
+} s_receiver_t;
+
+static int s_receiver_open(s_receiver_t *r, const char *ep, const char *dir, bool raw)
+{
+    if (!raw) {
+        r->sub = s_subscriber(ep, dir);
+        return r->sub ? 0 : -EINVAL;
+    }
+    r->ctx = zmq_ctx_new();
+    r->raw = zmq_socket(r->ctx, ZMQ_SUB);
+    int hwm = 100000, timeout = 100, zero = 0;
+    zmq_setsockopt(r->raw, ZMQ_RCVHWM, &hwm, sizeof hwm);
+    zmq_setsockopt(r->raw, ZMQ_RCVTIMEO, &timeout, sizeof timeout);
+    zmq_setsockopt(r->raw, ZMQ_LINGER, &zero, sizeof zero);
+    zmq_setsockopt(r->raw, ZMQ_SUBSCRIBE, "", 0);
+    return zmq_connect(r->raw, ep) == 0 ? 0 : -EINVAL;
+}
+
+static void s_receiver_close(s_receiver_t *r)
+{
+    pb_sub_destroy(&r->sub);
+    if (r->raw)
+        zmq_close(r->raw);
+    if (r->ctx)
+        zmq_ctx_term(r->ctx);
+}
+
+static int s_run(s_gen_t *g, const char *dir, double seconds, double rate, bool raw)
+{
+    char ep[512], buf[64];
     size_t len = sizeof ep;
     zmq_getsockopt(g->pub, ZMQ_LAST_ENDPOINT, ep, &len);
-    pb_sub_t *sub = s_subscriber(ep, dir);
-    char buf[64];
-    if (!sub || zmq_recv(g->pub, buf, sizeof buf, 0) < 0) { /* the subscription arrived */
-        pb_sub_destroy(&sub);
+    s_receiver_t r = {0};
+    int rc = s_receiver_open(&r, ep, dir, raw);
+    if (rc < 0 || zmq_recv(g->pub, buf, sizeof buf, 0) < 0) { /* the subscription arrived */
+        s_receiver_close(&r);
         return -ENOTCONN;
     }
     uint64_t *lat = calloc(g->total, sizeof *lat);
     pthread_t thread;
-    int rc = lat ? pthread_create(&thread, NULL, s_generate, g) : ENOMEM;
+    rc = lat ? pthread_create(&thread, NULL, s_generate, g) : ENOMEM;
     if (rc == 0) {
         uint64_t deadline = pb_bench_mono_ns() + (uint64_t)((seconds + 5) * 1e9);
-        s_report(lat, s_collect(sub, g, lat, deadline), g->total, rate);
+        uint64_t got =
+            raw ? s_collect_raw(r.raw, g, lat, deadline) : s_collect(r.sub, g, lat, deadline);
+        s_report(lat, got, g->total, rate);
         pthread_join(thread, NULL);
     }
     free(lat);
-    pb_sub_destroy(&sub);
+    s_receiver_close(&r);
     return -rc;
 }
 
@@ -145,7 +199,7 @@ int pb_bench_latency(int argc, char **argv)
     double procs = pb_bench_num(argc, argv, "--procs", 10);
     if (!path || rate <= 0 || rate > 1e6 || seconds <= 0 || procs < 0) {
         fprintf(stderr, "usage: pb-bench latency --templates FILE [--ipc-dir DIR] [--rate R] "
-                        "[--seconds S] [--procs N]\n");
+                        "[--seconds S] [--procs N] [--raw yes]\n");
         return 2;
     }
     s_gen_t g = {.total = (uint64_t)(rate * seconds), .period_ns = (uint64_t)(1e9 / rate)};
@@ -153,7 +207,8 @@ int pb_bench_latency(int argc, char **argv)
     g.sent = calloc(g.total, sizeof *g.sent);
     void *ctx = zmq_ctx_new();
     g.pub = g.templates && g.sent ? s_bind(ctx, dir) : NULL;
-    int rc = g.pub ? s_run(&g, dir, seconds, rate) : -EINVAL;
+    bool raw = pb_bench_opt(argc, argv, "--raw", NULL) != NULL;
+    int rc = g.pub ? s_run(&g, dir, seconds, rate, raw) : -EINVAL;
     if (rc < 0)
         fprintf(stderr, "pb-bench: latency run failed: %s\n", strerror(-rc));
     if (g.pub)

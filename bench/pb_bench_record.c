@@ -1,4 +1,5 @@
-/* pb_bench_record: recorder (pb_run writer, CRC, flush every 1 s) and reader figures, against raw I/O. */
+/* pb_bench_record: recorder (pb_run writer, CRC, flush every 1 s) and reader figures, against raw
+ * I/O. */
 #include "pb_bench_bus.h"
 
 #include "pb_bench_frames.h"

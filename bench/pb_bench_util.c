@@ -82,8 +82,7 @@ void *pb_bench_xpub(void *ctx, const char *endpoint, const char *endpoint_file, 
     return pub;
 }
 
-int pb_bench_send(void *sock, const void *topic, size_t topic_len, const void *payload,
-                  size_t len)
+int pb_bench_send(void *sock, const void *topic, size_t topic_len, const void *payload, size_t len)
 {
     if (zmq_send(sock, topic, topic_len, ZMQ_SNDMORE) < 0 || zmq_send(sock, payload, len, 0) < 0)
         return -errno;
@@ -106,7 +105,8 @@ int pb_bench_sub_stats(const char *endpoint, uint64_t *frames, uint64_t *lost,
         pb_value_map_get_u64(reply, "lost", lost);
         pb_value_map_get_u64(reply, "decode_errors", decode_errors);
     } else
-        fprintf(stderr, "pb-bench: stats from %s failed: %s\n", endpoint, err[0] ? err : "no frames");
+        fprintf(stderr, "pb-bench: stats from %s failed: %s\n", endpoint,
+                err[0] ? err : "no frames");
     pb_value_destroy(&reply);
     return rc;
 }

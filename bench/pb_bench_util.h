@@ -23,8 +23,7 @@ uint64_t pb_bench_mono_ns(void);
 void *pb_bench_xpub(void *ctx, const char *endpoint, const char *endpoint_file, int timeout_ms);
 
 /* Sends one [topic][payload] message. 0, or -errno. */
-int pb_bench_send(void *sock, const void *topic, size_t topic_len, const void *payload,
-                  size_t len);
+int pb_bench_send(void *sock, const void *topic, size_t topic_len, const void *payload, size_t len);
 
 /* `stats` of perfbus-sub at endpoint: frames received, lost, decode errors.
  * 0, or negative errno with a message on stderr. */

@@ -266,15 +266,15 @@ history_figures() {
     sleep 0.3
     empty=$(vm_rss_kb $sub)
     "$PB" fill --templates "$TMP/frames.bin" --procs 200 --bind "ipc://$TMP/fill" \
-        --query "ipc://$TMP/q-fill" --history-s "$HIST_S" >"$TMP/fill" ||
+        --query "ipc://$TMP/q-fill" --history-s "$HIST_S" >"$TMP/fill.out" ||
         die "filling perfbus-sub failed (see $TMP/sub-fill.log)"
     full=$(vm_rss_kb $sub)
     kill $sub
     wait $sub || true
-    held=$(calc "%.1f" "$(kv payload_bytes "$TMP/fill") / 1048576")
+    held=$(calc "%.1f" "$(kv payload_bytes "$TMP/fill.out") / 1048576")
     rss=$(calc "%.1f" "$full / 1024")
     row "subscriber RSS MiB, 200 procs, $HIST_S s at 1 s (empty: $(calc "%.1f" "$empty / 1024")) vs msgpack bytes held" "$rss" "$held" "$(ratio "$rss" "$held")"
-    row "subscriber intake while filling, frames/s (lossless)" "$(calc "%.0f" "$(kv frames "$TMP/fill") / $(kv seconds "$TMP/fill")")" "—" "—"
+    row "subscriber intake while filling, frames/s (lossless)" "$(calc "%.0f" "$(kv frames "$TMP/fill.out") / $(kv seconds "$TMP/fill.out")")" "—" "—"
 }
 
 # ---- latency publish -> aggregated ----
@@ -285,12 +285,19 @@ latency_figures() {
         t=${spec%%:*} rate=${spec#*:}
         dir=""
         [ "$t" = ipc ] && dir="--ipc-dir $TMP"
-        # shellcheck disable=SC2086
-        "$PB" latency --templates "$TMP/frames.bin" $dir --rate "$rate" --seconds "$LAT_S" \
-            >"$TMP/lat-$t-$rate" || die "latency run $spec failed"
-        f="$TMP/lat-$t-$rate"
-        row "latency publish→aggregated µs, $t, $((rate / 1000)) k frames/s: p50 / p99 / max" \
-            "$(kv p50_us "$f") / $(kv p99_us "$f") / $(kv max_us "$f")" "—" "—"
+        for how in sub raw; do
+            extra=""
+            [ "$how" = raw ] && extra="--raw yes"
+            # shellcheck disable=SC2086
+            "$PB" latency --templates "$TMP/frames.bin" $dir $extra --rate "$rate" \
+                --seconds "$LAT_S" >"$TMP/lat-$t-$rate-$how" || die "latency run $spec $how failed"
+        done
+        f="$TMP/lat-$t-$rate-sub" r="$TMP/lat-$t-$rate-raw"
+        for p in p50 p99 max; do
+            a=$(kv ${p}_us "$f") b=$(kv ${p}_us "$r")
+            row "latency publish→aggregated µs, $t, $((rate / 1000)) k frames/s, $p vs raw libzmq SUB" \
+                "$a" "$b" "$(ratio "$a" "$b")"
+        done
     done
 }
 

@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 static volatile sig_atomic_t s_stop;
 
@@ -25,6 +26,17 @@ static void s_install_signals(void)
     signal(SIGPIPE, SIG_IGN);
 }
 
+/* The process sampler keeps /proc files open between scans (pread is much
+ * cheaper than open+read+close) within half the soft limit: raise it. */
+static void s_raise_fd_limit(void)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+        rl.rlim_cur = rl.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &rl);
+    }
+}
+
 int main(int argc, char **argv)
 {
     pb_config_t config;
@@ -39,6 +51,7 @@ int main(int argc, char **argv)
         return 2;
     }
     s_install_signals();
+    s_raise_fd_limit();
     pb_daemon_t *daemon = pb_daemon_new(&config, err, sizeof err);
     if (!daemon) {
         pb_log_error("%s", err);

@@ -124,8 +124,11 @@ static pb_value_t *s_op_watch(pb_control_t *self, const pb_value_t *request)
     if (has_pid + has_match != 1)
         return pb_rpc_error("bad_arg", "give exactly one of 'pid' or 'match'");
     char why[256] = "";
-    if (has_pid && pb_proc_sampler_watch_pid(self->procs, pid) < 0)
-        return pb_rpc_error("internal", "cannot watch pid %u", pid);
+    int rc = has_pid ? pb_proc_sampler_watch_pid(self->procs, pid) : 0;
+    if (rc == -ESRCH || rc == -ENOENT)
+        return pb_rpc_error("not_found", "no process with pid %u", pid);
+    if (rc < 0)
+        return pb_rpc_error("internal", "cannot watch pid %u: %s", pid, strerror(-rc));
     if (has_match && pb_proc_sampler_watch_match(self->procs, match, why, sizeof why) < 0)
         return pb_rpc_error("bad_arg", "bad regex '%s': %s", match, why);
     return s_watching(self);

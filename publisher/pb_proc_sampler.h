@@ -60,6 +60,9 @@ typedef int (*pb_proc_emit_fn)(void *arg, uint32_t pid, pb_value_t **body_p);
  * schemas/FIELDS.md "proc", no envelope), then {pid, comm, gone: true} once
  * for each process emitted in an earlier cycle that has exited. mono_ns:
  * CLOCK_MONOTONIC now. A process vanishing mid-read is skipped quietly.
+ * Rates compare with the previous frame of the same process (interval_s is
+ * the time since then); its first frame, e.g. on entering the top N, has
+ * first: true and no rates.
  * Returns 0, or a negative errno: listing <root>/proc failed, -ENOMEM, or
  * the first error emit returned. */
 int pb_proc_sampler_scan(pb_proc_sampler_t *self, uint64_t mono_ns, pb_proc_emit_fn emit,

@@ -9,7 +9,7 @@ sysstat stress-ng procps qpdf poppler-utils chromium systemd"
 
 # `make bench` and the browser tests add theirs: scripts/deps.sh bench
 case "${1:-}" in
-bench) PACKAGES="$PACKAGES hyperfine" ;;
+bench) PACKAGES="$PACKAGES hyperfine linux-perf" ;;
 browser) PACKAGES="$PACKAGES chromium" ;;
 esac
 

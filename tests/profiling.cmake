@@ -1,7 +1,8 @@
 # Profiling (issue 4): libperfbus's modules as Check suites, and the agent over real sockets
 # against examples/perfbus-demo (an application linking libperfbus).
 set(PB_PROF_LIBS perfbus_agent)
-foreach(module pb_stacks pb_symbols pb_sampler pb_tracer pb_detail pb_session pb_profview pb_agent)
+foreach(module pb_stacks pb_symbols pb_sampler pb_tracer pb_detail pb_session pb_profview pb_agent
+       pb_workload)
   if(EXISTS ${PB_TESTS_DIR}/test_${module}.c)
     pb_check_test(${module} LIBS ${PB_PROF_LIBS})
   endif()

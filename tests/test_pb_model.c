@@ -125,6 +125,42 @@ START_TEST(bad_frames_are_refused_with_a_reason)
 }
 END_TEST
 
+START_TEST(odd_frames_are_read_without_harm)
+{
+    pb_model_t *model = pb_model_new();
+    char err[128];
+    pb_value_t *frame = pb_frame_new("sys", "h", "s", 0, 1);
+    pb_value_map_put_str(frame, "cpu", "not a map");
+    pb_value_map_put_str(frame, "interval_s", "soon");
+    ck_assert_int_eq(pb_model_add(model, frame, err, sizeof(err)), 0);
+    pb_value_destroy(&frame);
+    frame = pb_frame_new("proc", "h", "s", 1, 2);
+    pb_value_map_put_uint(frame, "pid", 7);
+    pb_value_map_put_uint(frame, "comm", 42);
+    pb_value_map_put_str(frame, "cpu_pct", "lots");
+    ck_assert_int_eq(pb_model_add(model, frame, err, sizeof(err)), 0);
+    pb_value_destroy(&frame);
+    frame = pb_frame_new("prof", "h", "a", 0, 3);
+    pb_value_map_put_str(frame, "sampling", "not a map");
+    ck_assert_int_eq(pb_model_add(model, frame, err, sizeof(err)), 0);
+    pb_value_destroy(&frame);
+    frame = pb_frame_new("prof", "h", "a", 1, 4);
+    pb_value_t *s = pb_value_map_new();
+    pb_value_map_put_str(s, "functions", "none");
+    pb_value_map_put_uint(s, "tree", 3);
+    pb_value_map_put(frame, "sampling", &s);
+    ck_assert_int_eq(pb_model_add(model, frame, err, sizeof(err)), 0);
+    pb_value_destroy(&frame);
+    pb_model_proc_t proc;
+    ck_assert_int_eq(pb_model_proc(model, 0, PB_ORDER_CPU, 0, &proc), 0);
+    ck_assert_str_eq(proc.comm, "?");
+    ck_assert(isnan(proc.cpu_mean));
+    ck_assert(isnan(pb_model_sys(model, 0, 0).v[0]));
+    ck_assert_uint_eq(pb_model_profile_count(model), 1); /* an empty sampling result */
+    pb_model_destroy(&model);
+}
+END_TEST
+
 START_TEST(the_metric_table_is_complete)
 {
     ck_assert_uint_ge(pb_model_metric_count(), 15);
@@ -146,6 +182,7 @@ int main(void)
     tcase_add_test(tc, sys_series_share_one_axis_with_nan_for_absent_rates);
     tcase_add_test(tc, processes_rank_by_cpu_and_rss);
     tcase_add_test(tc, bad_frames_are_refused_with_a_reason);
+    tcase_add_test(tc, odd_frames_are_read_without_harm);
     tcase_add_test(tc, the_metric_table_is_complete);
     suite_add_tcase(suite, tc);
     SRunner *runner = srunner_create(suite);

@@ -13,7 +13,7 @@
 #include <zmq.h>
 
 static char s_dir[64], s_pub_ep[128], s_query_ep[128], s_store[128];
-static void *s_ctx, *s_pub;
+static void *s_ctx, *s_pub, *s_dealer; /* closed by teardown even after a failure */
 
 static void s_setup(void)
 {
@@ -31,6 +31,9 @@ static void s_setup(void)
 
 static void s_teardown(void)
 {
+    if (s_dealer)
+        zmq_close(s_dealer);
+    s_dealer = NULL;
     zmq_close(s_pub);
     zmq_ctx_term(s_ctx);
     char cmd[128];
@@ -121,12 +124,12 @@ START_TEST(query_socket_answers_a_dealer)
 {
     pb_sub_t *sub = s_new(false);
     ck_assert_str_eq(pb_sub_query_endpoint(sub), s_query_ep);
-    void *dealer = zmq_socket(s_ctx, ZMQ_DEALER);
+    void *dealer = s_dealer = zmq_socket(s_ctx, ZMQ_DEALER);
     int zero = 0, timeout = 20;
     zmq_setsockopt(dealer, ZMQ_LINGER, &zero, sizeof zero);
     zmq_setsockopt(dealer, ZMQ_RCVTIMEO, &timeout, sizeof timeout);
     zmq_connect(dealer, s_query_ep);
-    zmq_send(dealer, "\x81\xa2op\xa6health", 10, 0); /* {op: "health"} */
+    zmq_send(dealer, "\x81\xa2op\xa6health", 11, 0); /* {op: "health"} */
     char buf[4096];
     int n = -1;
     for (int i = 0; i < 100 && n < 0; i++) {
@@ -140,7 +143,6 @@ START_TEST(query_socket_answers_a_dealer)
     ck_assert_int_eq(pb_value_map_get_str(reply, "status", &status), 0);
     ck_assert_str_eq(status, "ok");
     pb_value_destroy(&reply);
-    zmq_close(dealer);
     pb_sub_destroy(&sub);
 }
 END_TEST

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <setjmp.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -130,41 +131,51 @@ static int s_run_once(pb_job_t *job, double started)
     return rc;
 }
 
-static void s_fail(pb_job_t *job, const char *code, const char *fmt, const char *arg)
+__attribute__((format(printf, 3, 4))) static void s_fail(pb_job_t *job, const char *code,
+                                                         const char *fmt, ...)
 {
     snprintf(job->code, sizeof job->code, "%s", code);
-    snprintf(job->message, sizeof job->message, fmt, arg);
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(job->message, sizeof job->message, fmt, ap);
+    va_end(ap);
 }
 
-/* Runs up to job->runs runs, starting none after max_seconds. */
+/* Records why a run failed; a fault also marks the target crashed. */
+static void s_run_failed(pb_agent_t *self, pb_job_t *job, int rc)
+{
+    if (rc == -EFAULT) {
+        pthread_mutex_lock(&self->lock);
+        job->target->crashed = true;
+        pthread_mutex_unlock(&self->lock);
+        s_fail(job, "crashed",
+               "target '%s' crashed (fatal signal on the worker); it is refused from now on",
+               job->name);
+    } else if (rc == -ETIMEDOUT) {
+        s_fail(job, "timeout", "command target '%s' killed at max_seconds + 1 s", job->name);
+    } else if (rc == -ENOEXEC) {
+        s_fail(job, "internal", "command target '%s' could not be executed (exit 127)", job->name);
+    } else {
+        s_fail(job, "internal", "target '%s' failed: %s", job->name, strerror(-rc));
+    }
+}
+
+/* Runs up to job->runs runs, starting none after max_seconds. Returns why
+ * it stopped ("runs", "budget"), or NULL when a run failed. */
 static const char *s_run_all(pb_agent_t *self, pb_job_t *job)
 {
     double started = pb_agent_now();
     s_set_join(job->session);
     const char *stopped = "runs";
-    for (unsigned i = 0; i < job->runs; i++) {
+    for (unsigned i = 0; i < job->runs && stopped; i++) {
         if (i > 0 && pb_agent_now() - started >= job->max_seconds) {
             stopped = "budget";
             break;
         }
         int rc = s_run_once(job, started);
-        if (rc == -EFAULT) {
-            pthread_mutex_lock(&self->lock);
-            job->target->crashed = true;
-            pthread_mutex_unlock(&self->lock);
-            s_fail(job, "crashed",
-                   "target '%s' crashed (fatal signal on the worker); it is refused from now on",
-                   job->name);
-            stopped = NULL;
-            break;
-        }
         if (rc < 0) {
-            s_fail(job, rc == -ETIMEDOUT ? "timeout" : "internal", "target '%s' failed: %s",
-                   job->name);
-            snprintf(job->message + strlen(job->message),
-                     sizeof job->message - strlen(job->message), "%s", strerror(-rc));
+            s_run_failed(self, job, rc);
             stopped = NULL;
-            break;
         }
     }
     s_set_join(NULL);
@@ -187,7 +198,7 @@ static void s_finish(pb_job_t *job, const char *stopped)
     rc = rc ? rc : pb_session_result(job->session, m);
     if (rc < 0) {
         pb_value_destroy(&m);
-        s_fail(job, "internal", "%s", "out of memory while building the result");
+        s_fail(job, "internal", "out of memory while building the result");
     }
     job->result = m;
 }
@@ -197,7 +208,7 @@ static void s_execute(pb_agent_t *self, pb_job_t *job)
     if (!job->session)
         job->session = pb_session_new(&job->opts);
     if (!job->session) {
-        s_fail(job, "internal", "%s", "cannot set up the profiler (out of memory or timers)");
+        s_fail(job, "internal", "cannot set up the profiler (out of memory or timers)");
         return;
     }
     const char *stopped = job->target ? s_run_all(self, job) : "count";

@@ -34,11 +34,15 @@ typedef struct {
 } pb_agent_config_t;
 
 /* Binds the sockets and starts the socket and worker threads. Returns NULL on
- * failure (bad endpoint, address in use, no memory) with errno set. */
+ * failure (bad endpoint, address in use, no memory) with errno set. The first
+ * agent installs process-wide handlers: SIGPROF (sampling; profiled code may
+ * see EINTR from sleeps) and SIGSEGV/SIGBUS/SIGFPE/SIGILL (a fault in a target
+ * on the worker is caught; any other fault goes to the previous handler). */
 pb_agent_t *pb_agent_new(const pb_agent_config_t *config);
 
 /* Stops the threads and closes the sockets. A target still running (a hung
- * one) is waited for. Accepts NULL; sets *self_p to NULL. */
+ * one) is waited for. Call it once the application no longer enters
+ * sections of this agent. Accepts NULL; sets *self_p to NULL. */
 void pb_agent_destroy(pb_agent_t **self_p);
 
 /* The endpoints actually bound (ephemeral ports resolved); borrowed. */

@@ -126,7 +126,12 @@ def open_structure(obj):
 def rate_rule(node, first):
     """The schema that says: no rates anywhere (first) or every rate present."""
     if isinstance(node, Arr):
+        # A later frame may still hold a rate-less item: a core, disk or interface seen for
+        # the first time, or whose counter went backwards, starts its own series over.
+        # Such an item carries all of its rates or none of them.
         inner = rate_rule(node.item, first)
+        if inner and not first:
+            inner = {"anyOf": [rate_rule(node.item, True), inner]}
         return {"items": inner} if inner else None
     if not isinstance(node, Obj):
         return None

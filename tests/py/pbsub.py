@@ -15,10 +15,10 @@ import tempfile
 import threading
 import time
 
+import pbtest  # first: it explains a missing python3-zmq/msgpack instead of a traceback
+
 import msgpack
 import zmq
-
-import pbtest
 
 SUB_READY = "perfbus-sub: ready"
 

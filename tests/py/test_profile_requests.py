@@ -229,6 +229,21 @@ def check_frames(r, contract, demo, sub):
                 "seq +1 per frame of one src", f"{frames[0]['seq']} {frames[1]['seq']}")
 
 
+def check_budget(r, contract, demo):
+    """No run starts once max_seconds is spent (the seed's runs/max_seconds)."""
+    t0 = time.monotonic()
+    rep = demo.profile("fib", "detailed", runs=1000, max_seconds=0.3)
+    took = time.monotonic() - t0
+    check_reply(r, contract, "budget", rep)
+    r.check(rep.get("stopped") == "budget" and 1 <= rep.get("runs_done", 0) < 1000,
+            "runs stop when max_seconds is spent", str({k: rep.get(k) for k in
+                                                        ("stopped", "runs_done", "wall_s")}))
+    r.check(took < 1.3 + 0.5, "budget: the reply comes soon after max_seconds", f"{took:.2f} s")
+    rep = demo.profile("fib", "detailed", runs=3, max_seconds=30)
+    r.check(rep.get("stopped") == "runs" and rep.get("runs_done") == 3,
+            "all runs done within the budget", str(rep.get("stopped")))
+
+
 def check_command(r, contract, demo):
     rep = demo.profile("ddwrite", "detailed", runs=2)
     check_reply(r, contract, "command profile", rep)
@@ -296,6 +311,7 @@ def main():
         check_crash(r, contract, demo)
         check_hang(r, demo)
         check_section(r, contract, demo, sub)
+        check_budget(r, contract, demo)
         check_command(r, contract, demo)
         check_speedscope(r, demo)
         r.check(demo.call({"op": "health"}).get("status") == "ok", "agent healthy at the end")
