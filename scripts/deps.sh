@@ -3,7 +3,7 @@
 # As root it runs apt-get; otherwise it prints the exact line to run and fails.
 set -eu
 
-PACKAGES="cmake make gcc pkg-config libzmq3-dev libczmq-dev libmsgpack-dev libhpdf-dev
+PACKAGES="cmake make gcc pkg-config libzmq3-dev libczmq-dev libmsgpack-dev libhpdf-dev zlib1g-dev
 check libdw-dev libelf-dev clang-format python3 python3-zmq python3-msgpack python3-jsonschema
 sysstat stress-ng procps qpdf poppler-utils chromium systemd"
 

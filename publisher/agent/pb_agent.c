@@ -119,13 +119,15 @@ __attribute__((noinline)) static int s_run_function(pb_job_t *job)
     return pb_session_run_end(job->session);
 }
 
-static int s_run_once(pb_job_t *job, double started)
+/* One run; a command child is killed at the job's deadline. */
+static int s_run_once(pb_job_t *job)
 {
     if (!job->target->argv)
         return s_run_function(job);
     int code = 0;
-    double left = job->max_seconds + 1.0 - (pb_agent_now() - started);
-    int rc = pb_session_child_run(job->session, job->target->argv, left > 0 ? left : 0.01, &code);
+    double left = job->deadline - pb_agent_now();
+    int rc =
+        pb_session_child_run(job->session, job->target->argv, left > 0.01 ? left : 0.01, &code);
     if (rc == 0 && code == 127)
         rc = -ENOEXEC;
     return rc;
@@ -152,7 +154,7 @@ static void s_run_failed(pb_agent_t *self, pb_job_t *job, int rc)
                "target '%s' crashed (fatal signal on the worker); it is refused from now on",
                job->name);
     } else if (rc == -ETIMEDOUT) {
-        s_fail(job, "timeout", "command target '%s' killed at max_seconds + 1 s", job->name);
+        s_fail(job, "timeout", "command target '%s' killed at max_seconds + grace", job->name);
     } else if (rc == -ENOEXEC) {
         s_fail(job, "internal", "command target '%s' could not be executed (exit 127)", job->name);
     } else {
@@ -172,7 +174,7 @@ static const char *s_run_all(pb_agent_t *self, pb_job_t *job)
             stopped = "budget";
             break;
         }
-        int rc = s_run_once(job, started);
+        int rc = s_run_once(job);
         if (rc < 0) {
             s_run_failed(self, job, rc);
             stopped = NULL;
