@@ -10,8 +10,8 @@ PY=/usr/bin/python3 # Debian's, with python3-zmq and python3-msgpack
 SADC=/usr/lib/sysstat/sadc
 
 case "$MODE" in
-quick) REF_N=10 PB_SLOW=0 BUS_S=2 LAT_S=3 HIST_S=600 REC_S=2 REPORT_RUN=6h REPORT_RUNS=1 PROF_ROUNDS=1 ;;
-full) REF_N=60 PB_SLOW=1 BUS_S=5 LAT_S=10 HIST_S=3600 REC_S=5 REPORT_RUN=24h REPORT_RUNS=3 PROF_ROUNDS=3 ;;
+quick) REF_N=10 PB_SLOW=0 BUS_S=2 LAT_S=1.5 HIST_S=600 REC_S=2 REPORT_RUN=6h REPORT_RUNS=1 PROF_ROUNDS=1 ;;
+full) REF_N=60 PB_SLOW=1 BUS_S=5 LAT_S=5 HIST_S=3600 REC_S=5 REPORT_RUN=24h REPORT_RUNS=3 PROF_ROUNDS=5 ;;
 *)
     echo "usage: sh bench/run.sh BUILD_DIR [quick|full]" >&2
     exit 2
@@ -20,6 +20,11 @@ esac
 
 die() {
     echo "bench: $*" >&2
+    if [ -n "${TMP:-}" ] && ls "$TMP"/*.log >/dev/null 2>&1; then
+        mkdir -p "$SRC/bench/results/logs"
+        cp "$TMP"/*.log "$SRC/bench/results/logs/"
+        echo "bench: logs kept in bench/results/logs/" >&2
+    fi
     exit 1
 }
 
@@ -279,23 +284,37 @@ history_figures() {
 
 # ---- latency publish -> aggregated ----
 
+# median_kv KEY FILES...: the median of KEY over several pb-bench outputs.
+median_kv() {
+    k=$1
+    shift
+    for f in "$@"; do kv "$k" "$f"; done | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'
+}
+
 latency_figures() {
-    echo "bench: latency, ${LAT_S} s per rate" >&2
+    echo "bench: latency, 3 x ${LAT_S} s per rate, perfbus-sub and raw SUB alternating" >&2
+    # Tail latency on a shared machine is mostly other processes' time slices:
+    # as root both the probe and its reference run at nice -10.
+    NICE=""
+    [ "$(id -u)" = 0 ] && NICE="nice -n -10"
     for spec in ipc:1000 ipc:10000 tcp:10000; do
         t=${spec%%:*} rate=${spec#*:}
         dir=""
         [ "$t" = ipc ] && dir="--ipc-dir $TMP"
-        for how in sub raw; do
-            extra=""
-            [ "$how" = raw ] && extra="--raw yes"
-            # shellcheck disable=SC2086
-            "$PB" latency --templates "$TMP/frames.bin" $dir $extra --rate "$rate" \
-                --seconds "$LAT_S" >"$TMP/lat-$t-$rate-$how" || die "latency run $spec $how failed"
+        for rep in 1 2 3; do
+            for how in sub raw; do
+                extra=""
+                [ "$how" = raw ] && extra="--raw yes"
+                # shellcheck disable=SC2086
+                $NICE "$PB" latency --templates "$TMP/frames.bin" $dir $extra --rate "$rate" \
+                    --seconds "$LAT_S" >"$TMP/lat-$t-$rate-$how-$rep" ||
+                    die "latency run $spec $how failed"
+            done
         done
-        f="$TMP/lat-$t-$rate-sub" r="$TMP/lat-$t-$rate-raw"
         for p in p50 p99 max; do
-            a=$(kv ${p}_us "$f") b=$(kv ${p}_us "$r")
-            row "latency publish→aggregated µs, $t, $((rate / 1000)) k frames/s, $p vs raw libzmq SUB" \
+            a=$(median_kv ${p}_us "$TMP/lat-$t-$rate-sub-"*)
+            b=$(median_kv ${p}_us "$TMP/lat-$t-$rate-raw-"*)
+            row "latency publish→aggregated µs, $t, $((rate / 1000)) k frames/s, $p (median of 3) vs raw libzmq SUB" \
                 "$a" "$b" "$(ratio "$a" "$b")"
         done
     done

@@ -1,5 +1,6 @@
 /* perfbus: the command-line client; one subcommand per request/reply op. */
 #include "pb_cli_daemon.h"
+#include "pb_cli_prof.h"
 #include "pb_cli_sub.h"
 
 #include <stdio.h>
@@ -23,6 +24,12 @@ static const struct {
     {"runs", pb_cli_runs, "list the stored runs"},
     {"dump", pb_cli_dump, "print the records of a stored run"},
     {"replay", pb_cli_replay, "publish a stored run onto a bus"},
+    {"targets", pb_cli_targets, "profiling targets of an agent (default perfbusd's)"},
+    {"profile", pb_cli_profile, "profile a target: sampling, tracing or detailed"},
+    {"arm", pb_cli_arm, "profile the next N executions of a section"},
+    {"results", pb_cli_results, "result or state of a profiling job"},
+    {"simulate", pb_cli_simulate, "run a built-in workload (cpu, memory, io)"},
+    {"register", pb_cli_register, "enable a target registered disabled"},
 };
 
 static void s_usage(FILE *out)

@@ -57,8 +57,10 @@ int main(int argc, char **argv)
         pb_log_error("%s", err);
         return EXIT_FAILURE;
     }
-    pb_log_info("ready pub=%s control=%s interval=%gs", pb_daemon_pub_endpoint(daemon),
-                pb_daemon_control_endpoint(daemon), config.interval_s);
+    pb_log_info("ready pub=%s control=%s profile=%s profile-pub=%s interval=%gs",
+                pb_daemon_pub_endpoint(daemon), pb_daemon_control_endpoint(daemon),
+                pb_daemon_profile_endpoint(daemon), pb_daemon_profile_pub_endpoint(daemon),
+                config.interval_s);
     rc = pb_daemon_run(daemon, &s_stop);
     pb_daemon_destroy(&daemon);
     pb_log_info(rc < 0 ? "stopped on a socket error" : "stopped");

@@ -93,6 +93,30 @@ static int s_add_match(pb_config_t *self, const char *value, char *err, size_t e
     return rc;
 }
 
+/* A command target is "NAME PROGRAM [ARG]...": at least two words. */
+static int s_add_command(pb_config_t *self, const char *value, char *err, size_t errlen)
+{
+    char name[64], program[256];
+    if (sscanf(value, "%63s %255s", name, program) != 2)
+        return s_bad(err, errlen, "command", value, "expected 'NAME PROGRAM [ARG]...'");
+    if (self->ncommands == PB_CONFIG_MAX_COMMANDS)
+        return s_bad(err, errlen, "command", value, "too many commands");
+    return s_copy(self->commands[self->ncommands++], sizeof self->commands[0], "command", value,
+                  err, errlen);
+}
+
+void pb_config_derive_profile(pb_config_t *self)
+{
+    static const char *default_control = "tcp://127.0.0.1:7711";
+    bool is_default = strcmp(self->control_endpoint, default_control) == 0;
+    if (!self->profile_endpoint[0])
+        snprintf(self->profile_endpoint, sizeof self->profile_endpoint, "%s",
+                 is_default ? "tcp://127.0.0.1:7713" : "tcp://127.0.0.1:*");
+    if (!self->profile_pub_endpoint[0])
+        snprintf(self->profile_pub_endpoint, sizeof self->profile_pub_endpoint, "%s",
+                 is_default ? "tcp://127.0.0.1:7714" : "tcp://127.0.0.1:*");
+}
+
 int pb_config_set(pb_config_t *self, const char *key, const char *value, char *err, size_t errlen)
 {
     unsigned long top;
@@ -102,6 +126,14 @@ int pb_config_set(pb_config_t *self, const char *key, const char *value, char *e
     if (!strcmp(key, "control"))
         return s_copy(self->control_endpoint, sizeof self->control_endpoint, key, value, err,
                       errlen);
+    if (!strcmp(key, "profile"))
+        return s_copy(self->profile_endpoint, sizeof self->profile_endpoint, key, value, err,
+                      errlen);
+    if (!strcmp(key, "profile-pub"))
+        return s_copy(self->profile_pub_endpoint, sizeof self->profile_pub_endpoint, key, value,
+                      err, errlen);
+    if (!strcmp(key, "command"))
+        return s_add_command(self, value, err, errlen);
     if (!strcmp(key, "host"))
         return s_copy(self->host, sizeof self->host, key, value, err, errlen);
     if (!strcmp(key, "root"))
@@ -138,13 +170,23 @@ int pb_config_load(pb_config_t *self, const char *path, char *err, size_t errlen
 }
 
 static const struct option s_options[] = {
-    {"pub", required_argument, NULL, 0},      {"control", required_argument, NULL, 0},
-    {"host", required_argument, NULL, 0},     {"root", required_argument, NULL, 0},
-    {"interval", required_argument, NULL, 0}, {"heartbeat", required_argument, NULL, 0},
-    {"top", required_argument, NULL, 0},      {"pid", required_argument, NULL, 0},
-    {"match", required_argument, NULL, 0},    {"all", no_argument, NULL, 0},
-    {"verbose", no_argument, NULL, 0},        {"config", required_argument, NULL, 0},
-    {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0},
+    {"pub", required_argument, NULL, 0},
+    {"control", required_argument, NULL, 0},
+    {"profile", required_argument, NULL, 0},
+    {"profile-pub", required_argument, NULL, 0},
+    {"command", required_argument, NULL, 0},
+    {"host", required_argument, NULL, 0},
+    {"root", required_argument, NULL, 0},
+    {"interval", required_argument, NULL, 0},
+    {"heartbeat", required_argument, NULL, 0},
+    {"top", required_argument, NULL, 0},
+    {"pid", required_argument, NULL, 0},
+    {"match", required_argument, NULL, 0},
+    {"all", no_argument, NULL, 0},
+    {"verbose", no_argument, NULL, 0},
+    {"config", required_argument, NULL, 0},
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0},
 };
 
 /* Finds --config before anything else so that flags can override the file. */
@@ -183,6 +225,8 @@ int pb_config_parse_args(pb_config_t *self, int argc, char **argv, char *err, si
         snprintf(err, errlen, "unexpected argument '%s' (see --help)", argv[optind]);
         rc = -EINVAL;
     }
+    if (rc == 0)
+        pb_config_derive_profile(self);
     return rc;
 }
 
@@ -195,6 +239,12 @@ void pb_config_usage(FILE *out)
           "\n"
           "  --pub EP          PUB endpoint (default tcp://127.0.0.1:7710)\n"
           "  --control EP      control ROUTER endpoint (default tcp://127.0.0.1:7711)\n"
+          "  --profile EP      profiling ROUTER of the built-in agent (default\n"
+          "                    tcp://127.0.0.1:7713; tcp://127.0.0.1:* when --control is set)\n"
+          "  --profile-pub EP  PUB endpoint for prof.* frames (default :7714, same rule)\n"
+          "  --command 'NAME PROGRAM [ARG]...'\n"
+          "                    a command target, profiled as a child process in\n"
+          "                    detailed mode (repeatable; never taken from the network)\n"
           "  --interval S      sample interval in seconds, 0.01..3600 (default 1)\n"
           "  --heartbeat S     heartbeat period in seconds (default 1)\n"
           "  --pid PID         watch this process (repeatable)\n"

@@ -7,14 +7,19 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#define PB_CONFIG_MAX_PIDS    256
-#define PB_CONFIG_MAX_MATCHES 32
+#define PB_CONFIG_MAX_PIDS     256
+#define PB_CONFIG_MAX_MATCHES  32
+#define PB_CONFIG_MAX_COMMANDS 16
 
 /* A plain value: copy it freely. Strings are fixed buffers so that the
  * struct has no ownership to manage. */
 typedef struct {
     char pub_endpoint[256];
     char control_endpoint[256];
+    char profile_endpoint[256];     /* agent ROUTER for profiling ops; "" = derived, see .c */
+    char profile_pub_endpoint[256]; /* agent PUB for prof.* frames; "" = derived */
+    char commands[PB_CONFIG_MAX_COMMANDS][512]; /* "NAME ARGV0 ARG..." command targets */
+    size_t ncommands;
     char host[128]; /* "" = gethostname() */
     char root[256]; /* prefix for /proc and /sys; "" = the real system */
     double interval_s;
@@ -43,6 +48,12 @@ int pb_config_load(pb_config_t *self, const char *path, char *err, size_t errlen
  * flags override the file. Returns 0, 1 if --help was given (usage already
  * printed to stdout), or -EINVAL with a message in err. */
 int pb_config_parse_args(pb_config_t *self, int argc, char **argv, char *err, size_t errlen);
+
+/* Fills unset profiling endpoints: the fixed ports 7713/7714 beside the
+ * default control endpoint, else ephemeral loopback ports, so that several
+ * daemons started with explicit endpoints (tests) never collide. Called by
+ * pb_config_parse_args; this function can't fail. */
+void pb_config_derive_profile(pb_config_t *self);
 
 void pb_config_usage(FILE *out);
 

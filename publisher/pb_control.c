@@ -151,11 +151,24 @@ static pb_value_t *s_op_unwatch(pb_control_t *self, const pb_value_t *request)
     return s_watching(self);
 }
 
+/* The daemon's targets live in its built-in agent, which answers on its own
+ * socket and thread; asking it costs a loopback round trip, never a wait on
+ * a running profile. Profiling ops themselves go to profile_endpoint. */
 static pb_value_t *s_op_targets(pb_control_t *self, const pb_value_t *request)
 {
-    (void)self, (void)request;
-    pb_value_t *targets = pb_value_array_new();
-    return s_ok_with("targets", &targets);
+    (void)request;
+    pb_value_t *ask = pb_value_map_new(), *reply = NULL;
+    char why[256] = "";
+    if (!ask || pb_value_map_put_str(ask, "op", "targets") < 0) {
+        pb_value_destroy(&ask);
+        return NULL;
+    }
+    if (pb_rpc_call(self->status.profile_endpoint, &ask, 2000, &reply, why, sizeof why) < 0)
+        return pb_rpc_error("internal", "the profiling agent did not answer: %s", why);
+    if (pb_value_map_put_str(reply, "profile_endpoint", self->status.profile_endpoint) < 0 ||
+        pb_value_map_put_str(reply, "profile_pub_endpoint", self->status.profile_pub_endpoint) < 0)
+        pb_value_destroy(&reply);
+    return reply;
 }
 
 static pb_value_t *s_op_health(pb_control_t *self, const pb_value_t *request)
@@ -182,6 +195,8 @@ static pb_value_t *s_op_health(pb_control_t *self, const pb_value_t *request)
         rc = pb_value_map_put_uint(reply, "procs_tracked", pb_proc_sampler_tracked(self->procs));
     if (rc == 0)
         rc = pb_value_map_put_float(reply, "interval_s", st->interval_s);
+    if (rc == 0)
+        rc = pb_value_map_put_str(reply, "profile_endpoint", st->profile_endpoint);
     if (rc < 0)
         pb_value_destroy(&reply);
     return reply;

@@ -16,6 +16,8 @@ typedef struct {
     uint64_t frames_sent;
     double interval_s;
     const pb_value_t *latest_sys; /* NULL before the first sample */
+    const char *profile_endpoint; /* the built-in agent's, for `targets` */
+    const char *profile_pub_endpoint;
 } pb_control_status_t;
 
 typedef struct pb_control pb_control_t;

@@ -8,6 +8,8 @@
 #include "pb_proc_sampler.h"
 #include "pb_rpc.h"
 #include "pb_sys_sampler.h"
+#include "pb_workload.h"
+#include "perfbus.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -31,6 +33,7 @@ struct pb_daemon {
     pb_proc_sampler_t *procs;
     pb_value_t *latest_sys; /* last published sys frame, for op `system` */
     pb_control_t *ctl;
+    pb_agent_t *agent; /* built-in profiling targets, serving on its own threads */
 };
 
 static uint64_t s_mono_ns(void)
@@ -108,6 +111,44 @@ static void s_resolve_host(pb_daemon_t *self)
         snprintf(self->host, sizeof self->host, "localhost");
 }
 
+/* Registers one "NAME PROGRAM [ARG]..." command target (split on spaces). */
+static int s_register_command(pb_agent_t *agent, const char *spec)
+{
+    char copy[512], *argv[64], *save = NULL;
+    int argc = 0;
+    snprintf(copy, sizeof copy, "%s", spec);
+    char *name = strtok_r(copy, " \t", &save);
+    for (char *w = strtok_r(NULL, " \t", &save); w && argc < 63; w = strtok_r(NULL, " \t", &save))
+        argv[argc++] = w;
+    argv[argc] = NULL;
+    char description[600];
+    snprintf(description, sizeof description, "command: %s", spec + strlen(name) + 1);
+    return pb_agent_register_command(agent, name, argv, description);
+}
+
+static int s_start_agent(pb_daemon_t *self, char *err, size_t errlen)
+{
+    pb_agent_config_t ac = {.endpoint = self->config.profile_endpoint,
+                            .pub_endpoint = self->config.profile_pub_endpoint,
+                            .host = self->host};
+    self->agent = pb_agent_new(&ac);
+    if (!self->agent) {
+        snprintf(err, errlen, "cannot start the profiling agent on %s and %s: %s", ac.endpoint,
+                 ac.pub_endpoint, strerror(errno));
+        return -errno;
+    }
+    int rc = pb_workload_register_all(self->agent);
+    for (size_t i = 0; rc == 0 && i < self->config.ncommands; i++) {
+        rc = s_register_command(self->agent, self->config.commands[i]);
+        if (rc < 0)
+            snprintf(err, errlen, "cannot register command target '%s': %s",
+                     self->config.commands[i], strerror(-rc));
+    }
+    if (rc < 0 && !err[0])
+        snprintf(err, errlen, "cannot register the built-in workloads: %s", strerror(-rc));
+    return rc;
+}
+
 pb_daemon_t *pb_daemon_new(const pb_config_t *config, char *err, size_t errlen)
 {
     pb_daemon_t *self = calloc(1, sizeof *self);
@@ -128,6 +169,8 @@ pb_daemon_t *pb_daemon_new(const pb_config_t *config, char *err, size_t errlen)
         rc = s_apply_watches(self, err, errlen);
     if (rc == 0)
         rc = s_open_sockets(self, err, errlen);
+    if (rc == 0)
+        rc = s_start_agent(self, err, errlen);
     if (rc == 0 && !(self->ctl = pb_control_new(self->procs, config->root))) {
         snprintf(err, errlen, "out of memory");
         rc = -ENOMEM;
@@ -145,6 +188,16 @@ const char *pb_daemon_pub_endpoint(const pb_daemon_t *self)
 const char *pb_daemon_control_endpoint(const pb_daemon_t *self)
 {
     return self->control_endpoint;
+}
+
+const char *pb_daemon_profile_endpoint(const pb_daemon_t *self)
+{
+    return pb_agent_endpoint(self->agent);
+}
+
+const char *pb_daemon_profile_pub_endpoint(const pb_daemon_t *self)
+{
+    return pb_agent_pub_endpoint(self->agent);
 }
 
 /* Stamps the envelope on a body and sends [topic][payload]. Takes *body_p.
@@ -232,6 +285,8 @@ static void s_refresh_control(pb_daemon_t *self)
         .frames_sent = self->seq,
         .interval_s = self->config.interval_s,
         .latest_sys = self->latest_sys,
+        .profile_endpoint = pb_agent_endpoint(self->agent),
+        .profile_pub_endpoint = pb_agent_pub_endpoint(self->agent),
     };
     pb_control_set_status(self->ctl, &st);
 }
@@ -288,6 +343,7 @@ void pb_daemon_destroy(pb_daemon_t **self_p)
         return;
     pb_daemon_t *self = *self_p;
     pb_control_destroy(&self->ctl);
+    pb_agent_destroy(&self->agent);
     pb_value_destroy(&self->latest_sys);
     pb_proc_sampler_destroy(&self->procs);
     pb_sys_sampler_destroy(&self->sys);

@@ -17,6 +17,9 @@ pb_daemon_t *pb_daemon_new(const pb_config_t *config, char *err, size_t errlen);
 /* The endpoints actually bound (ephemeral ports resolved); borrowed. */
 const char *pb_daemon_pub_endpoint(const pb_daemon_t *self);
 const char *pb_daemon_control_endpoint(const pb_daemon_t *self);
+/* The built-in profiling agent's ROUTER and PUB endpoints; borrowed. */
+const char *pb_daemon_profile_endpoint(const pb_daemon_t *self);
+const char *pb_daemon_profile_pub_endpoint(const pb_daemon_t *self);
 
 /* Samples, publishes and serves requests until *stop becomes non-zero.
  * Returns 0 on a requested stop, or a negative errno if a socket failed. */

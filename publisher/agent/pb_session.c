@@ -30,8 +30,8 @@ struct pb_session {
     pb_tracer_t *tracer;
     pb_detail_t *detail;
     int run_slot; /* sampler slot of the open run */
-    double run_t0;
-    double *walls;
+    double run_t0, run_cpu0;
+    double *walls; /* per run: wall s, then CPU s of the run's thread (-1 for a child) */
     size_t nruns, capruns;
     pb_value_t *details; /* detailed: one map per run */
 };
@@ -107,17 +107,26 @@ void pb_session_destroy(pb_session_t **self_p)
     *self_p = NULL;
 }
 
-static int s_add_wall(pb_session_t *self, double wall)
+static double s_thread_cpu(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static int s_add_wall(pb_session_t *self, double wall, double cpu)
 {
     if (self->nruns == self->capruns) {
         size_t cap = self->capruns ? self->capruns * 2 : 16;
-        double *walls = realloc(self->walls, cap * sizeof *walls);
+        double *walls = realloc(self->walls, 2 * cap * sizeof *walls);
         if (!walls)
             return -ENOMEM;
         self->walls = walls;
         self->capruns = cap;
     }
-    self->walls[self->nruns++] = wall;
+    self->walls[2 * self->nruns] = wall;
+    self->walls[2 * self->nruns + 1] = cpu;
+    self->nruns++;
     return 0;
 }
 
@@ -125,6 +134,7 @@ int pb_session_run_begin(pb_session_t *self, void *root, bool drop_root)
 {
     int rc = 0;
     self->run_t0 = s_mono();
+    self->run_cpu0 = s_thread_cpu();
     if (self->sampler) {
         rc = pb_sampler_thread_start(self->sampler, root, drop_root);
         self->run_slot = rc;
@@ -145,6 +155,7 @@ static int s_push_run(pb_session_t *self, const pb_detail_run_t *run)
 int pb_session_run_end(pb_session_t *self)
 {
     double wall = s_mono() - self->run_t0;
+    double cpu = s_thread_cpu() - self->run_cpu0;
     int rc = 0;
     if (self->sampler && self->run_slot >= 0) {
         pb_sampler_thread_stop(self->sampler, self->run_slot);
@@ -156,7 +167,7 @@ int pb_session_run_end(pb_session_t *self)
         pb_detail_thread_end(self->detail, &run);
         rc = s_push_run(self, &run);
     }
-    int rc2 = s_add_wall(self, wall);
+    int rc2 = s_add_wall(self, wall, cpu);
     return rc < 0 ? rc : rc2;
 }
 
@@ -200,7 +211,7 @@ int pb_session_child_run(pb_session_t *self, char *const argv[], double timeout_
         rc = waitpid(pid, &status, 0) < 0 ? -errno : 0;
     }
     *exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-    int rc2 = s_add_wall(self, s_mono() - t0);
+    int rc2 = s_add_wall(self, s_mono() - t0, -1);
     return waited < 0 ? waited : rc < 0 ? rc : rc2;
 }
 
@@ -236,7 +247,7 @@ double pb_session_wall_s(const pb_session_t *self)
 {
     double sum = 0;
     for (size_t i = 0; i < self->nruns; i++)
-        sum += self->walls[i];
+        sum += self->walls[2 * i];
     return sum;
 }
 
@@ -416,18 +427,30 @@ static pb_value_t *s_detailed(const pb_session_t *self)
     return m;
 }
 
+/* [one of the two figures of every run]; NULL on ENOMEM or when unknown. */
+static pb_value_t *s_per_run(const pb_session_t *self, size_t which)
+{
+    pb_value_t *list = pb_value_array_new();
+    for (size_t i = 0; list && i < self->nruns; i++) {
+        double v = self->walls[2 * i + which];
+        pb_value_t *item = v >= 0 ? pb_value_float_new(v) : NULL;
+        if (!item || pb_value_array_push(list, &item) < 0)
+            pb_value_destroy(&list);
+    }
+    return list;
+}
+
 static int s_put_walls(const pb_session_t *self, pb_value_t *map)
 {
-    pb_value_t *walls = pb_value_array_new();
-    for (size_t i = 0; walls && i < self->nruns; i++) {
-        pb_value_t *w = pb_value_float_new(self->walls[i]);
-        if (!w || pb_value_array_push(walls, &w) < 0)
-            pb_value_destroy(&walls);
-    }
+    pb_value_t *walls = s_per_run(self, 0);
+    pb_value_t *cpus = s_per_run(self, 1); /* NULL when a run was a child */
     int rc = walls ? pb_value_map_put_uint(map, "runs_done", self->nruns) : -ENOMEM;
     rc = rc ? rc : pb_value_map_put_float(map, "wall_s", pb_session_wall_s(self));
     rc = rc ? rc : pb_value_map_put(map, "run_wall_s", &walls);
+    if (rc == 0 && cpus)
+        rc = pb_value_map_put(map, "run_cpu_s", &cpus);
     pb_value_destroy(&walls);
+    pb_value_destroy(&cpus);
     return rc;
 }
 

@@ -1,0 +1,377 @@
+/* pb_cli_prof: `perfbus targets|profile|arm|results|simulate|register` against an agent. */
+#include "pb_cli_prof.h"
+
+#include "pb_profview.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* Options of the profiling commands beyond the common ones. */
+typedef struct {
+    pb_cli_opts_t cli;
+    bool timeout_given;
+    unsigned long runs, count, hz, top, id;
+    double max_seconds, seconds;
+    const char *mode, *clock, *speedscope, *folded;
+    bool wait;
+} s_opts_t;
+
+static const struct option s_options[] = {
+    PB_CLI_COMMON_OPTIONS,
+    {"runs", required_argument, NULL, 0},
+    {"max-seconds", required_argument, NULL, 0},
+    {"seconds", required_argument, NULL, 0},
+    {"mode", required_argument, NULL, 0},
+    {"clock", required_argument, NULL, 0},
+    {"hz", required_argument, NULL, 0},
+    {"count", required_argument, NULL, 0},
+    {"top", required_argument, NULL, 0},
+    {"speedscope", required_argument, NULL, 0},
+    {"folded", required_argument, NULL, 0},
+    {"wait", no_argument, NULL, 0},
+    {NULL, 0, NULL, 0},
+};
+
+static int s_number(const char *cmd, const char *name, const char *text, double *out)
+{
+    char *end;
+    *out = strtod(text, &end);
+    if (end == text || *end || *out < 0)
+        return pb_cli_usage_error(cmd, "--%s wants a non-negative number, got '%s'", name, text);
+    return 0;
+}
+
+/* Applies one command-specific option. 0 or PB_CLI_USAGE. */
+static int s_apply(s_opts_t *o, const char *cmd, const char *name, const char *value)
+{
+    double d = 0;
+    if (!strcmp(name, "mode") || !strcmp(name, "clock") || !strcmp(name, "speedscope") ||
+        !strcmp(name, "folded")) {
+        const char **slot = !strcmp(name, "mode")     ? &o->mode
+                            : !strcmp(name, "clock")  ? &o->clock
+                            : !strcmp(name, "folded") ? &o->folded
+                                                      : &o->speedscope;
+        *slot = value;
+        return 0;
+    }
+    if (!strcmp(name, "wait")) {
+        o->wait = true;
+        return 0;
+    }
+    if (s_number(cmd, name, value, &d) != 0)
+        return PB_CLI_USAGE;
+    if (!strcmp(name, "max-seconds"))
+        o->max_seconds = d;
+    else if (!strcmp(name, "seconds"))
+        o->seconds = d;
+    else if (!strcmp(name, "runs"))
+        o->runs = (unsigned long)d;
+    else if (!strcmp(name, "hz"))
+        o->hz = (unsigned long)d;
+    else if (!strcmp(name, "count"))
+        o->count = (unsigned long)d;
+    else if (!strcmp(name, "top"))
+        o->top = (unsigned long)d;
+    return 0;
+}
+
+/* Parses argv; -1 to go on (positional args start at *first), else an exit code. */
+static int s_parse(int argc, char **argv, s_opts_t *o, const char *usage, int *first)
+{
+    int index = 0, c;
+    *o = (s_opts_t){.cli = {.endpoint = PB_CLI_DAEMON_PROFILE, .timeout_ms = 2000}, .top = 25};
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "h", s_options, &index)) != -1) {
+        if (c == 'h') {
+            fputs(usage, stdout);
+            return PB_CLI_OK;
+        }
+        if (c == '?')
+            return pb_cli_usage_error(argv[0], "unknown or incomplete option '%s'",
+                                      argv[optind - 1]);
+        const char *name = s_options[index].name;
+        int used = pb_cli_common_option(&o->cli, name, optarg);
+        if (used < 0)
+            return PB_CLI_USAGE;
+        o->timeout_given |= used && !strcmp(name, "timeout");
+        if (!used && s_apply(o, argv[0], name, optarg) != 0)
+            return PB_CLI_USAGE;
+    }
+    *first = optind;
+    return -1;
+}
+
+/* Adds the optional profiling arguments that were given to a request. */
+static void s_put_mode_args(pb_value_t *req, const s_opts_t *o)
+{
+    if (o->mode)
+        pb_value_map_put_str(req, "mode", o->mode);
+    if (o->clock)
+        pb_value_map_put_str(req, "clock", o->clock);
+    if (o->hz)
+        pb_value_map_put_uint(req, "hz", o->hz);
+}
+
+static void s_print_targets(const pb_value_t *reply)
+{
+    const pb_value_t *targets = pb_value_map_get(reply, "targets");
+    printf("%-16s %-9s %-28s %s\n", "TARGET", "KIND", "MODES", "DESCRIPTION");
+    for (size_t i = 0; i < pb_value_len(targets); i++) {
+        const pb_value_t *t = pb_value_array_at(targets, i);
+        const char *name = "?", *kind = "", *description = "";
+        char modes[64] = "";
+        pb_value_map_get_str(t, "name", &name);
+        pb_value_map_get_str(t, "kind", &kind);
+        pb_value_map_get_str(t, "description", &description);
+        const pb_value_t *list = pb_value_map_get(t, "modes");
+        for (size_t m = 0; m < pb_value_len(list); m++) {
+            const char *mode = "";
+            pb_value_get_str(pb_value_array_at(list, m), &mode);
+            snprintf(modes + strlen(modes), sizeof modes - strlen(modes), "%s%s", m ? "," : "",
+                     mode);
+        }
+        bool enabled = true;
+        pb_value_get_bool(pb_value_map_get(t, "enabled"), &enabled);
+        printf("%-16s %-9s %-28s %s%s\n", name, kind, modes, description,
+               enabled ? "" : " (disabled: send `perfbus register`)");
+    }
+}
+
+static int s_reply_out(const s_opts_t *o, pb_value_t *req, void (*human)(const pb_value_t *))
+{
+    pb_value_t *reply = NULL;
+    int rc = pb_cli_request(&o->cli, &req, &reply);
+    if (rc != PB_CLI_OK)
+        return rc;
+    if (o->cli.json)
+        pb_cli_print_json(reply);
+    else
+        human(reply);
+    pb_value_destroy(&reply);
+    return PB_CLI_OK;
+}
+
+int pb_cli_targets(int argc, char **argv)
+{
+    s_opts_t o;
+    int first;
+    int rc = s_parse(argc, argv, &o,
+                     "Usage: perfbus targets [--endpoint EP] [--json]\n"
+                     "Lists the targets of an agent (default: perfbusd's built-in one).\n",
+                     &first);
+    if (rc >= 0)
+        return rc;
+    return s_reply_out(&o, pb_cli_op("targets"), s_print_targets);
+}
+
+/* Writes one export of a result to path with a pb_profview writer. */
+static int s_export(const char *path, const pb_value_t *result, const char *what,
+                    int (*write)(FILE *, const pb_value_t *))
+{
+    FILE *out = fopen(path, "w");
+    int rc = out ? write(out, result) : -errno;
+    if (out && fclose(out) != 0 && rc == 0)
+        rc = -EIO;
+    if (rc < 0) {
+        fprintf(stderr, "perfbus: cannot write %s to %s: %s\n", what, path, strerror(-rc));
+        return PB_CLI_REFUSED;
+    }
+    fprintf(stderr, "perfbus: wrote %s to %s\n", what, path);
+    return PB_CLI_OK;
+}
+
+static int s_speedscope(FILE *out, const pb_value_t *result)
+{
+    return pb_profview_speedscope(out, result, NULL);
+}
+
+static int s_show_result(const s_opts_t *o, const pb_value_t *reply)
+{
+    int rc = PB_CLI_OK;
+    if (o->cli.json)
+        pb_cli_print_json(reply);
+    else if (pb_profview_table(stdout, reply, o->top) < 0)
+        pb_cli_print_json(reply);
+    if (o->speedscope)
+        rc = s_export(o->speedscope, reply, "speedscope profile", s_speedscope);
+    if (o->folded && rc == PB_CLI_OK)
+        rc = s_export(o->folded, reply, "folded stacks", pb_profview_folded);
+    return rc;
+}
+
+int pb_cli_profile(int argc, char **argv)
+{
+    s_opts_t o;
+    int first;
+    int rc =
+        s_parse(argc, argv, &o,
+                "Usage: perfbus profile TARGET [--runs N] [--max-seconds S]\n"
+                "       [--mode sampling|tracing|detailed] [--clock cpu|wall] [--hz H]\n"
+                "       [--top N] [--speedscope FILE] [--folded FILE] [--json] [--endpoint EP]\n"
+                "Runs a registered target N times (no new run starts once S seconds are\n"
+                "spent) and prints the top functions by total time, like pstats'\n"
+                "cumulative sort. Sampling at --clock cpu is capped by the kernel tick\n"
+                "(250 Hz here); --clock wall reaches 1 kHz and sees waits.\n",
+                &first);
+    if (rc >= 0)
+        return rc;
+    if (first + 1 != argc)
+        return pb_cli_usage_error(argv[0], "expected exactly one TARGET");
+    pb_value_t *req = pb_cli_op("profile");
+    pb_value_map_put_str(req, "target", argv[first]);
+    if (o.runs)
+        pb_value_map_put_uint(req, "runs", o.runs);
+    if (o.max_seconds > 0)
+        pb_value_map_put_float(req, "max_seconds", o.max_seconds);
+    s_put_mode_args(req, &o);
+    if (!o.timeout_given) /* the reply comes when the job ends */
+        o.cli.timeout_ms = (int)((o.max_seconds > 0 ? o.max_seconds : 10) * 1000) + 15000;
+    pb_value_t *reply = NULL;
+    rc = pb_cli_request(&o.cli, &req, &reply);
+    if (rc == PB_CLI_OK)
+        rc = s_show_result(&o, reply);
+    pb_value_destroy(&reply);
+    return rc;
+}
+
+/* Polls `results` until the job is done or the timeout passes. */
+static int s_wait_result(s_opts_t *o, uint64_t id, pb_value_t **reply_p)
+{
+    int waited_ms = 0, rc;
+    for (;;) {
+        pb_value_t *req = pb_cli_op("results");
+        pb_value_map_put_uint(req, "id", id);
+        rc = pb_cli_request(&o->cli, &req, reply_p);
+        const char *state = "done";
+        if (rc != PB_CLI_OK || pb_value_map_get_str(*reply_p, "state", &state) < 0 ||
+            !strcmp(state, "done"))
+            return rc;
+        pb_value_destroy(reply_p);
+        if (waited_ms >= o->cli.timeout_ms) {
+            fprintf(stderr, "perfbus: job %llu still %s after %d ms\n", (unsigned long long)id,
+                    state, waited_ms);
+            return PB_CLI_UNREACHABLE;
+        }
+        usleep(200000);
+        waited_ms += 200;
+    }
+}
+
+static void s_print_armed(const pb_value_t *reply)
+{
+    uint64_t id = 0;
+    const char *state = "?";
+    pb_value_map_get_u64(reply, "id", &id);
+    pb_value_map_get_str(reply, "state", &state);
+    printf("job %llu %s (fetch it with: perfbus results %llu)\n", (unsigned long long)id, state,
+           (unsigned long long)id);
+}
+
+int pb_cli_arm(int argc, char **argv)
+{
+    s_opts_t o;
+    int first;
+    int rc = s_parse(argc, argv, &o,
+                     "Usage: perfbus arm SECTION [--count N] [--mode M] [--clock C] [--hz H]\n"
+                     "       [--wait [--timeout MS]] [--json] [--endpoint EP]\n"
+                     "Profiles the next N executions of a section the application marks;\n"
+                     "--wait polls until they have run and prints the profile.\n",
+                     &first);
+    if (rc >= 0)
+        return rc;
+    if (first + 1 != argc)
+        return pb_cli_usage_error(argv[0], "expected exactly one SECTION");
+    pb_value_t *req = pb_cli_op("arm"), *reply = NULL;
+    pb_value_map_put_str(req, "section", argv[first]);
+    if (o.count)
+        pb_value_map_put_uint(req, "count", o.count);
+    s_put_mode_args(req, &o);
+    if (!o.wait)
+        return s_reply_out(&o, req, s_print_armed);
+    rc = pb_cli_request(&o.cli, &req, &reply);
+    uint64_t id = 0;
+    pb_value_map_get_u64(reply, "id", &id);
+    pb_value_destroy(&reply);
+    if (!o.timeout_given)
+        o.cli.timeout_ms = 60000;
+    if (rc == PB_CLI_OK)
+        rc = s_wait_result(&o, id, &reply);
+    if (rc == PB_CLI_OK)
+        rc = s_show_result(&o, reply);
+    pb_value_destroy(&reply);
+    return rc;
+}
+
+int pb_cli_results(int argc, char **argv)
+{
+    s_opts_t o;
+    int first;
+    int rc = s_parse(argc, argv, &o,
+                     "Usage: perfbus results ID [--top N] [--speedscope FILE] [--folded FILE]\n"
+                     "       [--json] [--endpoint EP]\n"
+                     "Fetches the result (or the state) of a profiling job.\n",
+                     &first);
+    if (rc >= 0)
+        return rc;
+    char *end = NULL;
+    unsigned long long id = first + 1 == argc ? strtoull(argv[first], &end, 10) : 0;
+    if (!end || *end)
+        return pb_cli_usage_error(argv[0], "expected exactly one job ID");
+    pb_value_t *req = pb_cli_op("results"), *reply = NULL;
+    pb_value_map_put_uint(req, "id", id);
+    rc = pb_cli_request(&o.cli, &req, &reply);
+    if (rc == PB_CLI_OK)
+        rc = s_show_result(&o, reply);
+    pb_value_destroy(&reply);
+    return rc;
+}
+
+static void s_print_ok(const pb_value_t *reply)
+{
+    double wall = pb_cli_num(reply, "run_wall_s");
+    if (wall == wall)
+        printf("ok: ran for %.2f s\n", wall);
+    else
+        printf("ok\n");
+}
+
+int pb_cli_simulate(int argc, char **argv)
+{
+    s_opts_t o;
+    int first;
+    int rc = s_parse(argc, argv, &o,
+                     "Usage: perfbus simulate cpu|memory|io --seconds S [--endpoint EP]\n"
+                     "Runs one of perfbusd's built-in workloads unprofiled for S seconds\n"
+                     "(the seed's /simulate_work), to give the samplers something to see.\n",
+                     &first);
+    if (rc >= 0)
+        return rc;
+    if (first + 1 != argc)
+        return pb_cli_usage_error(argv[0], "expected exactly one KIND (cpu, memory, io)");
+    pb_value_t *req = pb_cli_op("simulate");
+    pb_value_map_put_str(req, "kind", argv[first]);
+    pb_value_map_put_float(req, "seconds", o.seconds > 0 ? o.seconds : 1);
+    if (!o.timeout_given)
+        o.cli.timeout_ms = (int)((o.seconds > 0 ? o.seconds : 1) * 1000) + 15000;
+    return s_reply_out(&o, req, s_print_ok);
+}
+
+int pb_cli_register(int argc, char **argv)
+{
+    s_opts_t o;
+    int first;
+    int rc = s_parse(argc, argv, &o,
+                     "Usage: perfbus register TARGET [--endpoint EP]\n"
+                     "Enables a target that the application registered disabled.\n",
+                     &first);
+    if (rc >= 0)
+        return rc;
+    if (first + 1 != argc)
+        return pb_cli_usage_error(argv[0], "expected exactly one TARGET");
+    pb_value_t *req = pb_cli_op("register");
+    pb_value_map_put_str(req, "target", argv[first]);
+    return s_reply_out(&o, req, s_print_ok);
+}
