@@ -169,23 +169,31 @@ def check_sleep(r, demo):
 
 
 def check_overhead(r, demo):
-    """Median run time of the 70/30 target without profiling (simulate), under
-    sampling at its effective rates and under tracing, interleaved in rounds in
-    one process so that load from elsewhere hits every mode alike."""
+    """Slowdown of the 70/30 target: median run time without profiling (simulate),
+    under sampling at its effective rates and under tracing, interleaved in rounds
+    in one process. CPU time of the run's thread (run_cpu_s) is the figure that
+    other load on the machine does not blur; wall time is printed too."""
     modes = {"sampling cpu 250 Hz": dict(mode="sampling", clock="cpu", hz=250),
              "sampling wall 1 kHz": dict(mode="sampling", clock="wall", hz=1000),
              "tracing": dict(mode="tracing")}
-    walls = {"none": [], **{label: [] for label in modes}}
+    cpu = {"none": [], **{label: [] for label in modes}}
+    wall = {label: [] for label in cpu}
     for _ in range(3):
-        walls["none"] += demo.call(dict(op="simulate", kind="split", seconds=0.5))["run_wall_s"]
+        rep = demo.call(dict(op="simulate", kind="split", seconds=0.5))
+        cpu["none"] += rep.get("run_cpu_s", [])
+        wall["none"] += rep.get("run_wall_s", [])
         for label, req in modes.items():
-            walls[label] += demo.profile("split", runs=2, **req).get("run_wall_s", [])
-    base = median(walls["none"])
-    for label, values in walls.items():
-        print(f"overhead: {label}: median run {median(values) * 1000:.1f} ms over "
-              f"{len(values)} runs, ratio {median(values) / base:.3f}")
-        r.check(median(values) / base < 1.5, f"overhead of {label} is modest",
-                f"{median(values) / base:.3f}")
+            rep = demo.profile("split", runs=2, **req)
+            cpu[label] += rep.get("run_cpu_s", [])
+            wall[label] += rep.get("run_wall_s", [])
+    base_cpu, base_wall = median(cpu["none"]), median(wall["none"])
+    for label in cpu:
+        ratio = median(cpu[label]) / base_cpu
+        print(f"overhead: {label}: median run {median(cpu[label]) * 1000:.1f} ms CPU "
+              f"(ratio {ratio:.3f}), {median(wall[label]) * 1000:.1f} ms wall "
+              f"(ratio {median(wall[label]) / base_wall:.3f}), {len(cpu[label])} runs")
+        r.check(len(cpu[label]) >= 3 and ratio < 1.3, f"overhead of {label} is modest",
+                f"{ratio:.3f}")
 
 
 def main():
