@@ -65,16 +65,19 @@ void pb_sys_cpu_pct(const uint64_t *d, pb_sys_cpu_pct_t *out)
         out->idle = 100.0;
         return;
     }
-    double k = 100.0 / (double)total;
-    out->user = s_minus(d[PB_CPU_USER], d[PB_CPU_GUEST]) * k;
-    out->nice = s_minus(d[PB_CPU_NICE], d[PB_CPU_GUEST_NICE]) * k;
-    out->system = (double)d[PB_CPU_SYSTEM] * k;
-    out->iowait = (double)d[PB_CPU_IOWAIT] * k;
-    out->irq = (double)d[PB_CPU_IRQ] * k;
-    out->softirq = (double)d[PB_CPU_SOFTIRQ] * k;
-    out->steal = (double)d[PB_CPU_STEAL] * k;
-    out->idle = (double)d[PB_CPU_IDLE] * k;
-    out->busy = 100.0 - out->idle - out->iowait;
+    /* ticks * 100 / total, not ticks * (100 / total): a share equal to the
+     * total must come out as exactly 100, never 100.00000000000001 */
+    double t = (double)total;
+    out->user = s_minus(d[PB_CPU_USER], d[PB_CPU_GUEST]) * 100.0 / t;
+    out->nice = s_minus(d[PB_CPU_NICE], d[PB_CPU_GUEST_NICE]) * 100.0 / t;
+    out->system = (double)d[PB_CPU_SYSTEM] * 100.0 / t;
+    out->iowait = (double)d[PB_CPU_IOWAIT] * 100.0 / t;
+    out->irq = (double)d[PB_CPU_IRQ] * 100.0 / t;
+    out->softirq = (double)d[PB_CPU_SOFTIRQ] * 100.0 / t;
+    out->steal = (double)d[PB_CPU_STEAL] * 100.0 / t;
+    out->idle = (double)d[PB_CPU_IDLE] * 100.0 / t;
+    /* from the busy ticks themselves, so that it never rounds below 0 */
+    out->busy = (double)(total - d[PB_CPU_IDLE] - d[PB_CPU_IOWAIT]) * 100.0 / t;
 }
 
 static int s_put_pct(pb_value_t *map, const uint64_t *delta)

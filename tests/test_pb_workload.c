@@ -109,7 +109,7 @@ START_TEST(simulate)
     ck_assert_int_eq(pb_value_map_get_str(reply, "mode", &mode), 0);
     ck_assert_str_eq(mode, "none");
     ck_assert_int_eq(pb_value_map_get_f64(reply, "wall_s", &wall), 0);
-    ck_assert(wall >= 0.3);
+    ck_assert(wall >= 0.29); /* runs until 0.3 s have passed (the sum leaves out the gaps) */
     pb_value_destroy(&reply);
     req = pb_value_map_new();
     pb_value_map_put_str(req, "op", "simulate");

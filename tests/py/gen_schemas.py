@@ -17,7 +17,8 @@ DRAFT = "https://json-schema.org/draft/2020-12/schema"
 UINT64_MAX = 2**64 - 1
 TS_MIN = 10**18  # 2001-09-09 in ns: catches seconds or ms sent as ns
 ERROR_CODES = ["bad_msgpack", "too_deep", "too_large", "not_a_map", "missing_op",
-               "unknown_op", "bad_arg", "not_found", "multipart", "internal"]
+               "unknown_op", "bad_arg", "not_found", "multipart", "internal",
+               "busy", "refused", "timeout", "crashed"]
 
 
 # ---------------------------------------------------------------- field kinds
@@ -481,6 +482,10 @@ def reply(op, text, props):
             "required": ["ok"] + list(props), "additionalProperties": False}
 
 
+def ENDPOINT(text):
+    return plain(text, type="string", minLength=1)
+
+
 PID_ARG = plain("process id", type="integer", minimum=1, maximum=UINT64_MAX)
 MATCH_ARG = plain("regular expression (POSIX extended) matched against comm", type="string",
                   minLength=1)
@@ -521,12 +526,15 @@ def control_schemas():
         "reply.watch": reply("watch", "the watch list after adding", {"watching": WATCHING}),
         "reply.unwatch": reply("unwatch", "the watch list after removing",
                                {"watching": WATCHING}),
-        "reply.targets": reply("targets", "the profiling targets", {"targets": plain(
-            "profiling targets; empty in the daemon until profiling lands", type="array",
-            items={"type": "object"})}),
-        "reply.health": reply("health", "liveness and counters of the daemon", {
+        "reply.targets": reply("targets", "the built-in profiling agent's targets", {
+            "targets": plain("targets as the agent lists them (see profile_reply.schema.json)",
+                             type="array", items={"type": "object", "required": ["name"]}),
+            "profile_endpoint": ENDPOINT("ROUTER of the built-in agent: send profiling ops here"),
+            "profile_pub_endpoint": ENDPOINT("PUB of the built-in agent's prof.* frames")}),
+        "reply.health": reply("health", "liveness and counters of the daemon", dict({
             k: health[k] for k in ["status", "version", "host", "src", "pid", "uptime_s",
-                                   "frames_sent", "procs_tracked", "interval_s"]}),
+                                   "frames_sent", "procs_tracked", "interval_s"]},
+            profile_endpoint=ENDPOINT("ROUTER of the built-in profiling agent"))),
         "reply.error": {
             "title": "error reply to any request (ok: false)", "type": "object",
             "properties": {"ok": {"const": False}, "error": plain(
