@@ -28,8 +28,9 @@ END_TEST
 
 START_TEST(flags_fill_every_setting)
 {
-    char *argv[] = {"perfbusd", "--pub",  "ipc:///tmp/p", "--interval=0.01", "--pid", "1",
-                    "--pid",    "42",     "--match",      "^ng",             "--top", "5",
+    char *argv[] = {"perfbusd", "--pub",  "ipc:///tmp/p", "--interval=0.01",
+                    "--pid",    "1",      "--pid",        "42",
+                    "--match",  "^ng",    "--top",        "5",
                     "--all",    "--host", "web1",         NULL};
     pb_config_t c;
     char err[256] = "";

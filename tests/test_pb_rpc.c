@@ -151,13 +151,18 @@ START_TEST(every_bad_request_gets_its_code)
     pb_value_destroy(&r);
     free(big);
 
-    const void *parts[] = {"\x81\xa2op\xa4" "echo", "\x81\xa2op\xa4" "echo"};
+    const void *parts[] = {"\x81\xa2op\xa4"
+                           "echo",
+                           "\x81\xa2op\xa4"
+                           "echo"};
     size_t lens[] = {9, 9};
     r = s_dealer_exchange(parts, lens, 2);
     s_assert_code(r, "multipart");
     pb_value_destroy(&r);
 
-    r = s_raw("\x81\xa2op\xa4" "echo", 9); /* still serving */
+    r = s_raw("\x81\xa2op\xa4"
+              "echo",
+              9); /* still serving */
     bool ok = false;
     pb_value_get_bool(pb_value_map_get(r, "ok"), &ok);
     ck_assert(ok);
