@@ -30,6 +30,7 @@ int pb_cli_common_option(pb_cli_opts_t *opts, const char *name, const char *valu
         return -1;
     }
     opts->timeout_ms = (int)ms;
+    opts->timeout_given = true;
     return 1;
 }
 
@@ -138,15 +139,13 @@ int pb_cli_usage_error(const char *cmd, const char *fmt, ...)
     return PB_CLI_USAGE;
 }
 
-int pb_cli_parse_simple(int argc, char **argv, pb_cli_opts_t *opts, const char *endpoint,
-                        const char *usage, int *first_arg)
+int pb_cli_parse(int argc, char **argv, const struct option *options, pb_cli_opts_t *opts,
+                 const char *usage, pb_cli_option_fn extra, void *arg, int *first_arg)
 {
-    static const struct option options[] = {PB_CLI_COMMON_OPTIONS, {NULL, 0, NULL, 0}};
-    int index = 0, c;
-    *opts = (pb_cli_opts_t){.endpoint = endpoint, .timeout_ms = 2000};
+    int index = 0, c, rc = -1;
     optind = 1;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, "h", options, &index)) != -1) {
+    while (rc < 0 && (c = getopt_long(argc, argv, "h", options, &index)) != -1) {
         if (c == 'h') {
             fputs(usage, stdout);
             return PB_CLI_OK;
@@ -154,9 +153,20 @@ int pb_cli_parse_simple(int argc, char **argv, pb_cli_opts_t *opts, const char *
         if (c == '?')
             return pb_cli_usage_error(argv[0], "unknown or incomplete option '%s'",
                                       argv[optind - 1]);
-        if (pb_cli_common_option(opts, options[index].name, optarg) < 0)
+        int common = pb_cli_common_option(opts, options[index].name, optarg);
+        if (common < 0)
             return PB_CLI_USAGE;
+        if (common == 0 && extra)
+            rc = extra(arg, argv[0], options[index].name, optarg);
     }
     *first_arg = optind;
-    return -1;
+    return rc;
+}
+
+int pb_cli_parse_simple(int argc, char **argv, pb_cli_opts_t *opts, const char *endpoint,
+                        const char *usage, int *first_arg)
+{
+    static const struct option options[] = {PB_CLI_COMMON_OPTIONS, {NULL, 0, NULL, 0}};
+    *opts = (pb_cli_opts_t){.endpoint = endpoint, .timeout_ms = 2000};
+    return pb_cli_parse(argc, argv, options, opts, usage, NULL, NULL, first_arg);
 }

@@ -21,6 +21,7 @@ enum { PB_CLI_OK = 0, PB_CLI_REFUSED = 1, PB_CLI_USAGE = 2, PB_CLI_UNREACHABLE =
 typedef struct {
     const char *endpoint; /* borrowed from argv or a default */
     int timeout_ms;
+    bool timeout_given; /* --timeout was on the command line */
     bool json;
 } pb_cli_opts_t;
 
@@ -40,6 +41,18 @@ typedef int (*pb_cli_cmd_fn)(int argc, char **argv);
  * and optarg. Returns 1 if it consumed the option, 0 if not, or -1 after
  * printing why the value is bad. */
 int pb_cli_common_option(pb_cli_opts_t *opts, const char *name, const char *value);
+
+/* Applies one option of a subcommand's own (not a common one). Returns -1 to
+ * go on, or an exit code to return now (after printing why). */
+typedef int (*pb_cli_option_fn)(void *arg, const char *cmd, const char *name, const char *value);
+
+/* Parses argv with getopt_long over `options` (which must include
+ * PB_CLI_COMMON_OPTIONS and give every option the flag value 0). Common
+ * options go into opts, which the caller pre-fills with its defaults; the
+ * others go to extra(arg, ...). Prints `usage` on --help. Sets *first_arg to
+ * the first positional argument. Returns -1 to go on, or the exit code. */
+int pb_cli_parse(int argc, char **argv, const struct option *options, pb_cli_opts_t *opts,
+                 const char *usage, pb_cli_option_fn extra, void *arg, int *first_arg);
 
 /* Parses argv for a subcommand whose only options are the common ones plus
  * positional arguments. Fills opts (defaults: endpoint, 2000 ms) and sets

@@ -11,7 +11,6 @@
 /* Options of the profiling commands beyond the common ones. */
 typedef struct {
     pb_cli_opts_t cli;
-    bool timeout_given;
     unsigned long runs, count, hz, top, id;
     double max_seconds, seconds;
     const char *mode, *clock, *speedscope, *folded;
@@ -43,9 +42,10 @@ static int s_number(const char *cmd, const char *name, const char *text, double 
     return 0;
 }
 
-/* Applies one command-specific option. 0 or PB_CLI_USAGE. */
-static int s_apply(s_opts_t *o, const char *cmd, const char *name, const char *value)
+/* Applies one command-specific option: a pb_cli_option_fn. */
+static int s_apply(void *arg, const char *cmd, const char *name, const char *value)
 {
+    s_opts_t *o = arg;
     double d = 0;
     if (!strcmp(name, "mode") || !strcmp(name, "clock") || !strcmp(name, "speedscope") ||
         !strcmp(name, "folded")) {
@@ -54,11 +54,11 @@ static int s_apply(s_opts_t *o, const char *cmd, const char *name, const char *v
                             : !strcmp(name, "folded") ? &o->folded
                                                       : &o->speedscope;
         *slot = value;
-        return 0;
+        return -1;
     }
     if (!strcmp(name, "wait")) {
         o->wait = true;
-        return 0;
+        return -1;
     }
     if (s_number(cmd, name, value, &d) != 0)
         return PB_CLI_USAGE;
@@ -74,34 +74,14 @@ static int s_apply(s_opts_t *o, const char *cmd, const char *name, const char *v
         o->count = (unsigned long)d;
     else if (!strcmp(name, "top"))
         o->top = (unsigned long)d;
-    return 0;
+    return -1;
 }
 
 /* Parses argv; -1 to go on (positional args start at *first), else an exit code. */
 static int s_parse(int argc, char **argv, s_opts_t *o, const char *usage, int *first)
 {
-    int index = 0, c;
     *o = (s_opts_t){.cli = {.endpoint = PB_CLI_DAEMON_PROFILE, .timeout_ms = 2000}, .top = 25};
-    optind = 1;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, "h", s_options, &index)) != -1) {
-        if (c == 'h') {
-            fputs(usage, stdout);
-            return PB_CLI_OK;
-        }
-        if (c == '?')
-            return pb_cli_usage_error(argv[0], "unknown or incomplete option '%s'",
-                                      argv[optind - 1]);
-        const char *name = s_options[index].name;
-        int used = pb_cli_common_option(&o->cli, name, optarg);
-        if (used < 0)
-            return PB_CLI_USAGE;
-        o->timeout_given |= used && !strcmp(name, "timeout");
-        if (!used && s_apply(o, argv[0], name, optarg) != 0)
-            return PB_CLI_USAGE;
-    }
-    *first = optind;
-    return -1;
+    return pb_cli_parse(argc, argv, s_options, &o->cli, usage, s_apply, o, first);
 }
 
 /* Adds the optional profiling arguments that were given to a request. */
@@ -227,7 +207,7 @@ int pb_cli_profile(int argc, char **argv)
     if (o.max_seconds > 0)
         pb_value_map_put_float(req, "max_seconds", o.max_seconds);
     s_put_mode_args(req, &o);
-    if (!o.timeout_given) /* the reply comes when the job ends */
+    if (!o.cli.timeout_given) /* the reply comes when the job ends */
         o.cli.timeout_ms = (int)((o.max_seconds > 0 ? o.max_seconds : 10) * 1000) + 15000;
     pb_value_t *reply = NULL;
     rc = pb_cli_request(&o.cli, &req, &reply);
@@ -295,7 +275,7 @@ int pb_cli_arm(int argc, char **argv)
     uint64_t id = 0;
     pb_value_map_get_u64(reply, "id", &id);
     pb_value_destroy(&reply);
-    if (!o.timeout_given)
+    if (!o.cli.timeout_given)
         o.cli.timeout_ms = 60000;
     if (rc == PB_CLI_OK)
         rc = s_wait_result(&o, id, &reply);
@@ -354,7 +334,7 @@ int pb_cli_simulate(int argc, char **argv)
     pb_value_t *req = pb_cli_op("simulate");
     pb_value_map_put_str(req, "kind", argv[first]);
     pb_value_map_put_float(req, "seconds", o.seconds > 0 ? o.seconds : 1);
-    if (!o.timeout_given)
+    if (!o.cli.timeout_given)
         o.cli.timeout_ms = (int)((o.seconds > 0 ? o.seconds : 1) * 1000) + 15000;
     return s_reply_out(&o, req, s_print_ok);
 }

@@ -31,8 +31,9 @@ static void s_on_signal(int sig)
     s_stop = 1;
 }
 
-static int s_parse_value(s_args_t *a, const char *cmd, const char *name, const char *value)
+static int s_parse_value(void *arg, const char *cmd, const char *name, const char *value)
 {
+    s_args_t *a = arg;
     char *end = NULL;
     if (!strcmp(name, "store"))
         a->store = value;
@@ -63,26 +64,8 @@ static int s_parse(int argc, char **argv, const char *usage, s_args_t *a, int *f
                                             {"speed", required_argument, NULL, 0},
                                             {"wait-ms", required_argument, NULL, 0},
                                             {NULL, 0, NULL, 0}};
-    *a = (s_args_t){.speed = 1.0, .wait_ms = 500};
-    optind = 1;
-    opterr = 0;
-    int index = 0, c, rc = -1;
-    while (rc < 0 && (c = getopt_long(argc, argv, "h", options, &index)) != -1) {
-        if (c == 'h') {
-            fputs(usage, stdout);
-            return PB_CLI_OK;
-        }
-        if (c == '?')
-            return pb_cli_usage_error(argv[0], "unknown or incomplete option '%s'",
-                                      argv[optind - 1]);
-        int common = pb_cli_common_option(&a->opts, options[index].name, optarg);
-        if (common < 0)
-            return PB_CLI_USAGE;
-        if (common == 0)
-            rc = s_parse_value(a, argv[0], options[index].name, optarg);
-    }
-    *first = optind;
-    return rc;
+    *a = (s_args_t){.speed = 1.0, .wait_ms = 500, .opts = {.timeout_ms = 2000}};
+    return pb_cli_parse(argc, argv, options, &a->opts, usage, s_parse_value, a, first);
 }
 
 static int s_store(const s_args_t *a, char *buf, size_t size)

@@ -19,8 +19,9 @@ typedef struct {
     bool summary; /* processes --summary */
 } s_args_t;
 
-static int s_parse_value(s_args_t *a, const char *cmd, const char *name, const char *value)
+static int s_parse_value(void *arg, const char *cmd, const char *name, const char *value)
 {
+    s_args_t *a = arg;
     char *end = NULL;
     if (!strcmp(name, "pid")) {
         a->pid = strtol(value, &end, 10);
@@ -54,25 +55,10 @@ static int s_parse(int argc, char **argv, const char *usage, s_args_t *a)
                                             {NULL, 0, NULL, 0}};
     memset(a, 0, sizeof *a);
     a->opts = (pb_cli_opts_t){.endpoint = PB_CLI_SUB_QUERY, .timeout_ms = 2000};
-    optind = 1;
-    opterr = 0;
-    int index = 0, c, rc = -1;
-    while (rc < 0 && (c = getopt_long(argc, argv, "h", options, &index)) != -1) {
-        if (c == 'h') {
-            fputs(usage, stdout);
-            return PB_CLI_OK;
-        }
-        if (c == '?')
-            return pb_cli_usage_error(argv[0], "unknown or incomplete option '%s'",
-                                      argv[optind - 1]);
-        int common = pb_cli_common_option(&a->opts, options[index].name, optarg);
-        if (common < 0)
-            return PB_CLI_USAGE;
-        if (common == 0)
-            rc = s_parse_value(a, argv[0], options[index].name, optarg);
-    }
-    if (rc < 0 && optind < argc)
-        return pb_cli_usage_error(argv[0], "unexpected argument '%s'", argv[optind]);
+    int first;
+    int rc = pb_cli_parse(argc, argv, options, &a->opts, usage, s_parse_value, a, &first);
+    if (rc < 0 && first < argc)
+        return pb_cli_usage_error(argv[0], "unexpected argument '%s'", argv[first]);
     return rc;
 }
 

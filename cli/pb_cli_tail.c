@@ -90,7 +90,7 @@ static int s_one_frame(void *sub, bool json)
     return 1;
 }
 
-static int s_tail(const pb_cli_opts_t *opts, const char *prefix, long count, bool limit_wait)
+static int s_tail(const pb_cli_opts_t *opts, const char *prefix, long count)
 {
     void *ctx = zmq_ctx_new();
     void *sub = zmq_socket(ctx, ZMQ_SUB);
@@ -103,7 +103,7 @@ static int s_tail(const pb_cli_opts_t *opts, const char *prefix, long count, boo
     zmq_setsockopt(sub, ZMQ_SUBSCRIBE, prefix, strlen(prefix));
     zmq_pollitem_t item = {.socket = sub, .events = ZMQ_POLLIN};
     for (long seen = 0; rc == 0 && !s_stop && (count <= 0 || seen < count);) {
-        int n = zmq_poll(&item, 1, limit_wait ? opts->timeout_ms : -1);
+        int n = zmq_poll(&item, 1, opts->timeout_given ? opts->timeout_ms : -1);
         if (n == 0) {
             fprintf(stderr, "perfbus tail: no frame from %s within %d ms (is perfbusd running?)\n",
                     opts->endpoint, opts->timeout_ms);
@@ -118,42 +118,40 @@ static int s_tail(const pb_cli_opts_t *opts, const char *prefix, long count, boo
     return rc;
 }
 
+typedef struct {
+    long count;
+} s_tail_args_t;
+
+static int s_tail_option(void *arg, const char *cmd, const char *name, const char *value)
+{
+    s_tail_args_t *a = arg;
+    char *end = NULL;
+    if (!strcmp(name, "count") && ((a->count = strtol(value, &end, 10)) <= 0 || *end))
+        return pb_cli_usage_error(cmd, "--count wants a positive number");
+    return -1;
+}
+
 int pb_cli_tail(int argc, char **argv)
 {
     static const struct option options[] = {
-        PB_CLI_COMMON_OPTIONS, {"count", required_argument, NULL, 'n'}, {NULL, 0, NULL, 0}};
+        PB_CLI_COMMON_OPTIONS, {"count", required_argument, NULL, 0}, {NULL, 0, NULL, 0}};
+    static const char *usage =
+        "Usage: perfbus tail [TOPIC-PREFIX] [--json] [--count N] [--endpoint EP]\n"
+        "                    [--timeout MS]\n"
+        "Prints live frames from a PUB endpoint (default perfbusd's), one per line;\n"
+        "--json prints each whole frame as one JSON object. --timeout makes it\n"
+        "exit with status 3 when no frame arrives for that long.\n"
+        "Prefixes: sys. proc. proc.HOST.PID prof. hb.\n";
     pb_cli_opts_t opts = {.endpoint = PB_CLI_DAEMON_PUB, .timeout_ms = 5000};
-    long count = 0;
-    bool limit_wait = false;
-    int index = 0, c;
-    optind = 1;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, "hn:", options, &index)) != -1) {
-        if (c == 'h') {
-            fputs("Usage: perfbus tail [TOPIC-PREFIX] [--json] [--count N] [--endpoint EP]\n"
-                  "                    [--timeout MS]\n"
-                  "Prints live frames from a PUB endpoint (default perfbusd's), one per line;\n"
-                  "--json prints each whole frame as one JSON object. --timeout makes it\n"
-                  "exit with status 3 when no frame arrives for that long.\n"
-                  "Prefixes: sys. proc. proc.HOST.PID prof. hb.\n",
-                  stdout);
-            return PB_CLI_OK;
-        }
-        char *end = NULL;
-        if (c == 'n' && ((count = strtol(optarg, &end, 10)) <= 0 || *end))
-            return pb_cli_usage_error(argv[0], "--count wants a positive number");
-        if (c == '?')
-            return pb_cli_usage_error(argv[0], "unknown or incomplete option '%s'",
-                                      argv[optind - 1]);
-        if (c == 0 && !strcmp(options[index].name, "timeout"))
-            limit_wait = true;
-        if (c == 0 && pb_cli_common_option(&opts, options[index].name, optarg) < 0)
-            return PB_CLI_USAGE;
-    }
-    if (argc - optind > 1)
+    s_tail_args_t args = {0};
+    int first;
+    int rc = pb_cli_parse(argc, argv, options, &opts, usage, s_tail_option, &args, &first);
+    if (rc >= 0)
+        return rc;
+    if (argc - first > 1)
         return pb_cli_usage_error(argv[0], "expected at most one topic prefix");
     struct sigaction sa = {.sa_handler = s_on_signal};
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
-    return s_tail(&opts, optind < argc ? argv[optind] : "", count, limit_wait);
+    return s_tail(&opts, first < argc ? argv[first] : "", args.count);
 }
