@@ -48,7 +48,9 @@ expect "bad flag exits 2" test $? -eq 2
 expect "bad flag is named" grep -q -- "--bogus" "$DIR/err"
 run_ok "help" "$BIN/publisher/perfbusd" --help
 
-"$BIN/publisher/perfbusd" --pub "$PUB" --control "$CTL" --interval 0.1 --pid $$ 2>"$DIR/log" &
+PROF="ipc://$DIR/prof"
+"$BIN/publisher/perfbusd" --pub "$PUB" --control "$CTL" --profile "$PROF" --interval 0.1 \
+    --pid $$ --command "list-etc ls -la /etc" 2>"$DIR/log" &
 DAEMON=$!
 for _ in $(seq 100); do grep -q "perfbusd: ready" "$DIR/log" && break; sleep 0.1; done
 expect "daemon ready" grep -q "perfbusd: ready" "$DIR/log"
@@ -77,6 +79,25 @@ import json
 rows = [json.loads(l) for l in open('$DIR/out')]
 assert len(rows) == 2 and all(r['type'] == 'proc' for r in rows), rows"
 run_ok "tail human" "$PERFBUS" tail --count 3 --timeout 3000 --endpoint "$PUB"
+
+# Profiling through the daemon's built-in agent.
+run_ok "targets" "$PERFBUS" targets --endpoint "$PROF"
+expect "targets lists workloads and the command" grep -q "list-etc" "$DIR/out"
+run_ok "targets via control" "$PERFBUS" targets --json --endpoint "$CTL"
+expect "control names the profile endpoint" grep -q "profile_endpoint" "$DIR/out"
+run_ok "profile cpu sampling with exports" "$PERFBUS" profile cpu --runs 2 --mode sampling \
+    --clock wall --hz 500 --endpoint "$PROF" --speedscope "$DIR/cpu.json" --folded "$DIR/cpu.folded"
+expect "profile table names the hot function" grep -q "s_mix" "$DIR/out"
+expect "folded stacks written" grep -q "s_cpu;s_mix [0-9]" "$DIR/cpu.folded"
+expect "speedscope is json" python3 -c "import json; d=json.load(open('$DIR/cpu.json')); assert d['profiles']"
+run_ok "profile cpu tracing" "$PERFBUS" profile cpu --runs 1 --mode tracing --endpoint "$PROF"
+expect "tracing counts calls" grep -q "20000" "$DIR/out"
+run_ok "profile command detailed" "$PERFBUS" profile list-etc --mode detailed --endpoint "$PROF"
+run_ok "simulate" "$PERFBUS" simulate memory --seconds 0.3 --endpoint "$PROF"
+"$PERFBUS" profile nosuch --endpoint "$PROF" 2>"$DIR/err"
+expect "unknown target exits 1" test $? -eq 1
+"$PERFBUS" profile cpu --runs 1000000000000 --endpoint "$PROF" 2>"$DIR/err"
+expect "runs beyond the cap refused" grep -q "refused\|bad_arg" "$DIR/err"
 
 kill -TERM "$DAEMON"
 wait "$DAEMON"
