@@ -124,6 +124,21 @@ int pb_procfs_pread_all(int fd, pb_procfs_buf_t *buf)
     return s_read_all(fd, buf, true);
 }
 
+int pb_procfs_reread(int fd, pb_procfs_buf_t *buf)
+{
+    return s_read_all(fd, buf, false);
+}
+
+int pb_procfs_open(const char *root, const char *rel)
+{
+    char path[PATH_MAX];
+    int rc = pb_procfs_path(path, sizeof path, root, rel);
+    if (rc < 0)
+        return rc;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    return fd < 0 ? -errno : fd;
+}
+
 /* Counts the entries of an open directory other than "." and "..", and closes it. */
 static int s_count_entries(DIR *dir)
 {

@@ -44,6 +44,14 @@ int pb_procfs_slurp_at(int dirfd, const char *rel, pb_procfs_buf_t *buf);
  * errno (-ESRCH once the process of a /proc/PID file is reaped). */
 int pb_procfs_pread_all(int fd, pb_procfs_buf_t *buf);
 
+/* Reads an open file again from offset 0 to EOF (no short-read rule: for
+ * files such as /proc/diskstats whose text may come in several reads).
+ * Returns 0 or a negative errno. */
+int pb_procfs_reread(int fd, pb_procfs_buf_t *buf);
+
+/* Opens <root>/<rel> read-only; returns the fd or a negative errno. */
+int pb_procfs_open(const char *root, const char *rel);
+
 /* pb_procfs_count relative to a directory fd. */
 int pb_procfs_count_at(int dirfd, const char *rel);
 

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 int pb_sys_metric_fail(pb_sys_ctx_t *ctx, int rc, const char *fmt, ...)
 {
@@ -39,6 +40,39 @@ static int s_file_slot(const pb_sys_ctx_t *ctx, const char *rel)
     return free_slot;
 }
 
+/* Reads slot i. Files of a real procfs are kept open and re-read with
+ * pread (their text is produced anew on each read from 0); other files,
+ * such as captured fixture trees that tests swap, are opened every cycle.
+ * A failed read on a kept fd is retried once on a fresh open. */
+static int s_file_read(pb_sys_ctx_t *ctx, int i)
+{
+    for (int attempt = 0; attempt < 2; attempt++) {
+        int fd = ctx->files[i].fd_plus_1 - 1;
+        if (fd < 0 && (fd = pb_procfs_open(ctx->root, ctx->files[i].rel)) < 0)
+            return fd;
+        int rc = pb_procfs_reread(fd, &ctx->files[i].buf);
+        if (rc == 0 && !ctx->files[i].fd_plus_1 && pb_procfs_is_procfs(fd)) {
+            ctx->files[i].fd_plus_1 = fd + 1;
+            return 0;
+        }
+        if (!ctx->files[i].fd_plus_1)
+            close(fd);
+        if (rc == 0 || attempt == 1)
+            return rc;
+        pb_sys_metric_close_files(ctx);
+    }
+    return 0;
+}
+
+void pb_sys_metric_close_files(pb_sys_ctx_t *ctx)
+{
+    for (int i = 0; i < PB_SYS_FILES_MAX; i++) {
+        if (ctx->files[i].fd_plus_1)
+            close(ctx->files[i].fd_plus_1 - 1);
+        ctx->files[i].fd_plus_1 = 0;
+    }
+}
+
 int pb_sys_metric_file(pb_sys_ctx_t *ctx, const char *rel, const char **text_p)
 {
     int i = s_file_slot(ctx, rel);
@@ -46,7 +80,7 @@ int pb_sys_metric_file(pb_sys_ctx_t *ctx, const char *rel, const char **text_p)
         return pb_sys_metric_fail(ctx, -ENOBUFS, "%s: too many files in one cycle", rel);
     if (!ctx->files[i].loaded) {
         snprintf(ctx->files[i].rel, sizeof ctx->files[i].rel, "%s", rel);
-        int rc = pb_procfs_slurp(ctx->root, rel, &ctx->files[i].buf);
+        int rc = s_file_read(ctx, i);
         if (rc < 0)
             return pb_sys_metric_fail(ctx, rc, "%s: %s", rel, strerror(-rc));
         ctx->files[i].loaded = true;

@@ -24,6 +24,7 @@ typedef struct {
         char rel[40];
         pb_procfs_buf_t buf;
         bool loaded;
+        int fd_plus_1; /* kept open across cycles (pread is cheaper than open+close); 0 = none */
     } files[PB_SYS_FILES_MAX];
     char *err;
     size_t errlen;
@@ -60,6 +61,9 @@ typedef struct {
  * until the next cycle), reading the file only on the first request. On
  * failure returns a negative errno with "<rel>: <reason>" in ctx->err. */
 int pb_sys_metric_file(pb_sys_ctx_t *ctx, const char *rel, const char **text_p);
+
+/* Closes the files kept open across cycles. This function can't fail. */
+void pb_sys_metric_close_files(pb_sys_ctx_t *ctx);
 
 /* Writes a formatted message into ctx->err and returns rc. */
 int pb_sys_metric_fail(pb_sys_ctx_t *ctx, int rc, const char *fmt, ...)

@@ -72,6 +72,7 @@ void pb_sys_sampler_destroy(pb_sys_sampler_t **self_p)
     s_reset(self);
     for (size_t i = 0; i < S_NMETRICS; i++)
         free(self->states[i]);
+    pb_sys_metric_close_files(&self->ctx);
     for (int i = 0; i < PB_SYS_FILES_MAX; i++)
         pb_procfs_buf_release(&self->ctx.files[i].buf);
     free(self->root);
