@@ -1,11 +1,5 @@
 # The wire contract from outside: JSON Schemas, a Python client over real sockets,
 # and the daemon's CPU figure against sar.
-# Debian's interpreter, which has python3-zmq/msgpack/jsonschema; a python3 earlier
-# on PATH (pyenv, venv) usually lacks them.
-find_program(PB_PYTHON3 NAMES python3 PATHS /usr/bin NO_DEFAULT_PATH)
-if(NOT PB_PYTHON3)
-  set(PB_PYTHON3 python3)
-endif()
 
 pb_script_test(contract.schema_generated ${PB_PYTHON3} ${PB_TESTS_DIR}/py/gen_schemas.py --check)
 pb_script_test(contract.schema_examples ${PB_PYTHON3} ${PB_TESTS_DIR}/py/test_schema_examples.py)

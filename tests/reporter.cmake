@@ -7,10 +7,6 @@ endforeach()
 # Integration: the real binaries on synthetic runs, checked with qpdf, poppler, html.parser,
 # headless Chromium, systemd-analyze and perfbus-sub's `summary` op. Debian's python3 has
 # python3-zmq/msgpack; a python3 earlier on PATH (pyenv, venv) usually lacks them.
-find_program(PB_REPORT_PYTHON3 NAMES python3 PATHS /usr/bin NO_DEFAULT_PATH)
-if(NOT PB_REPORT_PYTHON3)
-  set(PB_REPORT_PYTHON3 python3)
-endif()
 foreach(name pdf html cli schedule summary live)
-  pb_script_test(report.${name} ${PB_REPORT_PYTHON3} ${PB_TESTS_DIR}/py/test_report_${name}.py)
+  pb_script_test(report.${name} ${PB_PYTHON3} ${PB_TESTS_DIR}/py/test_report_${name}.py)
 endforeach()

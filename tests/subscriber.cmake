@@ -10,10 +10,6 @@ pb_check_test(pb_options LIBS pb_subscriber)
 pb_check_test(pb_sub LIBS pb_subscriber)
 
 # Integration over real sockets, checked from Python (Debian's python3-zmq/msgpack).
-find_program(PB_SUB_PYTHON3 NAMES python3 PATHS /usr/bin NO_DEFAULT_PATH)
-if(NOT PB_SUB_PYTHON3)
-  set(PB_SUB_PYTHON3 python3)
-endif()
 foreach(t record_summary kill9 restart bad_input cli_store)
-  pb_script_test(subscriber.${t} ${PB_SUB_PYTHON3} ${PB_TESTS_DIR}/py/test_sub_${t}.py)
+  pb_script_test(subscriber.${t} ${PB_PYTHON3} ${PB_TESTS_DIR}/py/test_sub_${t}.py)
 endforeach()
