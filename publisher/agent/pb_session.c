@@ -8,6 +8,7 @@
 #include "perfbus.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <spawn.h>
@@ -195,7 +196,15 @@ int pb_session_child_run(pb_session_t *self, char *const argv[], double timeout_
 {
     pid_t pid = 0;
     double t0 = s_mono();
-    int rc = posix_spawnp(&pid, argv[0], NULL, NULL, argv, environ);
+    /* A command's stdin and stdout are /dev/null: it must not read the host
+     * process's input nor write into its output (a daemon's log); its stderr
+     * is kept so that its complaints reach that log. */
+    posix_spawn_file_actions_t io;
+    posix_spawn_file_actions_init(&io);
+    posix_spawn_file_actions_addopen(&io, 0, "/dev/null", O_RDONLY, 0);
+    posix_spawn_file_actions_addopen(&io, 1, "/dev/null", O_WRONLY, 0);
+    int rc = posix_spawnp(&pid, argv[0], &io, NULL, argv, environ);
+    posix_spawn_file_actions_destroy(&io);
     if (rc != 0)
         return -rc;
     if (self->detail)
