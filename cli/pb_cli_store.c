@@ -1,5 +1,6 @@
 /* pb_cli_store: `perfbus runs|dump|replay` — stored runs, read through schemas/pb_run.h. */
 #include "pb_cli_sub.h"
+#include "pb_stop.h"
 
 #include "pb_codec.h"
 #include "pb_json.h"
@@ -23,13 +24,7 @@ typedef struct {
     int wait_ms;
 } s_args_t;
 
-static volatile sig_atomic_t s_stop;
-
-static void s_on_signal(int sig)
-{
-    (void)sig;
-    s_stop = 1;
-}
+static volatile sig_atomic_t *s_stop; /* set by pb_stop_install() in replay */
 
 static int s_parse_value(void *arg, const char *cmd, const char *name, const char *value)
 {
@@ -242,11 +237,11 @@ static uint64_t s_mono_ns(void)
 static void s_sleep_until(uint64_t target_ns)
 {
     uint64_t now = s_mono_ns();
-    if (target_ns <= now || s_stop)
+    if (target_ns <= now || *s_stop)
         return;
     struct timespec ts = {(time_t)((target_ns - now) / 1000000000u),
                           (long)((target_ns - now) % 1000000000u)};
-    nanosleep(&ts, NULL); /* a signal cuts it short: the loop checks s_stop */
+    nanosleep(&ts, NULL); /* a signal cuts it short: the loop checks *s_stop */
 }
 
 /* Publishes the run's records, spaced like their recv_ts divided by speed
@@ -257,7 +252,7 @@ static long s_publish(void *pub, pb_run_t *run, double speed)
     uint64_t first = 0, start = s_mono_ns();
     long sent = 0;
     int rc;
-    while (!s_stop && (rc = pb_run_next(run, &rec)) == 1) {
+    while (!*s_stop && (rc = pb_run_next(run, &rec)) == 1) {
         first = sent == 0 ? rec.recv_ts : first;
         if (speed > 0 && rec.recv_ts > first)
             s_sleep_until(start + (uint64_t)((double)(rec.recv_ts - first) / speed));
@@ -285,15 +280,6 @@ static void *s_bind_pub(void *ctx, const char *endpoint)
     return pub;
 }
 
-static void s_install_signals(void)
-{
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = s_on_signal;
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-}
-
 int pb_cli_replay(int argc, char **argv)
 {
     s_args_t a;
@@ -314,7 +300,7 @@ int pb_cli_replay(int argc, char **argv)
     void *pub = ctx ? s_bind_pub(ctx, a.bind) : NULL;
     long sent = -1;
     if (pub) {
-        s_install_signals();
+        s_stop = pb_stop_install();
         fprintf(stderr, "perfbus replay: ready bind=%s run=%s\n", a.bind, pb_run_id(run));
         s_sleep_until(s_mono_ns() + (uint64_t)a.wait_ms * 1000000u);
         sent = s_publish(pub, run, a.speed);

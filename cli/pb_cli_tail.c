@@ -4,6 +4,7 @@
 #include "pb_codec.h"
 #include "pb_frame.h"
 #include "pb_json.h"
+#include "pb_stop.h"
 
 #include <errno.h>
 #include <math.h>
@@ -12,14 +13,6 @@
 #include <string.h>
 #include <time.h>
 #include <zmq.h>
-
-static volatile sig_atomic_t s_stop;
-
-static void s_on_signal(int sig)
-{
-    (void)sig;
-    s_stop = 1;
-}
 
 /* One short human line per frame: time, topic, then what matters for its type. */
 static void s_print_human(const char *topic, const pb_value_t *f)
@@ -90,7 +83,8 @@ static int s_one_frame(void *sub, bool json)
     return 1;
 }
 
-static int s_tail(const pb_cli_opts_t *opts, const char *prefix, long count)
+static int s_tail(const pb_cli_opts_t *opts, const char *prefix, long count,
+                  volatile sig_atomic_t *stop)
 {
     void *ctx = zmq_ctx_new();
     void *sub = zmq_socket(ctx, ZMQ_SUB);
@@ -102,7 +96,7 @@ static int s_tail(const pb_cli_opts_t *opts, const char *prefix, long count)
     }
     zmq_setsockopt(sub, ZMQ_SUBSCRIBE, prefix, strlen(prefix));
     zmq_pollitem_t item = {.socket = sub, .events = ZMQ_POLLIN};
-    for (long seen = 0; rc == 0 && !s_stop && (count <= 0 || seen < count);) {
+    for (long seen = 0; rc == 0 && !*stop && (count <= 0 || seen < count);) {
         int n = zmq_poll(&item, 1, opts->timeout_given ? opts->timeout_ms : -1);
         if (n == 0) {
             fprintf(stderr, "perfbus tail: no frame from %s within %d ms (is perfbusd running?)\n",
@@ -150,8 +144,5 @@ int pb_cli_tail(int argc, char **argv)
         return rc;
     if (argc - first > 1)
         return pb_cli_usage_error(argv[0], "expected at most one topic prefix");
-    struct sigaction sa = {.sa_handler = s_on_signal};
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-    return s_tail(&opts, first < argc ? argv[first] : "", args.count);
+    return s_tail(&opts, first < argc ? argv[first] : "", args.count, pb_stop_install());
 }

@@ -2,29 +2,12 @@
 #include "pb_config.h"
 #include "pb_daemon.h"
 #include "pb_log.h"
+#include "pb_stop.h"
 
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
-
-static volatile sig_atomic_t s_stop;
-
-static void s_on_signal(int sig)
-{
-    (void)sig;
-    s_stop = 1;
-}
-
-static void s_install_signals(void)
-{
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = s_on_signal; /* no SA_RESTART: zmq_poll must return EINTR */
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-    signal(SIGPIPE, SIG_IGN);
-}
 
 /* The process sampler keeps /proc files open between scans (pread is much
  * cheaper than open+read+close) within half the soft limit: raise it. */
@@ -50,7 +33,7 @@ int main(int argc, char **argv)
         pb_log_error("%s", err);
         return 2;
     }
-    s_install_signals();
+    volatile sig_atomic_t *stop = pb_stop_install();
     s_raise_fd_limit();
     pb_daemon_t *daemon = pb_daemon_new(&config, err, sizeof err);
     if (!daemon) {
@@ -61,7 +44,7 @@ int main(int argc, char **argv)
                 pb_daemon_pub_endpoint(daemon), pb_daemon_control_endpoint(daemon),
                 pb_daemon_profile_endpoint(daemon), pb_daemon_profile_pub_endpoint(daemon),
                 config.interval_s);
-    rc = pb_daemon_run(daemon, &s_stop);
+    rc = pb_daemon_run(daemon, stop);
     pb_daemon_destroy(&daemon);
     pb_log_info(rc < 0 ? "stopped on a socket error" : "stopped");
     return rc < 0 ? EXIT_FAILURE : EXIT_SUCCESS;

@@ -3,6 +3,7 @@
 #include "pb_log.h"
 #include "pb_report.h"
 #include "pb_schedule.h"
+#include "pb_stop.h"
 #include "pb_source.h"
 
 #include <errno.h>
@@ -23,14 +24,6 @@ typedef struct {
     unsigned keep;
     int once, verbose;
 } args_t;
-
-static volatile sig_atomic_t s_stop = 0;
-
-static void s_on_signal(int sig)
-{
-    (void)sig;
-    s_stop = 1;
-}
 
 static void s_usage(FILE *out)
 {
@@ -237,9 +230,7 @@ static int s_scheduled(args_t *a)
             since = now / (opts.every_s * 1000000000ULL) * opts.every_s * 1000000000ULL - 1;
         return pb_schedule_backfill(&opts, since, until) < 0 ? 1 : 0;
     }
-    signal(SIGINT, s_on_signal);
-    signal(SIGTERM, s_on_signal);
-    return pb_schedule_loop(&opts, &s_stop) < 0 ? 1 : 0;
+    return pb_schedule_loop(&opts, pb_stop_install()) < 0 ? 1 : 0;
 }
 
 int main(int argc, char **argv)
