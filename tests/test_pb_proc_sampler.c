@@ -5,6 +5,8 @@
 #include "pb_json.h"
 #include "pb_procfs.h"
 
+#include "pb_test_swap.h"
+
 #include <check.h>
 #include <errno.h>
 #include <stdio.h>
@@ -91,39 +93,23 @@ static bool is_true(const pb_value_t *b, const char *key)
     return x && pb_value_get_bool(x, &v) == 0 && v;
 }
 
-/* One sampler reads t0 then t1 through a symlink the test repoints. */
-typedef struct {
-    char dir[64];
-    char link[96];
-} s_swap_t;
-
-static void swap_to(s_swap_t *sw, const char *target)
+static pb_proc_sampler_t *swap_sampler(pb_test_swap_t *sw)
 {
-    unlink(sw->link);
-    ck_assert_int_eq(symlink(target, sw->link), 0);
-}
-
-static pb_proc_sampler_t *swap_sampler(s_swap_t *sw)
-{
-    snprintf(sw->dir, sizeof sw->dir, "/tmp/pb_proc_XXXXXX");
-    ck_assert_ptr_nonnull(mkdtemp(sw->dir));
-    snprintf(sw->link, sizeof sw->link, "%s/root", sw->dir);
-    swap_to(sw, T0);
+    pb_test_swap_start(sw, T0);
     pb_proc_sampler_t *p = pb_proc_sampler_new(sw->link);
     ck_assert_ptr_nonnull(p);
     return p;
 }
 
-static void swap_done(s_swap_t *sw, pb_proc_sampler_t **p)
+static void swap_done(pb_test_swap_t *sw, pb_proc_sampler_t **p)
 {
     pb_proc_sampler_destroy(p);
-    unlink(sw->link);
-    rmdir(sw->dir);
+    pb_test_swap_end(sw);
 }
 
 START_TEST(watched_pid_gets_exact_pidstat_rates)
 {
-    s_swap_t sw;
+    pb_test_swap_t sw;
     pb_proc_sampler_t *p = swap_sampler(&sw);
     ck_assert_int_eq(pb_proc_sampler_watch_pid(p, 300), 0);
     pb_value_t *e0 = scan(p, 100 * SEC);
@@ -136,7 +122,7 @@ START_TEST(watched_pid_gets_exact_pidstat_rates)
     ck_assert_ptr_null(pb_value_map_get(b, "read_bytes_per_s"));
     ck_assert_ptr_null(pb_value_map_get(b, "vol_ctxsw_per_s"));
     ck_assert_uint_eq(u64(b, "utime_ticks_total"), 1000 - 50); /* guest excluded */
-    swap_to(&sw, T1);
+    pb_test_swap_to(&sw, T1);
     pb_value_t *e1 = scan(p, 101 * SEC);
     b = body_of(e1, 300, 0);
     ck_assert(!is_true(b, "first"));
@@ -259,12 +245,12 @@ END_TEST
 
 START_TEST(top_n_ranks_by_cpu_of_the_last_interval)
 {
-    s_swap_t sw;
+    pb_test_swap_t sw;
     pb_proc_sampler_t *p = swap_sampler(&sw);
     pb_proc_sampler_set_top(p, 1);
     pb_value_t *e0 = scan(p, 100 * SEC);
     ck_assert_uint_eq(count(e0), 0); /* no interval yet: nothing ranks */
-    swap_to(&sw, T1);
+    pb_test_swap_to(&sw, T1);
     pb_value_t *e1 = scan(p, 101 * SEC);
     ck_assert_uint_eq(count(e1), 1);
     ck_assert_ptr_nonnull(body_of(e1, 300, 0)); /* 180 % beats 15 % */
@@ -298,7 +284,7 @@ END_TEST
 
 START_TEST(all_with_exits_reuse_and_vanished_pids)
 {
-    s_swap_t sw;
+    pb_test_swap_t sw;
     pb_proc_sampler_t *p = swap_sampler(&sw);
     pb_proc_sampler_set_all(p, true);
     pb_value_t *e0 = scan(p, 100 * SEC);
@@ -307,7 +293,7 @@ START_TEST(all_with_exits_reuse_and_vanished_pids)
     ck_assert_str_eq(str(body_of(e0, 2, 0), "cmdline"), ""); /* kernel thread */
     ck_assert_ptr_null(pb_value_map_get(body_of(e0, 2, 0), "fds"));
     ck_assert_uint_eq(pb_proc_sampler_tracked(p), 5);
-    swap_to(&sw, T1);
+    pb_test_swap_to(&sw, T1);
     pb_value_t *e1 = scan(p, 101 * SEC);
     /* 1234 exited; 777 is another process now; 5555 is new */
     const pb_value_t *gone = body_of(e1, 1234, 0);
@@ -337,13 +323,13 @@ END_TEST
 
 START_TEST(watched_pid_that_exits_is_gone_once_then_unwatched)
 {
-    s_swap_t sw;
+    pb_test_swap_t sw;
     pb_proc_sampler_t *p = swap_sampler(&sw);
     ck_assert_int_eq(pb_proc_sampler_watch_pid(p, 1234), 0);
     ck_assert_int_eq(pb_proc_sampler_watch_pid(p, 777), 0);
     pb_value_t *e0 = scan(p, 100 * SEC);
     ck_assert_uint_eq(count(e0), 2);
-    swap_to(&sw, T1);
+    pb_test_swap_to(&sw, T1);
     pb_value_t *e1 = scan(p, 101 * SEC);
     ck_assert_uint_eq(count(e1), 2);
     ck_assert(is_true(body_of(e1, 1234, 0), "gone"));

@@ -1,6 +1,8 @@
 /* Check suite for pb_sys_sampler: sys bodies from fixture snapshots and from the real /proc. */
 #include "pb_sys_sampler.h"
 
+#include "pb_test_swap.h"
+
 #include <check.h>
 #include <errno.h>
 #include <stdio.h>
@@ -65,33 +67,18 @@ static pb_value_t *sample(pb_sys_sampler_t *s, uint64_t mono_ns)
 
 /* The two snapshots are read through a symlink the test repoints, so one
  * sampler sees t0, then t1. */
-typedef struct {
-    char dir[64];
-    char link[96];
-} s_swap_t;
-
-static void swap_to(s_swap_t *sw, const char *target)
+static pb_sys_sampler_t *swap_sampler(pb_test_swap_t *sw)
 {
-    unlink(sw->link);
-    ck_assert_int_eq(symlink(target, sw->link), 0);
-}
-
-static pb_sys_sampler_t *swap_sampler(s_swap_t *sw)
-{
-    snprintf(sw->dir, sizeof sw->dir, "/tmp/pb_sys_XXXXXX");
-    ck_assert_ptr_nonnull(mkdtemp(sw->dir));
-    snprintf(sw->link, sizeof sw->link, "%s/root", sw->dir);
-    swap_to(sw, T0);
+    pb_test_swap_start(sw, T0);
     pb_sys_sampler_t *s = pb_sys_sampler_new(sw->link);
     ck_assert_ptr_nonnull(s);
     return s;
 }
 
-static void swap_done(s_swap_t *sw, pb_sys_sampler_t **s)
+static void swap_done(pb_test_swap_t *sw, pb_sys_sampler_t **s)
 {
     pb_sys_sampler_destroy(s);
-    unlink(sw->link);
-    rmdir(sw->dir);
+    pb_test_swap_end(sw);
 }
 
 START_TEST(first_sample_has_counters_and_no_rates)
@@ -122,10 +109,10 @@ END_TEST
 
 START_TEST(cpu_rates_follow_sar)
 {
-    s_swap_t sw;
+    pb_test_swap_t sw;
     pb_sys_sampler_t *s = swap_sampler(&sw);
     pb_value_t *b0 = sample(s, 100 * SEC);
-    swap_to(&sw, T1);
+    pb_test_swap_to(&sw, T1);
     pb_value_t *b1 = sample(s, 101 * SEC);
     ck_assert(!flag(b1, "first"));
     ck_assert_double_eq_tol(num(b1, "interval_s"), 1.0, 1e-12);
@@ -157,10 +144,10 @@ END_TEST
 
 START_TEST(counter_rates_and_procs)
 {
-    s_swap_t sw;
+    pb_test_swap_t sw;
     pb_sys_sampler_t *s = swap_sampler(&sw);
     pb_value_t *b0 = sample(s, 100 * SEC);
-    swap_to(&sw, T1);
+    pb_test_swap_to(&sw, T1);
     pb_value_t *b1 = sample(s, 102 * SEC); /* two seconds: rates halve */
     ck_assert_double_eq_tol(num(b1, "interval_s"), 2.0, 1e-12);
     ck_assert_double_eq_tol(num(b1, "ctxt_per_s"), 2500.0, 1e-9);
@@ -200,10 +187,10 @@ END_TEST
 
 START_TEST(disks_are_whole_and_counted_once)
 {
-    s_swap_t sw;
+    pb_test_swap_t sw;
     pb_sys_sampler_t *s = swap_sampler(&sw);
     pb_value_t *b0 = sample(s, 100 * SEC);
-    swap_to(&sw, T1);
+    pb_test_swap_to(&sw, T1);
     pb_value_t *b1 = sample(s, 101 * SEC);
     /* partitions sda1/sda2 are not in sys/block; loop1 and zram0 never did I/O */
     const pb_value_t *devs = pb_value_path(b1, "disk.devices");
@@ -234,10 +221,10 @@ END_TEST
 
 START_TEST(network_total_leaves_out_lo)
 {
-    s_swap_t sw;
+    pb_test_swap_t sw;
     pb_sys_sampler_t *s = swap_sampler(&sw);
     pb_value_t *b0 = sample(s, 100 * SEC);
-    swap_to(&sw, T1);
+    pb_test_swap_to(&sw, T1);
     pb_value_t *b1 = sample(s, 101 * SEC);
     ck_assert_uint_eq(pb_value_len(pb_value_path(b1, "net.interfaces")), 3);
     const pb_value_t *lo = item(b1, "net.interfaces", 0);
@@ -261,11 +248,11 @@ END_TEST
 
 START_TEST(counters_going_back_start_the_series_over)
 {
-    s_swap_t sw;
+    pb_test_swap_t sw;
     pb_sys_sampler_t *s = swap_sampler(&sw);
-    swap_to(&sw, T1);
+    pb_test_swap_to(&sw, T1);
     pb_value_t *b0 = sample(s, 100 * SEC);
-    swap_to(&sw, T0); /* every counter goes backwards */
+    pb_test_swap_to(&sw, T0); /* every counter goes backwards */
     pb_value_t *b1 = sample(s, 101 * SEC);
     ck_assert(!flag(b1, "first"));
     ck_assert_ptr_null(pb_value_path(b1, "cpu.total.user_pct"));
@@ -274,7 +261,7 @@ START_TEST(counters_going_back_start_the_series_over)
     ck_assert_ptr_null(pb_value_path(item(b1, "net.interfaces", 2), "rx_bytes_per_s"));
     ck_assert_ptr_null(pb_value_map_get(b1, "ctxt_per_s"));
     ck_assert_uint_eq(u64(b1, "ctxt_total"), 348343);
-    swap_to(&sw, T1); /* and from there on, rates again */
+    pb_test_swap_to(&sw, T1); /* and from there on, rates again */
     pb_value_t *b2 = sample(s, 102 * SEC);
     ck_assert_double_eq_tol(num(b2, "cpu.total.user_pct"), 25.0, 1e-9);
     ck_assert_double_eq_tol(num(b2, "ctxt_per_s"), 5000.0, 1e-9);
@@ -324,19 +311,19 @@ END_TEST
 
 START_TEST(garbage_fails_with_a_message_then_recovers)
 {
-    s_swap_t sw;
+    pb_test_swap_t sw;
     pb_sys_sampler_t *s = swap_sampler(&sw);
     pb_value_t *b0 = sample(s, 100 * SEC);
-    swap_to(&sw, PB_FIXTURES "/proc-garbage");
+    pb_test_swap_to(&sw, PB_FIXTURES "/proc-garbage");
     pb_value_t *body = NULL;
     char err[128] = "";
     ck_assert_int_eq(pb_sys_sampler_sample(s, 101 * SEC, &body, err, sizeof err), -EINVAL);
     ck_assert_ptr_null(body);
     ck_assert_msg(strstr(err, "proc/") != NULL && strstr(err, "malformed") != NULL, "err: %s", err);
-    swap_to(&sw, "/nonexistent-root");
+    pb_test_swap_to(&sw, "/nonexistent-root");
     ck_assert_int_eq(pb_sys_sampler_sample(s, 102 * SEC, &body, err, sizeof err), -ENOENT);
     ck_assert_msg(strstr(err, "No such file") != NULL, "err: %s", err);
-    swap_to(&sw, T1); /* after a failure the next sample is a first */
+    pb_test_swap_to(&sw, T1); /* after a failure the next sample is a first */
     pb_value_t *b1 = sample(s, 103 * SEC);
     ck_assert(flag(b1, "first"));
     pb_value_destroy(&b0);
