@@ -327,3 +327,15 @@ int pb_synth_write(const pb_synth_opts_t *opts, const char *store, char *dir, si
     pb_run_writer_destroy(&writer);
     return rc;
 }
+
+static int s_add_to_model(const char *topic, const pb_value_t *frame, uint64_t ts, void *arg)
+{
+    char err[128];
+    (void)topic, (void)ts;
+    return pb_model_add(arg, frame, err, sizeof err);
+}
+
+int pb_synth_fill(const pb_synth_opts_t *opts, pb_model_t *model)
+{
+    return pb_synth_generate(opts, s_add_to_model, model);
+}

@@ -2,6 +2,7 @@
 #ifndef PB_SYNTH_H
 #define PB_SYNTH_H
 
+#include "pb_model.h"
 #include "pb_value.h"
 
 #include <stddef.h>
@@ -37,6 +38,11 @@ int pb_synth_generate(const pb_synth_opts_t *opts, pb_synth_fn *fn, void *arg);
 
 /* Writes the frames as a new run of store with pb_run_writer (recv_ts = ts)
  * and copies the run directory into dir. Returns 0 or negative errno. */
+/* pb_synth_generate into a model (every frame through pb_model_add): how the
+ * tests and the bench build models of a known shape. Returns 0 or the first
+ * negative errno of the generator or the model. */
+int pb_synth_fill(const pb_synth_opts_t *opts, pb_model_t *model);
+
 int pb_synth_write(const pb_synth_opts_t *opts, const char *store, char *dir, size_t size);
 
 #endif

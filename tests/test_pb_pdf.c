@@ -8,14 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int s_add(const char *topic, const pb_value_t *frame, uint64_t ts, void *arg)
-{
-    char err[128];
-    (void)topic;
-    (void)ts;
-    return pb_model_add(arg, frame, err, sizeof(err));
-}
-
 static void s_fill(pb_model_t *model, const char *host, size_t samples, size_t procs)
 {
     pb_synth_opts_t opts;
@@ -23,7 +15,7 @@ static void s_fill(pb_model_t *model, const char *host, size_t samples, size_t p
     opts.host = host;
     opts.samples = samples;
     opts.procs = procs;
-    ck_assert_int_eq(pb_synth_generate(&opts, s_add, model), 0);
+    ck_assert_int_eq(pb_synth_fill(&opts, model), 0);
 }
 
 /* Renders into memory; returns the buffer (caller frees) and its length. */

@@ -10,14 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int s_add(const char *topic, const pb_value_t *frame, uint64_t ts, void *arg)
-{
-    char err[128];
-    (void)topic;
-    (void)ts;
-    return pb_model_add(arg, frame, err, sizeof(err));
-}
-
 static pb_model_t *s_model(void)
 {
     pb_synth_opts_t opts;
@@ -25,7 +17,7 @@ static pb_model_t *s_model(void)
     opts.samples = 10;
     opts.profiles = 1;
     pb_model_t *model = pb_model_new();
-    ck_assert_int_eq(pb_synth_generate(&opts, s_add, model), 0);
+    ck_assert_int_eq(pb_synth_fill(&opts, model), 0);
     return model;
 }
 

@@ -11,14 +11,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static int s_add(const char *topic, const pb_value_t *frame, uint64_t ts, void *arg)
-{
-    char err[128];
-    (void)topic;
-    (void)ts;
-    return pb_model_add(arg, frame, err, sizeof(err));
-}
-
 static pb_model_t *s_model(size_t samples, size_t procs)
 {
     pb_synth_opts_t opts;
@@ -26,7 +18,7 @@ static pb_model_t *s_model(size_t samples, size_t procs)
     opts.samples = samples;
     opts.procs = procs;
     pb_model_t *model = pb_model_new();
-    ck_assert_int_eq(pb_synth_generate(&opts, s_add, model), 0);
+    ck_assert_int_eq(pb_synth_fill(&opts, model), 0);
     return model;
 }
 
@@ -106,7 +98,7 @@ START_TEST(a_report_needs_two_samples)
     opts.samples = 1;
     opts.profiles = 1;
     model = pb_model_new();
-    ck_assert_int_eq(pb_synth_generate(&opts, s_add, model), 0);
+    ck_assert_int_eq(pb_synth_fill(&opts, model), 0);
     ck_assert_int_eq(pb_report_check(model, "run P", err, sizeof(err)), 0);
     pb_model_destroy(&model);
 }
