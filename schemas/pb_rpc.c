@@ -20,6 +20,18 @@ typedef struct {
     bool delimited; /* REQ client: an empty frame follows the identity */
 } s_message_t;
 
+struct pb_rpc_peer {
+    zmq_msg_t identity;
+    bool delimited;
+};
+
+/* Either kind of handler, so that both entry points share one path. */
+typedef struct {
+    pb_rpc_handler_fn plain;
+    pb_rpc_deferring_fn deferring;
+    void *arg;
+} s_handler_t;
+
 static void s_message_close(s_message_t *m)
 {
     for (int i = 0; i < m->nparts; i++)
@@ -97,8 +109,22 @@ pb_value_t *pb_rpc_error(const char *code, const char *fmt, ...)
     return reply;
 }
 
-/* Checks the payload and produces the reply: the handler's, or an error. */
-static pb_value_t *s_answer(const s_message_t *m, pb_rpc_handler_fn handler, void *arg)
+static pb_value_t *s_call(const s_handler_t *h, const char *op, const pb_value_t *request,
+                          const s_message_t *m, bool *deferred)
+{
+    if (h->plain)
+        return h->plain(h->arg, op, request);
+    pb_rpc_peer_t peer = {.delimited = m->delimited};
+    zmq_msg_init(&peer.identity);
+    zmq_msg_copy(&peer.identity, (zmq_msg_t *)&m->parts[0]);
+    pb_value_t *reply = h->deferring(h->arg, op, request, &peer, deferred);
+    zmq_msg_close(&peer.identity);
+    return reply;
+}
+
+/* Checks the payload and produces the reply: the handler's, or an error;
+ * NULL with *deferred set when the handler answers later. */
+static pb_value_t *s_answer(const s_message_t *m, const s_handler_t *h, bool *deferred)
 {
     int payload_at = m->delimited ? 2 : 1;
     if (m->nparts <= payload_at)
@@ -127,12 +153,13 @@ static pb_value_t *s_answer(const s_message_t *m, pb_rpc_handler_fn handler, voi
     else if (!op_value || pb_value_get_str(op_value, &op) < 0)
         reply = pb_rpc_error("missing_op", "request has no string 'op' key");
     else
-        reply = handler(arg, op, request);
+        reply = s_call(h, op, request, m, deferred);
     pb_value_destroy(&request);
     return reply;
 }
 
-static int s_send_reply(void *sock, const s_message_t *m, const pb_value_t *reply)
+static int s_send_reply(void *sock, const zmq_msg_t *identity, bool delimited,
+                        const pb_value_t *reply)
 {
     char *buf = NULL;
     size_t len = 0;
@@ -141,31 +168,69 @@ static int s_send_reply(void *sock, const s_message_t *m, const pb_value_t *repl
         return rc;
     zmq_msg_t id;
     zmq_msg_init(&id);
-    zmq_msg_copy(&id, (zmq_msg_t *)&m->parts[0]);
-    rc = zmq_msg_send(&id, sock, ZMQ_SNDMORE);
-    if (rc >= 0 && m->delimited)
-        rc = zmq_send(sock, "", 0, ZMQ_SNDMORE);
+    zmq_msg_copy(&id, (zmq_msg_t *)identity);
+    rc = zmq_msg_send(&id, sock, ZMQ_SNDMORE | ZMQ_DONTWAIT);
+    if (rc >= 0 && delimited)
+        rc = zmq_send(sock, "", 0, ZMQ_SNDMORE | ZMQ_DONTWAIT);
     if (rc >= 0)
-        rc = zmq_send(sock, buf, len, 0);
+        rc = zmq_send(sock, buf, len, ZMQ_DONTWAIT);
     zmq_msg_close(&id);
     free(buf);
     /* a client that went away is its own problem: never block on it */
     return rc < 0 && errno != EHOSTUNREACH && errno != EAGAIN ? -errno : 0;
 }
 
-int pb_rpc_serve_one(void *router, pb_rpc_handler_fn handler, void *arg)
+static int s_serve(void *router, const s_handler_t *h)
 {
     s_message_t m;
     int rc = s_recv_message(router, &m);
     if (rc < 0)
         return rc;
-    pb_value_t *reply = s_answer(&m, handler, arg);
-    if (!reply)
+    bool deferred = false;
+    pb_value_t *reply = s_answer(&m, h, &deferred);
+    if (!reply && !deferred)
         reply = pb_rpc_error("internal", "out of memory");
-    rc = reply ? s_send_reply(router, &m, reply) : -ENOMEM;
+    rc = reply ? s_send_reply(router, &m.parts[0], m.delimited, reply) : deferred ? 0 : -ENOMEM;
     pb_value_destroy(&reply);
     s_message_close(&m);
     return rc;
+}
+
+int pb_rpc_serve_one(void *router, pb_rpc_handler_fn handler, void *arg)
+{
+    s_handler_t h = {.plain = handler, .arg = arg};
+    return s_serve(router, &h);
+}
+
+int pb_rpc_serve_one_deferring(void *router, pb_rpc_deferring_fn handler, void *arg)
+{
+    s_handler_t h = {.deferring = handler, .arg = arg};
+    return s_serve(router, &h);
+}
+
+pb_rpc_peer_t *pb_rpc_peer_dup(const pb_rpc_peer_t *peer)
+{
+    pb_rpc_peer_t *copy = calloc(1, sizeof *copy);
+    if (!copy)
+        return NULL;
+    copy->delimited = peer->delimited;
+    zmq_msg_init(&copy->identity);
+    zmq_msg_copy(&copy->identity, (zmq_msg_t *)&peer->identity);
+    return copy;
+}
+
+void pb_rpc_peer_destroy(pb_rpc_peer_t **peer_p)
+{
+    if (!peer_p || !*peer_p)
+        return;
+    zmq_msg_close(&(*peer_p)->identity);
+    free(*peer_p);
+    *peer_p = NULL;
+}
+
+int pb_rpc_reply(void *router, const pb_rpc_peer_t *peer, const pb_value_t *reply)
+{
+    return s_send_reply(router, &peer->identity, peer->delimited, reply);
 }
 
 static int s_fail(char *err, size_t errlen, int rc, const char *fmt, const char *what)

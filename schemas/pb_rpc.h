@@ -4,6 +4,7 @@
 
 #include "pb_value.h"
 
+#include <stdbool.h>
 #include <stddef.h>
 
 /* Serves requests as single-part msgpack maps {op, ...}. A handler returns the
@@ -18,6 +19,28 @@ typedef pb_value_t *(*pb_rpc_handler_fn)(void *arg, const char *op, const pb_val
  * answered with an error reply without calling the handler. Returns 0, or
  * -EAGAIN when nothing was waiting, or a negative errno if the socket failed. */
 int pb_rpc_serve_one(void *router, pb_rpc_handler_fn handler, void *arg);
+
+/* The sender of a request, kept to answer it later (a long job). Opaque. */
+typedef struct pb_rpc_peer pb_rpc_peer_t;
+
+/* A handler that may answer later: it returns the reply now (ownership
+ * passes to pb_rpc), or sets *deferred, returns NULL and keeps a copy of
+ * `peer` (pb_rpc_peer_dup) to answer with pb_rpc_reply() when it can. */
+typedef pb_value_t *(*pb_rpc_deferring_fn)(void *arg, const char *op, const pb_value_t *request,
+                                           const pb_rpc_peer_t *peer, bool *deferred);
+
+/* pb_rpc_serve_one for a deferring handler; same validation and returns. */
+int pb_rpc_serve_one_deferring(void *router, pb_rpc_deferring_fn handler, void *arg);
+
+/* A copy of peer the caller owns; NULL on ENOMEM. */
+pb_rpc_peer_t *pb_rpc_peer_dup(const pb_rpc_peer_t *peer);
+/* Accepts NULL and *peer_p == NULL; sets *peer_p to NULL. */
+void pb_rpc_peer_destroy(pb_rpc_peer_t **peer_p);
+
+/* Sends reply to peer through router (the socket the request came in on).
+ * Never blocks; a client that went away is not an error. Returns 0 or a
+ * negative errno (encoding or socket failure). */
+int pb_rpc_reply(void *router, const pb_rpc_peer_t *peer, const pb_value_t *reply);
 
 /* {ok: true}; NULL on ENOMEM. */
 pb_value_t *pb_rpc_ok(void);

@@ -28,14 +28,41 @@ static pb_value_t *s_echo(void *arg, const char *op, const pb_value_t *request)
     return reply;
 }
 
+/* "later" is answered on the next loop turn, as a long job would be. */
+static pb_rpc_peer_t *s_waiting;
+
+static pb_value_t *s_deferring(void *arg, const char *op, const pb_value_t *request,
+                               const pb_rpc_peer_t *peer, bool *deferred)
+{
+    if (strcmp(op, "later") != 0)
+        return s_echo(arg, op, request);
+    s_waiting = pb_rpc_peer_dup(peer);
+    *deferred = true;
+    return NULL;
+}
+
+static void s_answer_waiting(void)
+{
+    if (!s_waiting)
+        return;
+    pb_value_t *reply = pb_rpc_ok();
+    pb_value_map_put_str(reply, "op", "later");
+    ck_assert_int_eq(pb_rpc_reply(s_router, s_waiting, reply), 0);
+    pb_value_destroy(&reply);
+    pb_rpc_peer_destroy(&s_waiting);
+    ck_assert_ptr_null(s_waiting);
+}
+
 static void *s_serve(void *arg)
 {
     (void)arg;
     zmq_pollitem_t item = {.socket = s_router, .events = ZMQ_POLLIN};
-    while (!s_stop)
+    while (!s_stop) {
         if (zmq_poll(&item, 1, 20) > 0)
-            while (pb_rpc_serve_one(s_router, s_echo, NULL) == 0)
+            while (pb_rpc_serve_one_deferring(s_router, s_deferring, NULL) == 0)
                 ;
+        s_answer_waiting();
+    }
     return NULL;
 }
 
@@ -170,6 +197,20 @@ START_TEST(every_bad_request_gets_its_code)
 }
 END_TEST
 
+START_TEST(deferred_reply_reaches_req_client)
+{
+    pb_value_t *req = pb_value_map_new(), *reply = NULL;
+    pb_value_map_put_str(req, "op", "later");
+    char err[128];
+    ck_assert_int_eq(pb_rpc_call(s_endpoint, &req, 5000, &reply, err, sizeof err), 0);
+    const char *op = NULL;
+    ck_assert_int_eq(pb_value_map_get_str(reply, "op", &op), 0);
+    ck_assert_str_eq(op, "later");
+    pb_value_destroy(&reply);
+    pb_rpc_peer_destroy(NULL);
+}
+END_TEST
+
 START_TEST(call_times_out_without_server)
 {
     char endpoint[160], err[160];
@@ -190,6 +231,7 @@ int main(void)
     tcase_set_timeout(tc, 30);
     tcase_add_test(tc, req_client_gets_handler_reply);
     tcase_add_test(tc, every_bad_request_gets_its_code);
+    tcase_add_test(tc, deferred_reply_reaches_req_client);
     tcase_add_test(tc, call_times_out_without_server);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);

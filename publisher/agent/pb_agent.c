@@ -298,8 +298,7 @@ void pb_agent_job_free(pb_job_t **job_p)
     if (!job_p || !*job_p)
         return;
     pb_job_t *job = *job_p;
-    if (job->has_client)
-        zmq_msg_close(&job->identity);
+    pb_rpc_peer_destroy(&job->peer);
     pb_session_destroy(&job->session);
     pb_value_destroy(&job->result);
     free(job->name);

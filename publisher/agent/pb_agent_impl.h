@@ -4,6 +4,7 @@
 #define PB_AGENT_IMPL_H
 
 #include "pb_session.h"
+#include "pb_rpc.h"
 #include "pb_value.h"
 #include "perfbus.h"
 
@@ -37,8 +38,8 @@ typedef struct pb_job {
     pb_session_opts_t opts;
     unsigned runs, count, done;
     double max_seconds, deadline; /* deadline 0: none */
-    zmq_msg_t identity;           /* the waiting client, when has_client */
-    bool has_client, delimited, answered, delivered, in_section;
+    pb_rpc_peer_t *peer;          /* the waiting client, or NULL */
+    bool answered, delivered, in_section;
     pb_job_state_t state;
     pb_session_t *session;
     pb_value_t *result; /* on success: the result map */

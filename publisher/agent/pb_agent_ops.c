@@ -14,67 +14,9 @@
 #include <unistd.h>
 
 /* Requests are answered at once, except profile and simulate: those become
- * jobs that keep the client's routing identity and are answered when the
+ * jobs that keep the client (a pb_rpc_peer_t) and are answered when the
  * worker is done, or with `timeout` at their deadline (the job then goes on
  * and its result is published and kept for `results`). */
-
-#define S_PARTS 4
-
-typedef struct {
-    zmq_msg_t parts[S_PARTS];
-    int nparts, extra;
-    bool delimited;
-} s_msg_t;
-
-static void s_msg_close(s_msg_t *m)
-{
-    for (int i = 0; i < m->nparts; i++)
-        zmq_msg_close(&m->parts[i]);
-    m->nparts = 0;
-}
-
-static int s_recv(void *sock, s_msg_t *m)
-{
-    memset(m, 0, sizeof *m);
-    bool more = true;
-    while (more) {
-        zmq_msg_t part;
-        zmq_msg_init(&part);
-        int flags = m->nparts == 0 && m->extra == 0 ? ZMQ_DONTWAIT : 0;
-        if (zmq_msg_recv(&part, sock, flags) < 0) {
-            int rc = -errno;
-            zmq_msg_close(&part);
-            return m->nparts ? 0 : rc;
-        }
-        more = zmq_msg_more(&part);
-        if (m->nparts < S_PARTS)
-            m->parts[m->nparts++] = part;
-        else {
-            zmq_msg_close(&part);
-            m->extra++;
-        }
-    }
-    m->delimited = m->nparts >= 2 && zmq_msg_size(&m->parts[1]) == 0;
-    return 0;
-}
-
-static void s_send(pb_agent_t *self, zmq_msg_t *identity, bool delimited, const pb_value_t *reply)
-{
-    char *buf = NULL;
-    size_t len = 0;
-    if (pb_codec_encode(reply, &buf, &len) < 0)
-        return;
-    zmq_msg_t id;
-    zmq_msg_init(&id);
-    zmq_msg_copy(&id, identity);
-    int rc = zmq_msg_send(&id, self->router, ZMQ_SNDMORE | ZMQ_DONTWAIT);
-    if (rc >= 0 && delimited)
-        rc = zmq_send(self->router, "", 0, ZMQ_SNDMORE | ZMQ_DONTWAIT);
-    if (rc >= 0)
-        zmq_send(self->router, buf, len, ZMQ_DONTWAIT);
-    zmq_msg_close(&id);
-    free(buf);
-}
 
 static int s_put_error(pb_value_t *reply, const char *code, const char *message)
 {
@@ -135,8 +77,8 @@ static pb_value_t *s_job_reply(const pb_job_t *job)
 
 static void s_answer_job(pb_agent_t *self, pb_job_t *job, pb_value_t *reply)
 {
-    if (reply && job->has_client && !job->answered)
-        s_send(self, &job->identity, job->delimited, reply);
+    if (reply && job->peer && !job->answered)
+        pb_rpc_reply(self->router, job->peer, reply);
     job->answered = true;
 }
 
@@ -270,7 +212,8 @@ static pb_target_t *s_usable_target(pb_agent_t *self, const char *name, pb_value
     return *err ? NULL : t;
 }
 
-static pb_job_t *s_job_new(pb_agent_t *self, const char *op, const char *name, s_msg_t *m)
+static pb_job_t *s_job_new(pb_agent_t *self, const char *op, const char *name,
+                           const pb_rpc_peer_t *peer)
 {
     pb_job_t *job = calloc(1, sizeof *job);
     if (!job || !(job->name = strdup(name))) {
@@ -279,11 +222,10 @@ static pb_job_t *s_job_new(pb_agent_t *self, const char *op, const char *name, s
     }
     job->id = self->next_id++;
     job->op = op;
-    if (m) {
-        zmq_msg_init(&job->identity);
-        zmq_msg_copy(&job->identity, &m->parts[0]);
-        job->has_client = true;
-        job->delimited = m->delimited;
+    if (peer && !(job->peer = pb_rpc_peer_dup(peer))) {
+        free(job->name);
+        free(job);
+        return NULL;
     }
     return job;
 }
@@ -307,7 +249,8 @@ static pb_value_t *s_accept(pb_agent_t *self, pb_job_t *job, bool *deferred)
     return NULL;
 }
 
-static pb_value_t *s_op_profile(pb_agent_t *self, const pb_value_t *req, s_msg_t *m, bool *deferred)
+static pb_value_t *s_op_profile(pb_agent_t *self, const pb_value_t *req, const pb_rpc_peer_t *peer,
+                                bool *deferred)
 {
     pb_value_t *err = NULL;
     const char *name = NULL;
@@ -323,7 +266,7 @@ static pb_value_t *s_op_profile(pb_agent_t *self, const pb_value_t *req, s_msg_t
         s_arg_seconds(req, "max_seconds", fmin(10, self->cfg.max_seconds), self->cfg.max_seconds,
                       &max_s, &err) == 0 &&
         !self->busy) {
-        pb_job_t *job = s_job_new(self, "profile", name, m);
+        pb_job_t *job = s_job_new(self, "profile", name, peer);
         if (job) {
             job->target = t;
             job->opts = o;
@@ -341,7 +284,7 @@ static pb_value_t *s_op_profile(pb_agent_t *self, const pb_value_t *req, s_msg_t
     return err;
 }
 
-static pb_value_t *s_op_simulate(pb_agent_t *self, const pb_value_t *req, s_msg_t *m,
+static pb_value_t *s_op_simulate(pb_agent_t *self, const pb_value_t *req, const pb_rpc_peer_t *peer,
                                  bool *deferred)
 {
     pb_value_t *err = NULL;
@@ -357,7 +300,7 @@ static pb_value_t *s_op_simulate(pb_agent_t *self, const pb_value_t *req, s_msg_
     else if (t && self->busy)
         err = s_busy(self);
     else if (t) {
-        pb_job_t *job = s_job_new(self, "simulate", kind, m);
+        pb_job_t *job = s_job_new(self, "simulate", kind, peer);
         if (job) {
             job->target = t;
             job->runs = self->cfg.max_runs;
@@ -543,9 +486,11 @@ static pb_value_t *s_op_health(pb_agent_t *self)
     return reply;
 }
 
-static pb_value_t *s_dispatch(pb_agent_t *self, const char *op, const pb_value_t *req, s_msg_t *m,
-                              bool *deferred)
+/* A pb_rpc_deferring_fn: profile and simulate answer when their job ends. */
+static pb_value_t *s_dispatch(void *arg, const char *op, const pb_value_t *req,
+                              const pb_rpc_peer_t *peer, bool *deferred)
 {
+    pb_agent_t *self = arg;
     if (strcmp(op, "health") == 0)
         return s_op_health(self);
     if (strcmp(op, "targets") == 0)
@@ -553,9 +498,9 @@ static pb_value_t *s_dispatch(pb_agent_t *self, const char *op, const pb_value_t
     if (strcmp(op, "register") == 0)
         return s_op_register(self, req);
     if (strcmp(op, "profile") == 0)
-        return s_op_profile(self, req, m, deferred);
+        return s_op_profile(self, req, peer, deferred);
     if (strcmp(op, "simulate") == 0)
-        return s_op_simulate(self, req, m, deferred);
+        return s_op_simulate(self, req, peer, deferred);
     if (strcmp(op, "arm") == 0)
         return s_op_arm(self, req);
     if (strcmp(op, "results") == 0)
@@ -563,49 +508,6 @@ static pb_value_t *s_dispatch(pb_agent_t *self, const char *op, const pb_value_t
     return pb_rpc_error(
         "unknown_op",
         "unknown op '%s' (health, targets, register, profile, simulate, arm, results)", op);
-}
-
-/* Decodes and checks the payload, then dispatches; NULL when deferred. */
-static pb_value_t *s_answer(pb_agent_t *self, s_msg_t *m, bool *deferred)
-{
-    int at = m->delimited ? 2 : 1;
-    if (m->nparts <= at)
-        return pb_rpc_error("bad_msgpack", "empty request: expected one msgpack map");
-    if (m->nparts > at + 1 || m->extra)
-        return pb_rpc_error("multipart", "request has several payload frames; send exactly one");
-    size_t len = zmq_msg_size(&m->parts[at]);
-    if (len > PB_CODEC_MAX_BYTES)
-        return pb_rpc_error("too_large", "request of %zu bytes exceeds the %d-byte limit", len,
-                            PB_CODEC_MAX_BYTES);
-    pb_value_t *req = NULL;
-    char why[128] = "";
-    int rc = pb_codec_decode(zmq_msg_data(&m->parts[at]), len, &req, why, sizeof why);
-    if (rc < 0)
-        return pb_rpc_error(rc == -ELOOP ? "too_deep" : "bad_msgpack", "%s", why);
-    const char *op = NULL;
-    pb_value_t *reply = NULL;
-    if (pb_value_type(req) != PB_MAP)
-        reply = pb_rpc_error("not_a_map", "request is a msgpack %s; expected a map {op, ...}",
-                             pb_value_type_name(pb_value_type(req)));
-    else if (pb_value_map_get_str(req, "op", &op) < 0)
-        reply = pb_rpc_error("missing_op", "request has no string 'op' key");
-    else
-        reply = s_dispatch(self, op, req, m, deferred);
-    pb_value_destroy(&req);
-    return reply;
-}
-
-static void s_handle(pb_agent_t *self, s_msg_t *m)
-{
-    bool deferred = false;
-    pb_value_t *reply = s_answer(self, m, &deferred);
-    if (deferred)
-        return;
-    if (!reply)
-        reply = pb_rpc_error("internal", "out of memory");
-    if (reply)
-        s_send(self, &m->parts[0], m->delimited, reply);
-    pb_value_destroy(&reply);
 }
 
 void *pb_agent_serve(void *arg)
@@ -621,11 +523,8 @@ void *pb_agent_serve(void *arg)
         if (items[1].revents && read(self->wakefd, &drained, sizeof drained) < 0) {
             /* EAGAIN: another wake already drained it */
         }
-        s_msg_t m;
-        while (s_recv(self->router, &m) == 0) {
-            s_handle(self, &m);
-            s_msg_close(&m);
-        }
+        while (pb_rpc_serve_one_deferring(self->router, s_dispatch, self) == 0)
+            ;
         wait_ms = s_service_jobs(self);
     }
     return NULL;
