@@ -1,6 +1,7 @@
 /* pb_control: answers perfbusd's control ops; one function per op in a table. */
 #include "pb_control.h"
 
+#include "pb_frame.h"
 #include "pb_log.h"
 #include "pb_rpc.h"
 
@@ -96,6 +97,9 @@ static pb_value_t *s_op_process(pb_control_t *self, const pb_value_t *request)
     if (s_pid_arg(request, &pid) <= 0)
         return s_bad_pid();
     pb_value_t *sample = pb_proc_sampler_latest(self->procs, pid);
+    uint64_t ts = 0;
+    if (sample) /* read in the cycle of the latest sys frame */
+        pb_value_map_get_u64(self->status.latest_sys, "ts", &ts);
     if (!sample) {
         int rc = pb_proc_read_once(self->root, pid, &sample);
         if (rc == -ENOENT || rc == -ESRCH)
@@ -103,6 +107,8 @@ static pb_value_t *s_op_process(pb_control_t *self, const pb_value_t *request)
         if (rc < 0)
             return pb_rpc_error("internal", "cannot read pid %u: %s", pid, strerror(-rc));
     }
+    if (pb_value_map_put_uint(sample, "ts", ts ? ts : pb_frame_now_ns()) < 0)
+        pb_value_destroy(&sample);
     return s_ok_with("sample", &sample);
 }
 

@@ -521,6 +521,11 @@ def control_schemas():
                               {"sample": {"$ref": "sys.schema.json"}}),
         "reply.process": reply("process", "the latest sample of one process", {"sample": {
             "$ref": "proc.schema.json#/$defs/live", "unevaluatedProperties": False,
+            "properties": {"ts": plain(
+                "when it was read, ns since the Unix epoch: the sampling cycle of a tracked "
+                "process, or now for a one-shot read", type="integer", minimum=TS_MIN,
+                maximum=UINT64_MAX)},
+            "required": ["ts"],
             "description": "the body of the latest proc frame if tracked (no envelope), "
                            "else a one-shot read (first: true, no rates, cpu_pct_since_start)"}}),
         "reply.watch": reply("watch", "the watch list after adding", {"watching": WATCHING}),
