@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -11,8 +12,13 @@ typedef struct {
     double *slots;
 } s_column_t;
 
+/* Slots are allocated as rows arrive, doubling up to `capacity`, so that a
+ * series seen for a minute does not hold an hour of memory. Growing copies
+ * the rows oldest first to slot 0; the ring only wraps once it has all its
+ * slots (or when growing fails). */
 struct pb_ring {
     size_t capacity, max_fields;
+    size_t alloc;     /* slots allocated, <= capacity: the ring's modulus */
     size_t head, len; /* head: physical slot of the oldest row */
     uint64_t *ts;
     s_column_t *columns;
@@ -29,7 +35,8 @@ pb_ring_t *pb_ring_new(size_t capacity, size_t max_fields)
         return NULL;
     self->capacity = capacity;
     self->max_fields = max_fields;
-    self->ts = calloc(capacity, sizeof *self->ts);
+    self->alloc = capacity < 16 ? capacity : 16;
+    self->ts = calloc(self->alloc, sizeof *self->ts);
     self->columns = calloc(max_fields ? max_fields : 1, sizeof *self->columns);
     if (!self->ts || !self->columns)
         pb_ring_destroy(&self);
@@ -53,13 +60,54 @@ void pb_ring_destroy(pb_ring_t **self_p)
 
 static size_t s_slot(const pb_ring_t *self, size_t i)
 {
-    return (self->head + i) % self->capacity;
+    return (self->head + i) % self->alloc;
+}
+
+/* A copy of a ring array with the rows oldest first, `size` slots long. */
+static void *s_unwrapped(const pb_ring_t *self, const void *old, size_t elem, size_t size)
+{
+    char *fresh = malloc(size * elem);
+    for (size_t i = 0; fresh && i < self->len; i++)
+        memcpy(fresh + i * elem, (const char *)old + s_slot(self, i) * elem, elem);
+    return fresh;
+}
+
+/* Doubles the slots (up to capacity). -ENOMEM leaves the ring unchanged. */
+static int s_grow(pb_ring_t *self)
+{
+    size_t size = self->alloc * 2 < self->capacity ? self->alloc * 2 : self->capacity;
+    void *ts = s_unwrapped(self, self->ts, sizeof *self->ts, size);
+    double **slots = calloc(self->ncolumns ? self->ncolumns : 1, sizeof *slots);
+    int rc = ts && slots ? 0 : -ENOMEM;
+    for (size_t j = 0; rc == 0 && j < self->ncolumns; j++)
+        if (!(slots[j] = s_unwrapped(self, self->columns[j].slots, sizeof(double), size)))
+            rc = -ENOMEM;
+    if (rc < 0) {
+        for (size_t j = 0; slots && j < self->ncolumns; j++)
+            free(slots[j]);
+        free(slots);
+        free(ts);
+        return rc;
+    }
+    free(self->ts);
+    self->ts = ts;
+    for (size_t j = 0; j < self->ncolumns; j++) {
+        free(self->columns[j].slots);
+        self->columns[j].slots = slots[j];
+    }
+    free(slots);
+    self->alloc = size;
+    self->head = 0;
+    return 0;
 }
 
 void pb_ring_push(pb_ring_t *self, uint64_t ts)
 {
-    if (self->len == self->capacity) {
-        self->head = (self->head + 1) % self->capacity;
+    bool full = self->len == self->alloc;
+    if (full && self->alloc < self->capacity && s_grow(self) == 0)
+        full = false;
+    if (full) { /* at capacity, or out of memory: drop the oldest row */
+        self->head = (self->head + 1) % self->alloc;
         self->len--;
     }
     size_t slot = s_slot(self, self->len);
@@ -86,13 +134,13 @@ static int s_add_column(pb_ring_t *self, const char *field)
         return -ENOSPC;
     s_column_t *c = &self->columns[self->ncolumns];
     c->name = strdup(field);
-    c->slots = malloc(self->capacity * sizeof *c->slots);
+    c->slots = malloc(self->alloc * sizeof *c->slots);
     if (!c->name || !c->slots) {
         free(c->name);
         free(c->slots);
         return -ENOMEM;
     }
-    for (size_t k = 0; k < self->capacity; k++)
+    for (size_t k = 0; k < self->alloc; k++)
         c->slots[k] = NAN;
     return (int)self->ncolumns++;
 }
@@ -115,7 +163,7 @@ size_t pb_ring_drop_before(pb_ring_t *self, uint64_t before_ns)
 {
     size_t n = 0;
     while (self->len > 0 && self->ts[self->head] < before_ns) {
-        self->head = (self->head + 1) % self->capacity;
+        self->head = (self->head + 1) % self->alloc;
         self->len--;
         n++;
     }
@@ -165,9 +213,9 @@ size_t pb_ring_copy(const pb_ring_t *self, size_t j, uint64_t *ts, double *value
 
 size_t pb_ring_memory(const pb_ring_t *self)
 {
-    size_t bytes = sizeof *self + self->capacity * sizeof *self->ts;
+    size_t bytes = sizeof *self + self->alloc * sizeof *self->ts;
     bytes += self->max_fields * sizeof *self->columns;
     for (size_t j = 0; j < self->ncolumns; j++)
-        bytes += self->capacity * sizeof(double) + strlen(self->columns[j].name) + 1;
+        bytes += self->alloc * sizeof(double) + strlen(self->columns[j].name) + 1;
     return bytes;
 }

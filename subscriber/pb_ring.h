@@ -7,7 +7,8 @@
  * newest, physical slot (head + i) % capacity). A column is created the first
  * time a field is set, with every slot NaN (= absent), so every column is
  * aligned with the timestamps; at most `max_fields` columns exist. Memory is
- * 8 bytes * capacity * (1 + columns), allocated up front per column. */
+ * at most 8 bytes * capacity * (1 + columns): slots are allocated as rows
+ * arrive, doubling from 16, so a young series holds little. */
 
 #include <stddef.h>
 #include <stdint.h>

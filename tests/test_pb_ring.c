@@ -88,6 +88,30 @@ START_TEST(drop_before_an_age)
 }
 END_TEST
 
+START_TEST(grows_as_rows_arrive_keeping_order)
+{
+    pb_ring_t *r = pb_ring_new(1000, 4);
+    size_t young = pb_ring_memory(r);
+    for (uint64_t t = 1; t <= 10; t++) {
+        pb_ring_push(r, t);
+        ck_assert_int_eq(pb_ring_set(r, "x", (double)t), 0);
+    }
+    ck_assert_uint_eq(pb_ring_drop_before(r, 6), 5); /* head moves off slot 0 */
+    for (uint64_t t = 11; t <= 300; t++) {           /* wraps, then grows several times */
+        pb_ring_push(r, t);
+        ck_assert_int_eq(pb_ring_set(r, "x", (double)t), 0);
+    }
+    ck_assert_uint_eq(pb_ring_len(r), 295);
+    for (size_t i = 0; i < pb_ring_len(r); i++) {
+        ck_assert_uint_eq(pb_ring_ts(r, i), 6 + i);
+        ck_assert_double_eq(pb_ring_value(r, 0, i), (double)(6 + i));
+    }
+    ck_assert_uint_gt(pb_ring_memory(r), young);
+    ck_assert_uint_lt(pb_ring_memory(r), 1000 * 2 * sizeof(double)); /* not the full capacity */
+    pb_ring_destroy(&r);
+}
+END_TEST
+
 START_TEST(many_wraps_of_a_large_ring)
 {
     pb_ring_t *r = pb_ring_new(1000, 4);
@@ -109,6 +133,7 @@ int main(void)
     tcase_add_test(tc, columns_appear_late_and_stay_aligned);
     tcase_add_test(tc, field_limit);
     tcase_add_test(tc, drop_before_an_age);
+    tcase_add_test(tc, grows_as_rows_arrive_keeping_order);
     tcase_add_test(tc, many_wraps_of_a_large_ring);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
