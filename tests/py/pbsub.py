@@ -9,10 +9,7 @@ population stddev) -- independently of the C code.
 import math
 import os
 import shutil
-import signal
-import subprocess
 import tempfile
-import threading
 import time
 
 import pbtest  # first: it explains a missing python3-zmq/msgpack instead of a traceback
@@ -23,61 +20,8 @@ import zmq
 SUB_READY = "perfbus-sub: ready"
 
 
-def build_path(*parts):
-    build = os.environ.get("PB_BUILD")
-    if not build:
-        pbtest.fail_now("PB_BUILD is not set (run through ctest, or export PB_BUILD=<build dir>)")
-    path = os.path.join(build, *parts)
-    if not os.access(path, os.X_OK):
-        pbtest.fail_now(f"{path} does not exist or is not executable: build it first")
-    return path
-
-
-class Proc:
-    """A child process whose stderr is collected; ready when `ready` appears."""
-
-    def __init__(self, argv, ready, timeout=10.0, env=None):
-        self.argv = [str(a) for a in argv]
-        self.log = []
-        self.proc = subprocess.Popen(self.argv, stdin=subprocess.DEVNULL,
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                                     text=True, errors="replace", env=env)
-        ok = threading.Event()
-        self._reader = threading.Thread(target=self._drain, args=(ready, ok), daemon=True)
-        self._reader.start()
-        if not ok.wait(timeout):
-            self.kill()
-            pbtest.fail_now(f"{self.argv[0]} did not print '{ready}' within {timeout} s\n"
-                            f"  argv: {' '.join(self.argv)}\n  stderr: {self.stderr()}")
-
-    def _drain(self, ready, ok):
-        for line in self.proc.stderr:
-            self.log.append(line.rstrip("\n"))
-            if ready in line:
-                ok.set()
-
-    def stderr(self):
-        return " | ".join(self.log[-20:])
-
-    def alive(self):
-        return self.proc.poll() is None
-
-    def kill(self, sig=signal.SIGKILL):
-        if self.proc.poll() is None:
-            self.proc.send_signal(sig)
-            self.proc.wait()
-
-    def stop(self, timeout=10.0):
-        """SIGTERM; returns the exit status (None if it had to be killed)."""
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout)
-            except subprocess.TimeoutExpired:
-                self.kill()
-                return None
-        self._reader.join(2)
-        return self.proc.returncode
+build_path = pbtest.build_path
+Proc = pbtest.Proc
 
 
 class Bench:
@@ -121,19 +65,8 @@ class Bench:
             sock.close()
 
     def send_raw(self, frames, kind="req", timeout=5.0):
-        """Like pbtest.Daemon.send_raw, against the query socket."""
-        sock = self.ctx.socket(zmq.REQ if kind == "req" else zmq.DEALER)
-        sock.setsockopt(zmq.LINGER, 0)
-        sock.connect(self.query)
-        try:
-            head = [b""] if kind == "dealer" else []
-            sock.send_multipart(head + list(frames))
-            if not sock.poll(int(timeout * 1000)):
-                return None
-            parts = sock.recv_multipart()
-            return parts[1:] if kind == "dealer" and parts and parts[0] == b"" else parts
-        finally:
-            sock.close()
+        """pbtest.send_raw() against the query socket."""
+        return pbtest.send_raw(self.ctx, self.query, frames, kind, timeout)
 
     def wait_for(self, predicate, timeout=10.0, op="stats"):
         """Polls op until predicate(reply) is true; returns the last reply."""

@@ -197,14 +197,94 @@ def topic_for(frame):
     return f"{frame['type']}.{host}{tail}"
 
 
-def perfbusd_path():
+def build_path(*parts):
+    """A binary of the build tree ($PB_BUILD); fails the test if it is missing."""
     build = os.environ.get("PB_BUILD")
     if not build:
         fail_now("PB_BUILD is not set (run through ctest, or export PB_BUILD=<build dir>)")
-    path = os.path.join(build, "publisher", "perfbusd")
+    path = os.path.join(build, *parts)
     if not os.access(path, os.X_OK):
         fail_now(f"{path} does not exist or is not executable: build it first")
     return path
+
+
+def perfbusd_path():
+    return build_path("publisher", "perfbusd")
+
+
+class Proc:
+    """A child process whose stderr is collected; ready when `ready` appears.
+    `cleanup` runs before the test fails because the line never came."""
+
+    def __init__(self, argv, ready, timeout=10.0, env=None, cleanup=None):
+        self.argv = [str(a) for a in argv]
+        self.log = []
+        self.proc = subprocess.Popen(self.argv, stdin=subprocess.DEVNULL,
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                                     text=True, errors="replace", env=env)
+        ok = threading.Event()
+        self._reader = threading.Thread(target=self._drain, args=(ready, ok), daemon=True)
+        self._reader.start()
+        if not ok.wait(timeout):
+            self.kill()
+            if cleanup:
+                cleanup()
+            fail_now(f"{self.argv[0]} did not print '{ready}' within {timeout} s\n"
+                     f"  argv: {' '.join(self.argv)}\n  stderr: {self.stderr()}")
+
+    def _drain(self, ready, ok):
+        for line in self.proc.stderr:
+            self.log.append(line.rstrip("\n"))
+            if ready in line:
+                ok.set()
+
+    def stderr(self):
+        return " | ".join(self.log[-20:])
+
+    def alive(self):
+        return self.proc.poll() is None
+
+    def kill(self, sig=signal.SIGKILL):
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig)
+            self.proc.wait()
+
+    def stop(self, timeout=10.0):
+        """SIGTERM; returns the exit status (None if it had to be killed)."""
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.kill()
+                return None
+        self._reader.join(2)
+        return self.proc.returncode
+
+
+def send_raw(ctx, endpoint, frames, kind="req", timeout=5.0, alive=lambda: True):
+    """Sends the message parts `frames` (bytes) to a ROUTER over a fresh socket.
+    kind: 'req' (REQ), 'dealer' (DEALER adding the empty delimiter REQ adds),
+    'dealer_raw' (DEALER, no delimiter). Returns the reply payload parts, or
+    None when no reply came within timeout (or alive() turned false)."""
+    sock = ctx.socket(zmq.REQ if kind == "req" else zmq.DEALER)
+    sock.setsockopt(zmq.LINGER, 0)
+    sock.connect(endpoint)
+    try:
+        head = [b""] if kind == "dealer" else []
+        sock.send_multipart(head + list(frames))
+        end = time.monotonic() + timeout
+        while not sock.poll(100):
+            if time.monotonic() > end or not alive():
+                return None
+        parts = sock.recv_multipart()
+        if kind == "dealer":
+            if not parts or parts[0] != b"":
+                return [b"<no empty delimiter before the reply>"] + parts
+            parts = parts[1:]
+        return parts
+    finally:
+        sock.close()
 
 
 class Daemon:
@@ -218,31 +298,12 @@ class Daemon:
         self.argv = [binary, "--pub", self.pub, "--control", self.control,
                      "--interval", str(interval)] + [str(f) for f in flags]
         self.ctx = zmq.Context()
-        self.log = []
-        self.proc = None
-        self._start(ready_timeout)
-
-    def _start(self, timeout):
-        self.proc = subprocess.Popen(self.argv, stdin=subprocess.DEVNULL,
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                                     text=True, errors="replace")
-        ready = threading.Event()
-        self._reader = threading.Thread(target=self._drain, args=(ready,), daemon=True)
-        self._reader.start()
-        if not ready.wait(timeout):
-            self.kill()
-            shutil.rmtree(self.dir, ignore_errors=True)
-            fail_now(f"perfbusd did not print '{READY_LINE}' within {timeout} s\n"
-                     f"  argv: {' '.join(self.argv)}\n  stderr: {self.stderr()}")
-
-    def _drain(self, ready):
-        for line in self.proc.stderr:
-            self.log.append(line.rstrip("\n"))
-            if READY_LINE in line:
-                ready.set()
+        self.child = Proc(self.argv, READY_LINE, ready_timeout,
+                          cleanup=lambda: shutil.rmtree(self.dir, ignore_errors=True))
+        self.proc = self.child.proc
 
     def stderr(self):
-        return " | ".join(self.log[-20:])
+        return self.child.stderr()
 
     def subscribe(self, prefix=""):
         """A SUB socket with no high-water mark, so a slow test never drops frames."""
@@ -264,33 +325,9 @@ class Daemon:
         sock.close()
         return out
 
-    def socket(self, kind):
-        sock = self.ctx.socket(kind)
-        sock.setsockopt(zmq.LINGER, 0)
-        sock.connect(self.control)
-        return sock
-
     def send_raw(self, frames, kind="req", timeout=5.0):
-        """Sends the message parts `frames` (bytes) over a fresh socket.
-        kind: 'req' (REQ), 'dealer' (DEALER adding the empty delimiter REQ adds),
-        'dealer_raw' (DEALER, no delimiter). Returns the reply payload parts, or
-        None when no reply came within timeout."""
-        sock = self.socket(zmq.REQ if kind == "req" else zmq.DEALER)
-        try:
-            head = [b""] if kind == "dealer" else []
-            sock.send_multipart(head + list(frames))
-            end = time.monotonic() + timeout
-            while not sock.poll(100):
-                if time.monotonic() > end or not self.alive():
-                    return None
-            parts = sock.recv_multipart()
-            if kind == "dealer":
-                if not parts or parts[0] != b"":
-                    return [b"<no empty delimiter before the reply>"] + parts
-                parts = parts[1:]
-            return parts
-        finally:
-            sock.close()
+        """send_raw() to the control socket; gives up early if perfbusd died."""
+        return send_raw(self.ctx, self.control, frames, kind, timeout, self.alive)
 
     def request(self, msg, kind="req", timeout=5.0):
         """Sends a dict (packed) or bytes; returns the decoded reply map.
@@ -304,7 +341,7 @@ class Daemon:
         return unpack(parts[0])
 
     def alive(self):
-        return self.proc is not None and self.proc.poll() is None
+        return self.child.alive()
 
     def check_alive(self, results):
         """Stops the test at once (with the daemon's stderr) if perfbusd died."""
@@ -313,21 +350,11 @@ class Daemon:
                           f"stderr: {self.stderr()}")
 
     def kill(self):
-        if self.proc and self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait()
+        self.child.kill()
 
     def stop(self, timeout=10.0):
         """SIGTERM; returns the exit status (None if it had to be killed)."""
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout)
-            except subprocess.TimeoutExpired:
-                self.kill()
-                return None
-        self._reader.join(2)
-        return self.proc.returncode
+        return self.child.stop(timeout)
 
     def close(self):
         self.kill()
