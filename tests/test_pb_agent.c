@@ -1,5 +1,5 @@
 /* test_pb_agent: the agent in-process over a real socket — registry, ops, sections, errors. */
-#include "pb_codec.h"
+#include "pb_rpc.h"
 #include "perfbus.h"
 
 #include <check.h>
@@ -8,7 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <zmq.h>
 
 static volatile unsigned long s_sink;
 
@@ -24,28 +23,11 @@ static void agt_target(void *arg)
         agt_step();
 }
 
-/* One request over a fresh REQ socket; the decoded reply, or NULL on timeout. */
+/* One request over a fresh REQ socket (pb_rpc_call); the decoded reply, or NULL on timeout. */
 static pb_value_t *s_call(const pb_agent_t *agent, pb_value_t *req)
 {
-    char *buf = NULL;
-    size_t len = 0;
-    ck_assert_int_eq(pb_codec_encode(req, &buf, &len), 0);
-    pb_value_destroy(&req);
-    void *ctx = zmq_ctx_new(), *sock = zmq_socket(ctx, ZMQ_REQ);
-    int linger = 0, timeout = 20000;
-    zmq_setsockopt(sock, ZMQ_LINGER, &linger, sizeof linger);
-    zmq_setsockopt(sock, ZMQ_RCVTIMEO, &timeout, sizeof timeout);
-    ck_assert_int_eq(zmq_connect(sock, pb_agent_endpoint(agent)), 0);
-    ck_assert_int_ge(zmq_send(sock, buf, len, 0), 0);
-    free(buf);
-    zmq_msg_t msg;
-    zmq_msg_init(&msg);
     pb_value_t *reply = NULL;
-    if (zmq_msg_recv(&msg, sock, 0) >= 0)
-        pb_codec_decode(zmq_msg_data(&msg), zmq_msg_size(&msg), &reply, NULL, 0);
-    zmq_msg_close(&msg);
-    zmq_close(sock);
-    zmq_ctx_term(ctx);
+    pb_rpc_call(pb_agent_endpoint(agent), &req, 20000, &reply, NULL, 0);
     return reply;
 }
 
