@@ -7,12 +7,15 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#define S_NCPU_EVERY_NS 1000000000ull
 
 /* Per-process state, one per pid of the candidates, kept in an array sorted
  * by pid. Each cycle every candidate's stat is read once (the light read that
@@ -37,11 +40,13 @@ typedef struct {
     uint64_t full_ns;
     bool has_rates; /* rates of the last emitted body */
     pb_proc_rates_t rates;
+    bool cpu_clamped; /* rates' CPU was cut to what threads and CPUs allow */
     double interval_s;
     pb_proc_files_t files; /* kept open across cycles (real procfs only) */
     char *cmdline;         /* cached while pid, starttime and comm stay the same */
     char cmdline_comm[PB_PROC_COMM_MAX];
-    bool emitted; /* in the last cycle in which it was seen */
+    pb_proc_select_memo_t memo; /* the patterns' verdict on this comm */
+    bool emitted;               /* in the last cycle in which it was seen */
 } s_entry_t;
 
 struct pb_proc_sampler {
@@ -62,6 +67,8 @@ struct pb_proc_sampler {
     uint64_t mono_ns;
     uint64_t mem_total;
     bool mem_read;
+    unsigned ncpu; /* online CPUs, for the CPU clamp; 0 until read */
+    uint64_t ncpu_ns;
     size_t tracked;
     int first_err;
 };
@@ -276,6 +283,33 @@ static void s_entry_restart(s_entry_t *e)
     e->files = files;
 }
 
+/* The cpuN lines of <root>/proc/stat (the sys frame's ncpu), read again once
+ * a second for hot-plugging; sysconf's count when the file is unreadable. */
+static void s_read_ncpu(pb_proc_sampler_t *self)
+{
+    if (self->ncpu > 0 && self->mono_ns - self->ncpu_ns < S_NCPU_EVERY_NS)
+        return;
+    unsigned n = 0;
+    if (pb_procfs_slurp_at(self->dir.fd, "stat", &self->buf) == 0) {
+        for (const char *line = self->buf.data; line; line = pb_procfs_next_line(line))
+            n += strncmp(line, "cpu", 3) == 0 && line[3] >= '0' && line[3] <= '9';
+    }
+    if (n == 0) {
+        long online = sysconf(_SC_NPROCESSORS_ONLN);
+        n = online > 0 ? (unsigned)online : 1;
+    }
+    self->ncpu = n;
+    self->ncpu_ns = self->mono_ns;
+}
+
+/* The most CPU % (of one core) a process can use: 100 per thread, at most
+ * 100 per CPU. A zombie that shows 0 threads still had one in the interval. */
+static double s_cpu_cap(const pb_proc_sampler_t *self, uint64_t threads)
+{
+    uint64_t n = threads > 0 ? threads : 1;
+    return 100.0 * (double)(n < self->ncpu ? n : self->ncpu);
+}
+
 /* The CPU % of the interval since the previous light read (pidstat). */
 static void s_light(pb_proc_sampler_t *self, s_entry_t *e)
 {
@@ -283,7 +317,8 @@ static void s_light(pb_proc_sampler_t *self, s_entry_t *e)
     e->has_cpu = e->has_light && ticks >= e->light_ticks && self->mono_ns > e->light_ns;
     if (e->has_cpu) {
         double secs = (double)(self->mono_ns - e->light_ns) / 1e9;
-        e->cpu_pct = (double)(ticks - e->light_ticks) / (double)sysconf(_SC_CLK_TCK) / secs * 100;
+        double pct = (double)(ticks - e->light_ticks) / (double)sysconf(_SC_CLK_TCK) / secs * 100;
+        e->cpu_pct = fmin(pct, s_cpu_cap(self, e->stat.threads)); /* ranks as published */
     }
     e->has_light = true;
     e->light_ticks = ticks;
@@ -355,9 +390,10 @@ static int s_rank_top(pb_proc_sampler_t *self)
     return 0;
 }
 
-static bool s_selected(const pb_proc_sampler_t *self, const s_entry_t *e)
+static bool s_selected(const pb_proc_sampler_t *self, s_entry_t *e)
 {
-    return e->top_gen == self->gen || pb_proc_select_wants(self->select, e->pid, e->comm);
+    return e->top_gen == self->gen ||
+           pb_proc_select_wants(self->select, e->pid, e->starttime, e->comm, &e->memo);
 }
 
 static void s_read_mem_total(pb_proc_sampler_t *self)
@@ -368,6 +404,21 @@ static void s_read_mem_total(pb_proc_sampler_t *self)
     self->mem_read = true;
     if (pb_proc_read_mem_total(&self->dir, &self->buf, &total) == 0)
         self->mem_total = total; /* else keep the last known value */
+}
+
+/* CPU time comes in whole ticks (10 ms at USER_HZ 100), so over a short or
+ * late interval a process can show more than it could have used: cut user
+ * and system in proportion so that their sum is exactly the cap. */
+static bool s_clamp_cpu(pb_proc_rates_t *r, double cap)
+{
+    if (r->cpu_user_pct + r->cpu_system_pct <= cap)
+        return false;
+    double f = cap / (r->cpu_user_pct + r->cpu_system_pct);
+    r->cpu_user_pct *= f;
+    r->cpu_system_pct = cap - r->cpu_user_pct > 0 ? cap - r->cpu_user_pct : 0;
+    while (r->cpu_user_pct + r->cpu_system_pct > cap) /* an ulp of rounding, at most twice */
+        r->cpu_system_pct = nextafter(r->cpu_system_pct, 0);
+    return true;
 }
 
 /* status, io, fds; the cmdline only when not cached for this process and comm. */
@@ -396,7 +447,11 @@ static pb_value_t *s_body(const pb_proc_sampler_t *self, const s_entry_t *e)
         .interval_s = e->interval_s,
         .mem_total = self->mem_total,
     };
-    return pb_proc_body_new(&args);
+    pb_value_t *body = pb_proc_body_new(&args);
+    if (body && e->has_rates && e->cpu_clamped &&
+        pb_value_map_put_bool(body, "cpu_clamped", true) < 0)
+        pb_value_destroy(&body);
+    return body;
 }
 
 /* Full read of a selected process, rates against its previous full read, emit. */
@@ -415,6 +470,7 @@ static void s_sample_entry(pb_proc_sampler_t *self, s_entry_t *e, pb_proc_emit_f
     double interval = e->has_full ? (double)(self->mono_ns - e->full_ns) / 1e9 : 0.0;
     e->has_rates = e->has_full && pb_proc_body_rates(&e->full, &cur, interval, &e->rates);
     e->interval_s = e->has_rates ? interval : 0.0;
+    e->cpu_clamped = e->has_rates && s_clamp_cpu(&e->rates, s_cpu_cap(self, cur.stat.threads));
     e->full = cur;
     e->full_ns = self->mono_ns;
     e->has_full = true;
@@ -485,8 +541,10 @@ int pb_proc_sampler_scan(pb_proc_sampler_t *self, uint64_t mono_ns, pb_proc_emit
     self->tracked = 0;
     self->first_err = 0;
     int rc = pb_proc_read_open(self->root, &self->dir);
-    if (rc == 0)
+    if (rc == 0) {
         s_keep_room(self);
+        s_read_ncpu(self);
+    }
     if (rc == 0)
         rc = s_candidates(self);
     if (rc == 0)

@@ -30,9 +30,10 @@ int pb_proc_sampler_watch_pid(pb_proc_sampler_t *self, uint32_t pid);
 /* Returns 0, or -ENOENT when pid is not watched. */
 int pb_proc_sampler_unwatch_pid(pb_proc_sampler_t *self, uint32_t pid);
 
-/* Watches every process whose comm matches regex (POSIX ERE, unanchored).
- * Returns 0 (also when already watched), -EINVAL with regerror's message in
- * err on a bad regex, or -ENOMEM. */
+/* Watches every process whose comm matches regex (PCRE2, unanchored; the
+ * caps and bounds of pb_proc_select.h). Returns 0 (also when already watched)
+ * or what pb_proc_select_add_match returns, with its reason in err: -ENOSPC
+ * (count cap), -E2BIG (too long or too large), -EINVAL (bad pattern), -ENOMEM. */
 int pb_proc_sampler_watch_match(pb_proc_sampler_t *self, const char *regex, char *err,
                                 size_t errlen);
 
@@ -62,7 +63,9 @@ typedef int (*pb_proc_emit_fn)(void *arg, uint32_t pid, pb_value_t **body_p);
  * CLOCK_MONOTONIC now. A process vanishing mid-read is skipped quietly.
  * Rates compare with the previous frame of the same process (interval_s is
  * the time since then); its first frame, e.g. on entering the top N, has
- * first: true and no rates.
+ * first: true and no rates. CPU % is at most 100 x threads and 100 x the
+ * CPUs of <root>/proc/stat (whole ticks over a short interval can show more);
+ * a body whose CPU was cut has cpu_clamped: true.
  * Returns 0, or a negative errno: listing <root>/proc failed, -ENOMEM, or
  * the first error emit returned. */
 int pb_proc_sampler_scan(pb_proc_sampler_t *self, uint64_t mono_ns, pb_proc_emit_fn emit,

@@ -4,7 +4,7 @@
 set -eu
 
 PACKAGES="cmake make gcc pkg-config libzmq3-dev libczmq-dev libmsgpack-dev libhpdf-dev zlib1g-dev
-check libdw-dev libelf-dev clang-format python3 python3-zmq python3-msgpack python3-jsonschema
+check libdw-dev libelf-dev libpcre2-dev clang-format python3 python3-zmq python3-msgpack python3-jsonschema
 sysstat stress-ng procps qpdf poppler-utils chromium systemd"
 
 # `make bench` and the browser tests add theirs: scripts/deps.sh bench

@@ -31,11 +31,11 @@ START_TEST(pids_stay_sorted_and_unique)
     ck_assert_uint_eq(pids[0], 2);
     ck_assert_uint_eq(pids[1], 300);
     ck_assert_uint_eq(pids[2], 4321);
-    ck_assert(pb_proc_select_wants(sel, 300, "anything"));
-    ck_assert(!pb_proc_select_wants(sel, 301, "anything"));
+    ck_assert(pb_proc_select_wants(sel, 300, 0, "anything", NULL));
+    ck_assert(!pb_proc_select_wants(sel, 301, 0, "anything", NULL));
     ck_assert_int_eq(pb_proc_select_remove_pid(sel, 300), 0);
     ck_assert_int_eq(pb_proc_select_remove_pid(sel, 300), -ENOENT);
-    ck_assert(!pb_proc_select_wants(sel, 300, "anything"));
+    ck_assert(!pb_proc_select_wants(sel, 300, 0, "anything", NULL));
     for (uint32_t p = 1000; p < 1100; p++) /* grows */
         ck_assert_int_eq(pb_proc_select_add_pid(sel, p), 0);
     ck_assert_uint_eq(pb_proc_select_npids(sel), 102);
@@ -53,10 +53,10 @@ START_TEST(regexes_match_comm)
     ck_assert_int_eq(pb_proc_select_add_match(sel, "odd", err, sizeof err), 0);
     ck_assert_int_eq(pb_proc_select_add_match(sel, "odd", err, sizeof err), 0); /* once */
     ck_assert(pb_proc_select_needs_listing(sel));
-    ck_assert(pb_proc_select_wants(sel, 1, "nginx"));
-    ck_assert(!pb_proc_select_wants(sel, 1, "nginx-worker"));
-    ck_assert(pb_proc_select_wants(sel, 1, "my (odd) proc")); /* unanchored */
-    ck_assert(!pb_proc_select_wants(sel, 1, "bash"));
+    ck_assert(pb_proc_select_wants(sel, 1, 0, "nginx", NULL));
+    ck_assert(!pb_proc_select_wants(sel, 1, 0, "nginx-worker", NULL));
+    ck_assert(pb_proc_select_wants(sel, 1, 0, "my (odd) proc", NULL)); /* unanchored */
+    ck_assert(!pb_proc_select_wants(sel, 1, 0, "bash", NULL));
     ck_assert_int_eq(pb_proc_select_add_match(sel, "a[", err, sizeof err), -EINVAL);
     ck_assert_msg(strlen(err) > 0, "regerror message expected");
     ck_assert_int_eq(pb_proc_select_add_match(sel, "(", err, sizeof err), -EINVAL);
@@ -64,7 +64,7 @@ START_TEST(regexes_match_comm)
                           "\"all\":false}");
     ck_assert_int_eq(pb_proc_select_remove_match(sel, "^(nginx|postgres)$"), 0);
     ck_assert_int_eq(pb_proc_select_remove_match(sel, "^(nginx|postgres)$"), -ENOENT);
-    ck_assert(!pb_proc_select_wants(sel, 1, "nginx"));
+    ck_assert(!pb_proc_select_wants(sel, 1, 0, "nginx", NULL));
     ck_assert_int_eq(pb_proc_select_remove_match(sel, "odd"), 0);
     ck_assert(!pb_proc_select_needs_listing(sel));
     pb_proc_select_destroy(&sel);
@@ -77,10 +77,10 @@ START_TEST(top_and_all)
     pb_proc_select_set_top(sel, 5);
     ck_assert_uint_eq(pb_proc_select_top(sel), 5);
     ck_assert(pb_proc_select_needs_listing(sel));
-    ck_assert(!pb_proc_select_wants(sel, 1, "x")); /* top N is ranked by the sampler */
+    ck_assert(!pb_proc_select_wants(sel, 1, 0, "x", NULL)); /* top N is ranked by the sampler */
     pb_proc_select_set_top(sel, 0);
     pb_proc_select_set_all(sel, true);
-    ck_assert(pb_proc_select_wants(sel, 12345, "x"));
+    ck_assert(pb_proc_select_wants(sel, 12345, 0, "x", NULL));
     ck_assert_int_eq(pb_proc_select_add_pid(sel, 7), 0);
     assert_describes(sel, "{\"pids\":[7],\"matches\":[],\"top\":0,\"all\":true}");
     pb_proc_select_destroy(&sel);
