@@ -3,6 +3,7 @@
 
 #include "pb_frame.h"
 #include "pb_log.h"
+#include "pb_proc_select.h"
 #include "pb_rpc.h"
 
 #include <errno.h>
@@ -126,7 +127,8 @@ static pb_value_t *s_op_watch(pb_control_t *self, const pb_value_t *request)
     if (has_pid < 0)
         return s_bad_pid();
     if (has_match < 0)
-        return pb_rpc_error("bad_arg", "'match' must be a non-empty string under 128 bytes");
+        return pb_rpc_error("bad_arg", "'match' must be a non-empty string of at most %d bytes",
+                            PB_PROC_SELECT_MAX_PATTERN);
     if (has_pid + has_match != 1)
         return pb_rpc_error("bad_arg", "give exactly one of 'pid' or 'match'");
     char why[256] = "";
@@ -135,8 +137,13 @@ static pb_value_t *s_op_watch(pb_control_t *self, const pb_value_t *request)
         return pb_rpc_error("not_found", "no process with pid %u", pid);
     if (rc < 0)
         return pb_rpc_error("internal", "cannot watch pid %u: %s", pid, strerror(-rc));
-    if (has_match && pb_proc_sampler_watch_match(self->procs, match, why, sizeof why) < 0)
-        return pb_rpc_error("bad_arg", "bad regex '%s': %s", match, why);
+    rc = has_match ? pb_proc_sampler_watch_match(self->procs, match, why, sizeof why) : 0;
+    if (rc == -ENOSPC) /* the pattern is fine; the daemon is full */
+        return pb_rpc_error("limit", "cannot watch '%s': %s", match, why);
+    if (rc == -ENOMEM)
+        return pb_rpc_error("internal", "cannot watch '%s': out of memory", match);
+    if (rc < 0)
+        return pb_rpc_error("bad_arg", "bad pattern '%s': %s", match, why);
     return s_watching(self);
 }
 

@@ -237,10 +237,9 @@ static int s_emit_proc(void *arg, uint32_t pid, pb_value_t **body_p)
     return s_publish(arg, "proc", tail, body_p, NULL);
 }
 
-static void s_sample(pb_daemon_t *self)
+static void s_sample(pb_daemon_t *self, uint64_t now)
 {
     char err[256] = "";
-    uint64_t now = s_mono_ns();
     pb_value_t *body = NULL;
     int rc = pb_sys_sampler_sample(self->sys, now, &body, err, sizeof err);
     if (rc == 0)
@@ -312,6 +311,22 @@ static int s_serve_until(pb_daemon_t *self, uint64_t deadline, volatile sig_atom
     return 0;
 }
 
+/* The sample after one taken at `sampled`: the next slot of the grid that is
+ * at least half an interval away. A late cycle is merged into the next one
+ * rather than followed ~1 ms later, which would divide whole CPU ticks by a
+ * millisecond; after a long stall (suspend, overload) slots are skipped, never
+ * burst. So two samples are never closer than interval / 2. */
+static uint64_t s_next_sample(uint64_t slot, uint64_t sampled, uint64_t interval)
+{
+    if (interval == 0) /* the config allows no less than 10 ms; never divide by it */
+        return sampled;
+    uint64_t floor = sampled + interval / 2;
+    slot += interval;
+    if (slot < floor)
+        slot += (floor - slot + interval - 1) / interval * interval;
+    return slot;
+}
+
 int pb_daemon_run(pb_daemon_t *self, volatile sig_atomic_t *stop)
 {
     uint64_t interval = (uint64_t)(self->config.interval_s * 1e9);
@@ -320,10 +335,8 @@ int pb_daemon_run(pb_daemon_t *self, volatile sig_atomic_t *stop)
     while (!*stop) {
         uint64_t now = s_mono_ns();
         if (now >= next_sample) {
-            s_sample(self);
-            next_sample += interval;
-            if (next_sample <= now) /* fell behind (suspend, overload): skip, never burst */
-                next_sample = now + interval;
+            s_sample(self, now);
+            next_sample = s_next_sample(next_sample, now, interval);
         }
         if (now >= next_hb) {
             s_heartbeat(self);

@@ -18,7 +18,7 @@ UINT64_MAX = 2**64 - 1
 TS_MIN = 10**18  # 2001-09-09 in ns: catches seconds or ms sent as ns
 ERROR_CODES = ["bad_msgpack", "too_deep", "too_large", "not_a_map", "missing_op",
                "unknown_op", "bad_arg", "not_found", "multipart", "internal",
-               "busy", "refused", "timeout", "crashed"]
+               "busy", "refused", "timeout", "crashed", "limit"]
 
 
 # ---------------------------------------------------------------- field kinds
@@ -376,6 +376,10 @@ def proc_live():
         "cpu_user_pct": pct("user time excluding guest, percent of one core (pidstat %usr)",
                             hi=None),
         "cpu_system_pct": pct("system time, percent of one core (pidstat %system)", hi=None),
+        "cpu_clamped": plain("present (true) when cpu_pct was cut to 100 x threads (at least "
+                             "one) or 100 x ncpu: whole ticks over a short interval can read "
+                             "more; user and system are cut in proportion", type="boolean",
+                             const=True),
         "utime_ticks_total": counter("ticks", "user time excluding guest (utime - guest_time)"),
         "stime_ticks_total": counter("ticks", "system time (stime)"),
         "cpu_pct_since_start": gauge("%", "mean CPU % of one core since the process started, "
@@ -406,7 +410,7 @@ def proc_live():
         "vol_ctxsw_total": counter("count", "/proc/PID/status voluntary_ctxt_switches"),
         "invol_ctxsw_total": counter("count", "/proc/PID/status nonvoluntary_ctxt_switches"),
     })
-    return Obj(f, optional=["cpu_pct_since_start"])
+    return Obj(f, optional=["cpu_pct_since_start", "cpu_clamped"])
 
 
 def io_all_or_none():
