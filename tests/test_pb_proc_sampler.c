@@ -17,9 +17,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#define T0  PB_FIXTURES "/proc-t0"
-#define T1  PB_FIXTURES "/proc-t1"
-#define SEC 1000000000ull
+#define T0 PB_FIXTURES "/proc-t0"
+#define T1 PB_FIXTURES "/proc-t1"
+/* Four CPUs; one (1 thread), wide (8) and calm (2) use 3, 10 and 1 ticks. */
+#define TICK0 PB_FIXTURES "/proc-tick0"
+#define TICK1 PB_FIXTURES "/proc-tick1"
+#define SEC   1000000000ull
 
 /* What one scan emitted, in order. */
 typedef struct {
@@ -140,6 +143,42 @@ START_TEST(watched_pid_gets_exact_pidstat_rates)
     ck_assert_double_eq_tol(num(b, "invol_ctxsw_per_s"), 5.0, 1e-9);
     ck_assert_uint_eq(u64(b, "utime_ticks_total"), 1160 - 60);
     ck_assert_uint_eq(u64(b, "stime_ticks_total"), 230);
+    pb_value_destroy(&e0);
+    pb_value_destroy(&e1);
+    swap_done(&sw, &p);
+}
+END_TEST
+
+START_TEST(cpu_is_clamped_to_threads_and_cpus)
+{
+    pb_test_swap_t sw;
+    pb_test_swap_start(&sw, TICK0);
+    pb_proc_sampler_t *p = pb_proc_sampler_new(sw.link);
+    pb_proc_sampler_set_all(p, true);
+    pb_value_t *e0 = scan(p, 100 * SEC);
+    pb_test_swap_to(&sw, TICK1);
+    pb_value_t *e1 = scan(p, 100 * SEC + 11000000); /* 11 ms later: whole ticks read high */
+    const pb_value_t *one = body_of(e1, 10, 0), *wide = body_of(e1, 20, 0);
+    const pb_value_t *calm = body_of(e1, 30, 0);
+    /* one thread, 30 ms of CPU in 11 ms (272.7 % raw): 100 %, user:system kept 2:1 */
+    ck_assert_double_le(num(one, "cpu_pct"), 100.0);
+    ck_assert_double_eq_tol(num(one, "cpu_pct"), 100.0, 1e-9);
+    ck_assert_double_le(num(one, "cpu_user_pct") + num(one, "cpu_system_pct"), 100.0);
+    ck_assert_double_eq_tol(num(one, "cpu_user_pct"), 200.0 / 3, 1e-9);
+    ck_assert_double_eq_tol(num(one, "cpu_system_pct"), 100.0 / 3, 1e-9);
+    ck_assert(is_true(one, "cpu_clamped"));
+    /* eight threads on four CPUs, 100 ms in 11 ms (909 % raw): 400 % */
+    ck_assert_double_le(num(wide, "cpu_pct"), 400.0);
+    ck_assert_double_eq_tol(num(wide, "cpu_pct"), 400.0, 1e-9);
+    ck_assert_double_eq(num(wide, "cpu_system_pct"), 0.0);
+    ck_assert(is_true(wide, "cpu_clamped"));
+    /* within bounds: untouched, no flag */
+    ck_assert_double_eq_tol(num(calm, "cpu_pct"), 1000.0 / 11, 1e-9);
+    ck_assert_ptr_null(pb_value_map_get(calm, "cpu_clamped"));
+    ck_assert_ptr_null(pb_value_map_get(body_of(e0, 10, 0), "cpu_clamped")); /* first: no rates */
+    pb_value_t *latest = pb_proc_sampler_latest(p, 10);
+    ck_assert(is_true(latest, "cpu_clamped"));
+    pb_value_destroy(&latest);
     pb_value_destroy(&e0);
     pb_value_destroy(&e1);
     swap_done(&sw, &p);
@@ -543,6 +582,7 @@ int main(void)
     TCase *tc = tcase_create("core");
     tcase_add_test(tc, watched_pid_gets_exact_pidstat_rates);
     tcase_add_test(tc, body_carries_every_gauge);
+    tcase_add_test(tc, cpu_is_clamped_to_threads_and_cpus);
     tcase_add_test(tc, watch_and_unwatch_pids);
     tcase_add_test(tc, match_on_comm_with_spaces_and_parentheses);
     tcase_add_test(tc, top_n_ranks_by_cpu_of_the_last_interval);
