@@ -17,7 +17,7 @@
 #define PB_PROC_SELECT_MAX_COMPILED (16 * 1024)
 /* Backtracking steps one match may take; a well-formed pattern needs a few
  * hundred at most against a 15-byte comm. Reaching it counts as no match. */
-#define PB_PROC_SELECT_MATCH_LIMIT 10000
+#define PB_PROC_SELECT_MATCH_LIMIT 2000
 #define PB_PROC_SELECT_COMM_MAX    64
 
 typedef struct pb_proc_select pb_proc_select_t;
