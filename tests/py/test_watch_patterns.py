@@ -79,6 +79,11 @@ def rss_kib(pid):
     return -1
 
 
+def sanitized(pid):
+    with open(f"/proc/{pid}/maps") as f:
+        return "libasan" in f.read()
+
+
 def storm(r, d):
     """STORM watch requests with distinct patterns over one REQ socket."""
     sock = d.ctx.socket(zmq.REQ)
@@ -156,7 +161,11 @@ def main():
                 "health answered within 1 s throughout",
                 f"{w.health.count(None)} unanswered, max {max(lat, default=0):.3f} s")
         r.check(cpu_pct < 10, "perfbusd back near idle with 32 patterns", f"{cpu_pct:.1f} %")
-        r.check(0 < rss < 64 * 1024, "perfbusd RSS under 64 MiB", f"{rss} KiB")
+        if sanitized(d.proc.pid):  # said, not skipped silently: ASan's quarantine keeps frees
+            print(f"perfbusd runs under AddressSanitizer: RSS {rss} KiB not held to 64 MiB",
+                  flush=True)
+        else:
+            r.check(0 < rss < 64 * 1024, "perfbusd RSS under 64 MiB", f"{rss} KiB")
         r.check(any("counted as no match" in line for line in d.child.log),
                 "a match stopped by its limit is logged", d.stderr())
         pbtest.stop_and_check(d, r)
