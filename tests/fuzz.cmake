@@ -25,14 +25,16 @@ ExternalProject_Add(pb_fuzz
   SOURCE_DIR ${PB_TESTS_DIR}/fuzz
   BINARY_DIR ${CMAKE_BINARY_DIR}/fuzz
   CMAKE_ARGS -DCMAKE_C_COMPILER=${PB_CLANG} -DPB_SOURCE_DIR=${CMAKE_SOURCE_DIR}
+             -DPB_VERSION=${PROJECT_VERSION}
   BUILD_ALWAYS ON
   INSTALL_COMMAND "")
 
-# pb_fuzz_test(<harness> <runs> <max_len>): fuzz.<harness>. runs is chosen so that each takes
-# 10-20 s on a loaded 2-core machine; the seed is fixed so that a failure reproduces.
+# pb_fuzz_test(<harness> <runs> <max_len> [timeout_s]): fuzz.<harness>. runs is chosen so that
+# each takes 10-20 s on a loaded 2-core machine; the seed is fixed so that a failure reproduces.
 function(pb_fuzz_test harness runs max_len)
   add_test(NAME fuzz.${harness}
-    COMMAND sh ${PB_TESTS_DIR}/fuzz/run_ci.sh ${CMAKE_BINARY_DIR}/fuzz ${harness} ${runs} ${max_len})
+    COMMAND sh ${PB_TESTS_DIR}/fuzz/run_ci.sh ${CMAKE_BINARY_DIR}/fuzz ${harness} ${runs} ${max_len}
+            ${ARGN})
   set_tests_properties(fuzz.${harness} PROPERTIES TIMEOUT 300)
 endfunction()
 
@@ -46,3 +48,7 @@ pb_fuzz_test(proc_parse 50000 2048)
 pb_fuzz_test(sys_parse 50000 4096)
 pb_fuzz_test(history 10000 16384)
 pb_fuzz_test(model 10000 16384)
+# 3 s: one request and one sampling cycle over 6 fixture processes take milliseconds; a watch
+# pattern that backtracks for seconds is the defect (issue 9 #1).
+pb_fuzz_test(control 5000 4096 3)
+pb_fuzz_test(sys_sampler 10000 16384)

@@ -137,12 +137,38 @@ def text_seeds():
             put("sys_parse", open(path, "rb").read())
 
 
+def sampler_seeds():
+    """Two cycles of the six files the system sampler reads, from the t0/t1 fixtures."""
+    rels = ("stat", "meminfo", "loadavg", "uptime", "diskstats", "net/dev")
+    cycles = []
+    for case in ("proc-t0", "proc-t1", "proc-old", "proc-garbage"):
+        files = []
+        for rel in rels:
+            path = os.path.join(FIXTURES, case, "proc", rel)
+            files.append(open(path, "rb").read() if os.path.exists(path) else b"")
+        cycles.append(parts(files))
+    put("sys_sampler", cycles[0] + cycles[1])
+    put("sys_sampler", cycles[2] + cycles[2])
+    put("sys_sampler", cycles[0] + cycles[3])
+
+
+def control_seeds():
+    """Requests to perfbusd: the schema examples and a few ops with arguments."""
+    extra = [{"op": "process", "pid": 1234}, {"op": "watch", "pid": 4321},
+             {"op": "watch", "match": "^(sleep|busy)$"}, {"op": "unwatch", "match": "^busy$"},
+             {"op": "watch", "top": 2}, {"op": "nosuchop"}, {"op": 7}, [1, 2]]
+    for r in requests() + extra:
+        put("control", msgpack.packb(r, use_bin_type=True))
+
+
 def main():
     build = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else os.path.join(SOURCE, "build"))
     by_type, replies = capture_frames(build)
     small = wire_seeds(by_type, replies)
     store_seeds(small)
     text_seeds()
+    sampler_seeds()
+    control_seeds()
     for h in sorted(os.listdir(CORPUS)):
         files = os.listdir(os.path.join(CORPUS, h))
         print(f"{h}: {len(files)} seeds")
