@@ -61,6 +61,10 @@ int pb_sys_mem_parse(const char *text, pb_sys_mem_t *out)
     }
     if ((seen & 3u) != 3u || out->total == 0)
         return -EINVAL; /* MemTotal and MemFree are the first two fields */
+    /* MemFree above MemTotal is no real machine's: clamp it rather than publish
+     * more free (and, by the fallback below, available) memory than there is */
+    if (out->free > out->total)
+        out->free = out->total;
     if (!(seen & 4u) || out->available > out->total)
         out->available = out->free;
     return 0;

@@ -14,7 +14,8 @@ typedef struct {
 /* Parses /proc/meminfo text. Returns 0, or -EINVAL when MemTotal or MemFree
  * is missing, MemTotal is 0, or a used key has a malformed value. A kernel
  * without MemAvailable (before 3.14) gets available = MemFree, as does an
- * available above the total (a container showing host values), like free(1). */
+ * available above the total (a container showing host values), like free(1).
+ * A MemFree above MemTotal is clamped to the total. */
 int pb_sys_mem_parse(const char *text, pb_sys_mem_t *out);
 
 /* used = total - available (free(1) of procps-ng 4); never negative. */

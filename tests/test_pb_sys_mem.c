@@ -44,6 +44,21 @@ START_TEST(available_falls_back_to_free)
 }
 END_TEST
 
+/* Found by fuzz_sys_parse: MemFree above MemTotal made available (its fallback) exceed the
+ * total, so a frame said more memory was available than the machine has. */
+START_TEST(free_above_total_is_clamped)
+{
+    pb_sys_mem_t m;
+    ck_assert_int_eq(pb_sys_mem_parse("MemTotal: 1000 kB\nMemFree: 4000 kB\n", &m), 0);
+    ck_assert_uint_eq(m.free, 1000 * KB);
+    ck_assert_uint_eq(m.available, 1000 * KB);
+    ck_assert_uint_eq(pb_sys_mem_used(&m), 0);
+    ck_assert_int_eq(
+        pb_sys_mem_parse("MemTotal: 1000 kB\nMemFree: 4000 kB\nMemAvailable: 9000 kB\n", &m), 0);
+    ck_assert_uint_le(m.available, m.total);
+}
+END_TEST
+
 START_TEST(garbage_is_einval)
 {
     pb_sys_mem_t m;
@@ -68,6 +83,7 @@ int main(void)
     TCase *tc = tcase_create("core");
     tcase_add_test(tc, parses_the_fields_free_uses);
     tcase_add_test(tc, available_falls_back_to_free);
+    tcase_add_test(tc, free_above_total_is_clamped);
     tcase_add_test(tc, garbage_is_einval);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
