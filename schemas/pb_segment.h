@@ -17,7 +17,9 @@
  * file is a torn tail (a crash mid-write) and ends the segment; a record whose
  * CRC does not match is skipped — first by trusting its length, and if the
  * record after it does not check either, by scanning byte by byte for the
- * next record that does. Every skip is counted and reported, never fatal. */
+ * next record that does, in time linear in the bytes skipped (see the damage
+ * recovery notes in pb_segment.c). Every skip is counted and reported, never
+ * fatal. */
 
 #include <stddef.h>
 #include <stdint.h>
