@@ -88,6 +88,9 @@ static int s_set_number(pb_options_t *self, const char *key, const char *value, 
     else if (strcmp(key, "gone-seconds") == 0 &&
              (rc = s_number(key, value, 0.001, 1e8, &d, err, errlen)) == 0)
         c->history.gone_ns = (uint64_t)(d * 1e9);
+    else if (strcmp(key, "idle-seconds") == 0 &&
+             (rc = s_number(key, value, 0.001, 1e8, &d, err, errlen)) == 0)
+        c->history.idle_ns = (uint64_t)(d * 1e9);
     else if (strcmp(key, "segment-mb") == 0 &&
              (rc = s_number(key, value, 0.001, 65536, &d, err, errlen)) == 0)
         c->segment_bytes = (uint64_t)(d * 1024 * 1024);
@@ -190,7 +193,9 @@ void pb_options_usage(FILE *out)
           "                        8 B x N x 257 per series (256 fields), series <= 512 + hosts\n"
           "  --history-seconds S   also drop samples older than S seconds\n"
           "  --max-procs N         process series kept (default 512)\n"
-          "  --gone-seconds S      free a vanished process's history after S s (default 300)\n"
+          "  --gone-seconds S      keep an exited process's history S s after its gone frame\n"
+          "                        (default 10; sooner when a new process needs the slot)\n"
+          "  --idle-seconds S      free a silent process's history after S s (default 300)\n"
           "  --record              record every frame into a run under the store\n"
           "  --store DIR           store directory (default: see schemas/STORAGE.md)\n"
           "  --segment-mb N        rotate segments at N MiB (default 64)\n"
