@@ -28,6 +28,30 @@ static int s_number(const char *key, const char *value, double lo, double hi, do
     return 0;
 }
 
+/* A count: a whole number within [lo, hi]. */
+static int s_count(const char *key, const char *value, double lo, double hi, double *out, char *err,
+                   size_t errlen)
+{
+    int rc = s_number(key, value, lo, hi, out, err, errlen);
+    if (rc == 0 && *out != floor(*out)) {
+        snprintf(err, errlen, "--%s: '%s' is not a whole number", key, value);
+        rc = -EINVAL;
+    }
+    return rc;
+}
+
+/* "transport://address" as libzmq takes it; connecting checks the rest. */
+static int s_endpoint(const char *key, const char *value, char *err, size_t errlen)
+{
+    size_t scheme = strspn(value, "abcdefghijklmnopqrstuvwxyz");
+    if (scheme && strncmp(value + scheme, "://", 3) == 0 && value[scheme + 3] &&
+        !strpbrk(value, " \t"))
+        return 0;
+    snprintf(err, errlen, "--%s: '%.80s' is not a ZeroMQ endpoint (e.g. tcp://127.0.0.1:7710)", key,
+             value);
+    return -EINVAL;
+}
+
 static int s_bool(const char *key, const char *value, bool *out, char *err, size_t errlen)
 {
     if (!value || strcmp(value, "true") == 0 || strcmp(value, "1") == 0 ||
@@ -77,13 +101,13 @@ static int s_set_number(pb_options_t *self, const char *key, const char *value, 
     pb_sub_config_t *c = &self->sub;
     double d = 0;
     int rc = -ENOENT;
-    if (strcmp(key, "history") == 0 && (rc = s_number(key, value, 1, 1e7, &d, err, errlen)) == 0)
+    if (strcmp(key, "history") == 0 && (rc = s_count(key, value, 1, 1e7, &d, err, errlen)) == 0)
         c->history.capacity = (size_t)d;
     else if (strcmp(key, "history-seconds") == 0 &&
              (rc = s_number(key, value, 0.001, 1e8, &d, err, errlen)) == 0)
         c->history.max_age_ns = (uint64_t)(d * 1e9);
     else if (strcmp(key, "max-procs") == 0 &&
-             (rc = s_number(key, value, 1, 65536, &d, err, errlen)) == 0)
+             (rc = s_count(key, value, 1, 65536, &d, err, errlen)) == 0)
         c->history.max_procs = (size_t)d;
     else if (strcmp(key, "gone-seconds") == 0 &&
              (rc = s_number(key, value, 0.001, 1e8, &d, err, errlen)) == 0)
@@ -95,7 +119,7 @@ static int s_set_number(pb_options_t *self, const char *key, const char *value, 
              (rc = s_number(key, value, 0.001, 65536, &d, err, errlen)) == 0)
         c->segment_bytes = (uint64_t)(d * 1024 * 1024);
     else if (strcmp(key, "flush-ms") == 0 &&
-             (rc = s_number(key, value, 1, 3600000, &d, err, errlen)) == 0)
+             (rc = s_count(key, value, 1, 3600000, &d, err, errlen)) == 0)
         c->flush_ms = (int)d;
     else if (strcmp(key, "keep-days") == 0 &&
              (rc = s_number(key, value, 0, 1e6, &d, err, errlen)) == 0)
@@ -117,11 +141,15 @@ int pb_options_set(pb_options_t *self, const char *key, const char *value, char 
         snprintf(err, errlen, "--%s needs a value", key);
         return -EINVAL;
     }
+    if (strcmp(key, "connect") == 0 && s_endpoint(key, value, err, errlen) < 0)
+        return -EINVAL;
     if (strcmp(key, "connect") == 0)
         return s_push(key, value, self->connect, c->connect, &c->nconnect, err, errlen);
     if (strcmp(key, "subscribe") == 0)
         return s_push(key, value, self->subscribe, c->subscribe, &c->nsubscribe, err, errlen);
     if (strcmp(key, "query") == 0) {
+        if (s_endpoint(key, value, err, errlen) < 0)
+            return -EINVAL;
         c->query = self->query;
         return s_string(key, value, self->query, sizeof self->query, err, errlen);
     }
