@@ -251,7 +251,7 @@ static long s_publish(void *pub, pb_run_t *run, double speed)
     pb_record_t rec;
     uint64_t first = 0, start = s_mono_ns();
     long sent = 0;
-    int rc;
+    int rc = 0; /* a stop before the first record is a clean end */
     while (!*s_stop && (rc = pb_run_next(run, &rec)) == 1) {
         first = sent == 0 ? rec.recv_ts : first;
         if (speed > 0 && rec.recv_ts > first)

@@ -6,6 +6,8 @@ set -eu
 PACKAGES="cmake make gcc pkg-config libzmq3-dev libczmq-dev libmsgpack-dev libhpdf-dev zlib1g-dev
 check libdw-dev libelf-dev clang-format python3 python3-zmq python3-msgpack python3-jsonschema
 sysstat stress-ng procps qpdf poppler-utils chromium systemd"
+# memcheck in tests (subscriber.cli_store: replay's exit status from initialised state)
+PACKAGES="$PACKAGES valgrind"
 
 # `make bench` and the browser tests add theirs: scripts/deps.sh bench
 case "${1:-}" in
