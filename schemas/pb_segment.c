@@ -92,11 +92,14 @@ pb_segment_writer_t *pb_segment_writer_new(const char *path)
     pb_segment_writer_t *self = calloc(1, sizeof *self);
     if (!self)
         return NULL;
-    self->fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    self->fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, PB_SEGMENT_FILE_MODE);
     unsigned char head[PB_SEGMENT_HEADER_SIZE] = {0};
     memcpy(head, PB_SEGMENT_MAGIC, 8);
     s_put_le(head + 8, PB_SEGMENT_VERSION, 4);
-    int rc = self->fd < 0 ? -errno : s_write_all(self->fd, head, sizeof head);
+    /* the umask may only have removed bits: set the mode exactly */
+    int rc = self->fd < 0 || fchmod(self->fd, PB_SEGMENT_FILE_MODE) < 0
+                 ? -errno
+                 : s_write_all(self->fd, head, sizeof head);
     if (rc < 0) {
         if (self->fd >= 0)
             close(self->fd);
