@@ -234,14 +234,15 @@ static uint64_t s_mono_ns(void)
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
+/* Sleeps in slices of at most 100 ms: a signal that lands between the check
+ * of *s_stop and nanosleep would otherwise be noticed only at the target. */
 static void s_sleep_until(uint64_t target_ns)
 {
-    uint64_t now = s_mono_ns();
-    if (target_ns <= now || *s_stop)
-        return;
-    struct timespec ts = {(time_t)((target_ns - now) / 1000000000u),
-                          (long)((target_ns - now) % 1000000000u)};
-    nanosleep(&ts, NULL); /* a signal cuts it short: the loop checks *s_stop */
+    for (uint64_t now = s_mono_ns(); now < target_ns && !*s_stop; now = s_mono_ns()) {
+        uint64_t left = target_ns - now < 100000000u ? target_ns - now : 100000000u;
+        struct timespec ts = {0, (long)left};
+        nanosleep(&ts, NULL); /* a signal cuts it short */
+    }
 }
 
 /* Publishes the run's records, spaced like their recv_ts divided by speed
@@ -251,7 +252,7 @@ static long s_publish(void *pub, pb_run_t *run, double speed)
     pb_record_t rec;
     uint64_t first = 0, start = s_mono_ns();
     long sent = 0;
-    int rc;
+    int rc = 0; /* a stop before the first record is a clean end */
     while (!*s_stop && (rc = pb_run_next(run, &rec)) == 1) {
         first = sent == 0 ? rec.recv_ts : first;
         if (speed > 0 && rec.recv_ts > first)

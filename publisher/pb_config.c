@@ -3,11 +3,13 @@
 
 #include "pb_kvfile.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 void pb_config_defaults(pb_config_t *self)
 {
@@ -20,7 +22,8 @@ void pb_config_defaults(pb_config_t *self)
 
 static int s_bad(char *err, size_t errlen, const char *key, const char *value, const char *why)
 {
-    snprintf(err, errlen, "invalid value '%s' for %s: %s", value, key, why);
+    const char *more = strlen(value) > 80 ? "..." : "";
+    snprintf(err, errlen, "invalid value '%.80s%s' for %s: %s", value, more, key, why);
     return -EINVAL;
 }
 
@@ -93,16 +96,92 @@ static int s_add_match(pb_config_t *self, const char *value, char *err, size_t e
     return rc;
 }
 
-/* A command target is "NAME PROGRAM [ARG]...": at least two words. */
+/* Words of a command spec, split on blanks as perfbusd splits it to run it;
+ * returns the count (up to max) and the length of the first in *first_len. */
+static size_t s_words(const char *spec, size_t max, size_t *first_len)
+{
+    size_t n = 0;
+    *first_len = 0;
+    for (const char *p = spec + strspn(spec, " \t"); *p && n <= max; n++) {
+        size_t len = strcspn(p, " \t");
+        *first_len = n == 0 ? len : *first_len;
+        p += len;
+        p += strspn(p, " \t");
+    }
+    return n;
+}
+
+static bool s_name_ok(const char *name, size_t len)
+{
+    if (len == 0 || len > PB_CONFIG_MAX_NAME || !isalnum((unsigned char)name[0]))
+        return false;
+    for (size_t i = 0; i < len; i++)
+        if (!isalnum((unsigned char)name[i]) && !strchr("_.-", name[i]))
+            return false;
+    return true;
+}
+
+static bool s_command_exists(const pb_config_t *self, const char *name, size_t len)
+{
+    for (size_t i = 0; i < self->ncommands; i++) {
+        const char *other = self->commands[i] + strspn(self->commands[i], " \t");
+        if (strncmp(other, name, len) == 0 && (other[len] == ' ' || other[len] == '\t'))
+            return true;
+    }
+    return false;
+}
+
+/* A command target is "NAME PROGRAM [ARG]...": NAME a target name, then a
+ * program and at most PB_CONFIG_MAX_ARGS words in all after it. */
 static int s_add_command(pb_config_t *self, const char *value, char *err, size_t errlen)
 {
-    char name[64], program[256];
-    if (sscanf(value, "%63s %255s", name, program) != 2)
+    size_t name_len, words = s_words(value, PB_CONFIG_MAX_ARGS + 1, &name_len);
+    const char *name = value + strspn(value, " \t");
+    if (words < 2)
         return s_bad(err, errlen, "command", value, "expected 'NAME PROGRAM [ARG]...'");
+    if (!s_name_ok(name, name_len))
+        return s_bad(err, errlen, "command", value,
+                     "NAME must be 1 to 63 letters, digits, '_', '.' or '-', starting with a "
+                     "letter or digit");
+    if (words > PB_CONFIG_MAX_ARGS + 1)
+        return s_bad(err, errlen, "command", value, "more than 62 words after NAME");
+    if (s_command_exists(self, name, name_len))
+        return s_bad(err, errlen, "command", value, "a command of that NAME is already set");
     if (self->ncommands == PB_CONFIG_MAX_COMMANDS)
         return s_bad(err, errlen, "command", value, "too many commands");
-    return s_copy(self->commands[self->ncommands++], sizeof self->commands[0], "command", value,
-                  err, errlen);
+    int rc = s_copy(self->commands[self->ncommands], sizeof self->commands[0], "command", value,
+                    err, errlen);
+    self->ncommands += rc == 0;
+    return rc;
+}
+
+/* "transport://address" as libzmq takes it; binding checks the rest. */
+static int s_endpoint(char *dst, size_t size, const char *key, const char *value, char *err,
+                      size_t errlen)
+{
+    size_t scheme = strspn(value, "abcdefghijklmnopqrstuvwxyz");
+    if (scheme == 0 || strncmp(value + scheme, "://", 3) != 0 || !value[scheme + 3] ||
+        strpbrk(value, " \t"))
+        return s_bad(err, errlen, key, value,
+                     "expected a ZeroMQ endpoint such as tcp://127.0.0.1:7710 or ipc:///path");
+    return s_copy(dst, size, key, value, err, errlen);
+}
+
+/* Host names go into topics and frames: printable, no blanks ("" = hostname). */
+static int s_host(pb_config_t *self, const char *value, char *err, size_t errlen)
+{
+    for (const unsigned char *p = (const unsigned char *)value; *p; p++)
+        if (*p <= ' ' || *p == 0x7f)
+            return s_bad(err, errlen, "host", value, "blanks and control characters not allowed");
+    return s_copy(self->host, sizeof self->host, "host", value, err, errlen);
+}
+
+static int s_root(pb_config_t *self, const char *value, char *err, size_t errlen)
+{
+    struct stat st;
+    if (value[0] && (stat(value, &st) < 0 || !S_ISDIR(st.st_mode)))
+        return s_bad(err, errlen, "root", value, "not a directory");
+    return s_copy(self->root, sizeof self->root, "root", value, err, errlen);
 }
 
 void pb_config_derive_profile(pb_config_t *self)
@@ -122,22 +201,22 @@ int pb_config_set(pb_config_t *self, const char *key, const char *value, char *e
     unsigned long top;
     int rc;
     if (!strcmp(key, "pub"))
-        return s_copy(self->pub_endpoint, sizeof self->pub_endpoint, key, value, err, errlen);
+        return s_endpoint(self->pub_endpoint, sizeof self->pub_endpoint, key, value, err, errlen);
     if (!strcmp(key, "control"))
-        return s_copy(self->control_endpoint, sizeof self->control_endpoint, key, value, err,
-                      errlen);
+        return s_endpoint(self->control_endpoint, sizeof self->control_endpoint, key, value, err,
+                          errlen);
     if (!strcmp(key, "profile"))
-        return s_copy(self->profile_endpoint, sizeof self->profile_endpoint, key, value, err,
-                      errlen);
+        return s_endpoint(self->profile_endpoint, sizeof self->profile_endpoint, key, value, err,
+                          errlen);
     if (!strcmp(key, "profile-pub"))
-        return s_copy(self->profile_pub_endpoint, sizeof self->profile_pub_endpoint, key, value,
-                      err, errlen);
+        return s_endpoint(self->profile_pub_endpoint, sizeof self->profile_pub_endpoint, key, value,
+                          err, errlen);
     if (!strcmp(key, "command"))
         return s_add_command(self, value, err, errlen);
     if (!strcmp(key, "host"))
-        return s_copy(self->host, sizeof self->host, key, value, err, errlen);
+        return s_host(self, value, err, errlen);
     if (!strcmp(key, "root"))
-        return s_copy(self->root, sizeof self->root, key, value, err, errlen);
+        return s_root(self, value, err, errlen);
     if (!strcmp(key, "interval"))
         return s_seconds(&self->interval_s, 0.01, key, value, err, errlen);
     if (!strcmp(key, "heartbeat"))

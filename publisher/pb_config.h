@@ -10,6 +10,8 @@
 #define PB_CONFIG_MAX_PIDS     256
 #define PB_CONFIG_MAX_MATCHES  32
 #define PB_CONFIG_MAX_COMMANDS 16
+#define PB_CONFIG_MAX_NAME     63 /* bytes of a command target's NAME */
+#define PB_CONFIG_MAX_ARGS     62 /* words after NAME: PROGRAM and its arguments */
 
 /* A plain value: copy it freely. Strings are fixed buffers so that the
  * struct has no ownership to manage. */
@@ -18,7 +20,8 @@ typedef struct {
     char control_endpoint[256];
     char profile_endpoint[256];     /* agent ROUTER for profiling ops; "" = derived, see .c */
     char profile_pub_endpoint[256]; /* agent PUB for prof.* frames; "" = derived */
-    char commands[PB_CONFIG_MAX_COMMANDS][512]; /* "NAME ARGV0 ARG..." command targets */
+    char commands[PB_CONFIG_MAX_COMMANDS][512]; /* "NAME ARGV0 ARG..." command targets,
+                                                   checked: see pb_config_set */
     size_t ncommands;
     char host[128]; /* "" = gethostname() */
     char root[256]; /* prefix for /proc and /sys; "" = the real system */
@@ -36,7 +39,11 @@ typedef struct {
 /* Fills every setting with its default. This function can't fail. */
 void pb_config_defaults(pb_config_t *self);
 
-/* Applies one setting by its long-flag name ("interval", "pid", ...).
+/* Applies one setting by its long-flag name ("interval", "pid", ...), checking
+ * the value whole: numbers and their ranges, endpoints (transport://address),
+ * host (no blanks or control characters), root (a directory), command
+ * (`NAME PROGRAM [ARG]...`, NAME of 1..63 [A-Za-z0-9_.-] starting with a
+ * letter or digit, unique, at most 62 words after it, 511 bytes in all).
  * Returns 0, or -EINVAL with a message naming the key and the bad value. */
 int pb_config_set(pb_config_t *self, const char *key, const char *value, char *err, size_t errlen);
 

@@ -112,17 +112,27 @@ static void s_resolve_host(pb_daemon_t *self)
 }
 
 /* Registers one "NAME PROGRAM [ARG]..." command target (split on spaces). */
+/* spec is "NAME PROGRAM [ARG]..." as pb_config checked it; the description
+ * is the text after NAME, found in spec itself (never past its end). */
 static int s_register_command(pb_agent_t *agent, const char *spec)
 {
-    char copy[512], *argv[64], *save = NULL;
-    int argc = 0;
+    char copy[512], *argv[PB_CONFIG_MAX_ARGS + 1], *save = NULL;
+    size_t argc = 0;
     snprintf(copy, sizeof copy, "%s", spec);
     char *name = strtok_r(copy, " \t", &save);
-    for (char *w = strtok_r(NULL, " \t", &save); w && argc < 63; w = strtok_r(NULL, " \t", &save))
+    for (char *w = strtok_r(NULL, " \t", &save); w; w = strtok_r(NULL, " \t", &save)) {
+        if (argc == PB_CONFIG_MAX_ARGS)
+            return -E2BIG;
         argv[argc++] = w;
+    }
     argv[argc] = NULL;
+    if (!name || argc == 0)
+        return -EINVAL;
+    const char *rest = spec + strspn(spec, " \t");
+    rest += strcspn(rest, " \t");
+    rest += strspn(rest, " \t");
     char description[600];
-    snprintf(description, sizeof description, "command: %s", spec + strlen(name) + 1);
+    snprintf(description, sizeof description, "command: %s", rest);
     return pb_agent_register_command(agent, name, argv, description);
 }
 

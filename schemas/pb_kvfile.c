@@ -17,6 +17,37 @@ static char *s_trim(char *s)
     return s;
 }
 
+/* Cuts an unquoted value at its comment: a '#' that starts the value or
+ * follows a blank. A '#' inside a word (a#b) is kept. */
+static void s_cut_comment(char *value)
+{
+    for (char *p = value; *p; p++)
+        if (*p == '#' && (p == value || p[-1] == ' ' || p[-1] == '\t')) {
+            *p = '\0';
+            return;
+        }
+}
+
+/* A "double-quoted" value: everything up to the next '"', which may be
+ * followed only by blanks and a comment. */
+static int s_unquote(char **value, char *why, size_t whylen)
+{
+    char *close = strchr(*value + 1, '"');
+    if (!close) {
+        snprintf(why, whylen, "unterminated quoted value");
+        return -EINVAL;
+    }
+    char *rest = close + 1;
+    rest += strspn(rest, " \t\r\n");
+    if (*rest && *rest != '#') {
+        snprintf(why, whylen, "unexpected text after the closing quote: '%.40s'", rest);
+        return -EINVAL;
+    }
+    *close = '\0';
+    (*value)++;
+    return 0;
+}
+
 /* Splits one non-comment line into key and value; -EINVAL with a reason. */
 static int s_split(char *line, char **key, char **value, char *why, size_t whylen)
 {
@@ -27,25 +58,24 @@ static int s_split(char *line, char **key, char **value, char *why, size_t whyle
     }
     *eq = '\0';
     *key = s_trim(line);
-    *value = s_trim(eq + 1);
     if (!**key) {
         snprintf(why, whylen, "missing key before '='");
         return -EINVAL;
     }
-    size_t n = strlen(*value);
-    if (n && (*value)[0] == '"') {
-        if (n < 2 || (*value)[n - 1] != '"') {
-            snprintf(why, whylen, "unterminated quoted value");
-            return -EINVAL;
-        }
-        (*value)[n - 1] = '\0';
-        (*value)++;
-    }
+    *value = eq + 1 + strspn(eq + 1, " \t");
+    if (**value == '"')
+        return s_unquote(value, why, whylen);
+    s_cut_comment(*value);
+    *value = s_trim(*value);
     return 0;
 }
 
-static int s_line(char *text, pb_kvfile_fn fn, void *arg, char *why, size_t whylen)
+static int s_line(char *text, size_t len, pb_kvfile_fn fn, void *arg, char *why, size_t whylen)
 {
+    if (strlen(text) != len) {
+        snprintf(why, whylen, "NUL byte in the line");
+        return -EINVAL;
+    }
     char *line = s_trim(text);
     if (!*line || *line == '#')
         return 0;
@@ -66,10 +96,11 @@ int pb_kvfile_read(const char *path, pb_kvfile_fn fn, void *arg, char *err, size
     size_t cap = 0;
     int rc = 0;
     unsigned lineno = 0;
-    while (rc == 0 && getline(&text, &cap, in) >= 0) {
+    ssize_t len;
+    while (rc == 0 && (len = getline(&text, &cap, in)) >= 0) {
         char why[256] = "";
         lineno++;
-        rc = s_line(text, fn, arg, why, sizeof why);
+        rc = s_line(text, (size_t)len, fn, arg, why, sizeof why);
         if (rc < 0)
             snprintf(err, errlen, "%s:%u: %s", path, lineno, why);
     }

@@ -76,6 +76,16 @@ int pb_run_default_store(char *buf, size_t size)
     return s_join(buf, size, env, ".local/state/perfbus");
 }
 
+/* mkdir with PB_RUN_DIR_MODE exactly: the umask can only have removed bits,
+ * so the directory is never more open than that, even for a moment.
+ * 0, -EEXIST or -errno. */
+static int s_mkdir(const char *path)
+{
+    if (mkdir(path, PB_RUN_DIR_MODE) < 0)
+        return -errno;
+    return chmod(path, PB_RUN_DIR_MODE) < 0 ? -errno : 0;
+}
+
 static int s_mkdir_p(const char *path)
 {
     char tmp[PATH_MAX];
@@ -85,13 +95,26 @@ static int s_mkdir_p(const char *path)
         if (*p != '/')
             continue;
         *p = '\0';
-        if (mkdir(tmp, 0755) < 0 && errno != EEXIST)
-            return -errno;
+        int rc = s_mkdir(tmp);
+        if (rc < 0 && rc != -EEXIST)
+            return rc;
         *p = '/';
     }
-    if (mkdir(tmp, 0755) < 0 && errno != EEXIST)
-        return -errno;
-    return 0;
+    int rc = s_mkdir(tmp);
+    return rc == -EEXIST ? 0 : rc;
+}
+
+/* fopen(path, "we") creating the file with PB_RUN_FILE_MODE exactly. */
+static FILE *s_create_file(const char *path)
+{
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, PB_RUN_FILE_MODE);
+    FILE *f = fd < 0 || fchmod(fd, PB_RUN_FILE_MODE) < 0 ? NULL : fdopen(fd, "w");
+    if (!f && fd >= 0) {
+        int saved = errno;
+        close(fd);
+        errno = saved;
+    }
+    return f;
 }
 
 /* ---- metadata ---- */
@@ -107,7 +130,7 @@ static int s_meta_write(const char *dir, const pb_value_t *meta)
     int rc = pb_codec_encode(meta, &buf, &len);
     if (rc < 0)
         return rc;
-    FILE *f = fopen(tmp, "we");
+    FILE *f = s_create_file(tmp);
     rc = !f ? -errno : 0;
     if (f && fwrite(buf, 1, len, f) != len)
         rc = -EIO;
@@ -164,10 +187,11 @@ static int s_make_run_dir(pb_run_writer_t *self, const char *store, uint64_t now
             snprintf(self->id, sizeof self->id, "%s-%d.%d", stamp, (int)getpid(), attempt);
         if (s_join(path, sizeof path, store, self->id) < 0)
             return -ENAMETOOLONG;
-        if (mkdir(path, 0755) == 0)
+        int rc = s_mkdir(path);
+        if (rc == 0)
             return (self->dir = strdup(path)) ? 0 : -ENOMEM;
-        if (errno != EEXIST)
-            return -errno;
+        if (rc != -EEXIST)
+            return rc;
     }
     return -EEXIST;
 }

@@ -22,6 +22,11 @@
 
 #define PB_RUN_META_FILE "run.meta"
 #define PB_RUN_FORMAT    1
+/* Modes of what the recorder creates, whatever the umask: directories
+ * rwxr-x---, files rw-r----- (PB_SEGMENT_FILE_MODE). Not world-readable:
+ * frames hold process names, command lines and I/O counters. */
+#define PB_RUN_DIR_MODE  0750
+#define PB_RUN_FILE_MODE PB_SEGMENT_FILE_MODE
 
 /* Resolves the default store into buf: $PERFBUS_STORE if set; else
  * ./perfbus-data when the working directory is the perfbus source tree
@@ -33,7 +38,8 @@ int pb_run_default_store(char *buf, size_t size);
 /* ---- writer (the recorder) ---- */
 typedef struct pb_run_writer pb_run_writer_t;
 
-/* Creates the store (mkdir -p) and a new run directory in it, writes
+/* Creates the store (mkdir -p; directories it creates get PB_RUN_DIR_MODE,
+ * existing ones are left alone) and a new run directory in it, writes
  * run.meta and opens segment 1. config is copied into the metadata (may be
  * NULL). segment_bytes is the rotation size (0 = 64 MiB). On error NULL is
  * returned and errno says why. */

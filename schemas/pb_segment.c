@@ -2,6 +2,7 @@
 #include "pb_segment.h"
 
 #include <limits.h>
+#include <stdbool.h>
 #include <zlib.h>
 
 #include <errno.h>
@@ -30,7 +31,14 @@ struct pb_segment_reader {
     pb_segment_damage_t damage;
     pb_segment_problem_fn *problem_fn;
     void *problem_arg;
+    uint32_t *prefix;  /* prefix CRCs every S_STRIDE bytes, from the first damage on */
+    bool prefix_tried; /* built (or failed for memory) once per reader */
 };
+
+/* Stride of the prefix CRC table: a record's CRC costs at most two partial
+ * CRCs of this many bytes and one crc32_combine, whatever its length; the
+ * table takes 4 bytes per stride (1/32 of the file). */
+#define S_STRIDE 128
 
 /* ---- CRC-32 (reflected, polynomial 0xEDB88320: zlib's) ---- */
 
@@ -84,11 +92,14 @@ pb_segment_writer_t *pb_segment_writer_new(const char *path)
     pb_segment_writer_t *self = calloc(1, sizeof *self);
     if (!self)
         return NULL;
-    self->fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    self->fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, PB_SEGMENT_FILE_MODE);
     unsigned char head[PB_SEGMENT_HEADER_SIZE] = {0};
     memcpy(head, PB_SEGMENT_MAGIC, 8);
     s_put_le(head + 8, PB_SEGMENT_VERSION, 4);
-    int rc = self->fd < 0 ? -errno : s_write_all(self->fd, head, sizeof head);
+    /* the umask may only have removed bits: set the mode exactly */
+    int rc = self->fd < 0 || fchmod(self->fd, PB_SEGMENT_FILE_MODE) < 0
+                 ? -errno
+                 : s_write_all(self->fd, head, sizeof head);
     if (rc < 0) {
         if (self->fd >= 0)
             close(self->fd);
@@ -236,6 +247,7 @@ void pb_segment_reader_destroy(pb_segment_reader_t **self_p)
         munmap((void *)self->map, self->size);
     free(self->path);
     free(self->topic);
+    free(self->prefix);
     free(self);
     *self_p = NULL;
 }
@@ -247,6 +259,49 @@ void pb_segment_reader_set_problem_fn(pb_segment_reader_t *self, pb_segment_prob
     self->problem_arg = arg;
     if (self->damage.bad_header)
         s_problem(self, 0, "not a perfbus segment (bad or missing header, %llu bytes)", self->size);
+}
+
+/* ---- damage recovery ----
+ *
+ * Reading good records CRCs each byte once. Once damage is seen the reader
+ * must try candidate records at every offset, and each candidate's length
+ * field (up to PB_SEGMENT_MAX_RECORD) would cost that many bytes of CRC:
+ * cubic in the damage. So at the first damage the reader builds prefix CRCs
+ * of the whole file, one per S_STRIDE bytes (one pass), and from then on
+ * the CRC of any range [a, b) is crc32_combine(crc[0,a), crc[0,b), b - a)
+ * (CRC-32 is linear: crc(A||B) = shift(crc A, |B|) ^ crc B), each prefix
+ * being a table entry plus under S_STRIDE bytes. A candidate then costs
+ * O(S_STRIDE) and a scan is linear in the bytes it passes. Lengths are
+ * bounded by the bytes left in the file before any CRC is computed. */
+
+static void s_build_prefix(pb_segment_reader_t *self)
+{
+    if (self->prefix_tried)
+        return;
+    self->prefix_tried = true;
+    size_t n = self->size / S_STRIDE + 1;
+    uint32_t *crc = malloc(n * sizeof *crc);
+    if (!crc)
+        return; /* direct CRCs: slower, still correct */
+    crc[0] = 0;
+    for (size_t i = 1; i < n; i++)
+        crc[i] = pb_segment_crc32(crc[i - 1], self->map + (i - 1) * S_STRIDE, S_STRIDE);
+    self->prefix = crc;
+}
+
+/* CRC of the first end bytes of the file, from the table. */
+static uint32_t s_prefix_crc(const pb_segment_reader_t *self, size_t end)
+{
+    size_t i = end / S_STRIDE;
+    return pb_segment_crc32(self->prefix[i], self->map + i * S_STRIDE, end - i * S_STRIDE);
+}
+
+static uint32_t s_range_crc(const pb_segment_reader_t *self, size_t at, size_t len)
+{
+    if (!self->prefix)
+        return pb_segment_crc32(0, self->map + at, len);
+    uLong head = s_prefix_crc(self, at), whole = s_prefix_crc(self, at + len);
+    return (uint32_t)crc32_combine(head, whole, (z_off_t)len);
 }
 
 /* What is at pos: 1 a valid record of total size *total, 0 a corrupt one,
@@ -266,7 +321,7 @@ static int s_probe(const pb_segment_reader_t *self, size_t pos, size_t *total)
         return 0;
     *total = (size_t)body + 8;
     uint32_t crc = (uint32_t)s_get_le(self->map + pos + 4, 4);
-    return pb_segment_crc32(0, self->map + pos + 8, (size_t)body) == crc;
+    return s_range_crc(self, pos + 8, (size_t)body) == crc;
 }
 
 /* Offset of the first valid record after pos, or the end of the file. */
@@ -312,6 +367,23 @@ static int s_fill(pb_segment_reader_t *self, size_t pos, size_t total, pb_record
     return 1;
 }
 
+/* Skips the damage at pos (kind as s_probe said); 0 on, or 1 at a torn end. */
+static int s_skip_damage(pb_segment_reader_t *self, size_t pos, int kind)
+{
+    s_build_prefix(self);
+    size_t next = kind < 0 ? s_scan(self, pos) : s_resync(self, pos);
+    self->pos = next;
+    self->damage.skipped_bytes += next - pos;
+    if (kind < 0 && next == self->size) {
+        self->damage.torn++;
+        s_problem(self, pos, "torn last record (%llu bytes) skipped", next - pos);
+        return 1;
+    }
+    self->damage.corrupt++;
+    s_problem(self, pos, "corrupt record (CRC or length mismatch), %llu bytes skipped", next - pos);
+    return 0;
+}
+
 int pb_segment_reader_next(pb_segment_reader_t *self, pb_record_t *rec)
 {
     while (self->pos < self->size) {
@@ -322,18 +394,8 @@ int pb_segment_reader_next(pb_segment_reader_t *self, pb_record_t *rec)
             self->damage.records++;
             return s_fill(self, pos, total, rec);
         }
-        if (kind < 0 && s_scan(self, pos) == self->size) {
-            self->damage.torn++;
-            self->damage.skipped_bytes += self->size - pos;
-            s_problem(self, pos, "torn last record (%llu bytes) skipped", self->size - pos);
-            self->pos = self->size;
+        if (s_skip_damage(self, pos, kind))
             return 0;
-        }
-        self->pos = kind < 0 ? s_scan(self, pos) : s_resync(self, pos);
-        self->damage.corrupt++;
-        self->damage.skipped_bytes += self->pos - pos;
-        s_problem(self, pos, "corrupt record (CRC or length mismatch), %llu bytes skipped",
-                  self->pos - pos);
     }
     return 0;
 }

@@ -17,7 +17,9 @@
  * file is a torn tail (a crash mid-write) and ends the segment; a record whose
  * CRC does not match is skipped — first by trusting its length, and if the
  * record after it does not check either, by scanning byte by byte for the
- * next record that does. Every skip is counted and reported, never fatal. */
+ * next record that does, in time linear in the bytes skipped (see the damage
+ * recovery notes in pb_segment.c). Every skip is counted and reported, never
+ * fatal. */
 
 #include <stddef.h>
 #include <stdint.h>
@@ -27,6 +29,9 @@
 #define PB_SEGMENT_HEADER_SIZE 16
 #define PB_SEGMENT_RECORD_HEAD 18                  /* len + crc + recv_ts + tlen */
 #define PB_SEGMENT_MAX_RECORD  (64u * 1024 * 1024) /* larger len fields are corrupt */
+/* Stored frames name processes and their command lines: owner and group
+ * only, whatever the umask (STORAGE.md, "Permissions"). */
+#define PB_SEGMENT_FILE_MODE 0640
 
 /* One record; every pointer is borrowed from the reader and valid until the
  * next call on it. topic is NUL-terminated. */
@@ -56,8 +61,8 @@ typedef void(pb_segment_problem_fn)(const char *path, uint64_t offset, const cha
 /* ---- writer ---- */
 typedef struct pb_segment_writer pb_segment_writer_t;
 
-/* Creates path (must not exist) and writes the header. On error NULL is
- * returned and errno says why. */
+/* Creates path (must not exist) with mode PB_SEGMENT_FILE_MODE exactly and
+ * writes the header. On error NULL is returned and errno says why. */
 pb_segment_writer_t *pb_segment_writer_new(const char *path);
 
 /* Flushes what is buffered, closes the file; accepts NULL, sets *self_p NULL. */

@@ -25,6 +25,11 @@ struct pb_history {
     pb_history_config_t config;
     s_series_t *series;
     size_t len, cap;
+    pb_history_full_fn *full_fn;
+    void *full_arg;
+    uint64_t untold;    /* frames refused since the last full-table report */
+    uint64_t told_recv; /* subscriber clock of the last report */
+    bool told;          /* a report was made */
 };
 
 pb_history_t *pb_history_new(const pb_history_config_t *config)
@@ -38,8 +43,15 @@ pb_history_t *pb_history_new(const pb_history_config_t *config)
     c->capacity = c->capacity ? c->capacity : 3600;
     c->max_fields = c->max_fields ? c->max_fields : 256;
     c->max_procs = c->max_procs ? c->max_procs : 512;
-    c->gone_ns = c->gone_ns ? c->gone_ns : 300 * 1000000000ull;
+    c->gone_ns = c->gone_ns ? c->gone_ns : 10 * 1000000000ull;
+    c->idle_ns = c->idle_ns ? c->idle_ns : 300 * 1000000000ull;
     return self;
+}
+
+void pb_history_set_full_fn(pb_history_t *self, pb_history_full_fn *fn, void *arg)
+{
+    self->full_fn = fn;
+    self->full_arg = arg;
 }
 
 static void s_series_free(s_series_t *s)
@@ -79,11 +91,50 @@ static size_t s_count(const pb_history_t *self, bool procs)
     return n;
 }
 
-/* A new empty series; NULL with *rc = -ENOSPC (table full) or -ENOMEM. */
-static s_series_t *s_create(pb_history_t *self, const char *host, int64_t pid, int *rc)
+static void s_remove(pb_history_t *self, size_t i)
 {
-    *rc = -ENOSPC;
-    if (s_count(self, pid >= 0) >= self->config.max_procs)
+    s_series_free(&self->series[i]);
+    self->series[i] = self->series[--self->len];
+}
+
+/* The process series that vanished longest ago: gone first, else silent for
+ * more than gone_ns; -1 if every process series is live. */
+static long s_vanished(const pb_history_t *self, uint64_t now)
+{
+    long gone = -1, silent = -1;
+    for (size_t i = 0; i < self->len; i++) {
+        const s_series_t *s = &self->series[i];
+        if (s->pid < 0)
+            continue;
+        if (s->gone_recv && (gone < 0 || s->gone_recv < self->series[gone].gone_recv))
+            gone = (long)i;
+        bool stale =
+            !s->gone_recv && now > s->last_recv && now - s->last_recv > self->config.gone_ns;
+        if (stale && (silent < 0 || s->last_recv < self->series[silent].last_recv))
+            silent = (long)i;
+    }
+    return gone >= 0 ? gone : silent;
+}
+
+/* Room for one more series of this kind: a process may take a vanished
+ * one's slot. 0 or -ENOSPC. */
+static int s_make_room(pb_history_t *self, int64_t pid, uint64_t now)
+{
+    if (s_count(self, pid >= 0) < self->config.max_procs)
+        return 0;
+    long victim = pid >= 0 ? s_vanished(self, now) : -1;
+    if (victim < 0)
+        return -ENOSPC;
+    s_remove(self, (size_t)victim);
+    return 0;
+}
+
+/* A new empty series; NULL with *rc = -ENOSPC (table full) or -ENOMEM. */
+static s_series_t *s_create(pb_history_t *self, const char *host, int64_t pid, uint64_t now,
+                            int *rc)
+{
+    *rc = s_make_room(self, pid, now);
+    if (*rc < 0)
         return NULL;
     *rc = -ENOMEM;
     if (self->len == self->cap) {
@@ -104,7 +155,43 @@ static s_series_t *s_create(pb_history_t *self, const char *host, int64_t pid, i
         return NULL;
     }
     self->len++;
+    *rc = 0;
     return s;
+}
+
+/* Reports refusals once a minute (the first at once). */
+static void s_tell_full(pb_history_t *self, uint64_t now)
+{
+    if (!self->untold || (self->told && now - self->told_recv < PB_HISTORY_REPORT_NS))
+        return;
+    if (self->full_fn)
+        self->full_fn(self->config.max_procs, self->untold, self->full_arg);
+    self->untold = 0;
+    self->told = true;
+    self->told_recv = now;
+}
+
+static int s_refuse(pb_history_t *self, uint64_t now)
+{
+    self->untold++;
+    s_tell_full(self, now);
+    return -ENOSPC;
+}
+
+/* A live frame for a gone series: the pid was reused, start afresh. */
+static int s_restart(pb_history_t *self, s_series_t *s, const pb_value_t *frame)
+{
+    bool gone = false;
+    if (!s->gone_recv || (pb_value_get_bool(pb_value_map_get(frame, "gone"), &gone) == 0 && gone))
+        return 0;
+    pb_ring_t *ring = pb_ring_new(self->config.capacity, self->config.max_fields);
+    if (!ring)
+        return -ENOMEM;
+    pb_ring_destroy(&s->ring);
+    s->ring = ring;
+    s->first_seen = 0;
+    s->gone_recv = 0;
+    return 0;
 }
 
 static int s_set_leaf(const char *path, double value, void *arg)
@@ -135,8 +222,10 @@ int pb_history_add(pb_history_t *self, const pb_value_t *frame, const pb_envelop
     } else if (strcmp(env->type, "sys") != 0)
         return 0;
     s_series_t *s = s_find(self, env->host, pid);
-    int rc = 0;
-    if (!s && !(s = s_create(self, env->host, pid, &rc)))
+    int rc = s ? s_restart(self, s, frame) : 0;
+    if (!s && !(s = s_create(self, env->host, pid, recv_ns, &rc)))
+        return rc == -ENOSPC ? s_refuse(self, recv_ns) : rc;
+    if (rc < 0)
         return rc;
     s->first_seen = s->first_seen ? s->first_seen : env->ts;
     s->last_seen = env->ts;
@@ -152,20 +241,25 @@ int pb_history_add(pb_history_t *self, const pb_value_t *frame, const pb_envelop
     return rc < 0 ? rc : 0;
 }
 
+static bool s_expired(const pb_history_t *self, const s_series_t *s, uint64_t now)
+{
+    uint64_t since = s->gone_recv ? s->gone_recv : s->last_recv;
+    uint64_t keep = s->gone_recv ? self->config.gone_ns : self->config.idle_ns;
+    return s->pid >= 0 && now > since && now - since > keep;
+}
+
 size_t pb_history_expire(pb_history_t *self, uint64_t now_ns)
 {
     size_t freed = 0;
     for (size_t i = 0; i < self->len;) {
-        s_series_t *s = &self->series[i];
-        uint64_t since = s->gone_recv ? s->gone_recv : s->last_recv;
-        if (s->pid < 0 || now_ns <= since || now_ns - since <= self->config.gone_ns) {
+        if (!s_expired(self, &self->series[i], now_ns)) {
             i++;
             continue;
         }
-        s_series_free(s);
-        self->series[i] = self->series[--self->len];
+        s_remove(self, i);
         freed++;
     }
+    s_tell_full(self, now_ns);
     return freed;
 }
 

@@ -13,8 +13,19 @@
  * fields, 512 processes) that is 7.4 MB per series worst case; a real sys
  * series has ~75 columns (2.2 MB) and a proc series ~30 (0.9 MB).
  *
- * A process series is freed `gone_ns` after its `gone: true` frame, or after
- * its last frame when no such frame came (subscriber clock). */
+ * Churn: a process series is freed `gone_ns` (10 s) after its `gone: true`
+ * frame, so that the history and summary of a process that just exited can
+ * still be asked for, and `idle_ns` (300 s) after its last frame when no such
+ * frame came (the publisher stopped watching it, or the frame was lost). A
+ * full table never refuses a new process while a vanished one holds a slot:
+ * the new series takes the slot of the series gone longest ago, else of the
+ * one silent longest if silent for more than gone_ns. Only when every slot
+ * holds a live process are frames refused; the full_fn hook then reports the
+ * first refusal at once and the later ones at most once per minute, with the
+ * count refused since the last report (subscriber clock).
+ *
+ * A frame that is not `gone` for a series already gone is a new process that
+ * reuses the pid: the series starts afresh. */
 
 #include "pb_frame.h"
 #include "pb_value.h"
@@ -28,8 +39,15 @@ typedef struct {
         max_age_ns;    /* rows older than newest - this are dropped (--history-seconds); 0 = off */
     size_t max_fields; /* columns per series; 0 = 256 */
     size_t max_procs;  /* process series; 0 = 512 */
-    uint64_t gone_ns;  /* retention of vanished processes; 0 = 300 s */
+    uint64_t gone_ns;  /* retention after a gone frame (--gone-seconds); 0 = 10 s */
+    uint64_t idle_ns;  /* retention of silent processes (--idle-seconds); 0 = 300 s */
 } pb_history_config_t;
+
+#define PB_HISTORY_REPORT_NS (60 * 1000000000ull) /* full-table reports: once a minute */
+
+/* Told that the process table (max_procs series) refused `dropped` frames
+ * since the last call. Strings: none; arg is the caller's. */
+typedef void(pb_history_full_fn)(size_t max_procs, uint64_t dropped, void *arg);
 
 /* A query: which series and which window. */
 typedef struct {
@@ -47,14 +65,18 @@ typedef struct pb_history pb_history_t;
 pb_history_t *pb_history_new(const pb_history_config_t *config);
 void pb_history_destroy(pb_history_t **self_p);
 
+/* Sets the full-table report hook (NULL: none; counting always happens). */
+void pb_history_set_full_fn(pb_history_t *self, pb_history_full_fn *fn, void *arg);
+
 /* Adds a decoded frame whose envelope env was checked. recv_ns is the
  * subscriber's clock. Returns 0 (also for ignored types), -ENOSPC when the
- * process table is full (frame not kept) or -ENOMEM. */
+ * process table is full of live processes (frame not kept) or -ENOMEM. */
 int pb_history_add(pb_history_t *self, const pb_value_t *frame, const pb_envelope_t *env,
                    uint64_t recv_ns);
 
-/* Frees process series that vanished more than gone_ns before now_ns.
- * Returns how many were freed. */
+/* Frees process series gone more than gone_ns or silent more than idle_ns
+ * before now_ns, and reports refusals still untold once a minute has passed
+ * since the last report. Returns how many series were freed. */
 size_t pb_history_expire(pb_history_t *self, uint64_t now_ns);
 
 /* {series, host, pid?, comm?, ts: [uint], fields: {name: [float|nil]}} for the

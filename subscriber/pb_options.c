@@ -28,6 +28,30 @@ static int s_number(const char *key, const char *value, double lo, double hi, do
     return 0;
 }
 
+/* A count: a whole number within [lo, hi]. */
+static int s_count(const char *key, const char *value, double lo, double hi, double *out, char *err,
+                   size_t errlen)
+{
+    int rc = s_number(key, value, lo, hi, out, err, errlen);
+    if (rc == 0 && *out != floor(*out)) {
+        snprintf(err, errlen, "--%s: '%s' is not a whole number", key, value);
+        rc = -EINVAL;
+    }
+    return rc;
+}
+
+/* "transport://address" as libzmq takes it; connecting checks the rest. */
+static int s_endpoint(const char *key, const char *value, char *err, size_t errlen)
+{
+    size_t scheme = strspn(value, "abcdefghijklmnopqrstuvwxyz");
+    if (scheme && strncmp(value + scheme, "://", 3) == 0 && value[scheme + 3] &&
+        !strpbrk(value, " \t"))
+        return 0;
+    snprintf(err, errlen, "--%s: '%.80s' is not a ZeroMQ endpoint (e.g. tcp://127.0.0.1:7710)", key,
+             value);
+    return -EINVAL;
+}
+
 static int s_bool(const char *key, const char *value, bool *out, char *err, size_t errlen)
 {
     if (!value || strcmp(value, "true") == 0 || strcmp(value, "1") == 0 ||
@@ -77,22 +101,25 @@ static int s_set_number(pb_options_t *self, const char *key, const char *value, 
     pb_sub_config_t *c = &self->sub;
     double d = 0;
     int rc = -ENOENT;
-    if (strcmp(key, "history") == 0 && (rc = s_number(key, value, 1, 1e7, &d, err, errlen)) == 0)
+    if (strcmp(key, "history") == 0 && (rc = s_count(key, value, 1, 1e7, &d, err, errlen)) == 0)
         c->history.capacity = (size_t)d;
     else if (strcmp(key, "history-seconds") == 0 &&
              (rc = s_number(key, value, 0.001, 1e8, &d, err, errlen)) == 0)
         c->history.max_age_ns = (uint64_t)(d * 1e9);
     else if (strcmp(key, "max-procs") == 0 &&
-             (rc = s_number(key, value, 1, 65536, &d, err, errlen)) == 0)
+             (rc = s_count(key, value, 1, 65536, &d, err, errlen)) == 0)
         c->history.max_procs = (size_t)d;
     else if (strcmp(key, "gone-seconds") == 0 &&
              (rc = s_number(key, value, 0.001, 1e8, &d, err, errlen)) == 0)
         c->history.gone_ns = (uint64_t)(d * 1e9);
+    else if (strcmp(key, "idle-seconds") == 0 &&
+             (rc = s_number(key, value, 0.001, 1e8, &d, err, errlen)) == 0)
+        c->history.idle_ns = (uint64_t)(d * 1e9);
     else if (strcmp(key, "segment-mb") == 0 &&
              (rc = s_number(key, value, 0.001, 65536, &d, err, errlen)) == 0)
         c->segment_bytes = (uint64_t)(d * 1024 * 1024);
     else if (strcmp(key, "flush-ms") == 0 &&
-             (rc = s_number(key, value, 1, 3600000, &d, err, errlen)) == 0)
+             (rc = s_count(key, value, 1, 3600000, &d, err, errlen)) == 0)
         c->flush_ms = (int)d;
     else if (strcmp(key, "keep-days") == 0 &&
              (rc = s_number(key, value, 0, 1e6, &d, err, errlen)) == 0)
@@ -114,11 +141,15 @@ int pb_options_set(pb_options_t *self, const char *key, const char *value, char 
         snprintf(err, errlen, "--%s needs a value", key);
         return -EINVAL;
     }
+    if (strcmp(key, "connect") == 0 && s_endpoint(key, value, err, errlen) < 0)
+        return -EINVAL;
     if (strcmp(key, "connect") == 0)
         return s_push(key, value, self->connect, c->connect, &c->nconnect, err, errlen);
     if (strcmp(key, "subscribe") == 0)
         return s_push(key, value, self->subscribe, c->subscribe, &c->nsubscribe, err, errlen);
     if (strcmp(key, "query") == 0) {
+        if (s_endpoint(key, value, err, errlen) < 0)
+            return -EINVAL;
         c->query = self->query;
         return s_string(key, value, self->query, sizeof self->query, err, errlen);
     }
@@ -190,7 +221,9 @@ void pb_options_usage(FILE *out)
           "                        8 B x N x 257 per series (256 fields), series <= 512 + hosts\n"
           "  --history-seconds S   also drop samples older than S seconds\n"
           "  --max-procs N         process series kept (default 512)\n"
-          "  --gone-seconds S      free a vanished process's history after S s (default 300)\n"
+          "  --gone-seconds S      keep an exited process's history S s after its gone frame\n"
+          "                        (default 10; sooner when a new process needs the slot)\n"
+          "  --idle-seconds S      free a silent process's history after S s (default 300)\n"
           "  --record              record every frame into a run under the store\n"
           "  --store DIR           store directory (default: see schemas/STORAGE.md)\n"
           "  --segment-mb N        rotate segments at N MiB (default 64)\n"

@@ -147,6 +147,15 @@ static int s_open_run(pb_sub_t *self, char *err, size_t errlen)
     return 0;
 }
 
+/* The history's full-table report (once a minute at most). */
+static void s_log_full(size_t max_procs, uint64_t dropped, void *arg)
+{
+    (void)arg;
+    pb_log_warn("process table full (%zu live process series, --max-procs): %llu frame(s) of "
+                "new processes dropped since the last report",
+                max_procs, (unsigned long long)dropped);
+}
+
 static int s_init(pb_sub_t *self, char *err, size_t errlen)
 {
     pb_sub_config_t *c = &self->config;
@@ -164,6 +173,7 @@ static int s_init(pb_sub_t *self, char *err, size_t errlen)
         snprintf(err, errlen, "out of memory");
         return -ENOMEM;
     }
+    pb_history_set_full_fn(self->history, s_log_full, NULL);
     int rc = s_open_sub(self, err, errlen);
     rc = rc < 0 ? rc : s_open_router(self, err, errlen);
     rc = rc < 0 || !c->record ? rc : s_open_run(self, err, errlen);

@@ -48,6 +48,13 @@ expect "bad flag exits 2" test $? -eq 2
 expect "bad flag is named" grep -q -- "--bogus" "$DIR/err"
 run_ok "help" "$BIN/publisher/perfbusd" --help
 
+# A one-word command of 64+ characters: refused while reading the file, with
+# the line, before anything binds (it used to pass and fail at start).
+printf 'interval = 0.5  # comment\ncommand = %070d\n' 7 >"$DIR/long.conf"
+"$BIN/publisher/perfbusd" --config "$DIR/long.conf" --pub "$PUB" --control "$CTL" 2>"$DIR/err"
+expect "long one-word command exits 2" test $? -eq 2
+expect "long one-word command names file:line" grep -q "long.conf:2: invalid value" "$DIR/err"
+
 PROF="ipc://$DIR/prof"
 "$BIN/publisher/perfbusd" --pub "$PUB" --control "$CTL" --profile "$PROF" --interval 0.1 \
     --pid $$ --command "list-etc ls -la /etc" 2>"$DIR/log" &

@@ -101,6 +101,113 @@ START_TEST(file_errors_carry_the_line)
 }
 END_TEST
 
+static char *s_conf(const char *text)
+{
+    static char path[32];
+    snprintf(path, sizeof path, "/tmp/pb_config_XXXXXX");
+    int fd = mkstemp(path);
+    ck_assert_int_ge(fd, 0);
+    ck_assert_int_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+    close(fd);
+    return path;
+}
+
+/* Loads text as a config file; returns the rc, err holds the message. */
+static int s_load(pb_config_t *c, const char *text, char *err, size_t errlen)
+{
+    char *path = s_conf(text);
+    pb_config_defaults(c);
+    err[0] = '\0';
+    int rc = pb_config_load(c, path, err, errlen);
+    unlink(path);
+    return rc;
+}
+
+START_TEST(inline_comments_in_the_file)
+{
+    pb_config_t c;
+    char err[512];
+    ck_assert_int_eq(s_load(&c,
+                            "interval = 0.5   # twice a second\n"
+                            "top = 10 # busiest\n"
+                            "match = ^(nginx|postgres)$  # web and db\n"
+                            "all = yes # everything\n",
+                            err, sizeof err),
+                     0);
+    ck_assert_double_eq(c.interval_s, 0.5);
+    ck_assert_uint_eq(c.top_n, 10);
+    ck_assert_str_eq(c.matches[0], "^(nginx|postgres)$");
+    ck_assert(c.all);
+}
+END_TEST
+
+/* 64+ characters in one word used to pass (sscanf split it in two) and fail
+ * at start reading past the string; now refused at parse time, with the line. */
+START_TEST(long_one_word_command_is_refused_at_parse_time)
+{
+    pb_config_t c;
+    char err[1024], text[256];
+    snprintf(text, sizeof text, "interval = 1\ncommand = %070d\n", 7);
+    ck_assert_int_eq(s_load(&c, text, err, sizeof err), -EINVAL);
+    ck_assert_ptr_nonnull(strstr(err, ":2: invalid value '"));
+    ck_assert_ptr_nonnull(strstr(err, "expected 'NAME PROGRAM [ARG]...'"));
+    ck_assert_uint_eq(c.ncommands, 0);
+    snprintf(text, sizeof text, "command = %070d /bin/true\n", 7);
+    ck_assert_int_eq(s_load(&c, text, err, sizeof err), -EINVAL);
+    ck_assert_ptr_nonnull(strstr(err, ":1: "));
+    ck_assert_ptr_nonnull(strstr(err, "NAME must be 1 to 63"));
+    ck_assert_uint_eq(c.ncommands, 0);
+}
+END_TEST
+
+START_TEST(command_syntax_is_checked)
+{
+    pb_config_t c;
+    char err[2048];
+    ck_assert_int_eq(s_load(&c, "command = sleepy /bin/sleep 0.1 # a nap\n", err, sizeof err), 0);
+    ck_assert_uint_eq(c.ncommands, 1);
+    ck_assert_str_eq(c.commands[0], "sleepy /bin/sleep 0.1");
+    ck_assert_int_eq(s_load(&c, "command = lonely\n", err, sizeof err), -EINVAL);
+    ck_assert_int_eq(s_load(&c, "command = bad/name /bin/true\n", err, sizeof err), -EINVAL);
+    ck_assert_ptr_nonnull(strstr(err, "NAME must be"));
+    ck_assert_int_eq(s_load(&c, "command = -x /bin/true\n", err, sizeof err), -EINVAL);
+    ck_assert_int_eq(s_load(&c, "command = a /bin/true\ncommand = a /bin/false\n", err, sizeof err),
+                     -EINVAL);
+    ck_assert_ptr_nonnull(strstr(err, ":2: "));
+    ck_assert_ptr_nonnull(strstr(err, "already set"));
+    char text[512] = "command = many /bin/echo";
+    for (int i = 0; i < 62; i++)
+        strcat(text, " x");
+    ck_assert_int_eq(s_load(&c, text, err, sizeof err), -EINVAL);
+    ck_assert_ptr_nonnull(strstr(err, "more than 62 words"));
+    text[strlen(text) - 2] = '\0'; /* 62 words after NAME: fine */
+    ck_assert_int_eq(s_load(&c, text, err, sizeof err), 0);
+    char big[700] = "command = big /bin/echo ";
+    memset(big + strlen(big), 'y', 500);
+    ck_assert_int_eq(s_load(&c, big, err, sizeof err), -EINVAL);
+    ck_assert_ptr_nonnull(strstr(err, "...' for command: too long"));
+    ck_assert_uint_eq(c.ncommands, 0); /* a refused command takes no slot */
+}
+END_TEST
+
+START_TEST(endpoints_host_and_root_are_checked)
+{
+    pb_config_t c;
+    char err[512];
+    ck_assert_int_eq(s_load(&c, "pub = 127.0.0.1:7710\n", err, sizeof err), -EINVAL);
+    ck_assert_ptr_nonnull(strstr(err, ":1: invalid value '127.0.0.1:7710' for pub"));
+    ck_assert_int_eq(s_load(&c, "control = tcp://\n", err, sizeof err), -EINVAL);
+    ck_assert_int_eq(s_load(&c, "pub = ipc:///tmp/x.sock\n", err, sizeof err), 0);
+    ck_assert_int_eq(s_load(&c, "host = web 1\n", err, sizeof err), -EINVAL);
+    ck_assert_ptr_nonnull(strstr(err, "for host"));
+    ck_assert_int_eq(s_load(&c, "root = /nonexistent/tree\n", err, sizeof err), -EINVAL);
+    ck_assert_ptr_nonnull(strstr(err, "not a directory"));
+    ck_assert_int_eq(s_load(&c, "root = " PB_FIXTURES "\n", err, sizeof err), 0);
+    ck_assert_int_eq(s_load(&c, "top = 5 apples\n", err, sizeof err), -EINVAL);
+    ck_assert_ptr_nonnull(strstr(err, ":1: invalid value '5 apples' for top"));
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("pb_config");
@@ -110,6 +217,10 @@ int main(void)
     tcase_add_test(tc, bad_flags_are_named);
     tcase_add_test(tc, file_is_read_first_and_flags_override);
     tcase_add_test(tc, file_errors_carry_the_line);
+    tcase_add_test(tc, inline_comments_in_the_file);
+    tcase_add_test(tc, long_one_word_command_is_refused_at_parse_time);
+    tcase_add_test(tc, command_syntax_is_checked);
+    tcase_add_test(tc, endpoints_host_and_root_are_checked);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

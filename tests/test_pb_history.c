@@ -144,7 +144,7 @@ END_TEST
 
 START_TEST(processes_gone_and_expired)
 {
-    pb_history_config_t c = {.gone_ns = 10 * SEC};
+    pb_history_config_t c = {.gone_ns = 10 * SEC, .idle_ns = 10 * SEC};
     pb_history_t *h = pb_history_new(&c);
     s_add(h, s_proc(10, SEC, 5, false), 1 * SEC);
     s_add(h, s_proc(10, 2 * SEC, 7, false), 2 * SEC);
@@ -202,6 +202,118 @@ START_TEST(history_seconds_age_limit)
 }
 END_TEST
 
+static size_t s_samples(pb_history_t *h, int64_t pid)
+{
+    pb_history_query_t q = s_query(pid);
+    pb_value_t *out = NULL;
+    if (pb_history_history(h, &q, &out) < 0)
+        return (size_t)-1;
+    size_t n = pb_value_len(pb_value_map_get(out, "ts"));
+    pb_value_destroy(&out);
+    return n;
+}
+
+/* A full table of 3: pid 2's gone frame keeps its history queryable, but pid
+ * 4 takes its slot at once rather than being refused for gone-seconds. */
+START_TEST(gone_frees_the_slot_for_a_new_process)
+{
+    pb_history_config_t c = {.max_procs = 3, .gone_ns = 300 * SEC};
+    pb_history_t *h = pb_history_new(&c);
+    for (uint64_t pid = 1; pid <= 3; pid++)
+        ck_assert_int_eq(s_add(h, s_proc(pid, SEC, 1, false), SEC), 0);
+    ck_assert_int_eq(s_add(h, s_proc(2, 2 * SEC, 0, true), 2 * SEC), 0);
+    ck_assert_uint_eq(s_samples(h, 2), 1); /* just exited: still there */
+    ck_assert_int_eq(s_add(h, s_proc(4, 3 * SEC, 1, false), 3 * SEC), 0);
+    ck_assert_uint_eq(s_samples(h, 2), (size_t)-1);
+    ck_assert_uint_eq(s_samples(h, 4), 1);
+    ck_assert_uint_eq(pb_history_nseries(h), 3);
+    ck_assert_int_eq(s_add(h, s_proc(5, 3 * SEC, 1, false), 3 * SEC), -ENOSPC); /* all live */
+    pb_history_destroy(&h);
+}
+END_TEST
+
+/* A series silent for more than gone-seconds (no gone frame: lost, or no
+ * longer watched) yields its slot too; one silent for less does not. */
+START_TEST(silent_series_yield_after_the_grace)
+{
+    pb_history_config_t c = {.max_procs = 2, .gone_ns = 10 * SEC};
+    pb_history_t *h = pb_history_new(&c);
+    ck_assert_int_eq(s_add(h, s_proc(1, SEC, 1, false), SEC), 0);
+    ck_assert_int_eq(s_add(h, s_proc(2, SEC, 1, false), 5 * SEC), 0);
+    ck_assert_int_eq(s_add(h, s_proc(3, SEC, 1, false), 11 * SEC), -ENOSPC);
+    ck_assert_int_eq(s_add(h, s_proc(3, SEC, 1, false), 12 * SEC), 0); /* 1 silent 11 s */
+    ck_assert_uint_eq(s_samples(h, 1), (size_t)-1);
+    ck_assert_uint_eq(s_samples(h, 2), 1);
+    ck_assert_uint_eq(pb_history_expire(h, 304 * SEC), 0);
+    ck_assert_uint_eq(pb_history_expire(h, 306 * SEC), 1); /* idle default: 300 s */
+    pb_history_destroy(&h);
+}
+END_TEST
+
+/* A pid reused after its gone frame is a new process: its frames are kept. */
+START_TEST(reused_pid_starts_a_new_series)
+{
+    pb_history_t *h = pb_history_new(NULL);
+    s_add(h, s_proc(7, SEC, 1, false), SEC);
+    s_add(h, s_proc(7, 2 * SEC, 2, false), 2 * SEC);
+    s_add(h, s_proc(7, 3 * SEC, 0, true), 3 * SEC);
+    ck_assert_uint_eq(s_samples(h, 7), 2);
+    ck_assert_int_eq(s_add(h, s_proc(7, 4 * SEC, 9, false), 4 * SEC), 0);
+    ck_assert_uint_eq(s_samples(h, 7), 1);
+    pb_history_query_t q = s_query(7);
+    pb_value_t *list = NULL;
+    ck_assert_int_eq(pb_history_processes(h, &q, 0, &list), 0);
+    bool gone = true;
+    ck_assert_int_eq(pb_value_get_bool(pb_value_map_get(pb_value_array_at(list, 0), "gone"), &gone),
+                     0);
+    ck_assert(!gone);
+    pb_value_destroy(&list);
+    pb_history_destroy(&h);
+}
+END_TEST
+
+static uint64_t s_told[8];
+static size_t s_ntold;
+
+static void s_full(size_t max_procs, uint64_t dropped, void *arg)
+{
+    ck_assert_uint_eq(max_procs, 1);
+    ck_assert_ptr_eq(arg, &s_ntold);
+    if (s_ntold < 8)
+        s_told[s_ntold] = dropped;
+    s_ntold++;
+}
+
+/* Refusals are told at once, then at most once a minute with the count since
+ * the last report; expire tells what is left once the minute has passed. */
+START_TEST(full_table_is_told_once_a_minute)
+{
+    pb_history_config_t c = {.max_procs = 1};
+    pb_history_t *h = pb_history_new(&c);
+    s_ntold = 0;
+    pb_history_set_full_fn(h, s_full, &s_ntold);
+    ck_assert_int_eq(s_add(h, s_proc(1, SEC, 1, false), SEC), 0);
+    for (uint64_t t = 1; t <= 60; t++) { /* pid 1 stays live */
+        ck_assert_int_eq(s_add(h, s_proc(1000 + t, SEC, 1, false), t * SEC), -ENOSPC);
+        s_add(h, s_proc(1, t * SEC, 1, false), t * SEC);
+    }
+    ck_assert_uint_eq(s_ntold, 1);
+    ck_assert_uint_eq(s_told[0], 1);
+    ck_assert_int_eq(s_add(h, s_proc(2000, SEC, 1, false), 61 * SEC), -ENOSPC);
+    ck_assert_uint_eq(s_ntold, 2);
+    ck_assert_uint_eq(s_told[1], 60); /* 59 within the minute + this one */
+    ck_assert_int_eq(s_add(h, s_proc(2001, SEC, 1, false), 62 * SEC), -ENOSPC);
+    pb_history_expire(h, 100 * SEC);
+    ck_assert_uint_eq(s_ntold, 2);
+    pb_history_expire(h, 121 * SEC);
+    ck_assert_uint_eq(s_ntold, 3);
+    ck_assert_uint_eq(s_told[2], 1);
+    pb_history_expire(h, 300 * SEC); /* nothing untold: silent */
+    ck_assert_uint_eq(s_ntold, 3);
+    pb_history_destroy(&h);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("pb_history");
@@ -213,6 +325,10 @@ int main(void)
     tcase_add_test(tc, processes_gone_and_expired);
     tcase_add_test(tc, process_table_limit);
     tcase_add_test(tc, history_seconds_age_limit);
+    tcase_add_test(tc, gone_frees_the_slot_for_a_new_process);
+    tcase_add_test(tc, silent_series_yield_after_the_grace);
+    tcase_add_test(tc, reused_pid_starts_a_new_series);
+    tcase_add_test(tc, full_table_is_told_once_a_minute);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

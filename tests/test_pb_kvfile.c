@@ -73,12 +73,51 @@ START_TEST(names_file_and_line_of_errors)
 }
 END_TEST
 
+/* README: `#` starts a comment, also after a value; inside a word it stays. */
+START_TEST(inline_comments_are_stripped)
+{
+    char *path = s_write_temp("top = 5   # the busiest\n"
+                              "match = ^(nginx|postgres)$ # web and db\n"
+                              "tab = x\t# after a tab\n"
+                              "word = a#b\n"
+                              "hash =# only a comment\n"
+                              "quoted = \"keep # this\"  # not this\n"
+                              "tight = \"q\"#c\n");
+    char err[256] = "";
+    s_seen[0] = '\0';
+    ck_assert_int_eq(pb_kvfile_read(path, s_collect, NULL, err, sizeof err), 0);
+    ck_assert_str_eq(s_seen, "[top=5][match=^(nginx|postgres)$][tab=x][word=a#b][hash=]"
+                             "[quoted=keep # this][tight=q]");
+    unlink(path);
+}
+END_TEST
+
+START_TEST(text_after_a_quote_and_nul_bytes_are_refused)
+{
+    char err[256] = "";
+    char *path = s_write_temp("a = 1\nb = \"x\" y\n");
+    ck_assert_int_eq(pb_kvfile_read(path, s_collect, NULL, err, sizeof err), -EINVAL);
+    ck_assert_ptr_nonnull(strstr(err, ":2: unexpected text after the closing quote"));
+    unlink(path);
+    static const char nul[] = "a = 1\nb = x\0y\n";
+    path = s_write_temp("");
+    FILE *f = fopen(path, "wb");
+    fwrite(nul, 1, sizeof nul - 1, f);
+    fclose(f);
+    ck_assert_int_eq(pb_kvfile_read(path, s_collect, NULL, err, sizeof err), -EINVAL);
+    ck_assert_ptr_nonnull(strstr(err, ":2: NUL byte"));
+    unlink(path);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("pb_kvfile");
     TCase *tc = tcase_create("core");
     tcase_add_test(tc, reads_keys_values_comments_and_quotes);
     tcase_add_test(tc, names_file_and_line_of_errors);
+    tcase_add_test(tc, inline_comments_are_stripped);
+    tcase_add_test(tc, text_after_a_quote_and_nul_bytes_are_refused);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

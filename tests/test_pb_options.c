@@ -125,6 +125,51 @@ START_TEST(config_file_then_flags)
 }
 END_TEST
 
+static int s_parse_file(const char *text)
+{
+    static char path[32];
+    snprintf(path, sizeof path, "/tmp/pb_options_XXXXXX");
+    int fd = mkstemp(path);
+    ck_assert_int_ge(fd, 0);
+    ck_assert_int_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+    close(fd);
+    char *argv[] = {"perfbus-sub", "--config", path};
+    int rc = s_parse(3, argv);
+    unlink(path);
+    return rc;
+}
+
+START_TEST(inline_comments_in_the_file)
+{
+    ck_assert_int_eq(s_parse_file("record = yes   # keep everything\n"
+                                  "flush-ms = 400 # ms\n"
+                                  "connect = tcp://127.0.0.1:7710 # local\n"
+                                  "subscribe = sys. # system frames only\n"
+                                  "idle-seconds = 30\n"),
+                     0);
+    ck_assert(s_opts.sub.record);
+    ck_assert_int_eq(s_opts.sub.flush_ms, 400);
+    ck_assert_str_eq(s_opts.sub.connect[0], "tcp://127.0.0.1:7710");
+    ck_assert_str_eq(s_opts.sub.subscribe[0], "sys.");
+    ck_assert_uint_eq(s_opts.sub.history.idle_ns, 30000000000ull);
+}
+END_TEST
+
+START_TEST(file_values_are_checked_with_the_line)
+{
+    ck_assert_int_eq(s_parse_file("record = true\nhistory = 10.5\n"), -EINVAL);
+    ck_assert_ptr_nonnull(strstr(s_err, ":2: --history: '10.5' is not a whole number"));
+    ck_assert_int_eq(s_parse_file("\n\nconnect = localhost:7710\n"), -EINVAL);
+    ck_assert_ptr_nonnull(strstr(s_err, ":3: --connect: 'localhost:7710' is not a ZeroMQ"));
+    ck_assert_int_eq(s_parse_file("query = tcp://\n"), -EINVAL);
+    ck_assert_ptr_nonnull(strstr(s_err, ":1: --query"));
+    ck_assert_int_eq(s_parse_file("record = maybe\n"), -EINVAL);
+    ck_assert_ptr_nonnull(strstr(s_err, ":1: --record: 'maybe' is not true or false"));
+    ck_assert_int_eq(s_parse_file("flush-ms = 100 ms\n"), -EINVAL);
+    ck_assert_ptr_nonnull(strstr(s_err, ":1: --flush-ms"));
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("pb_options");
@@ -134,6 +179,8 @@ int main(void)
     tcase_add_test(tc, bad_values);
     tcase_add_test(tc, too_many_endpoints);
     tcase_add_test(tc, config_file_then_flags);
+    tcase_add_test(tc, inline_comments_in_the_file);
+    tcase_add_test(tc, file_values_are_checked_with_the_line);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

@@ -263,6 +263,47 @@ START_TEST(retention_by_age)
 }
 END_TEST
 
+static unsigned s_mode(const char *path)
+{
+    struct stat st;
+    ck_assert_msg(stat(path, &st) == 0, "stat %s", path);
+    return (unsigned)(st.st_mode & 07777);
+}
+
+/* Records into <s_store>/a/b (created) under the given umask; checks that
+ * every directory made is 0750 and every file 0640. */
+static void s_check_modes(mode_t mask)
+{
+    char store[PATH_MAX], path[PATH_MAX];
+    snprintf(store, sizeof store, "%s/m%03o/a/b", s_store, (unsigned)mask);
+    mode_t old = umask(mask);
+    pb_run_writer_t *w = pb_run_writer_new(store, NULL, 0);
+    ck_assert_ptr_nonnull(w);
+    ck_assert_int_eq(pb_run_writer_append(w, 1, "h", "sys.h", 5, "x", 1), 0);
+    ck_assert_int_eq(pb_run_writer_flush(w), 0);
+    umask(old);
+    const char *dir = pb_run_writer_dir(w);
+    ck_assert_uint_eq(s_mode(dir), 0750);
+    ck_assert_uint_eq(s_mode(store), 0750);
+    snprintf(path, sizeof path, "%s/m%03o/a", s_store, (unsigned)mask);
+    ck_assert_uint_eq(s_mode(path), 0750);
+    snprintf(path, sizeof path, "%s/" PB_RUN_META_FILE, dir);
+    ck_assert_uint_eq(s_mode(path), 0640);
+    snprintf(path, sizeof path, "%s/segment-000001.pbl", dir);
+    ck_assert_uint_eq(s_mode(path), 0640);
+    pb_run_writer_destroy(&w);
+}
+
+/* Frames name processes and hold their I/O counters: not world-readable. */
+START_TEST(store_is_not_world_readable_whatever_the_umask)
+{
+    s_check_modes(0);
+    s_check_modes(022);
+    s_check_modes(077);                       /* stricter: still what STORAGE.md says */
+    ck_assert_uint_eq(s_mode(s_store), 0700); /* an existing store is left alone */
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("pb_run");
@@ -278,6 +319,7 @@ int main(void)
     tcase_add_test(tc, list_runs_of_a_store);
     tcase_add_test(tc, retention_by_size_keeps_the_current_run);
     tcase_add_test(tc, retention_by_age);
+    tcase_add_test(tc, store_is_not_world_readable_whatever_the_umask);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

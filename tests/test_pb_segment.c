@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 static char s_dir[64];
@@ -261,6 +262,104 @@ START_TEST(missing_file_and_directory)
 }
 END_TEST
 
+/* ---- damage scans: linear in the size of the damage ---- */
+
+/* Appends n bytes of deterministic pseudo-random garbage (xorshift64). */
+static void s_append_garbage(FILE *f, size_t n, uint64_t seed)
+{
+    uint64_t x = seed | 1;
+    for (size_t i = 0; i < n; i++) {
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        fputc((int)(x >> 32) & 0xff, f);
+    }
+}
+
+/* Appends the records of the segment at path (its bytes after the header). */
+static void s_append_records_of(FILE *f, const char *path)
+{
+    FILE *in = fopen(path, "rb");
+    ck_assert_ptr_nonnull(in);
+    ck_assert_int_eq(fseek(in, PB_SEGMENT_HEADER_SIZE, SEEK_SET), 0);
+    int c;
+    while ((c = fgetc(in)) != EOF)
+        fputc(c, f);
+    fclose(in);
+}
+
+/* A segment of a valid header followed by mib MiB of garbage. */
+static void s_write_garbage(size_t mib)
+{
+    s_write(0);
+    FILE *f = fopen(s_path, "ab");
+    ck_assert_ptr_nonnull(f);
+    s_append_garbage(f, mib << 20, 0x9e3779b97f4a7c15u + mib);
+    fclose(f);
+}
+
+static double s_cpu_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* CPU seconds to read the garbage segment of mib MiB; all of it is skipped. */
+static double s_time_garbage(size_t mib)
+{
+    s_write_garbage(mib);
+    double t0 = s_cpu_seconds();
+    pb_segment_damage_t d;
+    ck_assert_int_eq(s_read(&d), 0);
+    double t = s_cpu_seconds() - t0;
+    ck_assert_uint_eq(d.skipped_bytes, mib << 20);
+    ck_assert_uint_eq(d.corrupt + d.torn, 1);
+    unlink(s_path);
+    return t;
+}
+
+/* 16 times the garbage may cost at most 3 x 16 times the CPU (plus 50 ms of
+ * timer noise): a scan that re-reads from each byte grows as the cube. The
+ * 4 MiB step comes first so that a super-linear reader fails fast. */
+START_TEST(garbage_is_scanned_in_linear_time)
+{
+    double t1 = s_time_garbage(1);
+    double t4 = s_time_garbage(4);
+    ck_assert_msg(t4 <= 3 * 4 * t1 + 0.05, "1 MiB %.3f s, 4 MiB %.3f s", t1, t4);
+    double t16 = s_time_garbage(16);
+    ck_assert_msg(t16 <= 3 * 16 * t1 + 0.05, "1 MiB %.3f s, 16 MiB %.3f s", t1, t16);
+}
+END_TEST
+
+/* Records 0..49, 1 MiB of garbage, records 50..99, a flipped record, 100..149:
+ * every valid record around the damage comes back. */
+START_TEST(records_around_garbage_are_all_recovered)
+{
+    char part[160];
+    snprintf(part, sizeof part, "%s.part", s_path);
+    pb_segment_writer_t *w = pb_segment_writer_new(part);
+    ck_assert_ptr_nonnull(w);
+    for (int i = 50; i < 150; i++) {
+        char topic[32], payload[32];
+        int tl = snprintf(topic, sizeof topic, "proc.host.%d", i);
+        int pl = snprintf(payload, sizeof payload, "payload-%d", i);
+        ck_assert_int_eq(pb_segment_writer_append(w, 1000 + i, topic, tl, payload, pl), 0);
+    }
+    pb_segment_writer_destroy(&w);
+    s_write(50);
+    FILE *f = fopen(s_path, "ab");
+    s_append_garbage(f, 1 << 20, 42);
+    s_append_records_of(f, part);
+    fclose(f);
+    unlink(part);
+    s_flip(s_size() - 40 * 30); /* inside one record of the tail */
+    pb_segment_damage_t d;
+    ck_assert_int_eq(s_read(&d), 149);
+    ck_assert_uint_eq(d.records, 149);
+    ck_assert_uint_eq(d.corrupt, 2);
+    ck_assert_uint_eq(d.torn, 0);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("pb_segment");
@@ -280,6 +379,12 @@ int main(void)
     tcase_add_test(tc, header_only_is_an_empty_segment);
     tcase_add_test(tc, missing_file_and_directory);
     suite_add_tcase(s, tc);
+    TCase *damage = tcase_create("damage");
+    tcase_add_checked_fixture(damage, s_setup, s_teardown);
+    tcase_set_timeout(damage, 120);
+    tcase_add_test(damage, garbage_is_scanned_in_linear_time);
+    tcase_add_test(damage, records_around_garbage_are_all_recovered);
+    suite_add_tcase(s, damage);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
     int failed = srunner_ntests_failed(sr);
