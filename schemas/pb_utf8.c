@@ -61,14 +61,24 @@ size_t pb_utf8_next(const char *s, size_t n, int32_t *cp)
     return (size_t)lead.more + 1;
 }
 
-/* Bytes of pure ASCII at the start of s, eight at a time where possible. */
+#define S_HIGH_BITS 0x8080808080808080u
+
+/* Bytes of pure ASCII at the start of s, eight at a time where possible; the
+ * last, partial word is read overlapping the one before (keys and names are
+ * short, so the tail is most of the work). */
 static size_t s_ascii_len(const unsigned char *s, size_t n)
 {
     size_t i = 0;
-    for (uint64_t w; i + 8 <= n; i += 8) {
+    uint64_t w;
+    for (; i + 8 <= n; i += 8) {
         memcpy(&w, s + i, sizeof w);
-        if (w & 0x8080808080808080u)
+        if (w & S_HIGH_BITS)
             break;
+    }
+    if (i < n && n >= 8 && i + 8 > n) {
+        memcpy(&w, s + n - 8, sizeof w);
+        if (!(w & S_HIGH_BITS))
+            return n;
     }
     while (i < n && s[i] < 0x80)
         i++;
@@ -91,9 +101,27 @@ size_t pb_utf8_valid_len(const char *s, size_t n)
     return i;
 }
 
+/* True when s is all ASCII: the answer for nearly every key and name packed,
+ * so it ORs whole words without a branch per word (the last one overlaps). */
+static bool s_all_ascii(const unsigned char *s, size_t n)
+{
+    uint64_t acc = 0, w;
+    if (n < 8) {
+        for (size_t i = 0; i < n; i++)
+            acc |= s[i];
+        return !(acc & 0x80);
+    }
+    for (size_t i = 0; i + 8 < n; i += 8) {
+        memcpy(&w, s + i, sizeof w);
+        acc |= w;
+    }
+    memcpy(&w, s + n - 8, sizeof w);
+    return !((acc | w) & S_HIGH_BITS);
+}
+
 bool pb_utf8_is_valid(const char *s, size_t n)
 {
-    return pb_utf8_valid_len(s, n) == n;
+    return s_all_ascii((const unsigned char *)s, n) || pb_utf8_valid_len(s, n) == n;
 }
 
 size_t pb_utf8_sanitized_len(const char *s, size_t n)
