@@ -10,7 +10,7 @@
 
 /* The escape for code point cp (PB_UTF8_INVALID for a maximal subpart of
  * bad bytes), written into buf; NULL when cp is written as it is. */
-static const char *s_escape(int32_t cp, char buf[8])
+static const char *s_escape(int32_t cp, char buf[16])
 {
     switch (cp) {
     case PB_UTF8_INVALID:
@@ -30,7 +30,7 @@ static const char *s_escape(int32_t cp, char buf[8])
     }
     /* controls, and the two separators JavaScript does not allow in strings */
     if (cp < 0x20 || cp == 0x7F || cp == 0x2028 || cp == 0x2029) {
-        snprintf(buf, 8, "\\u%04x", (unsigned)cp);
+        snprintf(buf, 16, "\\u%04x", (unsigned)cp);
         return buf;
     }
     return NULL;
@@ -40,7 +40,7 @@ static const char *s_escape(int32_t cp, char buf[8])
 static void s_write_string(FILE *out, const char *s, size_t n)
 {
     size_t plain = 0; /* start of the run not written yet */
-    char buf[8];
+    char buf[16];
     fputc('"', out);
     for (size_t i = 0; i < n;) {
         int32_t cp;

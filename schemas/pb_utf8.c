@@ -63,22 +63,14 @@ size_t pb_utf8_next(const char *s, size_t n, int32_t *cp)
 
 #define S_HIGH_BITS 0x8080808080808080u
 
-/* Bytes of pure ASCII at the start of s, eight at a time where possible; the
- * last, partial word is read overlapping the one before (keys and names are
- * short, so the tail is most of the work). */
+/* Bytes of pure ASCII at the start of s, eight at a time where possible. */
 static size_t s_ascii_len(const unsigned char *s, size_t n)
 {
     size_t i = 0;
-    uint64_t w;
-    for (; i + 8 <= n; i += 8) {
+    for (uint64_t w; i + 8 <= n; i += 8) {
         memcpy(&w, s + i, sizeof w);
         if (w & S_HIGH_BITS)
             break;
-    }
-    if (i < n && n >= 8 && i + 8 > n) {
-        memcpy(&w, s + n - 8, sizeof w);
-        if (!(w & S_HIGH_BITS))
-            return n;
     }
     while (i < n && s[i] < 0x80)
         i++;
