@@ -48,7 +48,9 @@ static int s_server_error(const pb_value_t *reply)
     const pb_value_t *error = pb_value_map_get(reply, "error");
     pb_value_map_get_str(error, "code", &code);
     pb_value_map_get_str(error, "message", &message);
-    fprintf(stderr, "perfbus: %s: %s\n", code, message);
+    char c[64], m[512];
+    fprintf(stderr, "perfbus: %s: %s\n", pb_cli_term(c, sizeof c, code),
+            pb_cli_term(m, sizeof m, message));
     return PB_CLI_REFUSED;
 }
 

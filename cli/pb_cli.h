@@ -2,6 +2,7 @@
 #ifndef PB_CLI_H
 #define PB_CLI_H
 
+#include "pb_cli_term.h"
 #include "pb_value.h"
 
 #include <stdbool.h>

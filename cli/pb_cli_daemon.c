@@ -45,8 +45,9 @@ static void s_print_mem(const pb_value_t *s)
 
 static void s_print_disk_line(const char *name, const pb_value_t *d)
 {
-    char rd[32], wr[32];
-    printf("  %-8s read %12s %7.1f ops/s   write %12s %7.1f ops/s   util %5.1f%%\n", name,
+    char rd[32], wr[32], shown[256];
+    printf("  %-8s read %12s %7.1f ops/s   write %12s %7.1f ops/s   util %5.1f%%\n",
+           pb_cli_term(shown, sizeof shown, name),
            pb_cli_fmt_rate(rd, sizeof rd, pb_cli_num(d, "read_bytes_per_s")),
            pb_cli_num(d, "reads_per_s"),
            pb_cli_fmt_rate(wr, sizeof wr, pb_cli_num(d, "write_bytes_per_s")),
@@ -55,8 +56,9 @@ static void s_print_disk_line(const char *name, const pb_value_t *d)
 
 static void s_print_net_line(const char *name, const pb_value_t *n)
 {
-    char rx[32], tx[32];
-    printf("  %-8s rx %12s %8.1f pkt/s   tx %12s %8.1f pkt/s   err %.1f/s  drop %.1f/s\n", name,
+    char rx[32], tx[32], shown[256];
+    printf("  %-8s rx %12s %8.1f pkt/s   tx %12s %8.1f pkt/s   err %.1f/s  drop %.1f/s\n",
+           pb_cli_term(shown, sizeof shown, name),
            pb_cli_fmt_rate(rx, sizeof rx, pb_cli_num(n, "rx_bytes_per_s")),
            pb_cli_num(n, "rx_packets_per_s"),
            pb_cli_fmt_rate(tx, sizeof tx, pb_cli_num(n, "tx_bytes_per_s")),
@@ -84,13 +86,15 @@ static void s_print_devices(const pb_value_t *s, const char *section, const char
 static void s_print_system(const pb_value_t *s)
 {
     const char *host = "?";
+    char shown[1024];
     pb_value_map_get_str(s, "host", &host);
     printf("Host    %s  up %.1f h  load %.2f %.2f %.2f  processes %.0f (%.0f running, %.0f "
            "blocked)  ctxt %.0f/s  intr %.0f/s\n",
-           host, pb_cli_num(s, "uptime_s") / 3600, pb_cli_num(s, "load.avg1"),
-           pb_cli_num(s, "load.avg5"), pb_cli_num(s, "load.avg15"), pb_cli_num(s, "procs.total"),
-           pb_cli_num(s, "procs.running"), pb_cli_num(s, "procs.blocked"),
-           pb_cli_num(s, "ctxt_per_s"), pb_cli_num(s, "intr_per_s"));
+           pb_cli_term(shown, sizeof shown, host), pb_cli_num(s, "uptime_s") / 3600,
+           pb_cli_num(s, "load.avg1"), pb_cli_num(s, "load.avg5"), pb_cli_num(s, "load.avg15"),
+           pb_cli_num(s, "procs.total"), pb_cli_num(s, "procs.running"),
+           pb_cli_num(s, "procs.blocked"), pb_cli_num(s, "ctxt_per_s"),
+           pb_cli_num(s, "intr_per_s"));
     s_print_cpu(s);
     s_print_mem(s);
     printf("Disk\n");
@@ -102,14 +106,17 @@ static void s_print_system(const pb_value_t *s)
 static void s_print_process(const pb_value_t *p)
 {
     const char *comm = "?", *cmdline = "", *state = "?";
-    char rss[32], vsz[32], rd[32], wr[32];
+    char rss[32], vsz[32], rd[32], wr[32], comm_shown[256], state_shown[32];
     pb_value_map_get_str(p, "comm", &comm);
     pb_value_map_get_str(p, "cmdline", &cmdline);
     pb_value_map_get_str(p, "state", &state);
     printf("PID %.0f  %s  state %s  ppid %.0f  uid %.0f  threads %.0f  nice %.0f\n",
-           pb_cli_num(p, "pid"), comm, state, pb_cli_num(p, "ppid"), pb_cli_num(p, "uid"),
-           pb_cli_num(p, "threads"), pb_cli_num(p, "nice"));
-    printf("  command   %s\n", cmdline[0] ? cmdline : "[kernel thread]");
+           pb_cli_num(p, "pid"), pb_cli_term(comm_shown, sizeof comm_shown, comm),
+           pb_cli_term(state_shown, sizeof state_shown, state), pb_cli_num(p, "ppid"),
+           pb_cli_num(p, "uid"), pb_cli_num(p, "threads"), pb_cli_num(p, "nice"));
+    fputs("  command   ", stdout);
+    pb_cli_term_put(stdout, cmdline[0] ? cmdline : "[kernel thread]");
+    putchar('\n');
     if (!isnan(pb_cli_num(p, "cpu_pct")))
         printf("  cpu       %.1f%% of one core (user %.1f, system %.1f)\n",
                pb_cli_num(p, "cpu_pct"), pb_cli_num(p, "cpu_user_pct"),
@@ -197,7 +204,8 @@ static void s_print_watching(const pb_value_t *w)
     for (size_t i = 0; i < pb_value_len(matches); i++) {
         const char *m = "";
         pb_value_get_str(pb_value_array_at(matches, i), &m);
-        printf(" %s", m);
+        putchar(' ');
+        pb_cli_term_put(stdout, m);
     }
     bool all = false;
     pb_value_get_bool(pb_value_map_get(w, "all"), &all);
@@ -246,10 +254,13 @@ static void s_print_health(const pb_value_t *h)
             continue;
         const pb_value_t *v = pb_value_map_value_at(h, i);
         const char *s;
+        char shown[1024];
+        printf("%-14s ", pb_cli_term(shown, sizeof shown, key));
         if (pb_value_get_str(v, &s) == 0)
-            printf("%-14s %s\n", key, s);
+            pb_cli_term_put(stdout, s);
         else
-            printf("%-14s %g\n", key, pb_cli_num(v, ""));
+            printf("%g", pb_cli_num(v, ""));
+        putchar('\n');
     }
 }
 

@@ -102,21 +102,24 @@ static void s_print_targets(const pb_value_t *reply)
     for (size_t i = 0; i < pb_value_len(targets); i++) {
         const pb_value_t *t = pb_value_array_at(targets, i);
         const char *name = "?", *kind = "", *description = "";
-        char modes[64] = "";
+        char modes[64] = "", name_shown[256], kind_shown[64];
         pb_value_map_get_str(t, "name", &name);
         pb_value_map_get_str(t, "kind", &kind);
         pb_value_map_get_str(t, "description", &description);
         const pb_value_t *list = pb_value_map_get(t, "modes");
         for (size_t m = 0; m < pb_value_len(list); m++) {
             const char *mode = "";
+            char shown[64];
             pb_value_get_str(pb_value_array_at(list, m), &mode);
             snprintf(modes + strlen(modes), sizeof modes - strlen(modes), "%s%s", m ? "," : "",
-                     mode);
+                     pb_cli_term(shown, sizeof shown, mode));
         }
         bool enabled = true;
         pb_value_get_bool(pb_value_map_get(t, "enabled"), &enabled);
-        printf("%-16s %-9s %-28s %s%s\n", name, kind, modes, description,
-               enabled ? "" : " (disabled: send `perfbus register`)");
+        printf("%-16s %-9s %-28s ", pb_cli_term(name_shown, sizeof name_shown, name),
+               pb_cli_term(kind_shown, sizeof kind_shown, kind), modes);
+        pb_cli_term_put(stdout, description);
+        printf("%s\n", enabled ? "" : " (disabled: send `perfbus register`)");
     }
 }
 
@@ -231,8 +234,9 @@ static int s_wait_result(s_opts_t *o, uint64_t id, pb_value_t **reply_p)
             return rc;
         pb_value_destroy(reply_p);
         if (waited_ms >= o->cli.timeout_ms) {
+            char shown[64];
             fprintf(stderr, "perfbus: job %llu still %s after %d ms\n", (unsigned long long)id,
-                    state, waited_ms);
+                    pb_cli_term(shown, sizeof shown, state), waited_ms);
             return PB_CLI_UNREACHABLE;
         }
         usleep(200000);
@@ -246,8 +250,9 @@ static void s_print_armed(const pb_value_t *reply)
     const char *state = "?";
     pb_value_map_get_u64(reply, "id", &id);
     pb_value_map_get_str(reply, "state", &state);
-    printf("job %llu %s (fetch it with: perfbus results %llu)\n", (unsigned long long)id, state,
-           (unsigned long long)id);
+    char shown[64];
+    printf("job %llu %s (fetch it with: perfbus results %llu)\n", (unsigned long long)id,
+           pb_cli_term(shown, sizeof shown, state), (unsigned long long)id);
 }
 
 int pb_cli_arm(int argc, char **argv)

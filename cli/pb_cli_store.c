@@ -95,18 +95,20 @@ static void s_print_runs(const pb_value_t *list)
         const pb_value_t *r = pb_value_array_at(list, i);
         const char *id = "?";
         bool complete = false;
-        char start[32], size[32], hosts[256] = "";
+        char start[32], size[32], hosts[256] = "", id_shown[256];
         pb_value_map_get_str(r, "run_id", &id);
         pb_value_get_bool(pb_value_map_get(r, "complete"), &complete);
         const pb_value_t *hl = pb_value_map_get(r, "hosts");
         for (size_t h = 0; h < pb_value_len(hl); h++) {
             const char *name = "";
+            char shown[256];
             pb_value_get_str(pb_value_array_at(hl, h), &name);
             snprintf(hosts + strlen(hosts), sizeof hosts - strlen(hosts), "%s%s", h ? "," : "",
-                     name);
+                     pb_cli_term(shown, sizeof shown, name));
         }
         double secs = (pb_cli_num(r, "end_ns") - pb_cli_num(r, "start_ns")) / 1e9;
-        printf("%-26s %-19s %8.1fs %-6s %9.0f %10s %s\n", id,
+        printf("%-26s %-19s %8.1fs %-6s %9.0f %10s %s\n",
+               pb_cli_term(id_shown, sizeof id_shown, id),
                s_fmt_time(start, sizeof start, pb_cli_num(r, "start_ns")), secs,
                complete ? "done" : "open", pb_cli_num(r, "records"),
                pb_cli_fmt_bytes(size, sizeof size, pb_cli_num(r, "bytes")), hosts);
@@ -144,7 +146,11 @@ int pb_cli_runs(int argc, char **argv)
 static void s_problem(const char *path, uint64_t offset, const char *message, void *arg)
 {
     (void)arg;
-    fprintf(stderr, "perfbus: %s: offset %llu: %s\n", path, (unsigned long long)offset, message);
+    char shown[4 * 256];
+    fprintf(stderr, "perfbus: %s: offset %llu: ", pb_cli_term(shown, sizeof shown, path),
+            (unsigned long long)offset);
+    pb_cli_term_put(stderr, message);
+    fputc('\n', stderr);
 }
 
 /* Opens RUN (a directory, or a run id in the store). NULL after printing why. */
@@ -189,11 +195,11 @@ static void s_print_record(const pb_record_t *rec, bool json)
         fputc('\n', stdout);
         pb_value_destroy(&line);
     } else {
-        char when[32];
+        char when[32], topic[1024];
         printf("%s.%03u %-32s %6zu bytes  %s\n",
                s_fmt_time(when, sizeof when, (double)rec->recv_ts),
-               (unsigned)(rec->recv_ts / 1000000u % 1000u), rec->topic, rec->payload_len,
-               rc == 0 ? "" : why);
+               (unsigned)(rec->recv_ts / 1000000u % 1000u),
+               pb_cli_term(topic, sizeof topic, rec->topic), rec->payload_len, rc == 0 ? "" : why);
     }
     pb_value_destroy(&frame);
 }
@@ -302,7 +308,9 @@ int pb_cli_replay(int argc, char **argv)
     long sent = -1;
     if (pub) {
         s_stop = pb_stop_install();
-        fprintf(stderr, "perfbus replay: ready bind=%s run=%s\n", a.bind, pb_run_id(run));
+        fprintf(stderr, "perfbus replay: ready bind=%s run=", a.bind);
+        pb_cli_term_put(stderr, pb_run_id(run));
+        fputc('\n', stderr);
         s_sleep_until(s_mono_ns() + (uint64_t)a.wait_ms * 1000000u);
         sent = s_publish(pub, run, a.speed);
         fprintf(stderr, "perfbus replay: %ld records published\n", sent < 0 ? 0 : sent);

@@ -102,9 +102,11 @@ static char *s_fmt_time(char *buf, size_t size, double ts_ns)
 static void s_print_series_head(const pb_value_t *r)
 {
     const char *series = "?", *comm = NULL;
+    char series_shown[1024], comm_shown[256];
     pb_value_map_get_str(r, "series", &series);
     pb_value_map_get_str(r, "comm", &comm);
-    printf("%s%s%s%s\n", series, comm ? " (" : "", comm ? comm : "", comm ? ")" : "");
+    printf("%s%s%s%s\n", pb_cli_term(series_shown, sizeof series_shown, series), comm ? " (" : "",
+           comm ? pb_cli_term(comm_shown, sizeof comm_shown, comm) : "", comm ? ")" : "");
 }
 
 /* One summary map as a table: field, count, min, mean, stddev, p50, p95, p99, max. */
@@ -114,10 +116,12 @@ static void s_print_summary_table(const pb_value_t *summary)
            "stddev", "p50", "p95", "p99", "max");
     for (size_t i = 0; i < pb_value_len(summary); i++) {
         const pb_value_t *s = pb_value_map_value_at(summary, i);
+        char key[1024];
         printf("  %-36s %7.0f %12.6g %12.6g %12.6g %12.6g %12.6g %12.6g %12.6g\n",
-               pb_value_map_key_at(summary, i), pb_cli_num(s, "count"), pb_cli_num(s, "min"),
-               pb_cli_num(s, "mean"), pb_cli_num(s, "stddev"), pb_cli_num(s, "p50"),
-               pb_cli_num(s, "p95"), pb_cli_num(s, "p99"), pb_cli_num(s, "max"));
+               pb_cli_term(key, sizeof key, pb_value_map_key_at(summary, i)),
+               pb_cli_num(s, "count"), pb_cli_num(s, "min"), pb_cli_num(s, "mean"),
+               pb_cli_num(s, "stddev"), pb_cli_num(s, "p50"), pb_cli_num(s, "p95"),
+               pb_cli_num(s, "p99"), pb_cli_num(s, "max"));
     }
 }
 
@@ -137,8 +141,9 @@ static void s_print_history(const pb_value_t *r)
     const pb_value_t *ts = pb_value_map_get(r, "ts"), *fields = pb_value_map_get(r, "fields");
     s_print_series_head(r);
     printf("  %-12s", "time");
+    char key[1024];
     for (size_t j = 0; j < pb_value_len(fields); j++)
-        printf(" %22s", pb_value_map_key_at(fields, j));
+        printf(" %22s", pb_cli_term(key, sizeof key, pb_value_map_key_at(fields, j)));
     putchar('\n');
     for (size_t i = 0; i < pb_value_len(ts); i++) {
         char when[32];
@@ -210,11 +215,13 @@ static void s_print_processes(const pb_value_t *r)
         const pb_value_t *p = pb_value_array_at(list, i);
         const char *comm = "?", *host = "?";
         bool gone = false;
-        char when[32];
+        char when[32], comm_col[4 * 16 + 1], host_col[4 * 20 + 1];
         pb_value_map_get_str(p, "comm", &comm);
         pb_value_map_get_str(p, "host", &host);
         pb_value_get_bool(pb_value_map_get(p, "gone"), &gone);
-        printf("%8.0f %-16.16s %-20.20s %-12s %8.0f %s\n", pb_cli_num(p, "pid"), comm, host,
+        printf("%8.0f %s %s %-12s %8.0f %s\n", pb_cli_num(p, "pid"),
+               pb_cli_term_col(comm_col, sizeof comm_col, comm, 16),
+               pb_cli_term_col(host_col, sizeof host_col, host, 20),
                s_fmt_time(when, sizeof when, pb_cli_num(p, "last_seen_ns")),
                pb_cli_num(p, "samples"), gone ? "gone" : "live");
         if (pb_value_map_get(p, "summary"))
@@ -252,16 +259,21 @@ static void s_print_stats(const pb_value_t *r)
     for (size_t i = 0; i < pb_value_len(pubs); i++) {
         const pb_value_t *p = pb_value_array_at(pubs, i);
         const char *src = "?", *host = "?";
+        char src_shown[1024], host_shown[1024];
         pb_value_map_get_str(p, "src", &src);
         pb_value_map_get_str(p, "host", &host);
         printf(
             "publisher %s (host %s): frames %.0f  lost %.0f  out of order %.0f  seq %.0f..%.0f\n",
-            src, host, pb_cli_num(p, "frames"), pb_cli_num(p, "lost"),
-            pb_cli_num(p, "out_of_order"), pb_cli_num(p, "first_seq"), pb_cli_num(p, "last_seq"));
+            pb_cli_term(src_shown, sizeof src_shown, src),
+            pb_cli_term(host_shown, sizeof host_shown, host), pb_cli_num(p, "frames"),
+            pb_cli_num(p, "lost"), pb_cli_num(p, "out_of_order"), pb_cli_num(p, "first_seq"),
+            pb_cli_num(p, "last_seq"));
     }
     const char *run = NULL;
+    char run_shown[1024];
     if (pb_value_map_get_str(pb_value_map_get(r, "recorder"), "run_id", &run) == 0)
-        printf("recording run %s: %.0f records, %s\n", run, pb_cli_num(r, "recorder.records"),
+        printf("recording run %s: %.0f records, %s\n",
+               pb_cli_term(run_shown, sizeof run_shown, run), pb_cli_num(r, "recorder.records"),
                pb_cli_fmt_bytes(bytes, sizeof bytes, pb_cli_num(r, "recorder.bytes")));
 }
 

@@ -21,9 +21,10 @@ static void s_print_human(const char *topic, const pb_value_t *f)
     pb_value_map_get_u64(f, "ts", &ts);
     time_t secs = (time_t)(ts / 1000000000u);
     struct tm tm;
-    char when[16], a[32], b[32], c[32], pct[16];
+    char when[16], a[32], b[32], c[32], pct[16], shown[4 * 256];
     strftime(when, sizeof when, "%H:%M:%S", localtime_r(&secs, &tm));
-    printf("%s.%03u %-28s", when, (unsigned)(ts / 1000000u % 1000u), topic);
+    printf("%s.%03u %-28s", when, (unsigned)(ts / 1000000u % 1000u),
+           pb_cli_term(shown, sizeof shown, topic));
     const char *type = "", *comm = "?";
     pb_value_map_get_str(f, "type", &type);
     if (!strcmp(type, "sys"))
@@ -34,9 +35,9 @@ static void s_print_human(const char *topic, const pb_value_t *f)
                pb_cli_fmt_rate(c, sizeof c, pb_cli_num(f, "disk.total.write_bytes_per_s")));
     else if (!strcmp(type, "proc") && pb_value_map_get_str(f, "comm", &comm) == 0 &&
              pb_value_map_get(f, "gone"))
-        printf(" %s exited", comm);
+        printf(" %s exited", pb_cli_term(shown, sizeof shown, comm));
     else if (!strcmp(type, "proc"))
-        printf(" %-16.16s cpu %6s  rss %s", comm,
+        printf(" %s cpu %6s  rss %s", pb_cli_term_col(shown, sizeof shown, comm, 16),
                pb_cli_fmt_pct(pct, sizeof pct, pb_cli_num(f, "cpu_pct")),
                pb_cli_fmt_bytes(a, sizeof a, pb_cli_num(f, "rss_bytes")));
     else if (!strcmp(type, "hb"))
@@ -58,8 +59,10 @@ static int s_one_frame(void *sub, bool json)
     int more = 0;
     size_t len = sizeof more;
     zmq_getsockopt(sub, ZMQ_RCVMORE, &more, &len);
+    char shown[4 * sizeof topic];
+    pb_cli_term(shown, sizeof shown, topic);
     if (!more || zmq_msg_recv(&payload, sub, 0) < 0) {
-        fprintf(stderr, "perfbus tail: %s: frame without a payload part, skipped\n", topic);
+        fprintf(stderr, "perfbus tail: %s: frame without a payload part, skipped\n", shown);
         zmq_msg_close(&payload);
         return 0;
     }
@@ -69,7 +72,7 @@ static int s_one_frame(void *sub, bool json)
         pb_codec_decode(zmq_msg_data(&payload), zmq_msg_size(&payload), &frame, err, sizeof err);
     zmq_msg_close(&payload);
     if (rc < 0) {
-        fprintf(stderr, "perfbus tail: %s: undecodable payload (%s), skipped\n", topic, err);
+        fprintf(stderr, "perfbus tail: %s: undecodable payload (%s), skipped\n", shown, err);
         return 0;
     }
     if (json) {

@@ -1,6 +1,11 @@
 /* pb_proc_body: turns readings of one process into proc frame bodies, with pidstat's rates. */
 #include "pb_proc_body.h"
 
+#include "pb_utf8.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 /* Accumulates map puts: after the first failure the rest are skipped. */
@@ -25,6 +30,25 @@ static void s_s(s_out_t *o, const char *key, const char *v)
 {
     if (o->rc == 0)
         o->rc = pb_value_map_put_str(o->map, key, v);
+}
+
+/* comm as valid UTF-8, and its bytes as they were in comm_raw when they were
+ * not: the kernel cuts comm at 15 bytes, through a character if need be, and
+ * prctl(PR_SET_NAME) takes any bytes, so the name alone may not identify it. */
+static void s_comm(s_out_t *o, const char *comm)
+{
+    size_t len = strlen(comm);
+    if (o->rc < 0 || pb_utf8_is_valid(comm, len)) {
+        s_s(o, "comm", comm);
+        return;
+    }
+    char *clean = pb_utf8_sanitize_new(comm, len, NULL);
+    pb_value_t *raw = pb_value_bin_new(comm, len);
+    o->rc = clean && raw ? pb_value_map_put_str(o->map, "comm", clean) : -ENOMEM;
+    if (o->rc == 0)
+        o->rc = pb_value_map_put(o->map, "comm_raw", &raw);
+    pb_value_destroy(&raw);
+    free(clean);
 }
 
 uint64_t pb_proc_body_user_ticks(const pb_proc_stat_t *stat)
@@ -89,7 +113,7 @@ static void s_put_identity(s_out_t *o, const pb_proc_body_args_t *a)
     s_u(o, "pid", st->pid);
     s_u(o, "ppid", st->ppid);
     s_u(o, "uid", a->reading->status.uid);
-    s_s(o, "comm", st->comm);
+    s_comm(o, st->comm);
     s_s(o, "cmdline", a->cmdline ? a->cmdline : "");
     s_s(o, "state", state);
     s_u(o, "threads", st->threads);
@@ -168,7 +192,7 @@ pb_value_t *pb_proc_body_gone(uint32_t pid, const char *comm)
     if (!o.map)
         return NULL;
     s_u(&o, "pid", pid);
-    s_s(&o, "comm", comm);
+    s_comm(&o, comm);
     if (o.rc == 0)
         o.rc = pb_value_map_put_bool(o.map, "gone", true);
     if (o.rc < 0)

@@ -48,10 +48,13 @@ uint64_t pb_proc_body_user_ticks(const pb_proc_stat_t *stat);
 bool pb_proc_body_rates(const pb_proc_reading_t *prev, const pb_proc_reading_t *cur,
                         double interval_s, pb_proc_rates_t *out);
 
-/* A new proc body (fields of FIELDS.md "proc" without the envelope), or NULL on ENOMEM. */
+/* A new proc body (fields of FIELDS.md "proc" without the envelope), or NULL
+ * on ENOMEM. comm is put as valid UTF-8 (U+FFFD for bad bytes), with the bytes
+ * as read in a comm_raw bin when, and only when, they were not valid UTF-8. */
 pb_value_t *pb_proc_body_new(const pb_proc_body_args_t *args);
 
-/* The final body of an exited process: {pid, comm, gone: true}. NULL on ENOMEM. */
+/* The final body of an exited process: {pid, comm, gone: true}, comm_raw as
+ * above. NULL on ENOMEM. */
 pb_value_t *pb_proc_body_gone(uint32_t pid, const char *comm);
 
 #endif

@@ -4,6 +4,7 @@
 #include "pb_proc_sampler.h"
 #include "pb_sys_load.h"
 #include "pb_sys_mem.h"
+#include "pb_utf8.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -140,9 +141,16 @@ int pb_proc_read_cmdline(pb_proc_dir_t *dir, uint32_t pid, pb_procfs_buf_t *buf,
     char *out = malloc(len + 1);
     if (!out)
         return -ENOMEM;
-    pb_proc_parse_cmdline(buf->data, len, out, len + 1);
+    len = pb_proc_parse_cmdline(buf->data, len, out, len + 1);
+    /* arguments are any bytes (file names, a cut at the limit): send UTF-8;
+     * no raw copy, /proc/PID/cmdline has it for whoever needs the bytes */
+    if (!pb_utf8_is_valid(out, len)) {
+        char *clean = pb_utf8_sanitize_new(out, len, NULL);
+        free(out);
+        out = clean;
+    }
     *out_p = out;
-    return 0;
+    return out ? 0 : -ENOMEM;
 }
 
 int pb_proc_read_mem_total(pb_proc_dir_t *dir, pb_procfs_buf_t *buf, uint64_t *out)

@@ -1,6 +1,8 @@
 /* pb_codec: msgpack bytes <-> pb_value trees; the only caller of msgpack-c. */
 #include "pb_codec.h"
 
+#include "pb_utf8.h"
+
 #include <errno.h>
 #include <msgpack.h>
 #include <stdio.h>
@@ -9,13 +11,29 @@
 
 static int s_pack(msgpack_packer *pk, const pb_value_t *v);
 
+/* Every str that leaves perfbus is valid UTF-8: this is the one place all
+ * producers go through, so invalid bytes become U+FFFD here (a copy is made
+ * only then; valid strings, nearly all of them ASCII, are packed as they are). */
+static int s_pack_str(msgpack_packer *pk, const char *s, size_t len)
+{
+    if (pb_utf8_is_valid(s, len))
+        return msgpack_pack_str_with_body(pk, s, len);
+    size_t clean_len;
+    char *clean = pb_utf8_sanitize_new(s, len, &clean_len);
+    if (!clean)
+        return -ENOMEM;
+    int rc = msgpack_pack_str_with_body(pk, clean, clean_len);
+    free(clean);
+    return rc;
+}
+
 static int s_pack_bytes(msgpack_packer *pk, const pb_value_t *v)
 {
     const void *data;
     size_t len;
     pb_value_get_bytes(v, &data, &len);
     if (pb_value_type(v) == PB_STR)
-        return msgpack_pack_str_with_body(pk, data, len);
+        return s_pack_str(pk, data, len);
     return msgpack_pack_bin_with_body(pk, data, len);
 }
 
@@ -27,7 +45,7 @@ static int s_pack_list(msgpack_packer *pk, const pb_value_t *v)
     for (size_t i = 0; i < n && rc == 0; i++) {
         if (is_map) {
             const char *key = pb_value_map_key_at(v, i);
-            rc = msgpack_pack_str_with_body(pk, key, strlen(key));
+            rc = s_pack_str(pk, key, strlen(key));
         }
         if (rc == 0)
             rc = s_pack(pk, pb_value_array_at(v, i));

@@ -1,8 +1,11 @@
 /* pb_frame: builds and checks the envelope every bus frame carries. */
 #include "pb_frame.h"
 
+#include "pb_utf8.h"
+
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -76,6 +79,22 @@ int pb_frame_envelope(const pb_value_t *frame, pb_envelope_t *out, char *err, si
     return rc;
 }
 
+/* Clients read topics as text too (topic.decode()): the same U+FFFD as str fields. */
+static int s_topic_utf8(char *buf, size_t size)
+{
+    size_t len = strlen(buf);
+    if (pb_utf8_is_valid(buf, len))
+        return 0;
+    if (pb_utf8_sanitized_len(buf, len) >= size)
+        return -ENAMETOOLONG;
+    char *clean = pb_utf8_sanitize_new(buf, len, NULL);
+    if (!clean)
+        return -ENOMEM;
+    strcpy(buf, clean);
+    free(clean);
+    return 0;
+}
+
 int pb_frame_topic(char *buf, size_t size, const char *type, const char *host, const char *tail)
 {
     int n = snprintf(buf, size, "%s.%s%s%s", type, host, tail ? "." : "", tail ? tail : "");
@@ -86,7 +105,7 @@ int pb_frame_topic(char *buf, size_t size, const char *type, const char *host, c
     for (size_t i = 0; i < strlen(host); i++)
         if (host_part[i] == '.')
             host_part[i] = '_';
-    return 0;
+    return s_topic_utf8(buf, size);
 }
 
 uint64_t pb_frame_now_ns(void)

@@ -29,8 +29,9 @@ pb_value_t *pb_frame_new(const char *type, const char *host, const char *src, ui
  * written into err. */
 int pb_frame_envelope(const pb_value_t *frame, pb_envelope_t *out, char *err, size_t errlen);
 
-/* Writes the topic for a frame ("sys.HOST", "proc.HOST.PID") into buf.
- * `tail` may be NULL. Returns 0, or -ENAMETOOLONG if buf is too small. */
+/* Writes the topic for a frame ("sys.HOST", "proc.HOST.PID") into buf, as
+ * valid UTF-8 (U+FFFD for bad bytes, as in the envelope's host). `tail` may be
+ * NULL. Returns 0, -ENAMETOOLONG if buf is too small, or -ENOMEM. */
 int pb_frame_topic(char *buf, size_t size, const char *type, const char *host, const char *tail);
 
 /* Current wall-clock time in ns since the Unix epoch. */

@@ -1,51 +1,61 @@
 /* pb_json: renders pb_value trees as JSON (one line or indented). */
 #include "pb_json.h"
 
+#include "pb_utf8.h"
+
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* Length of the valid UTF-8 sequence at s (of n bytes left), or 0 if invalid. */
-static size_t s_utf8_len(const unsigned char *s, size_t n)
+/* The escape for code point cp (PB_UTF8_INVALID for a maximal subpart of
+ * bad bytes), written into buf; NULL when cp is written as it is. */
+static const char *s_escape(int32_t cp, char buf[16])
 {
-    size_t len = s[0] < 0x80           ? 1
-                 : (s[0] >> 5) == 0x6  ? 2
-                 : (s[0] >> 4) == 0xE  ? 3
-                 : (s[0] >> 3) == 0x1E ? 4
-                                       : 0;
-    if (len == 0 || len > n)
-        return 0;
-    for (size_t i = 1; i < len; i++)
-        if ((s[i] & 0xC0) != 0x80)
-            return 0;
-    return len;
+    switch (cp) {
+    case PB_UTF8_INVALID:
+        return "\\ufffd";
+    case '"':
+        return "\\\"";
+    case '\\':
+        return "\\\\";
+    case '\n':
+        return "\\n";
+    case '\t':
+        return "\\t";
+    case '\r':
+        return "\\r";
+    default:
+        break;
+    }
+    /* controls, and the two separators JavaScript does not allow in strings */
+    if (cp < 0x20 || cp == 0x7F || cp == 0x2028 || cp == 0x2029) {
+        snprintf(buf, 16, "\\u%04x", (unsigned)cp);
+        return buf;
+    }
+    return NULL;
 }
 
-static void s_write_string(FILE *out, const char *data, size_t n)
+/* Writes runs of plain characters whole, escapes in between. */
+static void s_write_string(FILE *out, const char *s, size_t n)
 {
-    const unsigned char *s = (const unsigned char *)data;
+    size_t plain = 0; /* start of the run not written yet */
+    char buf[16];
     fputc('"', out);
     for (size_t i = 0; i < n;) {
-        size_t len = s_utf8_len(s + i, n - i);
-        if (len == 0) {
-            fputs("\\ufffd", out);
-            i++;
-            continue;
+        int32_t cp;
+        size_t len = pb_utf8_next(s + i, n - i, &cp);
+        const char *esc = s_escape(cp, buf);
+        if (esc) {
+            if (i > plain)
+                fwrite(s + plain, 1, i - plain, out);
+            fputs(esc, out);
+            plain = i + len;
         }
-        unsigned char c = s[i];
-        if (c == '"' || c == '\\')
-            fprintf(out, "\\%c", c);
-        else if (c == '\n')
-            fputs("\\n", out);
-        else if (c == '\t')
-            fputs("\\t", out);
-        else if (c < 0x20 || c == 0x7F)
-            fprintf(out, "\\u%04x", c);
-        else
-            fwrite(s + i, 1, len, out);
         i += len;
     }
+    if (n > plain)
+        fwrite(s + plain, 1, n - plain, out);
     fputc('"', out);
 }
 

@@ -118,6 +118,90 @@ START_TEST(rejects_deep_nesting)
 }
 END_TEST
 
+/* Encodes v and decodes it back (the tree is the caller's to free). */
+static pb_value_t *s_encode_decode(const pb_value_t *v, char **buf_p, size_t *len_p)
+{
+    pb_value_t *back = NULL;
+    ck_assert_int_eq(pb_codec_encode(v, buf_p, len_p), 0);
+    ck_assert_int_eq(pb_codec_decode(*buf_p, *len_p, &back, NULL, 0), 0);
+    return back;
+}
+
+static void s_assert_bytes(const pb_value_t *v, const char *expected, size_t expected_len)
+{
+    const void *data;
+    size_t len;
+    ck_assert_int_eq(pb_value_get_bytes(v, &data, &len), 0);
+    ck_assert_uint_eq(len, expected_len);
+    ck_assert(memcmp(data, expected, len) == 0);
+}
+
+START_TEST(encode_replaces_invalid_utf8_in_str)
+{
+    /* a comm cut inside a character, an overlong '/', a surrogate, above U+10FFFF */
+    static const struct {
+        const char *in, *out;
+    } cases[] = {
+        {"abcdefghijklm\xe2\x82", "abcdefghijklm\xef\xbf\xbd"},
+        {"\xc0\xaf", "\xef\xbf\xbd\xef\xbf\xbd"},
+        {"\xed\xa0\x80", "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd"},
+        {"\xf4\x90\x80\x80!", "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd!"},
+        {"ok \xff end", "ok \xef\xbf\xbd end"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        pb_value_t *v = pb_value_str_new(cases[i].in), *back;
+        char *buf;
+        size_t len;
+        back = s_encode_decode(v, &buf, &len);
+        s_assert_bytes(back, cases[i].out, strlen(cases[i].out));
+        free(buf);
+        pb_value_destroy(&back);
+        pb_value_destroy(&v);
+    }
+}
+END_TEST
+
+START_TEST(encode_replaces_invalid_utf8_in_keys_and_nested_str)
+{
+    pb_value_t *m = pb_value_map_new(), *arr = pb_value_array_new();
+    pb_value_t *item = pb_value_strn_new("x\x80y", 3);
+    pb_value_array_push(arr, &item);
+    pb_value_map_put(m, "list", &arr);
+    pb_value_map_put_uint(m, "k\xfe", 1);
+    char *buf;
+    size_t len;
+    pb_value_t *back = s_encode_decode(m, &buf, &len);
+    s_assert_bytes(pb_value_array_at(pb_value_map_get(back, "list"), 0), "x\xef\xbf\xbdy", 5);
+    ck_assert_str_eq(pb_value_map_key_at(back, 1), "k\xef\xbf\xbd");
+    free(buf);
+    pb_value_destroy(&back);
+    pb_value_destroy(&m);
+}
+END_TEST
+
+START_TEST(encode_keeps_valid_str_and_any_bin_as_they_are)
+{
+    pb_value_t *s = pb_value_str_new("caf\xc3\xa9");
+    char *buf;
+    size_t len;
+    ck_assert_int_eq(pb_codec_encode(s, &buf, &len), 0);
+    ck_assert_uint_eq(len, 6);
+    ck_assert(memcmp(buf,
+                     "\xa5"
+                     "caf\xc3\xa9",
+                     6) == 0); /* fixstr, bytes untouched */
+    free(buf);
+    pb_value_destroy(&s);
+    pb_value_t *b = pb_value_bin_new("\xff\xc0\xaf", 3);
+    pb_value_t *back = s_encode_decode(b, &buf, &len);
+    ck_assert_int_eq(pb_value_type(back), PB_BIN);
+    s_assert_bytes(back, "\xff\xc0\xaf", 3);
+    free(buf);
+    pb_value_destroy(&back);
+    pb_value_destroy(&b);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("pb_codec");
@@ -126,6 +210,9 @@ int main(void)
     tcase_add_test(tc, round_trips_each_frame_type);
     tcase_add_test(tc, rejects_truncated_and_garbage);
     tcase_add_test(tc, rejects_deep_nesting);
+    tcase_add_test(tc, encode_replaces_invalid_utf8_in_str);
+    tcase_add_test(tc, encode_replaces_invalid_utf8_in_keys_and_nested_str);
+    tcase_add_test(tc, encode_keeps_valid_str_and_any_bin_as_they_are);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

@@ -58,6 +58,17 @@ START_TEST(topic_grammar)
 }
 END_TEST
 
+START_TEST(topic_is_valid_utf8)
+{
+    char buf[64];
+    ck_assert_int_eq(pb_frame_topic(buf, sizeof buf, "prof", "h\xff.x", "sec\xe2\x82"), 0);
+    ck_assert_str_eq(buf, "prof.h\xef\xbf\xbd_x.sec\xef\xbf\xbd");
+    ck_assert_int_eq(pb_frame_topic(buf, sizeof buf, "sys", "caf\xc3\xa9", NULL), 0);
+    ck_assert_str_eq(buf, "sys.caf\xc3\xa9");
+    ck_assert_int_eq(pb_frame_topic(buf, 8, "sys", "h\xff\xff", NULL), -ENAMETOOLONG);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("pb_frame");
@@ -65,6 +76,7 @@ int main(void)
     tcase_add_test(tc, envelope_round_trip);
     tcase_add_test(tc, envelope_names_the_problem);
     tcase_add_test(tc, topic_grammar);
+    tcase_add_test(tc, topic_is_valid_utf8);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

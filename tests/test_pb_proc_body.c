@@ -133,6 +133,50 @@ START_TEST(gone_body)
 }
 END_TEST
 
+/* The bytes of a bin or str value, compared with expected. */
+static void s_assert_bytes(const pb_value_t *v, pb_type_t type, const char *expected)
+{
+    const void *data = NULL;
+    size_t len = 0;
+    ck_assert_int_eq(pb_value_type(v), type);
+    ck_assert_int_eq(pb_value_get_bytes(v, &data, &len), 0);
+    ck_assert_uint_eq(len, strlen(expected));
+    ck_assert(memcmp(data, expected, len) == 0);
+}
+
+START_TEST(comm_cut_in_a_character_is_utf8_with_comm_raw)
+{
+    /* 13 ASCII bytes and the first two of the three of U+20AC: the kernel's cut at 15 */
+    const char *cut = "abcdefghijklm\xe2\x82";
+    pb_proc_reading_t a = reading(100, 0, 50, 1000);
+    strcpy(a.stat.comm, cut);
+    pb_proc_body_args_t args = {.reading = &a, .cmdline = "x"};
+    pb_value_t *b = pb_proc_body_new(&args);
+    s_assert_bytes(pb_value_map_get(b, "comm"), PB_STR, "abcdefghijklm\xef\xbf\xbd");
+    s_assert_bytes(pb_value_map_get(b, "comm_raw"), PB_BIN, cut);
+    pb_value_destroy(&b);
+    pb_value_t *g = pb_proc_body_gone(42, "\xff\xfe");
+    s_assert_bytes(pb_value_map_get(g, "comm"), PB_STR, "\xef\xbf\xbd\xef\xbf\xbd");
+    s_assert_bytes(pb_value_map_get(g, "comm_raw"), PB_BIN, "\xff\xfe");
+    pb_value_destroy(&g);
+}
+END_TEST
+
+START_TEST(valid_comm_has_no_comm_raw)
+{
+    pb_proc_reading_t a = reading(100, 0, 50, 1000);
+    strcpy(a.stat.comm, "caf\xc3\xa9 (x)\n\x1b"); /* odd but valid UTF-8: sent as it is */
+    pb_proc_body_args_t args = {.reading = &a};
+    pb_value_t *b = pb_proc_body_new(&args);
+    s_assert_bytes(pb_value_map_get(b, "comm"), PB_STR, "caf\xc3\xa9 (x)\n\x1b");
+    ck_assert_ptr_null(pb_value_map_get(b, "comm_raw"));
+    pb_value_destroy(&b);
+    pb_value_t *g = pb_proc_body_gone(42, "worker");
+    ck_assert_ptr_null(pb_value_map_get(g, "comm_raw"));
+    pb_value_destroy(&g);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("pb_proc_body");
@@ -142,6 +186,8 @@ int main(void)
     tcase_add_test(tc, first_body_has_no_rate_keys);
     tcase_add_test(tc, later_body_has_every_rate);
     tcase_add_test(tc, gone_body);
+    tcase_add_test(tc, comm_cut_in_a_character_is_utf8_with_comm_raw);
+    tcase_add_test(tc, valid_comm_has_no_comm_raw);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

@@ -64,6 +64,19 @@ def attr(text, typ="integer", **extra):
     return spec
 
 
+def raw_bytes(of):
+    """The bytes of a str field as read, sent as a msgpack bin only when they were not
+    valid UTF-8 (the str then carries U+FFFD in their place). A bin has no JSON type:
+    Python's msgpack gives bytes, pb_json (perfbus --json) writes {"$bin": base64}."""
+    return {"description": f"attr: the bytes of {of} as read (msgpack bin), sent only when "
+                           f"they are not valid UTF-8; {of} then has U+FFFD in their place",
+            "anyOf": [{"not": {"type": ["string", "number", "boolean", "null", "array",
+                                        "object"]}},
+                      {"type": "object", "properties": {"$bin": {"type": "string"}},
+                       "required": ["$bin"], "additionalProperties": False}],
+            "x-kind": "attr", "x-msgpack": "bin", "x-absent-when": "valid UTF-8"}
+
+
 def plain(text, **schema):
     return dict({"description": text}, **schema)
 
@@ -364,8 +377,12 @@ def proc_live():
         "pid": attr("process id", minimum=1),
         "ppid": attr("parent process id"),
         "uid": attr("real user id"),
-        "comm": attr("command name (/proc/PID/stat comm, at most 15 bytes)", typ="string"),
-        "cmdline": attr("arguments joined by spaces; empty for kernel threads", typ="string"),
+        "comm": attr("command name (/proc/PID/stat comm, at most 15 bytes), as UTF-8: bytes "
+                     "that are not (the kernel's cut may split a character) become U+FFFD",
+                     typ="string"),
+        "comm_raw": raw_bytes("comm"),
+        "cmdline": attr("arguments joined by spaces; empty for kernel threads; invalid UTF-8 "
+                        "replaced by U+FFFD", typ="string"),
         "state": attr("one-letter state (/proc/PID/stat)", typ="string",
                       pattern="^[RSDZTtXxKWPI]$"),
         "threads": gauge("count", "threads of the process", integer=True, lo=1),
@@ -429,7 +446,8 @@ def proc_schema():
         "description": "a watched process that exited: sent once, then never again",
         "type": "object",
         "properties": {"pid": attr("process id", minimum=1),
-                       "comm": attr("command name", typ="string"),
+                       "comm": attr("command name, as in live frames", typ="string"),
+                       "comm_raw": raw_bytes("comm"),
                        "gone": {"const": True}},
         "required": ["pid", "comm", "gone"]}}
     add_rate_defs(defs, {}, live)
