@@ -27,6 +27,7 @@ static const struct {
     {"targets", pb_cli_targets, "profiling targets of an agent (default perfbusd's)"},
     {"profile", pb_cli_profile, "profile a target: sampling, tracing or detailed"},
     {"arm", pb_cli_arm, "profile the next N executions of a section"},
+    {"cancel", pb_cli_cancel, "cancel the agent's current profile or armed section"},
     {"results", pb_cli_results, "result or state of a profiling job"},
     {"simulate", pb_cli_simulate, "run a built-in workload (cpu, memory, io)"},
     {"register", pb_cli_register, "enable a target registered disabled"},

@@ -1,4 +1,4 @@
-/* pb_cli_prof: `perfbus targets|profile|arm|results|simulate|register` against an agent. */
+/* pb_cli_prof: `perfbus targets|profile|arm|cancel|results|simulate|register` against an agent. */
 #include "pb_cli_prof.h"
 
 #include "pb_profview.h"
@@ -220,7 +220,12 @@ int pb_cli_profile(int argc, char **argv)
     return rc;
 }
 
-/* Polls `results` until the job is done or the timeout passes. */
+static bool s_pending(const char *state)
+{
+    return !strcmp(state, "queued") || !strcmp(state, "armed") || !strcmp(state, "running");
+}
+
+/* Polls `results` until the job is done (or failed) or the timeout passes. */
 static int s_wait_result(s_opts_t *o, uint64_t id, pb_value_t **reply_p)
 {
     int waited_ms = 0, rc;
@@ -230,7 +235,7 @@ static int s_wait_result(s_opts_t *o, uint64_t id, pb_value_t **reply_p)
         rc = pb_cli_request(&o->cli, &req, reply_p);
         const char *state = "done";
         if (rc != PB_CLI_OK || pb_value_map_get_str(*reply_p, "state", &state) < 0 ||
-            !strcmp(state, "done"))
+            !s_pending(state))
             return rc;
         pb_value_destroy(reply_p);
         if (waited_ms >= o->cli.timeout_ms) {
@@ -251,20 +256,27 @@ static void s_print_armed(const pb_value_t *reply)
     pb_value_map_get_u64(reply, "id", &id);
     pb_value_map_get_str(reply, "state", &state);
     char shown[64];
-    printf("job %llu %s (fetch it with: perfbus results %llu)\n", (unsigned long long)id,
-           pb_cli_term(shown, sizeof shown, state), (unsigned long long)id);
+    double max_s = pb_cli_num(reply, "max_seconds");
+    printf("job %llu %s", (unsigned long long)id, pb_cli_term(shown, sizeof shown, state));
+    if (max_s == max_s)
+        printf(", expires in %g s", max_s);
+    printf(" (fetch it with: perfbus results %llu)\n", (unsigned long long)id);
 }
 
 int pb_cli_arm(int argc, char **argv)
 {
     s_opts_t o;
     int first;
-    int rc = s_parse(argc, argv, &o,
-                     "Usage: perfbus arm SECTION [--count N] [--mode M] [--clock C] [--hz H]\n"
-                     "       [--wait [--timeout MS]] [--json] [--endpoint EP]\n"
-                     "Profiles the next N executions of a section the application marks;\n"
-                     "--wait polls until they have run and prints the profile.\n",
-                     &first);
+    int rc =
+        s_parse(argc, argv, &o,
+                "Usage: perfbus arm SECTION [--count N] [--max-seconds S] [--mode M]\n"
+                "       [--clock C] [--hz H] [--wait [--timeout MS]] [--json] [--endpoint EP]\n"
+                "Profiles the next N executions (default 1) of a section the application\n"
+                "marks. The arm expires after S seconds (default 10, at most the agent's\n"
+                "cap, 60 by default) with the executions seen so far, maybe none, and\n"
+                "frees the profiler; `perfbus cancel` ends it sooner. --wait polls until\n"
+                "it is done and prints the profile.\n",
+                &first);
     if (rc >= 0)
         return rc;
     if (first + 1 != argc)
@@ -273,6 +285,8 @@ int pb_cli_arm(int argc, char **argv)
     pb_value_map_put_str(req, "section", argv[first]);
     if (o.count)
         pb_value_map_put_uint(req, "count", o.count);
+    if (o.max_seconds > 0)
+        pb_value_map_put_float(req, "max_seconds", o.max_seconds);
     s_put_mode_args(req, &o);
     if (!o.wait)
         return s_reply_out(&o, req, s_print_armed);
@@ -280,14 +294,60 @@ int pb_cli_arm(int argc, char **argv)
     uint64_t id = 0;
     pb_value_map_get_u64(reply, "id", &id);
     pb_value_destroy(&reply);
-    if (!o.cli.timeout_given)
-        o.cli.timeout_ms = 60000;
+    if (!o.cli.timeout_given) /* expiry, the grace, then symbolising */
+        o.cli.timeout_ms = (int)((o.max_seconds > 0 ? o.max_seconds : 10) * 1000) + 15000;
     if (rc == PB_CLI_OK)
         rc = s_wait_result(&o, id, &reply);
     if (rc == PB_CLI_OK)
         rc = s_show_result(&o, reply);
     pb_value_destroy(&reply);
     return rc;
+}
+
+static void s_print_cancelled(const pb_value_t *reply)
+{
+    uint64_t id = 0, done = 0;
+    const char *op = "?", *name = "?";
+    bool in_run = false;
+    pb_value_map_get_u64(reply, "id", &id);
+    pb_value_map_get_u64(reply, "done", &done);
+    pb_value_map_get_str(reply, "op", &op);
+    if (pb_value_map_get_str(reply, "section", &name) < 0)
+        pb_value_map_get_str(reply, "target", &name);
+    pb_value_get_bool(pb_value_map_get(reply, "run_in_progress"), &in_run);
+    if (!strcmp(op, "arm"))
+        printf("cancelled job %llu (arm of section '%s' after %llu executions)\n",
+               (unsigned long long)id, name, (unsigned long long)done);
+    else
+        printf("cancelled job %llu (%s of '%s'%s)\n", (unsigned long long)id, op, name,
+               in_run ? "; its current run cannot be interrupted and goes on off the profiler"
+                      : "");
+    printf("its result, if any: perfbus results %llu\n", (unsigned long long)id);
+}
+
+int pb_cli_cancel(int argc, char **argv)
+{
+    s_opts_t o;
+    int first;
+    int rc = s_parse(argc, argv, &o,
+                     "Usage: perfbus cancel [ID] [--json] [--endpoint EP]\n"
+                     "Cancels the agent's current job (only when its id is ID, if given) and\n"
+                     "frees the profiler at once. An armed section ends with the executions\n"
+                     "seen (an execution underway is discarded with the job's data); a profile\n"
+                     "starts no further run, and a run in progress, which cannot be\n"
+                     "interrupted, goes on off the profiler (its target is refused until it\n"
+                     "returns).\n",
+                     &first);
+    if (rc >= 0)
+        return rc;
+    char *end = NULL;
+    unsigned long long id = first + 1 == argc ? strtoull(argv[first], &end, 10) : 0;
+    if (first + 1 < argc || (end && *end))
+        return pb_cli_usage_error(argv[0], "expected at most one job ID");
+    pb_value_t *req = pb_cli_op("cancel");
+    if (end)
+        pb_value_map_put_uint(req, "id", id);
+    return s_reply_out(&o, req, s_print_cancelled);
 }
 
 int pb_cli_results(int argc, char **argv)

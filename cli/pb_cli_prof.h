@@ -11,6 +11,7 @@
 int pb_cli_targets(int argc, char **argv);
 int pb_cli_profile(int argc, char **argv);
 int pb_cli_arm(int argc, char **argv);
+int pb_cli_cancel(int argc, char **argv);
 int pb_cli_results(int argc, char **argv);
 int pb_cli_simulate(int argc, char **argv);
 int pb_cli_register(int argc, char **argv);

@@ -1,6 +1,7 @@
 /* pb_control: answers perfbusd's control ops; one function per op in a table. */
 #include "pb_control.h"
 
+#include "pb_agent_local.h"
 #include "pb_frame.h"
 #include "pb_log.h"
 #include "pb_proc_select.h"
@@ -164,22 +165,22 @@ static pb_value_t *s_op_unwatch(pb_control_t *self, const pb_value_t *request)
     return s_watching(self);
 }
 
-/* The daemon's targets live in its built-in agent, which answers on its own
- * socket and thread; asking it costs a loopback round trip, never a wait on
- * a running profile. Profiling ops themselves go to profile_endpoint. */
+/* The daemon's targets live in its built-in agent; they are copied from it
+ * in-process (pb_agent_targets_describe takes the agent's lock only for the
+ * copy), so this op never waits on the agent's socket thread or a profile.
+ * Profiling ops themselves go to profile_endpoint. */
 static pb_value_t *s_op_targets(pb_control_t *self, const pb_value_t *request)
 {
     (void)request;
-    pb_value_t *ask = pb_value_map_new(), *reply = NULL;
-    char why[256] = "";
-    if (!ask || pb_value_map_put_str(ask, "op", "targets") < 0) {
-        pb_value_destroy(&ask);
-        return NULL;
-    }
-    if (pb_rpc_call(self->status.profile_endpoint, &ask, 2000, &reply, why, sizeof why) < 0)
-        return pb_rpc_error("internal", "the profiling agent did not answer: %s", why);
-    if (pb_value_map_put_str(reply, "profile_endpoint", self->status.profile_endpoint) < 0 ||
-        pb_value_map_put_str(reply, "profile_pub_endpoint", self->status.profile_pub_endpoint) < 0)
+    pb_value_t *list = self->status.agent ? pb_agent_targets_describe(self->status.agent) : NULL;
+    if (!list)
+        return pb_rpc_error("internal", "cannot list the profiling agent's targets: %s",
+                            self->status.agent ? "out of memory" : "no agent");
+    pb_value_t *reply = s_ok_with("targets", &list);
+    if (reply &&
+        (pb_value_map_put_str(reply, "profile_endpoint", self->status.profile_endpoint) < 0 ||
+         pb_value_map_put_str(reply, "profile_pub_endpoint", self->status.profile_pub_endpoint) <
+             0))
         pb_value_destroy(&reply);
     return reply;
 }

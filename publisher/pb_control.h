@@ -4,6 +4,7 @@
 
 #include "pb_proc_sampler.h"
 #include "pb_value.h"
+#include "perfbus.h"
 
 #include <stdint.h>
 
@@ -16,7 +17,8 @@ typedef struct {
     uint64_t frames_sent;
     double interval_s;
     const pb_value_t *latest_sys; /* NULL before the first sample */
-    const char *profile_endpoint; /* the built-in agent's, for `targets` */
+    pb_agent_t *agent;            /* the built-in agent: `targets` asks it in-process */
+    const char *profile_endpoint; /* the built-in agent's, named in `targets` */
     const char *profile_pub_endpoint;
 } pb_control_status_t;
 

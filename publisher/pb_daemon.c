@@ -294,6 +294,7 @@ static void s_refresh_control(pb_daemon_t *self)
         .frames_sent = self->seq,
         .interval_s = self->config.interval_s,
         .latest_sys = self->latest_sys,
+        .agent = self->agent,
         .profile_endpoint = pb_agent_endpoint(self->agent),
         .profile_pub_endpoint = pb_agent_pub_endpoint(self->agent),
     };

@@ -14,8 +14,13 @@
 #include <unistd.h>
 
 /* Threads: the caller's (new/register/destroy, sections), the socket thread
- * (all ZeroMQ I/O, pb_agent_ops.c) and one worker that runs targets. A job
+ * (all ZeroMQ I/O, pb_agent_ops.c) and a worker that runs targets. A job
  * owns the profiler from acceptance until DONE (`busy`); only one at a time.
+ * An in-process run cannot be interrupted, so a job still running past its
+ * deadline (or cancelled) is abandoned: a new worker takes the queue, the
+ * old one finishes that job when the target returns and then exits, and the
+ * target is refused while it runs. Workers are detached and counted; destroy
+ * waits for the count to reach zero.
  * A fault (SIGSEGV, SIGBUS, SIGFPE, SIGILL) on the worker inside a target
  * jumps back with siglongjmp: the target is marked crashed and refused from
  * then on, because whatever it held (locks, heap state, half-written data)
@@ -25,11 +30,6 @@ static __thread sigjmp_buf *s_fault_jmp;
 static const int s_fault_signals[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL};
 static struct sigaction s_fault_old[4];
 static pthread_once_t s_fault_once = PTHREAD_ONCE_INIT;
-
-/* The session threads may join (pb_agent_thread_join) and its generation. */
-static pthread_mutex_t s_join_lock = PTHREAD_MUTEX_INITIALIZER;
-static pb_session_t *s_join_session;
-static unsigned s_join_gen;
 
 static void s_on_fault(int sig, siginfo_t *si, void *uc)
 {
@@ -69,37 +69,6 @@ void pb_agent_wake(pb_agent_t *self)
     if (write(self->wakefd, &one, sizeof one) < 0) {
         /* the counter is already non-zero: the socket thread will wake */
     }
-}
-
-static void s_set_join(pb_session_t *session)
-{
-    pthread_mutex_lock(&s_join_lock);
-    s_join_session = session;
-    s_join_gen++;
-    pthread_mutex_unlock(&s_join_lock);
-}
-
-int pb_agent_thread_join_at(void *frame)
-{
-    int token = 0;
-    pthread_mutex_lock(&s_join_lock);
-    if (s_join_session) {
-        int slot = pb_session_join(s_join_session, frame);
-        if (slot > 0)
-            token = (int)((s_join_gen & 0x7fffffu) << 8) | (slot & 0xff);
-    }
-    pthread_mutex_unlock(&s_join_lock);
-    return token;
-}
-
-void pb_agent_thread_leave(int token)
-{
-    if (token <= 0)
-        return;
-    pthread_mutex_lock(&s_join_lock);
-    if (s_join_session && (unsigned)token >> 8 == (s_join_gen & 0x7fffffu))
-        pb_session_leave(s_join_session, token & 0xff);
-    pthread_mutex_unlock(&s_join_lock);
 }
 
 /* One run of an in-process target. noinline: its frame is the walk's root. */
@@ -162,14 +131,19 @@ static void s_run_failed(pb_agent_t *self, pb_job_t *job, int rc)
     }
 }
 
-/* Runs up to job->runs runs, starting none after max_seconds. Returns why
- * it stopped ("runs", "budget"), or NULL when a run failed. */
+/* Runs up to job->runs runs, starting none after max_seconds or a cancel.
+ * Returns why it stopped ("runs", "budget", "cancelled"), or NULL when a run
+ * failed. */
 static const char *s_run_all(pb_agent_t *self, pb_job_t *job)
 {
     double started = pb_agent_now();
-    s_set_join(job->session);
+    pb_agent_join_set(job->session);
     const char *stopped = "runs";
     for (unsigned i = 0; i < job->runs && stopped; i++) {
+        if (atomic_load(&job->stop)) {
+            stopped = atomic_load(&job->stop);
+            break;
+        }
         if (i > 0 && pb_agent_now() - started >= job->max_seconds) {
             stopped = "budget";
             break;
@@ -180,7 +154,7 @@ static const char *s_run_all(pb_agent_t *self, pb_job_t *job)
             stopped = NULL;
         }
     }
-    s_set_join(NULL);
+    pb_agent_join_clear(job->session);
     return stopped;
 }
 
@@ -196,6 +170,8 @@ static void s_finish(pb_job_t *job, const char *stopped)
         rc = rc ? rc : pb_value_map_put_str(m, "stopped", stopped);
     } else {
         rc = rc ? rc : pb_value_map_put_uint(m, "count", job->count);
+        rc = rc ? rc : pb_value_map_put_float(m, "max_seconds", job->max_seconds);
+        rc = rc ? rc : pb_value_map_put_str(m, "stopped", stopped);
     }
     rc = rc ? rc : pb_session_result(job->session, m);
     if (rc < 0) {
@@ -213,7 +189,8 @@ static void s_execute(pb_agent_t *self, pb_job_t *job)
         s_fail(job, "internal", "cannot set up the profiler (out of memory or timers)");
         return;
     }
-    const char *stopped = job->target ? s_run_all(self, job) : "count";
+    const char *early = atomic_load(&job->stop);
+    const char *stopped = job->target ? s_run_all(self, job) : early ? early : "count";
     if (stopped)
         s_finish(job, stopped);
     pb_session_destroy(&job->session);
@@ -232,36 +209,86 @@ static bool s_alt_stack(void)
     return sigaltstack(&ss, NULL) == 0;
 }
 
+/* Under the lock: the next queued job, or NULL after a wait. */
+static pb_job_t *s_next_job(pb_agent_t *self)
+{
+    pb_job_t *job = self->queue_head;
+    if (!job) {
+        pthread_cond_wait(&self->cond, &self->lock);
+        return NULL;
+    }
+    self->queue_head = job->next;
+    if (!self->queue_head)
+        self->queue_tail = NULL;
+    job->state = PB_JOB_RUNNING;
+    if (job->target)
+        job->target->running = true;
+    return job;
+}
+
+/* Under the lock: runs one job (unlocked meanwhile); true when this worker
+ * was replaced while it ran and must now exit. */
+static bool s_work(pb_agent_t *self, pb_job_t *job)
+{
+    pthread_mutex_unlock(&self->lock);
+    s_execute(self, job);
+    pthread_mutex_lock(&self->lock);
+    if (job->target)
+        job->target->running = false;
+    job->state = PB_JOB_DONE;
+    if (self->busy == job)
+        self->busy = NULL;
+    self->jobs_done++;
+    pb_agent_wake(self);
+    return job->abandoned;
+}
+
 static void *s_worker(void *arg)
 {
     pb_agent_t *self = arg;
-    bool alt = s_alt_stack();
+    bool alt = s_alt_stack(), retired = false;
     pthread_mutex_lock(&self->lock);
-    while (!atomic_load(&self->stopping)) {
-        pb_job_t *job = self->queue_head;
-        if (!job) {
-            pthread_cond_wait(&self->cond, &self->lock);
-            continue;
-        }
-        self->queue_head = job->next;
-        if (!self->queue_head)
-            self->queue_tail = NULL;
-        job->state = PB_JOB_RUNNING;
-        pthread_mutex_unlock(&self->lock);
-        s_execute(self, job);
-        pthread_mutex_lock(&self->lock);
-        job->state = PB_JOB_DONE;
-        if (self->busy == job)
-            self->busy = NULL;
-        self->jobs_done++;
-        pb_agent_wake(self);
+    while (!retired && !atomic_load(&self->stopping)) {
+        pb_job_t *job = s_next_job(self);
+        if (job)
+            retired = s_work(self, job);
     }
-    pthread_mutex_unlock(&self->lock);
     if (alt) {
         stack_t off = {.ss_flags = SS_DISABLE};
         sigaltstack(&off, NULL);
     }
+    self->workers--;
+    pthread_cond_broadcast(&self->cond);
+    pthread_mutex_unlock(&self->lock);
     return NULL;
+}
+
+int pb_agent_worker_start(pb_agent_t *self)
+{
+    pthread_attr_t attr;
+    pthread_t tid;
+    int rc = pthread_attr_init(&attr);
+    if (rc == 0) {
+        pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+        rc = pthread_create(&tid, &attr, s_worker, self);
+        pthread_attr_destroy(&attr);
+    }
+    if (rc == 0)
+        self->workers++;
+    return -rc;
+}
+
+int pb_agent_abandon_run(pb_agent_t *self, pb_job_t *job)
+{
+    if (job->state != PB_JOB_RUNNING || job->abandoned || !job->target)
+        return -EINVAL;
+    int rc = pb_agent_worker_start(self);
+    if (rc < 0)
+        return rc;
+    job->abandoned = true;
+    if (self->busy == job)
+        self->busy = NULL;
+    return 0;
 }
 
 void pb_agent_enqueue(pb_agent_t *self, pb_job_t *job)
@@ -273,7 +300,13 @@ void pb_agent_enqueue(pb_agent_t *self, pb_job_t *job)
         self->queue_head = job;
     self->queue_tail = job;
     self->busy = job;
-    pthread_cond_signal(&self->cond);
+    pthread_cond_broadcast(&self->cond);
+}
+
+void pb_agent_enqueue_result(pb_agent_t *self, pb_job_t *job)
+{
+    pb_agent_enqueue(self, job);
+    self->busy = NULL;
 }
 
 int pb_agent_remember(pb_agent_t *self, pb_job_t *job)
@@ -411,48 +444,6 @@ int pb_agent_register_command(pb_agent_t *self, const char *name, char *const ar
     return rc;
 }
 
-int pb_agent_section_begin_at(pb_agent_t *self, const char *section, void *frame)
-{
-    pb_job_t *job = self ? atomic_load_explicit(&self->armed, memory_order_acquire) : NULL;
-    if (!job || !section)
-        return 0;
-    pthread_mutex_lock(&self->lock);
-    bool mine =
-        atomic_load(&self->armed) == job && !job->in_section && strcmp(job->name, section) == 0;
-    if (mine)
-        job->in_section = true;
-    pthread_mutex_unlock(&self->lock);
-    if (!mine)
-        return 0;
-    s_set_join(job->session);
-    if (pb_session_run_begin(job->session, frame, false) < 0) {
-        s_set_join(NULL);
-        pthread_mutex_lock(&self->lock);
-        job->in_section = false;
-        pthread_mutex_unlock(&self->lock);
-        return 0;
-    }
-    return 1;
-}
-
-void pb_agent_section_end(pb_agent_t *self, int token)
-{
-    if (!self || token != 1)
-        return;
-    pb_job_t *job = atomic_load(&self->armed);
-    if (!job)
-        return;
-    pb_session_run_end(job->session);
-    s_set_join(NULL);
-    pthread_mutex_lock(&self->lock);
-    job->in_section = false;
-    if (++job->done >= job->count) {
-        atomic_store(&self->armed, NULL);
-        pb_agent_enqueue(self, job); /* the worker symbolises and builds the result */
-    }
-    pthread_mutex_unlock(&self->lock);
-}
-
 static int s_bind(void *sock, const char *endpoint, char **bound)
 {
     char buf[256];
@@ -512,8 +503,9 @@ pb_agent_t *pb_agent_new(const pb_agent_config_t *config)
     pthread_cond_init(&self->cond, NULL);
     int rc = s_defaults(self, config);
     rc = rc ? rc : s_open(self);
-    rc = rc ? rc : -pthread_create(&self->worker_thread, NULL, s_worker, self);
-    self->worker_started = rc == 0;
+    pthread_mutex_lock(&self->lock);
+    rc = rc ? rc : pb_agent_worker_start(self);
+    pthread_mutex_unlock(&self->lock);
     rc = rc ? rc : -pthread_create(&self->socket_thread, NULL, pb_agent_serve, self);
     self->socket_started = rc == 0;
     if (rc < 0) {
@@ -533,8 +525,10 @@ static void s_stop_threads(pb_agent_t *self)
         pb_agent_wake(self);
     if (self->socket_started)
         pthread_join(self->socket_thread, NULL);
-    if (self->worker_started)
-        pthread_join(self->worker_thread, NULL);
+    pthread_mutex_lock(&self->lock);
+    while (self->workers > 0) /* a hung target is waited for */
+        pthread_cond_wait(&self->cond, &self->lock);
+    pthread_mutex_unlock(&self->lock);
 }
 
 void pb_agent_destroy(pb_agent_t **self_p)

@@ -1,6 +1,7 @@
 /* pb_agent_ops: the agent's socket thread — request framing, validation, the ops, replies and
  * prof.* frames. */
 #include "pb_agent_impl.h"
+#include "pb_agent_local.h"
 
 #include "pb_codec.h"
 #include "pb_frame.h"
@@ -16,7 +17,9 @@
 /* Requests are answered at once, except profile and simulate: those become
  * jobs that keep the client (a pb_rpc_peer_t) and are answered when the
  * worker is done, or with `timeout` at their deadline (the job then goes on
- * and its result is published and kept for `results`). */
+ * off the profiler and its result is published and kept for `results`).
+ * The socket thread is also the reaper: each pass expires armed jobs at
+ * their deadline and frees the profiler of any job past deadline + grace. */
 
 static int s_put_error(pb_value_t *reply, const char *code, const char *message)
 {
@@ -82,36 +85,72 @@ static void s_answer_job(pb_agent_t *self, pb_job_t *job, pb_value_t *reply)
     job->answered = true;
 }
 
-/* Delivers finished jobs and times out overdue ones; returns ms to the next deadline. */
+static void s_deliver(pb_agent_t *self, pb_job_t *job)
+{
+    pb_value_t *reply = s_job_reply(job);
+    s_answer_job(self, job, reply);
+    pb_value_destroy(&reply);
+    s_publish(self, job);
+    job->delivered = true;
+}
+
+/* A profile or simulate job at its deadline (max_seconds + grace): the
+ * client gets `timeout`, and an in-process run still going is abandoned so
+ * that the profiler is free (the reaper: the agent is never busy longer). */
+static void s_overdue(pb_agent_t *self, pb_job_t *job)
+{
+    if (self->busy == job && !job->target->argv)
+        pb_agent_abandon_run(self, job); /* on failure (no thread): again next pass */
+    if (job->answered)
+        return;
+    pb_value_t *reply = pb_rpc_error(
+        "timeout",
+        "target '%s' still running after max_seconds %.3g + grace %.3g s; the agent keeps "
+        "serving and the target is refused until it returns; the result will be published and "
+        "kept as {op: results, id: %llu}",
+        job->name, job->max_seconds, self->cfg.timeout_grace_s, (unsigned long long)job->id);
+    if (reply)
+        pb_value_map_put_uint(reply, "id", job->id);
+    s_answer_job(self, job, reply);
+    pb_value_destroy(&reply);
+}
+
+/* An armed job at its deadline ends with the executions seen; one still
+ * executing gets the grace, then is abandoned. Returns the next deadline. */
+static double s_expire(pb_agent_t *self, pb_job_t *job, double now, double next)
+{
+    if (now < job->deadline)
+        return fmin(next, job->deadline);
+    if (pb_agent_arm_end(self, job, "expired"))
+        return next;
+    double hard = job->deadline + self->cfg.timeout_grace_s;
+    if (now < hard)
+        return fmin(next, hard);
+    char msg[256];
+    snprintf(msg, sizeof msg,
+             "section '%s' was still executing at max_seconds %.3g + grace %.3g s; the profiler "
+             "was freed and this job's data discarded (%u of %u executions had completed)",
+             job->name, job->max_seconds, self->cfg.timeout_grace_s, job->done, job->count);
+    pb_agent_arm_abandon(self, job, "timeout", msg);
+    return next;
+}
+
+/* Delivers finished jobs, expires armed ones and times out overdue ones;
+ * returns ms to the next deadline. */
 static long s_service_jobs(pb_agent_t *self)
 {
     double now = pb_agent_now(), next = now + 0.5;
     pthread_mutex_lock(&self->lock);
     for (size_t i = 0; i < self->njobs; i++) {
         pb_job_t *job = self->jobs[i];
-        if (job->state == PB_JOB_DONE && !job->delivered) {
-            pb_value_t *reply = s_job_reply(job);
-            s_answer_job(self, job, reply);
-            pb_value_destroy(&reply);
-            s_publish(self, job);
-            job->delivered = true;
-        } else if (job->state != PB_JOB_DONE && job->deadline > 0 && !job->answered) {
-            if (now >= job->deadline) {
-                pb_value_t *reply = pb_rpc_error(
-                    "timeout",
-                    "target '%s' still running after max_seconds %.3g + grace %.3g s; the agent "
-                    "keeps serving, its worker stays busy until the target returns; the result "
-                    "will be published and kept as {op: results, id: %llu}",
-                    job->name, job->max_seconds, self->cfg.timeout_grace_s,
-                    (unsigned long long)job->id);
-                if (reply)
-                    pb_value_map_put_uint(reply, "id", job->id);
-                s_answer_job(self, job, reply);
-                pb_value_destroy(&reply);
-            } else if (job->deadline < next) {
-                next = job->deadline;
-            }
-        }
+        if (job->state == PB_JOB_DONE && !job->delivered)
+            s_deliver(self, job);
+        else if (job->state == PB_JOB_ARMED)
+            next = s_expire(self, job, now, next);
+        else if (job->state != PB_JOB_DONE && job->target && now >= job->deadline)
+            s_overdue(self, job);
+        else if (job->state != PB_JOB_DONE && job->target)
+            next = fmin(next, job->deadline);
     }
     pthread_mutex_unlock(&self->lock);
     long ms = (long)ceil((next - now) * 1000);
@@ -209,6 +248,11 @@ static pb_target_t *s_usable_target(pb_agent_t *self, const char *name, pb_value
     else if (!t->enabled)
         *err = pb_rpc_error("refused",
                             "target '%s' is disabled; enable it with {op: register, target}", name);
+    else if (t->running)
+        *err = pb_rpc_error("busy",
+                            "target '%s' is still running from an earlier job that passed its "
+                            "deadline; try again once it returns",
+                            name);
     return *err ? NULL : t;
 }
 
@@ -314,42 +358,114 @@ static pb_value_t *s_op_simulate(pb_agent_t *self, const pb_value_t *req, const 
     return err;
 }
 
+static pb_value_t *s_armed_reply(const pb_job_t *job)
+{
+    pb_value_t *reply = pb_rpc_ok();
+    int rc = reply ? pb_value_map_put_uint(reply, "id", job->id) : -ENOMEM;
+    rc = rc ? rc : pb_value_map_put_str(reply, "state", "armed");
+    rc = rc ? rc : pb_value_map_put_str(reply, "section", job->name);
+    rc = rc ? rc : pb_value_map_put_uint(reply, "count", job->count);
+    rc = rc ? rc : pb_value_map_put_str(reply, "mode", pb_session_mode_name(job->opts.mode));
+    rc = rc ? rc : pb_value_map_put_float(reply, "max_seconds", job->max_seconds);
+    if (rc < 0)
+        pb_value_destroy(&reply);
+    return reply;
+}
+
+/* Under the lock: a new armed job, or NULL with *err set. Sections are not
+ * registered anywhere, so any name is armed: one that never executes
+ * expires at max_seconds like any other. */
+static pb_job_t *s_arm_new(pb_agent_t *self, const char *section, const pb_session_opts_t *o,
+                           unsigned count, double max_s, pb_value_t **err)
+{
+    pb_job_t *job = s_job_new(self, "arm", section, NULL);
+    if (job) {
+        job->opts = *o;
+        job->count = count;
+        job->max_seconds = max_s;
+        job->state = PB_JOB_ARMED;
+        job->session = pb_session_new(o);
+    }
+    if (!job || !job->session || pb_agent_remember(self, job) < 0) {
+        pb_agent_job_free(&job);
+        *err = pb_rpc_error("internal", "cannot arm: out of memory or too many unfinished jobs");
+        return NULL;
+    }
+    job->deadline = pb_agent_now() + max_s;
+    self->busy = job;
+    atomic_store(&self->armed, job);
+    return job;
+}
+
 static pb_value_t *s_op_arm(pb_agent_t *self, const pb_value_t *req)
 {
     pb_value_t *err = NULL;
     const char *section = NULL;
     uint64_t count = 0;
+    double max_s = 0;
     pb_session_opts_t o = {0};
     if (s_arg_str(req, "section", NULL, &section, &err) < 0 ||
         s_arg_count(req, "count", 1, self->cfg.max_runs, &count, &err) < 0 ||
-        s_arg_opts(self, req, PB_MODE_ALL, &o, &err) < 0)
+        s_arg_opts(self, req, PB_MODE_ALL, &o, &err) < 0 ||
+        s_arg_seconds(req, "max_seconds", fmin(10, self->cfg.max_seconds), self->cfg.max_seconds,
+                      &max_s, &err) < 0)
         return err;
-    o.max_seconds = self->cfg.max_seconds;
+    o.max_seconds = max_s;
     pthread_mutex_lock(&self->lock);
-    pb_job_t *job = self->busy ? NULL : s_job_new(self, "arm", section, NULL);
-    if (job) {
-        job->opts = o;
-        job->count = (unsigned)count;
-        job->state = PB_JOB_ARMED;
-        job->session = pb_session_new(&o);
-    }
-    if (self->busy)
+    pb_job_t *job = self->busy ? NULL : s_arm_new(self, section, &o, (unsigned)count, max_s, &err);
+    if (self->busy && !job)
         err = s_busy(self);
-    else if (!job || !job->session || pb_agent_remember(self, job) < 0) {
-        pb_agent_job_free(&job);
-        err = pb_rpc_error("internal", "cannot arm: out of memory or too many unfinished jobs");
-    } else {
-        self->busy = job;
-        atomic_store(&self->armed, job);
-        err = pb_rpc_ok();
-        pb_value_map_put_uint(err, "id", job->id);
-        pb_value_map_put_str(err, "state", "armed");
-        pb_value_map_put_str(err, "section", section);
-        pb_value_map_put_uint(err, "count", count);
-        pb_value_map_put_str(err, "mode", pb_session_mode_name(o.mode));
-    }
+    else if (job)
+        err = s_armed_reply(job);
     pthread_mutex_unlock(&self->lock);
     return err;
+}
+
+/* Under the lock: cancels the job owning the profiler; returns the reply. */
+static pb_value_t *s_cancel(pb_agent_t *self, pb_job_t *job)
+{
+    bool in_run = false;
+    if (job->state == PB_JOB_ARMED && !pb_agent_arm_end(self, job, "cancelled"))
+        pb_agent_arm_abandon(self, job, "cancelled",
+                             "cancelled while an execution of the section was underway; this "
+                             "job's data was discarded");
+    else if (job->target) {
+        atomic_store(&job->stop, "cancelled");
+        in_run = pb_agent_abandon_run(self, job) == 0;
+    }
+    pb_value_t *reply = pb_rpc_ok();
+    int rc = reply ? pb_value_map_put_uint(reply, "id", job->id) : -ENOMEM;
+    rc = rc ? rc : pb_value_map_put_str(reply, "op", job->op);
+    rc = rc ? rc : pb_value_map_put_str(reply, job->target ? "target" : "section", job->name);
+    rc = rc ? rc : pb_value_map_put_str(reply, "state", "cancelled");
+    rc = rc ? rc : pb_value_map_put_uint(reply, "done", job->target ? 0 : job->done);
+    rc = rc ? rc : pb_value_map_put_bool(reply, "run_in_progress", in_run);
+    if (rc < 0)
+        pb_value_destroy(&reply);
+    return reply;
+}
+
+/* Cancels the current job (optionally only when its id is `id`). An armed
+ * section is freed at once; a profile starts no further run, and a run in
+ * progress, which cannot be interrupted, goes on off the profiler. */
+static pb_value_t *s_op_cancel(pb_agent_t *self, const pb_value_t *req)
+{
+    uint64_t id = 0;
+    pb_value_t *v = pb_value_map_get(req, "id");
+    if (v && pb_value_get_u64(v, &id) < 0)
+        return pb_rpc_error("bad_arg", "'id' must be the unsigned id of a profile or arm reply");
+    pb_value_t *reply = NULL;
+    pthread_mutex_lock(&self->lock);
+    pb_job_t *job = self->busy;
+    if (!job)
+        reply = pb_rpc_error("not_found", "nothing to cancel: the profiler is idle");
+    else if (v && job->id != id)
+        reply = pb_rpc_error("not_found", "job %llu is not the current one (job %llu is)",
+                             (unsigned long long)id, (unsigned long long)job->id);
+    else
+        reply = s_cancel(self, job);
+    pthread_mutex_unlock(&self->lock);
+    return reply;
 }
 
 static const char *s_state_name(pb_job_state_t s)
@@ -448,9 +564,8 @@ static pb_value_t *s_target_value(const pb_target_t *t)
     return m;
 }
 
-static pb_value_t *s_op_targets(pb_agent_t *self)
+pb_value_t *pb_agent_targets_describe(pb_agent_t *self)
 {
-    pb_value_t *reply = pb_rpc_ok();
     pb_value_t *list = pb_value_array_new();
     pthread_mutex_lock(&self->lock);
     for (size_t i = 0; list && i < self->ntargets; i++) {
@@ -459,6 +574,13 @@ static pb_value_t *s_op_targets(pb_agent_t *self)
             pb_value_destroy(&list);
     }
     pthread_mutex_unlock(&self->lock);
+    return list;
+}
+
+static pb_value_t *s_op_targets(pb_agent_t *self)
+{
+    pb_value_t *reply = pb_rpc_ok();
+    pb_value_t *list = pb_agent_targets_describe(self);
     if (!reply || !list || pb_value_map_put(reply, "targets", &list) < 0)
         pb_value_destroy(&reply);
     pb_value_destroy(&list);
@@ -505,9 +627,11 @@ static pb_value_t *s_dispatch(void *arg, const char *op, const pb_value_t *req,
         return s_op_arm(self, req);
     if (strcmp(op, "results") == 0)
         return s_op_results(self, req);
+    if (strcmp(op, "cancel") == 0)
+        return s_op_cancel(self, req);
     return pb_rpc_error(
         "unknown_op",
-        "unknown op '%s' (health, targets, register, profile, simulate, arm, results)", op);
+        "unknown op '%s' (health, targets, register, profile, simulate, arm, cancel, results)", op);
 }
 
 void *pb_agent_serve(void *arg)

@@ -135,8 +135,13 @@ def check_hang(r, demo):
     hid = rep.get("id")
     r.check(demo.call({"op": "health"}, timeout=2).get("status") == "ok",
             "agent answers health while the target hangs")
-    busy = demo.profile("split", "sampling")
-    r.check(busy.get("error", {}).get("code") == "busy", "profiling is busy meanwhile", str(busy))
+    again = demo.profile("hang", "sampling", max_seconds=0.3, clock="wall")
+    r.check(again.get("error", {}).get("code") == "busy",
+            "the hung target is refused while it still runs", str(again)[:200])
+    other = demo.profile("split", "sampling")
+    r.check(other.get("ok") is True and other.get("runs_done") == 1,
+            "past max_seconds + grace the profiler is free: another target profiles while the "
+            "hung one runs", str(other)[:200])
     end = time.monotonic() + 10
     state = None
     while time.monotonic() < end:
