@@ -315,11 +315,14 @@ static void s_print_cancelled(const pb_value_t *reply)
     if (pb_value_map_get_str(reply, "section", &name) < 0)
         pb_value_map_get_str(reply, "target", &name);
     pb_value_get_bool(pb_value_map_get(reply, "run_in_progress"), &in_run);
+    char op_shown[32], name_shown[128];
+    pb_cli_term(op_shown, sizeof op_shown, op);
+    pb_cli_term(name_shown, sizeof name_shown, name);
     if (!strcmp(op, "arm"))
         printf("cancelled job %llu (arm of section '%s' after %llu executions)\n",
-               (unsigned long long)id, name, (unsigned long long)done);
+               (unsigned long long)id, name_shown, (unsigned long long)done);
     else
-        printf("cancelled job %llu (%s of '%s'%s)\n", (unsigned long long)id, op, name,
+        printf("cancelled job %llu (%s of '%s'%s)\n", (unsigned long long)id, op_shown, name_shown,
                in_run ? "; its current run cannot be interrupted and goes on off the profiler"
                       : "");
     printf("its result, if any: perfbus results %llu\n", (unsigned long long)id);

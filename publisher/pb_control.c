@@ -1,7 +1,6 @@
 /* pb_control: answers perfbusd's control ops; one function per op in a table. */
 #include "pb_control.h"
 
-#include "pb_agent_local.h"
 #include "pb_frame.h"
 #include "pb_log.h"
 #include "pb_proc_select.h"
@@ -172,10 +171,11 @@ static pb_value_t *s_op_unwatch(pb_control_t *self, const pb_value_t *request)
 static pb_value_t *s_op_targets(pb_control_t *self, const pb_value_t *request)
 {
     (void)request;
-    pb_value_t *list = self->status.agent ? pb_agent_targets_describe(self->status.agent) : NULL;
+    const pb_control_status_t *st = &self->status;
+    pb_value_t *list = st->describe_targets ? st->describe_targets(st->targets_arg) : NULL;
     if (!list)
         return pb_rpc_error("internal", "cannot list the profiling agent's targets: %s",
-                            self->status.agent ? "out of memory" : "no agent");
+                            st->describe_targets ? "out of memory" : "no agent");
     pb_value_t *reply = s_ok_with("targets", &list);
     if (reply &&
         (pb_value_map_put_str(reply, "profile_endpoint", self->status.profile_endpoint) < 0 ||

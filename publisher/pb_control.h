@@ -4,7 +4,6 @@
 
 #include "pb_proc_sampler.h"
 #include "pb_value.h"
-#include "perfbus.h"
 
 #include <stdint.h>
 
@@ -17,7 +16,10 @@ typedef struct {
     uint64_t frames_sent;
     double interval_s;
     const pb_value_t *latest_sys; /* NULL before the first sample */
-    pb_agent_t *agent;            /* the built-in agent: `targets` asks it in-process */
+    /* Lists the built-in agent's targets in-process (a new array the caller
+     * owns; NULL on ENOMEM), never waiting on a profile. NULL: no agent. */
+    pb_value_t *(*describe_targets)(void *arg);
+    void *targets_arg;
     const char *profile_endpoint; /* the built-in agent's, named in `targets` */
     const char *profile_pub_endpoint;
 } pb_control_status_t;

@@ -1,6 +1,7 @@
 /* pb_daemon: binds the sockets, runs the sampling schedule and publishes frames. */
 #include "pb_daemon.h"
 
+#include "pb_agent_local.h"
 #include "pb_codec.h"
 #include "pb_control.h"
 #include "pb_frame.h"
@@ -285,6 +286,11 @@ static void s_heartbeat(pb_daemon_t *self)
         pb_log_warn("heartbeat failed: %s", strerror(-rc));
 }
 
+static pb_value_t *s_describe_targets(void *agent)
+{
+    return pb_agent_targets_describe(agent);
+}
+
 static void s_refresh_control(pb_daemon_t *self)
 {
     pb_control_status_t st = {
@@ -294,7 +300,8 @@ static void s_refresh_control(pb_daemon_t *self)
         .frames_sent = self->seq,
         .interval_s = self->config.interval_s,
         .latest_sys = self->latest_sys,
-        .agent = self->agent,
+        .describe_targets = s_describe_targets,
+        .targets_arg = self->agent,
         .profile_endpoint = pb_agent_endpoint(self->agent),
         .profile_pub_endpoint = pb_agent_pub_endpoint(self->agent),
     };
