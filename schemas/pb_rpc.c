@@ -4,6 +4,7 @@
 #include "pb_codec.h"
 
 #include <errno.h>
+#include <malloc.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +12,11 @@
 #include <zmq.h>
 
 #define S_MAX_PARTS 4 /* identity, delimiter, payload and one to detect extras */
+/* After a request this big (or with this many parts) the allocator holds
+ * megabytes it will not return by itself: libzmq's io threads allocated them
+ * in their own arenas, and glibc keeps freed heap. Trimming costs ~1 ms. */
+#define S_TRIM_BYTES (256 * 1024)
+#define S_TRIM_PARTS 1024
 
 /* One received ROUTER message, split into its routing part and payload. */
 typedef struct {
@@ -18,6 +24,7 @@ typedef struct {
     int nparts;     /* stored parts */
     int extra;      /* parts beyond S_MAX_PARTS, drained and dropped */
     bool delimited; /* REQ client: an empty frame follows the identity */
+    size_t bytes;   /* of every part, dropped ones included */
 } s_message_t;
 
 struct pb_rpc_peer {
@@ -56,6 +63,7 @@ static int s_recv_message(void *sock, s_message_t *m)
     if (rc < 0)
         return rc;
     m->nparts = 1;
+    m->bytes = zmq_msg_size(&m->parts[0]);
     while (zmq_msg_more(&m->parts[m->nparts - 1]) || m->extra) {
         zmq_msg_t *slot = &m->parts[m->nparts];
         zmq_msg_t spare;
@@ -63,6 +71,7 @@ static int s_recv_message(void *sock, s_message_t *m)
         if (s_recv_part(sock, keep ? slot : &spare, 0) < 0)
             break;
         bool more = zmq_msg_more(keep ? slot : &spare);
+        m->bytes += zmq_msg_size(keep ? slot : &spare);
         if (keep)
             m->nparts++;
         else {
@@ -75,6 +84,12 @@ static int s_recv_message(void *sock, s_message_t *m)
     /* [id][""] alone is a DEALER sending an empty payload, not a REQ envelope */
     m->delimited = m->nparts >= 3 && zmq_msg_size(&m->parts[1]) == 0;
     return 0;
+}
+
+int pb_rpc_limit_socket(void *sock, pb_rpc_traffic_t traffic)
+{
+    int64_t max = traffic == PB_RPC_FRAMES ? PB_RPC_MAX_FRAME_MSG : PB_RPC_MAX_REQUEST_MSG;
+    return zmq_setsockopt(sock, ZMQ_MAXMSGSIZE, &max, sizeof max) < 0 ? -errno : 0;
 }
 
 pb_value_t *pb_rpc_ok(void)
@@ -122,6 +137,24 @@ static pb_value_t *s_call(const s_handler_t *h, const char *op, const pb_value_t
     return reply;
 }
 
+/* The reply to a request pb_codec refused; each limit is named in the message. */
+static pb_value_t *s_decode_error(int rc, size_t len, const char *why)
+{
+    if (rc == -EMSGSIZE)
+        return pb_rpc_error("too_large", "request of %zu bytes exceeds the %d-byte limit", len,
+                            PB_CODEC_MAX_BYTES);
+    if (rc == -EOVERFLOW)
+        return pb_rpc_error("too_large",
+                            "request has more than %d msgpack objects (keys and values count); "
+                            "that is the limit for requests",
+                            PB_CODEC_REQUEST_OBJECTS);
+    if (rc == -ELOOP)
+        return pb_rpc_error("too_deep", "%s", why);
+    if (rc == -ENOMEM)
+        return pb_rpc_error("internal", "out of memory while decoding the request");
+    return pb_rpc_error("bad_msgpack", "%s", why);
+}
+
 /* Checks the payload and produces the reply: the handler's, or an error;
  * NULL with *deferred set when the handler answers later. */
 static pb_value_t *s_answer(const s_message_t *m, const s_handler_t *h, bool *deferred)
@@ -134,16 +167,12 @@ static pb_value_t *s_answer(const s_message_t *m, const s_handler_t *h, bool *de
                             m->nparts - payload_at + m->extra);
     const zmq_msg_t *payload = &m->parts[payload_at];
     size_t len = zmq_msg_size(payload);
-    if (len > PB_CODEC_MAX_BYTES)
-        return pb_rpc_error("too_large", "request of %zu bytes exceeds the %d-byte limit", len,
-                            PB_CODEC_MAX_BYTES);
     pb_value_t *request = NULL;
-    char why[128] = "";
-    int rc = pb_codec_decode(zmq_msg_data((zmq_msg_t *)payload), len, &request, why, sizeof why);
-    if (rc == -ELOOP)
-        return pb_rpc_error("too_deep", "%s", why);
+    char why[192] = "";
+    int rc = pb_codec_decode_limited(zmq_msg_data((zmq_msg_t *)payload), len,
+                                     &pb_codec_request_limits, &request, why, sizeof why);
     if (rc < 0)
-        return pb_rpc_error("bad_msgpack", "%s", why);
+        return s_decode_error(rc, len, why);
     pb_value_t *reply = NULL;
     const char *op = NULL;
     pb_value_t *op_value = pb_value_map_get(request, "op");
@@ -193,6 +222,8 @@ static int s_serve(void *router, const s_handler_t *h)
     rc = reply ? s_send_reply(router, &m.parts[0], m.delimited, reply) : deferred ? 0 : -ENOMEM;
     pb_value_destroy(&reply);
     s_message_close(&m);
+    if (m.bytes >= S_TRIM_BYTES || m.nparts + m.extra >= S_TRIM_PARTS)
+        malloc_trim(0);
     return rc;
 }
 
