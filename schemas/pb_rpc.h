@@ -33,8 +33,10 @@ typedef pb_value_t *(*pb_rpc_handler_fn)(void *arg, const char *op, const pb_val
  * socket, e.g. zsock_resolve() of a czmq one). Works for REQ clients
  * ([id][empty][payload]) and DEALER clients ([id][payload]). Anything that is
  * not one msgpack map with a string `op` of at most PB_CODEC_MAX_BYTES is
- * answered with an error reply without calling the handler. Returns 0, or
- * -EAGAIN when nothing was waiting, or a negative errno if the socket failed. */
+ * answered with an error reply without calling the handler. Returns 0 (one
+ * request answered, or ~20 ms of progress draining a message of very many
+ * parts: call again), or -EAGAIN when nothing was waiting, or a negative
+ * errno if the socket failed. */
 int pb_rpc_serve_one(void *router, pb_rpc_handler_fn handler, void *arg);
 
 /* The sender of a request, kept to answer it later (a long job). Opaque. */

@@ -192,8 +192,10 @@ static char *s_big_map(size_t n, size_t *len_p)
     for (int shift = 24; shift >= 0; shift -= 8)
         buf[len++] = (char)((n >> shift) & 0xff);
     for (size_t i = 0; i < n; i++) {
+        char key[24];
+        snprintf(key, sizeof key, "k%07zu", i % 10000000);
         buf[len++] = '\xa8';
-        snprintf(buf + len, 9, "k%07zu", i);
+        memcpy(buf + len, key, 8);
         len += 8;
         buf[len++] = '\xc0';
     }

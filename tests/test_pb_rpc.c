@@ -255,8 +255,10 @@ START_TEST(hostile_payloads_get_named_errors)
     buf[at++] = (char)(3000 >> 8);
     buf[at++] = (char)(3000 & 0xff);
     for (int i = 0; i < 3000; i++) {
+        char key[16];
+        snprintf(key, sizeof key, "k%04d", i % 10000);
         buf[at++] = '\xa5';
-        snprintf(buf + at, 6, "k%04d", i);
+        memcpy(buf + at, key, 5);
         at += 5;
         buf[at++] = '\xc0';
     }

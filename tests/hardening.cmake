@@ -1,0 +1,2 @@
+# Issue 9 (hardening): hostile clients against the real daemon over ipc sockets.
+pb_script_test(hardening.daemon_abuse ${PB_PYTHON3} ${PB_TESTS_DIR}/py/test_daemon_abuse.py)
