@@ -6,7 +6,9 @@ a 64 MiB message, one message of 2,000,000 empty frames, 10,000 queued `watch`
 requests, 10,000 queued `process` requests and two bursts of 3,000 connections. Meanwhile a SUB socket collects
 `sys` frames: no gap between two frames' `ts` may exceed 2 intervals. After each
 burst `health` must be answered within 1 s, and perfbusd's RSS (VmRSS) must come
-back under 64 MiB. The figures measured are printed for the record.
+back under 64 MiB (in a release build: under ASan the sanitizer's allocator holds
+the memory, and the figure is printed, not asserted). The figures measured are
+printed for the record.
 """
 
 import os
@@ -31,6 +33,13 @@ def rss_mb(pid):
             if line.startswith("VmRSS:"):
                 return int(line.split()[1]) / 1024
     return float("nan")
+
+
+def sanitized(pid):
+    """True for an ASan build: its allocator (quarantine, shadow memory) and not
+    glibc's holds the memory, so RSS says nothing about what perfbusd retains."""
+    with open(f"/proc/{pid}/maps", encoding="ascii", errors="replace") as f:
+        return "libasan" in f.read()
 
 
 def wait_rss(pid, limit_mb, timeout):
@@ -190,6 +199,7 @@ def main():
         if not frames.wait_for(3):
             r.fatal("no sys frames from perfbusd")
         print(f"RSS at start: {rss_mb(pid):.1f} MiB", flush=True)
+        asan = sanitized(pid)
         peak = []
         phases = [("1 MiB map of 160 k keys", phase_big_map),
                   ("64 MiB message", phase_huge_message),
@@ -209,11 +219,15 @@ def main():
             gap = frames.max_gap(max(since - 1, 0))
             r.check(gap <= MAX_GAP_S, f"no sys gap above {MAX_GAP_S} s during the {name}",
                     f"{gap:.3f} s")
-            rss = wait_rss(pid, RSS_LIMIT_MB, 10.0)
+            rss = rss_mb(pid) if asan else wait_rss(pid, RSS_LIMIT_MB, 10.0)
             print(f"{name}: {what}; max sys gap {gap:.3f} s; health {latency * 1000:.0f} ms; "
                   f"RSS after {rss:.1f} MiB", flush=True)
-            r.check(rss < RSS_LIMIT_MB, f"RSS under {RSS_LIMIT_MB} MiB after the {name}",
-                    f"{rss:.1f} MiB")
+            if asan:
+                print(f"NOTE: RSS budget not asserted under AddressSanitizer ({rss:.1f} MiB)",
+                      flush=True)
+            else:
+                r.check(rss < RSS_LIMIT_MB, f"RSS under {RSS_LIMIT_MB} MiB after the {name}",
+                        f"{rss:.1f} MiB")
         frames.stop.set()
         frames.join()
         print(f"sys frames: {len(frames.ts)}, max gap over the run {frames.max_gap():.3f} s",
