@@ -4,6 +4,7 @@
 #include "pb_codec.h"
 #include "pb_frame.h"
 #include "pb_json.h"
+#include "pb_rpc.h"
 #include "pb_stop.h"
 
 #include <errno.h>
@@ -91,6 +92,7 @@ static int s_tail(const pb_cli_opts_t *opts, const char *prefix, long count,
 {
     void *ctx = zmq_ctx_new();
     void *sub = zmq_socket(ctx, ZMQ_SUB);
+    pb_rpc_limit_socket(sub, PB_RPC_FRAMES); /* before connect: options are copied per pipe */
     int rc = zmq_connect(sub, opts->endpoint);
     if (rc < 0) {
         fprintf(stderr, "perfbus tail: cannot connect to %s: %s\n", opts->endpoint,

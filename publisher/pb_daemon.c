@@ -8,6 +8,7 @@
 #include "pb_log.h"
 #include "pb_proc_sampler.h"
 #include "pb_rpc.h"
+#include "pb_sockmon.h"
 #include "pb_sys_sampler.h"
 #include "pb_workload.h"
 #include "perfbus.h"
@@ -34,7 +35,8 @@ struct pb_daemon {
     pb_proc_sampler_t *procs;
     pb_value_t *latest_sys; /* last published sys frame, for op `system` */
     pb_control_t *ctl;
-    pb_agent_t *agent; /* built-in profiling targets, serving on its own threads */
+    pb_agent_t *agent;         /* built-in profiling targets, serving on its own threads */
+    pb_sockmon_t *control_mon; /* connections to `control`, to trim memory after storms */
 };
 
 static uint64_t s_mono_ns(void)
@@ -75,10 +77,14 @@ static int s_open_sockets(pb_daemon_t *self, char *err, size_t errlen)
         return -ENOMEM;
     }
     int linger = 0;
-    int64_t max_msg = 16 * 1024 * 1024; /* beyond this a peer is dropped, not answered */
     zmq_setsockopt(self->pub, ZMQ_LINGER, &linger, sizeof linger);
     zmq_setsockopt(self->control, ZMQ_LINGER, &linger, sizeof linger);
-    zmq_setsockopt(self->control, ZMQ_MAXMSGSIZE, &max_msg, sizeof max_msg);
+    pb_rpc_limit_socket(self->control, PB_RPC_REQUESTS);
+    self->control_mon = pb_sockmon_new(self->ctx, self->control);
+    if (!self->control_mon) {
+        snprintf(err, errlen, "cannot monitor the control socket: %s", zmq_strerror(errno));
+        return -ENOMEM;
+    }
     int rc = s_bind(self->pub, self->config.pub_endpoint, self->pub_endpoint,
                     sizeof self->pub_endpoint, err, errlen);
     if (rc == 0)
@@ -308,23 +314,37 @@ static void s_refresh_control(pb_daemon_t *self)
     pb_control_set_status(self->ctl, &st);
 }
 
+/* Serves waiting requests until none is left or the deadline passes: 10,000
+ * queued requests must not hold back the next sample. The rest stay queued
+ * (zmq_poll reports them again) and are served after it. */
+static void s_serve_batch(pb_daemon_t *self, uint64_t deadline)
+{
+    s_refresh_control(self);
+    int rc;
+    do
+        rc = pb_rpc_serve_one(self->control, pb_control_handle, self->ctl);
+    while (rc == 0 && s_mono_ns() < deadline);
+    if (rc != 0 && rc != -EAGAIN && rc != -EINTR)
+        pb_log_warn("control socket: %s", zmq_strerror(-rc));
+}
+
 /* Waits for control requests until `deadline` (monotonic ns) or a stop. */
 static int s_serve_until(pb_daemon_t *self, uint64_t deadline, volatile sig_atomic_t *stop)
 {
-    zmq_pollitem_t item = {.socket = self->control, .events = ZMQ_POLLIN};
+    zmq_pollitem_t items[] = {
+        {.socket = self->control, .events = ZMQ_POLLIN},
+        {.socket = pb_sockmon_socket(self->control_mon), .events = ZMQ_POLLIN},
+    };
     for (uint64_t now = s_mono_ns(); now < deadline && !*stop; now = s_mono_ns()) {
         long timeout_ms = (long)((deadline - now + 999999) / 1000000);
-        int n = zmq_poll(&item, 1, timeout_ms);
+        int n = zmq_poll(items, 2, timeout_ms);
         if (n < 0 && errno != EINTR)
             return -errno;
-        if (n <= 0)
-            continue;
-        s_refresh_control(self);
-        int rc;
-        while ((rc = pb_rpc_serve_one(self->control, pb_control_handle, self->ctl)) == 0)
-            ;
-        if (rc != -EAGAIN && rc != -EINTR)
-            pb_log_warn("control socket: %s", zmq_strerror(-rc));
+        if (n > 0 && items[1].revents)
+            pb_sockmon_drain(self->control_mon);
+        if (n > 0 && items[0].revents)
+            s_serve_batch(self, deadline);
+        pb_sockmon_tick(self->control_mon, s_mono_ns());
     }
     return 0;
 }
@@ -380,6 +400,7 @@ void pb_daemon_destroy(pb_daemon_t **self_p)
     pb_sys_sampler_destroy(&self->sys);
     if (self->pub)
         zmq_close(self->pub);
+    pb_sockmon_destroy(&self->control_mon);
     if (self->control)
         zmq_close(self->control);
     if (self->ctx)

@@ -4,13 +4,22 @@
 #include "pb_codec.h"
 
 #include <errno.h>
+#include <malloc.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <zmq.h>
 
 #define S_MAX_PARTS 4 /* identity, delimiter, payload and one to detect extras */
+/* After a request this big (or with this many parts) the allocator holds
+ * megabytes it will not return by itself: libzmq's io threads allocated them
+ * in their own arenas, and glibc keeps freed heap. Trimming costs ~1 ms. */
+#define S_TRIM_BYTES      (256 * 1024)
+#define S_TRIM_PARTS      1024
+#define S_DRAIN_BUDGET_NS (20 * 1000000ull) /* per call, draining a message of many parts */
+#define S_DRAIN_CHECK     4096              /* parts between two clock reads */
 
 /* One received ROUTER message, split into its routing part and payload. */
 typedef struct {
@@ -18,7 +27,18 @@ typedef struct {
     int nparts;     /* stored parts */
     int extra;      /* parts beyond S_MAX_PARTS, drained and dropped */
     bool delimited; /* REQ client: an empty frame follows the identity */
+    size_t bytes;   /* of every part, dropped ones included */
+    bool more;      /* parts remain to be received */
 } s_message_t;
+
+/* A message of very many parts (2,000,000 empty frames take ~0.4 s to drain)
+ * is drained over several calls so that a caller can sample in between.
+ * One per thread: a socket is served by one thread, and a thread that serves
+ * two sockets at once drains the second message in one go. */
+static _Thread_local struct {
+    void *router;
+    s_message_t m;
+} s_pending;
 
 struct pb_rpc_peer {
     zmq_msg_t identity;
@@ -49,32 +69,61 @@ static int s_recv_part(void *sock, zmq_msg_t *msg, int flags)
     return 0;
 }
 
-static int s_recv_message(void *sock, s_message_t *m)
+/* Receives the next part of m; extra parts beyond S_MAX_PARTS are dropped. */
+static int s_recv_next(void *sock, s_message_t *m)
 {
-    memset(m, 0, sizeof *m);
-    int rc = s_recv_part(sock, &m->parts[0], ZMQ_DONTWAIT);
+    zmq_msg_t spare;
+    bool keep = m->nparts < S_MAX_PARTS;
+    zmq_msg_t *part = keep ? &m->parts[m->nparts] : &spare;
+    int rc = s_recv_part(sock, part, m->nparts ? 0 : ZMQ_DONTWAIT);
     if (rc < 0)
         return rc;
-    m->nparts = 1;
-    while (zmq_msg_more(&m->parts[m->nparts - 1]) || m->extra) {
-        zmq_msg_t *slot = &m->parts[m->nparts];
-        zmq_msg_t spare;
-        bool keep = m->nparts < S_MAX_PARTS;
-        if (s_recv_part(sock, keep ? slot : &spare, 0) < 0)
+    m->more = zmq_msg_more(part);
+    m->bytes += zmq_msg_size(part);
+    if (keep)
+        m->nparts++;
+    else {
+        zmq_msg_close(&spare);
+        m->extra++;
+    }
+    return 0;
+}
+
+static uint64_t s_mono_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* Receives the rest of m within S_DRAIN_BUDGET_NS; -EINPROGRESS if parts remain. */
+static int s_recv_rest(void *sock, s_message_t *m)
+{
+    uint64_t until = s_mono_ns() + S_DRAIN_BUDGET_NS;
+    for (unsigned n = 1; m->more; n++) {
+        if (s_recv_next(sock, m) < 0) {
+            m->more = false; /* cannot happen inside a message; answer what arrived */
             break;
-        bool more = zmq_msg_more(keep ? slot : &spare);
-        if (keep)
-            m->nparts++;
-        else {
-            zmq_msg_close(&spare);
-            m->extra++;
         }
-        if (!more)
-            break;
+        if (n % S_DRAIN_CHECK == 0 && s_mono_ns() > until)
+            return m->more ? -EINPROGRESS : 0;
     }
     /* [id][""] alone is a DEALER sending an empty payload, not a REQ envelope */
     m->delimited = m->nparts >= 3 && zmq_msg_size(&m->parts[1]) == 0;
     return 0;
+}
+
+static int s_recv_message(void *sock, s_message_t *m)
+{
+    memset(m, 0, sizeof *m);
+    int rc = s_recv_next(sock, m);
+    return rc < 0 ? rc : s_recv_rest(sock, m);
+}
+
+int pb_rpc_limit_socket(void *sock, pb_rpc_traffic_t traffic)
+{
+    int64_t max = traffic == PB_RPC_FRAMES ? PB_RPC_MAX_FRAME_MSG : PB_RPC_MAX_REQUEST_MSG;
+    return zmq_setsockopt(sock, ZMQ_MAXMSGSIZE, &max, sizeof max) < 0 ? -errno : 0;
 }
 
 pb_value_t *pb_rpc_ok(void)
@@ -122,6 +171,24 @@ static pb_value_t *s_call(const s_handler_t *h, const char *op, const pb_value_t
     return reply;
 }
 
+/* The reply to a request pb_codec refused; each limit is named in the message. */
+static pb_value_t *s_decode_error(int rc, size_t len, const char *why)
+{
+    if (rc == -EMSGSIZE)
+        return pb_rpc_error("too_large", "request of %zu bytes exceeds the %d-byte limit", len,
+                            PB_CODEC_MAX_BYTES);
+    if (rc == -EOVERFLOW)
+        return pb_rpc_error("too_large",
+                            "request has more than %d msgpack objects (keys and values count); "
+                            "that is the limit for requests",
+                            PB_CODEC_REQUEST_OBJECTS);
+    if (rc == -ELOOP)
+        return pb_rpc_error("too_deep", "%s", why);
+    if (rc == -ENOMEM)
+        return pb_rpc_error("internal", "out of memory while decoding the request");
+    return pb_rpc_error("bad_msgpack", "%s", why);
+}
+
 /* Checks the payload and produces the reply: the handler's, or an error;
  * NULL with *deferred set when the handler answers later. */
 static pb_value_t *s_answer(const s_message_t *m, const s_handler_t *h, bool *deferred)
@@ -134,16 +201,12 @@ static pb_value_t *s_answer(const s_message_t *m, const s_handler_t *h, bool *de
                             m->nparts - payload_at + m->extra);
     const zmq_msg_t *payload = &m->parts[payload_at];
     size_t len = zmq_msg_size(payload);
-    if (len > PB_CODEC_MAX_BYTES)
-        return pb_rpc_error("too_large", "request of %zu bytes exceeds the %d-byte limit", len,
-                            PB_CODEC_MAX_BYTES);
     pb_value_t *request = NULL;
-    char why[128] = "";
-    int rc = pb_codec_decode(zmq_msg_data((zmq_msg_t *)payload), len, &request, why, sizeof why);
-    if (rc == -ELOOP)
-        return pb_rpc_error("too_deep", "%s", why);
+    char why[192] = "";
+    int rc = pb_codec_decode_limited(zmq_msg_data((zmq_msg_t *)payload), len,
+                                     &pb_codec_request_limits, &request, why, sizeof why);
     if (rc < 0)
-        return pb_rpc_error("bad_msgpack", "%s", why);
+        return s_decode_error(rc, len, why);
     pb_value_t *reply = NULL;
     const char *op = NULL;
     pb_value_t *op_value = pb_value_map_get(request, "op");
@@ -180,19 +243,48 @@ static int s_send_reply(void *sock, const zmq_msg_t *identity, bool delimited,
     return rc < 0 && errno != EHOSTUNREACH && errno != EAGAIN ? -errno : 0;
 }
 
+/* Receives a whole message into *m_p, resuming one this thread began to
+ * drain; -EINPROGRESS when parts remain for the next call. */
+static int s_receive(void *router, s_message_t **m_p, s_message_t *local)
+{
+    if (s_pending.router == router) {
+        *m_p = &s_pending.m;
+        int rc = s_recv_rest(router, *m_p);
+        if (rc == 0)
+            s_pending.router = NULL;
+        return rc;
+    }
+    if (s_pending.router) { /* this thread is draining another socket: no deferral */
+        *m_p = local;
+        int rc = s_recv_message(router, local);
+        while (rc == -EINPROGRESS)
+            rc = s_recv_rest(router, local);
+        return rc;
+    }
+    *m_p = &s_pending.m;
+    int rc = s_recv_message(router, *m_p);
+    if (rc == -EINPROGRESS)
+        s_pending.router = router;
+    return rc;
+}
+
 static int s_serve(void *router, const s_handler_t *h)
 {
-    s_message_t m;
-    int rc = s_recv_message(router, &m);
+    s_message_t local, *m = NULL;
+    int rc = s_receive(router, &m, &local);
+    if (rc == -EINPROGRESS)
+        return 0; /* progress made; the rest is still readable */
     if (rc < 0)
         return rc;
     bool deferred = false;
-    pb_value_t *reply = s_answer(&m, h, &deferred);
+    pb_value_t *reply = s_answer(m, h, &deferred);
     if (!reply && !deferred)
         reply = pb_rpc_error("internal", "out of memory");
-    rc = reply ? s_send_reply(router, &m.parts[0], m.delimited, reply) : deferred ? 0 : -ENOMEM;
+    rc = reply ? s_send_reply(router, &m->parts[0], m->delimited, reply) : deferred ? 0 : -ENOMEM;
     pb_value_destroy(&reply);
-    s_message_close(&m);
+    s_message_close(m);
+    if (m->bytes >= S_TRIM_BYTES || m->nparts + m->extra >= S_TRIM_PARTS)
+        malloc_trim(0);
     return rc;
 }
 

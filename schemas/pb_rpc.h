@@ -7,6 +7,23 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+/* Transport limits, applied by pb_rpc_limit_socket as ZMQ_MAXMSGSIZE (per
+ * message part): a peer that sends a bigger part is disconnected by libzmq
+ * before the part is buffered. Requests between PB_CODEC_MAX_BYTES and
+ * PB_RPC_MAX_REQUEST_MSG still arrive and get a `too_large` reply. */
+#define PB_RPC_MAX_REQUEST_MSG (4 * 1024 * 1024)  /* ROUTER sockets serving requests */
+#define PB_RPC_MAX_FRAME_MSG   (16 * 1024 * 1024) /* SUB sockets receiving frames */
+
+typedef enum {
+    PB_RPC_REQUESTS, /* a ROUTER that serves requests */
+    PB_RPC_FRAMES,   /* a SUB that receives published frames */
+} pb_rpc_traffic_t;
+
+/* Gives sock (a raw libzmq socket) the message size limit for its traffic.
+ * Call before bind/connect: libzmq copies options into each connection.
+ * Returns 0 or a negative errno. */
+int pb_rpc_limit_socket(void *sock, pb_rpc_traffic_t traffic);
+
 /* Serves requests as single-part msgpack maps {op, ...}. A handler returns the
  * reply map it builds (ownership passes to pb_rpc), or NULL on allocation
  * failure. Build replies with pb_rpc_ok()/pb_rpc_error(). */
@@ -16,8 +33,10 @@ typedef pb_value_t *(*pb_rpc_handler_fn)(void *arg, const char *op, const pb_val
  * socket, e.g. zsock_resolve() of a czmq one). Works for REQ clients
  * ([id][empty][payload]) and DEALER clients ([id][payload]). Anything that is
  * not one msgpack map with a string `op` of at most PB_CODEC_MAX_BYTES is
- * answered with an error reply without calling the handler. Returns 0, or
- * -EAGAIN when nothing was waiting, or a negative errno if the socket failed. */
+ * answered with an error reply without calling the handler. Returns 0 (one
+ * request answered, or ~20 ms of progress draining a message of very many
+ * parts: call again), or -EAGAIN when nothing was waiting, or a negative
+ * errno if the socket failed. */
 int pb_rpc_serve_one(void *router, pb_rpc_handler_fn handler, void *arg);
 
 /* The sender of a request, kept to answer it later (a long job). Opaque. */

@@ -8,8 +8,10 @@
 #include <sys/types.h>
 
 /* Containers grow by doubling. A map stores keys and values in parallel
- * arrays; lookups are linear, which is the right trade for frames of a few
- * dozen keys that are built once and read a handful of times. */
+ * arrays (insertion order). Small maps (frames of a few dozen keys) are
+ * searched linearly; past S_INDEX_MIN keys a map also keeps an open-addressing
+ * index over the stored hashes, so that a hostile request of 160 k keys
+ * decodes in linear time instead of quadratic. */
 struct pb_value {
     pb_type_t type;
     union {
@@ -26,6 +28,8 @@ struct pb_value {
             char **keys;      /* map only */
             uint32_t *hashes; /* map only: hash of each key, checked before strcmp */
             size_t len, cap;
+            size_t *slots; /* map index: position + 1 of a key, 0 = empty; NULL while small */
+            size_t nslots; /* a power of two, at least twice len */
         } list;
     } as;
 };
@@ -143,6 +147,7 @@ void pb_value_destroy(pb_value_t **self_p)
         free(self->as.list.items);
         free(self->as.list.keys);
         free(self->as.list.hashes);
+        free(self->as.list.slots);
     } else if (s_is_bytes(self)) {
         free(self->as.bytes.data);
     }
@@ -242,12 +247,78 @@ static uint32_t s_hash(const char *key)
     return h;
 }
 
+#define S_INDEX_MIN 16 /* below this many keys a linear scan is cheaper than an index */
+
+/* FNV-1a's low bits mix poorly; the index uses them, so spread the high bits down first. */
+static size_t s_slot(uint32_t hash, size_t mask)
+{
+    hash ^= hash >> 16;
+    hash *= 0x85ebca6bu;
+    hash ^= hash >> 13;
+    return hash & mask;
+}
+
 static ssize_t s_map_index(const pb_value_t *self, const char *key, uint32_t hash)
 {
-    for (size_t i = 0; i < self->as.list.len; i++)
+    const size_t *slots = self->as.list.slots;
+    if (!slots) {
+        for (size_t i = 0; i < self->as.list.len; i++)
+            if (self->as.list.hashes[i] == hash && strcmp(self->as.list.keys[i], key) == 0)
+                return (ssize_t)i;
+        return -1;
+    }
+    size_t mask = self->as.list.nslots - 1;
+    for (size_t s = s_slot(hash, mask); slots[s]; s = (s + 1) & mask) {
+        size_t i = slots[s] - 1;
         if (self->as.list.hashes[i] == hash && strcmp(self->as.list.keys[i], key) == 0)
             return (ssize_t)i;
+    }
     return -1;
+}
+
+/* Records key number i in the index (linear probing; keys are never removed). */
+static void s_index_add(pb_value_t *self, size_t i)
+{
+    size_t mask = self->as.list.nslots - 1;
+    size_t s = s_slot(self->as.list.hashes[i], mask);
+    while (self->as.list.slots[s])
+        s = (s + 1) & mask;
+    self->as.list.slots[s] = i + 1;
+}
+
+/* Keeps the index at most half full once the map is big enough to have one. */
+static int s_index_reserve(pb_value_t *self, size_t len)
+{
+    if (len < S_INDEX_MIN || len * 2 <= self->as.list.nslots)
+        return 0;
+    size_t nslots = self->as.list.nslots ? self->as.list.nslots : 2 * S_INDEX_MIN;
+    while (nslots < len * 2)
+        nslots *= 2;
+    size_t *slots = calloc(nslots, sizeof *slots);
+    if (!slots)
+        return -ENOMEM;
+    free(self->as.list.slots);
+    self->as.list.slots = slots;
+    self->as.list.nslots = nslots;
+    for (size_t i = 0; i < self->as.list.len; i++)
+        s_index_add(self, i);
+    return 0;
+}
+
+static int s_map_append(pb_value_t *self, const char *key, uint32_t hash, pb_value_t *item)
+{
+    char *copy = strdup(key);
+    if (!copy || s_list_reserve(self) < 0 || s_index_reserve(self, self->as.list.len + 1) < 0) {
+        free(copy);
+        return -ENOMEM;
+    }
+    size_t at = self->as.list.len++;
+    self->as.list.keys[at] = copy;
+    self->as.list.hashes[at] = hash;
+    self->as.list.items[at] = item;
+    if (self->as.list.slots)
+        s_index_add(self, at);
+    return 0;
 }
 
 int pb_value_map_put(pb_value_t *self, const char *key, pb_value_t **item_p)
@@ -263,15 +334,9 @@ int pb_value_map_put(pb_value_t *self, const char *key, pb_value_t **item_p)
         *item_p = NULL;
         return 0;
     }
-    rc = -ENOMEM;
-    char *copy = strdup(key);
-    if (!copy || s_list_reserve(self) < 0) {
-        free(copy);
+    rc = s_map_append(self, key, hash, *item_p);
+    if (rc < 0)
         goto cleanup;
-    }
-    self->as.list.keys[self->as.list.len] = copy;
-    self->as.list.hashes[self->as.list.len] = hash;
-    self->as.list.items[self->as.list.len++] = *item_p;
     *item_p = NULL;
     return 0;
 cleanup:

@@ -50,6 +50,7 @@ static int s_open_sub(pb_sub_t *self, char *err, size_t errlen)
         return -errno;
     int hwm = 100000;
     zmq_setsockopt(self->sub, ZMQ_RCVHWM, &hwm, sizeof hwm);
+    pb_rpc_limit_socket(self->sub, PB_RPC_FRAMES);
     for (size_t i = 0; i < self->config.nsubscribe; i++) {
         const char *p = self->config.subscribe[i];
         zmq_setsockopt(self->sub, ZMQ_SUBSCRIBE, p, strlen(p));
@@ -73,6 +74,7 @@ static int s_open_router(pb_sub_t *self, char *err, size_t errlen)
         return -errno;
     int linger = 0;
     zmq_setsockopt(self->router, ZMQ_LINGER, &linger, sizeof linger);
+    pb_rpc_limit_socket(self->router, PB_RPC_REQUESTS);
     if (zmq_bind(self->router, self->config.query) < 0) {
         snprintf(err, errlen, "cannot bind the query socket to %s: %s", self->config.query,
                  zmq_strerror(errno));

@@ -5,8 +5,10 @@
 
 #include <check.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 /* Encodes, decodes and compares through the JSON rendering. */
 static void s_assert_round_trip(const pb_value_t *v)
@@ -202,6 +204,163 @@ START_TEST(encode_keeps_valid_str_and_any_bin_as_they_are)
 }
 END_TEST
 
+/* Issue 9, defect 7: headers that claim more than the bytes remaining are
+ * refused as truncated before anything is allocated (the SANITIZE=1 build
+ * died on `dd ff ff ff ff`, release builds answered -ELOOP). */
+START_TEST(refuses_lying_headers_before_allocating)
+{
+    static const struct {
+        const char *bytes;
+        size_t len;
+        const char *header;
+    } cases[] = {
+        {"\xdd\xff\xff\xff\xff", 5, "array32"},
+        {"\xdf\xff\xff\xff\xff", 5, "map32"},
+        {"\xdb\xff\xff\xff\xff", 5, "str32"},
+        {"\xc6\xff\xff\xff\xff", 5, "bin32"},
+        {"\xde\xff\xff\x01", 4, "map16"},
+        {"\xdc\x00\x03\x01\x02", 5, "array16"}, /* 3 items, 2 bytes */
+        {"\x91\xdd\x7f\xff\xff\xff", 6, "array32"},
+        {"\x81\xa1k\xdb\x00\x00\x10\x00xy", 10, "str32"},
+        {"\xdd\xff\xff", 3, "array32"}, /* the header itself is cut */
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char err[192] = "";
+        ck_assert_int_eq(s_decode(cases[i].bytes, cases[i].len, err, sizeof err), -EBADMSG);
+        ck_assert_msg(strstr(err, "truncated") && strstr(err, cases[i].header), "case %zu: %s", i,
+                      err);
+    }
+}
+END_TEST
+
+/* Issue 9, defect 7: `81 a0 c0` (an empty key) hit memchr(NULL, 0, 0). An
+ * empty string is a valid msgpack key and decodes to the key "". */
+START_TEST(empty_map_key_decodes)
+{
+    pb_value_t *v = NULL;
+    ck_assert_int_eq(pb_codec_decode("\x81\xa0\xc0", 3, &v, NULL, 0), 0);
+    ck_assert_uint_eq(pb_value_len(v), 1);
+    ck_assert_str_eq(pb_value_map_key_at(v, 0), "");
+    ck_assert_int_eq(pb_value_type(pb_value_map_get(v, "")), PB_NIL);
+    pb_value_destroy(&v);
+    ck_assert_int_eq(pb_codec_decode("\xa0", 1, &v, NULL, 0), 0); /* empty str value */
+    ck_assert_uint_eq(pb_value_len(v), 0);
+    pb_value_destroy(&v);
+    ck_assert_int_eq(pb_codec_decode("\xc4\x00", 2, &v, NULL, 0), 0); /* empty bin */
+    pb_value_destroy(&v);
+}
+END_TEST
+
+START_TEST(refuses_bad_keys_and_ext_with_offsets)
+{
+    char err[192];
+    ck_assert_int_eq(s_decode("\x81\xc4\x01k\x01", 5, err, sizeof err), -EBADMSG);
+    ck_assert_ptr_nonnull(strstr(err, "map key at offset 1"));
+    ck_assert_int_eq(s_decode("\x92\x01\xd4\x01\x00", 5, err, sizeof err), -EBADMSG);
+    ck_assert_ptr_nonnull(strstr(err, "fixext1 at offset 2"));
+    char key[300] = "\x81\xd9\xff";
+    memset(key + 3, 'k', 255);
+    key[258] = '\xc0';
+    ck_assert_int_eq(s_decode(key, 259, err, sizeof err), 0); /* 255 bytes: the longest key */
+    key[2] = 0; /* str8 of 0 bytes followed by junk: trailing bytes */
+    ck_assert_int_eq(s_decode(key, 259, err, sizeof err), -E2BIG);
+}
+END_TEST
+
+/* A map of n keys "k0000000".. with nil values, as raw msgpack. */
+static char *s_big_map(size_t n, size_t *len_p)
+{
+    char *buf = malloc(5 + n * 10);
+    size_t len = 0;
+    buf[len++] = '\xdf';
+    for (int shift = 24; shift >= 0; shift -= 8)
+        buf[len++] = (char)((n >> shift) & 0xff);
+    for (size_t i = 0; i < n; i++) {
+        char key[24];
+        snprintf(key, sizeof key, "k%07zu", i % 10000000);
+        buf[len++] = '\xa8';
+        memcpy(buf + len, key, 8);
+        len += 8;
+        buf[len++] = '\xc0';
+    }
+    *len_p = len;
+    return buf;
+}
+
+static double s_cpu_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* CPU seconds to decode a map of n keys: the best of a few runs. */
+static double s_decode_cpu(size_t n)
+{
+    size_t len;
+    char *buf = s_big_map(n, &len);
+    double best = 1e9;
+    for (int run = 0; run < 3; run++) {
+        pb_value_t *v = NULL;
+        double t0 = s_cpu_now();
+        ck_assert_int_eq(pb_codec_decode(buf, len, &v, NULL, 0), 0);
+        double dt = s_cpu_now() - t0;
+        ck_assert_uint_eq(pb_value_len(v), n);
+        pb_value_destroy(&v);
+        best = dt < best ? dt : best;
+    }
+    free(buf);
+    return best;
+}
+
+/* Issue 9, defect 2: decoding a map was quadratic (a 1 MiB map of 160 k keys
+ * took 5-8 s of CPU). 16 times the keys must cost about 16 times the CPU,
+ * not 256 times; the bound (64x) leaves room for cache effects and noise. */
+START_TEST(map_decode_is_linear)
+{
+    double small = s_decode_cpu(10000), big = s_decode_cpu(160000);
+    fprintf(stderr, "map decode CPU: 10 k keys %.4f s, 160 k keys %.4f s (x%.1f)\n", small, big,
+            big / (small > 0 ? small : 1e-9));
+    ck_assert_double_lt(big, 64 * (small > 1e-4 ? small : 1e-4));
+    ck_assert_double_lt(big, 2.0);
+}
+END_TEST
+
+/* Issue 9, defect 7: the object limit is checked at the container header,
+ * before the objects are walked or allocated. */
+START_TEST(object_limit_is_explicit)
+{
+    pb_codec_limits_t lim = {.max_bytes = 0, .max_objects = 9, .max_depth = PB_CODEC_MAX_DEPTH};
+    pb_value_t *v = NULL;
+    char err[192] = "";
+    size_t len;
+    char *buf = s_big_map(4, &len); /* 1 map + 8 objects */
+    ck_assert_int_eq(pb_codec_decode_limited(buf, len, &lim, &v, err, sizeof err), 0);
+    pb_value_destroy(&v);
+    free(buf);
+    buf = s_big_map(5, &len);
+    ck_assert_int_eq(pb_codec_decode_limited(buf, len, &lim, &v, err, sizeof err), -EOVERFLOW);
+    ck_assert_ptr_null(v);
+    ck_assert_ptr_nonnull(strstr(err, "more than 9"));
+    free(buf);
+    buf = s_big_map(100000, &len); /* under 1 MiB: refused for its objects, not its size */
+    ck_assert_int_eq(
+        pb_codec_decode_limited(buf, len, &pb_codec_request_limits, &v, err, sizeof err),
+        -EOVERFLOW);
+    ck_assert_int_eq(pb_codec_decode(buf, len, &v, NULL, 0), 0); /* frames: generous */
+    pb_value_destroy(&v);
+    free(buf);
+    lim.max_bytes = 4;
+    ck_assert_int_eq(
+        pb_codec_decode_limited("\x95\x01\x02\x03\x04\x05", 6, &lim, &v, err, sizeof err),
+        -EMSGSIZE);
+    lim = (pb_codec_limits_t){.max_objects = 100, .max_depth = 2};
+    ck_assert_int_eq(pb_codec_decode_limited("\x91\x01", 2, &lim, &v, err, sizeof err), 0);
+    pb_value_destroy(&v);
+    ck_assert_int_eq(pb_codec_decode_limited("\x91\x91\x01", 3, &lim, &v, err, sizeof err), -ELOOP);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("pb_codec");
@@ -213,6 +372,12 @@ int main(void)
     tcase_add_test(tc, encode_replaces_invalid_utf8_in_str);
     tcase_add_test(tc, encode_replaces_invalid_utf8_in_keys_and_nested_str);
     tcase_add_test(tc, encode_keeps_valid_str_and_any_bin_as_they_are);
+    tcase_add_test(tc, refuses_lying_headers_before_allocating);
+    tcase_add_test(tc, empty_map_key_decodes);
+    tcase_add_test(tc, refuses_bad_keys_and_ext_with_offsets);
+    tcase_add_test(tc, map_decode_is_linear);
+    tcase_add_test(tc, object_limit_is_explicit);
+    tcase_set_timeout(tc, 60);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

@@ -73,6 +73,7 @@ static void s_setup(void)
     snprintf(s_endpoint, sizeof s_endpoint, "ipc://%s/ctl", s_dir);
     s_ctx = zmq_ctx_new();
     s_router = zmq_socket(s_ctx, ZMQ_ROUTER);
+    ck_assert_int_eq(pb_rpc_limit_socket(s_router, PB_RPC_REQUESTS), 0);
     ck_assert_int_eq(zmq_bind(s_router, s_endpoint), 0);
     s_stop = 0;
     pthread_create(&s_thread, NULL, s_serve, NULL);
@@ -119,6 +120,13 @@ static void s_assert_code(pb_value_t *reply, const char *code)
     ck_assert_int_eq(pb_value_map_get_str(pb_value_map_get(reply, "error"), "message", &message),
                      0);
     ck_assert_int_gt(strlen(message), 0);
+}
+
+static void s_message(pb_value_t *reply, char *out, size_t size)
+{
+    const char *message = "";
+    pb_value_map_get_str(pb_value_map_get(reply, "error"), "message", &message);
+    snprintf(out, size, "%s", message);
 }
 
 static pb_value_t *s_raw(const void *payload, size_t len)
@@ -223,6 +231,78 @@ START_TEST(call_times_out_without_server)
 }
 END_TEST
 
+/* Issue 9, defects 2 and 7 at the socket: lying headers, an empty key and a
+ * request of more objects than the request limit each get a named error, and
+ * the server keeps serving. */
+START_TEST(hostile_payloads_get_named_errors)
+{
+    char why[256];
+    pb_value_t *r = s_raw("\xdd\xff\xff\xff\xff", 5);
+    s_assert_code(r, "bad_msgpack");
+    s_message(r, why, sizeof why);
+    ck_assert_ptr_nonnull(strstr(why, "array32"));
+    pb_value_destroy(&r);
+    r = s_raw("\xdf\xff\xff\xff\xff", 5);
+    s_assert_code(r, "bad_msgpack");
+    pb_value_destroy(&r);
+    r = s_raw("\x81\xa0\xc0", 3);
+    s_assert_code(r, "missing_op");
+    pb_value_destroy(&r);
+    /* 3,000 keys: 6,001 objects, far under 1 MiB */
+    size_t len = 3 + 3000 * 7, at = 0;
+    char *buf = malloc(len);
+    buf[at++] = '\xde';
+    buf[at++] = (char)(3000 >> 8);
+    buf[at++] = (char)(3000 & 0xff);
+    for (int i = 0; i < 3000; i++) {
+        char key[16];
+        snprintf(key, sizeof key, "k%04d", i % 10000);
+        buf[at++] = '\xa5';
+        memcpy(buf + at, key, 5);
+        at += 5;
+        buf[at++] = '\xc0';
+    }
+    r = s_raw(buf, at);
+    free(buf);
+    s_assert_code(r, "too_large");
+    s_message(r, why, sizeof why);
+    ck_assert_ptr_nonnull(strstr(why, "4096"));
+    pb_value_destroy(&r);
+    r = s_raw("\x81\xa2op\xa4"
+              "echo",
+              9);
+    bool ok = false;
+    pb_value_get_bool(pb_value_map_get(r, "ok"), &ok);
+    ck_assert(ok);
+    pb_value_destroy(&r);
+}
+END_TEST
+
+/* Issue 9, defect 6: a part over PB_RPC_MAX_REQUEST_MSG is dropped by libzmq
+ * with its peer (no reply, nothing buffered whole); others are still served. */
+START_TEST(oversized_message_drops_the_peer)
+{
+    void *dealer = zmq_socket(s_ctx, ZMQ_DEALER);
+    int linger = 0;
+    zmq_setsockopt(dealer, ZMQ_LINGER, &linger, sizeof linger);
+    zmq_connect(dealer, s_endpoint);
+    size_t len = PB_RPC_MAX_REQUEST_MSG + 1;
+    char *big = calloc(1, len);
+    ck_assert_int_eq(zmq_send(dealer, big, len, 0), (int)len);
+    free(big);
+    zmq_pollitem_t item = {.socket = dealer, .events = ZMQ_POLLIN};
+    ck_assert_int_eq(zmq_poll(&item, 1, 1000), 0);
+    zmq_close(dealer);
+    pb_value_t *r = s_raw("\x81\xa2op\xa4"
+                          "echo",
+                          9);
+    bool ok = false;
+    pb_value_get_bool(pb_value_map_get(r, "ok"), &ok);
+    ck_assert(ok);
+    pb_value_destroy(&r);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("pb_rpc");
@@ -233,6 +313,8 @@ int main(void)
     tcase_add_test(tc, every_bad_request_gets_its_code);
     tcase_add_test(tc, deferred_reply_reaches_req_client);
     tcase_add_test(tc, call_times_out_without_server);
+    tcase_add_test(tc, hostile_payloads_get_named_errors);
+    tcase_add_test(tc, oversized_message_drops_the_peer);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

@@ -3,7 +3,10 @@
 
 #include <check.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <time.h>
 
 START_TEST(scalars_read_back)
 {
@@ -110,6 +113,59 @@ START_TEST(bytes_keep_embedded_nul)
 }
 END_TEST
 
+/* Issue 9, defect 2: past a few keys a map is indexed; order, replacement and
+ * lookups stay as they were, and 200 k puts and gets take linear time. */
+START_TEST(big_map_keeps_semantics_in_linear_time)
+{
+    pb_value_t *m = pb_value_map_new();
+    char key[32];
+    size_t n = 200000, bad = 0; /* counted, not asserted per key: ck_assert costs a pipe write */
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t0);
+    for (size_t i = 0; i < n; i++) {
+        snprintf(key, sizeof key, "key-%zu", i);
+        bad += pb_value_map_put_uint(m, key, i) != 0;
+    }
+    for (size_t i = 0; i < n; i += 7) { /* replacing keeps the position */
+        snprintf(key, sizeof key, "key-%zu", i);
+        bad += pb_value_map_put_uint(m, key, i + 1) != 0;
+    }
+    for (size_t i = 0; i < n; i++) {
+        uint64_t u = 0;
+        snprintf(key, sizeof key, "key-%zu", i);
+        bad += pb_value_map_get_u64(m, key, &u) != 0 || u != (i % 7 ? i : i + 1);
+        bad += strcmp(pb_value_map_key_at(m, i), key) != 0;
+    }
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t1);
+    double cpu = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+    ck_assert_uint_eq(bad, 0);
+    ck_assert_uint_eq(pb_value_len(m), n);
+    ck_assert_ptr_null(pb_value_map_get(m, "key-200000"));
+    ck_assert_ptr_null(pb_value_map_get(m, ""));
+    pb_value_t *copy = pb_value_dup(m); /* the copy is indexed too */
+    ck_assert_ptr_nonnull(pb_value_map_get(copy, "key-199999"));
+    ck_assert_int_eq(pb_value_map_merge(copy, &m), 0);
+    ck_assert_uint_eq(pb_value_len(copy), n);
+    pb_value_destroy(&copy);
+    fprintf(stderr, "200 k map puts, replaces and gets: %.3f s CPU\n", cpu);
+    ck_assert_double_lt(cpu, 5.0); /* quadratic: 2e10 hash comparisons, about a minute */
+}
+END_TEST
+
+START_TEST(empty_key_is_a_key)
+{
+    pb_value_t *m = pb_value_map_new();
+    ck_assert_int_eq(pb_value_map_put_uint(m, "", 1), 0);
+    for (int i = 0; i < 40; i++) /* across the index threshold */
+        ck_assert_int_eq(pb_value_map_put_uint(m, i % 2 ? "" : "x", (uint64_t)i), 0);
+    ck_assert_uint_eq(pb_value_len(m), 2);
+    uint64_t u = 0;
+    ck_assert_int_eq(pb_value_map_get_u64(m, "", &u), 0);
+    ck_assert_uint_eq(u, 39);
+    pb_value_destroy(&m);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("pb_value");
@@ -119,6 +175,9 @@ int main(void)
     tcase_add_test(tc, put_takes_ownership_even_on_failure);
     tcase_add_test(tc, path_dup_and_merge);
     tcase_add_test(tc, bytes_keep_embedded_nul);
+    tcase_add_test(tc, big_map_keeps_semantics_in_linear_time);
+    tcase_add_test(tc, empty_key_is_a_key);
+    tcase_set_timeout(tc, 120);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

@@ -483,6 +483,7 @@ static int s_open(pb_agent_t *self)
         return -ENOMEM;
     zmq_setsockopt(self->router, ZMQ_LINGER, &linger, sizeof linger);
     zmq_setsockopt(self->pub, ZMQ_LINGER, &linger, sizeof linger);
+    pb_rpc_limit_socket(self->router, PB_RPC_REQUESTS);
     int rc = s_bind(self->router, c->endpoint ? c->endpoint : "tcp://127.0.0.1:*", &self->endpoint);
     if (rc == 0)
         rc = s_bind(self->pub, c->pub_endpoint ? c->pub_endpoint : "tcp://127.0.0.1:*",
