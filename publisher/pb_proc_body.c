@@ -4,6 +4,7 @@
 #include "pb_utf8.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -100,6 +101,19 @@ bool pb_proc_body_rates(const pb_proc_reading_t *p, const pb_proc_reading_t *c, 
         out->rchar_per_s = s_rate(p->io.rchar, c->io.rchar, interval_s);
         out->wchar_per_s = s_rate(p->io.wchar, c->io.wchar, interval_s);
     }
+    return true;
+}
+
+bool pb_proc_body_clamp_cpu(pb_proc_rates_t *r, double cap)
+{
+    if (r->cpu_user_pct + r->cpu_system_pct <= cap)
+        return false;
+    double user = r->cpu_user_pct * (cap / (r->cpu_user_pct + r->cpu_system_pct));
+    r->cpu_user_pct = user < cap ? user : cap; /* the product may round an ulp above */
+    r->cpu_system_pct = cap - r->cpu_user_pct;
+    /* an ulp of rounding in the sum, at most twice; a zero system share ends it */
+    while (r->cpu_system_pct > 0 && r->cpu_user_pct + r->cpu_system_pct > cap)
+        r->cpu_system_pct = nextafter(r->cpu_system_pct, 0);
     return true;
 }
 

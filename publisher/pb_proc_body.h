@@ -48,6 +48,12 @@ uint64_t pb_proc_body_user_ticks(const pb_proc_stat_t *stat);
 bool pb_proc_body_rates(const pb_proc_reading_t *prev, const pb_proc_reading_t *cur,
                         double interval_s, pb_proc_rates_t *out);
 
+/* CPU time comes in whole ticks (10 ms at USER_HZ 100), so over a short or
+ * late interval a process can show more than it could have used. Cuts user
+ * and system in proportion so that their sum is at most cap (percent), and
+ * returns whether it had to. This function can't fail. */
+bool pb_proc_body_clamp_cpu(pb_proc_rates_t *r, double cap);
+
 /* A new proc body (fields of FIELDS.md "proc" without the envelope), or NULL
  * on ENOMEM. comm is put as valid UTF-8 (U+FFFD for bad bytes), with the bytes
  * as read in a comm_raw bin when, and only when, they were not valid UTF-8. */

@@ -406,21 +406,6 @@ static void s_read_mem_total(pb_proc_sampler_t *self)
         self->mem_total = total; /* else keep the last known value */
 }
 
-/* CPU time comes in whole ticks (10 ms at USER_HZ 100), so over a short or
- * late interval a process can show more than it could have used: cut user
- * and system in proportion so that their sum is exactly the cap. */
-static bool s_clamp_cpu(pb_proc_rates_t *r, double cap)
-{
-    if (r->cpu_user_pct + r->cpu_system_pct <= cap)
-        return false;
-    double f = cap / (r->cpu_user_pct + r->cpu_system_pct);
-    r->cpu_user_pct *= f;
-    r->cpu_system_pct = cap - r->cpu_user_pct > 0 ? cap - r->cpu_user_pct : 0;
-    while (r->cpu_user_pct + r->cpu_system_pct > cap) /* an ulp of rounding, at most twice */
-        r->cpu_system_pct = nextafter(r->cpu_system_pct, 0);
-    return true;
-}
-
 /* status, io, fds; the cmdline only when not cached for this process and comm. */
 static int s_full_read(pb_proc_sampler_t *self, s_entry_t *e, pb_proc_reading_t *cur)
 {
@@ -470,7 +455,8 @@ static void s_sample_entry(pb_proc_sampler_t *self, s_entry_t *e, pb_proc_emit_f
     double interval = e->has_full ? (double)(self->mono_ns - e->full_ns) / 1e9 : 0.0;
     e->has_rates = e->has_full && pb_proc_body_rates(&e->full, &cur, interval, &e->rates);
     e->interval_s = e->has_rates ? interval : 0.0;
-    e->cpu_clamped = e->has_rates && s_clamp_cpu(&e->rates, s_cpu_cap(self, cur.stat.threads));
+    e->cpu_clamped =
+        e->has_rates && pb_proc_body_clamp_cpu(&e->rates, s_cpu_cap(self, cur.stat.threads));
     e->full = cur;
     e->full_ns = self->mono_ns;
     e->has_full = true;

@@ -177,6 +177,28 @@ START_TEST(valid_comm_has_no_comm_raw)
 }
 END_TEST
 
+/* Over a short interval whole ticks read high: the sum is cut to the cap in
+ * proportion. A user-only share whose scaled value rounds an ulp above the cap
+ * once looped forever (the system share cannot go below zero). */
+START_TEST(cpu_clamp_keeps_the_sum_at_most_the_cap)
+{
+    pb_proc_rates_t r = {.cpu_user_pct = 200, .cpu_system_pct = 100};
+    ck_assert(pb_proc_body_clamp_cpu(&r, 100));
+    ck_assert_double_eq_tol(r.cpu_user_pct, 200.0 / 3, 1e-9);
+    ck_assert_double_le(r.cpu_user_pct + r.cpu_system_pct, 100);
+    for (int i = 701; i < 20000; i++) { /* 130.43 % and others round above */
+        r = (pb_proc_rates_t){.cpu_user_pct = i / 7.0};
+        pb_proc_body_clamp_cpu(&r, 100);
+        ck_assert_double_le(r.cpu_user_pct + r.cpu_system_pct, 100);
+        ck_assert_double_ge(r.cpu_system_pct, 0);
+    }
+    r = (pb_proc_rates_t){.cpu_user_pct = 40, .cpu_system_pct = 20};
+    ck_assert(!pb_proc_body_clamp_cpu(&r, 100));
+    ck_assert_double_eq(r.cpu_user_pct, 40);
+    ck_assert_double_eq(r.cpu_system_pct, 20);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("pb_proc_body");
@@ -188,6 +210,7 @@ int main(void)
     tcase_add_test(tc, gone_body);
     tcase_add_test(tc, comm_cut_in_a_character_is_utf8_with_comm_raw);
     tcase_add_test(tc, valid_comm_has_no_comm_raw);
+    tcase_add_test(tc, cpu_clamp_keeps_the_sum_at_most_the_cap);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
