@@ -208,6 +208,31 @@ def build_path(*parts):
     return path
 
 
+
+# ---------------------------------------------------------------- process figures
+def rss_kib(pid):
+    """VmRSS of a live process in KiB (-1 when it has none, a zombie)."""
+    with open(f"/proc/{pid}/status", encoding="ascii") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    return -1
+
+
+def sanitized_build():
+    """True for the ASan+UBSan build ($PB_BUILD configured with PB_SANITIZE): its
+    allocator (quarantine, shadow memory), not glibc's, holds freed memory, so RSS
+    says nothing about what a daemon retains, and valgrind cannot run it."""
+    with open(os.path.join(os.environ["PB_BUILD"], "CMakeCache.txt"), encoding="utf-8") as f:
+        return any(line.strip() == "PB_SANITIZE:BOOL=ON" for line in f)
+
+
+# Hostile watch patterns (issue 9): exponential for a backtracking matcher (POSIX
+# regexec took 10-17 s per comm), and 19 bytes that made regcomp grow to gigabytes.
+BACKREF_PATTERN = r"(.*)(.*)(.*)(.*)(.*)(.*)(.*)\7\6\5\4\3\2\1"
+NESTED_PATTERN = "x{1,32767}{1,32767}"
+
+
 def perfbusd_path():
     return build_path("publisher", "perfbusd")
 

@@ -1,7 +1,8 @@
 #!/usr/bin/python3
-"""hardening.daemon_abuse: one client must never stall or bloat perfbusd (issue 9, defects 2, 6, 7).
+"""hardening.daemon_abuse: one client must never stall or bloat perfbusd (issue 9, defects 1, 2, 6, 7).
 
-perfbusd at --interval 0.2 gets, one after the other: a 1 MiB map of 160 k keys,
+perfbusd at --interval 0.2 gets, one after the other: a `watch` with a
+back-referencing pattern, one with a nested counted repetition, a 1 MiB map of 160 k keys,
 a 64 MiB message, one message of 2,000,000 empty frames, 10,000 queued `watch`
 requests, 10,000 queued `process` requests and two bursts of 3,000 connections. Meanwhile a SUB socket collects
 `sys` frames: no gap between two frames' `ts` may exceed 2 intervals. After each
@@ -28,18 +29,7 @@ STORM = 3000
 
 
 def rss_mb(pid):
-    with open(f"/proc/{pid}/status", encoding="ascii") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    return float("nan")
-
-
-def sanitized(pid):
-    """True for an ASan build: its allocator (quarantine, shadow memory) and not
-    glibc's holds the memory, so RSS says nothing about what perfbusd retains."""
-    with open(f"/proc/{pid}/maps", encoding="ascii", errors="replace") as f:
-        return "libasan" in f.read()
+    return pbtest.rss_kib(pid) / 1024
 
 
 def wait_rss(pid, limit_mb, timeout):
@@ -107,6 +97,20 @@ def big_map_payload():
     request = {"op": "health"}
     request.update((k, None) for k in keys)
     return msgpack.packb(request)
+
+
+def phase_pattern(d, r, pattern, accepted):
+    """A hostile watch pattern: the back-reference is accepted (its matches are
+    bounded), the nested repetition refused at compile time."""
+    t0 = time.monotonic()
+    reply = d.request({"op": "watch", "match": pattern}, timeout=5.0)
+    took = time.monotonic() - t0
+    if accepted:
+        r.check(reply.get("ok") is True, f"watch {pattern!r} is accepted", str(reply))
+    else:
+        r.check(reply.get("error", {}).get("code") == "bad_arg",
+                f"watch {pattern!r} is refused with bad_arg", str(reply))
+    return f"answered in {took * 1000:.1f} ms"
 
 
 def phase_big_map(d, r):
@@ -199,9 +203,13 @@ def main():
         if not frames.wait_for(3):
             r.fatal("no sys frames from perfbusd")
         print(f"RSS at start: {rss_mb(pid):.1f} MiB", flush=True)
-        asan = sanitized(pid)
+        asan = pbtest.sanitized_build()
         peak = []
-        phases = [("1 MiB map of 160 k keys", phase_big_map),
+        phases = [("back-reference pattern",
+                   lambda d, r: phase_pattern(d, r, pbtest.BACKREF_PATTERN, True)),
+                  ("nested-repetition pattern",
+                   lambda d, r: phase_pattern(d, r, pbtest.NESTED_PATTERN, False)),
+                  ("1 MiB map of 160 k keys", phase_big_map),
                   ("64 MiB message", phase_huge_message),
                   ("2,000,000 empty frames", phase_many_frames),
                   ("10,000 watch requests", phase_watch_flood),

@@ -131,18 +131,13 @@ def check_replay(r, bench, run_dir, records):
     r.check(rc == 2, "replay without --bind: exit 2", err)
 
 
-def sanitized_build():
-    with open(os.path.join(os.environ["PB_BUILD"], "CMakeCache.txt")) as f:
-        return any(line.strip() == "PB_SANITIZE:BOOL=ON" for line in f)
-
-
 def check_replay_stopped(r, bench, run_dir):
     """SIGTERM while replay waits for subscribers: no record read, exit 0. Its
     status came from an uninitialised variable; memcheck sees that use."""
-    memcheck = ["valgrind", "-q", "--error-exitcode=97"] if shutil.which("valgrind") else []
-    if not memcheck:
-        print("note: valgrind not installed (scripts/deps.sh adds it): exit status only")
-    elif sanitized_build():
+    if not shutil.which("valgrind"):
+        r.fatal("valgrind is not installed (scripts/deps.sh installs it)")
+    memcheck = ["valgrind", "-q", "--error-exitcode=97"]
+    if pbtest.sanitized_build():
         memcheck = []
         print("note: AddressSanitizer build, valgrind cannot run it: exit status only")
     replay = pbtest.Proc([*memcheck, pbsub.build_path("cli", "perfbus"), "replay",

@@ -20,8 +20,8 @@ import zmq
 import pbtest
 
 INTERVAL = 0.2
-BACKREF = r"(.*)(.*)(.*)(.*)(.*)(.*)(.*)\7\6\5\4\3\2\1"
-NESTED = "x{1,32767}{1,32767}"
+BACKREF = pbtest.BACKREF_PATTERN
+NESTED = pbtest.NESTED_PATTERN
 STORM = 10000
 HZ = os.sysconf("SC_CLK_TCK")
 
@@ -69,19 +69,6 @@ def cpu_ticks(pid):
     with open(f"/proc/{pid}/stat") as f:
         fields = f.read().rsplit(")", 1)[1].split()
     return int(fields[11]) + int(fields[12])  # utime + stime (fields 14, 15)
-
-
-def rss_kib(pid):
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    return -1
-
-
-def sanitized(pid):
-    with open(f"/proc/{pid}/maps") as f:
-        return "libasan" in f.read()
 
 
 def storm(r, d):
@@ -148,7 +135,7 @@ def main():
         cpu_pct = (cpu_ticks(d.proc.pid) - c0) / HZ / (time.monotonic() - t0) * 100
         w.stop.set()
         w.join()
-        rss = rss_kib(d.proc.pid)
+        rss = pbtest.rss_kib(d.proc.pid)
         gaps = [(b - a) / 1e9 for a, b in zip(w.ts, w.ts[1:])]
         lat = [x for x in w.health if x is not None]
         print(f"{len(w.ts)} sys frames, max gap {max(gaps, default=0):.3f} s; "
@@ -161,7 +148,7 @@ def main():
                 "health answered within 1 s throughout",
                 f"{w.health.count(None)} unanswered, max {max(lat, default=0):.3f} s")
         r.check(cpu_pct < 10, "perfbusd back near idle with 32 patterns", f"{cpu_pct:.1f} %")
-        if sanitized(d.proc.pid):  # said, not skipped silently: ASan's quarantine keeps frees
+        if pbtest.sanitized_build():  # said, not skipped silently: ASan's quarantine keeps frees
             print(f"perfbusd runs under AddressSanitizer: RSS {rss} KiB not held to 64 MiB",
                   flush=True)
         else:
