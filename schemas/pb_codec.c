@@ -45,8 +45,8 @@ static int s_pack_list(msgpack_packer *pk, const pb_value_t *v)
     int rc = is_map ? msgpack_pack_map(pk, n) : msgpack_pack_array(pk, n);
     for (size_t i = 0; i < n && rc == 0; i++) {
         if (is_map) {
-            const char *key = pb_value_map_key_at(v, i);
-            rc = s_pack_str(pk, key, strlen(key));
+            const char *key = pb_value_map_key_at(v, i); /* valid UTF-8 (pb_value) */
+            rc = msgpack_pack_str_with_body(pk, key, strlen(key));
         }
         if (rc == 0)
             rc = s_pack(pk, pb_value_array_at(v, i));

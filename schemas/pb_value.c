@@ -1,6 +1,8 @@
 /* pb_value: a tree of msgpack values; maps keep insertion order. */
 #include "pb_value.h"
 
+#include "pb_utf8.h"
+
 #include <errno.h>
 #include <limits.h>
 #include <stdlib.h>
@@ -324,22 +326,34 @@ static int s_map_append(pb_value_t *self, const char *key, uint32_t hash, pb_val
 int pb_value_map_put(pb_value_t *self, const char *key, pb_value_t **item_p)
 {
     int rc = -EINVAL;
+    char *clean = NULL;
     if (!item_p || !*item_p || !self || self->type != PB_MAP || !key)
         goto cleanup;
+    /* keys are kept as the wire will carry them, so two that differ only in
+     * invalid bytes are one key here, never a duplicate on the wire */
+    size_t len = strlen(key);
+    if (!pb_utf8_is_valid(key, len)) {
+        rc = -ENOMEM;
+        clean = pb_utf8_sanitize_new(key, len, NULL);
+        if (!clean)
+            goto cleanup;
+        key = clean;
+    }
     uint32_t hash = s_hash(key);
     ssize_t at = s_map_index(self, key, hash);
     if (at >= 0) {
         pb_value_destroy(&self->as.list.items[at]);
         self->as.list.items[at] = *item_p;
-        *item_p = NULL;
-        return 0;
+    } else {
+        rc = s_map_append(self, key, hash, *item_p);
+        if (rc < 0)
+            goto cleanup;
     }
-    rc = s_map_append(self, key, hash, *item_p);
-    if (rc < 0)
-        goto cleanup;
     *item_p = NULL;
+    free(clean);
     return 0;
 cleanup:
+    free(clean);
     pb_value_destroy(item_p);
     return rc;
 }

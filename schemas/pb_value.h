@@ -18,7 +18,8 @@ typedef enum {
     PB_MAP,
 } pb_type_t;
 
-/* Opaque. A map keeps insertion order; keys are strings. A value belongs to
+/* Opaque. A map keeps insertion order; keys are strings, stored as valid UTF-8
+ * (invalid sequences become U+FFFD, as on the wire: see pb_utf8). A value belongs to
  * exactly one parent: putting it into a map or array transfers ownership. */
 typedef struct pb_value pb_value_t;
 

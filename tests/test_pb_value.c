@@ -166,6 +166,23 @@ START_TEST(empty_key_is_a_key)
 }
 END_TEST
 
+/* Keys are kept as the wire carries them (valid UTF-8), so keys that differ
+ * only in invalid bytes are one key: a map never encodes duplicate keys (the
+ * codec fuzzer found two such keys re-decoding into one). */
+START_TEST(invalid_utf8_keys_are_sanitised_and_stay_unique)
+{
+    pb_value_t *m = pb_value_map_new();
+    ck_assert_int_eq(pb_value_map_put_uint(m, "eth\xff", 1), 0);
+    ck_assert_int_eq(pb_value_map_put_uint(m, "eth\xfe", 2), 0);
+    ck_assert_uint_eq(pb_value_len(m), 1);
+    ck_assert_str_eq(pb_value_map_key_at(m, 0), "eth\xef\xbf\xbd");
+    uint64_t u = 0;
+    ck_assert_int_eq(pb_value_map_get_u64(m, "eth\xef\xbf\xbd", &u), 0);
+    ck_assert_uint_eq(u, 2);
+    pb_value_destroy(&m);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("pb_value");
@@ -177,6 +194,7 @@ int main(void)
     tcase_add_test(tc, bytes_keep_embedded_nul);
     tcase_add_test(tc, big_map_keeps_semantics_in_linear_time);
     tcase_add_test(tc, empty_key_is_a_key);
+    tcase_add_test(tc, invalid_utf8_keys_are_sanitised_and_stay_unique);
     tcase_set_timeout(tc, 120);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
