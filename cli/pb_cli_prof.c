@@ -328,6 +328,21 @@ static void s_print_cancelled(const pb_value_t *reply)
     printf("its result, if any: perfbus results %llu\n", (unsigned long long)id);
 }
 
+/* The optional job ID after the options: 1 read into *id, 0 absent, -EINVAL
+ * for a second word or one that is not a whole unsigned number. */
+static int s_job_id_arg(int argc, char **argv, int first, uint64_t *id)
+{
+    if (first == argc)
+        return 0;
+    char *end = NULL;
+    errno = 0;
+    unsigned long long v = strtoull(argv[first], &end, 10);
+    if (first + 1 < argc || end == argv[first] || *end || errno || argv[first][0] == '-')
+        return -EINVAL;
+    *id = v;
+    return 1;
+}
+
 int pb_cli_cancel(int argc, char **argv)
 {
     s_opts_t o;
@@ -343,12 +358,12 @@ int pb_cli_cancel(int argc, char **argv)
                      &first);
     if (rc >= 0)
         return rc;
-    char *end = NULL;
-    unsigned long long id = first + 1 == argc ? strtoull(argv[first], &end, 10) : 0;
-    if (first + 1 < argc || (end && *end))
+    uint64_t id = 0;
+    int has_id = s_job_id_arg(argc, argv, first, &id);
+    if (has_id < 0)
         return pb_cli_usage_error(argv[0], "expected at most one job ID");
     pb_value_t *req = pb_cli_op("cancel");
-    if (end)
+    if (has_id)
         pb_value_map_put_uint(req, "id", id);
     return s_reply_out(&o, req, s_print_cancelled);
 }
@@ -364,9 +379,8 @@ int pb_cli_results(int argc, char **argv)
                      &first);
     if (rc >= 0)
         return rc;
-    char *end = NULL;
-    unsigned long long id = first + 1 == argc ? strtoull(argv[first], &end, 10) : 0;
-    if (!end || *end)
+    uint64_t id = 0;
+    if (s_job_id_arg(argc, argv, first, &id) <= 0)
         return pb_cli_usage_error(argv[0], "expected exactly one job ID");
     pb_value_t *req = pb_cli_op("results"), *reply = NULL;
     pb_value_map_put_uint(req, "id", id);
