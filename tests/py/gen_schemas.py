@@ -1,15 +1,20 @@
 #!/usr/bin/python3
-"""Generates schemas/*.schema.json (the wire contract) from the field tables below.
+"""Generates schemas/*.schema.json (the wire contract) and schemas/FIELDS.md from the metric
+catalogue, schemas/pb_catalog.def, which the C programs compile too (pb_catalog.c).
 
-The JSON files are checked in and are what consumers read; this script is how
-they are kept consistent (every rate optional and tied to `first`, every counter
-and gauge required, kinds and units on every field). Edit the tables here, then
-run `python3 tests/py/gen_schemas.py` to rewrite schemas/, or `--check` to
-verify that the checked-in files match (ctest contract.schema_generated).
+This script holds no field facts: names, kinds, units, bounds, help, optional and absent-when
+rules, shared groups and the rate -> counter links all come from the catalogue; here are only
+the rules that turn them into JSON Schema (every rate optional and tied to `first`, every
+counter and gauge required, kinds and units on every field) and the control ops, which are
+not frame fields. Edit the catalogue, then run `python3 tests/py/gen_schemas.py` to rewrite
+schemas/, or `--check` to verify that the checked-in files match (ctest
+contract.schema_generated). It also checks that prof.schema.json, which is written by hand,
+has exactly the top-level keys the catalogue lists for prof frames.
 """
 
 import json
 import os
+import re
 import sys
 
 BASE = "https://perfbus.invalid/schemas/"
@@ -21,60 +26,165 @@ ERROR_CODES = ["bad_msgpack", "too_deep", "too_large", "not_a_map", "missing_op"
                "busy", "refused", "timeout", "crashed", "limit"]
 
 
-# ---------------------------------------------------------------- field kinds
-def _leaf(kind, unit, text, typ, lo=0, hi=None, **extra):
-    spec = {"description": f"{kind}: {unit}; {text}", "type": typ}
-    if lo is not None:
-        spec["minimum"] = lo
-    if hi is None and typ == "integer" and lo is not None and lo >= 0:
-        hi = UINT64_MAX
-    if hi is not None:
-        spec["maximum"] = hi
-    spec["x-kind"] = kind
-    spec["x-unit"] = unit
-    spec.update(extra)
-    return spec
+# ---------------------------------------------------------------- the catalogue
+CATALOG = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..",
+                                        "schemas", "pb_catalog.def"))
+# Each row macro and its columns, as documented at the top of pb_catalog.def.
+COLUMNS = {
+    "PB_FRAME": ["frame", "type", "topic", "title", "help"],
+    "PB_MAP": ["frame", "path", "group", "flags", "help"],
+    "PB_LIST": ["frame", "path", "group", "flags", "min_items", "help"],
+    "PB_COUNTER": ["frame", "path", "unit", "flags", "prom", "labels", "scale", "help"],
+    "PB_GAUGE": ["frame", "path", "unit", "json", "lo", "hi", "flags", "prom", "labels", "scale",
+                 "help"],
+    "PB_RATE": ["frame", "path", "unit", "hi", "flags", "counter", "help"],
+    "PB_ATTR": ["frame", "path", "json", "unit", "lo", "hi", "flags", "schema", "help"],
+    "PB_FLAG": ["frame", "path", "flags", "schema", "help"],
+}
+DEFAULTS = {"PB_COUNTER": {"json": "INTEGER", "lo": "0", "hi": "U64MAX"},
+            "PB_RATE": {"json": "NUMBER", "lo": "0"}, "PB_FLAG": {"json": "BOOLEAN"},
+            "PB_MAP": {"json": "OBJECT"}, "PB_LIST": {"json": "ARRAY"}}
+FRAMES = {"ENV": "envelope", "SYS": "sys", "PROC": "proc", "HB": "hb", "PROF": "prof"}
+UNITS = {"NONE": "", "BYTES": "bytes", "S": "s", "MS": "ms", "NS": "ns", "TICKS": "ticks",
+         "COUNT": "count", "PCT": "%", "BYTES_PER_S": "bytes/s", "COUNT_PER_S": "count/s",
+         "ONE": "1", "HZ": "Hz"}
+JSON_TYPES = {"INTEGER": "integer", "NUMBER": "number", "STRING": "string", "BOOLEAN": "boolean",
+              "BIN": "bin", "OBJECT": "object", "ARRAY": "array"}
+BOUNDS = {"NONE": None, "U64MAX": UINT64_MAX, "TSMIN": TS_MIN}
+FLAGS = "oifvgGtx"
+TOKEN = r'"[^"\\\n]*"|-?[0-9][0-9.e+-]*|[A-Z][A-Z0-9_]*'
+ROW = re.compile(r"(PB_[A-Z]+)\s*\(((?:\s*(?:%s)\s*,)*\s*(?:%s)\s*)\)" % (TOKEN, TOKEN))
 
 
-def counter(unit, text, **extra):
-    """Cumulative since boot or process start: an unsigned integer, always sent."""
-    return _leaf("counter", unit, text, "integer", **extra)
+class Field:
+    """One catalogue row; `name` is the last key of path, `kind` the macro's word."""
+
+    def __init__(self, macro, values):
+        self.__dict__.update(lo="NONE", hi="NONE", unit="NONE", group="", prom="", labels="",
+                             scale="1", counter="", schema="", flags="", min_items="0")
+        self.__dict__.update(DEFAULTS.get(macro, {}))
+        self.__dict__.update(values)
+        self.kind = macro[3:].lower()
+        self.frame = FRAMES[self.frame]
+        self.unit, self.json = UNITS[self.unit], JSON_TYPES[self.json]
+        self.lo, self.hi = _bound(self.lo), _bound(self.hi)
+        self.scale, self.min_items = float(self.scale), int(self.min_items)
+        self.name = re.split(r"\.|\[\]\.", self.path)[-1]
+        bad = set(self.flags) - set(FLAGS)
+        if bad:
+            raise ValueError(f"{self.path}: unknown flags {''.join(sorted(bad))}")
+
+    def has(self, letter):
+        return letter in self.flags
+
+    def parent(self):
+        return self.path.rsplit(".", 1)[0].removesuffix("[]") if "." in self.path else ""
 
 
-def rate(unit, text, hi=None, **extra):
-    """Per second (or percent) over the last interval: absent when first is true."""
-    return _leaf("rate", unit, text, "number", hi=hi, **extra)
+def _bound(token):
+    if token in BOUNDS:
+        return BOUNDS[token]
+    return float(token) if any(c in token for c in ".e") else int(token)
 
 
-def pct(text, hi=100, **extra):
-    return rate("%", text, hi=hi, **extra)
+def _value(token):
+    return token[1:-1] if token.startswith('"') else token
 
 
-def gauge(unit, text, integer=False, lo=0, hi=None, **extra):
-    return _leaf("gauge", unit, text, "integer" if integer else "number", lo=lo, hi=hi, **extra)
+def parse_catalog(text):
+    """(frames {type: row}, fields [Field]) of pb_catalog.def; ValueError on anything else."""
+    body = re.sub(r"/\*.*?\*/", lambda m: "\n" * m.group(0).count("\n"), text, flags=re.S)
+    frames, fields, pos = {}, [], 0
+    for m in ROW.finditer(body):
+        gap = body[pos:m.start()]
+        if gap.strip():
+            line = body.count("\n", 0, pos) + 1
+            raise ValueError(f"pb_catalog.def:{line}: not a row: {gap.strip()[:60]!r}")
+        pos = m.end()
+        macro, args = m.group(1), [_value(t) for t in re.findall(TOKEN, m.group(2))]
+        if macro not in COLUMNS or len(args) != len(COLUMNS[macro]):
+            raise ValueError(f"pb_catalog.def: {macro} with {len(args)} columns: {args[:2]}")
+        values = dict(zip(COLUMNS[macro], args))
+        if macro == "PB_FRAME":
+            frames[values["type"]] = values
+        else:
+            fields.append(Field(macro, values))
+    if body[pos:].strip():
+        raise ValueError(f"pb_catalog.def: not a row at the end: {body[pos:].strip()[:60]!r}")
+    return frames, fields
 
 
-def attr(text, typ="integer", **extra):
-    """An identifying attribute (pid, name): not a metric, never aggregated."""
-    spec = {"description": f"attr: {text}", "type": typ}
-    if typ == "integer":
-        spec.update({"minimum": 0, "maximum": UINT64_MAX})
-    spec["x-kind"] = "attr"
-    spec.update(extra)
-    return spec
+def load_catalog(path=CATALOG):
+    with open(path, encoding="utf-8") as f:
+        return parse_catalog(f.read())
 
 
-def raw_bytes(of):
-    """The bytes of a str field as read, sent as a msgpack bin only when they were not
-    valid UTF-8 (the str then carries U+FFFD in their place). A bin has no JSON type:
-    Python's msgpack gives bytes, pb_json (perfbus --json) writes {"$bin": base64}."""
-    return {"description": f"attr: the bytes of {of} as read (msgpack bin), sent only when "
-                           f"they are not valid UTF-8; {of} then has U+FFFD in their place",
+FRAME_ROWS, FIELDS = load_catalog()
+
+
+def fields_of(frame):
+    return [f for f in FIELDS if f.frame == frame]
+
+
+# ---------------------------------------------------------------- field schemas
+def _schema_words(field):
+    """The schema column: minLength=1 pattern=... const=... enum=a b."""
+    if not field.schema:
+        return {}
+    key, _, value = field.schema.partition("=")
+    if key == "enum":
+        return {"enum": value.split(" ")}
+    if key == "const":
+        return {"const": {"true": True, "false": False}.get(value) if value in ("true", "false")
+                else int(value)}
+    return {key: int(value) if key == "minLength" else value}
+
+
+def _bounds(field):
+    out = {}
+    if field.lo is not None:
+        out["minimum"] = field.lo
+    if field.hi is not None:
+        out["maximum"] = field.hi
+    return out
+
+
+def _absent_when(field):
+    if field.has("i") or field.has("f"):
+        return {"x-absent-when": "unreadable"}
+    if field.has("v"):
+        return {"x-absent-when": "valid UTF-8"}
+    return {}
+
+
+def raw_bytes(field):
+    """A bin has no JSON type: Python's msgpack gives bytes, pb_json (perfbus --json) writes
+    {"$bin": base64}."""
+    return {"description": f"attr: {field.help}",
             "anyOf": [{"not": {"type": ["string", "number", "boolean", "null", "array",
                                         "object"]}},
                       {"type": "object", "properties": {"$bin": {"type": "string"}},
                        "required": ["$bin"], "additionalProperties": False}],
-            "x-kind": "attr", "x-msgpack": "bin", "x-absent-when": "valid UTF-8"}
+            "x-kind": "attr", "x-msgpack": "bin", **_absent_when(field)}
+
+
+def leaf(field):
+    """The JSON Schema of a counter, gauge, rate, attr or flag."""
+    if field.json == "bin":
+        return raw_bytes(field)
+    if field.kind == "flag":
+        return {"description": field.help, "type": "boolean", **_schema_words(field)}
+    if field.frame == "envelope":
+        return {"description": field.help, "type": field.json, **_schema_words(field),
+                **_bounds(field)}
+    if field.kind == "attr":
+        return {"description": f"attr: {field.help}", "type": field.json, **_bounds(field),
+                **_schema_words(field), "x-kind": "attr"}
+    spec = {"description": f"{field.kind}: {field.unit}; {field.help}", "type": field.json,
+            **_bounds(field), "x-kind": field.kind, "x-unit": field.unit, **_absent_when(field)}
+    if field.kind == "rate":
+        spec["x-counter"] = field.counter
+    return spec
 
 
 def plain(text, **schema):
@@ -85,8 +195,9 @@ def plain(text, **schema):
 class Obj:
     """An object of fields. `base` names a $def this object extends."""
 
-    def __init__(self, fields, base=None, optional=()):
+    def __init__(self, fields, base=None, optional=(), text=""):
         self.fields, self.base, self.optional = fields, base, set(optional)
+        self.text = text
 
 
 class Arr:
@@ -119,15 +230,16 @@ def structure(node):
     if not isinstance(node, Obj):
         return node
     props = {name: structure(spec) for name, spec in node.fields.items()}
+    head = {"description": node.text} if node.text else {}
     if node.base:
-        s = {"$ref": f"#/$defs/{node.base}"}
+        s = dict(head, **{"$ref": f"#/$defs/{node.base}"})
         if props:
             s["properties"] = props
             s["required"] = _required(node)
         s["unevaluatedProperties"] = False
         return s
-    return {"type": "object", "properties": props, "required": _required(node),
-            "additionalProperties": False}
+    return dict(head, type="object", properties=props, required=_required(node),
+                additionalProperties=False)
 
 
 def open_structure(obj):
@@ -137,6 +249,78 @@ def open_structure(obj):
     return s
 
 
+# ---------------------------------------------------------------- catalogue -> shape
+def _same_in_group(a, b):
+    keys = ("kind", "unit", "json", "lo", "hi", "flags", "help", "counter", "schema")
+    return all(getattr(a, k) == getattr(b, k) for k in keys)
+
+
+def _children(fields, parent):
+    return [f for f in fields if f.parent() == parent]
+
+
+def group_members(fields):
+    """{group: [names]}: the keys every map or list item of the group has."""
+    users = {}
+    for f in fields:
+        if f.group:
+            users.setdefault(f.group, []).append(f)
+    out = {}
+    for group, containers in users.items():
+        kids = [{c.name: c for c in _children(fields, u.path)} for u in containers]
+        names = [n for n in kids[0] if all(n in k for k in kids[1:])]
+        for n in names:
+            for k in kids[1:]:
+                if not _same_in_group(kids[0][n], k[n]):
+                    raise ValueError(f"group {group}: {n} differs between its users")
+        out[group] = names
+    return out
+
+
+def shape(fields, parent="", only=lambda f: True, groups=None, optional_flag="o"):
+    """The Obj of the map at parent, from its catalogue children."""
+    groups = group_members(fields) if groups is None else groups
+    kids = [f for f in _children(fields, parent) if only(f)]
+    out = {}
+    for f in kids:
+        if f.kind == "map":
+            out[f.name] = shape_of(fields, f, groups, only)
+        elif f.kind == "list":
+            item = shape_of(fields, f, groups, only)
+            out[f.name] = Arr(item, f.help, f.min_items)
+        else:
+            out[f.name] = leaf(f)
+    return Obj(out, optional=[f.name for f in kids if f.has(optional_flag)])
+
+
+def shape_of(fields, container, groups, only):
+    obj = shape(fields, container.path, only, groups)
+    if container.group:
+        shared = groups[container.group]
+        obj.fields = {k: v for k, v in obj.fields.items() if k not in shared}
+        obj.base = container.group
+    if container.kind == "map":
+        obj.text = container.help
+    return obj
+
+
+def group_objs(fields):
+    """{group: Obj} of the shared fields, in the order the groups first appear."""
+    groups = group_members(fields)
+    out = {}
+    for f in fields:
+        if f.group and f.group not in out:
+            whole = shape(fields, f.path, groups=groups)
+            out[f.group] = Obj({n: whole.fields[n] for n in groups[f.group]})
+    return out
+
+
+def frame_title(frame):
+    row = FRAME_ROWS[frame]
+    return f"{frame} frame: {row['title']}, topic {row['topic']}"
+
+
+# ---------------------------------------------------------------- rates
 def rate_rule(node, first):
     """The schema that says: no rates anywhere (first) or every rate present."""
     if isinstance(node, Arr):
@@ -195,266 +379,55 @@ def add_rate_defs(defs, named, root):
         **rate_rule(root, False))
 
 
-# ---------------------------------------------------------------- envelope
+# ---------------------------------------------------------------- frames
 def envelope():
-    return {
-        "title": "perfbus frame envelope, wire version 1",
-        "description": "Keys every frame payload carries. Frame schemas $ref this one "
-                       "and close the whole map with unevaluatedProperties.",
-        "type": "object",
-        "properties": {
-            "v": plain("schema version; increments only on an incompatible change",
-                       type="integer", const=1),
-            "type": plain("frame type; also the first word of the topic",
-                          type="string", enum=["sys", "proc", "prof", "hb"]),
-            "host": plain("host name as published (dots kept; the topic replaces them by _)",
-                          type="string", minLength=1),
-            "src": plain("publisher id, new for every daemon start", type="string",
-                         minLength=1),
-            "seq": plain("frame number per src: starts at 0, +1 per frame of any type",
-                         type="integer", minimum=0, maximum=UINT64_MAX),
-            "ts": plain("sample time, ns since the Unix epoch", type="integer",
-                        minimum=TS_MIN, maximum=UINT64_MAX),
-        },
-        "required": ["v", "type", "host", "src", "seq", "ts"],
-    }
-
-
-def sample_head(uptime_text=None):
-    f = {
-        "interval_s": gauge("s", "seconds since the previous sample of this series; 0 when first"),
-        "first": plain("true on the first sample of a series: all rates are absent",
-                       type="boolean"),
-    }
-    if uptime_text:
-        f["uptime_s"] = gauge("s", uptime_text)
-    return f
-
-
-# ---------------------------------------------------------------- sys
-CPU_STATES = [
-    ("user", "user mode excluding guest (sar %user)"),
-    ("nice", "niced user mode excluding guest_nice (sar %nice)"),
-    ("system", "kernel mode excluding irq and softirq (sar -u ALL %sys; "
-               "sar -u %system = system + irq + softirq)"),
-    ("iowait", "idle with I/O outstanding (sar %iowait)"),
-    ("irq", "servicing hardware interrupts (sar %irq)"),
-    ("softirq", "servicing softirqs (sar %soft)"),
-    ("steal", "stolen by the hypervisor (sar %steal)"),
-    ("idle", "idle without I/O outstanding (sar %idle)"),
-]
-CPU_TICKS = ["user", "nice", "system", "idle", "iowait", "irq", "softirq", "steal", "guest",
-             "guest_nice"]
-
-
-def cpu_state():
-    f = {f"{s}_pct": pct(t) for s, t in CPU_STATES}
-    f["busy_pct"] = pct("100 - idle - iowait")
-    within = {"user": " (includes guest)", "nice": " (includes guest_nice)"}
-    for s in CPU_TICKS:
-        f[f"{s}_ticks_total"] = counter("ticks", f"/proc/stat '{s}' column{within.get(s, '')}, "
-                                        "USER_HZ ticks (cpu.clk_tck per second)")
-    return Obj(f)
-
-
-def disk_state():
-    return Obj({
-        "reads_per_s": rate("count/s", "reads completed per second (iostat r/s)"),
-        "writes_per_s": rate("count/s", "writes completed per second (iostat w/s)"),
-        "read_bytes_per_s": rate("bytes/s", "bytes read per second (sectors x 512)"),
-        "write_bytes_per_s": rate("bytes/s", "bytes written per second (sectors x 512)"),
-        "util_pct": pct("share of the interval with I/O in flight (iostat %util); "
-                        "for the total, the mean over the counted devices"),
-        "reads_total": counter("count", "/proc/diskstats reads completed"),
-        "writes_total": counter("count", "/proc/diskstats writes completed"),
-        "read_bytes_total": counter("bytes", "/proc/diskstats sectors read x 512"),
-        "write_bytes_total": counter("bytes", "/proc/diskstats sectors written x 512"),
-        "io_ms_total": counter("ms", "/proc/diskstats time spent doing I/O"),
-    })
-
-
-NET_FIELDS = [
-    ("rx_bytes", "bytes", "bytes received"), ("tx_bytes", "bytes", "bytes sent"),
-    ("rx_packets", "count", "packets received"), ("tx_packets", "count", "packets sent"),
-    ("rx_errors", "count", "receive errors"), ("tx_errors", "count", "transmit errors"),
-    ("rx_drops", "count", "received packets dropped"),
-    ("tx_drops", "count", "packets dropped on transmit"),
-]
-
-
-def net_state():
-    f = {}
-    for name, unit, text in NET_FIELDS:
-        f[f"{name}_per_s"] = rate(f"{unit}/s", f"{text} per second (/proc/net/dev)")
-    for name, unit, text in NET_FIELDS:
-        f[f"{name}_total"] = counter(unit, f"{text} (/proc/net/dev)")
-    return Obj(f)
-
-
-def sys_root():
-    f = sample_head("seconds since boot (/proc/uptime)")
-    f["cpu"] = Obj({
-        "ncpu": attr("online CPUs (number of entries in cores)", minimum=1),
-        "clk_tck": attr("USER_HZ: ticks per second of every *_ticks_total", minimum=1),
-        "total": Obj({}, base="cpu_state"),
-        "cores": Arr(Obj({"id": attr("CPU number, as in /proc/stat cpuN")}, base="cpu_state"),
-                     "per core; percentages are of that core", min_items=1),
-    })
-    f["load"] = Obj({
-        "avg1": gauge("count", "1-minute load average (/proc/loadavg)"),
-        "avg5": gauge("count", "5-minute load average"),
-        "avg15": gauge("count", "15-minute load average"),
-        "runnable": gauge("count", "runnable threads (/proc/loadavg 4th field, numerator)",
-                          integer=True),
-        "threads": gauge("count", "threads that exist (/proc/loadavg 4th field, denominator)",
-                         integer=True),
-    })
-    mem = {}
-    for name, text in [
-            ("total", "MemTotal"), ("available", "MemAvailable"),
-            ("used", "MemTotal - MemAvailable (free(1) of procps-ng 4 'used')"),
-            ("free", "MemFree"), ("buffers", "Buffers"),
-            ("cached", "Cached + SReclaimable (free(1) 'cache' without buffers)"),
-            ("shared", "Shmem"), ("swap_total", "SwapTotal"), ("swap_free", "SwapFree"),
-            ("swap_used", "SwapTotal - SwapFree")]:
-        mem[f"{name}_bytes"] = gauge("bytes", f"{text} (/proc/meminfo)", integer=True)
-    mem["used_pct"] = gauge("%", "used_bytes / total_bytes x 100 (a gauge despite _pct)",
-                            hi=100)
-    f["mem"] = Obj(mem)
-    f["disk"] = Obj({
-        "total": Obj({}, base="disk_state"),
-        "devices": Arr(Obj({"name": attr("device name, an entry of /sys/block",
-                                         typ="string", minLength=1)}, base="disk_state"),
-                       "whole disks only; total sums those not stacked (no slaves/) and "
-                       "not loop/ram/zram, so I/O is counted once"),
-    })
-    f["net"] = Obj({
-        "total": Obj({}, base="net_state"),
-        "interfaces": Arr(Obj({"name": attr("interface name", typ="string", minLength=1)},
-                              base="net_state"), "per interface; total excludes lo"),
-    })
-    f["ctxt_per_s"] = rate("count/s", "context switches per second (sar -w cswch/s)")
-    f["ctxt_total"] = counter("count", "/proc/stat ctxt")
-    f["intr_per_s"] = rate("count/s", "interrupts per second (sar -I SUM)")
-    f["intr_total"] = counter("count", "/proc/stat intr (first number)")
-    f["forks_per_s"] = rate("count/s", "processes created per second (sar -w proc/s)")
-    f["forks_total"] = counter("count", "/proc/stat processes")
-    f["procs"] = Obj({
-        "total": gauge("count", "processes (entries of /proc)", integer=True),
-        "running": gauge("count", "/proc/stat procs_running", integer=True),
-        "blocked": gauge("count", "/proc/stat procs_blocked", integer=True),
-        "threads": gauge("count", "threads of all processes", integer=True),
-    })
-    return Obj(f)
+    fields = fields_of("envelope")
+    row = FRAME_ROWS["envelope"]
+    return {"title": row["title"], "description": row["help"], "type": "object",
+            "properties": {f.name: leaf(f) for f in fields},
+            "required": [f.name for f in fields if not f.has("o")]}
 
 
 def sys_schema():
-    named = {"cpu_state": cpu_state(), "disk_state": disk_state(), "net_state": net_state()}
-    root = sys_root()
+    fields = fields_of("sys")
+    named = group_objs(fields)
+    root = shape(fields)
     defs = {name: open_structure(obj) for name, obj in named.items()}
     add_rate_defs(defs, named, root)
     s = structure(root)
     del s["additionalProperties"], s["type"]
     s["properties"] = dict({"type": {"const": "sys"}}, **s["properties"])
-    return dict({
-        "title": "sys frame: the whole machine, topic sys.<host>",
-        "description": "CPU % of all cores for total and of one core in cores[]; "
-                       "definitions follow sar -u, free(1), iostat, sar -n DEV.",
-        "$ref": "envelope.schema.json"}, **s, **first_rule(), unevaluatedProperties=False,
-        **{"$defs": defs})
+    return dict({"title": frame_title("sys"), "description": FRAME_ROWS["sys"]["help"],
+                 "$ref": "envelope.schema.json"}, **s, **first_rule(),
+                unevaluatedProperties=False, **{"$defs": defs})
 
 
-# ---------------------------------------------------------------- proc
-IO_FIELDS = [("read_bytes", "bytes read from storage (/proc/PID/io read_bytes)"),
-             ("write_bytes", "bytes written to storage (/proc/PID/io write_bytes)"),
-             ("rchar", "bytes passed to read() and friends (/proc/PID/io rchar)"),
-             ("wchar", "bytes passed to write() and friends (/proc/PID/io wchar)")]
-
-
-def proc_live():
-    f = sample_head()
-    f.update({
-        "pid": attr("process id", minimum=1),
-        "ppid": attr("parent process id"),
-        "uid": attr("real user id"),
-        "comm": attr("command name (/proc/PID/stat comm, at most 15 bytes), as UTF-8: bytes "
-                     "that are not (the kernel's cut may split a character) become U+FFFD",
-                     typ="string"),
-        "comm_raw": raw_bytes("comm"),
-        "cmdline": attr("arguments joined by spaces; empty for kernel threads; invalid UTF-8 "
-                        "replaced by U+FFFD", typ="string"),
-        "state": attr("one-letter state (/proc/PID/stat)", typ="string",
-                      pattern="^[RSDZTtXxKWPI]$"),
-        "threads": gauge("count", "threads of the process", integer=True, lo=1),
-        "nice": gauge("1", "nice value", integer=True, lo=-20, hi=19),
-        "start_time_s": attr("start time, seconds since boot", typ="number"),
-        "cpu_pct": pct("user + system, percent of ONE core (pidstat %CPU); can exceed 100 "
-                       "for a multi-threaded process", hi=None),
-        "cpu_user_pct": pct("user time excluding guest, percent of one core (pidstat %usr)",
-                            hi=None),
-        "cpu_system_pct": pct("system time, percent of one core (pidstat %system)", hi=None),
-        "cpu_clamped": plain("present (true) when cpu_pct was cut to 100 x threads (at least "
-                             "one) or 100 x ncpu: whole ticks over a short interval can read "
-                             "more; user and system are cut in proportion", type="boolean",
-                             const=True),
-        "utime_ticks_total": counter("ticks", "user time excluding guest (utime - guest_time)"),
-        "stime_ticks_total": counter("ticks", "system time (stime)"),
-        "cpu_pct_since_start": gauge("%", "mean CPU % of one core since the process started, "
-                                     "like ps %CPU; sent by op process on one-shot reads"),
-        "rss_bytes": gauge("bytes", "resident set size", integer=True),
-        "vsize_bytes": gauge("bytes", "virtual memory size", integer=True),
-        "mem_pct": gauge("%", "rss_bytes / MemTotal x 100 (pidstat %MEM; a gauge despite _pct)",
-                         hi=100),
-        "minflt_per_s": rate("count/s", "minor page faults per second (pidstat minflt/s)"),
-        "majflt_per_s": rate("count/s", "major page faults per second (pidstat majflt/s)"),
-        "minflt_total": counter("count", "minor page faults (/proc/PID/stat minflt)"),
-        "majflt_total": counter("count", "major page faults (/proc/PID/stat majflt)"),
-    })
-    unreadable = {"x-absent-when": "unreadable"}
-    for name, text in IO_FIELDS:
-        f[f"{name}_per_s"] = rate("bytes/s", f"{text} per second; absent when /proc/PID/io "
-                                  "is unreadable", **unreadable, **{"x-counter": f"{name}_total"})
-    for name, text in IO_FIELDS:
-        f[f"{name}_total"] = counter("bytes", f"{text}; absent when /proc/PID/io is unreadable",
-                                     **unreadable)
-    f["fds"] = gauge("count", "open file descriptors; absent when /proc/PID/fd is unreadable",
-                     integer=True, **unreadable)
-    f.update({
-        "vol_ctxsw_per_s": rate("count/s", "voluntary context switches per second (pidstat "
-                                "cswch/s)"),
-        "invol_ctxsw_per_s": rate("count/s", "involuntary context switches per second "
-                                  "(pidstat nvcswch/s)"),
-        "vol_ctxsw_total": counter("count", "/proc/PID/status voluntary_ctxt_switches"),
-        "invol_ctxsw_total": counter("count", "/proc/PID/status nonvoluntary_ctxt_switches"),
-    })
-    return Obj(f, optional=["cpu_pct_since_start", "cpu_clamped"])
-
-
-def io_all_or_none():
-    """The /proc/PID/io counters come as a set."""
-    names = [f"{n}_total" for n, _ in IO_FIELDS]
+def all_or_none(fields, letter):
+    """The counters absent together (the /proc/PID/io set) come as a set."""
+    names = [f.name for f in fields if f.kind == "counter" and f.has(letter)]
     return {n: [m for m in names if m != n] for n in names}
 
 
+def gone_def(fields):
+    kept = [f for f in fields if f.has("g") or f.has("G")]
+    gone = next(f for f in kept if f.has("G"))
+    return {"description": gone.help, "type": "object",
+            "properties": {f.name: leaf(f) for f in kept},
+            "required": [f.name for f in kept if not (f.has("o") or f.has("v"))]}
+
+
 def proc_schema():
-    live = proc_live()
+    fields = fields_of("proc")
+    live = shape(fields, only=lambda f: not f.has("G"))
     ldef = structure(live)
     del ldef["additionalProperties"]
-    ldef["dependentRequired"] = io_all_or_none()
+    ldef["dependentRequired"] = all_or_none(fields, "i")
     ldef.update(first_rule())
-    defs = {"live": ldef, "gone": {
-        "description": "a watched process that exited: sent once, then never again",
-        "type": "object",
-        "properties": {"pid": attr("process id", minimum=1),
-                       "comm": attr("command name, as in live frames", typ="string"),
-                       "comm_raw": raw_bytes("comm"),
-                       "gone": {"const": True}},
-        "required": ["pid", "comm", "gone"]}}
+    defs = {"live": ldef, "gone": gone_def(fields)}
     add_rate_defs(defs, {}, live)
     return {
-        "title": "proc frame: one process, topic proc.<host>.<pid>",
-        "description": "pidstat definitions: CPU % of ONE core (may exceed 100). "
-                       "Either a live sample or the final {pid, comm, gone: true}.",
+        "title": frame_title("proc"),
+        "description": FRAME_ROWS["proc"]["help"],
         "$ref": "envelope.schema.json",
         "properties": {"type": {"const": "proc"}},
         "oneOf": [{"$ref": "#/$defs/live"}, {"$ref": "#/$defs/gone"}],
@@ -463,26 +436,17 @@ def proc_schema():
     }
 
 
-# ---------------------------------------------------------------- hb
 def hb_fields():
-    return {
-        "uptime_s": gauge("s", "daemon uptime"),
-        "interval_s": gauge("s", "configured sample interval", lo=0),
-        "frames_sent": counter("count", "frames published by this src so far (a counter "
-                               "despite the name)"),
-        "procs_tracked": gauge("count", "processes currently sampled", integer=True),
-        "version": attr("daemon version", typ="string", minLength=1),
-        "pid": attr("daemon process id", minimum=1),
-    }
+    return {f.name: leaf(f) for f in fields_of("hb")}
 
 
 def hb_schema():
     f = hb_fields()
     return {
-        "title": "hb frame: heartbeat, topic hb.<host>, once per second",
+        "title": frame_title("hb"),
         "$ref": "envelope.schema.json",
         "properties": dict({"type": {"const": "hb"}}, **f),
-        "required": list(f),
+        "required": [n.name for n in fields_of("hb") if not n.has("o")],
         "unevaluatedProperties": False,
     }
 
@@ -574,6 +538,102 @@ def control_schemas():
     return out
 
 
+# ---------------------------------------------------------------- FIELDS.md
+FIELDS_HEAD = """\
+# Frame fields (the contract the C encoders and the JSON Schemas both follow)
+
+Generated from the metric catalogue, schemas/pb_catalog.def, by tests/py/gen_schemas.py
+(ctest contract.schema_generated fails when this file differs): edit the catalogue, then run
+python3 tests/py/gen_schemas.py. The same table is compiled into the C programs
+(schemas/pb_catalog.h), so every name, kind and unit below is written once.
+
+Naming rule, which tells a consumer the kind of every numeric field:
+
+| suffix | kind | meaning |
+|---|---|---|
+| `_total` | counter | cumulative since boot (or process start); monotonic except on reset |
+| `_per_s` | rate | per second over the last interval (`interval_s`) |
+| `_pct` | rate | percent over the last interval (CPU) — or, for `mem_pct`, `used_pct` and `cpu_pct_since_start`, a gauge |
+| anything else | gauge | value at sample time; units in the name (`_bytes`, `_s`) |
+
+Kinds (a closed set): counter, gauge, rate (derived from the counters named beside it),
+attr (identifies or describes, never aggregated), flag (boolean), map, list. Units: bytes,
+s, ms, ns, ticks (USER_HZ, `clk_tck` per second), count, %, bytes/s, count/s, 1, Hz.
+
+Rates are absent from the first sample of a series (`first: true`): never 0,
+never a spike. A consumer that missed frames recomputes exact averages from the
+`_total` counters of the frames either side of the gap. In a frame with `first: false`,
+an item of `cores`, `devices` or `interfaces` may still lack its rates: one seen for the
+first time, or whose counter went backwards, starts its own series over.
+
+Every str is valid UTF-8: bytes that are not are replaced by U+FFFD, and where the
+original bytes matter they come in a `*_raw` bin next to it (README.md, Strings).
+
+The Prometheus column gives the exported name (node_exporter's where node_exporter has the
+metric), its labels (@field: the value of that field of the same map) and the factor to
+base units; rates are not exported (PromQL's rate() of the counter is the same figure).
+"""
+NOTES = {"o": "optional", "i": "absent when /proc/PID/io is unreadable",
+         "f": "absent when /proc/PID/fd is unreadable",
+         "v": "sent only when not valid UTF-8", "g": "also in the gone frame",
+         "G": "only in the gone frame"}
+
+
+def _md_prom(f):
+    if not f.prom:
+        return ""
+    out = f.prom + (f"{{{f.labels}}}" if f.labels else "")
+    scale = "1/clk_tck" if f.has("t") else ("" if f.scale == 1 else f"{f.scale:g}")
+    return out + (f" × {scale}" if scale else "")
+
+
+def _md_row(f):
+    notes = [NOTES[c] for c in f.flags if c in NOTES]
+    if f.kind == "rate":
+        notes.insert(0, f"from `{f.counter}`")
+    if f.kind == "list" and f.min_items:
+        notes.append(f"at least {f.min_items}")
+    text = f.help + (f" ({'; '.join(notes)})" if notes else "")
+    typ = f.json + ("" if f.group == "" else f", items like {f.group}" if f.kind == "list"
+                    else f", fields of {f.group}")
+    return f"| {f.kind} | `{f.path}` | {f.unit} | {typ} | {_md_prom(f)} | {text} |"
+
+
+def fields_md():
+    out = [FIELDS_HEAD]
+    for frame, row in FRAME_ROWS.items():
+        topic = f" — topic `{row['topic']}`" if row["topic"] else " (every frame)"
+        name = frame if frame in ("envelope", "prof") else f"`{frame}`"
+        out.append(f"## {name}{topic}")
+        out.append(f"{row['title']}. {row['help']}".rstrip(" .") + ".\n")
+        out.append("| kind | field | unit | type | Prometheus | meaning |")
+        out.append("|---|---|---|---|---|---|")
+        out.extend(_md_row(f) for f in fields_of(frame))
+        out.append("")
+    return "\n".join(out) + "\n" + CONTROL_MD
+
+
+CONTROL_MD = """\
+## Control socket (ROUTER; REQ or DEALER clients; one msgpack map per message)
+Request `{op, ...}`; reply `{ok: true, ...}` or `{ok: false, error: {code, message}}`.
+
+| op | args | reply |
+|---|---|---|
+| `system` | – | `sample`: the latest `sys` frame map |
+| `process` | `pid` (uint) | `sample`: latest `proc` map if tracked, else a fresh one-shot read (`first: true`, no rates, plus `cpu_pct_since_start` like ps); both with `ts` (ns, when it was read) |
+| `watch` | `pid` (uint) or `match` (PCRE2 pattern on comm, ≤ 127 bytes, ≤ 32 in all) | `watching`: {`pids` [uint], `matches` [str], `top` (uint, 0 = off), `all` (bool)} |
+| `unwatch` | `pid` or `match` | `watching` as above |
+| `targets` | – | `targets`: the built-in agent's targets (cpu, memory, io, config commands; see PROFILING.md), `profile_endpoint`, `profile_pub_endpoint` |
+| `health` | – | `status` "ok", `version`, `host`, `src`, `pid`, `uptime_s`, `frames_sent`, `procs_tracked`, `interval_s`, `profile_endpoint` |
+
+Error codes: `bad_msgpack` (undecodable/truncated), `too_deep`, `too_large` (> 1 MiB or > 4,096 msgpack objects),
+`not_a_map`, `missing_op`, `unknown_op`, `bad_arg`, `not_found`, `multipart` (more than one
+payload frame), `internal` (the server failed: out of memory, unreadable /proc); profiling
+agents add `busy`, `refused`, `timeout`, `crashed` (PROFILING.md); `limit` (a watch request of a new
+pattern when 32 are already watched).
+"""
+
+
 # ---------------------------------------------------------------- output
 def all_schemas():
     out = {"envelope": envelope(), "sys": sys_schema(), "proc": proc_schema(),
@@ -587,14 +647,33 @@ def render(schema):
     return json.dumps(schema, indent=2, ensure_ascii=False) + "\n"
 
 
+def outputs():
+    """{file name in schemas/: text} of every generated file."""
+    out = {f"{name}.schema.json": render(schema) for name, schema in all_schemas().items()}
+    out["FIELDS.md"] = fields_md()
+    return out
+
+
+def prof_problems(outdir):
+    """The hand-written prof.schema.json and the catalogue list the same top-level keys."""
+    with open(os.path.join(outdir, "prof.schema.json"), encoding="utf-8") as f:
+        prof = json.load(f)
+    keys = set(prof["properties"]) | set(prof["$defs"]["result"]["properties"])
+    keys.discard("type")
+    listed = {f.name for f in fields_of("prof") if f.parent() == ""}
+    if keys == listed:
+        return []
+    return [f"prof.schema.json has {sorted(keys - listed)} that the catalogue lacks, the "
+            f"catalogue {sorted(listed - keys)} that the schema lacks"]
+
+
 def main(argv):
     here = os.path.dirname(os.path.abspath(__file__))
     outdir = os.path.normpath(os.path.join(here, "..", "..", "schemas"))
     check = "--check" in argv
     stale = []
-    for name, schema in all_schemas().items():
-        path = os.path.join(outdir, f"{name}.schema.json")
-        text = render(schema)
+    for name, text in outputs().items():
+        path = os.path.join(outdir, name)
         old = open(path, encoding="utf-8").read() if os.path.exists(path) else None
         if old == text:
             continue
@@ -604,8 +683,11 @@ def main(argv):
             with open(path, "w", encoding="utf-8") as f:
                 f.write(text)
             print(f"wrote {path}")
+    problems = prof_problems(outdir)
     if stale:
-        print("stale (run tests/py/gen_schemas.py): " + ", ".join(stale), file=sys.stderr)
+        problems.append("stale (run tests/py/gen_schemas.py): " + ", ".join(stale))
+    if problems:
+        print("FAIL: " + "\nFAIL: ".join(problems))
         print("0 passed, 1 failed")
         return 1
     if check:
