@@ -285,8 +285,25 @@ START_TEST(frame_types_and_names)
 }
 END_TEST
 
-int main(void)
+/* --dump: the table as the C compiler saw it, one tab-separated line per field, so that
+ * contract.catalog_live can hold gen_schemas.py's reading of pb_catalog.def to it. */
+static int s_dump(void)
 {
+    for (size_t i = 0; i < pb_catalog_size(); i++) {
+        const pb_catalog_field_t *f = pb_catalog_at(i);
+        printf("%s\t%s\t%s\t%s\t%s\t%.17g\t%.17g\t%s\t%s\t%s\t%s\t%.17g\t%s\t%s\t%d\t%s\n",
+               pb_catalog_frame_name(f->frame), f->path, pb_catalog_kind_name(f->kind),
+               pb_catalog_unit_name(f->unit), pb_catalog_json_name(f->json), f->lo, f->hi, f->flags,
+               f->group, f->prom, f->labels, f->scale, f->counter, f->schema, f->min_items,
+               f->help);
+    }
+    return EXIT_SUCCESS;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc == 2 && strcmp(argv[1], "--dump") == 0)
+        return s_dump();
     Suite *s = suite_create("pb_catalog");
     TCase *tc = tcase_create("core");
     tcase_add_test(tc, every_path_is_unique);

@@ -6,9 +6,12 @@ later frame (so a gone frame comes too), and walks every leaf of every sys, proc
 (nested maps by '.', array items as '[]'): each must be in the catalogue with a kind (and a
 unit, for counters, gauges and rates), its value of the catalogue's JSON type and within its
 bounds. Then the reverse: every catalogue field of those frame types that is not optional
-must have been seen; the optional ones never seen are listed.
+must have been seen; the optional ones never seen are listed. First, the C table as compiled
+(test_pb_catalog --dump) must read pb_catalog.def exactly as gen_schemas.py does.
 """
 
+import math
+import os
 import subprocess
 import time
 
@@ -154,9 +157,33 @@ def run_daemon(r, child):
     return frames
 
 
+def _c_number(text):
+    value = float(text)
+    return None if math.isnan(value) else value
+
+
+def check_c_table(r):
+    """The C compiler and gen_schemas.py read pb_catalog.def alike (test_pb_catalog --dump)."""
+    tool = os.path.join(os.environ.get("PB_BUILD", "build"), "tests", "test_pb_catalog")
+    out = subprocess.run([tool, "--dump"], capture_output=True, text=True, check=False)
+    if not r.check(out.returncode == 0, f"{tool} --dump runs", out.stderr[-300:]):
+        return
+    rows = [line.split("\t") for line in out.stdout.splitlines()]
+    r.check(len(rows) == len(gen_schemas.FIELDS), "the C table has every catalogue row",
+            f"C {len(rows)}, Python {len(gen_schemas.FIELDS)}")
+    for row, f in zip(rows, gen_schemas.FIELDS):
+        lo, hi = (None if b is None else float(b) for b in (f.lo, f.hi))  # C has doubles
+        want = [f.frame, f.path, f.kind, f.unit, f.json, lo, hi, f.flags, f.group, f.prom,
+                f.labels, f.scale, f.counter, f.schema, f.min_items, f.help]
+        got = row[:5] + [_c_number(row[5]), _c_number(row[6])] + row[7:11] + [
+            float(row[11])] + row[12:14] + [int(row[14])] + row[15:]
+        r.check(got == want, f"C and Python read {f.frame} {f.path} alike", f"{got} vs {want}")
+
+
 def main():
     r = pbtest.Results("contract.catalog_live")
     pbtest.perfbusd_path()
+    check_c_table(r)
     cat = catalogue()
     child = subprocess.Popen(["sleep", "60"])
     try:
