@@ -55,10 +55,12 @@ static int s_buf_grow(pb_procfs_buf_t *buf)
     return 0;
 }
 
-/* Reads fd from offset 0 to EOF. With short_ends, a read that leaves room in the buffer is
- * taken as the end (what procps does for /proc/PID files, whose text the
- * kernel produces in one piece): it saves one read() per file. */
-static int s_read_all(int fd, pb_procfs_buf_t *buf, bool short_ends)
+/* Reads fd from offset 0 to EOF. A read that leaves room in the buffer and
+ * returns at most end_max bytes is taken as the end, which saves the read()
+ * that would only return 0: end_max is SIZE_MAX for text the kernel produces
+ * in one piece, and for seq_file texts of records the page less the longest
+ * record (a read there stops before a record that no longer fits the page). */
+static int s_read_all(int fd, pb_procfs_buf_t *buf, size_t end_max)
 {
     buf->len = 0;
     for (;;) {
@@ -72,11 +74,20 @@ static int s_read_all(int fd, pb_procfs_buf_t *buf, bool short_ends)
         if (n < 0)
             return -errno;
         buf->len += (size_t)n;
-        if (n == 0 || (short_ends && (size_t)n < room))
+        if (n == 0 || ((size_t)n < room && (size_t)n <= end_max))
             break;
     }
     buf->data[buf->len] = '\0';
     return 0;
+}
+
+/* The most a read of a record file may return and still be its last one. */
+static size_t s_records_end_max(void)
+{
+    long page = sysconf(_SC_PAGESIZE);
+    if (page < 2 * PB_PROCFS_RECORD_MAX)
+        return 0; /* unknown page size: read on to the 0 */
+    return (size_t)page - PB_PROCFS_RECORD_MAX;
 }
 
 int pb_procfs_slurp(const char *root, const char *rel, pb_procfs_buf_t *buf)
@@ -88,7 +99,7 @@ int pb_procfs_slurp(const char *root, const char *rel, pb_procfs_buf_t *buf)
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         return -errno;
-    rc = s_read_all(fd, buf, false);
+    rc = s_read_all(fd, buf, 0);
     close(fd);
     return rc;
 }
@@ -114,19 +125,19 @@ int pb_procfs_slurp_at(int dirfd, const char *rel, pb_procfs_buf_t *buf)
     int fd = openat(dirfd, rel, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         return -errno;
-    int rc = s_read_all(fd, buf, true);
+    int rc = s_read_all(fd, buf, SIZE_MAX);
     close(fd);
     return rc;
 }
 
 int pb_procfs_pread_all(int fd, pb_procfs_buf_t *buf)
 {
-    return s_read_all(fd, buf, true);
+    return s_read_all(fd, buf, SIZE_MAX);
 }
 
 int pb_procfs_reread(int fd, pb_procfs_buf_t *buf)
 {
-    return s_read_all(fd, buf, false);
+    return s_read_all(fd, buf, s_records_end_max());
 }
 
 int pb_procfs_open(const char *root, const char *rel)

@@ -44,9 +44,15 @@ int pb_procfs_slurp_at(int dirfd, const char *rel, pb_procfs_buf_t *buf);
  * errno (-ESRCH once the process of a /proc/PID file is reaped). */
 int pb_procfs_pread_all(int fd, pb_procfs_buf_t *buf);
 
-/* Reads an open file again from offset 0 to EOF (no short-read rule: for
- * files such as /proc/diskstats whose text may come in several reads).
- * Returns 0 or a negative errno. */
+/* The longest record line of the seq_file texts read with pb_procfs_reread
+ * (/proc/diskstats: 20 numbers and a 32-byte name; /proc/net/dev: 16 numbers). */
+#define PB_PROCFS_RECORD_MAX 512
+
+/* Reads an open file again from offset 0, for seq_file texts made of records
+ * (/proc/diskstats, /proc/net/dev): one read returns at most a page, ending
+ * before a record that does not fit, so a short read is the end only when it
+ * is more than PB_PROCFS_RECORD_MAX below the page size; otherwise the next
+ * read decides. Returns 0 or a negative errno. */
 int pb_procfs_reread(int fd, pb_procfs_buf_t *buf);
 
 /* Opens <root>/<rel> read-only; returns the fd or a negative errno. */
