@@ -519,6 +519,14 @@ static void s_keep_room(pb_proc_sampler_t *self)
     self->dir.keep_room = self->max_kept > kept ? self->max_kept - kept : 0;
 }
 
+/* Nothing watched and nothing left from earlier watches: the scan has no
+ * work, not even opening <root>/proc. */
+static bool s_idle(const pb_proc_sampler_t *self)
+{
+    return self->n == 0 && pb_proc_select_npids(self->select) == 0 &&
+           !pb_proc_select_needs_listing(self->select);
+}
+
 int pb_proc_sampler_scan(pb_proc_sampler_t *self, uint64_t mono_ns, pb_proc_emit_fn emit, void *arg)
 {
     self->gen++;
@@ -526,6 +534,8 @@ int pb_proc_sampler_scan(pb_proc_sampler_t *self, uint64_t mono_ns, pb_proc_emit
     self->mem_read = false;
     self->tracked = 0;
     self->first_err = 0;
+    if (s_idle(self))
+        return 0;
     int rc = pb_proc_read_open(self->root, &self->dir);
     if (rc == 0) {
         s_keep_room(self);
