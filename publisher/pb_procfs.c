@@ -237,6 +237,119 @@ int pb_procfs_pids(const char *root, uint32_t **pids_p, size_t *cap_p)
     return (int)n;
 }
 
+struct pb_procfs_pidlist {
+    char *root;
+    DIR *dir; /* kept open on a real procfs; else opened per listing */
+    uint32_t *pids;
+    size_t npids, cap;
+    int count;
+    bool listed;    /* count is for stamp */
+    bool have_pids; /* pids are for stamp */
+    bool wanted;    /* the cycle of stamp asked for pids */
+    uint64_t stamp;
+};
+
+pb_procfs_pidlist_t *pb_procfs_pidlist_new(const char *root)
+{
+    pb_procfs_pidlist_t *self = calloc(1, sizeof *self);
+    if (self && !(self->root = strdup(root ? root : "")))
+        pb_procfs_pidlist_destroy(&self);
+    return self;
+}
+
+void pb_procfs_pidlist_destroy(pb_procfs_pidlist_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    if ((*self_p)->dir)
+        closedir((*self_p)->dir);
+    free((*self_p)->pids);
+    free((*self_p)->root);
+    free(*self_p);
+    *self_p = NULL;
+}
+
+/* The directory to list, rewound; kept only when it is a real procfs (tests
+ * repoint a root between copied trees). */
+static DIR *s_pidlist_dir(pb_procfs_pidlist_t *self)
+{
+    if (self->dir) {
+        rewinddir(self->dir);
+        return self->dir;
+    }
+    char path[PATH_MAX];
+    if (pb_procfs_path(path, sizeof path, self->root, "proc") < 0) {
+        errno = ENAMETOOLONG;
+        return NULL;
+    }
+    DIR *dir = opendir(path);
+    if (dir && pb_procfs_is_procfs(dirfd(dir)))
+        self->dir = dir;
+    return dir;
+}
+
+/* Counts the pids of dir, keeping them when with_pids. */
+static int s_pidlist_read(pb_procfs_pidlist_t *self, DIR *dir, bool with_pids)
+{
+    size_t n = 0;
+    int rc = 0;
+    for (struct dirent *de = readdir(dir); de && rc == 0; de = readdir(dir)) {
+        uint32_t pid;
+        if (!s_pid_name(de->d_name, &pid) || n >= INT_MAX)
+            continue;
+        rc = with_pids ? s_pid_push(&self->pids, &self->cap, n, pid) : 0;
+        n += rc == 0;
+    }
+    if (rc < 0)
+        return rc;
+    if (with_pids && n > 0)
+        qsort(self->pids, n, sizeof *self->pids, s_pid_cmp);
+    self->npids = with_pids ? n : 0;
+    return (int)n;
+}
+
+/* Lists anew; returns the count or a negative errno (the listing is then stale). */
+static int s_pidlist_list(pb_procfs_pidlist_t *self, bool keep)
+{
+    self->listed = false;
+    DIR *dir = s_pidlist_dir(self);
+    if (!dir)
+        return -errno;
+    int n = s_pidlist_read(self, dir, keep);
+    if (dir != self->dir)
+        closedir(dir);
+    return n;
+}
+
+int pb_procfs_pidlist_update(pb_procfs_pidlist_t *self, uint64_t stamp, bool with_pids)
+{
+    bool again = self->listed && self->stamp == stamp;
+    bool keep = with_pids || (self->listed && self->wanted);
+    int n = s_pidlist_list(self, keep);
+    if (n < 0)
+        return n;
+    self->wanted = with_pids || (again && self->wanted);
+    self->listed = true;
+    self->have_pids = keep;
+    self->stamp = stamp;
+    self->count = n;
+    return n;
+}
+
+int pb_procfs_pidlist_pids_at(pb_procfs_pidlist_t *self, uint64_t stamp, const uint32_t **pids_p,
+                              size_t *n_p)
+{
+    if (!self->listed || self->stamp != stamp || !self->have_pids) {
+        int rc = pb_procfs_pidlist_update(self, stamp, true);
+        if (rc < 0)
+            return rc;
+    }
+    self->wanted = true;
+    *pids_p = self->pids;
+    *n_p = self->npids;
+    return 0;
+}
+
 int pb_procfs_count(const char *root, const char *rel)
 {
     char path[PATH_MAX];

@@ -66,6 +66,29 @@ int pb_procfs_count_at(int dirfd, const char *rel);
  * its capacity). Returns the number of pids, or a negative errno. */
 int pb_procfs_pids(const char *root, uint32_t **pids_p, size_t *cap_p);
 
+/* The process listing of one sampling cycle, shared by the samplers so that
+ * /proc is listed at most once per cycle: the sys sampler counts processes
+ * from it, the process sampler takes its pids when it watches by pattern, top
+ * N or all. On a real procfs the directory stays open and is rewound. */
+typedef struct pb_procfs_pidlist pb_procfs_pidlist_t;
+
+/* A listing of <root>/proc; NULL on ENOMEM. */
+pb_procfs_pidlist_t *pb_procfs_pidlist_new(const char *root);
+void pb_procfs_pidlist_destroy(pb_procfs_pidlist_t **self_p);
+
+/* Lists <root>/proc anew for the cycle stamp (a sample's monotonic time);
+ * with_pids keeps the pids, ascending, and so does a count-only listing when
+ * the previous cycle asked for them (so that one listing serves both
+ * samplers). Returns the number of processes (numeric entries), or a
+ * negative errno. */
+int pb_procfs_pidlist_update(pb_procfs_pidlist_t *self, uint64_t stamp, bool with_pids);
+
+/* The pids, ascending, of the listing made for stamp, listing anew when
+ * there is none with pids for it (borrowed until the next call). Returns 0 or
+ * a negative errno. */
+int pb_procfs_pidlist_pids_at(pb_procfs_pidlist_t *self, uint64_t stamp, const uint32_t **pids_p,
+                              size_t *n_p);
+
 /* Counts the entries of the directory <root>/<rel> other than "." and "..".
  * Returns the count, or a negative errno (-ENOENT, -EACCES, ...). */
 int pb_procfs_count(const char *root, const char *rel);

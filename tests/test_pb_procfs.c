@@ -8,6 +8,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #define T0 PB_FIXTURES "/proc-t0"
@@ -189,6 +192,89 @@ START_TEST(pids_are_numeric_dirs_in_order)
 }
 END_TEST
 
+static void s_mkdir(const char *root, const char *rel)
+{
+    char path[256];
+    snprintf(path, sizeof path, "%s/%s", root, rel);
+    ck_assert_int_eq(mkdir(path, 0755), 0);
+}
+
+static void s_pids_are(pb_procfs_pidlist_t *l, uint64_t stamp, const uint32_t *want, size_t nwant)
+{
+    const uint32_t *pids = NULL;
+    size_t n = 0;
+    ck_assert_int_eq(pb_procfs_pidlist_pids_at(l, stamp, &pids, &n), 0);
+    ck_assert_uint_eq(n, nwant);
+    for (size_t i = 0; i < n; i++)
+        ck_assert_uint_eq(pids[i], want[i]);
+}
+
+/* One listing per cycle serves both samplers: the pids asked for with the
+ * stamp of the count come from that count's listing once the previous cycle
+ * asked for pids too; a new stamp always lists anew. */
+START_TEST(pidlist_lists_once_per_cycle)
+{
+    char dir[] = "/tmp/pb_pidlist_XXXXXX";
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    s_mkdir(dir, "proc");
+    s_mkdir(dir, "proc/5");
+    s_mkdir(dir, "proc/3");
+    s_mkdir(dir, "proc/10");
+    s_mkdir(dir, "proc/self");
+    pb_procfs_pidlist_t *l = pb_procfs_pidlist_new(dir);
+    ck_assert_int_eq(pb_procfs_pidlist_update(l, 1, false), 3);
+    s_mkdir(dir, "proc/7");
+    /* the count kept no pids: listed again */
+    s_pids_are(l, 1, (const uint32_t[]){3, 5, 7, 10}, 4);
+    ck_assert_int_eq(pb_procfs_pidlist_update(l, 2, false), 4);
+    s_mkdir(dir, "proc/8");
+    s_pids_are(l, 2, (const uint32_t[]){3, 5, 7, 10}, 4); /* cycle 2's listing, not a new one */
+    ck_assert_int_eq(pb_procfs_pidlist_update(l, 3, false), 5);
+    ck_assert_int_eq(pb_procfs_pidlist_update(l, 4, false), 5);
+    s_pids_are(l, 4, (const uint32_t[]){3, 5, 7, 8, 10}, 5);
+    ck_assert_int_eq(pb_procfs_pidlist_update(l, 4, false), 5); /* same stamp: lists anew */
+    pb_procfs_pidlist_destroy(&l);
+    ck_assert_ptr_null(l);
+    pb_procfs_pidlist_destroy(&l);
+    l = pb_procfs_pidlist_new("/nonexistent-root");
+    ck_assert_int_eq(pb_procfs_pidlist_update(l, 1, false), -ENOENT);
+    const uint32_t *pids;
+    size_t n;
+    ck_assert_int_eq(pb_procfs_pidlist_pids_at(l, 1, &pids, &n), -ENOENT);
+    pb_procfs_pidlist_destroy(&l);
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    ck_assert_int_eq(system(cmd), 0);
+}
+END_TEST
+
+/* On the real /proc the directory stays open and is rewound: a child forked
+ * between two listings is in the second. */
+START_TEST(pidlist_rewinds_the_real_proc)
+{
+    pb_procfs_pidlist_t *l = pb_procfs_pidlist_new("");
+    int before = pb_procfs_pidlist_update(l, 1, true);
+    ck_assert_int_ge(before, 1);
+    pid_t child = fork();
+    if (child == 0) {
+        pause();
+        _exit(0);
+    }
+    ck_assert_int_gt(child, 0);
+    const uint32_t *pids;
+    size_t n;
+    ck_assert_int_eq(pb_procfs_pidlist_pids_at(l, 2, &pids, &n), 0);
+    bool found = false;
+    for (size_t i = 0; i < n; i++)
+        found |= pids[i] == (uint32_t)child;
+    kill(child, SIGKILL);
+    waitpid(child, NULL, 0);
+    ck_assert(found);
+    ck_assert_int_ge(pb_procfs_pidlist_update(l, 3, false), 1);
+    pb_procfs_pidlist_destroy(&l);
+}
+END_TEST
+
 START_TEST(count_counts_directory_entries)
 {
     ck_assert_int_eq(pb_procfs_count(T0, "proc/300/fd"), 4);
@@ -279,6 +365,8 @@ int main(void)
     tcase_add_test(tc, reread_ends_a_short_read_well_below_the_page);
     tcase_add_test(tc, reread_reads_real_record_files_whole);
     tcase_add_test(tc, pids_are_numeric_dirs_in_order);
+    tcase_add_test(tc, pidlist_lists_once_per_cycle);
+    tcase_add_test(tc, pidlist_rewinds_the_real_proc);
     tcase_add_test(tc, count_counts_directory_entries);
     tcase_add_test(tc, next_u64_checks_every_conversion);
     tcase_add_test(tc, next_i64_and_f64);
