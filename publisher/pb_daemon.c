@@ -182,6 +182,8 @@ pb_daemon_t *pb_daemon_new(const pb_config_t *config, char *err, size_t errlen)
     int rc = self->sys && self->procs ? 0 : -ENOMEM;
     if (rc < 0)
         snprintf(err, errlen, "out of memory");
+    else /* one listing of /proc per cycle: both sample with the same time */
+        pb_proc_sampler_share_pidlist(self->procs, pb_sys_sampler_pidlist(self->sys));
     if (rc == 0)
         rc = s_apply_watches(self, err, errlen);
     if (rc == 0)

@@ -58,7 +58,8 @@ struct pb_proc_sampler {
     size_t spare_cap;
     uint32_t *cand; /* candidate pids of this cycle */
     size_t ncand, cand_cap;
-    s_entry_t **rank; /* top N ranking buffer */
+    pb_procfs_pidlist_t *shared; /* the sys sampler's listing, borrowed; NULL = list alone */
+    s_entry_t **rank;            /* top N ranking buffer */
     size_t rank_cap;
     pb_procfs_buf_t buf;
     pb_proc_dir_t dir; /* <root>/proc during a scan */
@@ -191,22 +192,39 @@ static int s_reserve(void **items_p, size_t *cap_p, size_t want, size_t size)
     return 0;
 }
 
-/* The candidates: every pid when a listing is needed, else the watched pids. */
-static int s_candidates(pb_proc_sampler_t *self)
+void pb_proc_sampler_share_pidlist(pb_proc_sampler_t *self, pb_procfs_pidlist_t *pids)
 {
-    if (pb_proc_select_needs_listing(self->select)) {
-        int n = pb_procfs_pids(self->root, &self->cand, &self->cand_cap);
-        if (n < 0)
-            return n;
-        self->ncand = (size_t)n;
-        return 0;
-    }
-    size_t n = pb_proc_select_npids(self->select);
+    self->shared = pids;
+}
+
+/* Copies n pids into the candidates. */
+static int s_set_candidates(pb_proc_sampler_t *self, const uint32_t *pids, size_t n)
+{
     if (s_reserve((void **)&self->cand, &self->cand_cap, n, sizeof *self->cand) < 0)
         return -ENOMEM;
     if (n > 0)
-        memcpy(self->cand, pb_proc_select_pids(self->select), n * sizeof *self->cand);
+        memcpy(self->cand, pids, n * sizeof *self->cand);
     self->ncand = n;
+    return 0;
+}
+
+/* The candidates: every pid when a listing is needed (this cycle's shared
+ * listing when there is one), else the watched pids. */
+static int s_candidates(pb_proc_sampler_t *self)
+{
+    if (!pb_proc_select_needs_listing(self->select))
+        return s_set_candidates(self, pb_proc_select_pids(self->select),
+                                pb_proc_select_npids(self->select));
+    if (self->shared) {
+        const uint32_t *pids;
+        size_t n;
+        int rc = pb_procfs_pidlist_pids_at(self->shared, self->mono_ns, &pids, &n);
+        return rc < 0 ? rc : s_set_candidates(self, pids, n);
+    }
+    int n = pb_procfs_pids(self->root, &self->cand, &self->cand_cap);
+    if (n < 0)
+        return n;
+    self->ncand = (size_t)n;
     return 0;
 }
 
@@ -519,6 +537,14 @@ static void s_keep_room(pb_proc_sampler_t *self)
     self->dir.keep_room = self->max_kept > kept ? self->max_kept - kept : 0;
 }
 
+/* Nothing watched and nothing left from earlier watches: the scan has no
+ * work, not even opening <root>/proc. */
+static bool s_idle(const pb_proc_sampler_t *self)
+{
+    return self->n == 0 && pb_proc_select_npids(self->select) == 0 &&
+           !pb_proc_select_needs_listing(self->select);
+}
+
 int pb_proc_sampler_scan(pb_proc_sampler_t *self, uint64_t mono_ns, pb_proc_emit_fn emit, void *arg)
 {
     self->gen++;
@@ -526,6 +552,8 @@ int pb_proc_sampler_scan(pb_proc_sampler_t *self, uint64_t mono_ns, pb_proc_emit
     self->mem_read = false;
     self->tracked = 0;
     self->first_err = 0;
+    if (s_idle(self))
+        return 0;
     int rc = pb_proc_read_open(self->root, &self->dir);
     if (rc == 0) {
         s_keep_room(self);

@@ -3,6 +3,7 @@
 #ifndef PB_PROC_SAMPLER_H
 #define PB_PROC_SAMPLER_H
 
+#include "pb_procfs.h"
 #include "pb_value.h"
 
 #include <stdbool.h>
@@ -46,6 +47,12 @@ void pb_proc_sampler_set_top(pb_proc_sampler_t *self, unsigned n);
 
 /* Selects every process (kernel threads included). */
 void pb_proc_sampler_set_all(pb_proc_sampler_t *self, bool all);
+
+/* Takes the pids of a listing pass from pids (borrowed: it must outlive the
+ * sampler's scans), the listing the sys sampler makes each cycle with the
+ * same monotonic time, so that /proc is listed once per cycle. NULL lists
+ * alone again. */
+void pb_proc_sampler_share_pidlist(pb_proc_sampler_t *self, pb_procfs_pidlist_t *pids);
 
 /* Builds {pids: [uint], matches: [str], top: uint, all: bool}; the caller
  * owns it. NULL on ENOMEM. */

@@ -55,10 +55,12 @@ static int s_buf_grow(pb_procfs_buf_t *buf)
     return 0;
 }
 
-/* Reads fd from offset 0 to EOF. With short_ends, a read that leaves room in the buffer is
- * taken as the end (what procps does for /proc/PID files, whose text the
- * kernel produces in one piece): it saves one read() per file. */
-static int s_read_all(int fd, pb_procfs_buf_t *buf, bool short_ends)
+/* Reads fd from offset 0 to EOF. A read that leaves room in the buffer and
+ * returns at most end_max bytes is taken as the end, which saves the read()
+ * that would only return 0: end_max is SIZE_MAX for text the kernel produces
+ * in one piece, and for seq_file texts of records the page less the longest
+ * record (a read there stops before a record that no longer fits the page). */
+static int s_read_all(int fd, pb_procfs_buf_t *buf, size_t end_max)
 {
     buf->len = 0;
     for (;;) {
@@ -72,11 +74,20 @@ static int s_read_all(int fd, pb_procfs_buf_t *buf, bool short_ends)
         if (n < 0)
             return -errno;
         buf->len += (size_t)n;
-        if (n == 0 || (short_ends && (size_t)n < room))
+        if (n == 0 || ((size_t)n < room && (size_t)n <= end_max))
             break;
     }
     buf->data[buf->len] = '\0';
     return 0;
+}
+
+/* The most a read of a record file may return and still be its last one. */
+static size_t s_records_end_max(void)
+{
+    long page = sysconf(_SC_PAGESIZE);
+    if (page < 2 * PB_PROCFS_RECORD_MAX)
+        return 0; /* unknown page size: read on to the 0 */
+    return (size_t)page - PB_PROCFS_RECORD_MAX;
 }
 
 int pb_procfs_slurp(const char *root, const char *rel, pb_procfs_buf_t *buf)
@@ -88,7 +99,7 @@ int pb_procfs_slurp(const char *root, const char *rel, pb_procfs_buf_t *buf)
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         return -errno;
-    rc = s_read_all(fd, buf, false);
+    rc = s_read_all(fd, buf, 0);
     close(fd);
     return rc;
 }
@@ -114,19 +125,19 @@ int pb_procfs_slurp_at(int dirfd, const char *rel, pb_procfs_buf_t *buf)
     int fd = openat(dirfd, rel, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         return -errno;
-    int rc = s_read_all(fd, buf, true);
+    int rc = s_read_all(fd, buf, SIZE_MAX);
     close(fd);
     return rc;
 }
 
 int pb_procfs_pread_all(int fd, pb_procfs_buf_t *buf)
 {
-    return s_read_all(fd, buf, true);
+    return s_read_all(fd, buf, SIZE_MAX);
 }
 
 int pb_procfs_reread(int fd, pb_procfs_buf_t *buf)
 {
-    return s_read_all(fd, buf, false);
+    return s_read_all(fd, buf, s_records_end_max());
 }
 
 int pb_procfs_open(const char *root, const char *rel)
@@ -166,15 +177,15 @@ int pb_procfs_count_at(int dirfd, const char *rel)
     return s_count_entries(dir);
 }
 
-/* Parses a directory name made only of digits into a pid. */
+/* Parses a directory name made only of digits into a pid (by hand: it runs
+ * for every entry of /proc every cycle). */
 static bool s_pid_name(const char *name, uint32_t *pid)
 {
-    if (!isdigit((unsigned char)name[0]))
-        return false;
-    char *end = NULL;
-    errno = 0;
-    unsigned long v = strtoul(name, &end, 10);
-    if (errno != 0 || *end != '\0' || v == 0 || v > UINT32_MAX)
+    uint64_t v = 0;
+    const char *p = name;
+    for (; *p >= '0' && *p <= '9' && v <= UINT32_MAX; p++)
+        v = v * 10 + (uint64_t)(*p - '0');
+    if (p == name || *p != '\0' || v == 0 || v > UINT32_MAX)
         return false;
     *pid = (uint32_t)v;
     return true;
@@ -224,6 +235,119 @@ int pb_procfs_pids(const char *root, uint32_t **pids_p, size_t *cap_p)
     if (n > 0)
         qsort(*pids_p, n, sizeof **pids_p, s_pid_cmp);
     return (int)n;
+}
+
+struct pb_procfs_pidlist {
+    char *root;
+    DIR *dir; /* kept open on a real procfs; else opened per listing */
+    uint32_t *pids;
+    size_t npids, cap;
+    int count;
+    bool listed;    /* count is for stamp */
+    bool have_pids; /* pids are for stamp */
+    bool wanted;    /* the cycle of stamp asked for pids */
+    uint64_t stamp;
+};
+
+pb_procfs_pidlist_t *pb_procfs_pidlist_new(const char *root)
+{
+    pb_procfs_pidlist_t *self = calloc(1, sizeof *self);
+    if (self && !(self->root = strdup(root ? root : "")))
+        pb_procfs_pidlist_destroy(&self);
+    return self;
+}
+
+void pb_procfs_pidlist_destroy(pb_procfs_pidlist_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    if ((*self_p)->dir)
+        closedir((*self_p)->dir);
+    free((*self_p)->pids);
+    free((*self_p)->root);
+    free(*self_p);
+    *self_p = NULL;
+}
+
+/* The directory to list, rewound; kept only when it is a real procfs (tests
+ * repoint a root between copied trees). */
+static DIR *s_pidlist_dir(pb_procfs_pidlist_t *self)
+{
+    if (self->dir) {
+        rewinddir(self->dir);
+        return self->dir;
+    }
+    char path[PATH_MAX];
+    if (pb_procfs_path(path, sizeof path, self->root, "proc") < 0) {
+        errno = ENAMETOOLONG;
+        return NULL;
+    }
+    DIR *dir = opendir(path);
+    if (dir && pb_procfs_is_procfs(dirfd(dir)))
+        self->dir = dir;
+    return dir;
+}
+
+/* Counts the pids of dir, keeping them when with_pids. */
+static int s_pidlist_read(pb_procfs_pidlist_t *self, DIR *dir, bool with_pids)
+{
+    size_t n = 0;
+    int rc = 0;
+    for (struct dirent *de = readdir(dir); de && rc == 0; de = readdir(dir)) {
+        uint32_t pid;
+        if (!s_pid_name(de->d_name, &pid) || n >= INT_MAX)
+            continue;
+        rc = with_pids ? s_pid_push(&self->pids, &self->cap, n, pid) : 0;
+        n += rc == 0;
+    }
+    if (rc < 0)
+        return rc;
+    if (with_pids && n > 0)
+        qsort(self->pids, n, sizeof *self->pids, s_pid_cmp);
+    self->npids = with_pids ? n : 0;
+    return (int)n;
+}
+
+/* Lists anew; returns the count or a negative errno (the listing is then stale). */
+static int s_pidlist_list(pb_procfs_pidlist_t *self, bool keep)
+{
+    self->listed = false;
+    DIR *dir = s_pidlist_dir(self);
+    if (!dir)
+        return -errno;
+    int n = s_pidlist_read(self, dir, keep);
+    if (dir != self->dir)
+        closedir(dir);
+    return n;
+}
+
+int pb_procfs_pidlist_update(pb_procfs_pidlist_t *self, uint64_t stamp, bool with_pids)
+{
+    bool again = self->listed && self->stamp == stamp;
+    bool keep = with_pids || (self->listed && self->wanted);
+    int n = s_pidlist_list(self, keep);
+    if (n < 0)
+        return n;
+    self->wanted = with_pids || (again && self->wanted);
+    self->listed = true;
+    self->have_pids = keep;
+    self->stamp = stamp;
+    self->count = n;
+    return n;
+}
+
+int pb_procfs_pidlist_pids_at(pb_procfs_pidlist_t *self, uint64_t stamp, const uint32_t **pids_p,
+                              size_t *n_p)
+{
+    if (!self->listed || self->stamp != stamp || !self->have_pids) {
+        int rc = pb_procfs_pidlist_update(self, stamp, true);
+        if (rc < 0)
+            return rc;
+    }
+    self->wanted = true;
+    *pids_p = self->pids;
+    *n_p = self->npids;
+    return 0;
 }
 
 int pb_procfs_count(const char *root, const char *rel)

@@ -44,9 +44,15 @@ int pb_procfs_slurp_at(int dirfd, const char *rel, pb_procfs_buf_t *buf);
  * errno (-ESRCH once the process of a /proc/PID file is reaped). */
 int pb_procfs_pread_all(int fd, pb_procfs_buf_t *buf);
 
-/* Reads an open file again from offset 0 to EOF (no short-read rule: for
- * files such as /proc/diskstats whose text may come in several reads).
- * Returns 0 or a negative errno. */
+/* The longest record line of the seq_file texts read with pb_procfs_reread
+ * (/proc/diskstats: 20 numbers and a 32-byte name; /proc/net/dev: 16 numbers). */
+#define PB_PROCFS_RECORD_MAX 512
+
+/* Reads an open file again from offset 0, for seq_file texts made of records
+ * (/proc/diskstats, /proc/net/dev): one read returns at most a page, ending
+ * before a record that does not fit, so a short read is the end only when it
+ * is more than PB_PROCFS_RECORD_MAX below the page size; otherwise the next
+ * read decides. Returns 0 or a negative errno. */
 int pb_procfs_reread(int fd, pb_procfs_buf_t *buf);
 
 /* Opens <root>/<rel> read-only; returns the fd or a negative errno. */
@@ -59,6 +65,29 @@ int pb_procfs_count_at(int dirfd, const char *rel);
  * *pids_p, which is grown with realloc and reused across calls (*cap_p holds
  * its capacity). Returns the number of pids, or a negative errno. */
 int pb_procfs_pids(const char *root, uint32_t **pids_p, size_t *cap_p);
+
+/* The process listing of one sampling cycle, shared by the samplers so that
+ * /proc is listed at most once per cycle: the sys sampler counts processes
+ * from it, the process sampler takes its pids when it watches by pattern, top
+ * N or all. On a real procfs the directory stays open and is rewound. */
+typedef struct pb_procfs_pidlist pb_procfs_pidlist_t;
+
+/* A listing of <root>/proc; NULL on ENOMEM. */
+pb_procfs_pidlist_t *pb_procfs_pidlist_new(const char *root);
+void pb_procfs_pidlist_destroy(pb_procfs_pidlist_t **self_p);
+
+/* Lists <root>/proc anew for the cycle stamp (a sample's monotonic time);
+ * with_pids keeps the pids, ascending, and so does a count-only listing when
+ * the previous cycle asked for them (so that one listing serves both
+ * samplers). Returns the number of processes (numeric entries), or a
+ * negative errno. */
+int pb_procfs_pidlist_update(pb_procfs_pidlist_t *self, uint64_t stamp, bool with_pids);
+
+/* The pids, ascending, of the listing made for stamp, listing anew when
+ * there is none with pids for it (borrowed until the next call). Returns 0 or
+ * a negative errno. */
+int pb_procfs_pidlist_pids_at(pb_procfs_pidlist_t *self, uint64_t stamp, const uint32_t **pids_p,
+                              size_t *n_p);
 
 /* Counts the entries of the directory <root>/<rel> other than "." and "..".
  * Returns the count, or a negative errno (-ENOENT, -EACCES, ...). */

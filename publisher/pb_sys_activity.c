@@ -11,8 +11,6 @@
 
 typedef struct {
     pb_sys_series_set_t series;
-    uint32_t *pids; /* reused listing buffer */
-    size_t pids_cap;
 } s_state_t;
 
 /* Reads the number after key; a missing optional key leaves *out alone. */
@@ -54,8 +52,7 @@ static int s_put_counter(s_state_t *st, pb_sys_ctx_t *ctx, pb_value_t *body, con
     return pb_value_map_put_uint(body, total_key, value);
 }
 
-static int s_put_procs(s_state_t *st, pb_sys_ctx_t *ctx, pb_value_t *body,
-                       const pb_sys_activity_t *a)
+static int s_put_procs(pb_sys_ctx_t *ctx, pb_value_t *body, const pb_sys_activity_t *a)
 {
     const char *loadavg;
     pb_sys_load_t load;
@@ -64,7 +61,7 @@ static int s_put_procs(s_state_t *st, pb_sys_ctx_t *ctx, pb_value_t *body,
         return rc;
     if (pb_sys_load_parse(loadavg, &load) < 0)
         return pb_sys_metric_bad_line(ctx, "proc/loadavg", loadavg);
-    int npids = pb_procfs_pids(ctx->root, &st->pids, &st->pids_cap);
+    int npids = pb_procfs_pidlist_update(ctx->pids, ctx->mono_ns, false);
     if (npids < 0)
         return pb_sys_metric_fail(ctx, npids, "proc: %s", strerror(-npids));
     const char *keys[] = {"total", "running", "blocked", "threads"};
@@ -94,7 +91,7 @@ static int s_sample(void *state, pb_sys_ctx_t *ctx, pb_value_t *body)
     if (rc == 0)
         rc = s_put_counter(st, ctx, body, "forks", a.forks);
     if (rc == 0)
-        rc = s_put_procs(st, ctx, body, &a);
+        rc = s_put_procs(ctx, body, &a);
     pb_sys_metric_sweep(ctx, &st->series);
     return rc;
 }
@@ -103,7 +100,6 @@ static void s_release(void *state)
 {
     s_state_t *st = state;
     pb_sys_metric_release(&st->series);
-    free(st->pids);
 }
 
 const pb_sys_metric_t pb_sys_activity_metric = {"activity", sizeof(s_state_t), s_sample, s_release};

@@ -5,13 +5,25 @@
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
 #define S_SECTOR 512 /* diskstats counts 512-byte sectors whatever the device's sector size */
 
+/* What /sys/block said of one device of /proc/diskstats. */
+typedef struct {
+    char name[32];
+    uint32_t major, minor;
+    bool whole, counted;
+    uint32_t gen; /* cycle in which the device was last looked up */
+} s_dev_t;
+
 typedef struct {
     pb_sys_series_set_t series;
+    s_dev_t *devs; /* in diskstats order */
+    size_t ndevs, devs_cap;
+    size_t hint; /* where the next lookup starts */
 } s_state_t;
 
 /* Sums over the devices counted in the total. */
@@ -46,7 +58,8 @@ int pb_sys_disk_parse_line(const char *line, pb_sys_disk_t *out)
     const char *p = line;
     uint64_t v[11];
     memset(out, 0, sizeof *out);
-    if (pb_procfs_next_u64(&p, &v[0]) < 0 || pb_procfs_next_u64(&p, &v[1]) < 0 ||
+    uint64_t major, minor;
+    if (pb_procfs_next_u64(&p, &major) < 0 || pb_procfs_next_u64(&p, &minor) < 0 ||
         s_parse_name(&p, out->name, sizeof out->name) < 0)
         return -EINVAL;
     for (int i = 0; i < 10; i++) {
@@ -55,6 +68,10 @@ int pb_sys_disk_parse_line(const char *line, pb_sys_disk_t *out)
     }
     /* v: rd_ios rd_merges rd_sectors rd_ticks wr_ios wr_merges wr_sectors wr_ticks in_flight
      * io_ticks */
+    if (major > UINT32_MAX || minor > UINT32_MAX)
+        return -EINVAL;
+    out->major = (uint32_t)major;
+    out->minor = (uint32_t)minor;
     if (v[2] > UINT64_MAX / S_SECTOR || v[6] > UINT64_MAX / S_SECTOR)
         return -EINVAL;
     out->counters[PB_DISK_READS] = v[0];
@@ -100,6 +117,62 @@ bool pb_sys_disk_is_counted(const char *root, const char *name)
     return pb_procfs_count(root, rel) <= 0; /* missing or empty: not stacked */
 }
 
+static s_dev_t *s_dev_find(s_state_t *st, const char *name)
+{
+    for (size_t k = 0; k < st->ndevs; k++) {
+        size_t i = (st->hint + k) % st->ndevs;
+        if (strcmp(st->devs[i].name, name) == 0) {
+            st->hint = i + 1;
+            return &st->devs[i];
+        }
+    }
+    return NULL;
+}
+
+static s_dev_t *s_dev_add(s_state_t *st)
+{
+    if (st->ndevs == st->devs_cap) {
+        size_t cap = st->devs_cap ? st->devs_cap * 2 : 8;
+        s_dev_t *devs = realloc(st->devs, cap * sizeof *devs);
+        if (!devs)
+            return NULL;
+        st->devs = devs;
+        st->devs_cap = cap;
+    }
+    return &st->devs[st->ndevs++];
+}
+
+/* The device's /sys/block verdict, looked up when the device is new to the
+ * cache or has another major:minor than before; NULL on ENOMEM. */
+static const s_dev_t *s_dev_lookup(s_state_t *st, pb_sys_ctx_t *ctx, const pb_sys_disk_t *d)
+{
+    s_dev_t *dev = s_dev_find(st, d->name);
+    if (!dev || dev->major != d->major || dev->minor != d->minor) {
+        dev = dev ? dev : s_dev_add(st);
+        if (!dev)
+            return NULL;
+        snprintf(dev->name, sizeof dev->name, "%s", d->name);
+        dev->major = d->major;
+        dev->minor = d->minor;
+        dev->whole = pb_sys_disk_is_whole(ctx->root, d->name);
+        dev->counted = dev->whole && pb_sys_disk_is_counted(ctx->root, d->name);
+    }
+    dev->gen = ctx->gen;
+    return dev;
+}
+
+/* Forgets the devices not looked up this cycle: gone, or idle since boot. */
+static void s_dev_sweep(s_state_t *st, const pb_sys_ctx_t *ctx)
+{
+    size_t kept = 0;
+    for (size_t i = 0; i < st->ndevs; i++) {
+        if (st->devs[i].gen == ctx->gen)
+            st->devs[kept++] = st->devs[i];
+    }
+    st->ndevs = kept;
+    st->hint = 0;
+}
+
 static double s_util(const uint64_t *delta, double interval_s)
 {
     double pct = (double)delta[PB_DISK_IO_MS] / (interval_s * 1000.0) * 100.0;
@@ -132,8 +205,8 @@ static void s_total_add(s_total_t *t, const pb_sys_disk_t *d, const uint64_t *de
 }
 
 /* Adds one whole disk to devices, and to the total when it counts. */
-static int s_add_disk(s_state_t *st, pb_sys_ctx_t *ctx, const pb_sys_disk_t *d, pb_value_t *devices,
-                      s_total_t *total)
+static int s_add_disk(s_state_t *st, pb_sys_ctx_t *ctx, const pb_sys_disk_t *d, bool counted,
+                      pb_value_t *devices, s_total_t *total)
 {
     uint64_t delta[PB_DISK_N];
     int rates = pb_sys_metric_delta(ctx, &st->series, d->name, d->counters, PB_DISK_N, delta);
@@ -148,7 +221,7 @@ static int s_add_disk(s_state_t *st, pb_sys_ctx_t *ctx, const pb_sys_disk_t *d, 
     if (rc == 0)
         rc = pb_value_array_push(devices, &map);
     pb_value_destroy(&map);
-    if (rc == 0 && pb_sys_disk_is_counted(ctx->root, d->name))
+    if (rc == 0 && counted)
         s_total_add(total, d, dp, util);
     return rc;
 }
@@ -160,10 +233,14 @@ static int s_add_lines(s_state_t *st, pb_sys_ctx_t *ctx, const char *text, pb_va
         pb_sys_disk_t d;
         if (pb_sys_disk_parse_line(line, &d) < 0)
             return pb_sys_metric_bad_line(ctx, "proc/diskstats", line);
-        bool unused = d.counters[PB_DISK_READS] == 0 && d.counters[PB_DISK_WRITES] == 0;
-        if (unused || !pb_sys_disk_is_whole(ctx->root, d.name))
+        if (d.counters[PB_DISK_READS] == 0 && d.counters[PB_DISK_WRITES] == 0)
             continue; /* sar and iostat leave out devices never used */
-        int rc = s_add_disk(st, ctx, &d, devices, total);
+        const s_dev_t *dev = s_dev_lookup(st, ctx, &d);
+        if (!dev)
+            return -ENOMEM;
+        if (!dev->whole)
+            continue;
+        int rc = s_add_disk(st, ctx, &d, dev->counted, devices, total);
         if (rc < 0)
             return rc;
     }
@@ -202,6 +279,7 @@ static int s_sample(void *state, pb_sys_ctx_t *ctx, pb_value_t *body)
         rc = pb_sys_metric_put(body, "disk", &disk);
     pb_value_destroy(&disk);
     pb_sys_metric_sweep(ctx, &st->series);
+    s_dev_sweep(st, ctx);
     return rc;
 }
 
@@ -209,6 +287,7 @@ static void s_release(void *state)
 {
     s_state_t *st = state;
     pb_sys_metric_release(&st->series);
+    free(st->devs);
 }
 
 const pb_sys_metric_t pb_sys_disk_metric = {"disk", sizeof(s_state_t), s_sample, s_release};

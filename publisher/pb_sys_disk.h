@@ -20,6 +20,7 @@ enum {
 
 typedef struct {
     char name[32];
+    uint32_t major, minor;
     uint64_t counters[PB_DISK_N]; /* bytes are 512-byte sectors * 512 */
 } pb_sys_disk_t;
 
@@ -36,7 +37,10 @@ bool pb_sys_disk_is_whole(const char *root, const char *name);
 bool pb_sys_disk_is_counted(const char *root, const char *name);
 
 /* Adds "disk": the whole disks that did I/O since boot (sar -d and iostat
- * leave out unused devices too), and their total. */
+ * leave out unused devices too), and their total. Whether a device is a whole
+ * disk and counts is looked up in /sys/block once per device (name and
+ * major:minor in /proc/diskstats), not every sample: again only when a device
+ * appears or comes back under another number. */
 extern const pb_sys_metric_t pb_sys_disk_metric;
 
 #endif

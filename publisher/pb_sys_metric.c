@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,6 +41,19 @@ static int s_file_slot(const pb_sys_ctx_t *ctx, const char *rel)
     return free_slot;
 }
 
+/* Files the kernel writes in one piece (single_open): a short read is their
+ * end. The others (diskstats, net/dev) are seq_file records: pb_procfs_reread. */
+static bool s_one_piece(const char *rel)
+{
+    static const char *const one_piece[] = {"proc/stat", "proc/meminfo", "proc/loadavg",
+                                            "proc/uptime"};
+    for (size_t i = 0; i < sizeof one_piece / sizeof one_piece[0]; i++) {
+        if (strcmp(rel, one_piece[i]) == 0)
+            return true;
+    }
+    return false;
+}
+
 /* Reads slot i. Files of a real procfs are kept open and re-read with
  * pread (their text is produced anew on each read from 0); other files,
  * such as captured fixture trees that tests swap, are opened every cycle.
@@ -50,7 +64,9 @@ static int s_file_read(pb_sys_ctx_t *ctx, int i)
         int fd = ctx->files[i].fd_plus_1 - 1;
         if (fd < 0 && (fd = pb_procfs_open(ctx->root, ctx->files[i].rel)) < 0)
             return fd;
-        int rc = pb_procfs_reread(fd, &ctx->files[i].buf);
+        pb_procfs_buf_t *buf = &ctx->files[i].buf;
+        int rc = s_one_piece(ctx->files[i].rel) ? pb_procfs_pread_all(fd, buf)
+                                                : pb_procfs_reread(fd, buf);
         if (rc == 0 && !ctx->files[i].fd_plus_1 && pb_procfs_is_procfs(fd)) {
             ctx->files[i].fd_plus_1 = fd + 1;
             return 0;

@@ -16,10 +16,12 @@
 /* One sampling cycle, as every metric sees it. Each file is read at most once
  * per cycle (pb_sys_metric_file) and shared by the metrics that need it. */
 typedef struct {
-    const char *root;  /* "" or "/" for the real system */
-    uint32_t gen;      /* +1 per cycle */
-    bool first;        /* no previous cycle: no rates anywhere */
-    double interval_s; /* seconds since the previous cycle; 0 when first */
+    const char *root;          /* "" or "/" for the real system */
+    uint32_t gen;              /* +1 per cycle */
+    bool first;                /* no previous cycle: no rates anywhere */
+    double interval_s;         /* seconds since the previous cycle; 0 when first */
+    uint64_t mono_ns;          /* the cycle's time, which stamps the process listing */
+    pb_procfs_pidlist_t *pids; /* the listing of <root>/proc, shared with the process sampler */
     struct {
         char rel[40];
         pb_procfs_buf_t buf;

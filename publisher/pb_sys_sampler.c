@@ -39,7 +39,8 @@ pb_sys_sampler_t *pb_sys_sampler_new(const char *root)
     if (!self)
         return NULL;
     self->root = strdup(root ? root : "");
-    bool ok = self->root != NULL;
+    self->ctx.pids = pb_procfs_pidlist_new(root);
+    bool ok = self->root != NULL && self->ctx.pids != NULL;
     for (size_t i = 0; ok && i < S_NMETRICS; i++) {
         self->states[i] = calloc(1, s_metrics[i]->state_size + 1);
         ok = self->states[i] != NULL;
@@ -73,6 +74,7 @@ void pb_sys_sampler_destroy(pb_sys_sampler_t **self_p)
     for (size_t i = 0; i < S_NMETRICS; i++)
         free(self->states[i]);
     pb_sys_metric_close_files(&self->ctx);
+    pb_procfs_pidlist_destroy(&self->ctx.pids);
     for (int i = 0; i < PB_SYS_FILES_MAX; i++)
         pb_procfs_buf_release(&self->ctx.files[i].buf);
     free(self->root);
@@ -84,6 +86,7 @@ static void s_begin_cycle(pb_sys_sampler_t *self, uint64_t mono_ns, char *err, s
 {
     pb_sys_ctx_t *ctx = &self->ctx;
     ctx->gen++;
+    ctx->mono_ns = mono_ns;
     ctx->first = !self->have_prev || mono_ns <= self->prev_ns;
     ctx->interval_s = ctx->first ? 0.0 : (double)(mono_ns - self->prev_ns) / 1e9;
     for (int i = 0; i < PB_SYS_FILES_MAX; i++)
@@ -124,6 +127,11 @@ int pb_sys_sampler_sample(pb_sys_sampler_t *self, uint64_t mono_ns, pb_value_t *
     self->prev_ns = mono_ns;
     *body_p = body;
     return 0;
+}
+
+pb_procfs_pidlist_t *pb_sys_sampler_pidlist(pb_sys_sampler_t *self)
+{
+    return self->ctx.pids;
 }
 
 uint64_t pb_sys_sampler_mono_ns(void)

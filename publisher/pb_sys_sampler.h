@@ -3,6 +3,7 @@
 #ifndef PB_SYS_SAMPLER_H
 #define PB_SYS_SAMPLER_H
 
+#include "pb_procfs.h"
 #include "pb_value.h"
 
 #include <stddef.h>
@@ -31,5 +32,10 @@ int pb_sys_sampler_sample(pb_sys_sampler_t *self, uint64_t mono_ns, pb_value_t *
 
 /* CLOCK_MONOTONIC now, in ns. This function can't fail. */
 uint64_t pb_sys_sampler_mono_ns(void);
+
+/* The listing of <root>/proc each sample makes to count processes (borrowed,
+ * valid while the sampler lives): pb_proc_sampler_share_pidlist takes its
+ * pids from it instead of listing /proc a second time. */
+pb_procfs_pidlist_t *pb_sys_sampler_pidlist(pb_sys_sampler_t *self);
 
 #endif

@@ -1,5 +1,7 @@
 # The /proc samplers of perfbusd: reading, parsers, sys and proc samplers (fixtures under fixtures/proc-*).
 pb_check_test(pb_procfs LIBS pb_publisher)
+# counts the reads a file costs
+target_link_options(test_pb_procfs PRIVATE -Wl,--wrap=pread)
 pb_check_test(pb_sys_sampler LIBS pb_publisher)
 pb_check_test(pb_proc_sampler LIBS pb_publisher)
 pb_check_test(pb_proc_parse LIBS pb_publisher)

@@ -453,6 +453,34 @@ START_TEST(garbage_process_is_skipped_quietly)
 }
 END_TEST
 
+/* With nothing watched a scan opens nothing: under a root without proc it
+ * still succeeds, and once a watch ends and its entry is swept it does again. */
+START_TEST(nothing_watched_opens_no_proc)
+{
+    pb_proc_sampler_t *p = pb_proc_sampler_new("/nonexistent-root");
+    pb_value_t *e = scan(p, SEC);
+    ck_assert_uint_eq(count(e), 0);
+    pb_value_destroy(&e);
+    pb_proc_sampler_destroy(&p);
+    pb_test_swap_t sw;
+    p = swap_sampler(&sw);
+    ck_assert_int_eq(pb_proc_sampler_watch_pid(p, 300), 0);
+    e = scan(p, SEC);
+    ck_assert_uint_eq(count(e), 1);
+    pb_value_destroy(&e);
+    ck_assert_int_eq(pb_proc_sampler_unwatch_pid(p, 300), 0);
+    e = scan(p, 2 * SEC); /* sweeps the entry of the unwatched pid */
+    ck_assert_uint_eq(count(e), 0);
+    pb_value_destroy(&e);
+    pb_test_swap_to(&sw, "/nonexistent-root");
+    e = scan(p, 3 * SEC);
+    ck_assert_uint_eq(count(e), 0);
+    ck_assert_uint_eq(pb_proc_sampler_tracked(p), 0);
+    pb_value_destroy(&e);
+    swap_done(&sw, &p);
+}
+END_TEST
+
 START_TEST(emit_errors_are_returned_after_the_cycle)
 {
     pb_proc_sampler_t *p = pb_proc_sampler_new(T0);
@@ -592,6 +620,7 @@ int main(void)
     tcase_add_test(tc, latest_is_the_last_emitted_body);
     tcase_add_test(tc, read_once_any_pid);
     tcase_add_test(tc, garbage_process_is_skipped_quietly);
+    tcase_add_test(tc, nothing_watched_opens_no_proc);
     tcase_add_test(tc, emit_errors_are_returned_after_the_cycle);
     tcase_add_test(tc, real_proc_finds_this_process);
     tcase_add_test(tc, real_proc_keeps_files_open_and_gives_them_back);

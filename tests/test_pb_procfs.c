@@ -3,12 +3,57 @@
 
 #include <check.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #define T0 PB_FIXTURES "/proc-t0"
+
+/* Every pread of the library goes through here (-Wl,--wrap=pread in
+ * samplers.cmake), so a test can count the reads a file costs. */
+ssize_t __real_pread(int fd, void *buf, size_t count, off_t offset);
+ssize_t __wrap_pread(int fd, void *buf, size_t count, off_t offset);
+static unsigned s_preads;
+
+ssize_t __wrap_pread(int fd, void *buf, size_t count, off_t offset)
+{
+    s_preads++;
+    return __real_pread(fd, buf, count, offset);
+}
+
+/* Writes a file of size bytes of short lines into dir; returns an fd open on it. */
+static int s_sized_file(const char *dir, const char *name, size_t size)
+{
+    char path[256];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *f = fopen(path, "w");
+    ck_assert_ptr_nonnull(f);
+    for (size_t i = 0; i < size; i++)
+        fputc(i % 64 == 63 ? '\n' : 'a' + (int)(i % 26), f);
+    fclose(f);
+    int fd = open(path, O_RDONLY);
+    ck_assert_int_ge(fd, 0);
+    return fd;
+}
+
+/* The preads one read of fd costs, checking that all size bytes came. */
+static unsigned s_reads_of(int fd, size_t size, bool records)
+{
+    pb_procfs_buf_t buf = {0};
+    s_preads = 0;
+    ck_assert_int_eq(records ? pb_procfs_reread(fd, &buf) : pb_procfs_pread_all(fd, &buf), 0);
+    ck_assert_uint_eq(buf.len, size);
+    ck_assert_uint_eq(strlen(buf.data), size);
+    pb_procfs_buf_release(&buf);
+    close(fd);
+    return s_preads;
+}
 
 START_TEST(path_joins_root_and_relative)
 {
@@ -70,6 +115,62 @@ START_TEST(slurp_grows_for_large_files)
 }
 END_TEST
 
+START_TEST(short_read_is_the_end_of_a_one_piece_file)
+{
+    char dir[] = "/tmp/pb_procfs_XXXXXX";
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    ck_assert_uint_eq(s_reads_of(s_sized_file(dir, "small", 100), 100, false), 1);
+    /* exactly the room of the first buffer (4 KiB less the NUL): full, so read on */
+    ck_assert_uint_eq(s_reads_of(s_sized_file(dir, "full", 4095), 4095, false), 2);
+    ck_assert_uint_eq(s_reads_of(s_sized_file(dir, "over", 4096), 4096, false), 2);
+    ck_assert_uint_eq(s_reads_of(s_sized_file(dir, "empty", 0), 0, false), 1);
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    ck_assert_int_eq(system(cmd), 0);
+}
+END_TEST
+
+START_TEST(reread_ends_a_short_read_well_below_the_page)
+{
+    char dir[] = "/tmp/pb_procfs_XXXXXX";
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    size_t page = (size_t)sysconf(_SC_PAGESIZE);
+    size_t end_max = page - PB_PROCFS_RECORD_MAX;
+    ck_assert_uint_eq(s_reads_of(s_sized_file(dir, "small", 600), 600, true), 1);
+    ck_assert_uint_eq(s_reads_of(s_sized_file(dir, "edge", end_max), end_max, true), 1);
+    /* within a record of the page: the kernel may have stopped before a record */
+    ck_assert_uint_eq(s_reads_of(s_sized_file(dir, "near", end_max + 1), end_max + 1, true), 2);
+    ck_assert_uint_eq(s_reads_of(s_sized_file(dir, "full", 4095), 4095, true), 2);
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    ck_assert_int_eq(system(cmd), 0);
+}
+END_TEST
+
+/* The real record files read whole with the rule: as many lines as read to EOF. */
+START_TEST(reread_reads_real_record_files_whole)
+{
+    const char *files[] = {"/proc/diskstats", "/proc/net/dev"};
+    for (int i = 0; i < 2; i++) {
+        pb_procfs_buf_t a = {0}, b = {0};
+        int fd = open(files[i], O_RDONLY);
+        ck_assert_int_ge(fd, 0);
+        ck_assert_int_eq(pb_procfs_reread(fd, &a), 0);
+        ck_assert_int_eq(pb_procfs_slurp("", files[i] + 1, &b), 0);
+        size_t la = 0, lb = 0;
+        for (size_t k = 0; k < a.len; k++)
+            la += a.data[k] == '\n';
+        for (size_t k = 0; k < b.len; k++)
+            lb += b.data[k] == '\n';
+        ck_assert_uint_eq(la, lb);
+        ck_assert(a.len > 0 && a.data[a.len - 1] == '\n');
+        close(fd);
+        pb_procfs_buf_release(&a);
+        pb_procfs_buf_release(&b);
+    }
+}
+END_TEST
+
 START_TEST(pids_are_numeric_dirs_in_order)
 {
     uint32_t *pids = NULL;
@@ -88,6 +189,89 @@ START_TEST(pids_are_numeric_dirs_in_order)
     ck_assert_int_eq(found, 1);
     ck_assert_int_eq(pb_procfs_pids("/nonexistent-root", &pids, &cap), -ENOENT);
     free(pids);
+}
+END_TEST
+
+static void s_mkdir(const char *root, const char *rel)
+{
+    char path[256];
+    snprintf(path, sizeof path, "%s/%s", root, rel);
+    ck_assert_int_eq(mkdir(path, 0755), 0);
+}
+
+static void s_pids_are(pb_procfs_pidlist_t *l, uint64_t stamp, const uint32_t *want, size_t nwant)
+{
+    const uint32_t *pids = NULL;
+    size_t n = 0;
+    ck_assert_int_eq(pb_procfs_pidlist_pids_at(l, stamp, &pids, &n), 0);
+    ck_assert_uint_eq(n, nwant);
+    for (size_t i = 0; i < n; i++)
+        ck_assert_uint_eq(pids[i], want[i]);
+}
+
+/* One listing per cycle serves both samplers: the pids asked for with the
+ * stamp of the count come from that count's listing once the previous cycle
+ * asked for pids too; a new stamp always lists anew. */
+START_TEST(pidlist_lists_once_per_cycle)
+{
+    char dir[] = "/tmp/pb_pidlist_XXXXXX";
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    s_mkdir(dir, "proc");
+    s_mkdir(dir, "proc/5");
+    s_mkdir(dir, "proc/3");
+    s_mkdir(dir, "proc/10");
+    s_mkdir(dir, "proc/self");
+    pb_procfs_pidlist_t *l = pb_procfs_pidlist_new(dir);
+    ck_assert_int_eq(pb_procfs_pidlist_update(l, 1, false), 3);
+    s_mkdir(dir, "proc/7");
+    /* the count kept no pids: listed again */
+    s_pids_are(l, 1, (const uint32_t[]){3, 5, 7, 10}, 4);
+    ck_assert_int_eq(pb_procfs_pidlist_update(l, 2, false), 4);
+    s_mkdir(dir, "proc/8");
+    s_pids_are(l, 2, (const uint32_t[]){3, 5, 7, 10}, 4); /* cycle 2's listing, not a new one */
+    ck_assert_int_eq(pb_procfs_pidlist_update(l, 3, false), 5);
+    ck_assert_int_eq(pb_procfs_pidlist_update(l, 4, false), 5);
+    s_pids_are(l, 4, (const uint32_t[]){3, 5, 7, 8, 10}, 5);
+    ck_assert_int_eq(pb_procfs_pidlist_update(l, 4, false), 5); /* same stamp: lists anew */
+    pb_procfs_pidlist_destroy(&l);
+    ck_assert_ptr_null(l);
+    pb_procfs_pidlist_destroy(&l);
+    l = pb_procfs_pidlist_new("/nonexistent-root");
+    ck_assert_int_eq(pb_procfs_pidlist_update(l, 1, false), -ENOENT);
+    const uint32_t *pids;
+    size_t n;
+    ck_assert_int_eq(pb_procfs_pidlist_pids_at(l, 1, &pids, &n), -ENOENT);
+    pb_procfs_pidlist_destroy(&l);
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    ck_assert_int_eq(system(cmd), 0);
+}
+END_TEST
+
+/* On the real /proc the directory stays open and is rewound: a child forked
+ * between two listings is in the second. */
+START_TEST(pidlist_rewinds_the_real_proc)
+{
+    pb_procfs_pidlist_t *l = pb_procfs_pidlist_new("");
+    int before = pb_procfs_pidlist_update(l, 1, true);
+    ck_assert_int_ge(before, 1);
+    pid_t child = fork();
+    if (child == 0) {
+        pause();
+        _exit(0);
+    }
+    ck_assert_int_gt(child, 0);
+    const uint32_t *pids;
+    size_t n;
+    ck_assert_int_eq(pb_procfs_pidlist_pids_at(l, 2, &pids, &n), 0);
+    bool found = false;
+    for (size_t i = 0; i < n; i++)
+        found |= pids[i] == (uint32_t)child;
+    kill(child, SIGKILL);
+    waitpid(child, NULL, 0);
+    ck_assert(found);
+    ck_assert_int_ge(pb_procfs_pidlist_update(l, 3, false), 1);
+    pb_procfs_pidlist_destroy(&l);
 }
 END_TEST
 
@@ -177,7 +361,12 @@ int main(void)
     tcase_add_test(tc, path_joins_root_and_relative);
     tcase_add_test(tc, slurp_reads_whole_files_and_reuses_the_buffer);
     tcase_add_test(tc, slurp_grows_for_large_files);
+    tcase_add_test(tc, short_read_is_the_end_of_a_one_piece_file);
+    tcase_add_test(tc, reread_ends_a_short_read_well_below_the_page);
+    tcase_add_test(tc, reread_reads_real_record_files_whole);
     tcase_add_test(tc, pids_are_numeric_dirs_in_order);
+    tcase_add_test(tc, pidlist_lists_once_per_cycle);
+    tcase_add_test(tc, pidlist_rewinds_the_real_proc);
     tcase_add_test(tc, count_counts_directory_entries);
     tcase_add_test(tc, next_u64_checks_every_conversion);
     tcase_add_test(tc, next_i64_and_f64);
