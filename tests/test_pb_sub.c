@@ -233,6 +233,45 @@ START_TEST(a_backlog_yields_to_requests_within_the_intake_budget)
 }
 END_TEST
 
+typedef struct {
+    pb_sub_t *sub;
+    uint64_t calls, out_of_step; /* calls when the counter was not at calls + base */
+    uint64_t base;
+} s_hook_t;
+
+static void s_hook(void *arg)
+{
+    s_hook_t *h = arg;
+    h->calls++;
+    h->out_of_step += pb_sub_counters(h->sub).frames != h->base + h->calls;
+}
+
+/* The bench's latency probe stamps each frame from this hook, so it must
+ * fire once per frame, right after that frame (not once per poll), garbage
+ * payloads included, and not after it is removed. */
+START_TEST(the_frame_hook_fires_after_each_frame)
+{
+    pb_sub_t *sub = s_new(false);
+    uint64_t seq = s_join(sub);
+    s_hook_t h = {.sub = sub, .base = pb_sub_counters(sub).frames};
+    pb_sub_set_frame_fn(sub, s_hook, &h);
+    for (int i = 0; i < 200; i++)
+        s_publish(seq++);
+    zmq_send(s_pub, "sys.h", 5, ZMQ_SNDMORE);
+    zmq_send(s_pub, "\xc1", 1, 0); /* not msgpack: counted, still a frame */
+    s_pump(sub, h.base + 201);
+    ck_assert_uint_eq(h.calls, 201);
+    ck_assert_uint_eq(h.out_of_step, 0);
+    ck_assert_uint_eq(pb_sub_counters(sub).decode_errors, 1);
+    pb_sub_set_frame_fn(sub, NULL, NULL);
+    s_publish(seq++);
+    s_pump(sub, h.base + 202);
+    ck_assert_uint_eq(pb_sub_counters(sub).frames, h.base + 202);
+    ck_assert_uint_eq(h.calls, 201);
+    pb_sub_destroy(&sub);
+}
+END_TEST
+
 START_TEST(setup_errors_are_explained)
 {
     pb_sub_config_t c = {.nconnect = 1, .query = s_query_ep};
@@ -265,6 +304,7 @@ int main(void)
     tcase_add_test(tc, query_socket_answers_a_dealer);
     tcase_add_test(tc, recorder_flushes_while_running);
     tcase_add_test(tc, a_backlog_yields_to_requests_within_the_intake_budget);
+    tcase_add_test(tc, the_frame_hook_fires_after_each_frame);
     tcase_add_test(tc, setup_errors_are_explained);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
