@@ -19,11 +19,13 @@
 
 /* The generator thread sends frame k at start + k / rate and notes when in
  * sent[k]; the subscriber side (this thread) runs pb_sub_poll, the loop of
- * perfbus-sub, and when it returns, frames [before, after) of its counter
- * have been decoded and added to the history: their latency is now -
- * sent[k]. PUB/SUB over one connection keeps order and the XPUB waits for
- * the subscription first, so the k-th frame received is the k-th sent.
- * With --raw the receiver is a plain SUB socket instead: the libzmq floor. */
+ * perfbus-sub, whose frame hook fires as each frame has been decoded and
+ * added to the history: its latency is then now - sent[k], stamped per
+ * frame as the raw reference does (not once per poll call, which would
+ * charge a whole batch the time of its last frame). PUB/SUB over one
+ * connection keeps order and the XPUB waits for the subscription first, so
+ * the k-th frame received is the k-th sent. With --raw the receiver is a
+ * plain SUB socket instead: the libzmq floor. */
 typedef struct {
     void *pub;
     pb_bench_frames_t *templates;
@@ -60,19 +62,32 @@ static int s_cmp(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
+typedef struct {
+    const s_gen_t *g;
+    uint64_t *lat, got;
+} s_stamps_t;
+
+/* pb_sub's frame hook: frame `got` has just been aggregated. */
+static void s_stamp(void *arg)
+{
+    s_stamps_t *st = arg;
+    if (st->got < st->g->total) {
+        uint64_t sent = __atomic_load_n(&st->g->sent[st->got], __ATOMIC_ACQUIRE);
+        st->lat[st->got++] = pb_bench_mono_ns() - sent;
+    }
+}
+
 /* Runs the subscriber loop until every frame came or the deadline passed;
  * fills lat[k] (ns) and returns how many frames came. */
 static uint64_t s_collect(pb_sub_t *sub, const s_gen_t *g, uint64_t *lat, uint64_t deadline)
 {
-    uint64_t got = 0;
-    while (got < g->total && pb_bench_mono_ns() < deadline) {
+    s_stamps_t st = {.g = g, .lat = lat};
+    pb_sub_set_frame_fn(sub, s_stamp, &st);
+    while (st.got < g->total && pb_bench_mono_ns() < deadline)
         if (pb_sub_poll(sub, 100) < 0)
             break;
-        uint64_t now = pb_bench_mono_ns(), frames = pb_sub_counters(sub).frames;
-        for (; got < frames && got < g->total; got++)
-            lat[got] = now - __atomic_load_n(&g->sent[got], __ATOMIC_ACQUIRE);
-    }
-    return got;
+    pb_sub_set_frame_fn(sub, NULL, NULL);
+    return st.got;
 }
 
 static void s_report(uint64_t *lat, uint64_t got, uint64_t total, double rate)

@@ -23,6 +23,7 @@ typedef struct {
     const char *store;      /* NULL: pb_run_default_store() */
     uint64_t segment_bytes; /* 0: 64 MiB */
     int flush_ms;           /* <= 0: 1000 */
+    int intake_us;          /* frame intake time of one poll before requests; <= 0: 5000 */
     double keep_days;       /* <= 0: no age limit */
     uint64_t keep_bytes;    /* 0: no size limit */
 } pb_sub_config_t;
@@ -52,8 +53,16 @@ void pb_sub_destroy(pb_sub_t **self_p);
 int pb_sub_run(pb_sub_t *self, volatile sig_atomic_t *stop);
 
 /* One step of the loop: waits at most timeout_ms for frames or requests,
- * handles what came, flushes/expires when due. 0 or negative errno. */
+ * handles what came (frames up to a count or config.intake_us, whichever
+ * ends first, then requests), flushes/expires when due. 0 or negative errno. */
 int pb_sub_poll(pb_sub_t *self, int timeout_ms);
+
+/* Called by the loop after each [topic][payload] message it received has
+ * been through pb_sub_ingest (kept and recorded, or counted as a decode or
+ * envelope error): the bench's latency probe stamps frames with it. NULL fn:
+ * none. */
+typedef void pb_sub_frame_fn(void *arg);
+void pb_sub_set_frame_fn(pb_sub_t *self, pb_sub_frame_fn *fn, void *arg);
 
 /* Handles one frame as received ([topic][payload]); used by the loop and by
  * tests. This function can't fail: problems are counted. */

@@ -26,6 +26,7 @@ static void s_setup(void)
     s_pub = zmq_socket(s_ctx, ZMQ_PUB);
     int zero = 0;
     zmq_setsockopt(s_pub, ZMQ_LINGER, &zero, sizeof zero);
+    zmq_setsockopt(s_pub, ZMQ_SNDHWM, &zero, sizeof zero); /* backlogs are never dropped */
     ck_assert_int_eq(zmq_bind(s_pub, s_pub_ep), 0);
 }
 
@@ -172,6 +173,105 @@ START_TEST(recorder_flushes_while_running)
 }
 END_TEST
 
+/* Sends {op: "health"} on a dealer of its own (closed by teardown). */
+static void s_ask_health(void)
+{
+    s_dealer = zmq_socket(s_ctx, ZMQ_DEALER);
+    int zero = 0;
+    zmq_setsockopt(s_dealer, ZMQ_LINGER, &zero, sizeof zero);
+    ck_assert_int_eq(zmq_connect(s_dealer, s_query_ep), 0);
+    ck_assert_int_eq(zmq_send(s_dealer, "\x81\xa2op\xa6health", 11, 0), 11);
+}
+
+/* The frames count of a health reply waiting on the dealer, or -1 if none. */
+static int64_t s_health_frames(void)
+{
+    char buf[4096];
+    int n = zmq_recv(s_dealer, buf, sizeof buf, ZMQ_DONTWAIT);
+    if (n < 0)
+        return -1;
+    ck_assert_int_lt(n, (int)sizeof buf);
+    pb_value_t *reply = NULL;
+    ck_assert_int_eq(pb_codec_decode(buf, (size_t)n, &reply, NULL, 0), 0);
+    uint64_t frames = 0;
+    ck_assert_int_eq(pb_value_get_u64(pb_value_map_get(reply, "frames"), &frames), 0);
+    pb_value_destroy(&reply);
+    return (int64_t)frames;
+}
+
+/* Regression: one poll took up to 1000 frames before it served a request,
+ * whatever they cost (20 ms and more under a backlog). With an intake budget
+ * of 1 us every poll gives way at its first look at the clock, after 16
+ * frames, while the test keeps >= 1000 frames published and not yet handled
+ * before each poll: the health request is answered with the backlog still
+ * there, and no poll handled more than 16 frames. Nothing is timed: 16
+ * frames outlast 1 us on any machine, however loaded. */
+START_TEST(a_backlog_yields_to_requests_within_the_intake_budget)
+{
+    pb_sub_config_t c = {.nconnect = 1, .query = s_query_ep, .intake_us = 1};
+    c.connect[0] = s_pub_ep;
+    char err[256] = "";
+    pb_sub_t *sub = pb_sub_new(&c, err, sizeof err);
+    ck_assert_msg(sub != NULL, "%s", err);
+    uint64_t seq = s_join(sub), published = pb_sub_counters(sub).frames, most = 0;
+    s_ask_health();
+    int64_t answered = -1;
+    for (int i = 0; i < 20000 && answered < 0; i++) {
+        for (; published - pb_sub_counters(sub).frames < 1000; published++)
+            s_publish(seq++);
+        uint64_t before = pb_sub_counters(sub).frames;
+        ck_assert_int_eq(pb_sub_poll(sub, 20), 0);
+        uint64_t handled = pb_sub_counters(sub).frames - before;
+        most = handled > most ? handled : most;
+        answered = s_health_frames();
+    }
+    ck_assert_msg(answered >= 0, "no reply to health under a backlog");
+    ck_assert_msg(most <= 16, "one poll handled %llu frames of a backlog before requests",
+                  (unsigned long long)most);
+    ck_assert_uint_ge(published - (uint64_t)answered, 1000 - 16);
+    pb_sub_destroy(&sub);
+}
+END_TEST
+
+typedef struct {
+    pb_sub_t *sub;
+    uint64_t calls, out_of_step; /* calls when the counter was not at calls + base */
+    uint64_t base;
+} s_hook_t;
+
+static void s_hook(void *arg)
+{
+    s_hook_t *h = arg;
+    h->calls++;
+    h->out_of_step += pb_sub_counters(h->sub).frames != h->base + h->calls;
+}
+
+/* The bench's latency probe stamps each frame from this hook, so it must
+ * fire once per frame, right after that frame (not once per poll), garbage
+ * payloads included, and not after it is removed. */
+START_TEST(the_frame_hook_fires_after_each_frame)
+{
+    pb_sub_t *sub = s_new(false);
+    uint64_t seq = s_join(sub);
+    s_hook_t h = {.sub = sub, .base = pb_sub_counters(sub).frames};
+    pb_sub_set_frame_fn(sub, s_hook, &h);
+    for (int i = 0; i < 200; i++)
+        s_publish(seq++);
+    zmq_send(s_pub, "sys.h", 5, ZMQ_SNDMORE);
+    zmq_send(s_pub, "\xc1", 1, 0); /* not msgpack: counted, still a frame */
+    s_pump(sub, h.base + 201);
+    ck_assert_uint_eq(h.calls, 201);
+    ck_assert_uint_eq(h.out_of_step, 0);
+    ck_assert_uint_eq(pb_sub_counters(sub).decode_errors, 1);
+    pb_sub_set_frame_fn(sub, NULL, NULL);
+    s_publish(seq++);
+    s_pump(sub, h.base + 202);
+    ck_assert_uint_eq(pb_sub_counters(sub).frames, h.base + 202);
+    ck_assert_uint_eq(h.calls, 201);
+    pb_sub_destroy(&sub);
+}
+END_TEST
+
 START_TEST(setup_errors_are_explained)
 {
     pb_sub_config_t c = {.nconnect = 1, .query = s_query_ep};
@@ -203,6 +303,8 @@ int main(void)
     tcase_add_test(tc, wrong_part_counts_are_counted);
     tcase_add_test(tc, query_socket_answers_a_dealer);
     tcase_add_test(tc, recorder_flushes_while_running);
+    tcase_add_test(tc, a_backlog_yields_to_requests_within_the_intake_budget);
+    tcase_add_test(tc, the_frame_hook_fires_after_each_frame);
     tcase_add_test(tc, setup_errors_are_explained);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
