@@ -7,6 +7,7 @@
 #include "pb_proc_sampler.h"
 #include "pb_rpc.h"
 
+#include <errno.h>
 #include <stdbool.h>
 #include <zmq.h>
 
@@ -35,11 +36,24 @@ static int s_emit(void *arg, uint32_t pid, pb_value_t **body_p)
     return 0;
 }
 
+/* Waits for sock to be readable. inproc: a request is in the pipe once zmq_send returns and
+ * serve_one replies before it returns, so this ends at once, except that libFuzzer's
+ * once-a-second SIGALRM (its -timeout clock) interrupts zmq_poll: retried, not failed (two long
+ * runs stopped on it). A real hang is libFuzzer's -timeout. */
+static int s_wait(void *sock)
+{
+    zmq_pollitem_t item = {sock, 0, ZMQ_POLLIN, 0};
+    int n;
+    do
+        n = zmq_poll(&item, 1, -1);
+    while (n < 0 && errno == EINTR);
+    return n;
+}
+
 /* The one reply: a single-part map whose `ok` is a bool. */
 static void s_check_reply(void)
 {
-    zmq_pollitem_t item = {s_dealer, 0, ZMQ_POLLIN, 0};
-    FUZZ_CHECK(zmq_poll(&item, 1, -1) == 1, "no reply");
+    FUZZ_CHECK(s_wait(s_dealer) == 1, "no reply");
     zmq_msg_t msg;
     zmq_msg_init(&msg);
     FUZZ_CHECK(zmq_msg_recv(&msg, s_dealer, 0) >= 0, "recv");
@@ -84,11 +98,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                                   .profile_pub_endpoint = "inproc://fuzz-agent-pub"};
     pb_control_set_status(control, &status);
     FUZZ_CHECK(zmq_send(s_dealer, data, size, 0) == (int)size, "send");
-    /* inproc: the request is in the pipe once zmq_send returns, and serve_one replies before
-     * it returns, so both waits end at once; no wall-clock bound (a starved run missed a 5 s
-     * one): a real hang is libFuzzer's -timeout */
-    zmq_pollitem_t item = {s_router, 0, ZMQ_POLLIN, 0};
-    FUZZ_CHECK(zmq_poll(&item, 1, -1) == 1, "request did not arrive");
+    FUZZ_CHECK(s_wait(s_router) == 1, "request did not arrive");
     int rc = pb_rpc_serve_one(s_router, pb_control_handle, control);
     FUZZ_CHECK(rc == 0, "pb_rpc_serve_one returned %d", rc);
     s_check_reply();
