@@ -561,7 +561,16 @@ def control_schemas():
         "reply.health": reply("health", "liveness and counters of the daemon", dict({
             k: health[k] for k in ["status", "version", "host", "src", "pid", "uptime_s",
                                    "frames_sent", "procs_tracked", "interval_s"]},
-            profile_endpoint=ENDPOINT("ROUTER of the built-in profiling agent"))),
+            profile_endpoint=ENDPOINT("ROUTER of the built-in profiling agent"),
+            max_connections=plain("cap on open connections to the control socket "
+                                  "(--max-connections)", type="integer", minimum=1,
+                                  maximum=65536),
+            connections_live=plain("connections to the control socket open now, the "
+                                   "asking one included", type="integer", minimum=0,
+                                   maximum=UINT64_MAX),
+            connections_refused=plain("handshakes to the control socket refused over the cap "
+                                      "since start", type="integer", minimum=0,
+                                      maximum=UINT64_MAX))),
         "reply.error": {
             "title": "error reply to any request (ok: false)", "type": "object",
             "properties": {"ok": {"const": False}, "error": plain(
