@@ -156,7 +156,8 @@ static int s_start_agent(pb_daemon_t *self, char *err, size_t errlen)
 {
     pb_agent_config_t ac = {.endpoint = self->config.profile_endpoint,
                             .pub_endpoint = self->config.profile_pub_endpoint,
-                            .host = self->host};
+                            .host = self->host,
+                            .max_connections = (unsigned)self->config.max_connections};
     self->agent = pb_agent_new(&ac);
     if (!self->agent) {
         snprintf(err, errlen, "cannot start the profiling agent on %s and %s: %s", ac.endpoint,
