@@ -5,10 +5,14 @@ perfbusd at --interval 0.2 with --max-connections 64 on a tcp loopback control
 endpoint. One REQ client connects first and stays. Then 2,000 raw TCP
 connections open at once, each doing a ZMTP 3.0 NULL handshake by hand (so none
 reconnects): the server answers each with READY (admitted) or ERROR (refused
-by the ZAP handler). While they are open: at most 63 more are admitted, every
-one gets an answer, perfbusd's RSS stays bounded, `health` over the first
-client is answered within 1 s, sys frames keep flowing and `health` counts the
-refusals. After they close, a new connection is admitted again.
+by the ZAP handler). Every one gets an answer, at most 63 are admitted,
+`health` over the first client is answered within 1 s, sys frames keep flowing,
+`health` counts every refusal, and the refused connections that the client
+keeps open are dropped by perfbusd (handshake timer, 5 s). Then 2,000 libzmq
+DEALERs connect at once, each sending `health`: at most 63 are answered, the
+rest refused (a libzmq peer closes on ERROR), and perfbusd's RSS while all of
+them are connected stays under 40 MiB (uncapped, 3,000 open took 88.8 MiB).
+After each burst a new connection is admitted again.
 """
 
 import re
@@ -106,6 +110,108 @@ def admitted_again(port, timeout=10.0):
     return False
 
 
+def wait_health(first, cond, timeout):
+    """The first `health` reply over `first` for which cond(reply) holds, or the last one."""
+    end = time.monotonic() + timeout
+    reply = ask(first)
+    while not cond(reply) and time.monotonic() < end:
+        time.sleep(0.1)
+        reply = ask(first)
+    return reply
+
+
+def check_flowing(r, d, frames, first, since, what):
+    """health over the first client within 1 s; no sys gap above 2 intervals since `since`."""
+    t0 = time.monotonic()
+    reply = ask(first)
+    took = time.monotonic() - t0
+    d.check_alive(r)
+    r.check(reply.get("ok") is True and took < HEALTH_S,
+            f"health over the first client within 1 s during the {what}", f"{took:.3f} s")
+    frames.wait_for(len(frames.ts) + 2)
+    gap = frames.max_gap(max(since - 1, 0))
+    r.check(gap <= MAX_GAP_S, f"no sys gap above {MAX_GAP_S} s during the {what}", f"{gap:.3f} s")
+    return took, gap
+
+
+def phase_raw(r, d, frames, first, port):
+    """2,000 hand-made handshakes that ignore ERROR and stay open."""
+    base = ask(first)
+    since = len(frames.ts)
+    t0 = time.monotonic()
+    conns = burst(port, BURST)
+    took = time.monotonic() - t0
+    outcomes = {k: sum(1 for c in conns if c.outcome == k) for k in {c.outcome for c in conns}}
+    rss_open = rss_mb(d.proc.pid)
+    during = ask(first)  # a new connection would be refused: the count is over the cap
+    latency, gap = check_flowing(r, d, frames, first, since, "raw burst")
+    refused = during.get("connections_refused", 0) - base.get("connections_refused", 0)
+    r.check(all(c.outcome is not None for c in conns), "every raw handshake is answered",
+            str(outcomes))
+    r.check(outcomes.get("READY", 0) <= CAP - 1,
+            f"at most {CAP - 1} of the raw burst admitted beside the first client", str(outcomes))
+    r.check(outcomes.get("ERROR", 0) >= BURST - (CAP - 1), "the rest are refused with ERROR",
+            str(outcomes))
+    r.check(refused == outcomes.get("ERROR", 0), "health counts every refusal",
+            f"{refused} vs {outcomes.get('ERROR', 0)}")
+    t1 = time.monotonic()
+    admitted = 1 + outcomes.get("READY", 0)
+    after = wait_health(first, lambda h: h.get("connections_live", 1 << 30) <= admitted, 15.0)
+    dropped_s = time.monotonic() - t1
+    r.check(after.get("connections_live", 1 << 30) <= admitted,
+            "perfbusd drops refused connections that stay open (handshake timer)",
+            f"live {after.get('connections_live')} after {dropped_s:.1f} s, want <= {admitted}")
+    for c in conns:
+        c.close()
+    print(f"raw burst: {BURST} handshakes in {took:.2f} s: {outcomes}; RSS while open "
+          f"{rss_open:.1f} MiB; refused ones dropped by perfbusd after {dropped_s:.1f} s more; "
+          f"health {latency * 1000:.0f} ms; max sys gap {gap:.3f} s", flush=True)
+    return rss_open
+
+
+def phase_dealers(r, d, frames, first):
+    """2,000 libzmq DEALERs at once, each sending `health`: libzmq peers close on ERROR."""
+    base = ask(first)
+    since = len(frames.ts)
+    ctx = zmq.Context()
+    ctx.max_sockets = BURST + 16
+    socks = []
+    for _ in range(BURST):
+        sock = ctx.socket(zmq.DEALER)
+        sock.setsockopt(zmq.LINGER, 0)
+        sock.connect(d.control)
+        sock.send(msgpack.packb({"op": "health"}))
+        socks.append(sock)
+    want = BURST - (CAP - 1)
+    during = wait_health(first, lambda h: h.get("connections_refused", 0) -
+                         base.get("connections_refused", 0) >= want and
+                         h.get("connections_live", 1 << 30) <= CAP, 30.0)
+    rss_open = rss_mb(d.proc.pid)
+    latency, gap = check_flowing(r, d, frames, first, since, "DEALER burst")
+    answered = sum(1 for sock in socks if sock.poll(0))
+    refused = during.get("connections_refused", 0) - base.get("connections_refused", 0)
+    r.check(answered <= CAP - 1, f"at most {CAP - 1} DEALERs of the burst answered",
+            str(answered))
+    r.check(refused >= want, f"at least {want} DEALER handshakes refused and counted",
+            str(refused))
+    r.check(during.get("connections_live", 1 << 30) <= CAP,
+            "with 2,000 DEALERs connected perfbusd holds at most the cap open",
+            str(during.get("connections_live")))
+    if sanitized(d.proc.pid):
+        print(f"NOTE: RSS bound not asserted under AddressSanitizer ({rss_open:.1f} MiB)",
+              flush=True)
+    else:
+        r.check(rss_open < RSS_OPEN_LIMIT_MB,
+                f"RSS under {RSS_OPEN_LIMIT_MB} MiB with {BURST} DEALERs connected",
+                f"{rss_open:.1f} MiB")
+    for sock in socks:
+        sock.close()
+    ctx.term()
+    print(f"DEALER burst: {BURST} connected, {answered} answered, {refused} refused; RSS while "
+          f"connected {rss_open:.1f} MiB (live {during.get('connections_live')}); health "
+          f"{latency * 1000:.0f} ms; max sys gap {gap:.3f} s", flush=True)
+
+
 def main():
     r = pbtest.Results("hardening.conn_cap")
     with pbtest.Daemon("--control", "tcp://127.0.0.1:*", "--max-connections", CAP,
@@ -119,60 +225,21 @@ def main():
         frames.start()
         if not frames.wait_for(3):
             r.fatal("no sys frames from perfbusd")
-        first = d.ctx.socket(zmq.REQ)  # admitted before the burst; must keep being answered
+        first = d.ctx.socket(zmq.REQ)  # admitted before the bursts; must keep being answered
         first.setsockopt(zmq.LINGER, 0)
         first.connect(d.control)
         before = ask(first)
-        r.check(before.get("ok") is True, "a client connected before the burst is answered",
+        r.check(before.get("ok") is True, "a client connected before the bursts is answered",
                 str(before))
         r.check(before.get("max_connections") == CAP, "health reports the cap",
                 str(before.get("max_connections")))
         print(f"RSS at start: {rss_mb(d.proc.pid):.1f} MiB", flush=True)
-        since = len(frames.ts)
-        t0 = time.monotonic()
-        conns = burst(port, BURST)
-        took = time.monotonic() - t0
-        outcomes = {k: sum(1 for c in conns if c.outcome == k)
-                    for k in {c.outcome for c in conns}}
-        rss_open = rss_mb(d.proc.pid)
-        t1 = time.monotonic()
-        during = ask(first)  # a new connection would be refused: the cap is full
-        first_s = time.monotonic() - t1
-        d.check_alive(r)
-        print(f"{BURST} handshakes in {took:.2f} s: {outcomes}; RSS while open {rss_open:.1f} "
-              f"MiB; health over the first client {first_s * 1000:.0f} ms; health says live "
-              f"{during.get('connections_live')} refused {during.get('connections_refused')}",
-              flush=True)
-        r.check(all(c.outcome is not None for c in conns), "every handshake is answered",
-                str(outcomes))
-        r.check(outcomes.get("READY", 0) <= CAP - 1,
-                f"at most {CAP - 1} of the burst admitted beside the first client", str(outcomes))
-        r.check(outcomes.get("ERROR", 0) >= BURST - (CAP - 1), "the rest are refused",
-                str(outcomes))
-        r.check(during.get("ok") is True and first_s < HEALTH_S,
-                "health over the first client is answered within 1 s meanwhile",
-                f"{first_s:.3f} s, {during}")
-        r.check(during.get("connections_refused", 0) >= outcomes.get("ERROR", 0),
-                "health counts the refusals", f"{during.get('connections_refused')} vs "
-                f"{outcomes.get('ERROR', 0)}")
-        r.check(during.get("connections_live", CAP + 1) <= CAP + 1,
-                "health's live count stays within the cap", str(during.get("connections_live")))
-        if sanitized(d.proc.pid):
-            print(f"NOTE: RSS bound not asserted under AddressSanitizer ({rss_open:.1f} MiB)",
-                  flush=True)
-        else:
-            r.check(rss_open < RSS_OPEN_LIMIT_MB,
-                    f"RSS under {RSS_OPEN_LIMIT_MB} MiB with {BURST} connections open",
-                    f"{rss_open:.1f} MiB")
-        frames.wait_for(len(frames.ts) + 2)
-        gap = frames.max_gap(max(since - 1, 0))
-        r.check(gap <= MAX_GAP_S, f"no sys gap above {MAX_GAP_S} s during the burst",
-                f"{gap:.3f} s")
-        for c in conns:
-            c.close()
-        r.check(admitted_again(port), "after the burst closes a new connection is admitted", "")
-        r.check(any("refused" in line and "over the cap of 64" in line for line in d.child.log),
-                "the refusals are logged", d.stderr())
+        phase_raw(r, d, frames, first, port)
+        r.check(admitted_again(port), "after the raw burst a new connection is admitted", "")
+        phase_dealers(r, d, frames, first)
+        r.check(admitted_again(port), "after the DEALER burst a new connection is admitted", "")
+        r.check(any("refused" in line and f"over the cap of {CAP}" in line
+                    for line in d.child.log), "the refusals are logged", d.stderr())
         first.close()
         frames.stop.set()
         frames.join()
