@@ -155,6 +155,7 @@ static int s_put_connections(pb_value_t *r, const pb_sub_counters_t *c)
     rc = rc ? rc : pb_value_map_put_uint(m, "max", c->max_connections);
     rc = rc ? rc : pb_value_map_put_uint(m, "live", c->connections_live);
     rc = rc ? rc : pb_value_map_put_uint(m, "refused", c->connections_refused);
+    rc = rc ? rc : pb_value_map_put_uint(m, "trims", c->connection_trims);
     rc = rc ? rc : pb_value_map_put(r, "connections", &m);
     pb_value_destroy(&m);
     return rc;

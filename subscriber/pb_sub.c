@@ -421,8 +421,9 @@ const pb_sources_t *pb_sub_sources(const pb_sub_t *self)
 pb_sub_counters_t pb_sub_counters(const pb_sub_t *self)
 {
     pb_sub_counters_t c = self->counters;
-    uint64_t admitted;
+    uint64_t admitted, accepted, closed;
     pb_zap_counts(self->router_cap, &admitted, &c.connections_refused);
+    pb_sockmon_counts(self->router_mon, &accepted, &closed, &c.connection_trims);
     c.max_connections = pb_zap_cap(self->router_cap);
     c.connections_live = pb_sockmon_live(self->router_mon);
     return c;

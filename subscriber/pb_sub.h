@@ -40,6 +40,7 @@ typedef struct {
     uint64_t max_connections;     /* the query socket's cap */
     uint64_t connections_live;    /* open to the query socket now */
     uint64_t connections_refused; /* handshakes refused over the cap */
+    uint64_t connection_trims;    /* malloc_trim runs after storms of query connections */
 } pb_sub_counters_t;
 
 typedef struct pb_sub pb_sub_t;

@@ -178,6 +178,30 @@ START_TEST(query_connections_over_the_cap_are_refused)
 }
 END_TEST
 
+START_TEST(query_connection_storms_are_trimmed)
+{
+    pb_sub_t *sub = s_new(false);
+    enum { N = 80 }; /* above PB_SOCKMON_TRIM_CHURN closes */
+    void *d[N];
+    int zero = 0;
+    for (int k = 0; k < N; k++) {
+        d[k] = zmq_socket(s_ctx, ZMQ_DEALER);
+        zmq_setsockopt(d[k], ZMQ_LINGER, &zero, sizeof zero);
+        zmq_connect(d[k], s_query_ep);
+    }
+    for (int i = 0; i < 250 && pb_sub_counters(sub).connections_live < N; i++)
+        pb_sub_poll(sub, 20);
+    ck_assert_uint_eq(pb_sub_counters(sub).connections_live, N);
+    for (int k = 0; k < N; k++)
+        zmq_close(d[k]);
+    for (int i = 0; i < 250 && pb_sub_counters(sub).connection_trims == 0; i++)
+        pb_sub_poll(sub, 20);
+    ck_assert_uint_ge(pb_sub_counters(sub).connection_trims, 1);
+    ck_assert_uint_eq(pb_sub_counters(sub).connections_live, 0);
+    pb_sub_destroy(&sub);
+}
+END_TEST
+
 START_TEST(recorder_flushes_while_running)
 {
     pb_sub_t *sub = s_new(true);
@@ -234,6 +258,7 @@ int main(void)
     tcase_add_test(tc, wrong_part_counts_are_counted);
     tcase_add_test(tc, query_socket_answers_a_dealer);
     tcase_add_test(tc, query_connections_over_the_cap_are_refused);
+    tcase_add_test(tc, query_connection_storms_are_trimmed);
     tcase_add_test(tc, recorder_flushes_while_running);
     tcase_add_test(tc, setup_errors_are_explained);
     suite_add_tcase(s, tc);
