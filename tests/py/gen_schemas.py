@@ -562,15 +562,12 @@ def control_schemas():
             k: health[k] for k in ["status", "version", "host", "src", "pid", "uptime_s",
                                    "frames_sent", "procs_tracked", "interval_s"]},
             profile_endpoint=ENDPOINT("ROUTER of the built-in profiling agent"),
-            max_connections=plain("cap on open connections to the control socket "
-                                  "(--max-connections)", type="integer", minimum=1,
-                                  maximum=65536),
-            connections_live=plain("connections to the control socket open now, the "
-                                   "asking one included", type="integer", minimum=0,
-                                   maximum=UINT64_MAX),
-            connections_refused=plain("handshakes to the control socket refused over the cap "
-                                      "since start", type="integer", minimum=0,
-                                      maximum=UINT64_MAX))),
+            max_connections=gauge("count", "cap on open connections to the control socket "
+                                  "(--max-connections)", integer=True, lo=1, hi=65536),
+            connections_live=gauge("count", "connections to the control socket open now, the "
+                                   "asking one included", integer=True),
+            connections_refused=gauge("count", "handshakes to the control socket refused "
+                                      "over the cap since start", integer=True))),
         "reply.error": {
             "title": "error reply to any request (ok: false)", "type": "object",
             "properties": {"ok": {"const": False}, "error": plain(
