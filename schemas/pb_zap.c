@@ -106,7 +106,11 @@ static int s_recv(pb_zap_t *self, s_request_t *req)
     for (int flags = ZMQ_DONTWAIT; more; flags = 0) {
         zmq_msg_t msg;
         zmq_msg_init(&msg);
-        if (zmq_msg_recv(&msg, self->rep, flags) < 0) {
+        int rc;
+        do /* a later part is there already: a signal (SIGPROF) must not split the request */
+            rc = zmq_msg_recv(&msg, self->rep, flags);
+        while (rc < 0 && errno == EINTR && req->nparts > 0);
+        if (rc < 0) {
             zmq_msg_close(&msg);
             return req->nparts ? 0 : -errno;
         }
