@@ -2,6 +2,7 @@
 #include "pb_config.h"
 
 #include "pb_kvfile.h"
+#include "pb_zap.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -18,6 +19,7 @@ void pb_config_defaults(pb_config_t *self)
     snprintf(self->control_endpoint, sizeof self->control_endpoint, "tcp://127.0.0.1:7711");
     self->interval_s = 1.0;
     self->heartbeat_s = 1.0;
+    self->max_connections = PB_ZAP_DEFAULT_CAP;
 }
 
 static int s_bad(char *err, size_t errlen, const char *key, const char *value, const char *why)
@@ -196,6 +198,15 @@ void pb_config_derive_profile(pb_config_t *self)
                  is_default ? "tcp://127.0.0.1:7714" : "tcp://127.0.0.1:*");
 }
 
+static int s_max_connections(pb_config_t *self, const char *value, char *err, size_t errlen)
+{
+    int rc = pb_zap_parse_cap(value, &self->max_connections);
+    if (rc < 0)
+        snprintf(err, errlen, "bad max-connections '%s': want a whole number 1..%d", value,
+                 PB_ZAP_MAX_CAP);
+    return rc < 0 ? -EINVAL : 0;
+}
+
 int pb_config_set(pb_config_t *self, const char *key, const char *value, char *err, size_t errlen)
 {
     unsigned long top;
@@ -228,6 +239,8 @@ int pb_config_set(pb_config_t *self, const char *key, const char *value, char *e
     }
     if (!strcmp(key, "all"))
         return s_bool(&self->all, key, value, err, errlen);
+    if (!strcmp(key, "max-connections"))
+        return s_max_connections(self, value, err, errlen);
     if (!strcmp(key, "verbose"))
         return s_bool(&self->verbose, key, value, err, errlen);
     if (!strcmp(key, "pid"))
@@ -262,6 +275,7 @@ static const struct option s_options[] = {
     {"pid", required_argument, NULL, 0},
     {"match", required_argument, NULL, 0},
     {"all", no_argument, NULL, 0},
+    {"max-connections", required_argument, NULL, 0},
     {"verbose", no_argument, NULL, 0},
     {"config", required_argument, NULL, 0},
     {"help", no_argument, NULL, 'h'},
@@ -334,6 +348,10 @@ void pb_config_usage(FILE *out)
           "  --all             watch every process\n"
           "  --host NAME       host name in frames and topics (default: hostname)\n"
           "  --root DIR        read DIR/proc and DIR/sys instead of /proc and /sys\n"
+          "  --max-connections N\n"
+          "                    open connections allowed per request socket (control and\n"
+          "                    profile), 1..65536 (default 4096); handshakes over it are\n"
+          "                    refused, counted in `health` and logged\n"
           "  --config FILE     read settings from FILE first; flags override it\n"
           "  --verbose         log every control request\n"
           "  -h, --help        show this help\n"

@@ -33,6 +33,7 @@ typedef struct {
     size_t npids;
     char matches[PB_CONFIG_MAX_MATCHES][128];
     size_t nmatches;
+    size_t max_connections; /* cap on open connections per ROUTER (control, profile) */
     bool verbose;
 } pb_config_t;
 
@@ -43,7 +44,8 @@ void pb_config_defaults(pb_config_t *self);
  * the value whole: numbers and their ranges, endpoints (transport://address),
  * host (no blanks or control characters), root (a directory), command
  * (`NAME PROGRAM [ARG]...`, NAME of 1..63 [A-Za-z0-9_.-] starting with a
- * letter or digit, unique, at most 62 words after it, 511 bytes in all).
+ * letter or digit, unique, at most 62 words after it, 511 bytes in all),
+ * max-connections (1..65536).
  * Returns 0, or -EINVAL with a message naming the key and the bad value. */
 int pb_config_set(pb_config_t *self, const char *key, const char *value, char *err, size_t errlen);
 

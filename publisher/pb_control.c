@@ -185,6 +185,16 @@ static pb_value_t *s_op_targets(pb_control_t *self, const pb_value_t *request)
     return reply;
 }
 
+static int s_put_connections(pb_value_t *reply, const pb_control_status_t *st)
+{
+    int rc = pb_value_map_put_uint(reply, "max_connections", st->max_connections);
+    if (rc == 0)
+        rc = pb_value_map_put_uint(reply, "connections_live", st->connections_live);
+    if (rc == 0)
+        rc = pb_value_map_put_uint(reply, "connections_refused", st->connections_refused);
+    return rc;
+}
+
 static pb_value_t *s_op_health(pb_control_t *self, const pb_value_t *request)
 {
     (void)request;
@@ -211,6 +221,8 @@ static pb_value_t *s_op_health(pb_control_t *self, const pb_value_t *request)
         rc = pb_value_map_put_float(reply, "interval_s", st->interval_s);
     if (rc == 0)
         rc = pb_value_map_put_str(reply, "profile_endpoint", st->profile_endpoint);
+    if (rc == 0)
+        rc = s_put_connections(reply, st);
     if (rc < 0)
         pb_value_destroy(&reply);
     return reply;

@@ -22,6 +22,9 @@ typedef struct {
     void *targets_arg;
     const char *profile_endpoint; /* the built-in agent's, named in `targets` */
     const char *profile_pub_endpoint;
+    uint64_t max_connections;     /* the control socket's cap (pb_zap) */
+    uint64_t connections_live;    /* open now, the asking one included */
+    uint64_t connections_refused; /* handshakes refused over the cap */
 } pb_control_status_t;
 
 typedef struct pb_control pb_control_t;

@@ -10,6 +10,7 @@
 #include "pb_rpc.h"
 #include "pb_sockmon.h"
 #include "pb_sys_sampler.h"
+#include "pb_zap.h"
 #include "pb_workload.h"
 #include "perfbus.h"
 
@@ -37,6 +38,7 @@ struct pb_daemon {
     pb_control_t *ctl;
     pb_agent_t *agent;         /* built-in profiling targets, serving on its own threads */
     pb_sockmon_t *control_mon; /* connections to `control`, to trim memory after storms */
+    pb_zap_t *control_cap;     /* refuses handshakes over config.max_connections */
 };
 
 static uint64_t s_mono_ns(void)
@@ -84,6 +86,13 @@ static int s_open_sockets(pb_daemon_t *self, char *err, size_t errlen)
     if (!self->control_mon) {
         snprintf(err, errlen, "cannot monitor the control socket: %s", zmq_strerror(errno));
         return -ENOMEM;
+    }
+    self->control_cap = pb_zap_new(self->ctx, self->control, self->control_mon,
+                                   self->config.max_connections, "control");
+    if (!self->control_cap) {
+        snprintf(err, errlen, "cannot start the control socket's ZAP handler: %s",
+                 zmq_strerror(errno));
+        return -errno;
     }
     int rc = s_bind(self->pub, self->config.pub_endpoint, self->pub_endpoint,
                     sizeof self->pub_endpoint, err, errlen);
@@ -147,7 +156,8 @@ static int s_start_agent(pb_daemon_t *self, char *err, size_t errlen)
 {
     pb_agent_config_t ac = {.endpoint = self->config.profile_endpoint,
                             .pub_endpoint = self->config.profile_pub_endpoint,
-                            .host = self->host};
+                            .host = self->host,
+                            .max_connections = (unsigned)self->config.max_connections};
     self->agent = pb_agent_new(&ac);
     if (!self->agent) {
         snprintf(err, errlen, "cannot start the profiling agent on %s and %s: %s", ac.endpoint,
@@ -301,6 +311,9 @@ static pb_value_t *s_describe_targets(void *agent)
 
 static void s_refresh_control(pb_daemon_t *self)
 {
+    uint64_t admitted, refused;
+    pb_zap_counts(self->control_cap, &admitted, &refused);
+    pb_sockmon_drain(self->control_mon);
     pb_control_status_t st = {
         .host = self->host,
         .src = self->src,
@@ -312,6 +325,9 @@ static void s_refresh_control(pb_daemon_t *self)
         .targets_arg = self->agent,
         .profile_endpoint = pb_agent_endpoint(self->agent),
         .profile_pub_endpoint = pb_agent_pub_endpoint(self->agent),
+        .max_connections = pb_zap_cap(self->control_cap),
+        .connections_live = pb_sockmon_live(self->control_mon),
+        .connections_refused = refused,
     };
     pb_control_set_status(self->ctl, &st);
 }
@@ -336,14 +352,17 @@ static int s_serve_until(pb_daemon_t *self, uint64_t deadline, volatile sig_atom
     zmq_pollitem_t items[] = {
         {.socket = self->control, .events = ZMQ_POLLIN},
         {.socket = pb_sockmon_socket(self->control_mon), .events = ZMQ_POLLIN},
+        {.socket = pb_zap_socket(self->control_cap), .events = ZMQ_POLLIN},
     };
     for (uint64_t now = s_mono_ns(); now < deadline && !*stop; now = s_mono_ns()) {
         long timeout_ms = (long)((deadline - now + 999999) / 1000000);
-        int n = zmq_poll(items, 2, timeout_ms);
+        int n = zmq_poll(items, 3, timeout_ms);
         if (n < 0 && errno != EINTR)
             return -errno;
         if (n > 0 && items[1].revents)
             pb_sockmon_drain(self->control_mon);
+        if (n > 0 && items[2].revents)
+            pb_zap_serve(self->control_cap, now);
         if (n > 0 && items[0].revents)
             s_serve_batch(self, deadline);
         pb_sockmon_tick(self->control_mon, s_mono_ns());
@@ -402,6 +421,7 @@ void pb_daemon_destroy(pb_daemon_t **self_p)
     pb_sys_sampler_destroy(&self->sys);
     if (self->pub)
         zmq_close(self->pub);
+    pb_zap_destroy(&self->control_cap);
     pb_sockmon_destroy(&self->control_mon);
     if (self->control)
         zmq_close(self->control);

@@ -2,6 +2,7 @@
 #include "pb_options.h"
 
 #include "pb_kvfile.h"
+#include "pb_zap.h"
 
 #include <errno.h>
 #include <math.h>
@@ -109,6 +110,9 @@ static int s_set_number(pb_options_t *self, const char *key, const char *value, 
     else if (strcmp(key, "max-procs") == 0 &&
              (rc = s_count(key, value, 1, 65536, &d, err, errlen)) == 0)
         c->history.max_procs = (size_t)d;
+    else if (strcmp(key, "max-connections") == 0 &&
+             (rc = s_count(key, value, 1, PB_ZAP_MAX_CAP, &d, err, errlen)) == 0)
+        c->max_connections = (size_t)d;
     else if (strcmp(key, "gone-seconds") == 0 &&
              (rc = s_number(key, value, 0.001, 1e8, &d, err, errlen)) == 0)
         c->history.gone_ns = (uint64_t)(d * 1e9);
@@ -220,6 +224,8 @@ void pb_options_usage(FILE *out)
           "  --history N           samples kept per series (default 3600); memory is at most\n"
           "                        8 B x N x 257 per series (256 fields), series <= 512 + hosts\n"
           "  --history-seconds S   also drop samples older than S seconds\n"
+          "  --max-connections N   open query connections allowed, 1..65536 (default 4096);\n"
+          "                        handshakes over it are refused and counted in `stats`\n"
           "  --max-procs N         process series kept (default 512)\n"
           "  --gone-seconds S      keep an exited process's history S s after its gone frame\n"
           "                        (default 10; sooner when a new process needs the slot)\n"

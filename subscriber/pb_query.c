@@ -147,6 +147,20 @@ static pb_value_t *s_processes_op(const pb_sub_t *sub, const pb_value_t *req, in
     return s_ok_with(&body);
 }
 
+/* stats.connections: the query socket's cap, open connections and refusals. */
+static int s_put_connections(pb_value_t *r, const pb_sub_counters_t *c)
+{
+    pb_value_t *m = pb_value_map_new();
+    int rc = m ? 0 : -ENOMEM;
+    rc = rc ? rc : pb_value_map_put_uint(m, "max", c->max_connections);
+    rc = rc ? rc : pb_value_map_put_uint(m, "live", c->connections_live);
+    rc = rc ? rc : pb_value_map_put_uint(m, "refused", c->connections_refused);
+    rc = rc ? rc : pb_value_map_put_uint(m, "trims", c->connection_trims);
+    rc = rc ? rc : pb_value_map_put(r, "connections", &m);
+    pb_value_destroy(&m);
+    return rc;
+}
+
 static int s_put_counters(pb_value_t *r, const pb_sub_t *sub)
 {
     pb_sub_counters_t c = pb_sub_counters(sub);
@@ -157,7 +171,7 @@ static int s_put_counters(pb_value_t *r, const pb_sub_t *sub)
     rc = rc ? rc : pb_value_map_put_uint(r, "decode_errors", c.decode_errors);
     rc = rc ? rc : pb_value_map_put_uint(r, "envelope_errors", c.envelope_errors);
     rc = rc ? rc : pb_value_map_put_uint(r, "dropped", c.dropped);
-    return rc;
+    return rc ? rc : s_put_connections(r, &c);
 }
 
 static int s_put_history_stats(pb_value_t *r, const pb_sub_t *sub)

@@ -6,6 +6,8 @@
 #include "pb_query.h"
 #include "pb_rpc.h"
 #include "pb_run.h"
+#include "pb_sockmon.h"
+#include "pb_zap.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -26,6 +28,8 @@
 struct pb_sub {
     pb_sub_config_t config;
     void *ctx, *sub, *router;
+    pb_sockmon_t *router_mon; /* query connections: trims after storms */
+    pb_zap_t *router_cap;     /* refuses handshakes over config.max_connections */
     char query_endpoint[256];
     char store[PATH_MAX];
     pb_history_t *history;
@@ -84,6 +88,14 @@ static int s_open_router(pb_sub_t *self, char *err, size_t errlen)
     int linger = 0;
     zmq_setsockopt(self->router, ZMQ_LINGER, &linger, sizeof linger);
     pb_rpc_limit_socket(self->router, PB_RPC_REQUESTS);
+    self->router_mon = pb_sockmon_new(self->ctx, self->router);
+    self->router_cap = self->router_mon ? pb_zap_new(self->ctx, self->router, self->router_mon,
+                                                     self->config.max_connections, "query")
+                                        : NULL;
+    if (!self->router_cap) {
+        snprintf(err, errlen, "cannot guard the query socket: %s", zmq_strerror(errno));
+        return -ENOMEM;
+    }
     if (zmq_bind(self->router, self->config.query) < 0) {
         snprintf(err, errlen, "cannot bind the query socket to %s: %s", self->config.query,
                  zmq_strerror(errno));
@@ -220,6 +232,8 @@ void pb_sub_destroy(pb_sub_t **self_p)
         zmq_setsockopt(self->sub, ZMQ_LINGER, &linger, sizeof linger);
     if (self->sub)
         zmq_close(self->sub);
+    pb_zap_destroy(&self->router_cap);
+    pb_sockmon_destroy(&self->router_mon);
     if (self->router)
         zmq_close(self->router);
     if (self->ctx)
@@ -368,11 +382,24 @@ static int s_wait_ms(const pb_sub_t *self, int timeout_ms, uint64_t now)
     return timeout_ms >= 0 && (uint64_t)timeout_ms < wait ? timeout_ms : (int)wait;
 }
 
+/* Counts query connections, answers handshakes under the cap, trims after storms. */
+static void s_guard_connections(pb_sub_t *self)
+{
+    uint64_t now_ns = s_mono_ns();
+    pb_sockmon_drain(self->router_mon);
+    pb_zap_serve(self->router_cap, now_ns);
+    pb_sockmon_tick(self->router_mon, now_ns);
+}
+
 int pb_sub_poll(pb_sub_t *self, int timeout_ms)
 {
-    zmq_pollitem_t items[] = {{self->sub, 0, ZMQ_POLLIN, 0}, {self->router, 0, ZMQ_POLLIN, 0}};
-    if (zmq_poll(items, 2, s_wait_ms(self, timeout_ms, s_mono_ms())) < 0 && errno != EINTR)
+    zmq_pollitem_t items[] = {{self->sub, 0, ZMQ_POLLIN, 0},
+                              {self->router, 0, ZMQ_POLLIN, 0},
+                              {pb_sockmon_socket(self->router_mon), 0, ZMQ_POLLIN, 0},
+                              {pb_zap_socket(self->router_cap), 0, ZMQ_POLLIN, 0}};
+    if (zmq_poll(items, 4, s_wait_ms(self, timeout_ms, s_mono_ms())) < 0 && errno != EINTR)
         return -errno;
+    s_guard_connections(self);
     int rc = s_intake(self);
     if (rc < 0)
         return rc;
@@ -426,7 +453,13 @@ const pb_sources_t *pb_sub_sources(const pb_sub_t *self)
 
 pb_sub_counters_t pb_sub_counters(const pb_sub_t *self)
 {
-    return self->counters;
+    pb_sub_counters_t c = self->counters;
+    uint64_t admitted, accepted, closed;
+    pb_zap_counts(self->router_cap, &admitted, &c.connections_refused);
+    pb_sockmon_counts(self->router_mon, &accepted, &closed, &c.connection_trims);
+    c.max_connections = pb_zap_cap(self->router_cap);
+    c.connections_live = pb_sockmon_live(self->router_mon);
+    return c;
 }
 
 pb_value_t *pb_sub_recorder_value(const pb_sub_t *self)

@@ -26,17 +26,22 @@ typedef struct {
     int intake_us;          /* frame intake time of one poll before requests; <= 0: 5000 */
     double keep_days;       /* <= 0: no age limit */
     uint64_t keep_bytes;    /* 0: no size limit */
+    size_t max_connections; /* open query connections before handshakes are refused; 0: 4096 */
 } pb_sub_config_t;
 
 /* Counters of frame intake, for `stats`. */
 typedef struct {
-    uint64_t frames;          /* two-part messages received */
-    uint64_t bytes;           /* their payload bytes */
-    uint64_t bad_messages;    /* messages that were not [topic][payload] */
-    uint64_t decode_errors;   /* payloads that were not msgpack */
-    uint64_t envelope_errors; /* maps without a valid envelope */
-    uint64_t dropped;         /* frames not kept in history (process table full) */
-    uint64_t record_errors;   /* frames the recorder failed to store */
+    uint64_t frames;              /* two-part messages received */
+    uint64_t bytes;               /* their payload bytes */
+    uint64_t bad_messages;        /* messages that were not [topic][payload] */
+    uint64_t decode_errors;       /* payloads that were not msgpack */
+    uint64_t envelope_errors;     /* maps without a valid envelope */
+    uint64_t dropped;             /* frames not kept in history (process table full) */
+    uint64_t record_errors;       /* frames the recorder failed to store */
+    uint64_t max_connections;     /* the query socket's cap */
+    uint64_t connections_live;    /* open to the query socket now */
+    uint64_t connections_refused; /* handshakes refused over the cap */
+    uint64_t connection_trims;    /* malloc_trim runs after storms of query connections */
 } pb_sub_counters_t;
 
 typedef struct pb_sub pb_sub_t;

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <zmq.h>
 
 static volatile unsigned long s_sink;
 
@@ -524,6 +525,48 @@ START_TEST(targets_described_in_process)
 }
 END_TEST
 
+/* A REQ socket that stays connected; true once `health` is answered on it. */
+static bool s_health_on(void *sock)
+{
+    if (zmq_send(sock, "\x81\xa2op\xa6health", 11, ZMQ_DONTWAIT) < 0)
+        return false;
+    zmq_pollitem_t item = {sock, 0, ZMQ_POLLIN, 0};
+    char buf[512];
+    return zmq_poll(&item, 1, 5000) == 1 && zmq_recv(sock, buf, sizeof buf, 0) > 0;
+}
+
+START_TEST(connections_over_the_cap_are_refused)
+{
+    setenv("PERFBUS_MAX_CONNECTIONS", "2", 1);
+    pb_agent_t *agent = pb_agent_new(NULL);
+    unsetenv("PERFBUS_MAX_CONNECTIONS");
+    ck_assert_ptr_nonnull(agent);
+    void *ctx = zmq_ctx_new(), *held[2];
+    int linger = 0;
+    for (int i = 0; i < 2; i++) {
+        held[i] = zmq_socket(ctx, ZMQ_REQ);
+        zmq_setsockopt(held[i], ZMQ_LINGER, &linger, sizeof linger);
+        zmq_connect(held[i], pb_agent_endpoint(agent));
+        ck_assert(s_health_on(held[i]));
+    }
+    pb_value_t *req = s_req("health", NULL, NULL), *reply = NULL;
+    ck_assert_int_lt(pb_rpc_call(pb_agent_endpoint(agent), &req, 1000, &reply, NULL, 0), 0);
+    ck_assert_ptr_null(reply);
+    ck_assert(s_health_on(held[0])); /* the admitted ones are still served */
+    zmq_close(held[1]);
+    bool in = false; /* the close is counted: a newcomer is admitted again */
+    for (double end = s_now() + 5; !in && s_now() < end;) {
+        req = s_req("health", NULL, NULL);
+        in = pb_rpc_call(pb_agent_endpoint(agent), &req, 500, &reply, NULL, 0) == 0;
+        pb_value_destroy(&reply);
+    }
+    ck_assert(in);
+    zmq_close(held[0]);
+    zmq_ctx_term(ctx);
+    pb_agent_destroy(&agent);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("pb_agent");
@@ -548,6 +591,7 @@ int main(void)
     tcase_add_test(dl, a_hung_target_past_deadline_frees_the_profiler);
     tcase_add_test(dl, cancel_a_running_profile);
     tcase_add_test(dl, targets_described_in_process);
+    tcase_add_test(dl, connections_over_the_cap_are_refused);
     suite_add_tcase(s, dl);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

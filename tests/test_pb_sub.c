@@ -148,6 +148,63 @@ START_TEST(query_socket_answers_a_dealer)
 }
 END_TEST
 
+START_TEST(query_connections_over_the_cap_are_refused)
+{
+    pb_sub_config_t c = {.nconnect = 1, .query = s_query_ep, .max_connections = 2};
+    c.connect[0] = s_pub_ep;
+    char err[256] = "";
+    pb_sub_t *sub = pb_sub_new(&c, err, sizeof err);
+    ck_assert_msg(sub != NULL, "%s", err);
+    void *d[3];
+    int zero = 0, timeout = 20, got[3] = {0, 0, 0};
+    char buf[4096];
+    for (int k = 0; k < 3; k++) { /* one by one, so that the first two are the admitted ones */
+        d[k] = zmq_socket(s_ctx, ZMQ_DEALER);
+        zmq_setsockopt(d[k], ZMQ_LINGER, &zero, sizeof zero);
+        zmq_setsockopt(d[k], ZMQ_RCVTIMEO, &timeout, sizeof timeout);
+        zmq_connect(d[k], s_query_ep);
+        zmq_send(d[k], "\x81\xa2op\xa6health", 11, ZMQ_DONTWAIT);
+        for (int i = 0; i < (k < 2 ? 100 : 25) && !got[k]; i++) {
+            pb_sub_poll(sub, 20);
+            got[k] = zmq_recv(d[k], buf, sizeof buf, 0) > 0;
+        }
+    }
+    ck_assert(got[0] && got[1] && !got[2]);
+    pb_sub_counters_t n = pb_sub_counters(sub);
+    ck_assert_uint_eq(n.max_connections, 2);
+    ck_assert_uint_ge(n.connections_refused, 1);
+    for (int k = 0; k < 3; k++)
+        zmq_close(d[k]);
+    pb_sub_destroy(&sub);
+}
+END_TEST
+
+START_TEST(query_connection_storms_are_trimmed)
+{
+    pb_sub_t *sub = s_new(false);
+    enum { N = 80 }; /* above PB_SOCKMON_TRIM_CHURN closes */
+    void *d[N];
+    int zero = 0;
+    for (int k = 0; k < N; k++) {
+        d[k] = zmq_socket(s_ctx, ZMQ_DEALER);
+        zmq_setsockopt(d[k], ZMQ_LINGER, &zero, sizeof zero);
+        zmq_connect(d[k], s_query_ep);
+    }
+    for (int i = 0; i < 250 && pb_sub_counters(sub).connections_live < N; i++)
+        pb_sub_poll(sub, 20);
+    ck_assert_uint_eq(pb_sub_counters(sub).connections_live, N);
+    for (int k = 0; k < N; k++)
+        zmq_close(d[k]);
+    for (int i = 0; i < 250 && (pb_sub_counters(sub).connection_trims == 0 ||
+                                pb_sub_counters(sub).connections_live > 0);
+         i++)
+        pb_sub_poll(sub, 20);
+    ck_assert_uint_ge(pb_sub_counters(sub).connection_trims, 1);
+    ck_assert_uint_eq(pb_sub_counters(sub).connections_live, 0);
+    pb_sub_destroy(&sub);
+}
+END_TEST
+
 START_TEST(recorder_flushes_while_running)
 {
     pb_sub_t *sub = s_new(true);
@@ -302,6 +359,8 @@ int main(void)
     tcase_add_test(tc, frames_flow_into_history_without_loss);
     tcase_add_test(tc, wrong_part_counts_are_counted);
     tcase_add_test(tc, query_socket_answers_a_dealer);
+    tcase_add_test(tc, query_connections_over_the_cap_are_refused);
+    tcase_add_test(tc, query_connection_storms_are_trimmed);
     tcase_add_test(tc, recorder_flushes_while_running);
     tcase_add_test(tc, a_backlog_yields_to_requests_within_the_intake_budget);
     tcase_add_test(tc, the_frame_hook_fires_after_each_frame);

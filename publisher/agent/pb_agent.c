@@ -454,6 +454,22 @@ static int s_bind(void *sock, const char *endpoint, char **bound)
     return *bound ? 0 : -ENOMEM;
 }
 
+/* PERFBUS_MAX_CONNECTIONS, else the default; a bad value is reported, not fatal:
+ * the application starts either way. */
+static unsigned s_env_max_connections(void)
+{
+    const char *text = getenv("PERFBUS_MAX_CONNECTIONS");
+    size_t cap = PB_ZAP_DEFAULT_CAP;
+    if (text && pb_zap_parse_cap(text, &cap) < 0) {
+        fprintf(stderr,
+                "perfbus: PERFBUS_MAX_CONNECTIONS='%.40s' is not a whole number 1..%d; "
+                "using %d\n",
+                text, PB_ZAP_MAX_CAP, PB_ZAP_DEFAULT_CAP);
+        cap = PB_ZAP_DEFAULT_CAP;
+    }
+    return (unsigned)cap;
+}
+
 static int s_defaults(pb_agent_t *self, const pb_agent_config_t *config)
 {
     if (config)
@@ -463,6 +479,7 @@ static int s_defaults(pb_agent_t *self, const pb_agent_config_t *config)
     c->max_seconds = c->max_seconds > 0 ? c->max_seconds : 60;
     c->max_hz = c->max_hz ? c->max_hz : 10000;
     c->timeout_grace_s = c->timeout_grace_s > 0 ? c->timeout_grace_s : 1.0;
+    c->max_connections = c->max_connections ? c->max_connections : s_env_max_connections();
     char host[256] = "localhost";
     gethostname(host, sizeof host - 1);
     self->host = strdup(c->host && *c->host ? c->host : host);
@@ -484,6 +501,12 @@ static int s_open(pb_agent_t *self)
     zmq_setsockopt(self->router, ZMQ_LINGER, &linger, sizeof linger);
     zmq_setsockopt(self->pub, ZMQ_LINGER, &linger, sizeof linger);
     pb_rpc_limit_socket(self->router, PB_RPC_REQUESTS);
+    self->router_mon = pb_sockmon_new(self->ctx, self->router);
+    self->router_cap = self->router_mon ? pb_zap_new(self->ctx, self->router, self->router_mon,
+                                                     c->max_connections, "profiling")
+                                        : NULL;
+    if (!self->router_cap)
+        return errno ? -errno : -ENOMEM;
     int rc = s_bind(self->router, c->endpoint ? c->endpoint : "tcp://127.0.0.1:*", &self->endpoint);
     if (rc == 0)
         rc = s_bind(self->pub, c->pub_endpoint ? c->pub_endpoint : "tcp://127.0.0.1:*",
@@ -543,6 +566,8 @@ void pb_agent_destroy(pb_agent_t **self_p)
     for (size_t i = 0; i < self->ntargets; i++)
         s_target_free(self->targets[i]);
     free(self->targets);
+    pb_zap_destroy(&self->router_cap);
+    pb_sockmon_destroy(&self->router_mon);
     if (self->router)
         zmq_close(self->router);
     if (self->pub)

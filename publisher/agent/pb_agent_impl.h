@@ -4,6 +4,8 @@
 #define PB_AGENT_IMPL_H
 
 #include "pb_session.h"
+#include "pb_sockmon.h"
+#include "pb_zap.h"
 #include "pb_rpc.h"
 #include "pb_value.h"
 #include "perfbus.h"
@@ -58,6 +60,8 @@ struct pb_agent {
     char *endpoint, *pub_endpoint, *host;
     char src[48];
     void *ctx, *router, *pub;
+    pb_sockmon_t *router_mon; /* connections to `router`: trims after storms */
+    pb_zap_t *router_cap;     /* refuses handshakes over cfg.max_connections */
     int wakefd;
     pthread_t socket_thread;
     bool socket_started;

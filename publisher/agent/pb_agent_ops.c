@@ -634,15 +634,29 @@ static pb_value_t *s_dispatch(void *arg, const char *op, const pb_value_t *req,
         "unknown op '%s' (health, targets, register, profile, simulate, arm, cancel, results)", op);
 }
 
+/* Counts connections, answers handshakes under the cap, trims after storms. */
+static void s_guard_connections(pb_agent_t *self, short mon_events, short zap_events)
+{
+    uint64_t now_ns = (uint64_t)(pb_agent_now() * 1e9);
+    if (mon_events)
+        pb_sockmon_drain(self->router_mon);
+    if (zap_events)
+        pb_zap_serve(self->router_cap, now_ns);
+    pb_sockmon_tick(self->router_mon, now_ns);
+}
+
 void *pb_agent_serve(void *arg)
 {
     pb_agent_t *self = arg;
     long wait_ms = 100;
     while (!atomic_load(&self->stopping)) {
-        zmq_pollitem_t items[2] = {{self->router, 0, ZMQ_POLLIN, 0},
-                                   {NULL, self->wakefd, ZMQ_POLLIN, 0}};
-        if (zmq_poll(items, 2, wait_ms) < 0 && errno != EINTR)
+        zmq_pollitem_t items[4] = {{self->router, 0, ZMQ_POLLIN, 0},
+                                   {NULL, self->wakefd, ZMQ_POLLIN, 0},
+                                   {pb_sockmon_socket(self->router_mon), 0, ZMQ_POLLIN, 0},
+                                   {pb_zap_socket(self->router_cap), 0, ZMQ_POLLIN, 0}};
+        if (zmq_poll(items, 4, wait_ms) < 0 && errno != EINTR)
             break;
+        s_guard_connections(self, items[2].revents, items[3].revents);
         uint64_t drained;
         if (items[1].revents && read(self->wakefd, &drained, sizeof drained) < 0) {
             /* EAGAIN: another wake already drained it */

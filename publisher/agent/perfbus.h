@@ -31,6 +31,8 @@ typedef struct {
     double max_seconds;       /* cap on `max_seconds` per request; default 60 */
     unsigned max_hz;          /* cap on the sampling rate; default 10000 */
     double timeout_grace_s;   /* a job running past max_seconds + this gets `timeout`; 1 */
+    unsigned max_connections; /* open connections to the ROUTER before handshakes are
+                                 refused; default $PERFBUS_MAX_CONNECTIONS, else 4096 */
 } pb_agent_config_t;
 
 /* Binds the sockets and starts the socket and worker threads. Returns NULL on

@@ -525,7 +525,13 @@ def control_schemas():
         "reply.health": reply("health", "liveness and counters of the daemon", dict({
             k: health[k] for k in ["status", "version", "host", "src", "pid", "uptime_s",
                                    "frames_sent", "procs_tracked", "interval_s"]},
-            profile_endpoint=ENDPOINT("ROUTER of the built-in profiling agent"))),
+            profile_endpoint=ENDPOINT("ROUTER of the built-in profiling agent"),
+            max_connections=gauge("count", "cap on open connections to the control socket "
+                                  "(--max-connections)", integer=True, lo=1, hi=65536),
+            connections_live=gauge("count", "connections to the control socket open now, the "
+                                   "asking one included", integer=True),
+            connections_refused=gauge("count", "handshakes to the control socket refused "
+                                      "over the cap since start", integer=True))),
         "reply.error": {
             "title": "error reply to any request (ok: false)", "type": "object",
             "properties": {"ok": {"const": False}, "error": plain(
