@@ -335,7 +335,7 @@ typedef struct {
     pb_mpread_t rd;
     pb_mpread_leaf_fn fn;
     void *arg;
-    size_t ordinal;
+    size_t ordinal, leaf_at; /* leaf_at: offset of the last leaf, for the callback's stop */
     s_level_t lvl[PB_MPREAD_MAX_DEPTH + 1];
     uint32_t index[PB_MPREAD_MAX_DEPTH];
     char path[S_PATH_MAX];
@@ -375,6 +375,7 @@ static int s_walk_leaf(s_walk_t *w, const pb_mpread_item_t *item, size_t len, ui
                        unsigned nindex)
 {
     w->path[len] = '\0';
+    w->leaf_at = item->offset;
     pb_mpread_leaf_t leaf = {.path = w->path,
                              .path_len = len,
                              .path_hash = hash,
@@ -424,7 +425,7 @@ static int s_walk_run(s_walk_t *w)
         return pb_mpread_finish(&w->rd);
     if (!w->rd.fail)
         snprintf(w->rd.err, sizeof w->rd.err,
-                 "the leaf callback stopped the walk (%d) at offset %zu", rc, w->rd.off);
+                 "the leaf callback stopped the walk (%d) at offset %zu", rc, w->leaf_at);
     return rc;
 }
 
@@ -435,6 +436,7 @@ int pb_mpread_walk(const void *buf, size_t len, pb_mpread_leaf_fn fn, void *arg,
     w.fn = fn;
     w.arg = arg;
     w.ordinal = 0;
+    w.leaf_at = 0;
     pb_mpread_init(&w.rd, buf, len, PB_MPREAD_MAX_DEPTH);
     int rc = s_walk_run(&w);
     if (rc != 0 && err && errlen)
