@@ -172,6 +172,10 @@ static void s_fill(pb_mpread_item_t *item, const s_head_t *h, unsigned char t,
 {
     static const pb_type_t types[] = {
         [S_STR] = PB_STR, [S_BIN] = PB_BIN, [S_ARRAY] = PB_ARRAY, [S_MAP] = PB_MAP};
+    item->b = false; /* fields that do not apply are zero, never stale */
+    item->i = 0;
+    item->u = 0;
+    item->f = 0;
     item->len = (uint32_t)n; /* lenbytes <= 4: always fits */
     item->data = (const char *)body;
     if (h->kind == S_SCALAR)

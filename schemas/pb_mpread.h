@@ -16,7 +16,8 @@
  * point into the buffer (never NUL-terminated, never NULL, even when empty);
  * a container gives its count and its items follow it in the stream. As in
  * pb_value, non-negative integers of any encoding are PB_UINT and negative
- * ones PB_INT, float32 is widened to double. */
+ * ones PB_INT (i and u both hold the value), float32 is widened to double.
+ * Fields that do not apply to the type are zero. */
 typedef struct {
     pb_type_t type;
     size_t offset;  /* of the type byte */
@@ -80,7 +81,8 @@ size_t pb_mpread_offset(const pb_mpread_t *self);
  * when there was none. Borrowed from self. */
 const char *pb_mpread_error(const pb_mpread_t *self);
 
-/* One leaf of a frame: a scalar, or a container without items. The path joins
+/* One leaf of a frame: a scalar, or a container without items below the top
+ * (an empty frame has no leaves). The path joins
  * map keys with '.' and marks array items with "[]"; their indices, outermost
  * first, are in index[0..nindex). cpu.cores[3].user_pct is the path
  * "cpu.cores[].user_pct" with index {3}. Keys are raw wire bytes (pb_value

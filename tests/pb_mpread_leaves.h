@@ -96,7 +96,7 @@ static inline int leaves_walk_cb(const pb_mpread_leaf_t *leaf, void *arg)
 
 /* The same lines from a tree, with the walk's rules: the top map's keys start
  * the path, deeper keys join with '.', array items add "[]" and an index, and
- * an empty container is a leaf. */
+ * an empty container is a leaf (but an empty frame has none). */
 static inline void leaves_of_tree(leaves_t *self, const pb_value_t *v, char *path, size_t len,
                                   uint32_t *index, unsigned nindex, unsigned depth)
 {
@@ -117,6 +117,8 @@ static inline void leaves_of_tree(leaves_t *self, const pb_value_t *v, char *pat
         }
         return;
     }
+    if (depth == 1) /* an empty frame has no leaves */
+        return;
     static char value[16384];
     bool b = false;
     int64_t i = 0;
