@@ -31,18 +31,23 @@ static const s_head_t s_heads[32] = {
     {S_MAP, 2, 0, "map16"},     {S_MAP, 4, 0, "map32"},
 };
 
+static const s_head_t s_fixint = {S_SCALAR, 0, 0, "fixint"};
+static const s_head_t s_fixmap = {S_MAP, 0, 0, "fixmap"};
+static const s_head_t s_fixarray = {S_ARRAY, 0, 0, "fixarray"};
+static const s_head_t s_fixstr = {S_STR, 0, 0, "fixstr"};
+
 /* The head of type byte t; *inline_n gets the length a fix type carries. */
-static s_head_t s_head_of(unsigned char t, uint32_t *inline_n)
+static const s_head_t *s_head_of(unsigned char t, uint32_t *inline_n)
 {
     *inline_n = 0;
     if (t <= 0x7f || t >= 0xe0)
-        return (s_head_t){S_SCALAR, 0, 0, "fixint"};
+        return &s_fixint;
     if (t >= 0xc0)
-        return s_heads[t - 0xc0];
+        return &s_heads[t - 0xc0];
     *inline_n = t <= 0x9f ? t & 0x0fu : t & 0x1fu;
     if (t <= 0x8f)
-        return (s_head_t){S_MAP, 0, 0, "fixmap"};
-    return t <= 0x9f ? (s_head_t){S_ARRAY, 0, 0, "fixarray"} : (s_head_t){S_STR, 0, 0, "fixstr"};
+        return &s_fixmap;
+    return t <= 0x9f ? &s_fixarray : &s_fixstr;
 }
 
 static int s_fail(pb_mpread_t *self, int rc, const char *fmt, ...)
@@ -58,12 +63,27 @@ static int s_fail(pb_mpread_t *self, int rc, const char *fmt, ...)
     return rc;
 }
 
+/* A big-endian number of n = 0, 1, 2, 4 or 8 bytes (the only widths msgpack has). */
 static uint64_t s_read_be(const unsigned char *p, unsigned n)
 {
-    uint64_t v = 0;
-    for (unsigned i = 0; i < n; i++)
-        v = v << 8 | p[i];
-    return v;
+    uint16_t v16;
+    uint32_t v32;
+    uint64_t v64;
+    switch (n) {
+    case 1:
+        return p[0];
+    case 2:
+        memcpy(&v16, p, 2);
+        return __builtin_bswap16(v16);
+    case 4:
+        memcpy(&v32, p, 4);
+        return __builtin_bswap32(v32);
+    case 8:
+        memcpy(&v64, p, 8);
+        return __builtin_bswap64(v64);
+    default:
+        return 0;
+    }
 }
 
 /* Integers as msgpack-c reads them: any non-negative value is PB_UINT. */
@@ -194,21 +214,21 @@ static int s_read_one(pb_mpread_t *self, pb_mpread_item_t *item, bool is_key)
                       self->top > 0 ? " inside a container" : "");
     uint32_t inline_n;
     unsigned char t = self->p[at];
-    s_head_t h = s_head_of(t, &inline_n);
-    int rc = s_check_head(self, &h, at, is_key);
+    const s_head_t *h = s_head_of(t, &inline_n);
+    int rc = s_check_head(self, h, at, is_key);
     if (rc < 0)
         return rc;
-    uint64_t n = h.lenbytes ? s_read_be(self->p + at + 1, h.lenbytes) : inline_n;
-    size_t hdr = 1 + (size_t)h.lenbytes;
+    uint64_t n = h->lenbytes ? s_read_be(self->p + at + 1, h->lenbytes) : inline_n;
+    size_t hdr = 1 + (size_t)h->lenbytes;
     const unsigned char *body = self->p + at + hdr;
-    rc = s_check_body(self, &h, at, hdr, n);
+    rc = s_check_body(self, h, at, hdr, n);
     if (rc == 0 && is_key)
         rc = s_check_key(self, at, n, body);
     if (rc < 0)
         return rc;
-    s_fill(item, &h, t, body, n);
-    bool bytes = h.kind == S_STR || h.kind == S_BIN;
-    self->off = at + hdr + (bytes ? (size_t)n : h.kind == S_SCALAR ? h.body : 0);
+    s_fill(item, h, t, body, n);
+    bool bytes = h->kind == S_STR || h->kind == S_BIN;
+    self->off = at + hdr + (bytes ? (size_t)n : h->kind == S_SCALAR ? h->body : 0);
     return 0;
 }
 
@@ -232,7 +252,9 @@ static void s_settle(pb_mpread_t *self)
         self->top--;
 }
 
-int pb_mpread_next(pb_mpread_t *self, pb_mpread_item_t *item)
+/* pb_mpread_next, static so that the walk inlines it (pb_schemas is built
+ * -fPIC, where a public function may be interposed and is not inlined). */
+static inline int s_next(pb_mpread_t *self, pb_mpread_item_t *item)
 {
     if (self->fail)
         return self->fail;
@@ -262,11 +284,21 @@ int pb_mpread_next(pb_mpread_t *self, pb_mpread_item_t *item)
     return 0;
 }
 
+int pb_mpread_next(pb_mpread_t *self, pb_mpread_item_t *item)
+{
+    return s_next(self, item);
+}
+
+static inline bool s_done(const pb_mpread_t *self)
+{
+    return self->top < 0 || self->fail != 0;
+}
+
 int pb_mpread_skip(pb_mpread_t *self, const pb_mpread_item_t *item)
 {
     pb_mpread_item_t sub;
     while (self->top >= (int)item->depth) {
-        int rc = pb_mpread_next(self, &sub);
+        int rc = s_next(self, &sub);
         if (rc < 0)
             return rc;
     }
@@ -275,7 +307,7 @@ int pb_mpread_skip(pb_mpread_t *self, const pb_mpread_item_t *item)
 
 bool pb_mpread_done(const pb_mpread_t *self)
 {
-    return self->top < 0 || self->fail != 0;
+    return s_done(self);
 }
 
 int pb_mpread_finish(pb_mpread_t *self)
@@ -419,9 +451,9 @@ static int s_walk_item(s_walk_t *w, const pb_mpread_item_t *item)
 static int s_walk_run(s_walk_t *w)
 {
     int rc = 0;
-    while (rc == 0 && !pb_mpread_done(&w->rd)) {
+    while (rc == 0 && !s_done(&w->rd)) {
         pb_mpread_item_t item;
-        rc = pb_mpread_next(&w->rd, &item);
+        rc = s_next(&w->rd, &item);
         if (rc == 0)
             rc = s_walk_item(w, &item);
     }
