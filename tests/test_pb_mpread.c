@@ -87,58 +87,60 @@ static char *s_sys_frame(size_t *len_p)
     return s_slurp(PB_FUZZ_DIR "/corpus/codec/544c156c3e54320e", len_p);
 }
 
+/* One array of every msgpack encoding, and what each item reads as. */
+static const char s_every_type[] =
+    "\xdc\x00\x1f"
+    "\x05\xff\xe0\xcc\xff\xcd\x01\x00\xce\x00\x01\x00\x00\xcf\xff\xff\xff\xff\xff\xff\xff\xff"
+    "\xd0\x80\xd0\x05\xd1\x80\x00\xd2\x80\x00\x00\x00\xd3\x80\x00\x00\x00\x00\x00\x00\x00"
+    "\xca\x3f\xc0\x00\x00\xcb\x40\x09\x21\xfb\x54\x44\x2d\x18\xc0\xc2\xc3"
+    "\xa3"
+    "abc\xd9\x02hi\xda\x00\x01x\xdb\x00\x00\x00\x01y"
+    "\xc4\x01\xff\xc5\x00\x00\xc6\x00\x00\x00\x01\x00"
+    "\x90\xdc\x00\x00\xdd\x00\x00\x00\x00\x80\xde\x00\x00\xdf\x00\x00\x00\x00\xa0";
+static const char *s_every_type_want[] = {
+    "uint:5",
+    "int:-1",
+    "int:-32",
+    "uint:255",
+    "uint:256",
+    "uint:65536",
+    "uint:18446744073709551615",
+    "int:-128",
+    "uint:5",
+    "int:-32768",
+    "int:-2147483648",
+    "int:-9223372036854775808",
+    "float:1.5",
+    "float:3.1415926535897931",
+    "nil:",
+    "bool:0",
+    "bool:1",
+    "str:3:616263",
+    "str:2:6869",
+    "str:1:78",
+    "str:1:79",
+    "binary:1:ff",
+    "binary:0:",
+    "binary:1:00",
+    "array:0:",
+    "array:0:",
+    "array:0:",
+    "map:0:",
+    "map:0:",
+    "map:0:",
+    "str:0:",
+};
+
 START_TEST(reads_every_type)
 {
-    static const char buf[] =
-        "\xdc\x00\x1f"
-        "\x05\xff\xe0\xcc\xff\xcd\x01\x00\xce\x00\x01\x00\x00\xcf\xff\xff\xff\xff\xff\xff\xff\xff"
-        "\xd0\x80\xd0\x05\xd1\x80\x00\xd2\x80\x00\x00\x00\xd3\x80\x00\x00\x00\x00\x00\x00\x00"
-        "\xca\x3f\xc0\x00\x00\xcb\x40\x09\x21\xfb\x54\x44\x2d\x18\xc0\xc2\xc3"
-        "\xa3"
-        "abc\xd9\x02hi\xda\x00\x01x\xdb\x00\x00\x00\x01y"
-        "\xc4\x01\xff\xc5\x00\x00\xc6\x00\x00\x00\x01\x00"
-        "\x90\xdc\x00\x00\xdd\x00\x00\x00\x00\x80\xde\x00\x00\xdf\x00\x00\x00\x00\xa0";
-    static const char *want[] = {
-        "uint:5",
-        "int:-1",
-        "int:-32",
-        "uint:255",
-        "uint:256",
-        "uint:65536",
-        "uint:18446744073709551615",
-        "int:-128",
-        "uint:5",
-        "int:-32768",
-        "int:-2147483648",
-        "int:-9223372036854775808",
-        "float:1.5",
-        "float:3.1415926535897931",
-        "nil:",
-        "bool:0",
-        "bool:1",
-        "str:3:616263",
-        "str:2:6869",
-        "str:1:78",
-        "str:1:79",
-        "binary:1:ff",
-        "binary:0:",
-        "binary:1:00",
-        "array:0:",
-        "array:0:",
-        "array:0:",
-        "map:0:",
-        "map:0:",
-        "map:0:",
-        "str:0:",
-    };
     pb_mpread_t rd;
     pb_mpread_item_t it;
-    pb_mpread_init(&rd, buf, sizeof buf - 1, PB_MPREAD_MAX_DEPTH);
+    pb_mpread_init(&rd, s_every_type, sizeof s_every_type - 1, PB_MPREAD_MAX_DEPTH);
     ck_assert_int_eq(pb_mpread_next(&rd, &it), 0);
     ck_assert_int_eq(it.type, PB_ARRAY);
     ck_assert_uint_eq(it.len, 31);
     ck_assert_uint_eq(it.depth, 1);
-    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+    for (size_t i = 0; i < sizeof s_every_type_want / sizeof s_every_type_want[0]; i++) {
         char got[64];
         ck_assert_int_eq(pb_mpread_next(&rd, &it), 0);
         ck_assert_uint_eq(it.depth, 2);
@@ -147,12 +149,12 @@ START_TEST(reads_every_type)
         ck_assert(!bytes || it.data != NULL); /* even when empty */
         leaves_value(got, sizeof got, it.type, it.b, it.i, it.u, it.f, bytes ? it.data : NULL,
                      it.len);
-        ck_assert_msg(strcmp(got, want[i]) == 0, "item %zu at offset %zu: %s, want %s", i,
-                      it.offset, got, want[i]);
+        ck_assert_msg(strcmp(got, s_every_type_want[i]) == 0, "item %zu at offset %zu: %s, want %s",
+                      i, it.offset, got, s_every_type_want[i]);
     }
     ck_assert(pb_mpread_done(&rd));
     ck_assert_int_eq(pb_mpread_finish(&rd), 0);
-    ck_assert_uint_eq(pb_mpread_offset(&rd), sizeof buf - 1);
+    ck_assert_uint_eq(pb_mpread_offset(&rd), sizeof s_every_type - 1);
     ck_assert_str_eq(pb_mpread_error(&rd), "");
     ck_assert_int_eq(pb_mpread_next(&rd, &it), -ENOENT); /* nothing left: not an error */
     ck_assert_int_eq(pb_mpread_finish(&rd), 0);
