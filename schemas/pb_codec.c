@@ -1,6 +1,7 @@
 /* pb_codec: msgpack bytes <-> pb_value trees; the only caller of msgpack-c. */
 #include "pb_codec.h"
 
+#include "pb_mpread.h"
 #include "pb_utf8.h"
 
 #include <errno.h>
@@ -9,6 +10,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+_Static_assert(PB_CODEC_MAX_DEPTH == PB_MPREAD_MAX_DEPTH, "the pre-scan is pb_mpread's");
 
 static int s_pack(msgpack_packer *pk, const pb_value_t *v);
 
@@ -113,175 +116,49 @@ const pb_codec_limits_t pb_codec_frame_limits = {
     .max_depth = PB_CODEC_MAX_DEPTH,
 };
 
-/* The pre-scan: a walk over type bytes that never allocates, so that a header
- * claiming 4 G entries in 5 bytes is refused before msgpack-c reserves room
- * for them. Every object needs at least one byte, so a container may not
- * declare more objects than bytes remain. */
-typedef enum { S_SCALAR, S_STR, S_BIN, S_ARRAY, S_MAP, S_EXT, S_UNUSED } s_kind_t;
+static int s_fail(char *err, size_t errlen, int rc, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 
-typedef struct {
-    s_kind_t kind;
-    unsigned char lenbytes; /* size of the big-endian length or count after the type byte */
-    unsigned char body;     /* payload bytes of a fixed-size scalar or fixext */
-    const char *name;
-} s_head_t;
-
-/* Type bytes 0xc0..0xdf; the fix ranges are decoded in s_head_of. */
-static const s_head_t s_heads[32] = {
-    {S_SCALAR, 0, 0, "nil"},    {S_UNUSED, 0, 0, "0xc1"},    {S_SCALAR, 0, 0, "false"},
-    {S_SCALAR, 0, 0, "true"},   {S_BIN, 1, 0, "bin8"},       {S_BIN, 2, 0, "bin16"},
-    {S_BIN, 4, 0, "bin32"},     {S_EXT, 1, 1, "ext8"},       {S_EXT, 2, 1, "ext16"},
-    {S_EXT, 4, 1, "ext32"},     {S_SCALAR, 0, 4, "float32"}, {S_SCALAR, 0, 8, "float64"},
-    {S_SCALAR, 0, 1, "uint8"},  {S_SCALAR, 0, 2, "uint16"},  {S_SCALAR, 0, 4, "uint32"},
-    {S_SCALAR, 0, 8, "uint64"}, {S_SCALAR, 0, 1, "int8"},    {S_SCALAR, 0, 2, "int16"},
-    {S_SCALAR, 0, 4, "int32"},  {S_SCALAR, 0, 8, "int64"},   {S_EXT, 0, 2, "fixext1"},
-    {S_EXT, 0, 3, "fixext2"},   {S_EXT, 0, 5, "fixext4"},    {S_EXT, 0, 9, "fixext8"},
-    {S_EXT, 0, 17, "fixext16"}, {S_STR, 1, 0, "str8"},       {S_STR, 2, 0, "str16"},
-    {S_STR, 4, 0, "str32"},     {S_ARRAY, 2, 0, "array16"},  {S_ARRAY, 4, 0, "array32"},
-    {S_MAP, 2, 0, "map16"},     {S_MAP, 4, 0, "map32"},
-};
-
-/* The head of type byte t; *inline_n gets the length a fix type carries. */
-static s_head_t s_head_of(unsigned char t, uint32_t *inline_n)
+static int s_fail(char *err, size_t errlen, int rc, const char *fmt, ...)
 {
-    *inline_n = 0;
-    if (t <= 0x7f || t >= 0xe0)
-        return (s_head_t){S_SCALAR, 0, 0, "fixint"};
-    if (t >= 0xc0)
-        return s_heads[t - 0xc0];
-    *inline_n = t <= 0x9f ? t & 0x0fu : t & 0x1fu;
-    if (t <= 0x8f)
-        return (s_head_t){S_MAP, 0, 0, "fixmap"};
-    return t <= 0x9f ? (s_head_t){S_ARRAY, 0, 0, "fixarray"} : (s_head_t){S_STR, 0, 0, "fixstr"};
-}
-
-typedef struct {
-    const unsigned char *p;
-    size_t len, off;
-    char *err;
-    size_t errlen;
-} s_scan_t;
-
-static int s_scan_fail(s_scan_t *sc, int rc, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static int s_scan_fail(s_scan_t *sc, int rc, const char *fmt, ...)
-{
-    if (sc->err && sc->errlen) {
+    if (err && errlen) {
         va_list ap;
         va_start(ap, fmt);
-        vsnprintf(sc->err, sc->errlen, fmt, ap);
+        vsnprintf(err, errlen, fmt, ap);
         va_end(ap);
     }
     return rc;
 }
 
-static uint64_t s_read_be(const unsigned char *p, unsigned n)
+/* The pre-scan: pb_mpread's walk over the headers, which never allocates, so
+ * that a header claiming 4 G entries in 5 bytes is refused before msgpack-c
+ * reserves room for them. Objects are counted when a container declares them,
+ * so that a request of 160 k keys is refused at its header rather than after
+ * walking them. */
+static int s_scan(const void *buf, size_t len, const pb_codec_limits_t *lim, char *err,
+                  size_t errlen)
 {
-    uint64_t v = 0;
-    for (unsigned i = 0; i < n; i++)
-        v = v << 8 | p[i];
-    return v;
-}
-
-/* Checks a str/bin/scalar body or a container's count against what remains;
- * advances past the object's own bytes and sets *children for containers. */
-static int s_scan_body(s_scan_t *sc, const s_head_t *h, size_t at, uint64_t n, bool is_key,
-                       uint64_t *children)
-{
-    size_t left = sc->len - sc->off;
-    if (h->kind == S_SCALAR && h->body > left)
-        return s_scan_fail(sc, -ENODATA,
-                           "truncated msgpack: %s at offset %zu needs %u bytes, %zu remain",
-                           h->name, at, h->body, left);
-    if ((h->kind == S_STR || h->kind == S_BIN) && n > left)
-        return s_scan_fail(
-            sc, -ENODATA,
-            "truncated msgpack: %s header at offset %zu declares %llu bytes, %zu remain", h->name,
-            at, (unsigned long long)n, left);
-    if (is_key && n > 255)
-        return s_scan_fail(sc, -EBADMSG,
-                           "malformed msgpack: map key at offset %zu is %llu bytes; at most 255",
-                           at, (unsigned long long)n);
-    *children = h->kind == S_MAP ? 2 * n : h->kind == S_ARRAY ? n : 0;
-    if (h->kind == S_STR || h->kind == S_BIN)
-        sc->off += (size_t)n;
-    else if (h->kind == S_SCALAR)
-        sc->off += h->body;
-    if (*children > left)
-        return s_scan_fail(
-            sc, -ENODATA,
-            "truncated msgpack: %s header at offset %zu declares %llu %s, %zu bytes remain",
-            h->name, at, (unsigned long long)n, h->kind == S_MAP ? "entries" : "items", left);
-    return 0;
-}
-
-/* Steps over one object's header (and body, for anything but a container). */
-static int s_scan_one(s_scan_t *sc, bool is_key, uint64_t *children, bool *is_map)
-{
-    size_t at = sc->off;
-    if (at >= sc->len)
-        return s_scan_fail(sc, -ENODATA, "truncated msgpack: ends at offset %zu inside a container",
-                           at);
-    uint32_t inline_n;
-    s_head_t h = s_head_of(sc->p[at], &inline_n);
-    if (h.kind == S_UNUSED)
-        return s_scan_fail(sc, -EBADMSG, "malformed msgpack: bad type byte 0xc1 at offset %zu", at);
-    if (h.kind == S_EXT)
-        return s_scan_fail(sc, -EBADMSG,
-                           "malformed msgpack: %s at offset %zu (ext types carry no meaning here)",
-                           h.name, at);
-    if (is_key && h.kind != S_STR)
-        return s_scan_fail(sc, -EBADMSG,
-                           "malformed msgpack: map key at offset %zu is a %s; keys must be strings",
-                           at, h.name);
-    if (h.lenbytes >= sc->len - at)
-        return s_scan_fail(sc, -ENODATA,
-                           "truncated msgpack: %s header at offset %zu needs %u bytes, %zu remain",
-                           h.name, at, h.lenbytes + 1u, sc->len - at);
-    uint64_t n = h.lenbytes ? s_read_be(sc->p + at + 1, h.lenbytes) : inline_n;
-    sc->off = at + 1 + h.lenbytes;
-    *is_map = h.kind == S_MAP;
-    return s_scan_body(sc, &h, at, n, is_key, children);
-}
-
-/* Walks the one object at the start of the buffer with an explicit stack of
- * objects still owed per open container, so hostile nesting cannot recurse.
- * Objects are counted when a container declares them, so that a request of
- * 160 k keys is refused at its header rather than after walking them. */
-static int s_scan(s_scan_t *sc, const pb_codec_limits_t *lim)
-{
-    uint64_t owed[PB_CODEC_MAX_DEPTH + 1] = {1};
-    bool in_map[PB_CODEC_MAX_DEPTH + 1] = {false};
-    unsigned max_depth = lim->max_depth < PB_CODEC_MAX_DEPTH ? lim->max_depth : PB_CODEC_MAX_DEPTH;
+    pb_mpread_t rd;
+    pb_mpread_item_t item;
     uint64_t objects = 1;
-    for (int top = 0; top >= 0;) {
-        if (owed[top] == 0) {
-            top--;
-            continue;
-        }
-        bool is_key = in_map[top] && owed[top] % 2 == 0;
-        owed[top]--;
-        if ((unsigned)top + 1 > max_depth)
-            return s_scan_fail(sc, -ELOOP, "payload nested deeper than %u levels (offset %zu)",
-                               max_depth, sc->off);
-        uint64_t children = 0;
-        bool is_map = false;
-        int rc = s_scan_one(sc, is_key, &children, &is_map);
+    int rc = 0;
+    pb_mpread_init(&rd, buf, len, lim->max_depth);
+    while (rc == 0 && !pb_mpread_done(&rd)) {
+        rc = pb_mpread_next(&rd, &item);
         if (rc < 0)
-            return rc;
-        objects += children;
+            break;
+        objects += item.type == PB_MAP     ? 2 * (uint64_t)item.len
+                   : item.type == PB_ARRAY ? item.len
+                                           : 0;
         if (objects > lim->max_objects)
-            return s_scan_fail(sc, -EOVERFLOW, "payload has more than %zu msgpack objects",
-                               lim->max_objects);
-        if (children) {
-            owed[++top] = children;
-            in_map[top] = is_map;
-        }
+            return s_fail(err, errlen, -EOVERFLOW, "payload has more than %zu msgpack objects",
+                          lim->max_objects);
     }
-    if (sc->off != sc->len)
-        return s_scan_fail(sc, -E2BIG, "trailing bytes after the msgpack object");
-    return 0;
+    if (rc == 0)
+        rc = pb_mpread_finish(&rd);
+    if (rc < 0)
+        s_fail(err, errlen, rc, "%s", pb_mpread_error(&rd));
+    return rc;
 }
 
 /* Conversion from msgpack-c's object graph. Depth is counted per container so
@@ -388,13 +265,12 @@ static int s_unpack_rc(msgpack_unpack_return ret)
 static int s_precheck(const void *buf, size_t len, const pb_codec_limits_t *lim, char *err,
                       size_t errlen)
 {
-    s_scan_t sc = {.p = buf, .len = len, .err = err, .errlen = errlen};
     if (len == 0)
-        return s_scan_fail(&sc, -EBADMSG, "empty payload");
+        return s_fail(err, errlen, -EBADMSG, "empty payload");
     if (lim->max_bytes && len > lim->max_bytes)
-        return s_scan_fail(&sc, -EMSGSIZE, "payload of %zu bytes exceeds the %zu-byte limit", len,
-                           lim->max_bytes);
-    int rc = s_scan(&sc, lim);
+        return s_fail(err, errlen, -EMSGSIZE, "payload of %zu bytes exceeds the %zu-byte limit",
+                      len, lim->max_bytes);
+    int rc = s_scan(buf, len, lim, err, errlen);
     /* truncated and malformed share one public code: "not a whole msgpack object" */
     return rc == -ENODATA ? -EBADMSG : rc;
 }

@@ -267,6 +267,19 @@ START_TEST(refuses_bad_keys_and_ext_with_offsets)
 }
 END_TEST
 
+/* A key holding a NUL byte was refused only after msgpack-c had built the
+ * object graph, with a generic reason; the pre-scan (pb_mpread) now names it
+ * and its offset, before anything is allocated. */
+START_TEST(refuses_nul_in_keys_with_offset)
+{
+    char err[192] = "";
+    ck_assert_int_eq(s_decode("\x82\xa1k\x01\xa2k\x00\x02", 8, err, sizeof err), -EBADMSG);
+    ck_assert_str_eq(err, "malformed msgpack: map key at offset 4 holds a NUL byte");
+    ck_assert_int_eq(s_decode("\x81\xa2k\x00\x02", 5, err, sizeof err), -EBADMSG);
+    ck_assert_int_eq(s_decode("\x81\xa2kk\x02", 5, err, sizeof err), 0);
+}
+END_TEST
+
 /* A map of n keys "k0000000".. with nil values, as raw msgpack. */
 static char *s_big_map(size_t n, size_t *len_p)
 {
@@ -375,6 +388,7 @@ int main(void)
     tcase_add_test(tc, refuses_lying_headers_before_allocating);
     tcase_add_test(tc, empty_map_key_decodes);
     tcase_add_test(tc, refuses_bad_keys_and_ext_with_offsets);
+    tcase_add_test(tc, refuses_nul_in_keys_with_offset);
     tcase_add_test(tc, map_decode_is_linear);
     tcase_add_test(tc, object_limit_is_explicit);
     tcase_set_timeout(tc, 60);
