@@ -468,6 +468,12 @@ def reply(op, text, props):
             "required": ["ok"] + list(props), "additionalProperties": False}
 
 
+def reply_count(text, lo=0, hi=UINT64_MAX):
+    """A count in a reply that is not a frame field (so not in the catalogue): a gauge."""
+    return {"description": f"gauge: count; {text}", "type": "integer", "minimum": lo,
+            "maximum": hi, "x-kind": "gauge", "x-unit": "count"}
+
+
 def ENDPOINT(text):
     return plain(text, type="string", minLength=1)
 
@@ -526,12 +532,12 @@ def control_schemas():
             k: health[k] for k in ["status", "version", "host", "src", "pid", "uptime_s",
                                    "frames_sent", "procs_tracked", "interval_s"]},
             profile_endpoint=ENDPOINT("ROUTER of the built-in profiling agent"),
-            max_connections=gauge("count", "cap on open connections to the control socket "
-                                  "(--max-connections)", integer=True, lo=1, hi=65536),
-            connections_live=gauge("count", "connections to the control socket open now, the "
-                                   "asking one included", integer=True),
-            connections_refused=gauge("count", "handshakes to the control socket refused "
-                                      "over the cap since start", integer=True))),
+            max_connections=reply_count("cap on open connections to the control socket "
+                                        "(--max-connections)", lo=1, hi=65536),
+            connections_live=reply_count("connections to the control socket open now, the "
+                                         "asking one included"),
+            connections_refused=reply_count("handshakes to the control socket refused over "
+                                            "the cap since start"))),
         "reply.error": {
             "title": "error reply to any request (ok: false)", "type": "object",
             "properties": {"ok": {"const": False}, "error": plain(
@@ -630,7 +636,7 @@ Request `{op, ...}`; reply `{ok: true, ...}` or `{ok: false, error: {code, messa
 | `watch` | `pid` (uint) or `match` (PCRE2 pattern on comm, ≤ 127 bytes, ≤ 32 in all) | `watching`: {`pids` [uint], `matches` [str], `top` (uint, 0 = off), `all` (bool)} |
 | `unwatch` | `pid` or `match` | `watching` as above |
 | `targets` | – | `targets`: the built-in agent's targets (cpu, memory, io, config commands; see PROFILING.md), `profile_endpoint`, `profile_pub_endpoint` |
-| `health` | – | `status` "ok", `version`, `host`, `src`, `pid`, `uptime_s`, `frames_sent`, `procs_tracked`, `interval_s`, `profile_endpoint` |
+| `health` | – | `status` "ok", `version`, `host`, `src`, `pid`, `uptime_s`, `frames_sent`, `procs_tracked`, `interval_s`, `profile_endpoint`, `max_connections`, `connections_live`, `connections_refused` (uint) |
 
 Error codes: `bad_msgpack` (undecodable/truncated), `too_deep`, `too_large` (> 1 MiB or > 4,096 msgpack objects),
 `not_a_map`, `missing_op`, `unknown_op`, `bad_arg`, `not_found`, `multipart` (more than one

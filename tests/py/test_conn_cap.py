@@ -26,7 +26,7 @@ import msgpack
 import zmq
 
 import pbtest
-from test_daemon_abuse import SysFrames, dealer, rss_mb, sanitized, wait_rss
+from test_daemon_abuse import SysFrames, dealer, rss_mb, wait_rss
 
 INTERVAL = 0.2
 MAX_GAP_S = 2 * INTERVAL
@@ -202,7 +202,7 @@ def phase_dealers(r, d, frames, first):
     r.check(during.get("connections_live", 1 << 30) <= CAP,
             "with 2,000 DEALERs connected perfbusd holds at most the cap open",
             str(during.get("connections_live")))
-    if sanitized(d.proc.pid):
+    if pbtest.sanitized_build():
         print(f"NOTE: RSS bound not asserted under AddressSanitizer ({rss_open:.1f} MiB)",
               flush=True)
     else:
@@ -238,7 +238,7 @@ def agent_storm(r):
         d.check_alive(r)
         r.check(answered == BURST, f"all {BURST} agent connections answered under the default "
                 "cap", str(answered))
-        asan = sanitized(d.proc.pid)
+        asan = pbtest.sanitized_build()
         rss = rss_mb(d.proc.pid) if asan else wait_rss(d.proc.pid, AGENT_RSS_AFTER_MB, 10.0)
         print(f"agent storm: {BURST} DEALERs answered {answered}; RSS while open {rss_open:.1f} "
               f"MiB, after closing {rss:.1f} MiB", flush=True)
