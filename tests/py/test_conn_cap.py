@@ -221,7 +221,7 @@ def agent_storm(r):
     """A perfbusd with the default cap (4096): 2,000 DEALERs at once on its built-in agent's
     ROUTER, all answered, then closed. The agent's monitor sees the storm and trims, so RSS
     comes back (before, only the control socket was trimmed)."""
-    with pbtest.Daemon(interval=INTERVAL) as d:
+    with pbtest.Daemon(interval=INTERVAL, timing=True) as d:
         found = re.search(r"profile=(tcp://127\.0\.0\.1:\d+)", d.stderr())
         if not found:
             r.fatal(f"no profile endpoint in perfbusd's ready line: {d.stderr()}")
@@ -251,7 +251,7 @@ def agent_storm(r):
 def main():
     r = pbtest.Results("hardening.conn_cap")
     with pbtest.Daemon("--control", "tcp://127.0.0.1:*", "--max-connections", CAP,
-                       interval=INTERVAL) as d:
+                       interval=INTERVAL, timing=True) as d:
         found = re.search(r"control=tcp://127\.0\.0\.1:(\d+)", d.stderr())
         if not found:
             r.fatal(f"no tcp control endpoint in perfbusd's ready line: {d.stderr()}")

@@ -196,7 +196,7 @@ def phase_storm(d, r, peak):
 
 def main():
     r = pbtest.Results("hardening.daemon_abuse")
-    with pbtest.Daemon(interval=INTERVAL) as d:
+    with pbtest.Daemon(interval=INTERVAL, timing=True) as d:
         pid = d.proc.pid
         frames = SysFrames(d)
         frames.start()

@@ -90,7 +90,7 @@ def check_sys(r, frame, bad):
 def main():
     r = pbtest.Results("hardening.rates_churn")
     contract = pbtest.Contract()
-    with pbtest.Daemon("--top", "5", interval=INTERVAL) as d:
+    with pbtest.Daemon("--top", "5", interval=INTERVAL, timing=True) as d:
         sock = d.subscribe("sys.")
         sock.setsockopt_string(zmq.SUBSCRIBE, "proc.")
         ncpu = wait_first_sys(r, sock)["cpu"]["ncpu"]

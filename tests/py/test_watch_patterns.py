@@ -104,7 +104,7 @@ def ask(d, msg):
 def main():
     r = pbtest.Results("hardening.watch_patterns")
     contract = pbtest.Contract()
-    with pbtest.Daemon(interval=INTERVAL) as d:
+    with pbtest.Daemon(interval=INTERVAL, timing=True) as d:
         w = Watcher(d)
         w.start()
         reply = ask(d, {"op": "watch", "match": BACKREF})
