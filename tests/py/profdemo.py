@@ -81,6 +81,31 @@ class Demo:
     def profile(self, target, mode, timeout=60.0, **args):
         return self.call(dict(op="profile", target=target, mode=mode, **args), timeout)
 
+    def settled(self, rep, timeout=120.0):
+        """The result of a profile or simulate job. On a machine so loaded that
+        a run outlasts the job's deadline the agent answers `timeout` and keeps
+        the result (the run goes on; the agent refuses the target until then):
+        wait for it by id rather than fail, and rather than have every later
+        request refused while the abandoned run finishes."""
+        if rep.get("error", {}).get("code") != "timeout" or "id" not in rep:
+            return rep
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            res = self.call(dict(op="results", id=rep["id"]))
+            if not res.get("ok") or res.get("state") == "done":
+                return res
+            time.sleep(0.1)
+        return rep
+
+    def profile_done(self, target, mode, timeout=120.0, **args):
+        """profile(), then the kept result if the reply was a deadline's."""
+        return self.settled(self.profile(target, mode, timeout, **args), timeout)
+
+    def simulate_done(self, kind, seconds, timeout=120.0):
+        """The unprofiled runs of `kind` for `seconds`, kept result as above."""
+        return self.settled(self.call(dict(op="simulate", kind=kind, seconds=seconds), timeout),
+                            timeout)
+
     def subscribe(self, prefix="prof."):
         sock = self.ctx.socket(zmq.SUB)
         sock.setsockopt(zmq.LINGER, 0)
