@@ -151,7 +151,9 @@ def phase_watch_flood(d, r, op="watch"):
     """10,000 requests sent at once (never waiting for replies), so that they queue.
     `watch` of a pid costs ~15 us to serve; `process` (a one-shot /proc read of a pid
     that is not tracked) ~140 us, so 10,000 of them held sampling for 1.4 s."""
-    socks = [dealer(d.ctx, d.control, unlimited=True) for _ in range(4)]
+    # perfbusd queues at most ZMQ's SNDHWM (1000) unread replies per client and drops the
+    # rest rather than block on a slow reader, so each client keeps fewer outstanding
+    socks = [dealer(d.ctx, d.control, unlimited=True) for _ in range(16)]
     request = msgpack.packb({"op": op, "pid": os.getpid()})
     t0 = time.monotonic()
     for i in range(10000):
