@@ -179,7 +179,7 @@ static pb_value_t *s_convert_array(const msgpack_object *o, int depth, int *rc)
 static pb_value_t *s_convert_map(const msgpack_object *o, int depth, int *rc)
 {
     pb_value_t *map = pb_value_map_new();
-    char key[256];
+    char key[PB_VALUE_KEY_MAX + 1];
     for (uint32_t i = 0; map && i < o->via.map.size; i++) {
         const msgpack_object_kv *kv = &o->via.map.ptr[i];
         if (kv->key.type != MSGPACK_OBJECT_STR || kv->key.via.str.size >= sizeof key ||
@@ -192,7 +192,10 @@ static pb_value_t *s_convert_map(const msgpack_object *o, int depth, int *rc)
             memcpy(key, kv->key.via.str.ptr, kv->key.via.str.size);
         key[kv->key.via.str.size] = '\0';
         pb_value_t *item = s_convert(&kv->val, depth + 1, rc);
-        if (!item || pb_value_map_put(map, key, &item) < 0)
+        int put = item ? pb_value_map_put(map, key, &item) : -ENOMEM;
+        if (put == -E2BIG)
+            *rc = -EBADMSG; /* a key too long once its invalid UTF-8 is replaced */
+        if (put < 0)
             pb_value_destroy(&map);
     }
     return map;

@@ -2,6 +2,8 @@
  */
 #include "pb_mpread.h"
 
+#include "pb_utf8.h"
+
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -131,13 +133,20 @@ static void s_scalar(pb_mpread_item_t *item, unsigned char t, const unsigned cha
 }
 
 /* perfbus's rules for map keys past msgpack's (a str, checked in s_check_head):
- * short, without NUL. The body is known to fit. */
+ * short once invalid UTF-8 is replaced (as pb_value stores it), without NUL.
+ * The body is known to fit. */
 static int s_check_key(pb_mpread_t *self, size_t at, uint64_t n, const unsigned char *body)
 {
     if (n > PB_MPREAD_MAX_KEY)
         return s_fail(self, -EBADMSG,
                       "malformed msgpack: map key at offset %zu is %llu bytes; at most %d", at,
                       (unsigned long long)n, PB_MPREAD_MAX_KEY);
+    size_t stored = pb_utf8_sanitized_len((const char *)body, (size_t)n);
+    if (stored > PB_MPREAD_MAX_KEY)
+        return s_fail(self, -EBADMSG,
+                      "malformed msgpack: map key at offset %zu is %zu bytes once invalid UTF-8 "
+                      "is replaced; at most %d",
+                      at, stored, PB_MPREAD_MAX_KEY);
     if (n && memchr(body, '\0', (size_t)n))
         return s_fail(self, -EBADMSG, "malformed msgpack: map key at offset %zu holds a NUL byte",
                       at);

@@ -9,8 +9,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define PB_MPREAD_MAX_DEPTH 32  /* a top-level scalar is depth 1; deeper is -ELOOP */
-#define PB_MPREAD_MAX_KEY   255 /* longest map key in bytes (perfbus's rule, not msgpack's) */
+#define PB_MPREAD_MAX_DEPTH 32               /* a top-level scalar is depth 1; deeper is -ELOOP */
+#define PB_MPREAD_MAX_KEY   PB_VALUE_KEY_MAX /* longest map key in bytes (perfbus's rule) */
 
 /* One msgpack object as its header says. Numbers are decoded; str and bin
  * point into the buffer (never NUL-terminated, never NULL, even when empty);

@@ -339,6 +339,9 @@ int pb_value_map_put(pb_value_t *self, const char *key, pb_value_t **item_p)
             goto cleanup;
         key = clean;
     }
+    rc = -E2BIG;
+    if (strlen(key) > PB_VALUE_KEY_MAX)
+        goto cleanup;
     uint32_t hash = s_hash(key);
     ssize_t at = s_map_index(self, key, hash);
     if (at >= 0) {

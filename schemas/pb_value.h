@@ -23,6 +23,10 @@ typedef enum {
  * exactly one parent: putting it into a map or array transfers ownership. */
 typedef struct pb_value pb_value_t;
 
+/* The longest map key in bytes, as stored (valid UTF-8): perfbus's rule for the
+ * wire, which decoders enforce, so no map can be built that they would refuse. */
+#define PB_VALUE_KEY_MAX 255
+
 /* Constructors return NULL on allocation failure. Strings are copied. */
 pb_value_t *pb_value_nil_new(void);
 pb_value_t *pb_value_bool_new(bool b);
@@ -46,7 +50,8 @@ const char *pb_value_type_name(pb_type_t type);
 
 /* Container building. Each takes ownership of *item_p (even on failure, where
  * the item is freed) and sets *item_p to NULL. Returns 0 or -ENOMEM; -EINVAL
- * if self is not a map/array. map_put replaces an existing key. */
+ * if self is not a map/array. map_put replaces an existing key, and returns
+ * -E2BIG for a key longer than PB_VALUE_KEY_MAX once invalid UTF-8 is replaced. */
 int pb_value_array_push(pb_value_t *self, pb_value_t **item_p);
 int pb_value_map_put(pb_value_t *self, const char *key, pb_value_t **item_p);
 

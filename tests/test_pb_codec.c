@@ -374,6 +374,20 @@ START_TEST(object_limit_is_explicit)
 }
 END_TEST
 
+/* A key of 100 invalid bytes decodes to 300 bytes of U+FFFD, past the key limit:
+ * refused as malformed, so what decodes always re-encodes to something decodable. */
+START_TEST(key_too_long_once_replaced_is_refused)
+{
+    /* {str8 of 100 x 0xff: nil} */
+    char map[3 + 100 + 1] = {(char)0x81, (char)0xd9, 100};
+    memset(map + 3, 0xff, 100);
+    map[sizeof map - 1] = (char)0xc0;
+    char err[128] = "";
+    ck_assert_int_eq(s_decode(map, sizeof map, err, sizeof err), -EBADMSG);
+    ck_assert(err[0] != '\0');
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("pb_codec");
@@ -391,6 +405,7 @@ int main(void)
     tcase_add_test(tc, refuses_nul_in_keys_with_offset);
     tcase_add_test(tc, map_decode_is_linear);
     tcase_add_test(tc, object_limit_is_explicit);
+    tcase_add_test(tc, key_too_long_once_replaced_is_refused);
     tcase_set_timeout(tc, 60);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);

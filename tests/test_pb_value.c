@@ -183,6 +183,26 @@ START_TEST(invalid_utf8_keys_are_sanitised_and_stay_unique)
 }
 END_TEST
 
+/* A key is at most PB_VALUE_KEY_MAX bytes as stored, so no map holds a key that
+ * the decoders refuse; 100 invalid bytes become 300 once replaced (found by the
+ * codec fuzzer: a decoded key re-encoded longer than its decoder accepts). */
+START_TEST(keys_longer_than_the_wire_allows_are_refused)
+{
+    char key[PB_VALUE_KEY_MAX + 2];
+    memset(key, 'k', sizeof key - 1);
+    key[sizeof key - 1] = '\0';
+    pb_value_t *m = pb_value_map_new();
+    ck_assert_int_eq(pb_value_map_put_uint(m, key, 1), -E2BIG);
+    key[PB_VALUE_KEY_MAX] = '\0';
+    ck_assert_int_eq(pb_value_map_put_uint(m, key, 1), 0);
+    memset(key, '\xff', 100);
+    key[100] = '\0';
+    ck_assert_int_eq(pb_value_map_put_uint(m, key, 2), -E2BIG);
+    ck_assert_uint_eq(pb_value_len(m), 1);
+    pb_value_destroy(&m);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("pb_value");
@@ -195,6 +215,7 @@ int main(void)
     tcase_add_test(tc, big_map_keeps_semantics_in_linear_time);
     tcase_add_test(tc, empty_key_is_a_key);
     tcase_add_test(tc, invalid_utf8_keys_are_sanitised_and_stay_unique);
+    tcase_add_test(tc, keys_longer_than_the_wire_allows_are_refused);
     tcase_set_timeout(tc, 120);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
