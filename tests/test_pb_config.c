@@ -1,6 +1,8 @@
 /* Check suite for pb_config: perfbusd's defaults, flags, config file and their errors. */
 #include "pb_config.h"
 
+#include "pb_test_file.h"
+
 #include <check.h>
 #include <errno.h>
 #include <stdio.h>
@@ -69,11 +71,9 @@ END_TEST
 
 START_TEST(file_is_read_first_and_flags_override)
 {
-    char path[] = "/tmp/pb_config_XXXXXX";
-    int fd = mkstemp(path);
-    const char *text = "# perfbusd.conf\ninterval = 0.5\nmatch = ^postgres$\ntop = 3\n";
-    ck_assert_int_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
-    close(fd);
+    char path[32];
+    pb_test_file(path, sizeof path,
+                 "# perfbusd.conf\ninterval = 0.5\nmatch = ^postgres$\ntop = 3\n");
     char *argv[] = {"perfbusd", "--interval", "2", "--config", path, NULL};
     pb_config_t c;
     char err[256] = "";
@@ -87,11 +87,8 @@ END_TEST
 
 START_TEST(file_errors_carry_the_line)
 {
-    char path[] = "/tmp/pb_config_XXXXXX";
-    int fd = mkstemp(path);
-    const char *text = "interval = 1\nfrobnicate = yes\n";
-    ck_assert_int_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
-    close(fd);
+    char path[32];
+    pb_test_file(path, sizeof path, "interval = 1\nfrobnicate = yes\n");
     pb_config_t c;
     char err[512] = "";
     pb_config_defaults(&c);
@@ -101,21 +98,16 @@ START_TEST(file_errors_carry_the_line)
 }
 END_TEST
 
-static char *s_conf(const char *text)
+static const char *s_conf(const char *text)
 {
     static char path[32];
-    snprintf(path, sizeof path, "/tmp/pb_config_XXXXXX");
-    int fd = mkstemp(path);
-    ck_assert_int_ge(fd, 0);
-    ck_assert_int_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
-    close(fd);
-    return path;
+    return pb_test_file(path, sizeof path, text);
 }
 
 /* Loads text as a config file; returns the rc, err holds the message. */
 static int s_load(pb_config_t *c, const char *text, char *err, size_t errlen)
 {
-    char *path = s_conf(text);
+    const char *path = s_conf(text);
     pb_config_defaults(c);
     err[0] = '\0';
     int rc = pb_config_load(c, path, err, errlen);

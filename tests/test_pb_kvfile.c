@@ -1,6 +1,8 @@
 /* Check suite for pb_kvfile: the config file reader, good lines and bad ones. */
 #include "pb_kvfile.h"
 
+#include "pb_test_file.h"
+
 #include <check.h>
 #include <errno.h>
 #include <stdio.h>
@@ -22,20 +24,16 @@ static int s_collect(void *arg, const char *key, const char *value, char *err, s
     return 0;
 }
 
-static char *s_write_temp(const char *text)
+static const char *s_write_temp(const char *text)
 {
-    static char path[64];
-    snprintf(path, sizeof path, "/tmp/pb_kvfile_XXXXXX");
-    int fd = mkstemp(path);
-    ck_assert_int_ge(fd, 0);
-    ck_assert_int_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
-    close(fd);
-    return path;
+    static char path[32];
+    return pb_test_file(path, sizeof path, text);
 }
 
 START_TEST(reads_keys_values_comments_and_quotes)
 {
-    char *path = s_write_temp("# comment\n\n  interval = 0.5  \nmatch = \" a#b \"\nempty =\n");
+    const char *path =
+        s_write_temp("# comment\n\n  interval = 0.5  \nmatch = \" a#b \"\nempty =\n");
     char err[256] = "";
     s_seen[0] = '\0';
     ck_assert_int_eq(pb_kvfile_read(path, s_collect, NULL, err, sizeof err), 0);
@@ -47,7 +45,7 @@ END_TEST
 START_TEST(names_file_and_line_of_errors)
 {
     char err[256] = "";
-    char *path = s_write_temp("a = 1\nno equals sign\n");
+    const char *path = s_write_temp("a = 1\nno equals sign\n");
     ck_assert_int_eq(pb_kvfile_read(path, s_collect, NULL, err, sizeof err), -EINVAL);
     ck_assert_ptr_nonnull(strstr(err, ":2: expected 'key = value'"));
     unlink(path);
@@ -76,13 +74,13 @@ END_TEST
 /* README: `#` starts a comment, also after a value; inside a word it stays. */
 START_TEST(inline_comments_are_stripped)
 {
-    char *path = s_write_temp("top = 5   # the busiest\n"
-                              "match = ^(nginx|postgres)$ # web and db\n"
-                              "tab = x\t# after a tab\n"
-                              "word = a#b\n"
-                              "hash =# only a comment\n"
-                              "quoted = \"keep # this\"  # not this\n"
-                              "tight = \"q\"#c\n");
+    const char *path = s_write_temp("top = 5   # the busiest\n"
+                                    "match = ^(nginx|postgres)$ # web and db\n"
+                                    "tab = x\t# after a tab\n"
+                                    "word = a#b\n"
+                                    "hash =# only a comment\n"
+                                    "quoted = \"keep # this\"  # not this\n"
+                                    "tight = \"q\"#c\n");
     char err[256] = "";
     s_seen[0] = '\0';
     ck_assert_int_eq(pb_kvfile_read(path, s_collect, NULL, err, sizeof err), 0);
@@ -95,7 +93,7 @@ END_TEST
 START_TEST(text_after_a_quote_and_nul_bytes_are_refused)
 {
     char err[256] = "";
-    char *path = s_write_temp("a = 1\nb = \"x\" y\n");
+    const char *path = s_write_temp("a = 1\nb = \"x\" y\n");
     ck_assert_int_eq(pb_kvfile_read(path, s_collect, NULL, err, sizeof err), -EINVAL);
     ck_assert_ptr_nonnull(strstr(err, ":2: unexpected text after the closing quote"));
     unlink(path);

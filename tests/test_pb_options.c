@@ -1,6 +1,8 @@
 /* Unit tests of pb_options: perfbus-sub's flags, config file and their errors. */
 #include "pb_options.h"
 
+#include "pb_test_file.h"
+
 #include <check.h>
 #include <errno.h>
 #include <stdio.h>
@@ -111,11 +113,9 @@ END_TEST
 
 START_TEST(config_file_then_flags)
 {
-    char path[] = "/tmp/pb_options_XXXXXX";
-    int fd = mkstemp(path);
-    FILE *f = fdopen(fd, "w");
-    fputs("# perfbus-sub settings\nrecord = true\nflush-ms = 400\nhistory = 50\n", f);
-    fclose(f);
+    char path[32];
+    pb_test_file(path, sizeof path,
+                 "# perfbus-sub settings\nrecord = true\nflush-ms = 400\nhistory = 50\n");
     char *argv[] = {"perfbus-sub", "--config", path, "--flush-ms", "300"};
     ck_assert_int_eq(s_parse(5, argv), 0);
     ck_assert(s_opts.sub.record);
@@ -127,12 +127,8 @@ END_TEST
 
 static int s_parse_file(const char *text)
 {
-    static char path[32];
-    snprintf(path, sizeof path, "/tmp/pb_options_XXXXXX");
-    int fd = mkstemp(path);
-    ck_assert_int_ge(fd, 0);
-    ck_assert_int_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
-    close(fd);
+    char path[32];
+    pb_test_file(path, sizeof path, text);
     char *argv[] = {"perfbus-sub", "--config", path};
     int rc = s_parse(3, argv);
     unlink(path);
