@@ -1,6 +1,7 @@
 /* pb_history: routes sys/proc frames into per-series rings and answers window queries. */
 #include "pb_history.h"
 
+#include "pb_catalog.h"
 #include "pb_ring.h"
 #include "pb_summary.h"
 
@@ -16,6 +17,7 @@ typedef struct {
     int64_t pid; /* -1 for the system series */
     char *comm;
     pb_ring_t *ring;
+    int16_t *column; /* by catalogue index: the ring's column, -1 before the field's first value */
     uint64_t first_seen, last_seen; /* frame ts */
     uint64_t last_recv;             /* subscriber clock of the last frame */
     uint64_t gone_recv;             /* subscriber clock of the gone frame, 0 if none */
@@ -58,6 +60,7 @@ static void s_series_free(s_series_t *s)
 {
     free(s->host);
     free(s->comm);
+    free(s->column);
     pb_ring_destroy(&s->ring);
 }
 
@@ -71,6 +74,26 @@ void pb_history_destroy(pb_history_t **self_p)
     free(self->series);
     free(self);
     *self_p = NULL;
+}
+
+/* A fresh ring, and its column map with every field unresolved. */
+static int s_new_ring(const pb_history_t *self, s_series_t *s)
+{
+    size_t n = pb_catalog_size();
+    pb_ring_t *ring = pb_ring_new(self->config.capacity, self->config.max_fields);
+    int16_t *column = malloc(n * sizeof *column);
+    if (!ring || !column) {
+        pb_ring_destroy(&ring);
+        free(column);
+        return -ENOMEM;
+    }
+    for (size_t i = 0; i < n; i++)
+        column[i] = -1;
+    pb_ring_destroy(&s->ring);
+    free(s->column);
+    s->ring = ring;
+    s->column = column;
+    return 0;
 }
 
 static s_series_t *s_find(const pb_history_t *self, const char *host, int64_t pid)
@@ -149,8 +172,7 @@ static s_series_t *s_create(pb_history_t *self, const char *host, int64_t pid, u
     memset(s, 0, sizeof *s);
     s->pid = pid;
     s->host = strdup(host);
-    s->ring = pb_ring_new(self->config.capacity, self->config.max_fields);
-    if (!s->host || !s->ring) {
+    if (!s->host || s_new_ring(self, s) < 0) {
         s_series_free(s);
         return NULL;
     }
@@ -179,47 +201,63 @@ static int s_refuse(pb_history_t *self, uint64_t now)
 }
 
 /* A live frame for a gone series: the pid was reused, start afresh. */
-static int s_restart(pb_history_t *self, s_series_t *s, const pb_value_t *frame)
+static int s_restart(pb_history_t *self, s_series_t *s, const pb_frame_view_t *frame)
 {
-    bool gone = false;
-    if (!s->gone_recv || (pb_value_get_bool(pb_value_map_get(frame, "gone"), &gone) == 0 && gone))
+    if (!s->gone_recv || frame->gone)
         return 0;
-    pb_ring_t *ring = pb_ring_new(self->config.capacity, self->config.max_fields);
-    if (!ring)
-        return -ENOMEM;
-    pb_ring_destroy(&s->ring);
-    s->ring = ring;
+    int rc = s_new_ring(self, s);
+    if (rc < 0)
+        return rc;
     s->first_seen = 0;
     s->gone_recv = 0;
     return 0;
 }
 
-static int s_set_leaf(const char *path, double value, void *arg)
+static void s_note_process(s_series_t *s, const pb_frame_view_t *frame, uint64_t recv_ns)
 {
-    int rc = pb_ring_set(arg, path, value);
-    return rc == -ENOSPC ? 0 : rc; /* a frame with too many fields keeps the first ones */
-}
-
-static void s_note_process(s_series_t *s, const pb_value_t *frame, uint64_t recv_ns)
-{
-    const char *comm = NULL;
-    if (pb_value_map_get_str(frame, "comm", &comm) == 0 && (!s->comm || strcmp(s->comm, comm))) {
+    if (frame->has_comm && (!s->comm || strcmp(s->comm, frame->comm))) {
         free(s->comm);
-        s->comm = strdup(comm);
+        s->comm = strdup(frame->comm);
     }
-    bool gone = false;
-    if (pb_value_get_bool(pb_value_map_get(frame, "gone"), &gone) == 0 && gone)
+    if (frame->gone)
         s->gone_recv = recv_ns;
 }
 
-int pb_history_add(pb_history_t *self, const pb_value_t *frame, const pb_envelope_t *env,
-                   uint64_t recv_ns)
+/* Rates and percentages need no more than a float's precision. */
+static bool s_narrow(const pb_catalog_field_t *f)
 {
+    return f->kind == PB_KIND_RATE || f->unit == PB_CU_PCT;
+}
+
+/* The frame's numbers into the newest row. A frame with more fields than the
+ * ring has columns keeps the first ones. */
+static int s_set_numbers(s_series_t *s, const pb_frame_view_t *frame)
+{
+    for (size_t i = 0; i < frame->nnumbers; i++) {
+        const pb_frame_number_t *n = &frame->numbers[i];
+        int16_t *j = &s->column[n->field->index];
+        if (*j < 0) {
+            int rc = pb_ring_column(s->ring, n->field->path, s_narrow(n->field));
+            if (rc == -ENOSPC)
+                continue;
+            if (rc < 0)
+                return rc;
+            *j = (int16_t)rc;
+        }
+        pb_ring_set_at(s->ring, (size_t)*j, n->value);
+    }
+    return 0;
+}
+
+int pb_history_add(pb_history_t *self, const pb_frame_view_t *frame, uint64_t recv_ns)
+{
+    const pb_envelope_t *env = &frame->env;
     int64_t pid = -1;
-    if (strcmp(env->type, "proc") == 0) {
-        if (pb_value_map_get_i64(frame, "pid", &pid) < 0 || pid < 0)
+    if (frame->type == PB_FT_PROC) {
+        if (!frame->has_pid || frame->pid > INT64_MAX)
             return -EINVAL;
-    } else if (strcmp(env->type, "sys") != 0)
+        pid = (int64_t)frame->pid;
+    } else if (frame->type != PB_FT_SYS)
         return 0;
     s_series_t *s = s_find(self, env->host, pid);
     int rc = s ? s_restart(self, s, frame) : 0;
@@ -237,8 +275,7 @@ int pb_history_add(pb_history_t *self, const pb_value_t *frame, const pb_envelop
     pb_ring_push(s->ring, env->ts);
     if (self->config.max_age_ns && env->ts > self->config.max_age_ns)
         pb_ring_drop_before(s->ring, env->ts - self->config.max_age_ns);
-    rc = pb_summary_leaves(frame, s_set_leaf, s->ring);
-    return rc < 0 ? rc : 0;
+    return s_set_numbers(s, frame);
 }
 
 static bool s_expired(const pb_history_t *self, const s_series_t *s, uint64_t now)
@@ -272,7 +309,7 @@ size_t pb_history_memory(const pb_history_t *self)
 {
     size_t bytes = sizeof *self + self->cap * sizeof *self->series;
     for (size_t i = 0; i < self->len; i++)
-        bytes += pb_ring_memory(self->series[i].ring);
+        bytes += pb_ring_memory(self->series[i].ring) + pb_catalog_size() * sizeof(int16_t);
     return bytes;
 }
 

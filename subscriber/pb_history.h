@@ -3,8 +3,10 @@
 #define PB_HISTORY_H
 
 /* Series: `sys.<host>` fed by sys frames, `proc.<host>.<pid>` fed by proc
- * frames; each row is one frame (its envelope ts), each column a numeric
- * leaf (pb_summary_leaves). Frames of other types are not kept.
+ * frames; each row is one frame (its envelope ts), each column one of the
+ * frame's catalogued numbers (counters, gauges and rates outside lists, as
+ * pb_frame_reader gives them), named by its catalogue path; rates and
+ * percentages are stored as floats. Frames of other types are not kept.
  *
  * Memory bound: every series is a pb_ring of `capacity` rows and at most
  * `max_fields` columns, i.e. <= 8 B * capacity * (1 + max_fields) per series,
@@ -27,7 +29,7 @@
  * A frame that is not `gone` for a series already gone is a new process that
  * reuses the pid: the series starts afresh. */
 
-#include "pb_frame.h"
+#include "pb_frame_reader.h"
 #include "pb_value.h"
 
 #include <stddef.h>
@@ -68,11 +70,11 @@ void pb_history_destroy(pb_history_t **self_p);
 /* Sets the full-table report hook (NULL: none; counting always happens). */
 void pb_history_set_full_fn(pb_history_t *self, pb_history_full_fn *fn, void *arg);
 
-/* Adds a decoded frame whose envelope env was checked. recv_ns is the
- * subscriber's clock. Returns 0 (also for ignored types), -ENOSPC when the
- * process table is full of live processes (frame not kept) or -ENOMEM. */
-int pb_history_add(pb_history_t *self, const pb_value_t *frame, const pb_envelope_t *env,
-                   uint64_t recv_ns);
+/* Adds a frame read by pb_frame_reader. recv_ns is the subscriber's clock.
+ * Returns 0 (also for ignored types), -EINVAL (a proc frame without a pid),
+ * -ENOSPC when the process table is full of live processes (frame not kept)
+ * or -ENOMEM. */
+int pb_history_add(pb_history_t *self, const pb_frame_view_t *frame, uint64_t recv_ns);
 
 /* Frees process series gone more than gone_ns or silent more than idle_ns
  * before now_ns, and reports refusals still untold once a minute has passed

@@ -7,9 +7,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* A column's slots are doubles, or floats when its values need no more than
+ * float's 24 bits of precision (rates and percentages): half the memory. */
 typedef struct {
-    char *name;
-    double *slots;
+    const char *name; /* borrowed */
+    bool narrow;
+    void *slots;
 } s_column_t;
 
 /* Slots are allocated as rows arrive, doubling up to `capacity`, so that a
@@ -23,7 +26,6 @@ struct pb_ring {
     uint64_t *ts;
     s_column_t *columns;
     size_t ncolumns;
-    size_t hint; /* frames set fields in the same order: try the next column first */
 };
 
 pb_ring_t *pb_ring_new(size_t capacity, size_t max_fields)
@@ -48,10 +50,8 @@ void pb_ring_destroy(pb_ring_t **self_p)
     if (!self_p || !*self_p)
         return;
     pb_ring_t *self = *self_p;
-    for (size_t j = 0; j < self->ncolumns; j++) {
-        free(self->columns[j].name);
+    for (size_t j = 0; j < self->ncolumns; j++)
         free(self->columns[j].slots);
-    }
     free(self->columns);
     free(self->ts);
     free(self);
@@ -61,6 +61,24 @@ void pb_ring_destroy(pb_ring_t **self_p)
 static size_t s_slot(const pb_ring_t *self, size_t i)
 {
     return (self->head + i) % self->alloc;
+}
+
+static size_t s_width(const s_column_t *c)
+{
+    return c->narrow ? sizeof(float) : sizeof(double);
+}
+
+static void s_put(s_column_t *c, size_t slot, double value)
+{
+    if (c->narrow)
+        ((float *)c->slots)[slot] = (float)value;
+    else
+        ((double *)c->slots)[slot] = value;
+}
+
+static double s_get(const s_column_t *c, size_t slot)
+{
+    return c->narrow ? (double)((const float *)c->slots)[slot] : ((const double *)c->slots)[slot];
 }
 
 /* A copy of a ring array with the rows oldest first, `size` slots long. */
@@ -77,11 +95,13 @@ static int s_grow(pb_ring_t *self)
 {
     size_t size = self->alloc * 2 < self->capacity ? self->alloc * 2 : self->capacity;
     void *ts = s_unwrapped(self, self->ts, sizeof *self->ts, size);
-    double **slots = calloc(self->ncolumns ? self->ncolumns : 1, sizeof *slots);
+    void **slots = calloc(self->ncolumns ? self->ncolumns : 1, sizeof *slots);
     int rc = ts && slots ? 0 : -ENOMEM;
-    for (size_t j = 0; rc == 0 && j < self->ncolumns; j++)
-        if (!(slots[j] = s_unwrapped(self, self->columns[j].slots, sizeof(double), size)))
+    for (size_t j = 0; rc == 0 && j < self->ncolumns; j++) {
+        const s_column_t *c = &self->columns[j];
+        if (!(slots[j] = s_unwrapped(self, c->slots, s_width(c), size)))
             rc = -ENOMEM;
+    }
     if (rc < 0) {
         for (size_t j = 0; slots && j < self->ncolumns; j++)
             free(slots[j]);
@@ -113,49 +133,34 @@ void pb_ring_push(pb_ring_t *self, uint64_t ts)
     size_t slot = s_slot(self, self->len);
     self->ts[slot] = ts;
     for (size_t j = 0; j < self->ncolumns; j++)
-        self->columns[j].slots[slot] = NAN;
+        s_put(&self->columns[j], slot, NAN);
     self->len++;
-    self->hint = 0;
 }
 
-static int s_column(pb_ring_t *self, const char *field)
+int pb_ring_column(pb_ring_t *self, const char *name, bool narrow)
 {
-    if (self->hint < self->ncolumns && strcmp(self->columns[self->hint].name, field) == 0)
-        return (int)self->hint;
     for (size_t j = 0; j < self->ncolumns; j++)
-        if (strcmp(self->columns[j].name, field) == 0)
+        if (strcmp(self->columns[j].name, name) == 0)
             return (int)j;
-    return -ENOENT;
-}
-
-static int s_add_column(pb_ring_t *self, const char *field)
-{
     if (self->ncolumns >= self->max_fields)
         return -ENOSPC;
     s_column_t *c = &self->columns[self->ncolumns];
-    c->name = strdup(field);
-    c->slots = malloc(self->alloc * sizeof *c->slots);
-    if (!c->name || !c->slots) {
-        free(c->name);
-        free(c->slots);
+    *c =
+        (s_column_t){name, narrow, malloc(self->alloc * (narrow ? sizeof(float) : sizeof(double)))};
+    if (!c->slots)
         return -ENOMEM;
-    }
     for (size_t k = 0; k < self->alloc; k++)
-        c->slots[k] = NAN;
+        s_put(c, k, NAN);
     return (int)self->ncolumns++;
 }
 
-int pb_ring_set(pb_ring_t *self, const char *field, double value)
+int pb_ring_set_at(pb_ring_t *self, size_t j, double value)
 {
     if (self->len == 0)
         return -ENODATA;
-    int j = s_column(self, field);
-    if (j == -ENOENT)
-        j = s_add_column(self, field);
-    if (j < 0)
-        return j;
-    self->columns[j].slots[s_slot(self, self->len - 1)] = value;
-    self->hint = (size_t)j + 1;
+    if (j >= self->ncolumns)
+        return -ENOENT;
+    s_put(&self->columns[j], s_slot(self, self->len - 1), value);
     return 0;
 }
 
@@ -199,14 +204,14 @@ double pb_ring_value(const pb_ring_t *self, size_t j, size_t i)
 {
     if (j >= self->ncolumns || i >= self->len)
         return NAN;
-    return self->columns[j].slots[s_slot(self, i)];
+    return s_get(&self->columns[j], s_slot(self, i));
 }
 
 size_t pb_ring_copy(const pb_ring_t *self, size_t j, uint64_t *ts, double *values)
 {
     for (size_t i = 0; i < self->len; i++) {
         ts[i] = self->ts[s_slot(self, i)];
-        values[i] = j < self->ncolumns ? self->columns[j].slots[s_slot(self, i)] : NAN;
+        values[i] = j < self->ncolumns ? s_get(&self->columns[j], s_slot(self, i)) : NAN;
     }
     return self->len;
 }
@@ -216,6 +221,6 @@ size_t pb_ring_memory(const pb_ring_t *self)
     size_t bytes = sizeof *self + self->alloc * sizeof *self->ts;
     bytes += self->max_fields * sizeof *self->columns;
     for (size_t j = 0; j < self->ncolumns; j++)
-        bytes += self->alloc * sizeof(double) + strlen(self->columns[j].name) + 1;
+        bytes += self->alloc * s_width(&self->columns[j]);
     return bytes;
 }

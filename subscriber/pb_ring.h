@@ -7,9 +7,10 @@
  * newest, physical slot (head + i) % capacity). A column is created the first
  * time a field is set, with every slot NaN (= absent), so every column is
  * aligned with the timestamps; at most `max_fields` columns exist. Memory is
- * at most 8 bytes * capacity * (1 + columns): slots are allocated as rows
+ * at most 8 bytes * capacity * (1 + columns) (4 for a narrow column): slots are allocated as rows
  * arrive, doubling from 16, so a young series holds little. */
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -23,9 +24,17 @@ void pb_ring_destroy(pb_ring_t **self_p);
  * oldest row when full. This function can't fail. */
 void pb_ring_push(pb_ring_t *self, uint64_t ts);
 
-/* Sets field in the newest row. Returns 0, -ENODATA (no row pushed yet),
- * -ENOSPC (max_fields columns exist already) or -ENOMEM. */
-int pb_ring_set(pb_ring_t *self, const char *field, double value);
+/* The index of the column `name`, created with every slot absent when new.
+ * name is borrowed and must outlive the ring (catalogue paths are static). A
+ * narrow column stores floats: for values that need no more precision (rates,
+ * percentages), at half the memory. Returns the index, -ENOSPC (max_fields
+ * columns exist already) or -ENOMEM. Callers resolve a column once and keep
+ * its index: the lookup compares names. */
+int pb_ring_column(pb_ring_t *self, const char *name, bool narrow);
+
+/* Sets column j in the newest row. Returns 0, -ENODATA (no row pushed yet) or
+ * -ENOENT (no such column). */
+int pb_ring_set_at(pb_ring_t *self, size_t j, double value);
 
 /* Drops the oldest rows with ts < before_ns; returns how many. */
 size_t pb_ring_drop_before(pb_ring_t *self, uint64_t before_ns);

@@ -1,7 +1,7 @@
 /* pb_sub: the subscriber loop — receives frames, feeds history and recorder, serves queries. */
 #include "pb_sub.h"
 
-#include "pb_codec.h"
+#include "pb_frame_reader.h"
 #include "pb_log.h"
 #include "pb_query.h"
 #include "pb_rpc.h"
@@ -33,6 +33,7 @@ struct pb_sub {
     char query_endpoint[256];
     char store[PATH_MAX];
     pb_history_t *history;
+    pb_frame_reader_t *reader; /* frames are read without a tree, keys cached by position */
     pb_sources_t *sources;
     pb_run_writer_t *run;
     pb_sub_counters_t counters;
@@ -191,9 +192,10 @@ static int s_init(pb_sub_t *self, char *err, size_t errlen)
     for (size_t i = 0; i < c->nsubscribe; i++)
         self->loss_tracking = self->loss_tracking || c->subscribe[i][0] == '\0';
     self->history = pb_history_new(&c->history);
+    self->reader = pb_frame_reader_new();
     self->sources = pb_sources_new();
     self->ctx = zmq_ctx_new();
-    if (!self->history || !self->sources || !self->ctx) {
+    if (!self->history || !self->reader || !self->sources || !self->ctx) {
         snprintf(err, errlen, "out of memory");
         return -ENOMEM;
     }
@@ -239,6 +241,7 @@ void pb_sub_destroy(pb_sub_t **self_p)
     if (self->ctx)
         zmq_ctx_term(self->ctx);
     pb_history_destroy(&self->history);
+    pb_frame_reader_destroy(&self->reader);
     pb_sources_destroy(&self->sources);
     free(self);
     *self_p = NULL;
@@ -253,15 +256,15 @@ static void s_count_bad(uint64_t *counter, const char *what, const char *why)
         pb_log_warn("dropped a frame (%s #%llu): %s", what, (unsigned long long)*counter, why);
 }
 
-static void s_keep(pb_sub_t *self, const pb_value_t *frame, const pb_envelope_t *env,
-                   const void *topic, size_t topic_len, const void *payload, size_t payload_len,
-                   uint64_t recv_ns)
+static void s_keep(pb_sub_t *self, const pb_frame_view_t *frame, const void *topic,
+                   size_t topic_len, const void *payload, size_t payload_len, uint64_t recv_ns)
 {
+    const pb_envelope_t *env = &frame->env;
     int64_t lost = pb_sources_note(self->sources, env, payload_len, recv_ns);
     if (lost > 0 && self->loss_tracking)
         pb_log_warn("lost %lld frame(s) from src %s (host %s) before seq %llu", (long long)lost,
                     env->src, env->host, (unsigned long long)env->seq);
-    if (pb_history_add(self->history, frame, env, recv_ns) == -ENOSPC)
+    if (pb_history_add(self->history, frame, recv_ns) == -ENOSPC)
         self->counters.dropped++;
     if (self->run && pb_run_writer_append(self->run, recv_ns, env->host, topic, topic_len, payload,
                                           payload_len) < 0)
@@ -273,18 +276,15 @@ void pb_sub_ingest(pb_sub_t *self, const void *topic, size_t topic_len, const vo
 {
     self->counters.frames++;
     self->counters.bytes += payload_len;
-    pb_value_t *frame = NULL;
+    const pb_frame_view_t *frame = NULL;
     char why[160] = "";
-    if (pb_codec_decode(payload, payload_len, &frame, why, sizeof why) < 0) {
+    int rc = pb_frame_reader_read(self->reader, payload, payload_len, &frame, why, sizeof why);
+    if (rc == -EBADMSG)
         s_count_bad(&self->counters.decode_errors, "not msgpack", why);
-        return;
-    }
-    pb_envelope_t env;
-    if (pb_frame_envelope(frame, &env, why, sizeof why) < 0)
+    else if (rc < 0)
         s_count_bad(&self->counters.envelope_errors, "bad envelope", why);
     else
-        s_keep(self, frame, &env, topic, topic_len, payload, payload_len, recv_ns);
-    pb_value_destroy(&frame);
+        s_keep(self, frame, topic, topic_len, payload, payload_len, recv_ns);
 }
 
 /* Receives and drops what is left of a multipart message after last; returns

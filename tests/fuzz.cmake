@@ -40,6 +40,7 @@ endfunction()
 
 pb_fuzz_test(codec 150000 4096)
 pb_fuzz_test(mpread 100000 4096)
+pb_fuzz_test(frame_reader 100000 4096)
 pb_fuzz_test(json 100000 4096)
 pb_fuzz_test(frame 100000 4096)
 pb_fuzz_test(segment 60000 8192)

@@ -1,6 +1,8 @@
 /* Unit tests of pb_history: routing frames to series, windows, process expiry, limits. */
 #include "pb_history.h"
 
+#include "pb_codec.h"
+
 #include <check.h>
 #include <errno.h>
 #include <stdlib.h>
@@ -31,13 +33,19 @@ static pb_value_t *s_proc(uint64_t pid, uint64_t ts, double cpu, bool gone)
     return f;
 }
 
+/* Encodes f (consumed) and adds it as perfbus-sub does: bytes through a reader. */
 static int s_add(pb_history_t *h, pb_value_t *f, uint64_t recv)
 {
-    pb_envelope_t env;
-    char err[128];
-    ck_assert_int_eq(pb_frame_envelope(f, &env, err, sizeof err), 0);
-    int rc = pb_history_add(h, f, &env, recv);
+    char *buf = NULL, err[128];
+    size_t len = 0;
+    ck_assert_int_eq(pb_codec_encode(f, &buf, &len), 0);
     pb_value_destroy(&f);
+    pb_frame_reader_t *reader = pb_frame_reader_new();
+    const pb_frame_view_t *view = NULL;
+    ck_assert_int_eq(pb_frame_reader_read(reader, buf, len, &view, err, sizeof err), 0);
+    int rc = pb_history_add(h, view, recv);
+    pb_frame_reader_destroy(&reader);
+    free(buf);
     return rc;
 }
 

@@ -7,13 +7,21 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+/* Sets a wide column by name, as a caller resolving its column each time would. */
+static int s_set(pb_ring_t *r, const char *name, double value)
+{
+    int j = pb_ring_column(r, name, false);
+    return j < 0 ? j : pb_ring_set_at(r, (size_t)j, value);
+}
+
 START_TEST(wraps_around_keeping_the_newest)
 {
     pb_ring_t *r = pb_ring_new(4, 8);
-    ck_assert_int_eq(pb_ring_set(r, "x", 1), -ENODATA); /* no row yet */
+    ck_assert_int_eq(s_set(r, "x", 1), -ENODATA); /* no row yet */
+    ck_assert_int_eq(pb_ring_set_at(r, 5, 1), -ENODATA);
     for (uint64_t t = 1; t <= 10; t++) {
         pb_ring_push(r, t * 100);
-        ck_assert_int_eq(pb_ring_set(r, "x", (double)t), 0);
+        ck_assert_int_eq(s_set(r, "x", (double)t), 0);
     }
     ck_assert_uint_eq(pb_ring_len(r), 4);
     ck_assert_uint_eq(pb_ring_capacity(r), 4);
@@ -39,12 +47,12 @@ START_TEST(columns_appear_late_and_stay_aligned)
 {
     pb_ring_t *r = pb_ring_new(3, 8);
     pb_ring_push(r, 1);
-    pb_ring_set(r, "a", 1);
+    s_set(r, "a", 1);
     pb_ring_push(r, 2);
-    pb_ring_set(r, "a", 2);
-    pb_ring_set(r, "rate", 20); /* absent in the first row, like a first sample */
+    s_set(r, "a", 2);
+    s_set(r, "rate", 20); /* absent in the first row, like a first sample */
     pb_ring_push(r, 3);
-    pb_ring_set(r, "rate", 30); /* "a" absent here */
+    s_set(r, "rate", 30); /* "a" absent here */
     ck_assert_uint_eq(pb_ring_nfields(r), 2);
     ck_assert_str_eq(pb_ring_field_at(r, 1), "rate");
     ck_assert_ptr_null(pb_ring_field_at(r, 2));
@@ -62,13 +70,51 @@ START_TEST(field_limit)
 {
     pb_ring_t *r = pb_ring_new(2, 2);
     pb_ring_push(r, 1);
-    ck_assert_int_eq(pb_ring_set(r, "a", 1), 0);
-    ck_assert_int_eq(pb_ring_set(r, "b", 1), 0);
-    ck_assert_int_eq(pb_ring_set(r, "c", 1), -ENOSPC);
-    ck_assert_int_eq(pb_ring_set(r, "a", 2), 0); /* existing columns still work */
+    ck_assert_int_eq(s_set(r, "a", 1), 0);
+    ck_assert_int_eq(s_set(r, "b", 1), 0);
+    ck_assert_int_eq(s_set(r, "c", 1), -ENOSPC);
+    ck_assert_int_eq(s_set(r, "a", 2), 0); /* existing columns still work */
+    ck_assert_int_eq(pb_ring_set_at(r, 2, 1), -ENOENT);
     ck_assert_uint_gt(pb_ring_memory(r), 2 * 2 * sizeof(double));
     pb_ring_destroy(&r);
     ck_assert_ptr_null(pb_ring_new(0, 4));
+}
+END_TEST
+
+/* A narrow column holds floats: half the bytes, values as a float rounds them,
+ * absent slots still NaN, and it grows and wraps like a wide one. */
+START_TEST(narrow_columns_hold_floats)
+{
+    pb_ring_t *r = pb_ring_new(40, 4);
+    pb_ring_push(r, 1);
+    int wide = pb_ring_column(r, "wide", false), narrow = pb_ring_column(r, "narrow", true);
+    ck_assert_int_eq(wide, 0);
+    ck_assert_int_eq(narrow, 1);
+    ck_assert_int_eq(pb_ring_column(r, "narrow", false), 1); /* found by name, kind kept */
+    size_t before = pb_ring_memory(r);
+    ck_assert_int_eq(pb_ring_set_at(r, 0, 123456789.125), 0);
+    ck_assert_int_eq(pb_ring_set_at(r, 1, 12.34), 0);
+    ck_assert_double_eq(pb_ring_value(r, 0, 0), 123456789.125);
+    ck_assert_double_eq(pb_ring_value(r, 1, 0), (double)12.34f);
+    for (uint64_t t = 2; t <= 100; t++) { /* grows 16 -> 32 -> 40, then wraps */
+        pb_ring_push(r, t);
+        if (t % 2 == 0)
+            pb_ring_set_at(r, 1, (double)t / 4);
+    }
+    ck_assert_uint_eq(pb_ring_len(r), 40);
+    ck_assert_double_eq(pb_ring_value(r, 1, 39), 25.0);
+    ck_assert(isnan(pb_ring_value(r, 1, 38)));
+    ck_assert(isnan(pb_ring_value(r, 0, 39)));
+    ck_assert_uint_gt(pb_ring_memory(r), before);
+    /* 40 slots: 8 B per timestamp and wide value, 4 B per narrow one */
+    pb_ring_t *wide_only = pb_ring_new(40, 4);
+    for (uint64_t t = 1; t <= 40; t++)
+        pb_ring_push(wide_only, t);
+    pb_ring_column(wide_only, "a", false);
+    pb_ring_column(wide_only, "b", false);
+    ck_assert_uint_eq(pb_ring_memory(wide_only) - pb_ring_memory(r), 40 * 4);
+    pb_ring_destroy(&wide_only);
+    pb_ring_destroy(&r);
 }
 END_TEST
 
@@ -94,12 +140,12 @@ START_TEST(grows_as_rows_arrive_keeping_order)
     size_t young = pb_ring_memory(r);
     for (uint64_t t = 1; t <= 10; t++) {
         pb_ring_push(r, t);
-        ck_assert_int_eq(pb_ring_set(r, "x", (double)t), 0);
+        ck_assert_int_eq(s_set(r, "x", (double)t), 0);
     }
     ck_assert_uint_eq(pb_ring_drop_before(r, 6), 5); /* head moves off slot 0 */
     for (uint64_t t = 11; t <= 300; t++) {           /* wraps, then grows several times */
         pb_ring_push(r, t);
-        ck_assert_int_eq(pb_ring_set(r, "x", (double)t), 0);
+        ck_assert_int_eq(s_set(r, "x", (double)t), 0);
     }
     ck_assert_uint_eq(pb_ring_len(r), 295);
     for (size_t i = 0; i < pb_ring_len(r); i++) {
@@ -117,7 +163,7 @@ START_TEST(many_wraps_of_a_large_ring)
     pb_ring_t *r = pb_ring_new(1000, 4);
     for (uint64_t t = 0; t < 12345; t++) {
         pb_ring_push(r, t);
-        pb_ring_set(r, "v", (double)t * 2);
+        s_set(r, "v", (double)t * 2);
     }
     ck_assert_uint_eq(pb_ring_ts(r, 0), 11345);
     ck_assert_double_eq(pb_ring_value(r, 0, 999), 12344.0 * 2);
@@ -132,6 +178,7 @@ int main(void)
     tcase_add_test(tc, wraps_around_keeping_the_newest);
     tcase_add_test(tc, columns_appear_late_and_stay_aligned);
     tcase_add_test(tc, field_limit);
+    tcase_add_test(tc, narrow_columns_hold_floats);
     tcase_add_test(tc, drop_before_an_age);
     tcase_add_test(tc, grows_as_rows_arrive_keeping_order);
     tcase_add_test(tc, many_wraps_of_a_large_ring);

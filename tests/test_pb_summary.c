@@ -1,4 +1,4 @@
-/* Unit tests of pb_summary: statistics on known data, numeric leaves of frames, series sets. */
+/* Unit tests of pb_summary: statistics on known data, percentiles, the summary map. */
 #include "pb_summary.h"
 
 #include "pb_frame.h"
@@ -94,103 +94,6 @@ START_TEST(to_value_has_every_key)
 }
 END_TEST
 
-/* A sys-like frame: nested maps, an array of cores, a bool, a string. */
-static pb_value_t *s_frame(double busy, uint64_t used)
-{
-    pb_value_t *f = pb_frame_new("sys", "h", "src1", 3, 1000);
-    pb_value_t *cpu = pb_value_map_new(), *total = pb_value_map_new();
-    pb_value_t *cores = pb_value_array_new(), *core = pb_value_map_new();
-    pb_value_t *mem = pb_value_map_new();
-    pb_value_map_put_float(total, "busy_pct", busy);
-    pb_value_map_put(cpu, "total", &total);
-    pb_value_map_put_float(core, "busy_pct", 99);
-    pb_value_array_push(cores, &core);
-    pb_value_map_put(cpu, "cores", &cores);
-    pb_value_map_put_uint(cpu, "ncpu", 2);
-    pb_value_map_put(f, "cpu", &cpu);
-    pb_value_map_put_uint(mem, "used_bytes", used);
-    pb_value_map_put(f, "mem", &mem);
-    pb_value_map_put_bool(f, "first", false);
-    pb_value_map_put_int(f, "nice", -5);
-    pb_value_map_put_uint(f, "pid", 77);
-    return f;
-}
-
-static int s_collect(const char *path, double value, void *arg)
-{
-    char *out = arg;
-    char item[96];
-    snprintf(item, sizeof item, "%s=%g;", path, value);
-    strcat(out, item);
-    return 0;
-}
-
-START_TEST(leaves_are_numeric_map_paths)
-{
-    pb_value_t *f = s_frame(12.5, 4096);
-    char out[512] = "";
-    ck_assert_int_eq(pb_summary_leaves(f, s_collect, out), 0);
-    ck_assert_str_eq(out, "cpu.total.busy_pct=12.5;cpu.ncpu=2;mem.used_bytes=4096;nice=-5;");
-    pb_value_t *notmap = pb_value_array_new();
-    ck_assert_int_eq(pb_summary_leaves(notmap, s_collect, out), -EINVAL);
-    pb_value_destroy(&notmap);
-    pb_value_destroy(&f);
-}
-END_TEST
-
-static int s_stop_at_second(const char *path, double value, void *arg)
-{
-    (void)path, (void)value;
-    return ++*(int *)arg == 2 ? 7 : 0;
-}
-
-START_TEST(leaves_walk_stops_on_request)
-{
-    pb_value_t *f = s_frame(1, 2);
-    int calls = 0;
-    ck_assert_int_eq(pb_summary_leaves(f, s_stop_at_second, &calls), 7);
-    ck_assert_int_eq(calls, 2);
-    pb_value_destroy(&f);
-}
-END_TEST
-
-START_TEST(set_of_series)
-{
-    pb_summary_set_t *set = pb_summary_set_new();
-    for (int i = 1; i <= 100; i++) {
-        pb_value_t *f = s_frame(i, 1000);
-        ck_assert_int_eq(pb_summary_set_add_frame(set, f, (uint64_t)i), 0);
-        pb_value_destroy(&f);
-    }
-    ck_assert_int_eq(pb_summary_set_add(set, "extra", 5, 1.5), 0);
-    ck_assert_uint_eq(pb_summary_set_size(set), 5);
-    ck_assert_str_eq(pb_summary_set_field_at(set, 0), "cpu.total.busy_pct");
-    ck_assert_str_eq(pb_summary_set_field_at(set, 4), "extra");
-    ck_assert_ptr_null(pb_summary_set_field_at(set, 5));
-    pb_summary_t s;
-    ck_assert_int_eq(pb_summary_set_get(set, "cpu.total.busy_pct", &s), 0);
-    ck_assert_uint_eq(s.count, 100);
-    ck_assert_double_eq_tol(s.p50, 50.5, EPS);
-    ck_assert_double_eq_tol(s.p95, 95.05, EPS); /* rank 94.05 over 1..100 */
-    ck_assert_double_eq_tol(s.p99, 99.01, EPS);
-    ck_assert_int_eq(pb_summary_set_get(set, "nope", &s), -ENOENT);
-    const uint64_t *ts;
-    const double *v;
-    size_t n;
-    ck_assert_int_eq(pb_summary_set_series(set, "mem.used_bytes", &ts, &v, &n), 0);
-    ck_assert_uint_eq(n, 100);
-    ck_assert_double_eq(v[99], 1000);
-    ck_assert_int_eq(pb_summary_set_series(set, "nope", &ts, &v, &n), -ENOENT);
-    pb_value_t *all = pb_summary_set_to_value(set);
-    ck_assert_uint_eq(pb_value_len(all), 5);
-    ck_assert_ptr_nonnull(pb_value_path(all, "extra"));
-    pb_value_destroy(&all);
-    pb_summary_set_destroy(&set);
-    ck_assert_ptr_null(set);
-    pb_summary_set_destroy(&set);
-}
-END_TEST
-
 int main(void)
 {
     Suite *s = suite_create("pb_summary");
@@ -200,9 +103,6 @@ int main(void)
     tcase_add_test(tc, no_data_and_one_value);
     tcase_add_test(tc, percentile_edges);
     tcase_add_test(tc, to_value_has_every_key);
-    tcase_add_test(tc, leaves_are_numeric_map_paths);
-    tcase_add_test(tc, leaves_walk_stops_on_request);
-    tcase_add_test(tc, set_of_series);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

@@ -1,27 +1,22 @@
-/* fuzz_history: the subscriber's frame intake — decode, envelope check, history rings — and the
+/* fuzz_history: the subscriber's frame intake — frame reader, history rings — and the
  * queries over what was kept. Input: frames as [u16 LE length][msgpack payload]... */
 #include "fuzz_util.h"
-#include "pb_codec.h"
-#include "pb_frame.h"
+#include "pb_frame_reader.h"
 #include "pb_history.h"
 
 #include <errno.h>
 
 /* What pb_sub_ingest does with one payload after the socket. */
-static void s_ingest(pb_history_t *history, const uint8_t *payload, size_t len, uint64_t now)
+static void s_ingest(pb_history_t *history, pb_frame_reader_t *reader, const uint8_t *payload,
+                     size_t len, uint64_t now)
 {
-    pb_value_t *frame = NULL;
-    if (pb_codec_decode(payload, len, &frame, NULL, 0) < 0)
-        return;
-    pb_envelope_t env;
+    const pb_frame_view_t *frame = NULL;
     char err[256];
-    if (pb_frame_envelope(frame, &env, err, sizeof err) == 0) {
-        int rc = pb_history_add(history, frame, &env, now);
-        /* -EINVAL (a proc frame without a valid pid) is not in pb_history.h: see the report */
+    if (pb_frame_reader_read(reader, payload, len, &frame, err, sizeof err) == 0) {
+        int rc = pb_history_add(history, frame, now);
         FUZZ_CHECK(rc == 0 || rc == -ENOSPC || rc == -ENOMEM || rc == -EINVAL,
                    "history_add returned %d", rc);
     }
-    pb_value_destroy(&frame);
 }
 
 static void s_query(pb_history_t *history, int64_t pid, double last_s)
@@ -44,13 +39,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     pb_history_config_t config = {
         .capacity = 8, .max_fields = 64, .max_procs = 4, .gone_ns = 1000000000ull};
     pb_history_t *history = pb_history_new(&config);
-    if (!history)
+    pb_frame_reader_t *reader = pb_frame_reader_new();
+    if (!history || !reader) {
+        pb_history_destroy(&history);
+        pb_frame_reader_destroy(&reader);
         return 0;
+    }
     const uint8_t *part;
     size_t len;
     uint64_t now = 1700000000000000000ull;
     while (fuzz_next_part(&data, &size, &part, &len)) {
-        s_ingest(history, part, len, now);
+        s_ingest(history, reader, part, len, now);
         now += 500000000ull;
         pb_history_expire(history, now);
     }
@@ -64,5 +63,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         pb_value_destroy(&out);
     }
     pb_history_destroy(&history);
+    pb_frame_reader_destroy(&reader);
     return 0;
 }

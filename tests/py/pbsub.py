@@ -9,6 +9,7 @@ population stddev) -- independently of the C code.
 import math
 import os
 import shutil
+import struct
 import tempfile
 import time
 
@@ -16,6 +17,8 @@ import pbtest  # first: it explains a missing python3-zmq/msgpack instead of a t
 
 import msgpack
 import zmq
+
+import gen_schemas
 
 SUB_READY = "perfbus-sub: ready"
 
@@ -98,21 +101,32 @@ class Bench:
 
 
 # ---------------------------------------------------------------- summaries
-SKIP_TOP = {"v", "seq", "ts", "pid", "ppid", "uid"}
+# What the history keeps of a frame (pb_frame_reader + pb_history): the catalogue's counters,
+# gauges and rates outside lists, by path; rates and percentages at float32 precision.
+NUMBERS = {(f.frame, f.path): f for f in gen_schemas.FIELDS
+           if f.kind in ("counter", "gauge", "rate") and "[]" not in f.path}
 
 
-def leaves(frame, prefix=""):
-    """Numeric leaves by dotted path, as pb_summary_leaves: maps entered, arrays not,
-    bools and strings skipped, envelope/identity keys skipped at the top."""
+def as_stored(field, value):
+    """value as the history's ring stores the field (a float for rates and percentages)."""
+    if field.kind == "rate" or field.unit == "%":
+        return struct.unpack("f", struct.pack("f", value))[0]
+    return float(value)
+
+
+def leaves(frame, prefix="", kind=None, exact=False):
+    """{path: value} of the numbers the history keeps of a decoded frame, as it stores them
+    (exact: as sent, which is what the reporter uses)."""
+    kind = kind or frame.get("type")
     out = {}
     for key, value in frame.items():
-        if not prefix and key in SKIP_TOP:
-            continue
         path = prefix + key
         if isinstance(value, dict):
-            out.update(leaves(value, path + "."))
+            out.update(leaves(value, path + ".", kind, exact))
         elif isinstance(value, (int, float)) and not isinstance(value, bool):
-            out[path] = float(value)
+            field = NUMBERS.get((kind, path))
+            if field:
+                out[path] = float(value) if exact else as_stored(field, value)
     return out
 
 
@@ -136,11 +150,11 @@ def summarize(samples):
             "first_ts": min(t for t, _ in samples), "last_ts": max(t for t, _ in samples)}
 
 
-def summaries(frames):
-    """{field: summary} over decoded frames of one series."""
+def summaries(frames, exact=False):
+    """{field: summary} over decoded frames of one series (exact: see leaves)."""
     series = {}
     for f in frames:
-        for path, value in leaves(f).items():
+        for path, value in leaves(f, exact=exact).items():
             series.setdefault(path, []).append((f["ts"], value))
     return {k: summarize(v) for k, v in series.items()}
 

@@ -89,9 +89,10 @@ def main():
 
         r.check(history.get("ts") == [f["ts"] for f in sys_frames],
                 "history timestamps are the sys frames' ts", str(history.get("ts"))[:100])
-        want = [f["cpu"]["total"].get("busy_pct") for f in sys_frames]
+        want = [pbsub.leaves(f).get("cpu.total.busy_pct") for f in sys_frames]
         got = history.get("fields", {}).get("cpu.total.busy_pct")
-        r.check(got == want, "history values equal the recorded busy_pct (nil when first)",
+        r.check(got == want, "history values equal the recorded busy_pct at float precision "
+                "(nil when first)",
                 f"{str(got)[:80]} vs {str(want)[:80]}")
         r.check(list(history.get("fields", {})) == ["cpu.total.busy_pct"],
                 "history honours fields", str(list(history.get("fields", {}))))
