@@ -385,15 +385,18 @@ LOAD0=$(cut -d' ' -f1-3 /proc/loadavg)
     echo "| figure | perfbus | reference | ratio |"
     echo "|---|---|---|---|"
 } >"$TABLE"
+# BENCH_ONLY="bus latency" runs only those sections (publisher bus history latency record
+# report profiler), for working on one figure; `make bench` runs them all.
+section() {
+    case " ${BENCH_ONLY:-$1} " in
+    *" $1 "*) "$1_figures" ;;
+    esac
+}
 start_sleepers
 capture_templates
-publisher_figures
-bus_figures
-history_figures
-latency_figures
-record_figures
-report_figures
-profiler_figures
+for s in publisher bus history latency record report profiler; do
+    section "$s"
+done
 
 mkdir -p "$SRC/bench/results"
 OUT="$SRC/bench/results/latest.md"

@@ -223,10 +223,11 @@ static void s_note_process(s_series_t *s, const pb_frame_view_t *frame, uint64_t
         s->gone_recv = recv_ns;
 }
 
-/* Rates and percentages need no more than a float's precision. */
-static bool s_narrow(const pb_catalog_field_t *f)
+/* Rates and percentages need no more than a float's precision; every other
+ * number is kept exactly, as a float while it fits one. */
+static pb_ring_store_t s_store(const pb_catalog_field_t *f)
 {
-    return f->kind == PB_KIND_RATE || f->unit == PB_CU_PCT;
+    return f->kind == PB_KIND_RATE || f->unit == PB_CU_PCT ? PB_RING_FLOAT : PB_RING_COMPACT;
 }
 
 /* The frame's numbers into the newest row. A frame with more fields than the
@@ -237,14 +238,16 @@ static int s_set_numbers(s_series_t *s, const pb_frame_view_t *frame)
         const pb_frame_number_t *n = &frame->numbers[i];
         int16_t *j = &s->column[n->field->index];
         if (*j < 0) {
-            int rc = pb_ring_column(s->ring, n->field->path, s_narrow(n->field));
+            int rc = pb_ring_column(s->ring, n->field->path, s_store(n->field));
             if (rc == -ENOSPC)
                 continue;
             if (rc < 0)
                 return rc;
             *j = (int16_t)rc;
         }
-        pb_ring_set_at(s->ring, (size_t)*j, n->value);
+        int rc = pb_ring_set_at(s->ring, (size_t)*j, n->value);
+        if (rc < 0)
+            return rc;
     }
     return 0;
 }

@@ -7,10 +7,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* A column's slots are doubles, or floats when its values need no more than
- * float's 24 bits of precision (rates and percentages): half the memory. */
+/* A column's slots are doubles or floats (half the memory): see
+ * pb_ring_store_t. `narrow` says which they are now. */
 typedef struct {
     const char *name; /* borrowed */
+    pb_ring_store_t store;
     bool narrow;
     void *slots;
 } s_column_t;
@@ -76,6 +77,27 @@ static void s_put(s_column_t *c, size_t slot, double value)
         ((double *)c->slots)[slot] = value;
 }
 
+/* A float holds integers up to 2^24 exactly, and their multiples of powers of
+ * two (page-sized byte counts up to 64 GiB); NaN (absent) too. */
+static bool s_fits_float(double value)
+{
+    return isnan(value) || (double)(float)value == value;
+}
+
+/* Turns a compact column's floats into doubles, each value unchanged. */
+static int s_widen(pb_ring_t *self, s_column_t *c)
+{
+    double *wide = malloc(self->alloc * sizeof *wide);
+    if (!wide)
+        return -ENOMEM;
+    for (size_t k = 0; k < self->alloc; k++)
+        wide[k] = (double)((const float *)c->slots)[k];
+    free(c->slots);
+    c->slots = wide;
+    c->narrow = false;
+    return 0;
+}
+
 static double s_get(const s_column_t *c, size_t slot)
 {
     return c->narrow ? (double)((const float *)c->slots)[slot] : ((const double *)c->slots)[slot];
@@ -137,7 +159,7 @@ void pb_ring_push(pb_ring_t *self, uint64_t ts)
     self->len++;
 }
 
-int pb_ring_column(pb_ring_t *self, const char *name, bool narrow)
+int pb_ring_column(pb_ring_t *self, const char *name, pb_ring_store_t store)
 {
     for (size_t j = 0; j < self->ncolumns; j++)
         if (strcmp(self->columns[j].name, name) == 0)
@@ -145,8 +167,9 @@ int pb_ring_column(pb_ring_t *self, const char *name, bool narrow)
     if (self->ncolumns >= self->max_fields)
         return -ENOSPC;
     s_column_t *c = &self->columns[self->ncolumns];
-    *c =
-        (s_column_t){name, narrow, malloc(self->alloc * (narrow ? sizeof(float) : sizeof(double)))};
+    bool narrow = store != PB_RING_DOUBLE;
+    *c = (s_column_t){name, store, narrow,
+                      malloc(self->alloc * (narrow ? sizeof(float) : sizeof(double)))};
     if (!c->slots)
         return -ENOMEM;
     for (size_t k = 0; k < self->alloc; k++)
@@ -160,7 +183,13 @@ int pb_ring_set_at(pb_ring_t *self, size_t j, double value)
         return -ENODATA;
     if (j >= self->ncolumns)
         return -ENOENT;
-    s_put(&self->columns[j], s_slot(self, self->len - 1), value);
+    s_column_t *c = &self->columns[j];
+    if (c->narrow && c->store == PB_RING_COMPACT && !s_fits_float(value)) {
+        int rc = s_widen(self, c);
+        if (rc < 0)
+            return rc;
+    }
+    s_put(c, s_slot(self, self->len - 1), value);
     return 0;
 }
 

@@ -7,10 +7,9 @@
  * newest, physical slot (head + i) % capacity). A column is created the first
  * time a field is set, with every slot NaN (= absent), so every column is
  * aligned with the timestamps; at most `max_fields` columns exist. Memory is
- * at most 8 bytes * capacity * (1 + columns) (4 for a narrow column): slots are allocated as rows
- * arrive, doubling from 16, so a young series holds little. */
+ * at most 8 bytes * capacity * (1 + columns) (4 per float column): slots are
+ * allocated as rows arrive, doubling from 16, so a young series holds little. */
 
-#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -24,16 +23,27 @@ void pb_ring_destroy(pb_ring_t **self_p);
  * oldest row when full. This function can't fail. */
 void pb_ring_push(pb_ring_t *self, uint64_t ts);
 
-/* The index of the column `name`, created with every slot absent when new.
- * name is borrowed and must outlive the ring (catalogue paths are static). A
- * narrow column stores floats: for values that need no more precision (rates,
- * percentages), at half the memory. Returns the index, -ENOSPC (max_fields
+/* How a column stores its values. */
+typedef enum {
+    PB_RING_DOUBLE,  /* doubles: every value exactly */
+    PB_RING_COMPACT, /* floats while every value is exactly a float (integers up to 2^24 and
+                        their multiples of powers of two: counts, ticks, page-sized byte
+                        counts up to 64 GiB), then doubles from the first value that is not:
+                        exact, at half the memory until then */
+    PB_RING_FLOAT    /* floats, values rounded to 24 bits (~7 digits): for rates and
+                        percentages, whose source precision is lower */
+} pb_ring_store_t;
+
+/* The index of the column `name`, created with every slot absent when new
+ * (an existing column keeps its store). name is borrowed and must outlive the
+ * ring (catalogue paths are static). Returns the index, -ENOSPC (max_fields
  * columns exist already) or -ENOMEM. Callers resolve a column once and keep
  * its index: the lookup compares names. */
-int pb_ring_column(pb_ring_t *self, const char *name, bool narrow);
+int pb_ring_column(pb_ring_t *self, const char *name, pb_ring_store_t store);
 
-/* Sets column j in the newest row. Returns 0, -ENODATA (no row pushed yet) or
- * -ENOENT (no such column). */
+/* Sets column j in the newest row. Returns 0, -ENODATA (no row pushed yet),
+ * -ENOENT (no such column) or -ENOMEM (a compact column could not widen; the
+ * slot stays absent). */
 int pb_ring_set_at(pb_ring_t *self, size_t j, double value);
 
 /* Drops the oldest rows with ts < before_ns; returns how many. */

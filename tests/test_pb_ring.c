@@ -10,7 +10,7 @@
 /* Sets a wide column by name, as a caller resolving its column each time would. */
 static int s_set(pb_ring_t *r, const char *name, double value)
 {
-    int j = pb_ring_column(r, name, false);
+    int j = pb_ring_column(r, name, PB_RING_DOUBLE);
     return j < 0 ? j : pb_ring_set_at(r, (size_t)j, value);
 }
 
@@ -81,39 +81,43 @@ START_TEST(field_limit)
 }
 END_TEST
 
-/* A narrow column holds floats: half the bytes, values as a float rounds them,
- * absent slots still NaN, and it grows and wraps like a wide one. */
-START_TEST(narrow_columns_hold_floats)
+/* A float column rounds to a float, a compact one is exact (floats until a value needs a double),
+ * absent slots stay NaN, and all grow and wrap alike. */
+START_TEST(float_and_compact_columns)
 {
     pb_ring_t *r = pb_ring_new(40, 4);
     pb_ring_push(r, 1);
-    int wide = pb_ring_column(r, "wide", false), narrow = pb_ring_column(r, "narrow", true);
+    int wide = pb_ring_column(r, "wide", PB_RING_DOUBLE);
+    int rounded = pb_ring_column(r, "rounded", PB_RING_FLOAT);
+    int compact = pb_ring_column(r, "compact", PB_RING_COMPACT);
     ck_assert_int_eq(wide, 0);
-    ck_assert_int_eq(narrow, 1);
-    ck_assert_int_eq(pb_ring_column(r, "narrow", false), 1); /* found by name, kind kept */
+    ck_assert_int_eq(rounded, 1);
+    ck_assert_int_eq(compact, 2);
+    ck_assert_int_eq(pb_ring_column(r, "rounded", PB_RING_DOUBLE), 1); /* found by name */
     size_t before = pb_ring_memory(r);
     ck_assert_int_eq(pb_ring_set_at(r, 0, 123456789.125), 0);
     ck_assert_int_eq(pb_ring_set_at(r, 1, 12.34), 0);
+    ck_assert_int_eq(pb_ring_set_at(r, 2, 16777216), 0); /* 2^24: a float */
     ck_assert_double_eq(pb_ring_value(r, 0, 0), 123456789.125);
     ck_assert_double_eq(pb_ring_value(r, 1, 0), (double)12.34f);
-    for (uint64_t t = 2; t <= 100; t++) { /* grows 16 -> 32 -> 40, then wraps */
+    ck_assert_double_eq(pb_ring_value(r, 2, 0), 16777216);
+    ck_assert_uint_eq(pb_ring_memory(r), before); /* still floats */
+    for (uint64_t t = 2; t <= 100; t++) {         /* grows 16 -> 32 -> 40, then wraps */
         pb_ring_push(r, t);
         if (t % 2 == 0)
             pb_ring_set_at(r, 1, (double)t / 4);
+        pb_ring_set_at(r, 2, (double)(4096 * t)); /* page-sized: floats */
     }
     ck_assert_uint_eq(pb_ring_len(r), 40);
     ck_assert_double_eq(pb_ring_value(r, 1, 39), 25.0);
     ck_assert(isnan(pb_ring_value(r, 1, 38)));
     ck_assert(isnan(pb_ring_value(r, 0, 39)));
-    ck_assert_uint_gt(pb_ring_memory(r), before);
-    /* 40 slots: 8 B per timestamp and wide value, 4 B per narrow one */
-    pb_ring_t *wide_only = pb_ring_new(40, 4);
-    for (uint64_t t = 1; t <= 40; t++)
-        pb_ring_push(wide_only, t);
-    pb_ring_column(wide_only, "a", false);
-    pb_ring_column(wide_only, "b", false);
-    ck_assert_uint_eq(pb_ring_memory(wide_only) - pb_ring_memory(r), 40 * 4);
-    pb_ring_destroy(&wide_only);
+    size_t floats = pb_ring_memory(r);
+    ck_assert_int_eq(pb_ring_set_at(r, 2, 16777217), 0); /* 2^24 + 1: not a float, widens */
+    ck_assert_uint_eq(pb_ring_memory(r) - floats, 40 * 4);
+    ck_assert_double_eq(pb_ring_value(r, 2, 39), 16777217);
+    for (size_t i = 0; i < 39; i++) /* what was stored before is unchanged */
+        ck_assert_double_eq(pb_ring_value(r, 2, i), (double)(4096 * (61 + i)));
     pb_ring_destroy(&r);
 }
 END_TEST
@@ -178,7 +182,7 @@ int main(void)
     tcase_add_test(tc, wraps_around_keeping_the_newest);
     tcase_add_test(tc, columns_appear_late_and_stay_aligned);
     tcase_add_test(tc, field_limit);
-    tcase_add_test(tc, narrow_columns_hold_floats);
+    tcase_add_test(tc, float_and_compact_columns);
     tcase_add_test(tc, drop_before_an_age);
     tcase_add_test(tc, grows_as_rows_arrive_keeping_order);
     tcase_add_test(tc, many_wraps_of_a_large_ring);
