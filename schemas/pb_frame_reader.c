@@ -274,7 +274,8 @@ static int s_step(pb_frame_reader_t *self, s_walk_t *w, char *err, size_t errlen
         w->map[value.depth] = f;
         return 0;
     }
-    return rc < 0 ? rc : pb_mpread_skip(&w->rd, &value);
+    bool items = (value.type == PB_MAP || value.type == PB_ARRAY) && value.len > 0;
+    return rc < 0 || !items ? rc : pb_mpread_skip(&w->rd, &value);
 }
 
 /* The type named by the frame's `type` key, wherever it is in the top map. */

@@ -141,7 +141,9 @@ static int s_check_key(pb_mpread_t *self, size_t at, uint64_t n, const unsigned 
         return s_fail(self, -EBADMSG,
                       "malformed msgpack: map key at offset %zu is %llu bytes; at most %d", at,
                       (unsigned long long)n, PB_MPREAD_MAX_KEY);
-    size_t stored = pb_utf8_sanitized_len((const char *)body, (size_t)n);
+    /* a bad byte becomes the 3 bytes of U+FFFD: a key of at most a third of
+     * the limit fits whatever it holds, without scanning it */
+    size_t stored = n * 3 <= PB_MPREAD_MAX_KEY ? 0 : pb_utf8_sanitized_len((const char *)body, n);
     if (stored > PB_MPREAD_MAX_KEY)
         return s_fail(self, -EBADMSG,
                       "malformed msgpack: map key at offset %zu is %zu bytes once invalid UTF-8 "
@@ -213,11 +215,69 @@ static void s_fill(pb_mpread_item_t *item, const s_head_t *h, unsigned char t,
         item->type = types[h->kind];
 }
 
+/* True when one of the n bytes at p is NUL, a word at a time (keys are short:
+ * a call to memchr costs more than the scan). */
+static inline bool s_has_nul(const unsigned char *p, size_t n)
+{
+    size_t i = 0;
+    for (uint64_t w; i + 8 <= n; i += 8) {
+        memcpy(&w, p + i, sizeof w);
+        if ((w - 0x0101010101010101u) & ~w & 0x8080808080808080u)
+            return true;
+    }
+    for (; i < n; i++)
+        if (p[i] == 0)
+            return true;
+    return false;
+}
+
+/* The objects frames are made of — fixstr keys and values, positive fixints,
+ * uints, float64 — read without the general checks, which cannot fail for
+ * them once their bytes are known to be there (a fixstr key is at most 31
+ * bytes: only NUL is to be refused). Returns 1 when *item was read, 0 to take
+ * the general path. */
+static inline int s_read_common(pb_mpread_t *self, pb_mpread_item_t *item, bool is_key,
+                                unsigned char t, size_t at)
+{
+    size_t left = self->len - at - 1;
+    const unsigned char *body = self->p + at + 1;
+    size_t n;
+    item->b = false;
+    item->i = 0;
+    item->u = 0;
+    item->f = 0;
+    item->len = 0;
+    item->data = (const char *)body;
+    if (t >= 0xa0 && t <= 0xbf) {
+        n = t & 0x1fu;
+        if (n > left || (is_key && s_has_nul(body, n)))
+            return 0;
+        item->type = PB_STR;
+        item->len = (uint32_t)n;
+    } else if (is_key) {
+        return 0;
+    } else if (t <= 0x7f) {
+        n = 0;
+        item->type = PB_UINT;
+        item->u = t;
+        item->i = t;
+    } else if ((t == 0xcb && left >= 8) || (t >= 0xcc && t <= 0xcf && left >= (1u << (t - 0xcc)))) {
+        n = t == 0xcb ? 8 : 1u << (t - 0xcc);
+        s_scalar(item, t, body, (unsigned)n);
+    } else {
+        return 0;
+    }
+    self->off = at + 1 + n;
+    return 1;
+}
+
 /* Reads the header at the offset, checks it and fills *item; advances past
  * the object's own bytes (not a container's items) only on success. */
 static int s_read_one(pb_mpread_t *self, pb_mpread_item_t *item, bool is_key)
 {
     size_t at = self->off;
+    if (at < self->len && s_read_common(self, item, is_key, self->p[at], at))
+        return 0;
     if (at >= self->len)
         return s_fail(self, -ENODATA, "truncated msgpack: ends at offset %zu%s", at,
                       self->top > 0 ? " inside a container" : "");

@@ -592,6 +592,27 @@ START_TEST(unknown_keys_reach_the_callback)
 END_TEST
 
 /* Every frame of the codec corpus walks to exactly the leaves of its tree. */
+/* A NUL anywhere in a fixstr key (the word-at-a-time scan: at 0, in the first
+ * word, at a word's edge, in the tail) is refused; keys of 8, 16 and 31 plain
+ * bytes are not. */
+START_TEST(nul_in_short_keys_at_every_position)
+{
+    for (size_t n = 1; n <= 31; n++) {
+        for (size_t at = 0; at <= n; at++) { /* at == n: no NUL */
+            unsigned char buf[40] = {0x81, (unsigned char)(0xa0 | n)};
+            memset(buf + 2, 'k', n);
+            if (at < n)
+                buf[2 + at] = '\0';
+            buf[2 + n] = 0x01;
+            char err[192];
+            int rc = s_read_all(buf, 3 + n, err, sizeof err);
+            ck_assert_msg(rc == (at < n ? -EBADMSG : 0), "key of %zu, NUL at %zu: %d %s", n, at, rc,
+                          err);
+        }
+    }
+}
+END_TEST
+
 START_TEST(corpus_walks_like_the_tree)
 {
     DIR *dir = opendir(PB_FUZZ_DIR "/corpus/codec");
@@ -755,6 +776,7 @@ int main(void)
     tcase_add_test(tc, corpus_walks_like_the_tree);
     tcase_add_test(tc, repro_inputs_agree_with_the_codec);
     tcase_add_test(tc, fuzz_corpus_agrees_with_the_codec);
+    tcase_add_test(tc, nul_in_short_keys_at_every_position);
     tcase_add_test(tc, never_allocates);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
