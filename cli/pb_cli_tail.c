@@ -30,13 +30,13 @@ static void s_print_human(const char *topic, const pb_value_t *f)
     const char *type = "", *comm = "?";
     pb_value_map_get_str(f, "type", &type);
     if (!strcmp(type, "sys"))
-        pb_cli_view_line(stdout, PB_VIEW_CLI_TAIL_SYS, "", f, 0);
+        pb_cli_view_line(stdout, PB_VIEW_CLI_TAIL_SYS, "", f, PB_CLI_VIEW_ALIGN);
     else if (!strcmp(type, "proc") && pb_value_map_get_str(f, "comm", &comm) == 0 &&
              pb_value_map_get(f, "gone"))
         printf(" %s exited", pb_cli_term(shown, sizeof shown, comm));
     else if (!strcmp(type, "proc")) {
         printf(" %s", pb_cli_term_col(shown, sizeof shown, comm, 16));
-        pb_cli_view_line(stdout, PB_VIEW_CLI_TAIL_PROC, "", f, 0);
+        pb_cli_view_line(stdout, PB_VIEW_CLI_TAIL_PROC, "", f, PB_CLI_VIEW_ALIGN);
     } else if (!strcmp(type, "hb"))
         pb_cli_view_line(stdout, PB_VIEW_CLI_TAIL_HB, "", f, 0);
     putchar('\n');
