@@ -18,9 +18,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The metric table, built once from the view PB_VIEW_REPORT_SYS (schemas/pb_view.def). */
+/* What the model reads, from the views (schemas/pb_view.def), resolved once: the metric
+ * table (REPORT_SYS), the interval fields (REPORT_INTERVAL) and the process fields
+ * (REPORT_PROC). An entry the view lacks reads as "", a path no frame has. */
 static pb_metric_t s_metrics[PB_VIEW_MAX_ENTRIES];
 static size_t s_nmetrics;
+static const char *s_sys_interval = "", *s_hb_interval = "", *s_proc_cpu = "", *s_proc_rss = "";
 static pthread_once_t s_metrics_once = PTHREAD_ONCE_INIT;
 #define S_NMETRICS PB_VIEW_MAX_ENTRIES /* a host keeps a column for each possible metric */
 
@@ -89,28 +92,7 @@ pb_unit_t pb_model_unit(const pb_catalog_field_t *field)
     }
 }
 
-/* pb_view_entry fails only for a path the catalogue lacks, which test_pb_view rules out. */
-static void s_metrics_build(void)
-{
-    pb_view_entry_t e;
-    for (size_t i = 0; pb_view_entry(PB_VIEW_REPORT_SYS, i, &e) == 0; i++) {
-        s_metrics[s_nmetrics++] = (pb_metric_t){
-            e.path, e.name, e.label, pb_model_unit(e.field), s_groups[e.group], e.field};
-    }
-}
-
-size_t pb_model_metric_count(void)
-{
-    pthread_once(&s_metrics_once, s_metrics_build);
-    return s_nmetrics;
-}
-
-const pb_metric_t *pb_model_metric(size_t i)
-{
-    return i < pb_model_metric_count() ? &s_metrics[i] : NULL;
-}
-
-/* The field of view `view` in frames of type frame (the view must have one). */
+/* The path of view's entry in frames of type frame; "" when it has none. */
 static const char *s_view_path(pb_view_id_t view, pb_catalog_frame_t frame)
 {
     pb_view_entry_t e;
@@ -124,11 +106,31 @@ const pb_catalog_field_t *pb_model_proc_field(pb_order_t order)
     return pb_view_entry(PB_VIEW_REPORT_PROC, i, &e) == 0 ? e.field : NULL;
 }
 
-/* The path of the report's process field for order; "" (absent from any frame) if none. */
-static const char *s_proc_path(pb_order_t order)
+/* pb_view_entry fails only for a path the catalogue lacks, which test_pb_view rules out. */
+static void s_metrics_build(void)
 {
-    const pb_catalog_field_t *field = pb_model_proc_field(order);
-    return field ? field->path : "";
+    pb_view_entry_t e;
+    for (size_t i = 0; pb_view_entry(PB_VIEW_REPORT_SYS, i, &e) == 0; i++) {
+        s_metrics[s_nmetrics++] = (pb_metric_t){
+            e.path, e.name, e.label, pb_model_unit(e.field), s_groups[e.group], e.field};
+    }
+    s_sys_interval = s_view_path(PB_VIEW_REPORT_INTERVAL, PB_FT_SYS);
+    s_hb_interval = s_view_path(PB_VIEW_REPORT_INTERVAL, PB_FT_HB);
+    const pb_catalog_field_t *cpu = pb_model_proc_field(PB_ORDER_CPU);
+    const pb_catalog_field_t *rss = pb_model_proc_field(PB_ORDER_RSS);
+    s_proc_cpu = cpu ? cpu->path : "";
+    s_proc_rss = rss ? rss->path : "";
+}
+
+size_t pb_model_metric_count(void)
+{
+    pthread_once(&s_metrics_once, s_metrics_build);
+    return s_nmetrics;
+}
+
+const pb_metric_t *pb_model_metric(size_t i)
+{
+    return i < pb_model_metric_count() ? &s_metrics[i] : NULL;
 }
 
 /* Grows *items (of size `size`) so that it holds at least n + 1 entries. */
@@ -179,6 +181,7 @@ static void s_host_free(host_t *host)
 
 pb_model_t *pb_model_new(void)
 {
+    pb_model_metric_count(); /* resolves what pb_model_add reads */
     return calloc(1, sizeof(pb_model_t));
 }
 
@@ -249,9 +252,9 @@ static double s_number(const pb_value_t *frame, const char *path)
 static int s_add_sys(pb_model_t *self, host_t *host, const pb_value_t *frame, uint64_t ts)
 {
     int rc = s_tvec_push(&host->ts, ts);
-    for (size_t m = 0; m < pb_model_metric_count() && rc == 0; m++)
+    for (size_t m = 0; m < s_nmetrics && rc == 0; m++)
         rc = s_vec_push(&host->sys[m], s_number(frame, s_metrics[m].key));
-    double interval = s_number(frame, s_view_path(PB_VIEW_REPORT_INTERVAL, PB_FT_SYS));
+    double interval = s_number(frame, s_sys_interval);
     if (rc == 0 && isfinite(interval) && interval > 0)
         rc = s_vec_push(&self->intervals, interval);
     return rc;
@@ -311,8 +314,7 @@ static int s_add_proc(host_t *host, const pb_value_t *frame, uint64_t ts, char *
         return -ENOMEM;
     if (gone)
         return 0;
-    double cpu = s_number(frame, s_proc_path(PB_ORDER_CPU)),
-           rss = s_number(frame, s_proc_path(PB_ORDER_RSS));
+    double cpu = s_number(frame, s_proc_cpu), rss = s_number(frame, s_proc_rss);
     int rc = s_tvec_push(&proc->ts, ts);
     if (rc == 0)
         rc = s_vec_push(&proc->cpu, cpu);
@@ -324,7 +326,7 @@ static int s_add_proc(host_t *host, const pb_value_t *frame, uint64_t ts, char *
 
 static int s_add_hb(pb_model_t *self, const pb_value_t *frame)
 {
-    double interval = s_number(frame, s_view_path(PB_VIEW_REPORT_INTERVAL, PB_FT_HB));
+    double interval = s_number(frame, s_hb_interval);
     if (isfinite(interval) && interval > 0)
         self->hb_interval_s = interval;
     const char *version;
