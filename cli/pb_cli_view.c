@@ -21,7 +21,7 @@ char *pb_cli_view_fmt(char *buf, size_t size, const pb_catalog_field_t *field, d
     else if (field->unit == PB_CU_BYTES_PER_S)
         pb_cli_fmt_rate(buf, size, value);
     else if (field->unit == PB_CU_COUNT_PER_S)
-        snprintf(buf, size, "%.1f/s", value);
+        snprintf(buf, size, fabs(value) < 100 ? "%.1f/s" : "%.0f/s", value);
     else if (field->unit == PB_CU_S && value >= 3600)
         snprintf(buf, size, "%.1f h", value / 3600);
     else if (field->unit == PB_CU_S)
