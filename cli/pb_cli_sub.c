@@ -1,6 +1,8 @@
 /* pb_cli_sub: `perfbus history|summary|processes|stats`, asking perfbus-sub's query socket. */
 #include "pb_cli_sub.h"
 
+#include "pb_view.h"
+
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -198,10 +200,10 @@ int pb_cli_history(int argc, char **argv)
     if (rc >= 0)
         return rc;
     if (a.nfields == 0 && !a.opts.json) {
-        static const char *sys[] = {"cpu.total.busy_pct", "mem.used_bytes", "load.avg1"};
-        static const char *proc[] = {"cpu_pct", "rss_bytes", "threads"};
-        for (size_t i = 0; i < 3; i++)
-            a.fields[a.nfields++] = a.pid ? proc[i] : sys[i];
+        pb_view_id_t view = a.pid ? PB_VIEW_CLI_HISTORY_PROC : PB_VIEW_CLI_HISTORY_SYS;
+        pb_view_entry_t e;
+        for (size_t i = 0; i < S_MAX_FIELDS && pb_view_entry(view, i, &e) == 0; i++)
+            a.fields[a.nfields++] = e.path;
     }
     return s_run(&a, s_request("history", &a), s_print_history);
 }

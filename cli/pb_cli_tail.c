@@ -1,5 +1,6 @@
 /* pb_cli_tail: `perfbus tail [PREFIX]` — decodes live bus frames, one per line. */
 #include "pb_cli_daemon.h"
+#include "pb_cli_view.h"
 
 #include "pb_codec.h"
 #include "pb_frame.h"
@@ -22,28 +23,22 @@ static void s_print_human(const char *topic, const pb_value_t *f)
     pb_value_map_get_u64(f, "ts", &ts);
     time_t secs = (time_t)(ts / 1000000000u);
     struct tm tm;
-    char when[16], a[32], b[32], c[32], pct[16], shown[4 * 256];
+    char when[16], shown[4 * 256];
     strftime(when, sizeof when, "%H:%M:%S", localtime_r(&secs, &tm));
     printf("%s.%03u %-28s", when, (unsigned)(ts / 1000000u % 1000u),
            pb_cli_term(shown, sizeof shown, topic));
     const char *type = "", *comm = "?";
     pb_value_map_get_str(f, "type", &type);
     if (!strcmp(type, "sys"))
-        printf(" cpu %6s  mem used %s  disk read %s write %s",
-               pb_cli_fmt_pct(pct, sizeof pct, pb_cli_num(f, "cpu.total.busy_pct")),
-               pb_cli_fmt_bytes(a, sizeof a, pb_cli_num(f, "mem.used_bytes")),
-               pb_cli_fmt_rate(b, sizeof b, pb_cli_num(f, "disk.total.read_bytes_per_s")),
-               pb_cli_fmt_rate(c, sizeof c, pb_cli_num(f, "disk.total.write_bytes_per_s")));
+        pb_cli_view_line(stdout, PB_VIEW_CLI_TAIL_SYS, "", f, PB_CLI_VIEW_ALIGN);
     else if (!strcmp(type, "proc") && pb_value_map_get_str(f, "comm", &comm) == 0 &&
              pb_value_map_get(f, "gone"))
         printf(" %s exited", pb_cli_term(shown, sizeof shown, comm));
-    else if (!strcmp(type, "proc"))
-        printf(" %s cpu %6s  rss %s", pb_cli_term_col(shown, sizeof shown, comm, 16),
-               pb_cli_fmt_pct(pct, sizeof pct, pb_cli_num(f, "cpu_pct")),
-               pb_cli_fmt_bytes(a, sizeof a, pb_cli_num(f, "rss_bytes")));
-    else if (!strcmp(type, "hb"))
-        printf(" frames %.0f  tracked %.0f  up %.0f s", pb_cli_num(f, "frames_sent"),
-               pb_cli_num(f, "procs_tracked"), pb_cli_num(f, "uptime_s"));
+    else if (!strcmp(type, "proc")) {
+        printf(" %s", pb_cli_term_col(shown, sizeof shown, comm, 16));
+        pb_cli_view_line(stdout, PB_VIEW_CLI_TAIL_PROC, "", f, PB_CLI_VIEW_ALIGN);
+    } else if (!strcmp(type, "hb"))
+        pb_cli_view_line(stdout, PB_VIEW_CLI_TAIL_HB, "", f, 0);
     putchar('\n');
 }
 

@@ -315,6 +315,6 @@ pb_chart_t *pb_chart_procs(const pb_model_t *model, size_t host, pb_order_t orde
             return NULL;
         }
     }
-    s_finish(chart, model, order == PB_ORDER_CPU ? PB_UNIT_PCT : PB_UNIT_BYTES);
+    s_finish(chart, model, pb_model_unit(pb_model_proc_field(order)));
     return chart;
 }

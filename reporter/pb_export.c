@@ -4,6 +4,7 @@
 #include "pb_json.h"
 #include "pb_profile.h"
 #include "pb_summary.h"
+#include "pb_view.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -11,8 +12,6 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
-
-static const char *const s_unit_names[] = {"%", "bytes", "bytes/s", "count"};
 
 static void s_csv_string(FILE *out, const char *s)
 {
@@ -47,8 +46,13 @@ static void s_csv_header(FILE *out)
 {
     fputs("time_utc,ts_ns,host,kind,pid,comm", out);
     for (size_t m = 0; m < pb_model_metric_count(); m++)
-        fprintf(out, ",%s [%s]", pb_model_metric(m)->key, s_unit_names[pb_model_metric(m)->unit]);
-    fputs(",proc.cpu_pct [% of one core],proc.rss_bytes [bytes]\r\n", out);
+        fprintf(out, ",%s [%s]", pb_model_metric(m)->key,
+                pb_catalog_unit_name(pb_model_metric(m)->field->unit));
+    const pb_catalog_field_t *cpu = pb_model_proc_field(PB_ORDER_CPU);
+    const pb_catalog_field_t *rss = pb_model_proc_field(PB_ORDER_RSS);
+    fprintf(out, ",%s.%s [%s of one core],%s.%s [%s]\r\n", pb_catalog_frame_name(cpu->frame),
+            cpu->path, pb_catalog_unit_name(cpu->unit), pb_catalog_frame_name(rss->frame),
+            rss->path, pb_catalog_unit_name(rss->unit));
 }
 
 static void s_csv_sys(FILE *out, const pb_model_t *model, size_t host)
@@ -164,15 +168,17 @@ static int s_json_proc(FILE *out, const pb_model_proc_t *p)
 {
     fprintf(out, "{\"pid\": %" PRIu64 ", \"comm\": ", p->pid);
     int rc = s_json_string(out, p->comm);
-    fputs(", \"summary\": {\"cpu_pct\": ", out);
+    const char *cpu = pb_model_proc_field(PB_ORDER_CPU)->name;
+    const char *rss = pb_model_proc_field(PB_ORDER_RSS)->name;
+    fprintf(out, ", \"summary\": {\"%s\": ", cpu);
     rc = rc ? rc : s_json_summary(out, p->cpu);
-    fputs(", \"rss_bytes\": ", out);
+    fprintf(out, ", \"%s\": ", rss);
     rc = rc ? rc : s_json_summary(out, p->rss);
     fputs("},\n       \"series\": {\"ts_ns\": ", out);
     s_json_times(out, p->cpu);
-    fputs(", \"cpu_pct\": ", out);
+    fprintf(out, ", \"%s\": ", cpu);
     s_json_values(out, p->cpu);
-    fputs(", \"rss_bytes\": ", out);
+    fprintf(out, ", \"%s\": ", rss);
     s_json_values(out, p->rss);
     fputs("}}", out);
     return rc;
@@ -194,6 +200,13 @@ static int s_json_host(FILE *out, const pb_model_t *model, size_t h)
     return rc;
 }
 
+/* The info key of the model's interval: the name of the catalogue's field for it. */
+static const char *s_interval_key(void)
+{
+    pb_view_entry_t e;
+    return pb_view_entry_of(PB_VIEW_REPORT_INTERVAL, PB_FT_SYS, &e) == 0 ? e.field->name : "";
+}
+
 static int s_json_info(FILE *out, const pb_model_t *model, const char *source)
 {
     pb_model_info_t info;
@@ -202,8 +215,8 @@ static int s_json_info(FILE *out, const pb_model_t *model, const char *source)
     int rc = s_json_string(out, source ? source : "");
     fprintf(out,
             ",\n  \"info\": {\"frames\": %" PRIu64 ", \"lost\": %" PRIu64 ", \"first_ns\": %" PRIu64
-            ", \"last_ns\": %" PRIu64 ", \"interval_s\": ",
-            info.frames, info.lost, info.first_ns, info.last_ns);
+            ", \"last_ns\": %" PRIu64 ", \"%s\": ",
+            info.frames, info.lost, info.first_ns, info.last_ns, s_interval_key());
     s_number(out, info.interval_s, "null");
     fputs(", \"version\": ", out);
     if (info.version)

@@ -8,34 +8,30 @@
 
 #include "pb_frame.h"
 #include "pb_profile.h"
+#include "pb_view.h"
 
 #include <errno.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-static const pb_metric_t s_metrics[] = {
-    {"cpu.total.user_pct", "user", "CPU user", PB_UNIT_PCT, PB_GROUP_CPU},
-    {"cpu.total.nice_pct", "nice", "CPU nice", PB_UNIT_PCT, PB_GROUP_CPU},
-    {"cpu.total.system_pct", "system", "CPU system", PB_UNIT_PCT, PB_GROUP_CPU},
-    {"cpu.total.iowait_pct", "iowait", "CPU iowait", PB_UNIT_PCT, PB_GROUP_CPU},
-    {"cpu.total.irq_pct", "irq", "CPU irq", PB_UNIT_PCT, PB_GROUP_CPU},
-    {"cpu.total.softirq_pct", "softirq", "CPU softirq", PB_UNIT_PCT, PB_GROUP_CPU},
-    {"cpu.total.steal_pct", "steal", "CPU steal", PB_UNIT_PCT, PB_GROUP_CPU},
-    {"cpu.total.busy_pct", "busy", "CPU busy", PB_UNIT_PCT, PB_GROUP_COUNT},
-    {"load.avg1", "load1", "Load average 1 min", PB_UNIT_PLAIN, PB_GROUP_COUNT},
-    {"mem.used_bytes", "used", "Memory used", PB_UNIT_BYTES, PB_GROUP_MEM},
-    {"mem.cached_bytes", "cached", "Memory cached", PB_UNIT_BYTES, PB_GROUP_MEM},
-    {"mem.free_bytes", "free", "Memory free", PB_UNIT_BYTES, PB_GROUP_MEM},
-    {"mem.swap_used_bytes", "swap", "Swap used", PB_UNIT_BYTES, PB_GROUP_MEM},
-    {"disk.total.read_bytes_per_s", "read", "Disk read", PB_UNIT_BYTES_PER_S, PB_GROUP_DISK},
-    {"disk.total.write_bytes_per_s", "write", "Disk write", PB_UNIT_BYTES_PER_S, PB_GROUP_DISK},
-    {"net.total.rx_bytes_per_s", "rx", "Network rx", PB_UNIT_BYTES_PER_S, PB_GROUP_NET},
-    {"net.total.tx_bytes_per_s", "tx", "Network tx", PB_UNIT_BYTES_PER_S, PB_GROUP_NET},
-};
-#define S_NMETRICS (sizeof(s_metrics) / sizeof(s_metrics[0]))
+/* What the model reads, from the views (schemas/pb_view.def), resolved once: the metric
+ * table (REPORT_SYS), the interval fields (REPORT_INTERVAL) and the process fields
+ * (REPORT_PROC). An entry the view lacks reads as "", a path no frame has. */
+static pb_metric_t s_metrics[PB_VIEW_MAX_ENTRIES];
+static size_t s_nmetrics;
+static const char *s_sys_interval = "", *s_hb_interval = "", *s_proc_cpu = "", *s_proc_rss = "";
+static pthread_once_t s_metrics_once = PTHREAD_ONCE_INIT;
+#define S_NMETRICS PB_VIEW_MAX_ENTRIES /* a host keeps a column for each possible metric */
+
+static const pb_group_t s_groups[] = {[PB_VG_NONE] = PB_GROUP_COUNT,
+                                      [PB_VG_CPU] = PB_GROUP_CPU,
+                                      [PB_VG_MEM] = PB_GROUP_MEM,
+                                      [PB_VG_DISK] = PB_GROUP_DISK,
+                                      [PB_VG_NET] = PB_GROUP_NET};
 
 typedef struct {
     double *v;
@@ -82,14 +78,59 @@ struct pb_model {
     size_t nprofiles, capprofiles;
 };
 
+pb_unit_t pb_model_unit(const pb_catalog_field_t *field)
+{
+    switch (field ? field->unit : PB_CU_NONE) {
+    case PB_CU_PCT:
+        return PB_UNIT_PCT;
+    case PB_CU_BYTES:
+        return PB_UNIT_BYTES;
+    case PB_CU_BYTES_PER_S:
+        return PB_UNIT_BYTES_PER_S;
+    default:
+        return PB_UNIT_PLAIN;
+    }
+}
+
+/* The path of view's entry in frames of type frame; "" when it has none. */
+static const char *s_view_path(pb_view_id_t view, pb_catalog_frame_t frame)
+{
+    pb_view_entry_t e;
+    return pb_view_entry_of(view, frame, &e) == 0 ? e.path : "";
+}
+
+const pb_catalog_field_t *pb_model_proc_field(pb_order_t order)
+{
+    pb_view_entry_t e;
+    size_t i = order == PB_ORDER_CPU ? 0 : 1;
+    return pb_view_entry(PB_VIEW_REPORT_PROC, i, &e) == 0 ? e.field : NULL;
+}
+
+/* pb_view_entry fails only for a path the catalogue lacks, which test_pb_view rules out. */
+static void s_metrics_build(void)
+{
+    pb_view_entry_t e;
+    for (size_t i = 0; pb_view_entry(PB_VIEW_REPORT_SYS, i, &e) == 0; i++) {
+        s_metrics[s_nmetrics++] = (pb_metric_t){
+            e.path, e.name, e.label, pb_model_unit(e.field), s_groups[e.group], e.field};
+    }
+    s_sys_interval = s_view_path(PB_VIEW_REPORT_INTERVAL, PB_FT_SYS);
+    s_hb_interval = s_view_path(PB_VIEW_REPORT_INTERVAL, PB_FT_HB);
+    const pb_catalog_field_t *cpu = pb_model_proc_field(PB_ORDER_CPU);
+    const pb_catalog_field_t *rss = pb_model_proc_field(PB_ORDER_RSS);
+    s_proc_cpu = cpu ? cpu->path : "";
+    s_proc_rss = rss ? rss->path : "";
+}
+
 size_t pb_model_metric_count(void)
 {
-    return S_NMETRICS;
+    pthread_once(&s_metrics_once, s_metrics_build);
+    return s_nmetrics;
 }
 
 const pb_metric_t *pb_model_metric(size_t i)
 {
-    return i < S_NMETRICS ? &s_metrics[i] : NULL;
+    return i < pb_model_metric_count() ? &s_metrics[i] : NULL;
 }
 
 /* Grows *items (of size `size`) so that it holds at least n + 1 entries. */
@@ -140,6 +181,7 @@ static void s_host_free(host_t *host)
 
 pb_model_t *pb_model_new(void)
 {
+    pb_model_metric_count(); /* resolves what pb_model_add reads */
     return calloc(1, sizeof(pb_model_t));
 }
 
@@ -210,9 +252,9 @@ static double s_number(const pb_value_t *frame, const char *path)
 static int s_add_sys(pb_model_t *self, host_t *host, const pb_value_t *frame, uint64_t ts)
 {
     int rc = s_tvec_push(&host->ts, ts);
-    for (size_t m = 0; m < S_NMETRICS && rc == 0; m++)
+    for (size_t m = 0; m < s_nmetrics && rc == 0; m++)
         rc = s_vec_push(&host->sys[m], s_number(frame, s_metrics[m].key));
-    double interval = s_number(frame, "interval_s");
+    double interval = s_number(frame, s_sys_interval);
     if (rc == 0 && isfinite(interval) && interval > 0)
         rc = s_vec_push(&self->intervals, interval);
     return rc;
@@ -272,7 +314,7 @@ static int s_add_proc(host_t *host, const pb_value_t *frame, uint64_t ts, char *
         return -ENOMEM;
     if (gone)
         return 0;
-    double cpu = s_number(frame, "cpu_pct"), rss = s_number(frame, "rss_bytes");
+    double cpu = s_number(frame, s_proc_cpu), rss = s_number(frame, s_proc_rss);
     int rc = s_tvec_push(&proc->ts, ts);
     if (rc == 0)
         rc = s_vec_push(&proc->cpu, cpu);
@@ -284,7 +326,7 @@ static int s_add_proc(host_t *host, const pb_value_t *frame, uint64_t ts, char *
 
 static int s_add_hb(pb_model_t *self, const pb_value_t *frame)
 {
-    double interval = s_number(frame, "interval_s");
+    double interval = s_number(frame, s_hb_interval);
     if (isfinite(interval) && interval > 0)
         self->hb_interval_s = interval;
     const char *version;
@@ -398,7 +440,7 @@ size_t pb_model_sys_count(const pb_model_t *self, size_t host)
 pb_series_t pb_model_sys(const pb_model_t *self, size_t host, size_t metric)
 {
     pb_series_t series = {0, NULL, NULL};
-    if (host >= self->nhosts || metric >= S_NMETRICS)
+    if (host >= self->nhosts || metric >= pb_model_metric_count())
         return series;
     const host_t *h = &self->hosts[host];
     series.n = h->ts.n;

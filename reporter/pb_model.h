@@ -2,6 +2,7 @@
 #ifndef PB_MODEL_H
 #define PB_MODEL_H
 
+#include "pb_catalog.h"
 #include "pb_value.h"
 
 #include <stddef.h>
@@ -25,13 +26,14 @@ typedef enum {
     PB_GROUP_COUNT, /* metrics of this group are in the summary only */
 } pb_group_t;
 
-/* One system metric of the report: a dotted path into `sys` frames. */
+/* One system metric of the report: an entry of the view REPORT_SYS (schemas/pb_view.def). */
 typedef struct {
-    const char *key;   /* "cpu.total.user_pct" */
+    const char *key;   /* its catalogue path in `sys` frames: "cpu.total.user_pct" */
     const char *label; /* legend name: "user" */
     const char *title; /* summary row name: "CPU user" */
-    pb_unit_t unit;
+    pb_unit_t unit;    /* from the catalogue, through pb_model_unit */
     pb_group_t group;
+    const pb_catalog_field_t *field;
 } pb_metric_t;
 
 /* A time series. ts is ns since the Unix epoch (envelope ts); v[i] is NaN where the
@@ -66,9 +68,19 @@ typedef enum {
     PB_ORDER_RSS, /* by peak rss_bytes, highest first */
 } pb_order_t;
 
-/* The report's fixed metric table. pb_model_metric returns NULL past the end. */
+/* How the renderers show a catalogue field's unit: the one place the catalogue's units map
+ * onto pb_unit_t (anything but %, bytes and bytes/s is a plain number). NULL gives PLAIN. */
+pb_unit_t pb_model_unit(const pb_catalog_field_t *field);
+
+/* The report's metric table: the view REPORT_SYS, in its order. pb_model_metric returns NULL
+ * past the end. These can't fail. */
 size_t pb_model_metric_count(void);
 const pb_metric_t *pb_model_metric(size_t i);
+
+/* The catalogue field of a process that order ranks by (the view REPORT_PROC): cpu_pct for
+ * PB_ORDER_CPU, rss_bytes for PB_ORDER_RSS; what pb_model_proc_t's cpu and rss hold. Can't
+ * fail (test_pb_view checks the view). */
+const pb_catalog_field_t *pb_model_proc_field(pb_order_t order);
 
 /* Returns a new empty model, or NULL on allocation failure. */
 pb_model_t *pb_model_new(void);

@@ -3,6 +3,7 @@
 
 #include "pb_frame.h"
 #include "pb_synth.h"
+#include "pb_view.h"
 
 #include <check.h>
 #include <errno.h>
@@ -174,11 +175,36 @@ START_TEST(the_metric_table_is_complete)
 }
 END_TEST
 
+/* The table is the view REPORT_SYS, and each unit is its catalogue field's. */
+START_TEST(the_metric_table_is_the_report_view_with_catalogue_units)
+{
+    ck_assert_uint_eq(pb_model_metric_count(), pb_view_size(PB_VIEW_REPORT_SYS));
+    for (size_t m = 0; m < pb_model_metric_count(); m++) {
+        const pb_metric_t *metric = pb_model_metric(m);
+        pb_view_entry_t e;
+        ck_assert_int_eq(pb_view_entry(PB_VIEW_REPORT_SYS, m, &e), 0);
+        ck_assert_ptr_eq(metric->field, e.field);
+        ck_assert_str_eq(metric->key, e.field->path);
+        ck_assert_str_eq(metric->label, e.name);
+        ck_assert_str_eq(metric->title, e.label);
+        ck_assert_int_eq(metric->unit, pb_model_unit(e.field));
+    }
+    ck_assert_int_eq(pb_model_metric(s_metric("cpu.total.user_pct"))->unit, PB_UNIT_PCT);
+    ck_assert_int_eq(pb_model_metric(s_metric("mem.used_bytes"))->unit, PB_UNIT_BYTES);
+    ck_assert_int_eq(pb_model_metric(s_metric("net.total.rx_bytes_per_s"))->unit,
+                     PB_UNIT_BYTES_PER_S);
+    ck_assert_int_eq(pb_model_metric(s_metric("load.avg1"))->unit, PB_UNIT_PLAIN);
+    ck_assert_int_eq(pb_model_unit(NULL), PB_UNIT_PLAIN);
+    ck_assert_int_eq(pb_model_unit(pb_catalog_find(PB_FT_SYS, "ctxt_per_s")), PB_UNIT_PLAIN);
+}
+END_TEST
+
 int main(void)
 {
     Suite *suite = suite_create("pb_model");
     TCase *tc = tcase_create("model");
     tcase_add_test(tc, info_counts_frames_loss_interval_and_version);
+    tcase_add_test(tc, the_metric_table_is_the_report_view_with_catalogue_units);
     tcase_add_test(tc, sys_series_share_one_axis_with_nan_for_absent_rates);
     tcase_add_test(tc, processes_rank_by_cpu_and_rss);
     tcase_add_test(tc, bad_frames_are_refused_with_a_reason);

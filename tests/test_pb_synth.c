@@ -1,6 +1,7 @@
 /* Tests of pb_synth: the synthetic frames are well-formed, predictable and can be stored. */
 #include "pb_synth.h"
 
+#include "pb_catalog.h"
 #include "pb_frame.h"
 #include "pb_run.h"
 
@@ -51,6 +52,76 @@ START_TEST(frames_come_in_order_with_envelopes)
 }
 END_TEST
 
+/* Whether value v is of the catalogue's JSON type json. */
+static bool s_json_ok(pb_catalog_json_t json, const pb_value_t *v)
+{
+    pb_type_t t = pb_value_type(v);
+    switch (json) {
+    case PB_JT_INTEGER:
+        return t == PB_UINT || t == PB_INT;
+    case PB_JT_NUMBER:
+        return t == PB_UINT || t == PB_INT || t == PB_FLOAT;
+    case PB_JT_STRING:
+        return t == PB_STR;
+    case PB_JT_BOOLEAN:
+        return t == PB_BOOL;
+    case PB_JT_BIN:
+        return t == PB_BIN;
+    case PB_JT_OBJECT:
+        return t == PB_MAP;
+    default:
+        return t == PB_ARRAY;
+    }
+}
+
+/* Every key of map (in a frame of type ft, under parent) is catalogued, of its type. */
+static void s_check_keys(pb_catalog_frame_t ft, const pb_catalog_field_t *parent,
+                         const pb_value_t *map)
+{
+    for (size_t i = 0; i < pb_value_len(map); i++) {
+        const char *key = pb_value_map_key_at(map, i);
+        const pb_value_t *v = pb_value_map_value_at(map, i);
+        const pb_catalog_field_t *f = pb_catalog_child(ft, parent, key, strlen(key));
+        ck_assert_msg(f, "synthetic %s frame: '%s' under '%s' is not catalogued",
+                      pb_catalog_frame_name(ft), key, parent ? parent->path : "");
+        ck_assert_msg(s_json_ok(f->json, v), "%s: not a %s", f->path,
+                      pb_catalog_json_name(f->json));
+        if (f->bits & PB_CF_OPEN)
+            continue;
+        if (f->kind == PB_KIND_MAP)
+            s_check_keys(ft, f, v);
+        for (size_t k = 0; f->kind == PB_KIND_LIST && k < pb_value_len(v); k++)
+            s_check_keys(ft, f, pb_value_array_at(v, k));
+    }
+}
+
+static int s_catalogued(const char *topic, const pb_value_t *frame, uint64_t ts, void *arg)
+{
+    pb_envelope_t env;
+    pb_catalog_frame_t ft;
+    char err[128];
+    (void)topic;
+    (void)ts;
+    ck_assert_int_eq(pb_frame_envelope(frame, &env, err, sizeof(err)), 0);
+    ck_assert_int_eq(pb_catalog_frame_parse(env.type, strlen(env.type), &ft), 0);
+    s_check_keys(ft, NULL, frame);
+    ++*(size_t *)arg;
+    return 0;
+}
+
+/* The generator writes its keys by hand (test data): the catalogue keeps them honest. */
+START_TEST(every_key_written_is_in_the_catalogue)
+{
+    pb_synth_opts_t opts;
+    pb_synth_defaults(&opts);
+    opts.samples = 4;
+    opts.profiles = 1;
+    size_t frames = 0;
+    ck_assert_int_eq(pb_synth_generate(&opts, s_catalogued, &frames), 0);
+    ck_assert_uint_gt(frames, 4);
+}
+END_TEST
+
 static int s_stop(const char *topic, const pb_value_t *frame, uint64_t ts, void *arg)
 {
     (void)topic;
@@ -97,6 +168,7 @@ int main(void)
     Suite *suite = suite_create("pb_synth");
     TCase *tc = tcase_create("synth");
     tcase_add_test(tc, frames_come_in_order_with_envelopes);
+    tcase_add_test(tc, every_key_written_is_in_the_catalogue);
     tcase_add_test(tc, callback_errors_and_bad_options_stop_generation);
     tcase_add_test(tc, a_run_is_written_to_the_store);
     suite_add_tcase(suite, tc);
