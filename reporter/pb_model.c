@@ -6,7 +6,8 @@
  * keeps its own rows. Lost frames are counted from `seq` gaps per `src`. */
 #include "pb_model.h"
 
-#include "pb_frame.h"
+#include "pb_codec.h"
+#include "pb_frame_reader.h"
 #include "pb_profile.h"
 #include "pb_view.h"
 
@@ -23,7 +24,9 @@
  * (REPORT_PROC). An entry the view lacks reads as "", a path no frame has. */
 static pb_metric_t s_metrics[PB_VIEW_MAX_ENTRIES];
 static size_t s_nmetrics;
-static const char *s_sys_interval = "", *s_hb_interval = "", *s_proc_cpu = "", *s_proc_rss = "";
+static const char *s_hb_interval = "";
+static const pb_catalog_field_t *s_sys_interval, *s_proc_cpu, *s_proc_rss;
+static int s_metric_of[PB_CATALOG_MAX]; /* by catalogue index: the metric, -1 for none */
 static pthread_once_t s_metrics_once = PTHREAD_ONCE_INIT;
 #define S_NMETRICS PB_VIEW_MAX_ENTRIES /* a host keeps a column for each possible metric */
 
@@ -66,6 +69,7 @@ typedef struct {
 } src_t;
 
 struct pb_model {
+    pb_frame_reader_t *reader;
     host_t *hosts;
     size_t nhosts, caphosts;
     src_t *srcs;
@@ -92,11 +96,11 @@ pb_unit_t pb_model_unit(const pb_catalog_field_t *field)
     }
 }
 
-/* The path of view's entry in frames of type frame; "" when it has none. */
-static const char *s_view_path(pb_view_id_t view, pb_catalog_frame_t frame)
+/* The field of view's entry in frames of type frame; NULL when it has none. */
+static const pb_catalog_field_t *s_view_field(pb_view_id_t view, pb_catalog_frame_t frame)
 {
     pb_view_entry_t e;
-    return pb_view_entry_of(view, frame, &e) == 0 ? e.path : "";
+    return pb_view_entry_of(view, frame, &e) == 0 ? e.field : NULL;
 }
 
 const pb_catalog_field_t *pb_model_proc_field(pb_order_t order)
@@ -110,16 +114,18 @@ const pb_catalog_field_t *pb_model_proc_field(pb_order_t order)
 static void s_metrics_build(void)
 {
     pb_view_entry_t e;
+    for (size_t i = 0; i < PB_CATALOG_MAX; i++)
+        s_metric_of[i] = -1;
     for (size_t i = 0; pb_view_entry(PB_VIEW_REPORT_SYS, i, &e) == 0; i++) {
+        s_metric_of[e.field->index] = (int)s_nmetrics;
         s_metrics[s_nmetrics++] = (pb_metric_t){
             e.path, e.name, e.label, pb_model_unit(e.field), s_groups[e.group], e.field};
     }
-    s_sys_interval = s_view_path(PB_VIEW_REPORT_INTERVAL, PB_FT_SYS);
-    s_hb_interval = s_view_path(PB_VIEW_REPORT_INTERVAL, PB_FT_HB);
-    const pb_catalog_field_t *cpu = pb_model_proc_field(PB_ORDER_CPU);
-    const pb_catalog_field_t *rss = pb_model_proc_field(PB_ORDER_RSS);
-    s_proc_cpu = cpu ? cpu->path : "";
-    s_proc_rss = rss ? rss->path : "";
+    s_sys_interval = s_view_field(PB_VIEW_REPORT_INTERVAL, PB_FT_SYS);
+    const pb_catalog_field_t *hb = s_view_field(PB_VIEW_REPORT_INTERVAL, PB_FT_HB);
+    s_hb_interval = hb ? hb->path : "";
+    s_proc_cpu = pb_model_proc_field(PB_ORDER_CPU);
+    s_proc_rss = pb_model_proc_field(PB_ORDER_RSS);
 }
 
 size_t pb_model_metric_count(void)
@@ -182,7 +188,10 @@ static void s_host_free(host_t *host)
 pb_model_t *pb_model_new(void)
 {
     pb_model_metric_count(); /* resolves what pb_model_add reads */
-    return calloc(1, sizeof(pb_model_t));
+    pb_model_t *self = calloc(1, sizeof(pb_model_t));
+    if (self && !(self->reader = pb_frame_reader_new()))
+        pb_model_destroy(&self);
+    return self;
 }
 
 void pb_model_destroy(pb_model_t **self_p)
@@ -190,6 +199,7 @@ void pb_model_destroy(pb_model_t **self_p)
     if (!self_p || !*self_p)
         return;
     pb_model_t *self = *self_p;
+    pb_frame_reader_destroy(&self->reader);
     for (size_t h = 0; h < self->nhosts; h++)
         s_host_free(&self->hosts[h]);
     free(self->hosts);
@@ -249,12 +259,31 @@ static double s_number(const pb_value_t *frame, const char *path)
     return value;
 }
 
-static int s_add_sys(pb_model_t *self, host_t *host, const pb_value_t *frame, uint64_t ts)
+/* The value of field in a frame read by pb_frame_reader; NaN when absent. */
+static double s_view_number(const pb_frame_view_t *frame, const pb_catalog_field_t *field)
 {
-    int rc = s_tvec_push(&host->ts, ts);
+    for (size_t i = 0; field && i < frame->nnumbers; i++)
+        if (frame->numbers[i].field == field)
+            return frame->numbers[i].value;
+    return NAN;
+}
+
+static int s_add_sys(pb_model_t *self, host_t *host, const pb_frame_view_t *frame)
+{
+    double row[PB_VIEW_MAX_ENTRIES], interval = NAN;
+    for (size_t m = 0; m < s_nmetrics; m++)
+        row[m] = NAN;
+    for (size_t i = 0; i < frame->nnumbers; i++) {
+        const pb_frame_number_t *n = &frame->numbers[i];
+        int m = s_metric_of[n->field->index];
+        if (m >= 0)
+            row[m] = n->value;
+        if (n->field == s_sys_interval)
+            interval = n->value;
+    }
+    int rc = s_tvec_push(&host->ts, frame->env.ts);
     for (size_t m = 0; m < s_nmetrics && rc == 0; m++)
-        rc = s_vec_push(&host->sys[m], s_number(frame, s_metrics[m].key));
-    double interval = s_number(frame, s_sys_interval);
+        rc = s_vec_push(&host->sys[m], row[m]);
     if (rc == 0 && isfinite(interval) && interval > 0)
         rc = s_vec_push(&self->intervals, interval);
     return rc;
@@ -298,24 +327,15 @@ static void s_track_extremes(proc_t *proc, double cpu, double rss)
         proc->rss_max = rss;
 }
 
-static int s_add_proc(host_t *host, const pb_value_t *frame, uint64_t ts, char *err, size_t errlen)
+static int s_add_proc(host_t *host, const pb_frame_view_t *frame)
 {
-    uint64_t pid;
-    const char *comm = "?";
-    if (pb_value_map_get_u64(frame, "pid", &pid) < 0) {
-        snprintf(err, errlen, "proc frame without an unsigned 'pid'");
-        return -EINVAL;
-    }
-    pb_value_map_get_str(frame, "comm", &comm);
-    bool gone = false;
-    pb_value_get_bool(pb_value_map_get(frame, "gone"), &gone);
-    proc_t *proc = s_proc(host, pid);
-    if (!proc || s_set_comm(proc, comm) < 0)
+    proc_t *proc = s_proc(host, frame->pid);
+    if (!proc || s_set_comm(proc, frame->has_comm ? frame->comm : "?") < 0)
         return -ENOMEM;
-    if (gone)
+    if (frame->gone)
         return 0;
-    double cpu = s_number(frame, s_proc_cpu), rss = s_number(frame, s_proc_rss);
-    int rc = s_tvec_push(&proc->ts, ts);
+    double cpu = s_view_number(frame, s_proc_cpu), rss = s_view_number(frame, s_proc_rss);
+    int rc = s_tvec_push(&proc->ts, frame->env.ts);
     if (rc == 0)
         rc = s_vec_push(&proc->cpu, cpu);
     if (rc == 0)
@@ -368,27 +388,57 @@ static void s_track_time(pb_model_t *self, uint64_t ts)
     self->frames++;
 }
 
-int pb_model_add(pb_model_t *self, const pb_value_t *frame, char *err, size_t errlen)
+static bool s_wanted(const pb_frame_view_t *frame, const pb_model_filter_t *filter)
 {
-    pb_envelope_t env;
-    if (pb_frame_envelope(frame, &env, err, errlen) < 0)
-        return -EINVAL;
-    if (s_track_seq(self, &env) < 0)
+    if (!filter)
+        return true;
+    if (filter->host && strcmp(frame->env.host, filter->host) != 0)
+        return false;
+    if (frame->type != PB_FT_PROC || filter->npids == 0)
+        return true;
+    for (size_t i = 0; i < filter->npids; i++)
+        if (frame->has_pid && filter->pids[i] == frame->pid)
+            return true;
+    return false;
+}
+
+/* hb and prof frames (a few per minute) as the tree their readers take. */
+static int s_add_tree(pb_model_t *self, pb_catalog_frame_t type, const void *payload, size_t len,
+                      char *err, size_t errlen)
+{
+    pb_value_t *frame = NULL;
+    int rc = pb_codec_decode(payload, len, &frame, err, errlen);
+    if (rc == -ENOMEM)
+        return rc;
+    if (rc < 0)
+        return -EBADMSG; /* the reader has checked these bytes already */
+    rc = type == PB_FT_HB ? s_add_hb(self, frame) : s_add_prof(self, frame, err, errlen);
+    pb_value_destroy(&frame);
+    return rc;
+}
+
+int pb_model_add(pb_model_t *self, const void *payload, size_t len, const pb_model_filter_t *filter,
+                 char *err, size_t errlen)
+{
+    const pb_frame_view_t *frame = NULL;
+    int rc = pb_frame_reader_read(self->reader, payload, len, &frame, err, errlen);
+    if (rc < 0 || !s_wanted(frame, filter))
+        return rc;
+    if (s_track_seq(self, &frame->env) < 0)
         return -ENOMEM;
-    s_track_time(self, env.ts);
-    uint64_t ts = env.ts;
-    if (strcmp(env.type, "hb") == 0)
-        return s_add_hb(self, frame);
-    if (strcmp(env.type, "prof") == 0)
-        return s_add_prof(self, frame, err, errlen);
-    if (strcmp(env.type, "sys") != 0 && strcmp(env.type, "proc") != 0)
+    s_track_time(self, frame->env.ts);
+    if (frame->type == PB_FT_PROC && !frame->has_pid) {
+        snprintf(err, errlen, "proc frame without an unsigned 'pid'");
+        return -EINVAL;
+    }
+    if (frame->type == PB_FT_HB || frame->type == PB_FT_PROF)
+        return s_add_tree(self, frame->type, payload, len, err, errlen);
+    if (frame->type != PB_FT_SYS && frame->type != PB_FT_PROC)
         return 0;
-    host_t *host = s_host(self, env.host);
+    host_t *host = s_host(self, frame->env.host);
     if (!host)
         return -ENOMEM;
-    if (strcmp(env.type, "sys") == 0)
-        return s_add_sys(self, host, frame, ts);
-    return s_add_proc(host, frame, ts, err, errlen);
+    return frame->type == PB_FT_SYS ? s_add_sys(self, host, frame) : s_add_proc(host, frame);
 }
 
 static int s_cmp_double(const void *a, const void *b)

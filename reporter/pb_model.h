@@ -88,12 +88,23 @@ pb_model_t *pb_model_new(void);
 /* Frees the model. Accepts NULL; sets *self_p to NULL. */
 void pb_model_destroy(pb_model_t **self_p);
 
-/* Adds one decoded frame (the model copies what it keeps). Frames of types
- * it does not draw (or from future versions) and prof frames without a
- * result (failed jobs) are counted and ignored.
- * Returns 0, -EINVAL with a reason in err when the envelope is bad or a
- * known frame is malformed, or -ENOMEM. */
-int pb_model_add(pb_model_t *self, const pb_value_t *frame, char *err, size_t errlen);
+/* Which frames a model takes; pass NULL to pb_model_add for all. */
+typedef struct {
+    const char *host;     /* only this host's frames; NULL = all */
+    const uint64_t *pids; /* only these processes' proc frames; */
+    size_t npids;         /* 0 = all processes */
+} pb_model_filter_t;
+
+/* Adds one frame, as msgpack bytes (a run's record payload; the model copies
+ * what it keeps). sys and proc frames, nearly all of a run, are read without
+ * a tree (pb_frame_reader); hb and prof frames are decoded. Frames the filter
+ * leaves out, of types the model does not draw (or from future versions) and
+ * prof frames without a result (failed jobs) are ignored; only frames past
+ * the filter are counted. Returns 0, -EBADMSG (not one msgpack object) or
+ * -EINVAL (not a frame, or a known frame malformed) with a reason in err, or
+ * -ENOMEM. */
+int pb_model_add(pb_model_t *self, const void *payload, size_t len, const pb_model_filter_t *filter,
+                 char *err, size_t errlen);
 
 void pb_model_info(const pb_model_t *self, pb_model_info_t *out);
 

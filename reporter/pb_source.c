@@ -2,8 +2,6 @@
 #include "pb_source.h"
 
 #include "pb_chart.h"
-#include "pb_codec.h"
-#include "pb_frame.h"
 #include "pb_log.h"
 #include "pb_run.h"
 
@@ -30,39 +28,12 @@ static void s_problem(const char *path, uint64_t offset, const char *message, vo
     pb_log_warn("%s: offset %llu: %s", path, (unsigned long long)offset, message);
 }
 
-static int s_pid_wanted(const pb_source_opts_t *opts, const pb_value_t *frame)
-{
-    uint64_t pid;
-    if (opts->npids == 0 || pb_value_map_get_u64(frame, "pid", &pid) < 0)
-        return 1;
-    for (size_t i = 0; i < opts->npids; i++)
-        if (opts->pids[i] == pid)
-            return 1;
-    return 0;
-}
-
-/* Applies the host and pid filters; 1 if the frame goes into the model. */
-static int s_wanted(const pb_source_opts_t *opts, const pb_value_t *frame)
-{
-    const char *host, *type;
-    if (opts->host &&
-        (pb_value_map_get_str(frame, "host", &host) < 0 || strcmp(host, opts->host) != 0))
-        return 0;
-    if (pb_value_map_get_str(frame, "type", &type) == 0 && strcmp(type, "proc") == 0)
-        return s_pid_wanted(opts, frame);
-    return 1;
-}
-
 static int s_record(load_t *load, const pb_run_t *run, const pb_record_t *rec)
 {
-    pb_value_t *frame = NULL;
+    const pb_source_opts_t *o = load->opts;
+    pb_model_filter_t filter = {o->host, o->pids, o->npids};
     char err[160];
-    int rc = pb_codec_decode(rec->payload, rec->payload_len, &frame, err, sizeof(err));
-    if (rc == -ENOMEM)
-        return rc;
-    if (rc == 0 && s_wanted(load->opts, frame))
-        rc = pb_model_add(load->model, frame, err, sizeof(err));
-    pb_value_destroy(&frame);
+    int rc = pb_model_add(load->model, rec->payload, rec->payload_len, &filter, err, sizeof err);
     if (rc == -ENOMEM)
         return rc;
     if (rc < 0) {

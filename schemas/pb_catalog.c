@@ -50,6 +50,7 @@ static pb_catalog_field_t s_fields[] = {
 #include "pb_catalog.def"
 };
 #define S_NFIELDS (sizeof s_fields / sizeof s_fields[0])
+_Static_assert(S_NFIELDS <= PB_CATALOG_MAX, "the catalogue outgrew PB_CATALOG_MAX");
 
 #undef PB_FRAME
 #undef PB_MAP

@@ -97,6 +97,9 @@ typedef struct {
     bool from_field;
 } pb_catalog_label_t;
 
+/* A bound on pb_catalog_size(), checked at compile time: for tables indexed by field->index. */
+#define PB_CATALOG_MAX 512
+
 /* Every entry, in catalogue order (parents before children). These can't fail. */
 size_t pb_catalog_size(void);
 const pb_catalog_field_t *pb_catalog_at(size_t index); /* NULL past the end */
