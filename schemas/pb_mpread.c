@@ -215,14 +215,29 @@ static void s_fill(pb_mpread_item_t *item, const s_head_t *h, unsigned char t,
         item->type = types[h->kind];
 }
 
-/* True when one of the n bytes at p is NUL, a word at a time (keys are short:
- * a call to memchr costs more than the scan). */
-static inline bool s_has_nul(const unsigned char *p, size_t n)
+/* True when one of the 8 bytes of w is zero. */
+static inline bool s_word_has_zero(uint64_t w)
 {
+    return ((w - 0x0101010101010101u) & ~w & 0x8080808080808080u) != 0;
+}
+
+/* True when one of the n bytes at p is NUL, a word at a time (keys are short:
+ * a call to memchr costs more than the scan). `avail` bytes may be read from p
+ * (avail >= n): a short key with a word's worth of buffer behind it is checked
+ * in one load, the bytes past the key forced non-zero. */
+static inline bool s_has_nul(const unsigned char *p, size_t n, size_t avail)
+{
+    uint64_t w;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    if (n < 8 && avail >= 8) {
+        memcpy(&w, p, sizeof w);
+        return n && s_word_has_zero(w | (~0ull << (8 * n)));
+    }
+#endif
     size_t i = 0;
-    for (uint64_t w; i + 8 <= n; i += 8) {
+    for (; i + 8 <= n; i += 8) {
         memcpy(&w, p + i, sizeof w);
-        if ((w - 0x0101010101010101u) & ~w & 0x8080808080808080u)
+        if (s_word_has_zero(w))
             return true;
     }
     for (; i < n; i++)
@@ -250,7 +265,7 @@ static inline int s_read_common(pb_mpread_t *self, pb_mpread_item_t *item, bool 
     item->data = (const char *)body;
     if (t >= 0xa0 && t <= 0xbf) {
         n = t & 0x1fu;
-        if (n > left || (is_key && s_has_nul(body, n)))
+        if (n > left || (is_key && s_has_nul(body, n, left)))
             return 0;
         item->type = PB_STR;
         item->len = (uint32_t)n;
@@ -272,12 +287,13 @@ static inline int s_read_common(pb_mpread_t *self, pb_mpread_item_t *item, bool 
 }
 
 /* Reads the header at the offset, checks it and fills *item; advances past
- * the object's own bytes (not a container's items) only on success. */
-static int s_read_one(pb_mpread_t *self, pb_mpread_item_t *item, bool is_key)
+ * the object's own bytes (not a container's items) only on success. Apart
+ * from the common objects' short path, so that the short path's callers
+ * carry none of this one's registers. */
+static __attribute__((noinline)) int s_read_general(pb_mpread_t *self, pb_mpread_item_t *item,
+                                                    bool is_key)
 {
     size_t at = self->off;
-    if (at < self->len && s_read_common(self, item, is_key, self->p[at], at))
-        return 0;
     if (at >= self->len)
         return s_fail(self, -ENODATA, "truncated msgpack: ends at offset %zu%s", at,
                       self->top > 0 ? " inside a container" : "");
@@ -299,6 +315,14 @@ static int s_read_one(pb_mpread_t *self, pb_mpread_item_t *item, bool is_key)
     bool bytes = h->kind == S_STR || h->kind == S_BIN;
     self->off = at + hdr + (bytes ? (size_t)n : h->kind == S_SCALAR ? h->body : 0);
     return 0;
+}
+
+static inline int s_read_one(pb_mpread_t *self, pb_mpread_item_t *item, bool is_key)
+{
+    size_t at = self->off;
+    if (at < self->len && s_read_common(self, item, is_key, self->p[at], at))
+        return 0;
+    return s_read_general(self, item, is_key);
 }
 
 void pb_mpread_init(pb_mpread_t *self, const void *buf, size_t len, unsigned max_depth)

@@ -597,17 +597,24 @@ END_TEST
  * bytes are not. */
 START_TEST(nul_in_short_keys_at_every_position)
 {
-    for (size_t n = 1; n <= 31; n++) {
-        for (size_t at = 0; at <= n; at++) { /* at == n: no NUL */
-            unsigned char buf[40] = {0x81, (unsigned char)(0xa0 | n)};
-            memset(buf + 2, 'k', n);
-            if (at < n)
-                buf[2 + at] = '\0';
-            buf[2 + n] = 0x01;
-            char err[192];
-            int rc = s_read_all(buf, 3 + n, err, sizeof err);
-            ck_assert_msg(rc == (at < n ? -EBADMSG : 0), "key of %zu, NUL at %zu: %d %s", n, at, rc,
-                          err);
+    for (int long_value = 0; long_value <= 1; long_value++) { /* bytes behind the key, or not */
+        for (size_t n = 1; n <= 31; n++) {
+            for (size_t at = 0; at <= n; at++) { /* at == n: no NUL */
+                unsigned char buf[64] = {0x81, (unsigned char)(0xa0 | n)};
+                memset(buf + 2, 'k', n);
+                if (at < n)
+                    buf[2 + at] = '\0';
+                size_t len = 3 + n;
+                buf[2 + n] = long_value ? 0xa9 : 0x01; /* a 9-byte str, or 1 */
+                if (long_value) {
+                    memset(buf + 3 + n, 'v', 9);
+                    len += 9;
+                }
+                char err[192];
+                int rc = s_read_all(buf, len, err, sizeof err);
+                ck_assert_msg(rc == (at < n ? -EBADMSG : 0), "key of %zu, NUL at %zu: %d %s", n, at,
+                              rc, err);
+            }
         }
     }
 }
