@@ -229,6 +229,8 @@ static int s_take(pb_frame_reader_t *self, const pb_catalog_field_t *f,
         v->skipped++;
         return 0;
     }
+    if (f->frame == PB_FT_ENV) /* any value, containers too: a repeated key's last one counts */
+        return s_take_envelope(self, s_envelope_index(&self->keys, f), item, err, errlen);
     if (item->type == PB_MAP || item->type == PB_ARRAY) {
         bool into = item->type == PB_MAP && f->kind == PB_KIND_MAP && !(f->bits & PB_CF_OPEN);
         v->skipped += !into;
@@ -238,8 +240,6 @@ static int s_take(pb_frame_reader_t *self, const pb_catalog_field_t *f,
         s_take_number(v, f, item);
         return 0;
     }
-    if (f->frame == PB_FT_ENV)
-        return s_take_envelope(self, s_envelope_index(&self->keys, f), item, err, errlen);
     if (item->depth == 2 && v->type < PB_FT_COUNT)
         return s_take_identity(self, f, item, err, errlen);
     return 0;
@@ -334,8 +334,9 @@ static int s_not_a_map(pb_mpread_t *rd, const pb_mpread_item_t *top, char *err, 
     return s_fail(err, errlen, -EINVAL, "frame is a %s, not a map", pb_value_type_name(top->type));
 }
 
-int pb_frame_reader_read(pb_frame_reader_t *self, const void *buf, size_t len,
-                         const pb_frame_view_t **view_p, char *err, size_t errlen)
+/* Reads the frame as one of type `type`. */
+static int s_read_as(pb_frame_reader_t *self, const void *buf, size_t len, pb_catalog_frame_t type,
+                     char *err, size_t errlen)
 {
     s_walk_t w = {.pos = 0};
     pb_mpread_item_t top;
@@ -344,7 +345,7 @@ int pb_frame_reader_read(pb_frame_reader_t *self, const void *buf, size_t len,
         return s_fail(err, errlen, -EBADMSG, "%s", pb_mpread_error(&w.rd));
     if (top.type != PB_MAP)
         return s_not_a_map(&w.rd, &top, err, errlen);
-    s_reset(self, s_find_type(buf, len));
+    s_reset(self, type);
     /* A refused value (-EINVAL) is reported only once the bytes are known to
      * be well formed and the envelope complete, as the tree path would. */
     int rc = 0;
@@ -360,6 +361,20 @@ int pb_frame_reader_read(pb_frame_reader_t *self, const void *buf, size_t len,
     rc = s_check_envelope(self, err, errlen);
     if (rc == 0 && why[0])
         rc = s_fail(err, errlen, -EINVAL, "%s", why);
+    return rc;
+}
+
+int pb_frame_reader_read(pb_frame_reader_t *self, const void *buf, size_t len,
+                         const pb_frame_view_t **view_p, char *err, size_t errlen)
+{
+    pb_catalog_frame_t guess = s_find_type(buf, len), type;
+    int rc = s_read_as(self, buf, len, guess, err, errlen);
+    /* `type` repeated (msgpack leaves that undefined): the last one counts, as in the tree */
+    const char *name = self->view.type_name;
+    if (rc == 0 && pb_catalog_frame_parse(name, strlen(name), &type) < 0)
+        type = PB_FT_COUNT;
+    if (rc == 0 && type != guess)
+        rc = s_read_as(self, buf, len, type, err, errlen);
     if (rc == 0)
         *view_p = &self->view;
     return rc;
