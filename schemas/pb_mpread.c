@@ -225,7 +225,8 @@ static inline bool s_word_has_zero(uint64_t w)
  * a call to memchr costs more than the scan). `avail` bytes may be read from p
  * (avail >= n): a short key with a word's worth of buffer behind it is checked
  * in one load, the bytes past the key forced non-zero. */
-static inline bool s_has_nul(const unsigned char *p, size_t n, size_t avail)
+static inline __attribute__((always_inline)) bool s_has_nul(const unsigned char *p, size_t n,
+                                                            size_t avail)
 {
     uint64_t w;
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
@@ -251,8 +252,8 @@ static inline bool s_has_nul(const unsigned char *p, size_t n, size_t avail)
  * them once their bytes are known to be there (a fixstr key is at most 31
  * bytes: only NUL is to be refused). Returns 1 when *item was read, 0 to take
  * the general path. */
-static inline int s_read_common(pb_mpread_t *self, pb_mpread_item_t *item, bool is_key,
-                                unsigned char t, size_t at)
+static inline __attribute__((always_inline)) int
+s_read_common(pb_mpread_t *self, pb_mpread_item_t *item, bool is_key, unsigned char t, size_t at)
 {
     size_t left = self->len - at - 1;
     const unsigned char *body = self->p + at + 1;
