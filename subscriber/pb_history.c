@@ -32,6 +32,7 @@ struct pb_history {
     uint64_t untold;    /* frames refused since the last full-table report */
     uint64_t told_recv; /* subscriber clock of the last report */
     bool told;          /* a report was made */
+    size_t hint;        /* where s_find looks first */
 };
 
 pb_history_t *pb_history_new(const pb_history_config_t *config)
@@ -96,12 +97,23 @@ static int s_new_ring(const pb_history_t *self, s_series_t *s)
     return 0;
 }
 
-static s_series_t *s_find(const pb_history_t *self, const char *host, int64_t pid)
+static bool s_is(const s_series_t *s, const char *host, int64_t pid)
 {
-    for (size_t i = 0; i < self->len; i++) {
-        s_series_t *s = &self->series[i];
-        if (s->pid == pid && strcmp(s->host, host) == 0)
-            return s;
+    return s->pid == pid && strcmp(s->host, host) == 0;
+}
+
+/* A publisher sends its series in the same order every cycle, and series are
+ * made in the order their first frames came: the one after the last found is
+ * tried first, so a steady stream finds each series without a scan. */
+static s_series_t *s_find(pb_history_t *self, const char *host, int64_t pid)
+{
+    size_t next = self->hint < self->len ? self->hint : 0;
+    for (size_t k = 0; k < self->len; k++) {
+        size_t i = (next + k) % self->len;
+        if (s_is(&self->series[i], host, pid)) {
+            self->hint = i + 1;
+            return &self->series[i];
+        }
     }
     return NULL;
 }
