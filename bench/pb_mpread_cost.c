@@ -1,6 +1,7 @@
-/* pb-mpread-cost: one frame decoded N times by pb_mpread_walk or by pb_codec_decode + a tree walk,
- * for callgrind. */
+/* pb-mpread-cost: one frame decoded N times by pb_frame_reader, pb_mpread_walk or pb_codec_decode +
+ * a tree walk, for callgrind. */
 #include "pb_codec.h"
+#include "pb_frame_reader.h"
 #include "pb_mpread.h"
 
 #include <stdio.h>
@@ -84,6 +85,18 @@ __attribute__((noinline)) void pb_cost_decode(const char *buf, size_t len, s_sin
     pb_value_destroy(&tree);
 }
 
+__attribute__((noinline)) void pb_cost_reader(const char *buf, size_t len, s_sink_t *sink)
+{
+    static pb_frame_reader_t *reader; /* reused, as perfbus-sub's: its cache warm */
+    const pb_frame_view_t *view = NULL;
+    if ((!reader && !(reader = pb_frame_reader_new())) ||
+        pb_frame_reader_read(reader, buf, len, &view, NULL, 0) != 0)
+        abort();
+    for (size_t i = 0; i < view->nnumbers; i++)
+        sink->sum += view->numbers[i].value;
+    sink->leaves += view->nnumbers;
+}
+
 static char *s_slurp(const char *path, size_t *len_p)
 {
     FILE *f = fopen(path, "rb");
@@ -98,7 +111,7 @@ static char *s_slurp(const char *path, size_t *len_p)
 int main(int argc, char **argv)
 {
     if (argc != 4) {
-        fprintf(stderr, "usage: pb-mpread-cost walk|tree|decode FRAME_FILE N\n");
+        fprintf(stderr, "usage: pb-mpread-cost reader|walk|tree|decode FRAME_FILE N\n");
         return 2;
     }
     size_t len = 0;
@@ -108,7 +121,8 @@ int main(int argc, char **argv)
         fprintf(stderr, "pb-mpread-cost: cannot read %s or bad N %s\n", argv[2], argv[3]);
         return 1;
     }
-    void (*fn)(const char *, size_t, s_sink_t *) = strcmp(argv[1], "walk") == 0   ? pb_cost_walk
+    void (*fn)(const char *, size_t, s_sink_t *) = strcmp(argv[1], "reader") == 0 ? pb_cost_reader
+                                                   : strcmp(argv[1], "walk") == 0 ? pb_cost_walk
                                                    : strcmp(argv[1], "tree") == 0 ? pb_cost_tree
                                                                                   : pb_cost_decode;
     s_sink_t sink = {0};

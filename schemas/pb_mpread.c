@@ -235,13 +235,16 @@ static inline __attribute__((always_inline)) bool s_has_nul(const unsigned char 
         return n && s_word_has_zero(w | (~0ull << (8 * n)));
     }
 #endif
-    size_t i = 0;
-    for (; i + 8 <= n; i += 8) {
-        memcpy(&w, p + i, sizeof w);
-        if (s_word_has_zero(w))
-            return true;
+    if (n >= 8) { /* whole words, the last one overlapping its predecessor */
+        for (size_t i = 0; i + 8 <= n; i += 8) {
+            memcpy(&w, p + i, sizeof w);
+            if (s_word_has_zero(w))
+                return true;
+        }
+        memcpy(&w, p + n - 8, sizeof w);
+        return s_word_has_zero(w);
     }
-    for (; i < n; i++)
+    for (size_t i = 0; i < n; i++)
         if (p[i] == 0)
             return true;
     return false;
@@ -318,7 +321,8 @@ static __attribute__((noinline)) int s_read_general(pb_mpread_t *self, pb_mpread
     return 0;
 }
 
-static inline int s_read_one(pb_mpread_t *self, pb_mpread_item_t *item, bool is_key)
+static inline __attribute__((always_inline)) int s_read_one(pb_mpread_t *self,
+                                                            pb_mpread_item_t *item, bool is_key)
 {
     size_t at = self->off;
     if (at < self->len && s_read_common(self, item, is_key, self->p[at], at))
