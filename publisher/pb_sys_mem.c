@@ -43,7 +43,7 @@ static int s_parse_line(const char *line, pb_sys_mem_t *out, unsigned *seen)
 {
     for (size_t i = 0; i < S_NFIELDS; i++) {
         size_t klen = strlen(s_fields[i].key);
-        if (strncmp(line, s_fields[i].key, klen) != 0)
+        if (line[0] != s_fields[i].key[0] || strncmp(line, s_fields[i].key, klen) != 0)
             continue;
         *seen |= 1u << i;
         return s_parse_kb(line + klen, (uint64_t *)((char *)out + s_fields[i].offset));
@@ -55,7 +55,8 @@ int pb_sys_mem_parse(const char *text, pb_sys_mem_t *out)
 {
     memset(out, 0, sizeof *out);
     unsigned seen = 0;
-    for (const char *line = text; line; line = pb_procfs_next_line(line)) {
+    unsigned all = (1u << S_NFIELDS) - 1;
+    for (const char *line = text; line && seen != all; line = pb_procfs_next_line(line)) {
         if (s_parse_line(line, out, &seen) < 0)
             return -EINVAL;
     }

@@ -73,34 +73,39 @@ static int s_fail(pb_mpwrite_t *self, int rc)
     return self->err;
 }
 
-/* Room for n more bytes: a pointer to them, or NULL with the error set. */
-static unsigned char *s_room(pb_mpwrite_t *self, size_t n)
+/* Grows the buffer to hold n more bytes: 0, or -ENOMEM with the error set. */
+static int s_grow(pb_mpwrite_t *self, size_t n)
 {
-    if (self->cap - self->len < n) {
-        size_t cap = self->cap ? self->cap : 1024;
-        while (cap - self->len < n)
-            cap *= 2;
-        unsigned char *buf = realloc(self->buf, cap);
-        if (!buf) {
-            s_fail(self, -ENOMEM);
-            return NULL;
-        }
-        self->buf = buf;
-        self->cap = cap;
-    }
+    size_t cap = self->cap ? self->cap : 1024;
+    while (cap - self->len < n)
+        cap *= 2;
+    unsigned char *buf = realloc(self->buf, cap);
+    if (!buf)
+        return s_fail(self, -ENOMEM);
+    self->buf = buf;
+    self->cap = cap;
+    return 0;
+}
+
+/* Room for n more bytes: a pointer to them, or NULL with the error set. Every
+ * byte written goes through here, so the common case is inline. */
+static inline unsigned char *s_room(pb_mpwrite_t *self, size_t n)
+{
+    if (self->cap - self->len < n && s_grow(self, n) < 0)
+        return NULL;
     unsigned char *p = self->buf + self->len;
     self->len += n;
     return p;
 }
 
-static void s_be(unsigned char *p, uint64_t v, size_t bytes)
+static inline void s_be(unsigned char *p, uint64_t v, size_t bytes)
 {
     for (size_t i = 0; i < bytes; i++)
         p[i] = (unsigned char)(v >> (8 * (bytes - 1 - i)));
 }
 
 /* A type byte followed by v in `bytes` big-endian bytes. */
-static void s_head(pb_mpwrite_t *self, unsigned char type, uint64_t v, size_t bytes)
+static inline void s_head(pb_mpwrite_t *self, unsigned char type, uint64_t v, size_t bytes)
 {
     unsigned char *p = s_room(self, 1 + bytes);
     if (!p)
@@ -140,10 +145,19 @@ static int s_key(pb_mpwrite_t *self, const pb_catalog_field_t *key)
         return s_fail(self, -EINVAL);
     if (top)
         top->count++;
-    if (key) {
+    if (key) { /* a key is at most PB_VALUE_KEY_MAX (255) bytes: fixstr or str8 */
         size_t len = strlen(key->name);
-        s_str_head(self, len);
-        s_bytes(self, key->name, len);
+        size_t head = len < 32 ? 1 : 2;
+        unsigned char *p = len < 256 ? s_room(self, head + len) : NULL;
+        if (!p)
+            return s_fail(self, -E2BIG); /* s_room's -ENOMEM stays the first error */
+        if (head == 1) {
+            p[0] = (unsigned char)(0xa0 | len);
+        } else {
+            p[0] = 0xd9;
+            p[1] = (unsigned char)len;
+        }
+        memcpy(p + head, key->name, len);
     }
     return self->err;
 }
