@@ -297,7 +297,8 @@ START_TEST(next_u64_checks_every_conversion)
     ck_assert_uint_eq(v, 5);
     ck_assert_int_eq(pb_procfs_next_u64(&p, &v), -ENODATA); /* end of line */
 
-    const char *bad[] = {"abc", "-1", "+1", "12abc", "99999999999999999999", "0x10", ""};
+    const char *bad[] = {
+        "abc", "-1", "+1", "12abc", "99999999999999999999", "18446744073709551616", "0x10", ""};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         p = bad[i];
         int rc = pb_procfs_next_u64(&p, &v);
