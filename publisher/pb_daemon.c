@@ -30,6 +30,7 @@ struct pb_daemon {
     void *ctx, *pub, *control;
     char pub_endpoint[256], control_endpoint[256];
     char host[128], src[192];
+    char topic_proc[160];  /* "proc.<host>", from pb_frame_topic once: a pid tail is appended */
     uint64_t seq;          /* next frame's sequence number */
     uint64_t started_mono; /* ns */
     pb_sys_sampler_t *sys;
@@ -210,6 +211,12 @@ static int s_new_samplers(pb_daemon_t *self, char *err, size_t errlen)
         snprintf(err, errlen, "out of memory");
         return -ENOMEM;
     }
+    int rc_topic =
+        pb_frame_topic(self->topic_proc, sizeof self->topic_proc, "proc", self->host, NULL);
+    if (rc_topic < 0) {
+        snprintf(err, errlen, "host name too long for a topic: %s", self->host);
+        return rc_topic;
+    }
     /* one listing of /proc per cycle: both sample with the same time */
     pb_proc_sampler_share_pidlist(self->procs, pb_sys_sampler_pidlist(self->sys));
     return 0;
@@ -270,13 +277,15 @@ static int s_begin(pb_daemon_t *self, const char *type)
                                    pb_frame_now_ns());
 }
 
-/* Closes the frame in self->w and sends [topic][payload] (zmq copies the bytes). */
-static int s_send(pb_daemon_t *self, const char *type, const char *tail)
+/* Closes the frame in self->w and sends [topic][payload] (zmq copies the
+ * bytes); topic NULL is pb_frame_topic's for type. */
+static int s_send(pb_daemon_t *self, const char *type, const char *topic)
 {
-    char topic[256];
+    char own[256];
     int rc = pb_mpwrite_end(self->w);
-    if (rc == 0)
-        rc = pb_frame_topic(topic, sizeof topic, type, self->host, tail);
+    if (rc == 0 && !topic)
+        rc = pb_frame_topic(own, sizeof own, type, self->host, NULL);
+    topic = topic ? topic : own;
     const char *buf = pb_mpwrite_data(self->w);
     size_t len = pb_mpwrite_len(self->w);
     if (rc == 0 && (zmq_send(self->pub, topic, strlen(topic), ZMQ_SNDMORE) < 0 ||
@@ -290,12 +299,17 @@ static int s_send(pb_daemon_t *self, const char *type, const char *tail)
 static int s_emit_proc(void *arg, uint32_t pid, const pb_proc_body_t *body)
 {
     pb_daemon_t *self = arg;
-    char tail[16];
-    snprintf(tail, sizeof tail, "%u", pid);
+    /* pb_frame_topic's "proc.<host>.<pid>", its prefix made once at start: a
+     * topic per process per cycle was a sixth of a process's instructions */
+    char topic[192];
+    size_t n = strlen(self->topic_proc);
+    memcpy(topic, self->topic_proc, n);
+    topic[n] = '.';
+    pb_procfs_pid_rel(topic + n + 1, sizeof topic - n - 1, pid, NULL);
     int rc = s_begin(self, "proc");
     if (rc == 0)
         rc = pb_proc_body_write(self->w, body);
-    return rc < 0 ? rc : s_send(self, "proc", tail);
+    return rc < 0 ? rc : s_send(self, "proc", topic);
 }
 
 /* Keeps the bytes of the sys frame just sent; op `system` decodes them when asked. */

@@ -460,6 +460,27 @@ const char *pb_procfs_next_line(const char *p)
     return nl + 1;
 }
 
+int pb_procfs_pid_rel(char *buf, size_t size, uint32_t pid, const char *name)
+{
+    char digits[10];
+    size_t n = 0;
+    do {
+        digits[n++] = (char)('0' + pid % 10);
+        pid /= 10;
+    } while (pid > 0);
+    size_t name_len = name ? strlen(name) + 1 : 0;
+    if (n + name_len >= size)
+        return -ENAMETOOLONG;
+    for (size_t i = 0; i < n; i++)
+        buf[i] = digits[n - 1 - i];
+    if (name) {
+        buf[n] = '/';
+        memcpy(buf + n + 1, name, name_len - 1);
+    }
+    buf[n + name_len] = '\0';
+    return (int)(n + name_len);
+}
+
 const char *pb_procfs_find_key(const char *text, const char *key)
 {
     size_t klen = strlen(key);

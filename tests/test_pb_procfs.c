@@ -312,6 +312,25 @@ START_TEST(next_u64_checks_every_conversion)
 }
 END_TEST
 
+START_TEST(pid_rel_is_snprintf_of_pid_and_name)
+{
+    char buf[32], want[32];
+    const uint32_t pids[] = {0, 7, 10, 4242, 4294967295u};
+    for (size_t i = 0; i < sizeof pids / sizeof pids[0]; i++) {
+        snprintf(want, sizeof want, "%u/status", pids[i]);
+        ck_assert_int_eq(pb_procfs_pid_rel(buf, sizeof buf, pids[i], "status"), (int)strlen(want));
+        ck_assert_str_eq(buf, want);
+        snprintf(want, sizeof want, "%u", pids[i]);
+        ck_assert_int_eq(pb_procfs_pid_rel(buf, sizeof buf, pids[i], NULL), (int)strlen(want));
+        ck_assert_str_eq(buf, want);
+    }
+    ck_assert_int_eq(pb_procfs_pid_rel(buf, 8, 1234, "io"), 7); /* "1234/io" and its NUL */
+    ck_assert_int_eq(pb_procfs_pid_rel(buf, 7, 1234, "io"), -ENAMETOOLONG);
+    ck_assert_int_eq(pb_procfs_pid_rel(buf, 7, 12345, "io"), -ENAMETOOLONG);
+    ck_assert_int_eq(pb_procfs_pid_rel(buf, 1, 0, NULL), -ENAMETOOLONG);
+}
+END_TEST
+
 START_TEST(next_i64_and_f64)
 {
     const char *p = "-20 7 0.82 1178.79\n";
@@ -370,6 +389,7 @@ int main(void)
     tcase_add_test(tc, pidlist_rewinds_the_real_proc);
     tcase_add_test(tc, count_counts_directory_entries);
     tcase_add_test(tc, next_u64_checks_every_conversion);
+    tcase_add_test(tc, pid_rel_is_snprintf_of_pid_and_name);
     tcase_add_test(tc, next_i64_and_f64);
     tcase_add_test(tc, lines_and_keys);
     suite_add_tcase(s, tc);
