@@ -30,16 +30,38 @@ struct pb_daemon {
     void *ctx, *pub, *control;
     char pub_endpoint[256], control_endpoint[256];
     char host[128], src[192];
+    char topic_proc[160];  /* "proc.<host>", from pb_frame_topic once: a pid tail is appended */
     uint64_t seq;          /* next frame's sequence number */
     uint64_t started_mono; /* ns */
     pb_sys_sampler_t *sys;
     pb_proc_sampler_t *procs;
-    pb_value_t *latest_sys; /* last published sys frame, for op `system` */
+    pb_mpwrite_t *w;      /* every frame is written here: reset, never freed */
+    char *latest_sys_buf; /* last published sys frame's bytes, for op `system` */
+    size_t latest_sys_len, latest_sys_cap;
+    pb_value_t *latest_sys; /* those bytes decoded, on the first request after a sample */
+    bool latest_sys_stale;
     pb_control_t *ctl;
     pb_agent_t *agent;         /* built-in profiling targets, serving on its own threads */
     pb_sockmon_t *control_mon; /* connections to `control`, to trim memory after storms */
     pb_zap_t *control_cap;     /* refuses handshakes over config.max_connections */
 };
+
+enum { S_HB_UPTIME, S_HB_INTERVAL, S_HB_FRAMES, S_HB_TRACKED, S_HB_VERSION, S_HB_PID, S_HB_N };
+
+static const pb_catalog_field_t *s_hb_keys[S_HB_N];
+
+/* The heartbeat's keys; the samplers resolve their own. */
+static int s_resolve_keys(char *err, size_t errlen)
+{
+    static const char *const hb[S_HB_N] = {"uptime_s",      "interval_s", "frames_sent",
+                                           "procs_tracked", "version",    "pid"};
+    int rc = pb_mpwrite_resolve(PB_FT_HB, "", hb, S_HB_N, s_hb_keys, err, errlen);
+    if (rc == 0)
+        rc = pb_sys_sampler_keys(err, errlen);
+    if (rc == 0)
+        rc = pb_proc_body_keys(err, errlen);
+    return rc;
+}
 
 static uint64_t s_mono_ns(void)
 {
@@ -176,6 +198,30 @@ static int s_start_agent(pb_daemon_t *self, char *err, size_t errlen)
     return rc;
 }
 
+/* The samplers and the frame writer, once every key they write is in the catalogue. */
+static int s_new_samplers(pb_daemon_t *self, char *err, size_t errlen)
+{
+    int rc = s_resolve_keys(err, errlen);
+    if (rc < 0)
+        return rc;
+    self->sys = pb_sys_sampler_new(self->config.root);
+    self->procs = pb_proc_sampler_new(self->config.root);
+    self->w = pb_mpwrite_new();
+    if (!self->sys || !self->procs || !self->w) {
+        snprintf(err, errlen, "out of memory");
+        return -ENOMEM;
+    }
+    int rc_topic =
+        pb_frame_topic(self->topic_proc, sizeof self->topic_proc, "proc", self->host, NULL);
+    if (rc_topic < 0) {
+        snprintf(err, errlen, "host name too long for a topic: %s", self->host);
+        return rc_topic;
+    }
+    /* one listing of /proc per cycle: both sample with the same time */
+    pb_proc_sampler_share_pidlist(self->procs, pb_sys_sampler_pidlist(self->sys));
+    return 0;
+}
+
 pb_daemon_t *pb_daemon_new(const pb_config_t *config, char *err, size_t errlen)
 {
     pb_daemon_t *self = calloc(1, sizeof *self);
@@ -187,13 +233,7 @@ pb_daemon_t *pb_daemon_new(const pb_config_t *config, char *err, size_t errlen)
     self->started_mono = s_mono_ns();
     s_resolve_host(self);
     s_make_src(self);
-    self->sys = pb_sys_sampler_new(config->root);
-    self->procs = pb_proc_sampler_new(config->root);
-    int rc = self->sys && self->procs ? 0 : -ENOMEM;
-    if (rc < 0)
-        snprintf(err, errlen, "out of memory");
-    else /* one listing of /proc per cycle: both sample with the same time */
-        pb_proc_sampler_share_pidlist(self->procs, pb_sys_sampler_pidlist(self->sys));
+    int rc = s_new_samplers(self, err, errlen);
     if (rc == 0)
         rc = s_apply_watches(self, err, errlen);
     if (rc == 0)
@@ -229,79 +269,113 @@ const char *pb_daemon_profile_pub_endpoint(const pb_daemon_t *self)
     return pb_agent_pub_endpoint(self->agent);
 }
 
-/* Stamps the envelope on a body and sends [topic][payload]. Takes *body_p.
- * Keeps a copy of the full frame in *keep_p when keep_p is given. */
-static int s_publish(pb_daemon_t *self, const char *type, const char *tail, pb_value_t **body_p,
-                     pb_value_t **keep_p)
+/* Opens the next frame in self->w: its top map and envelope. */
+static int s_begin(pb_daemon_t *self, const char *type)
 {
-    char topic[256];
-    pb_value_t *frame = pb_frame_new(type, self->host, self->src, self->seq, pb_frame_now_ns());
-    int rc = frame ? pb_value_map_merge(frame, body_p) : -ENOMEM;
-    pb_value_destroy(body_p);
-    char *buf = NULL;
-    size_t len = 0;
-    if (rc == 0)
-        rc = pb_frame_topic(topic, sizeof topic, type, self->host, tail);
-    if (rc == 0)
-        rc = pb_codec_encode(frame, &buf, &len);
+    pb_mpwrite_reset(self->w);
+    return pb_frame_write_envelope(self->w, type, self->host, self->src, self->seq,
+                                   pb_frame_now_ns());
+}
+
+/* Closes the frame in self->w and sends [topic][payload] (zmq copies the
+ * bytes); topic NULL is pb_frame_topic's for type. */
+static int s_send(pb_daemon_t *self, const char *type, const char *topic)
+{
+    char own[256];
+    int rc = pb_mpwrite_end(self->w);
+    if (rc == 0 && !topic)
+        rc = pb_frame_topic(own, sizeof own, type, self->host, NULL);
+    topic = topic ? topic : own;
+    const char *buf = pb_mpwrite_data(self->w);
+    size_t len = pb_mpwrite_len(self->w);
     if (rc == 0 && (zmq_send(self->pub, topic, strlen(topic), ZMQ_SNDMORE) < 0 ||
                     zmq_send(self->pub, buf, len, 0) < 0))
         rc = -errno;
     if (rc == 0)
         self->seq++;
-    free(buf);
-    if (rc == 0 && keep_p) {
-        pb_value_destroy(keep_p);
-        *keep_p = frame;
-        frame = NULL;
-    }
-    pb_value_destroy(&frame);
     return rc;
 }
 
-static int s_emit_proc(void *arg, uint32_t pid, pb_value_t **body_p)
+static int s_emit_proc(void *arg, uint32_t pid, const pb_proc_body_t *body)
 {
-    char tail[16];
-    snprintf(tail, sizeof tail, "%u", pid);
-    return s_publish(arg, "proc", tail, body_p, NULL);
+    pb_daemon_t *self = arg;
+    /* pb_frame_topic's "proc.<host>.<pid>", its prefix made once at start: a
+     * topic per process per cycle was a sixth of a process's instructions */
+    char topic[192];
+    size_t n = strlen(self->topic_proc);
+    memcpy(topic, self->topic_proc, n);
+    topic[n] = '.';
+    pb_procfs_pid_rel(topic + n + 1, sizeof topic - n - 1, pid, NULL);
+    int rc = s_begin(self, "proc");
+    if (rc == 0)
+        rc = pb_proc_body_write(self->w, body);
+    return rc < 0 ? rc : s_send(self, "proc", topic);
+}
+
+/* Keeps the bytes of the sys frame just sent; op `system` decodes them when asked. */
+static void s_keep_sys(pb_daemon_t *self)
+{
+    size_t len = pb_mpwrite_len(self->w);
+    if (len > self->latest_sys_cap) {
+        char *buf = realloc(self->latest_sys_buf, len);
+        if (!buf)
+            return; /* the previous sample stays the latest */
+        self->latest_sys_buf = buf;
+        self->latest_sys_cap = len;
+    }
+    memcpy(self->latest_sys_buf, pb_mpwrite_data(self->w), len);
+    self->latest_sys_len = len;
+    self->latest_sys_stale = true;
 }
 
 static void s_sample(pb_daemon_t *self, uint64_t now)
 {
     char err[256] = "";
-    pb_value_t *body = NULL;
-    int rc = pb_sys_sampler_sample(self->sys, now, &body, err, sizeof err);
+    int rc = s_begin(self, "sys");
     if (rc == 0)
-        rc = s_publish(self, "sys", NULL, &body, &self->latest_sys);
+        rc = pb_sys_sampler_write(self->sys, now, self->w, err, sizeof err);
+    if (rc == 0)
+        rc = s_send(self, "sys", NULL);
+    if (rc == 0)
+        s_keep_sys(self);
     if (rc < 0)
         pb_log_warn("system sample failed: %s", err[0] ? err : strerror(-rc));
-    rc = pb_proc_sampler_scan(self->procs, now, s_emit_proc, self);
+    rc = pb_proc_sampler_scan_write(self->procs, now, s_emit_proc, self);
     if (rc < 0)
         pb_log_warn("process scan failed: %s", strerror(-rc));
 }
 
 static void s_heartbeat(pb_daemon_t *self)
 {
-    pb_value_t *body = pb_value_map_new();
-    int rc = body ? 0 : -ENOMEM;
+    pb_mpwrite_t *w = self->w;
     double uptime = (double)(s_mono_ns() - self->started_mono) / 1e9;
+    int rc = s_begin(self, "hb");
+    pb_mpwrite_float(w, s_hb_keys[S_HB_UPTIME], uptime);
+    pb_mpwrite_float(w, s_hb_keys[S_HB_INTERVAL], self->config.interval_s);
+    pb_mpwrite_uint(w, s_hb_keys[S_HB_FRAMES], self->seq);
+    pb_mpwrite_uint(w, s_hb_keys[S_HB_TRACKED], pb_proc_sampler_tracked(self->procs));
+    pb_mpwrite_str(w, s_hb_keys[S_HB_VERSION], PB_VERSION);
+    pb_mpwrite_uint(w, s_hb_keys[S_HB_PID], (uint64_t)getpid());
     if (rc == 0)
-        rc = pb_value_map_put_float(body, "uptime_s", uptime);
-    if (rc == 0)
-        rc = pb_value_map_put_float(body, "interval_s", self->config.interval_s);
-    if (rc == 0)
-        rc = pb_value_map_put_uint(body, "frames_sent", self->seq);
-    if (rc == 0)
-        rc = pb_value_map_put_uint(body, "procs_tracked", pb_proc_sampler_tracked(self->procs));
-    if (rc == 0)
-        rc = pb_value_map_put_str(body, "version", PB_VERSION);
-    if (rc == 0)
-        rc = pb_value_map_put_uint(body, "pid", (uint64_t)getpid());
-    if (rc == 0)
-        rc = s_publish(self, "hb", NULL, &body, NULL);
-    pb_value_destroy(&body);
+        rc = s_send(self, "hb", NULL);
     if (rc < 0)
         pb_log_warn("heartbeat failed: %s", strerror(-rc));
+}
+
+/* The latest sys frame as a tree, decoded once per sample and only when a
+ * request may need it. */
+static const pb_value_t *s_latest_sys(pb_daemon_t *self)
+{
+    if (self->latest_sys_stale) {
+        pb_value_t *tree = NULL;
+        char err[160];
+        if (pb_codec_decode(self->latest_sys_buf, self->latest_sys_len, &tree, err, sizeof err) < 0)
+            pb_log_warn("cannot decode the latest sys frame: %s", err);
+        pb_value_destroy(&self->latest_sys);
+        self->latest_sys = tree;
+        self->latest_sys_stale = false;
+    }
+    return self->latest_sys;
 }
 
 static pb_value_t *s_describe_targets(void *agent)
@@ -320,7 +394,7 @@ static void s_refresh_control(pb_daemon_t *self)
         .uptime_s = (double)(s_mono_ns() - self->started_mono) / 1e9,
         .frames_sent = self->seq,
         .interval_s = self->config.interval_s,
-        .latest_sys = self->latest_sys,
+        .latest_sys = s_latest_sys(self),
         .describe_targets = s_describe_targets,
         .targets_arg = self->agent,
         .profile_endpoint = pb_agent_endpoint(self->agent),
@@ -417,6 +491,8 @@ void pb_daemon_destroy(pb_daemon_t **self_p)
     pb_control_destroy(&self->ctl);
     pb_agent_destroy(&self->agent);
     pb_value_destroy(&self->latest_sys);
+    free(self->latest_sys_buf);
+    pb_mpwrite_destroy(&self->w);
     pb_proc_sampler_destroy(&self->procs);
     pb_sys_sampler_destroy(&self->sys);
     if (self->pub)

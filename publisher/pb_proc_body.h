@@ -2,6 +2,7 @@
 #ifndef PB_PROC_BODY_H
 #define PB_PROC_BODY_H
 
+#include "pb_mpwrite.h"
 #include "pb_proc_parse.h"
 #include "pb_value.h"
 
@@ -37,7 +38,31 @@ typedef struct {
     uint64_t mem_total; /* MemTotal in bytes, for mem_pct; 0 gives mem_pct 0 */
     bool has_since_start;
     double cpu_pct_since_start;
+    bool cpu_clamped; /* with rates: the CPU was cut (cpu_clamped: true, the last key) */
 } pb_proc_body_args_t;
+
+/* One body to write: the readings of a live process (args), or, when args is
+ * NULL, the final {pid, comm, gone: true} of an exited one. */
+typedef struct {
+    const pb_proc_body_args_t *args;
+    uint32_t pid;
+    const char *comm;
+} pb_proc_body_t;
+
+/* Resolves every proc key in the catalogue, once per process. Returns 0, or
+ * -ENOENT with the missing field in err (err may be NULL). */
+int pb_proc_body_keys(char *err, size_t errlen);
+
+/* Writes the keys of body into the map open in w (the frame, after its
+ * envelope): the fields of FIELDS.md "proc". comm is written as valid UTF-8
+ * (U+FFFD for bad bytes), with the bytes as read in a comm_raw bin when, and
+ * only when, they were not valid UTF-8. Returns 0 or pb_mpwrite's error (or
+ * pb_proc_body_keys'). */
+int pb_proc_body_write(pb_mpwrite_t *w, const pb_proc_body_t *body);
+
+/* What pb_proc_body_write writes, decoded into a new map (caller owns), for
+ * requests and tests. NULL on ENOMEM. */
+pb_value_t *pb_proc_body_tree(const pb_proc_body_t *body);
 
 /* utime without guest time, in ticks (pidstat's user time). Can't fail. */
 uint64_t pb_proc_body_user_ticks(const pb_proc_stat_t *stat);

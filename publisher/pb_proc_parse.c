@@ -91,11 +91,17 @@ int pb_proc_parse_stat(const char *text, pb_proc_stat_t *out)
     return 0;
 }
 
-static int s_key_u64(const char *text, const char *key, uint64_t *out)
+/* Reads the number after key, looking from *from on (the kernel writes the
+ * keys in the order they are asked for, so one pass finds them all) and from
+ * the start when it is not there; *from moves past the key. */
+static int s_key_u64(const char *text, const char **from, const char *key, uint64_t *out)
 {
-    const char *p = pb_procfs_find_key(text, key);
+    const char *p = pb_procfs_find_key(*from, key);
+    if (!p)
+        p = pb_procfs_find_key(text, key);
     if (!p || pb_procfs_next_u64(&p, out) < 0)
         return -EINVAL;
+    *from = p;
     return 0;
 }
 
@@ -103,12 +109,12 @@ int pb_proc_parse_status(const char *text, pb_proc_status_t *out)
 {
     uint64_t uid;
     memset(out, 0, sizeof *out);
-    const char *p = pb_procfs_find_key(text, "Uid:");
-    if (!p || pb_procfs_next_u64(&p, &uid) < 0 || uid > UINT32_MAX)
+    const char *from = text;
+    if (s_key_u64(text, &from, "Uid:", &uid) < 0 || uid > UINT32_MAX)
         return -EINVAL;
     out->uid = (uint32_t)uid;
-    if (s_key_u64(text, "voluntary_ctxt_switches:", &out->vol_ctxsw) < 0 ||
-        s_key_u64(text, "nonvoluntary_ctxt_switches:", &out->invol_ctxsw) < 0)
+    if (s_key_u64(text, &from, "voluntary_ctxt_switches:", &out->vol_ctxsw) < 0 ||
+        s_key_u64(text, &from, "nonvoluntary_ctxt_switches:", &out->invol_ctxsw) < 0)
         return -EINVAL;
     return 0;
 }
@@ -116,9 +122,11 @@ int pb_proc_parse_status(const char *text, pb_proc_status_t *out)
 int pb_proc_parse_io(const char *text, pb_proc_io_t *out)
 {
     memset(out, 0, sizeof *out);
-    if (s_key_u64(text, "rchar:", &out->rchar) < 0 || s_key_u64(text, "wchar:", &out->wchar) < 0 ||
-        s_key_u64(text, "read_bytes:", &out->read_bytes) < 0 ||
-        s_key_u64(text, "write_bytes:", &out->write_bytes) < 0)
+    const char *from = text;
+    if (s_key_u64(text, &from, "rchar:", &out->rchar) < 0 ||
+        s_key_u64(text, &from, "wchar:", &out->wchar) < 0 ||
+        s_key_u64(text, &from, "read_bytes:", &out->read_bytes) < 0 ||
+        s_key_u64(text, &from, "write_bytes:", &out->write_bytes) < 0)
         return -EINVAL;
     return 0;
 }

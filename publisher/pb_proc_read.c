@@ -62,7 +62,8 @@ static int s_slurp(pb_proc_dir_t *dir, uint32_t pid, const char *name, int *slot
         *slot = -1;
     }
     char rel[64];
-    snprintf(rel, sizeof rel, "%u/%s", pid, name);
+    if (pb_procfs_pid_rel(rel, sizeof rel, pid, name) < 0)
+        return -ENAMETOOLONG;
     if (!slot || !dir->procfs || dir->keep_room == 0)
         return pb_procfs_slurp_at(dir->fd, rel, buf);
     int fd = openat(dir->fd, rel, O_RDONLY | O_CLOEXEC);
@@ -107,7 +108,7 @@ static void s_read_fds(const pb_proc_dir_t *dir, uint32_t pid, pb_proc_reading_t
 {
     char rel[64];
     struct stat sb;
-    snprintf(rel, sizeof rel, "%u/fd", pid);
+    pb_procfs_pid_rel(rel, sizeof rel, pid, "fd"); /* 10 digits and "/fd" always fit */
     if (dir->fd_sizes) {
         r->has_fds = fstatat(dir->fd, rel, &sb, 0) == 0 && sb.st_size >= 0 && sb.st_size <= INT_MAX;
         r->fds = r->has_fds ? (uint32_t)sb.st_size : 0;

@@ -2,6 +2,7 @@
  * all. */
 #include "pb_proc_sampler.h"
 
+#include "pb_log.h"
 #include "pb_proc_read.h"
 #include "pb_proc_select.h"
 
@@ -72,6 +73,8 @@ struct pb_proc_sampler {
     uint64_t ncpu_ns;
     size_t tracked;
     int first_err;
+    pb_proc_write_fn emit; /* this scan's */
+    void *emit_arg;
 };
 
 /* Half of the fds this process may open, less a reserve for everything else. */
@@ -86,6 +89,11 @@ static size_t s_max_kept(void)
 
 pb_proc_sampler_t *pb_proc_sampler_new(const char *root)
 {
+    char err[160];
+    if (pb_proc_body_keys(err, sizeof err) < 0) {
+        pb_log_error("proc sampler: %s", err);
+        return NULL;
+    }
     pb_proc_sampler_t *self = calloc(1, sizeof *self);
     if (!self)
         return NULL;
@@ -278,14 +286,18 @@ static int s_merge(pb_proc_sampler_t *self)
     return 0;
 }
 
-/* Emits body (or frees it) and remembers the first error. */
-static void s_emit(pb_proc_sampler_t *self, uint32_t pid, pb_value_t *body, pb_proc_emit_fn emit,
-                   void *arg)
+/* Emits body and remembers the first error. */
+static void s_emit(pb_proc_sampler_t *self, uint32_t pid, const pb_proc_body_t *body)
 {
-    int rc = body ? emit(arg, pid, &body) : -ENOMEM;
-    pb_value_destroy(&body);
+    int rc = self->emit(self->emit_arg, pid, body);
     if (rc < 0 && self->first_err == 0)
         self->first_err = rc;
+}
+
+static void s_emit_gone(pb_proc_sampler_t *self, const s_entry_t *e)
+{
+    pb_proc_body_t body = {.pid = e->pid, .comm = e->comm};
+    s_emit(self, e->pid, &body);
 }
 
 /* Forgets everything about the process that held e->pid before. The kept
@@ -344,7 +356,7 @@ static void s_light(pb_proc_sampler_t *self, s_entry_t *e)
 }
 
 /* Reads the stat of one candidate; a new starttime means a new process. */
-static void s_read_candidate(pb_proc_sampler_t *self, s_entry_t *e, pb_proc_emit_fn emit, void *arg)
+static void s_read_candidate(pb_proc_sampler_t *self, s_entry_t *e)
 {
     pb_proc_stat_t st;
     int rc = pb_proc_read_stat(&self->dir, e->pid, &e->files, &self->buf, &st);
@@ -354,7 +366,7 @@ static void s_read_candidate(pb_proc_sampler_t *self, s_entry_t *e, pb_proc_emit
     if (e->seen_gen != 0 && st.starttime != e->starttime) {
         /* the pid was reused: the old process exited, a watch of it ends */
         if (e->emitted)
-            s_emit(self, e->pid, pb_proc_body_gone(e->pid, e->comm), emit, arg);
+            s_emit_gone(self, e);
         pb_proc_select_remove_pid(self->select, e->pid);
         s_entry_restart(e);
     }
@@ -365,13 +377,13 @@ static void s_read_candidate(pb_proc_sampler_t *self, s_entry_t *e, pb_proc_emit
     s_light(self, e);
 }
 
-static void s_read_candidates(pb_proc_sampler_t *self, pb_proc_emit_fn emit, void *arg)
+static void s_read_candidates(pb_proc_sampler_t *self)
 {
     bool listing = pb_proc_select_needs_listing(self->select);
     for (size_t i = 0; i < self->n; i++) {
         s_entry_t *e = self->entries[i];
         if (e->cand_gen == self->gen)
-            s_read_candidate(self, e, emit, arg);
+            s_read_candidate(self, e);
         else
             e->exited = listing; /* absent from the listing: it has exited */
     }
@@ -441,24 +453,20 @@ static int s_full_read(pb_proc_sampler_t *self, s_entry_t *e, pb_proc_reading_t 
     return 0;
 }
 
-static pb_value_t *s_body(const pb_proc_sampler_t *self, const s_entry_t *e)
+static pb_proc_body_args_t s_body_args(const pb_proc_sampler_t *self, const s_entry_t *e)
 {
-    pb_proc_body_args_t args = {
+    return (pb_proc_body_args_t){
         .reading = &e->full,
         .cmdline = e->cmdline,
         .rates = e->has_rates ? &e->rates : NULL,
         .interval_s = e->interval_s,
         .mem_total = self->mem_total,
+        .cpu_clamped = e->has_rates && e->cpu_clamped,
     };
-    pb_value_t *body = pb_proc_body_new(&args);
-    if (body && e->has_rates && e->cpu_clamped &&
-        pb_value_map_put_bool(body, "cpu_clamped", true) < 0)
-        pb_value_destroy(&body);
-    return body;
 }
 
 /* Full read of a selected process, rates against its previous full read, emit. */
-static void s_sample_entry(pb_proc_sampler_t *self, s_entry_t *e, pb_proc_emit_fn emit, void *arg)
+static void s_sample_entry(pb_proc_sampler_t *self, s_entry_t *e)
 {
     pb_proc_reading_t cur = {0};
     int rc = s_full_read(self, e, &cur);
@@ -480,7 +488,9 @@ static void s_sample_entry(pb_proc_sampler_t *self, s_entry_t *e, pb_proc_emit_f
     e->has_full = true;
     e->emitted = true;
     self->tracked++;
-    s_emit(self, e->pid, s_body(self, e), emit, arg);
+    pb_proc_body_args_t args = s_body_args(self, e);
+    pb_proc_body_t body = {.args = &args};
+    s_emit(self, e->pid, &body);
 }
 
 /* An unselected process needs only its stat: its other files go back. */
@@ -492,7 +502,7 @@ static void s_close_rest(s_entry_t *e)
     e->files.stat = stat;
 }
 
-static void s_sample_selected(pb_proc_sampler_t *self, pb_proc_emit_fn emit, void *arg)
+static void s_sample_selected(pb_proc_sampler_t *self)
 {
     for (size_t i = 0; i < self->n; i++) {
         s_entry_t *e = self->entries[i];
@@ -504,13 +514,13 @@ static void s_sample_selected(pb_proc_sampler_t *self, pb_proc_emit_fn emit, voi
             continue;
         }
         s_read_mem_total(self);
-        s_sample_entry(self, e, emit, arg);
+        s_sample_entry(self, e);
     }
 }
 
 /* Drops the entries not seen this cycle; an exited process that was being
  * emitted gets its gone frame, and an exited watched pid leaves the list. */
-static void s_sweep(pb_proc_sampler_t *self, pb_proc_emit_fn emit, void *arg)
+static void s_sweep(pb_proc_sampler_t *self)
 {
     size_t kept = 0;
     for (size_t i = 0; i < self->n; i++) {
@@ -520,7 +530,7 @@ static void s_sweep(pb_proc_sampler_t *self, pb_proc_emit_fn emit, void *arg)
             continue;
         }
         if (e->exited && e->emitted)
-            s_emit(self, e->pid, pb_proc_body_gone(e->pid, e->comm), emit, arg);
+            s_emit_gone(self, e);
         if (e->exited)
             pb_proc_select_remove_pid(self->select, e->pid);
         s_entry_free(&e);
@@ -545,8 +555,11 @@ static bool s_idle(const pb_proc_sampler_t *self)
            !pb_proc_select_needs_listing(self->select);
 }
 
-int pb_proc_sampler_scan(pb_proc_sampler_t *self, uint64_t mono_ns, pb_proc_emit_fn emit, void *arg)
+int pb_proc_sampler_scan_write(pb_proc_sampler_t *self, uint64_t mono_ns, pb_proc_write_fn emit,
+                               void *arg)
 {
+    self->emit = emit;
+    self->emit_arg = arg;
     self->gen++;
     self->mono_ns = mono_ns;
     self->mem_read = false;
@@ -567,12 +580,33 @@ int pb_proc_sampler_scan(pb_proc_sampler_t *self, uint64_t mono_ns, pb_proc_emit
         pb_proc_read_close(&self->dir);
         return rc;
     }
-    s_read_candidates(self, emit, arg);
+    s_read_candidates(self);
     rc = s_rank_top(self);
-    s_sample_selected(self, emit, arg);
-    s_sweep(self, emit, arg);
+    s_sample_selected(self);
+    s_sweep(self);
     pb_proc_read_close(&self->dir);
     return rc < 0 ? rc : self->first_err;
+}
+
+/* pb_proc_sampler_scan's emit, called with each body decoded into a tree. */
+typedef struct {
+    pb_proc_emit_fn emit;
+    void *arg;
+} s_tree_emit_t;
+
+static int s_emit_tree(void *arg, uint32_t pid, const pb_proc_body_t *body)
+{
+    s_tree_emit_t *t = arg;
+    pb_value_t *tree = pb_proc_body_tree(body);
+    int rc = tree ? t->emit(t->arg, pid, &tree) : -ENOMEM;
+    pb_value_destroy(&tree);
+    return rc;
+}
+
+int pb_proc_sampler_scan(pb_proc_sampler_t *self, uint64_t mono_ns, pb_proc_emit_fn emit, void *arg)
+{
+    s_tree_emit_t t = {emit, arg};
+    return pb_proc_sampler_scan_write(self, mono_ns, s_emit_tree, &t);
 }
 
 static int s_entry_cmp(const void *key, const void *item)
@@ -589,5 +623,7 @@ pb_value_t *pb_proc_sampler_latest(const pb_proc_sampler_t *self, uint32_t pid)
     s_entry_t **found = bsearch(&pid, self->entries, self->n, sizeof *self->entries, s_entry_cmp);
     if (!found || (*found)->seen_gen != self->gen || !(*found)->emitted)
         return NULL;
-    return s_body(self, *found);
+    pb_proc_body_args_t args = s_body_args(self, *found);
+    pb_proc_body_t body = {.args = &args};
+    return pb_proc_body_tree(&body);
 }

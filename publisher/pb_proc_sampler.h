@@ -3,6 +3,7 @@
 #ifndef PB_PROC_SAMPLER_H
 #define PB_PROC_SAMPLER_H
 
+#include "pb_proc_body.h"
 #include "pb_procfs.h"
 #include "pb_value.h"
 
@@ -63,6 +64,11 @@ pb_value_t *pb_proc_sampler_watching(const pb_proc_sampler_t *self);
  * remembered and returned by scan, which still finishes the cycle. */
 typedef int (*pb_proc_emit_fn)(void *arg, uint32_t pid, pb_value_t **body_p);
 
+/* Receives each body to write (borrowed for the call): the publisher writes
+ * it into its frame with pb_proc_body_write. A negative return is remembered
+ * and returned by the scan, which still finishes the cycle. */
+typedef int (*pb_proc_write_fn)(void *arg, uint32_t pid, const pb_proc_body_t *body);
+
 /* One cycle: reads the processes, selects the union of watched pids, comm
  * matches, top N and all, and emits one body per selected process (fields of
  * schemas/FIELDS.md "proc", no envelope), then {pid, comm, gone: true} once
@@ -77,6 +83,11 @@ typedef int (*pb_proc_emit_fn)(void *arg, uint32_t pid, pb_value_t **body_p);
  * the first error emit returned. */
 int pb_proc_sampler_scan(pb_proc_sampler_t *self, uint64_t mono_ns, pb_proc_emit_fn emit,
                          void *arg);
+
+/* The same cycle, each body handed to emit to write, never built as a tree:
+ * the publisher's path (pb_proc_sampler_scan decodes what this writes). */
+int pb_proc_sampler_scan_write(pb_proc_sampler_t *self, uint64_t mono_ns, pb_proc_write_fn emit,
+                               void *arg);
 
 /* Processes emitted by the last scan (gone frames not counted). Can't fail. */
 size_t pb_proc_sampler_tracked(const pb_proc_sampler_t *self);

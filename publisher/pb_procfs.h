@@ -109,6 +109,11 @@ int pb_procfs_skip_word(const char **cursor);
  * end of the text. */
 const char *pb_procfs_next_line(const char *p);
 
+/* Writes "<pid>", or "<pid>/<name>" when name is not NULL, into buf: by
+ * hand, not snprintf, since it runs for every process of every cycle.
+ * Returns the length, or -ENAMETOOLONG when buf is too small. */
+int pb_procfs_pid_rel(char *buf, size_t size, uint32_t pid, const char *name);
+
 /* Finds the first line of text that starts with key (e.g. "MemTotal:") and
  * returns a pointer just after the key, or NULL when there is none. */
 const char *pb_procfs_find_key(const char *text, const char *key);

@@ -34,25 +34,40 @@ int pb_sys_activity_parse(const char *text, pb_sys_activity_t *out)
     return 0;
 }
 
-/* Adds <name>_total, and <name>_per_s when the series has a previous value. */
-static int s_put_counter(s_state_t *st, pb_sys_ctx_t *ctx, pb_value_t *body, const char *name,
-                         uint64_t value)
+enum { S_CTXT, S_INTR, S_FORKS, S_NCOUNTERS };
+
+static const char *const s_series[S_NCOUNTERS] = {"ctxt", "intr", "forks"};
+static const pb_catalog_field_t *s_total_k[S_NCOUNTERS], *s_rate_k[S_NCOUNTERS];
+static const pb_catalog_field_t *s_procs_k[5]; /* the map, then its four counts */
+
+static int s_keys(char *err, size_t errlen)
 {
-    char total_key[32];
-    char rate_key[32];
-    uint64_t delta;
-    int rates = pb_sys_metric_delta(ctx, &st->series, name, &value, 1, &delta);
-    if (rates < 0)
-        return rates;
-    snprintf(total_key, sizeof total_key, "%s_total", name);
-    snprintf(rate_key, sizeof rate_key, "%s_per_s", name);
-    const char *rk = rate_key;
-    if (rates == 1 && pb_sys_metric_put_rates(body, &rk, &delta, 1, 1.0, ctx->interval_s) < 0)
-        return -ENOMEM;
-    return pb_value_map_put_uint(body, total_key, value);
+    static const char *const totals[] = {"ctxt_total", "intr_total", "forks_total"};
+    static const char *const rates[] = {"ctxt_per_s", "intr_per_s", "forks_per_s"};
+    static const char *const procs[] = {"procs"};
+    static const char *const counts[] = {"total", "running", "blocked", "threads"};
+    int rc = pb_mpwrite_resolve(PB_FT_SYS, "", totals, S_NCOUNTERS, s_total_k, err, errlen);
+    if (rc == 0)
+        rc = pb_mpwrite_resolve(PB_FT_SYS, "", rates, S_NCOUNTERS, s_rate_k, err, errlen);
+    if (rc == 0)
+        rc = pb_mpwrite_resolve(PB_FT_SYS, "", procs, 1, s_procs_k, err, errlen);
+    return rc < 0 ? rc
+                  : pb_mpwrite_resolve(PB_FT_SYS, "procs", counts, 4, s_procs_k + 1, err, errlen);
 }
 
-static int s_put_procs(pb_sys_ctx_t *ctx, pb_value_t *body, const pb_sys_activity_t *a)
+/* Writes <name>_per_s when the series has a previous value, then <name>_total. */
+static int s_put_counter(s_state_t *st, pb_sys_ctx_t *ctx, pb_mpwrite_t *w, int i, uint64_t value)
+{
+    uint64_t delta;
+    int rates = pb_sys_metric_delta(ctx, &st->series, s_series[i], &value, 1, &delta);
+    if (rates < 0)
+        return rates;
+    if (rates == 1)
+        pb_sys_metric_put_rates(w, &s_rate_k[i], &delta, 1, 1.0, ctx->interval_s);
+    return pb_mpwrite_uint(w, s_total_k[i], value);
+}
+
+static int s_put_procs(pb_sys_ctx_t *ctx, pb_mpwrite_t *w, const pb_sys_activity_t *a)
 {
     const char *loadavg;
     pb_sys_load_t load;
@@ -64,17 +79,13 @@ static int s_put_procs(pb_sys_ctx_t *ctx, pb_value_t *body, const pb_sys_activit
     int npids = pb_procfs_pidlist_update(ctx->pids, ctx->mono_ns, false);
     if (npids < 0)
         return pb_sys_metric_fail(ctx, npids, "proc: %s", strerror(-npids));
-    const char *keys[] = {"total", "running", "blocked", "threads"};
     uint64_t vals[] = {(uint64_t)npids, a->running, a->blocked, load.threads};
-    pb_value_t *map = pb_value_map_new();
-    rc = map ? pb_sys_metric_put_u64s(map, keys, vals, 4) : -ENOMEM;
-    if (rc == 0)
-        rc = pb_sys_metric_put(body, "procs", &map);
-    pb_value_destroy(&map);
-    return rc;
+    pb_mpwrite_map(w, s_procs_k[0]);
+    pb_sys_metric_put_u64s(w, s_procs_k + 1, vals, 4);
+    return pb_mpwrite_end(w);
 }
 
-static int s_sample(void *state, pb_sys_ctx_t *ctx, pb_value_t *body)
+static int s_sample(void *state, pb_sys_ctx_t *ctx, pb_mpwrite_t *w)
 {
     s_state_t *st = state;
     const char *text;
@@ -85,13 +96,13 @@ static int s_sample(void *state, pb_sys_ctx_t *ctx, pb_value_t *body)
     if (pb_sys_activity_parse(text, &a) < 0)
         return pb_sys_metric_fail(ctx, -EINVAL,
                                   "proc/stat: missing or malformed ctxt/intr/processes line");
-    rc = s_put_counter(st, ctx, body, "ctxt", a.ctxt);
+    rc = s_put_counter(st, ctx, w, S_CTXT, a.ctxt);
     if (rc == 0)
-        rc = s_put_counter(st, ctx, body, "intr", a.intr);
+        rc = s_put_counter(st, ctx, w, S_INTR, a.intr);
     if (rc == 0)
-        rc = s_put_counter(st, ctx, body, "forks", a.forks);
+        rc = s_put_counter(st, ctx, w, S_FORKS, a.forks);
     if (rc == 0)
-        rc = s_put_procs(ctx, body, &a);
+        rc = s_put_procs(ctx, w, &a);
     pb_sys_metric_sweep(ctx, &st->series);
     return rc;
 }
@@ -102,4 +113,5 @@ static void s_release(void *state)
     pb_sys_metric_release(&st->series);
 }
 
-const pb_sys_metric_t pb_sys_activity_metric = {"activity", sizeof(s_state_t), s_sample, s_release};
+const pb_sys_metric_t pb_sys_activity_metric = {"activity", sizeof(s_state_t), s_keys, s_sample,
+                                                s_release};

@@ -3,21 +3,75 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
 #define S_MIN_COLUMNS 4 /* user nice system idle: every kernel since 2.4 */
 
+/* One cpu line of this cycle, with its rates when it has them. */
+typedef struct {
+    pb_sys_cpu_line_t line;
+    uint64_t delta[PB_CPU_NSTATES];
+    bool rates;
+} s_line_t;
+
 typedef struct {
     pb_sys_series_set_t series;
+    s_line_t *lines; /* this cycle's, in file order: parsed before any is written */
+    size_t nlines, cap;
 } s_state_t;
 
-static const char *const s_tick_keys[PB_CPU_NSTATES] = {
+static const char *const s_tick_names[PB_CPU_NSTATES] = {
     "user_ticks_total",   "nice_ticks_total",       "system_ticks_total",  "idle_ticks_total",
     "iowait_ticks_total", "irq_ticks_total",        "softirq_ticks_total", "steal_ticks_total",
     "guest_ticks_total",  "guest_nice_ticks_total",
 };
+
+#define S_NPCT 9
+static const char *const s_pct_names[S_NPCT] = {"user_pct",   "nice_pct", "system_pct",
+                                                "iowait_pct", "irq_pct",  "softirq_pct",
+                                                "steal_pct",  "idle_pct", "busy_pct"};
+
+/* The keys of one state map (cpu.total or an item of cpu.cores). */
+typedef struct {
+    const pb_catalog_field_t *id; /* NULL in cpu.total, which has no id */
+    const pb_catalog_field_t *pct[S_NPCT];
+    const pb_catalog_field_t *ticks[PB_CPU_NSTATES];
+} s_state_keys_t;
+
+static struct {
+    const pb_catalog_field_t *top[1]; /* cpu */
+    const pb_catalog_field_t *cpu[4]; /* ncpu clk_tck total cores */
+    s_state_keys_t total, core;
+} s_k;
+
+static int s_state_keys(const char *parent, s_state_keys_t *k, char *err, size_t errlen)
+{
+    static const char *const id[] = {"id"};
+    int rc = pb_mpwrite_resolve(PB_FT_SYS, parent, s_pct_names, S_NPCT, k->pct, err, errlen);
+    if (rc == 0)
+        rc = pb_mpwrite_resolve(PB_FT_SYS, parent, s_tick_names, PB_CPU_NSTATES, k->ticks, err,
+                                errlen);
+    if (rc == 0 && strcmp(parent, "cpu.cores") == 0)
+        rc = pb_mpwrite_resolve(PB_FT_SYS, parent, id, 1, &k->id, err, errlen);
+    return rc;
+}
+
+static int s_keys(char *err, size_t errlen)
+{
+    static const char *const top[] = {"cpu"};
+    static const char *const cpu[] = {"ncpu", "clk_tck", "total", "cores"};
+    int rc = pb_mpwrite_resolve(PB_FT_SYS, "", top, 1, s_k.top, err, errlen);
+    if (rc == 0)
+        rc = pb_mpwrite_resolve(PB_FT_SYS, "cpu", cpu, 4, s_k.cpu, err, errlen);
+    if (rc == 0)
+        rc = s_state_keys("cpu.total", &s_k.total, err, errlen);
+    if (rc == 0)
+        rc = s_state_keys("cpu.cores", &s_k.core, err, errlen);
+    return rc;
+}
 
 static int s_parse_id(const char **cursor, int64_t *id)
 {
@@ -80,49 +134,48 @@ void pb_sys_cpu_pct(const uint64_t *d, pb_sys_cpu_pct_t *out)
     out->busy = (double)(total - d[PB_CPU_IDLE] - d[PB_CPU_IOWAIT]) * 100.0 / t;
 }
 
-static int s_put_pct(pb_value_t *map, const uint64_t *delta)
+static void s_put_pct(pb_mpwrite_t *w, const s_state_keys_t *k, const uint64_t *delta)
 {
     pb_sys_cpu_pct_t p;
     pb_sys_cpu_pct(delta, &p);
-    const char *keys[] = {"user_pct",    "nice_pct",  "system_pct", "iowait_pct", "irq_pct",
-                          "softirq_pct", "steal_pct", "idle_pct",   "busy_pct"};
-    double vals[] = {p.user, p.nice, p.system, p.iowait, p.irq, p.softirq, p.steal, p.idle, p.busy};
-    for (size_t i = 0; i < sizeof vals / sizeof vals[0]; i++) {
-        int rc = pb_value_map_put_float(map, keys[i], vals[i]);
-        if (rc < 0)
-            return rc;
-    }
-    return 0;
+    double vals[S_NPCT] = {p.user,    p.nice,  p.system, p.iowait, p.irq,
+                           p.softirq, p.steal, p.idle,   p.busy};
+    for (size_t i = 0; i < S_NPCT; i++)
+        pb_mpwrite_float(w, k->pct[i], vals[i]);
 }
 
-/* Builds the STATE map of one cpu line into *state_p. */
-static int s_state_map(s_state_t *st, pb_sys_ctx_t *ctx, const pb_sys_cpu_line_t *line,
-                       pb_value_t **state_p)
+/* Writes the state map of one cpu line. */
+static void s_put_state(pb_mpwrite_t *w, const pb_catalog_field_t *key, const s_line_t *l)
 {
-    char name[24];
-    snprintf(name, sizeof name, "cpu%lld", (long long)line->id);
-    uint64_t delta[PB_CPU_NSTATES];
-    int rates = pb_sys_metric_delta(ctx, &st->series, name, line->ticks, PB_CPU_NSTATES, delta);
-    pb_value_t *map = pb_value_map_new();
-    int rc = map ? rates : -ENOMEM;
-    if (rc >= 0 && line->id >= 0)
-        rc = pb_value_map_put_uint(map, "id", (uint64_t)line->id);
-    if (rc >= 0 && rates == 1)
-        rc = s_put_pct(map, delta);
-    if (rc >= 0)
-        rc = pb_sys_metric_put_u64s(map, s_tick_keys, line->ticks, PB_CPU_NSTATES);
-    if (rc < 0) {
-        pb_value_destroy(&map);
-        return rc;
-    }
-    *state_p = map;
-    return 0;
+    const s_state_keys_t *k = l->line.id >= 0 ? &s_k.core : &s_k.total;
+    pb_mpwrite_map(w, key);
+    if (l->line.id >= 0)
+        pb_mpwrite_uint(w, k->id, (uint64_t)l->line.id);
+    if (l->rates)
+        s_put_pct(w, k, l->delta);
+    pb_sys_metric_put_u64s(w, k->ticks, l->line.ticks, PB_CPU_NSTATES);
+    pb_mpwrite_end(w);
 }
 
-/* Reads every cpu line of text: the total into *total_p, the cores into cores. */
-static int s_add_lines(s_state_t *st, pb_sys_ctx_t *ctx, const char *text, pb_value_t **total_p,
-                       pb_value_t *cores)
+static s_line_t *s_line_add(s_state_t *st)
 {
+    if (st->nlines == st->cap) {
+        size_t cap = st->cap ? st->cap * 2 : 16;
+        s_line_t *lines = realloc(st->lines, cap * sizeof *lines);
+        if (!lines)
+            return NULL;
+        st->lines = lines;
+        st->cap = cap;
+    }
+    return &st->lines[st->nlines++];
+}
+
+/* Parses every cpu line of text, with its rates, into st->lines; *total_p is
+ * the index of the last total line (a repeated one: the last one wins). */
+static int s_parse_lines(s_state_t *st, pb_sys_ctx_t *ctx, const char *text, size_t *total_p)
+{
+    st->nlines = 0;
+    bool have_total = false;
     for (const char *line = text; line; line = pb_procfs_next_line(line)) {
         pb_sys_cpu_line_t cl;
         int rc = pb_sys_cpu_parse_line(line, &cl);
@@ -130,54 +183,62 @@ static int s_add_lines(s_state_t *st, pb_sys_ctx_t *ctx, const char *text, pb_va
             continue;
         if (rc < 0)
             return pb_sys_metric_bad_line(ctx, "proc/stat", line);
-        pb_value_t *state = NULL;
-        rc = s_state_map(st, ctx, &cl, &state);
-        if (rc == 0 && cl.id < 0) {
-            pb_value_destroy(total_p); /* a repeated total line: the last one wins */
-            *total_p = state;
-        } else if (rc == 0) {
-            rc = pb_value_array_push(cores, &state);
-        }
+        char name[24];
+        snprintf(name, sizeof name, "cpu%lld", (long long)cl.id);
+        s_line_t *l = s_line_add(st);
+        if (!l)
+            return -ENOMEM;
+        l->line = cl;
+        rc = pb_sys_metric_delta(ctx, &st->series, name, cl.ticks, PB_CPU_NSTATES, l->delta);
         if (rc < 0)
             return rc;
+        l->rates = rc == 1;
+        if (cl.id < 0) {
+            *total_p = st->nlines - 1;
+            have_total = true;
+        }
     }
-    if (!*total_p)
-        return pb_sys_metric_fail(ctx, -EINVAL, "proc/stat: no 'cpu' line");
-    return 0;
+    return have_total ? 0 : pb_sys_metric_fail(ctx, -EINVAL, "proc/stat: no 'cpu' line");
 }
 
-static int s_sample(void *state, pb_sys_ctx_t *ctx, pb_value_t *body)
+static void s_write(const s_state_t *st, size_t total, pb_mpwrite_t *w)
+{
+    uint64_t ncpu = st->nlines;
+    for (size_t i = 0; i < st->nlines; i++)
+        ncpu -= st->lines[i].line.id < 0;
+    pb_mpwrite_map(w, s_k.top[0]);
+    pb_mpwrite_uint(w, s_k.cpu[0], ncpu);
+    pb_mpwrite_uint(w, s_k.cpu[1], (uint64_t)sysconf(_SC_CLK_TCK));
+    s_put_state(w, s_k.cpu[2], &st->lines[total]);
+    pb_mpwrite_array(w, s_k.cpu[3]);
+    for (size_t i = 0; i < st->nlines; i++) {
+        if (st->lines[i].line.id >= 0)
+            s_put_state(w, NULL, &st->lines[i]);
+    }
+    pb_mpwrite_end(w);
+    pb_mpwrite_end(w);
+}
+
+static int s_sample(void *state, pb_sys_ctx_t *ctx, pb_mpwrite_t *w)
 {
     s_state_t *st = state;
     const char *text;
     int rc = pb_sys_metric_file(ctx, "proc/stat", &text);
     if (rc < 0)
         return rc;
-    pb_value_t *cpu = pb_value_map_new();
-    pb_value_t *cores = pb_value_array_new();
-    pb_value_t *total = NULL;
-    rc = (cpu && cores) ? s_add_lines(st, ctx, text, &total, cores) : -ENOMEM;
+    size_t total = 0;
+    rc = s_parse_lines(st, ctx, text, &total);
     if (rc == 0)
-        rc = pb_value_map_put_uint(cpu, "ncpu", pb_value_len(cores));
-    if (rc == 0)
-        rc = pb_value_map_put_uint(cpu, "clk_tck", (uint64_t)sysconf(_SC_CLK_TCK));
-    if (rc == 0)
-        rc = pb_sys_metric_put(cpu, "total", &total);
-    if (rc == 0)
-        rc = pb_sys_metric_put(cpu, "cores", &cores);
-    if (rc == 0)
-        rc = pb_sys_metric_put(body, "cpu", &cpu);
-    pb_value_destroy(&total);
-    pb_value_destroy(&cores);
-    pb_value_destroy(&cpu);
+        s_write(st, total, w);
     pb_sys_metric_sweep(ctx, &st->series);
-    return rc;
+    return rc < 0 ? rc : pb_mpwrite_status(w);
 }
 
 static void s_release(void *state)
 {
     s_state_t *st = state;
     pb_sys_metric_release(&st->series);
+    free(st->lines);
 }
 
-const pb_sys_metric_t pb_sys_cpu_metric = {"cpu", sizeof(s_state_t), s_sample, s_release};
+const pb_sys_metric_t pb_sys_cpu_metric = {"cpu", sizeof(s_state_t), s_keys, s_sample, s_release};

@@ -19,11 +19,21 @@ typedef struct {
     uint32_t gen; /* cycle in which the device was last looked up */
 } s_dev_t;
 
+/* One whole disk of this cycle, with its rates when it has them. */
+typedef struct {
+    pb_sys_disk_t d;
+    uint64_t delta[PB_DISK_N];
+    bool rates;
+    double util;
+} s_row_t;
+
 typedef struct {
     pb_sys_series_set_t series;
     s_dev_t *devs; /* in diskstats order */
     size_t ndevs, devs_cap;
-    size_t hint; /* where the next lookup starts */
+    size_t hint;   /* where the next lookup starts */
+    s_row_t *rows; /* this cycle's disks: the total is written before them */
+    size_t nrows, rows_cap;
 } s_state_t;
 
 /* Sums over the devices counted in the total. */
@@ -34,10 +44,46 @@ typedef struct {
     unsigned util_n;
 } s_total_t;
 
-static const char *const s_total_keys[PB_DISK_N] = {
+static const char *const s_total_names[PB_DISK_N] = {
     "reads_total", "writes_total", "read_bytes_total", "write_bytes_total", "io_ms_total"};
-static const char *const s_rate_keys[] = {"reads_per_s", "writes_per_s", "read_bytes_per_s",
-                                          "write_bytes_per_s"};
+static const char *const s_rate_names[] = {"reads_per_s", "writes_per_s", "read_bytes_per_s",
+                                           "write_bytes_per_s", "util_pct"};
+
+/* The keys of one state map (disk.total or an item of disk.devices). */
+typedef struct {
+    const pb_catalog_field_t *name; /* NULL in disk.total */
+    const pb_catalog_field_t *rates[5];
+    const pb_catalog_field_t *totals[PB_DISK_N];
+} s_state_keys_t;
+
+static struct {
+    const pb_catalog_field_t *disk[1], *sub[2]; /* disk; total devices */
+    s_state_keys_t total, dev;
+} s_k;
+
+static int s_state_keys(const char *parent, s_state_keys_t *k, char *err, size_t errlen)
+{
+    static const char *const name[] = {"name"};
+    int rc = pb_mpwrite_resolve(PB_FT_SYS, parent, s_rate_names, 5, k->rates, err, errlen);
+    if (rc == 0)
+        rc =
+            pb_mpwrite_resolve(PB_FT_SYS, parent, s_total_names, PB_DISK_N, k->totals, err, errlen);
+    if (rc == 0 && strcmp(parent, "disk.devices") == 0)
+        rc = pb_mpwrite_resolve(PB_FT_SYS, parent, name, 1, &k->name, err, errlen);
+    return rc;
+}
+
+static int s_keys(char *err, size_t errlen)
+{
+    static const char *const disk[] = {"disk"};
+    static const char *const sub[] = {"total", "devices"};
+    int rc = pb_mpwrite_resolve(PB_FT_SYS, "", disk, 1, s_k.disk, err, errlen);
+    if (rc == 0)
+        rc = pb_mpwrite_resolve(PB_FT_SYS, "disk", sub, 2, s_k.sub, err, errlen);
+    if (rc == 0)
+        rc = s_state_keys("disk.total", &s_k.total, err, errlen);
+    return rc < 0 ? rc : s_state_keys("disk.devices", &s_k.dev, err, errlen);
+}
 
 static int s_parse_name(const char **cursor, char *name, size_t size)
 {
@@ -179,17 +225,14 @@ static double s_util(const uint64_t *delta, double interval_s)
     return pct > 100.0 ? 100.0 : pct;
 }
 
-static int s_put_disk(pb_value_t *map, const uint64_t *counters, const uint64_t *delta, double util,
-                      double interval_s)
+static void s_put_disk(pb_mpwrite_t *w, const s_state_keys_t *k, const uint64_t *counters,
+                       const uint64_t *delta, double util, double interval_s)
 {
     if (delta) {
-        int rc = pb_sys_metric_put_rates(map, s_rate_keys, delta, 4, 1.0, interval_s);
-        if (rc == 0)
-            rc = pb_value_map_put_float(map, "util_pct", util);
-        if (rc < 0)
-            return rc;
+        pb_sys_metric_put_rates(w, k->rates, delta, 4, 1.0, interval_s);
+        pb_mpwrite_float(w, k->rates[4], util);
     }
-    return pb_sys_metric_put_u64s(map, s_total_keys, counters, PB_DISK_N);
+    pb_sys_metric_put_u64s(w, k->totals, counters, PB_DISK_N);
 }
 
 static void s_total_add(s_total_t *t, const pb_sys_disk_t *d, const uint64_t *delta, double util)
@@ -204,31 +247,40 @@ static void s_total_add(s_total_t *t, const pb_sys_disk_t *d, const uint64_t *de
     }
 }
 
-/* Adds one whole disk to devices, and to the total when it counts. */
-static int s_add_disk(s_state_t *st, pb_sys_ctx_t *ctx, const pb_sys_disk_t *d, bool counted,
-                      pb_value_t *devices, s_total_t *total)
+static s_row_t *s_row_add(s_state_t *st)
 {
-    uint64_t delta[PB_DISK_N];
-    int rates = pb_sys_metric_delta(ctx, &st->series, d->name, d->counters, PB_DISK_N, delta);
-    if (rates < 0)
-        return rates;
-    const uint64_t *dp = rates == 1 ? delta : NULL;
-    double util = dp ? s_util(dp, ctx->interval_s) : 0.0;
-    pb_value_t *map = pb_value_map_new();
-    int rc = map ? pb_value_map_put_str(map, "name", d->name) : -ENOMEM;
-    if (rc == 0)
-        rc = s_put_disk(map, d->counters, dp, util, ctx->interval_s);
-    if (rc == 0)
-        rc = pb_value_array_push(devices, &map);
-    pb_value_destroy(&map);
-    if (rc == 0 && counted)
-        s_total_add(total, d, dp, util);
-    return rc;
+    if (st->nrows == st->rows_cap) {
+        size_t cap = st->rows_cap ? st->rows_cap * 2 : 8;
+        s_row_t *rows = realloc(st->rows, cap * sizeof *rows);
+        if (!rows)
+            return NULL;
+        st->rows = rows;
+        st->rows_cap = cap;
+    }
+    return &st->rows[st->nrows++];
 }
 
-static int s_add_lines(s_state_t *st, pb_sys_ctx_t *ctx, const char *text, pb_value_t *devices,
-                       s_total_t *total)
+/* Records one whole disk as a row, and adds it to the total when it counts. */
+static int s_add_disk(s_state_t *st, pb_sys_ctx_t *ctx, const pb_sys_disk_t *d, bool counted,
+                      s_total_t *total)
 {
+    s_row_t *row = s_row_add(st);
+    if (!row)
+        return -ENOMEM;
+    int rates = pb_sys_metric_delta(ctx, &st->series, d->name, d->counters, PB_DISK_N, row->delta);
+    if (rates < 0)
+        return rates;
+    row->d = *d;
+    row->rates = rates == 1;
+    row->util = row->rates ? s_util(row->delta, ctx->interval_s) : 0.0;
+    if (counted)
+        s_total_add(total, d, row->rates ? row->delta : NULL, row->util);
+    return 0;
+}
+
+static int s_add_lines(s_state_t *st, pb_sys_ctx_t *ctx, const char *text, s_total_t *total)
+{
+    st->nrows = 0;
     for (const char *line = text; line && *line; line = pb_procfs_next_line(line)) {
         pb_sys_disk_t d;
         if (pb_sys_disk_parse_line(line, &d) < 0)
@@ -240,47 +292,49 @@ static int s_add_lines(s_state_t *st, pb_sys_ctx_t *ctx, const char *text, pb_va
             return -ENOMEM;
         if (!dev->whole)
             continue;
-        int rc = s_add_disk(st, ctx, &d, dev->counted, devices, total);
+        int rc = s_add_disk(st, ctx, &d, dev->counted, total);
         if (rc < 0)
             return rc;
     }
     return 0;
 }
 
-static int s_build(s_state_t *st, pb_sys_ctx_t *ctx, const char *text, pb_value_t *disk)
+static void s_write(const s_state_t *st, const pb_sys_ctx_t *ctx, const s_total_t *total,
+                    pb_mpwrite_t *w)
 {
-    s_total_t total = {0};
-    pb_value_t *devices = pb_value_array_new();
-    pb_value_t *tmap = pb_value_map_new();
-    int rc = (devices && tmap) ? s_add_lines(st, ctx, text, devices, &total) : -ENOMEM;
-    double util = total.util_n ? total.util_sum / total.util_n : 0.0;
-    const uint64_t *dp = ctx->first ? NULL : total.delta;
-    if (rc == 0)
-        rc = s_put_disk(tmap, total.counters, dp, util, ctx->interval_s);
-    if (rc == 0)
-        rc = pb_sys_metric_put(disk, "total", &tmap);
-    if (rc == 0)
-        rc = pb_sys_metric_put(disk, "devices", &devices);
-    pb_value_destroy(&tmap);
-    pb_value_destroy(&devices);
-    return rc;
+    double util = total->util_n ? total->util_sum / total->util_n : 0.0;
+    pb_mpwrite_map(w, s_k.disk[0]);
+    pb_mpwrite_map(w, s_k.sub[0]);
+    s_put_disk(w, &s_k.total, total->counters, ctx->first ? NULL : total->delta, util,
+               ctx->interval_s);
+    pb_mpwrite_end(w);
+    pb_mpwrite_array(w, s_k.sub[1]);
+    for (size_t i = 0; i < st->nrows; i++) {
+        const s_row_t *row = &st->rows[i];
+        pb_mpwrite_map(w, NULL);
+        pb_mpwrite_str(w, s_k.dev.name, row->d.name);
+        s_put_disk(w, &s_k.dev, row->d.counters, row->rates ? row->delta : NULL, row->util,
+                   ctx->interval_s);
+        pb_mpwrite_end(w);
+    }
+    pb_mpwrite_end(w);
+    pb_mpwrite_end(w);
 }
 
-static int s_sample(void *state, pb_sys_ctx_t *ctx, pb_value_t *body)
+static int s_sample(void *state, pb_sys_ctx_t *ctx, pb_mpwrite_t *w)
 {
     s_state_t *st = state;
     const char *text;
     int rc = pb_sys_metric_file(ctx, "proc/diskstats", &text);
     if (rc < 0)
         return rc;
-    pb_value_t *disk = pb_value_map_new();
-    rc = disk ? s_build(st, ctx, text, disk) : -ENOMEM;
+    s_total_t total = {0};
+    rc = s_add_lines(st, ctx, text, &total);
     if (rc == 0)
-        rc = pb_sys_metric_put(body, "disk", &disk);
-    pb_value_destroy(&disk);
+        s_write(st, ctx, &total, w);
     pb_sys_metric_sweep(ctx, &st->series);
     s_dev_sweep(st, ctx);
-    return rc;
+    return rc < 0 ? rc : pb_mpwrite_status(w);
 }
 
 static void s_release(void *state)
@@ -288,6 +342,7 @@ static void s_release(void *state)
     s_state_t *st = state;
     pb_sys_metric_release(&st->series);
     free(st->devs);
+    free(st->rows);
 }
 
-const pb_sys_metric_t pb_sys_disk_metric = {"disk", sizeof(s_state_t), s_sample, s_release};
+const pb_sys_metric_t pb_sys_disk_metric = {"disk", sizeof(s_state_t), s_keys, s_sample, s_release};

@@ -43,27 +43,29 @@ int pb_sys_load_parse_uptime(const char *text, double *uptime_s)
     return pb_procfs_next_f64(&p, uptime_s) < 0 ? -EINVAL : 0;
 }
 
-static int s_put_load(pb_value_t *body, const pb_sys_load_t *l)
+static const pb_catalog_field_t *s_top[2]; /* uptime_s load */
+static const pb_catalog_field_t *s_k[5];
+
+static int s_keys(char *err, size_t errlen)
 {
-    pb_value_t *map = pb_value_map_new();
-    int rc = map ? 0 : -ENOMEM;
-    if (rc == 0)
-        rc = pb_value_map_put_float(map, "avg1", l->avg1);
-    if (rc == 0)
-        rc = pb_value_map_put_float(map, "avg5", l->avg5);
-    if (rc == 0)
-        rc = pb_value_map_put_float(map, "avg15", l->avg15);
-    if (rc == 0)
-        rc = pb_value_map_put_uint(map, "runnable", l->runnable);
-    if (rc == 0)
-        rc = pb_value_map_put_uint(map, "threads", l->threads);
-    if (rc == 0)
-        rc = pb_sys_metric_put(body, "load", &map);
-    pb_value_destroy(&map);
-    return rc;
+    static const char *const top[] = {"uptime_s", "load"};
+    static const char *const names[] = {"avg1", "avg5", "avg15", "runnable", "threads"};
+    int rc = pb_mpwrite_resolve(PB_FT_SYS, "", top, 2, s_top, err, errlen);
+    return rc < 0 ? rc : pb_mpwrite_resolve(PB_FT_SYS, "load", names, 5, s_k, err, errlen);
 }
 
-static int s_sample(void *state, pb_sys_ctx_t *ctx, pb_value_t *body)
+static void s_put_load(pb_mpwrite_t *w, const pb_sys_load_t *l)
+{
+    pb_mpwrite_map(w, s_top[1]);
+    pb_mpwrite_float(w, s_k[0], l->avg1);
+    pb_mpwrite_float(w, s_k[1], l->avg5);
+    pb_mpwrite_float(w, s_k[2], l->avg15);
+    pb_mpwrite_uint(w, s_k[3], l->runnable);
+    pb_mpwrite_uint(w, s_k[4], l->threads);
+    pb_mpwrite_end(w);
+}
+
+static int s_sample(void *state, pb_sys_ctx_t *ctx, pb_mpwrite_t *w)
 {
     (void)state;
     const char *loadavg;
@@ -79,8 +81,9 @@ static int s_sample(void *state, pb_sys_ctx_t *ctx, pb_value_t *body)
         return pb_sys_metric_bad_line(ctx, "proc/loadavg", loadavg);
     if (pb_sys_load_parse_uptime(uptime, &up) < 0)
         return pb_sys_metric_bad_line(ctx, "proc/uptime", uptime);
-    rc = pb_value_map_put_float(body, "uptime_s", up);
-    return rc < 0 ? rc : s_put_load(body, &load);
+    pb_mpwrite_float(w, s_top[0], up);
+    s_put_load(w, &load);
+    return pb_mpwrite_status(w);
 }
 
-const pb_sys_metric_t pb_sys_load_metric = {"load", 0, s_sample, NULL};
+const pb_sys_metric_t pb_sys_load_metric = {"load", 0, s_keys, s_sample, NULL};

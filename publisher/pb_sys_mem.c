@@ -43,7 +43,7 @@ static int s_parse_line(const char *line, pb_sys_mem_t *out, unsigned *seen)
 {
     for (size_t i = 0; i < S_NFIELDS; i++) {
         size_t klen = strlen(s_fields[i].key);
-        if (strncmp(line, s_fields[i].key, klen) != 0)
+        if (line[0] != s_fields[i].key[0] || strncmp(line, s_fields[i].key, klen) != 0)
             continue;
         *seen |= 1u << i;
         return s_parse_kb(line + klen, (uint64_t *)((char *)out + s_fields[i].offset));
@@ -55,7 +55,8 @@ int pb_sys_mem_parse(const char *text, pb_sys_mem_t *out)
 {
     memset(out, 0, sizeof *out);
     unsigned seen = 0;
-    for (const char *line = text; line; line = pb_procfs_next_line(line)) {
+    unsigned all = (1u << S_NFIELDS) - 1;
+    for (const char *line = text; line && seen != all; line = pb_procfs_next_line(line)) {
         if (s_parse_line(line, out, &seen) < 0)
             return -EINVAL;
     }
@@ -77,23 +78,35 @@ uint64_t pb_sys_mem_used(const pb_sys_mem_t *mem)
     return mem->total >= mem->free ? mem->total - mem->free : 0;
 }
 
-static int s_put_all(pb_value_t *map, const pb_sys_mem_t *m)
+#define S_NKEYS 11
+static const pb_catalog_field_t *s_top[1]; /* mem */
+static const pb_catalog_field_t *s_k[S_NKEYS];
+
+static int s_keys(char *err, size_t errlen)
+{
+    static const char *const top[] = {"mem"};
+    static const char *const names[S_NKEYS] = {
+        "total_bytes",     "available_bytes", "used_bytes",   "free_bytes",
+        "buffers_bytes",   "cached_bytes",    "shared_bytes", "swap_total_bytes",
+        "swap_free_bytes", "swap_used_bytes", "used_pct"};
+    int rc = pb_mpwrite_resolve(PB_FT_SYS, "", top, 1, s_top, err, errlen);
+    return rc < 0 ? rc : pb_mpwrite_resolve(PB_FT_SYS, "mem", names, S_NKEYS, s_k, err, errlen);
+}
+
+static void s_put_all(pb_mpwrite_t *w, const pb_sys_mem_t *m)
 {
     uint64_t used = pb_sys_mem_used(m);
     uint64_t swap_used = m->swap_total > m->swap_free ? m->swap_total - m->swap_free : 0;
-    const char *keys[] = {"total_bytes",     "available_bytes", "used_bytes",   "free_bytes",
-                          "buffers_bytes",   "cached_bytes",    "shared_bytes", "swap_total_bytes",
-                          "swap_free_bytes", "swap_used_bytes"};
-    uint64_t vals[] = {
+    uint64_t vals[S_NKEYS - 1] = {
         m->total, m->available,  used,         m->free,  m->buffers, m->cached + m->sreclaimable,
         m->shmem, m->swap_total, m->swap_free, swap_used};
-    int rc = pb_sys_metric_put_u64s(map, keys, vals, sizeof vals / sizeof vals[0]);
-    if (rc < 0)
-        return rc;
-    return pb_value_map_put_float(map, "used_pct", (double)used * 100.0 / (double)m->total);
+    pb_mpwrite_map(w, s_top[0]);
+    pb_sys_metric_put_u64s(w, s_k, vals, S_NKEYS - 1);
+    pb_mpwrite_float(w, s_k[S_NKEYS - 1], (double)used * 100.0 / (double)m->total);
+    pb_mpwrite_end(w);
 }
 
-static int s_sample(void *state, pb_sys_ctx_t *ctx, pb_value_t *body)
+static int s_sample(void *state, pb_sys_ctx_t *ctx, pb_mpwrite_t *w)
 {
     (void)state;
     const char *text;
@@ -104,12 +117,8 @@ static int s_sample(void *state, pb_sys_ctx_t *ctx, pb_value_t *body)
     if (pb_sys_mem_parse(text, &mem) < 0)
         return pb_sys_metric_fail(ctx, -EINVAL,
                                   "proc/meminfo: malformed (need MemTotal and MemFree in kB)");
-    pb_value_t *map = pb_value_map_new();
-    rc = map ? s_put_all(map, &mem) : -ENOMEM;
-    if (rc == 0)
-        rc = pb_sys_metric_put(body, "mem", &map);
-    pb_value_destroy(&map);
-    return rc;
+    s_put_all(w, &mem);
+    return pb_mpwrite_status(w);
 }
 
-const pb_sys_metric_t pb_sys_mem_metric = {"mem", 0, s_sample, NULL};
+const pb_sys_metric_t pb_sys_mem_metric = {"mem", 0, s_keys, s_sample, NULL};

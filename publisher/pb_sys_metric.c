@@ -180,30 +180,18 @@ void pb_sys_metric_release(pb_sys_series_set_t *set)
     memset(set, 0, sizeof *set);
 }
 
-int pb_sys_metric_put_u64s(pb_value_t *map, const char *const *keys, const uint64_t *vals, size_t n)
+int pb_sys_metric_put_u64s(pb_mpwrite_t *w, const pb_catalog_field_t *const *keys,
+                           const uint64_t *vals, size_t n)
 {
-    for (size_t i = 0; i < n; i++) {
-        int rc = pb_value_map_put_uint(map, keys[i], vals[i]);
-        if (rc < 0)
-            return rc;
-    }
-    return 0;
+    for (size_t i = 0; i < n; i++)
+        pb_mpwrite_uint(w, keys[i], vals[i]);
+    return pb_mpwrite_status(w);
 }
 
-int pb_sys_metric_put_rates(pb_value_t *map, const char *const *keys, const uint64_t *delta,
-                            size_t n, double scale, double interval_s)
+int pb_sys_metric_put_rates(pb_mpwrite_t *w, const pb_catalog_field_t *const *keys,
+                            const uint64_t *delta, size_t n, double scale, double interval_s)
 {
-    for (size_t i = 0; i < n; i++) {
-        int rc = pb_value_map_put_float(map, keys[i], (double)delta[i] * scale / interval_s);
-        if (rc < 0)
-            return rc;
-    }
-    return 0;
-}
-
-int pb_sys_metric_put(pb_value_t *map, const char *key, pb_value_t **item_p)
-{
-    if (!*item_p)
-        return -ENOMEM;
-    return pb_value_map_put(map, key, item_p);
+    for (size_t i = 0; i < n; i++)
+        pb_mpwrite_float(w, keys[i], (double)delta[i] * scale / interval_s);
+    return pb_mpwrite_status(w);
 }

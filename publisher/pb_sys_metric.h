@@ -3,8 +3,8 @@
 #ifndef PB_SYS_METRIC_H
 #define PB_SYS_METRIC_H
 
+#include "pb_mpwrite.h"
 #include "pb_procfs.h"
-#include "pb_value.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -33,14 +33,18 @@ typedef struct {
 } pb_sys_ctx_t;
 
 /* A system metric: one file under publisher/ and one line in the sampler's
- * table. sample() adds the metric's keys to body; on failure it returns a
- * negative errno and writes a message with pb_sys_metric_fail. The sampler
- * gives each metric state_size zeroed bytes and calls release() (may be NULL)
- * to free what the state holds. */
+ * table. keys() resolves the catalogue fields the metric writes, once per
+ * process before any sample (the sampler runs every metric's under one
+ * pthread_once), failing with -ENOENT and the missing path in err. sample()
+ * writes the metric's keys into the body map open in w; on failure it
+ * returns a negative errno and writes a message with pb_sys_metric_fail. The
+ * sampler gives each metric state_size zeroed bytes and calls release() (may
+ * be NULL) to free what the state holds. */
 typedef struct {
     const char *name;
     size_t state_size;
-    int (*sample)(void *state, pb_sys_ctx_t *ctx, pb_value_t *body);
+    int (*keys)(char *err, size_t errlen);
+    int (*sample)(void *state, pb_sys_ctx_t *ctx, pb_mpwrite_t *w);
     void (*release)(void *state);
 } pb_sys_metric_t;
 
@@ -87,16 +91,12 @@ void pb_sys_metric_sweep(const pb_sys_ctx_t *ctx, pb_sys_series_set_t *set);
 /* Frees the set's memory. */
 void pb_sys_metric_release(pb_sys_series_set_t *set);
 
-/* Puts keys[i] = vals[i] as unsigned integers. Returns 0 or -ENOMEM. */
-int pb_sys_metric_put_u64s(pb_value_t *map, const char *const *keys, const uint64_t *vals,
-                           size_t n);
+/* Writes keys[i] = vals[i] as unsigned integers. Returns pb_mpwrite's status. */
+int pb_sys_metric_put_u64s(pb_mpwrite_t *w, const pb_catalog_field_t *const *keys,
+                           const uint64_t *vals, size_t n);
 
-/* Puts keys[i] = delta[i] * scale / interval_s as floats. Returns 0 or -ENOMEM. */
-int pb_sys_metric_put_rates(pb_value_t *map, const char *const *keys, const uint64_t *delta,
-                            size_t n, double scale, double interval_s);
-
-/* Moves *item_p into map under key; NULL *item_p (a failed constructor) gives
- * -ENOMEM. Returns 0 or a negative errno. */
-int pb_sys_metric_put(pb_value_t *map, const char *key, pb_value_t **item_p);
+/* Writes keys[i] = delta[i] * scale / interval_s as floats. Returns pb_mpwrite's status. */
+int pb_sys_metric_put_rates(pb_mpwrite_t *w, const pb_catalog_field_t *const *keys,
+                            const uint64_t *delta, size_t n, double scale, double interval_s);
 
 #endif

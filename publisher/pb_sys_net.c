@@ -2,20 +2,65 @@
 #include "pb_sys_net.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define S_COLUMNS 16
 
+/* One interface of this cycle, with its rates when it has them. */
+typedef struct {
+    pb_sys_net_t n;
+    uint64_t delta[PB_NET_N];
+    bool rates;
+} s_row_t;
+
 typedef struct {
     pb_sys_series_set_t series;
+    s_row_t *rows; /* this cycle's interfaces: the total is written before them */
+    size_t nrows, rows_cap;
 } s_state_t;
 
-static const char *const s_total_keys[PB_NET_N] = {
+static const char *const s_total_names[PB_NET_N] = {
     "rx_bytes_total",  "tx_bytes_total",  "rx_packets_total", "tx_packets_total",
     "rx_errors_total", "tx_errors_total", "rx_drops_total",   "tx_drops_total"};
-static const char *const s_rate_keys[PB_NET_N] = {
+static const char *const s_rate_names[PB_NET_N] = {
     "rx_bytes_per_s",  "tx_bytes_per_s",  "rx_packets_per_s", "tx_packets_per_s",
     "rx_errors_per_s", "tx_errors_per_s", "rx_drops_per_s",   "tx_drops_per_s"};
+
+/* The keys of one state map (net.total or an item of net.interfaces). */
+typedef struct {
+    const pb_catalog_field_t *name; /* NULL in net.total */
+    const pb_catalog_field_t *rates[PB_NET_N];
+    const pb_catalog_field_t *totals[PB_NET_N];
+} s_state_keys_t;
+
+static struct {
+    const pb_catalog_field_t *net[1], *sub[2]; /* net; total interfaces */
+    s_state_keys_t total, iface;
+} s_k;
+
+static int s_state_keys(const char *parent, s_state_keys_t *k, char *err, size_t errlen)
+{
+    static const char *const name[] = {"name"};
+    int rc = pb_mpwrite_resolve(PB_FT_SYS, parent, s_rate_names, PB_NET_N, k->rates, err, errlen);
+    if (rc == 0)
+        rc = pb_mpwrite_resolve(PB_FT_SYS, parent, s_total_names, PB_NET_N, k->totals, err, errlen);
+    if (rc == 0 && strcmp(parent, "net.interfaces") == 0)
+        rc = pb_mpwrite_resolve(PB_FT_SYS, parent, name, 1, &k->name, err, errlen);
+    return rc;
+}
+
+static int s_keys(char *err, size_t errlen)
+{
+    static const char *const net[] = {"net"};
+    static const char *const sub[] = {"total", "interfaces"};
+    int rc = pb_mpwrite_resolve(PB_FT_SYS, "", net, 1, s_k.net, err, errlen);
+    if (rc == 0)
+        rc = pb_mpwrite_resolve(PB_FT_SYS, "net", sub, 2, s_k.sub, err, errlen);
+    if (rc == 0)
+        rc = s_state_keys("net.total", &s_k.total, err, errlen);
+    return rc < 0 ? rc : s_state_keys("net.interfaces", &s_k.iface, err, errlen);
+}
 
 /* Column of /proc/net/dev that holds each counter. */
 static const int s_column[PB_NET_N] = {0, 8, 1, 9, 2, 10, 3, 11};
@@ -57,42 +102,50 @@ int pb_sys_net_parse_line(const char *line, pb_sys_net_t *out)
     return 0;
 }
 
-static int s_put_net(pb_value_t *map, const uint64_t *counters, const uint64_t *delta,
-                     double interval_s)
+static void s_put_net(pb_mpwrite_t *w, const s_state_keys_t *k, const uint64_t *counters,
+                      const uint64_t *delta, double interval_s)
 {
-    if (delta) {
-        int rc = pb_sys_metric_put_rates(map, s_rate_keys, delta, PB_NET_N, 1.0, interval_s);
-        if (rc < 0)
-            return rc;
-    }
-    return pb_sys_metric_put_u64s(map, s_total_keys, counters, PB_NET_N);
+    if (delta)
+        pb_sys_metric_put_rates(w, k->rates, delta, PB_NET_N, 1.0, interval_s);
+    pb_sys_metric_put_u64s(w, k->totals, counters, PB_NET_N);
 }
 
-/* Adds one interface, and sums it into the total unless it is the loopback. */
-static int s_add_iface(s_state_t *st, pb_sys_ctx_t *ctx, const pb_sys_net_t *n, pb_value_t *ifaces,
-                       uint64_t *sum, uint64_t *sum_delta)
+static s_row_t *s_row_add(s_state_t *st)
 {
-    uint64_t delta[PB_NET_N];
-    int rates = pb_sys_metric_delta(ctx, &st->series, n->name, n->counters, PB_NET_N, delta);
+    if (st->nrows == st->rows_cap) {
+        size_t cap = st->rows_cap ? st->rows_cap * 2 : 8;
+        s_row_t *rows = realloc(st->rows, cap * sizeof *rows);
+        if (!rows)
+            return NULL;
+        st->rows = rows;
+        st->rows_cap = cap;
+    }
+    return &st->rows[st->nrows++];
+}
+
+/* Records one interface, and sums it into the total unless it is the loopback. */
+static int s_add_iface(s_state_t *st, pb_sys_ctx_t *ctx, const pb_sys_net_t *n, uint64_t *sum,
+                       uint64_t *sum_delta)
+{
+    s_row_t *row = s_row_add(st);
+    if (!row)
+        return -ENOMEM;
+    int rates = pb_sys_metric_delta(ctx, &st->series, n->name, n->counters, PB_NET_N, row->delta);
     if (rates < 0)
         return rates;
-    pb_value_t *map = pb_value_map_new();
-    int rc = map ? pb_value_map_put_str(map, "name", n->name) : -ENOMEM;
-    if (rc == 0)
-        rc = s_put_net(map, n->counters, rates == 1 ? delta : NULL, ctx->interval_s);
-    if (rc == 0)
-        rc = pb_value_array_push(ifaces, &map);
-    pb_value_destroy(&map);
-    for (int i = 0; rc == 0 && strcmp(n->name, "lo") != 0 && i < PB_NET_N; i++) {
+    row->n = *n;
+    row->rates = rates == 1;
+    for (int i = 0; strcmp(n->name, "lo") != 0 && i < PB_NET_N; i++) {
         sum[i] += n->counters[i];
-        sum_delta[i] += rates == 1 ? delta[i] : 0;
+        sum_delta[i] += row->rates ? row->delta[i] : 0;
     }
-    return rc;
+    return 0;
 }
 
-static int s_add_lines(s_state_t *st, pb_sys_ctx_t *ctx, const char *text, pb_value_t *ifaces,
-                       uint64_t *sum, uint64_t *sum_delta)
+static int s_add_lines(s_state_t *st, pb_sys_ctx_t *ctx, const char *text, uint64_t *sum,
+                       uint64_t *sum_delta)
 {
+    st->nrows = 0;
     for (const char *line = text; line && *line; line = pb_procfs_next_line(line)) {
         pb_sys_net_t n;
         int rc = pb_sys_net_parse_line(line, &n);
@@ -100,51 +153,53 @@ static int s_add_lines(s_state_t *st, pb_sys_ctx_t *ctx, const char *text, pb_va
             continue;
         if (rc < 0)
             return pb_sys_metric_bad_line(ctx, "proc/net/dev", line);
-        rc = s_add_iface(st, ctx, &n, ifaces, sum, sum_delta);
+        rc = s_add_iface(st, ctx, &n, sum, sum_delta);
         if (rc < 0)
             return rc;
     }
     return 0;
 }
 
-static int s_build(s_state_t *st, pb_sys_ctx_t *ctx, const char *text, pb_value_t *net)
+static void s_write(const s_state_t *st, const pb_sys_ctx_t *ctx, const uint64_t *sum,
+                    const uint64_t *sum_delta, pb_mpwrite_t *w)
 {
-    uint64_t sum[PB_NET_N] = {0};
-    uint64_t sum_delta[PB_NET_N] = {0};
-    pb_value_t *ifaces = pb_value_array_new();
-    pb_value_t *tmap = pb_value_map_new();
-    int rc = (ifaces && tmap) ? s_add_lines(st, ctx, text, ifaces, sum, sum_delta) : -ENOMEM;
-    if (rc == 0)
-        rc = s_put_net(tmap, sum, ctx->first ? NULL : sum_delta, ctx->interval_s);
-    if (rc == 0)
-        rc = pb_sys_metric_put(net, "total", &tmap);
-    if (rc == 0)
-        rc = pb_sys_metric_put(net, "interfaces", &ifaces);
-    pb_value_destroy(&tmap);
-    pb_value_destroy(&ifaces);
-    return rc;
+    pb_mpwrite_map(w, s_k.net[0]);
+    pb_mpwrite_map(w, s_k.sub[0]);
+    s_put_net(w, &s_k.total, sum, ctx->first ? NULL : sum_delta, ctx->interval_s);
+    pb_mpwrite_end(w);
+    pb_mpwrite_array(w, s_k.sub[1]);
+    for (size_t i = 0; i < st->nrows; i++) {
+        const s_row_t *row = &st->rows[i];
+        pb_mpwrite_map(w, NULL);
+        pb_mpwrite_str(w, s_k.iface.name, row->n.name);
+        s_put_net(w, &s_k.iface, row->n.counters, row->rates ? row->delta : NULL, ctx->interval_s);
+        pb_mpwrite_end(w);
+    }
+    pb_mpwrite_end(w);
+    pb_mpwrite_end(w);
 }
 
-static int s_sample(void *state, pb_sys_ctx_t *ctx, pb_value_t *body)
+static int s_sample(void *state, pb_sys_ctx_t *ctx, pb_mpwrite_t *w)
 {
     s_state_t *st = state;
     const char *text;
     int rc = pb_sys_metric_file(ctx, "proc/net/dev", &text);
     if (rc < 0)
         return rc;
-    pb_value_t *net = pb_value_map_new();
-    rc = net ? s_build(st, ctx, text, net) : -ENOMEM;
+    uint64_t sum[PB_NET_N] = {0};
+    uint64_t sum_delta[PB_NET_N] = {0};
+    rc = s_add_lines(st, ctx, text, sum, sum_delta);
     if (rc == 0)
-        rc = pb_sys_metric_put(body, "net", &net);
-    pb_value_destroy(&net);
+        s_write(st, ctx, sum, sum_delta, w);
     pb_sys_metric_sweep(ctx, &st->series);
-    return rc;
+    return rc < 0 ? rc : pb_mpwrite_status(w);
 }
 
 static void s_release(void *state)
 {
     s_state_t *st = state;
     pb_sys_metric_release(&st->series);
+    free(st->rows);
 }
 
-const pb_sys_metric_t pb_sys_net_metric = {"net", sizeof(s_state_t), s_sample, s_release};
+const pb_sys_metric_t pb_sys_net_metric = {"net", sizeof(s_state_t), s_keys, s_sample, s_release};

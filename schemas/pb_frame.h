@@ -2,6 +2,7 @@
 #ifndef PB_FRAME_H
 #define PB_FRAME_H
 
+#include "pb_mpwrite.h"
 #include "pb_value.h"
 
 #include <stddef.h>
@@ -23,6 +24,14 @@ typedef struct {
  * order. Returns NULL on allocation failure. */
 pb_value_t *pb_frame_new(const char *type, const char *host, const char *src, uint64_t seq,
                          uint64_t ts);
+
+/* Opens the frame's top-level map in w (which must be empty or between
+ * frames) and writes the envelope keys v, type, host, src, seq, ts, in that
+ * order, the same keys and types as pb_frame_new: the publisher's one source
+ * of the envelope. The caller writes the body keys and closes the map with
+ * pb_mpwrite_end. Returns 0 or pb_mpwrite's error. */
+int pb_frame_write_envelope(pb_mpwrite_t *w, const char *type, const char *host, const char *src,
+                            uint64_t seq, uint64_t ts);
 
 /* Reads and checks the envelope of a decoded frame. Returns 0, or -EINVAL with
  * the first problem ("missing key 'seq'", "'ts' is not an unsigned integer")

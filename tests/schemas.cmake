@@ -6,6 +6,7 @@ pb_check_test(pb_frame LIBS pb_schemas)
 pb_check_test(pb_kvfile LIBS pb_schemas)
 pb_check_test(pb_rpc LIBS pb_schemas PkgConfig::ZMQ Threads::Threads)
 pb_check_test(pb_mpread LIBS pb_schemas)
+pb_check_test(pb_mpwrite LIBS pb_schemas m)
 # The suite counts allocations of perfbus code (ld's --wrap) to show the reader makes none.
 target_link_options(test_pb_mpread PRIVATE -Wl,--wrap=malloc -Wl,--wrap=calloc -Wl,--wrap=realloc)
 target_compile_definitions(test_pb_mpread PRIVATE PB_FUZZ_DIR="${PB_TESTS_DIR}/fuzz")

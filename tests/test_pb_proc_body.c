@@ -1,6 +1,8 @@
 /* Check suite for pb_proc_body: pidstat rates between two readings and the proc body keys. */
 #include "pb_proc_body.h"
 
+#include "pb_test_catalogued.h"
+
 #include <check.h>
 #include <errno.h>
 #include <stdlib.h>
@@ -115,6 +117,7 @@ START_TEST(later_body_has_every_rate)
     double mem = -1;
     ck_assert_int_eq(pb_value_map_get_f64(body, "mem_pct", &mem), 0);
     ck_assert_double_eq(mem, 0.0); /* MemTotal unknown */
+    ck_assert_uint_ge(pb_test_catalogued(PB_FT_PROC, NULL, body), 35);
     pb_value_destroy(&body);
 }
 END_TEST
@@ -154,10 +157,12 @@ START_TEST(comm_cut_in_a_character_is_utf8_with_comm_raw)
     pb_value_t *b = pb_proc_body_new(&args);
     s_assert_bytes(pb_value_map_get(b, "comm"), PB_STR, "abcdefghijklm\xef\xbf\xbd");
     s_assert_bytes(pb_value_map_get(b, "comm_raw"), PB_BIN, cut);
+    pb_test_catalogued(PB_FT_PROC, NULL, b);
     pb_value_destroy(&b);
     pb_value_t *g = pb_proc_body_gone(42, "\xff\xfe");
     s_assert_bytes(pb_value_map_get(g, "comm"), PB_STR, "\xef\xbf\xbd\xef\xbf\xbd");
     s_assert_bytes(pb_value_map_get(g, "comm_raw"), PB_BIN, "\xff\xfe");
+    ck_assert_uint_eq(pb_test_catalogued(PB_FT_PROC, NULL, g), 4);
     pb_value_destroy(&g);
 }
 END_TEST

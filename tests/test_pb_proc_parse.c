@@ -105,6 +105,13 @@ START_TEST(status_uid_and_context_switches)
                                           "nonvoluntary_ctxt_switches:\t1\n",
                                           &s),
                      -EINVAL);
+    /* keys are looked for after the previous one first, then from the start */
+    const char *shuffled = "nonvoluntary_ctxt_switches:\t7\nvoluntary_ctxt_switches:\t5\n"
+                           "Uid:\t42\t0\t0\t0\n";
+    ck_assert_int_eq(pb_proc_parse_status(shuffled, &s), 0);
+    ck_assert_uint_eq(s.uid, 42);
+    ck_assert_uint_eq(s.vol_ctxsw, 5);
+    ck_assert_uint_eq(s.invol_ctxsw, 7);
 }
 END_TEST
 

@@ -297,7 +297,8 @@ START_TEST(next_u64_checks_every_conversion)
     ck_assert_uint_eq(v, 5);
     ck_assert_int_eq(pb_procfs_next_u64(&p, &v), -ENODATA); /* end of line */
 
-    const char *bad[] = {"abc", "-1", "+1", "12abc", "99999999999999999999", "0x10", ""};
+    const char *bad[] = {
+        "abc", "-1", "+1", "12abc", "99999999999999999999", "18446744073709551616", "0x10", ""};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         p = bad[i];
         int rc = pb_procfs_next_u64(&p, &v);
@@ -308,6 +309,25 @@ START_TEST(next_u64_checks_every_conversion)
     p = "18446744073709551615";
     ck_assert_int_eq(pb_procfs_next_u64(&p, &v), 0);
     ck_assert_uint_eq(v, UINT64_MAX);
+}
+END_TEST
+
+START_TEST(pid_rel_is_snprintf_of_pid_and_name)
+{
+    char buf[32], want[32];
+    const uint32_t pids[] = {0, 7, 10, 4242, 4294967295u};
+    for (size_t i = 0; i < sizeof pids / sizeof pids[0]; i++) {
+        snprintf(want, sizeof want, "%u/status", pids[i]);
+        ck_assert_int_eq(pb_procfs_pid_rel(buf, sizeof buf, pids[i], "status"), (int)strlen(want));
+        ck_assert_str_eq(buf, want);
+        snprintf(want, sizeof want, "%u", pids[i]);
+        ck_assert_int_eq(pb_procfs_pid_rel(buf, sizeof buf, pids[i], NULL), (int)strlen(want));
+        ck_assert_str_eq(buf, want);
+    }
+    ck_assert_int_eq(pb_procfs_pid_rel(buf, 8, 1234, "io"), 7); /* "1234/io" and its NUL */
+    ck_assert_int_eq(pb_procfs_pid_rel(buf, 7, 1234, "io"), -ENAMETOOLONG);
+    ck_assert_int_eq(pb_procfs_pid_rel(buf, 7, 12345, "io"), -ENAMETOOLONG);
+    ck_assert_int_eq(pb_procfs_pid_rel(buf, 1, 0, NULL), -ENAMETOOLONG);
 }
 END_TEST
 
@@ -369,6 +389,7 @@ int main(void)
     tcase_add_test(tc, pidlist_rewinds_the_real_proc);
     tcase_add_test(tc, count_counts_directory_entries);
     tcase_add_test(tc, next_u64_checks_every_conversion);
+    tcase_add_test(tc, pid_rel_is_snprintf_of_pid_and_name);
     tcase_add_test(tc, next_i64_and_f64);
     tcase_add_test(tc, lines_and_keys);
     suite_add_tcase(s, tc);

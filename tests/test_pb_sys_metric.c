@@ -2,6 +2,8 @@
  */
 #include "pb_sys_metric.h"
 
+#include "pb_codec.h"
+
 #include <check.h>
 #include <errno.h>
 #include <stdio.h>
@@ -92,18 +94,29 @@ START_TEST(messages_and_puts)
     pb_sys_ctx_t ctx = {.err = err, .errlen = sizeof err};
     ck_assert_int_eq(pb_sys_metric_bad_line(&ctx, "proc/stat", "cpu  12 abc\nnext\n"), -EINVAL);
     ck_assert_str_eq(err, "proc/stat: malformed line 'cpu  12 abc'");
-    pb_value_t *map = pb_value_map_new();
-    const char *keys[] = {"a_total", "b_total"};
+    /* u64s and rates through the writer: keys are catalogue fields */
+    const pb_catalog_field_t *keys[2], *rate_keys[2];
+    const char *names[] = {"reads_total", "writes_total"};
+    const char *rate_names[] = {"reads_per_s", "writes_per_s"};
+    ck_assert_int_eq(pb_mpwrite_resolve(PB_FT_SYS, "disk.total", names, 2, keys, err, sizeof err),
+                     0);
+    ck_assert_int_eq(
+        pb_mpwrite_resolve(PB_FT_SYS, "disk.total", rate_names, 2, rate_keys, err, sizeof err), 0);
+    pb_mpwrite_t *w = pb_mpwrite_new();
     uint64_t vals[] = {10, 30};
-    ck_assert_int_eq(pb_sys_metric_put_u64s(map, keys, vals, 2), 0);
-    const char *rate_keys[] = {"a_per_s", "b_per_s"};
-    ck_assert_int_eq(pb_sys_metric_put_rates(map, rate_keys, vals, 2, 1.0, 2.0), 0);
+    pb_mpwrite_map(w, NULL);
+    ck_assert_int_eq(pb_sys_metric_put_u64s(w, keys, vals, 2), 0);
+    ck_assert_int_eq(pb_sys_metric_put_rates(w, rate_keys, vals, 2, 1.0, 2.0), 0);
+    ck_assert_int_eq(pb_mpwrite_end(w), 0);
+    pb_value_t *map = NULL;
+    ck_assert_int_eq(pb_codec_decode(pb_mpwrite_data(w), pb_mpwrite_len(w), &map, err, sizeof err),
+                     0);
     double d = 0;
-    ck_assert_int_eq(pb_value_map_get_f64(map, "b_per_s", &d), 0);
+    ck_assert_int_eq(pb_value_map_get_f64(map, "writes_per_s", &d), 0);
     ck_assert_double_eq(d, 15.0);
-    pb_value_t *none = NULL;
-    ck_assert_int_eq(pb_sys_metric_put(map, "x", &none), -ENOMEM);
+    ck_assert_str_eq(pb_value_map_key_at(map, 0), "reads_total");
     pb_value_destroy(&map);
+    pb_mpwrite_destroy(&w);
 }
 END_TEST
 

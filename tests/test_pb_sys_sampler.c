@@ -1,6 +1,7 @@
 /* Check suite for pb_sys_sampler: sys bodies from fixture snapshots and from the real /proc. */
 #include "pb_sys_sampler.h"
 
+#include "pb_test_catalogued.h"
 #include "pb_test_swap.h"
 
 #include <check.h>
@@ -104,6 +105,23 @@ START_TEST(first_sample_has_counters_and_no_rates)
     ck_assert_uint_eq(u64(body, "intr_total"), 189943);
     ck_assert_uint_eq(u64(body, "forks_total"), 5267);
     pb_value_destroy(&body);
+}
+END_TEST
+
+START_TEST(every_key_is_catalogued_with_its_type)
+{
+    pb_test_swap_t sw;
+    pb_sys_sampler_t *s = swap_sampler(&sw);
+    pb_value_t *first = sample(s, 100 * SEC);
+    pb_test_swap_to(&sw, T1);
+    pb_value_t *later = sample(s, 101 * SEC);
+    swap_done(&sw, &s);
+    size_t n_first = pb_test_catalogued(PB_FT_SYS, NULL, first);
+    size_t n_later = pb_test_catalogued(PB_FT_SYS, NULL, later);
+    ck_assert_uint_gt(n_first, 80);
+    ck_assert_uint_gt(n_later, n_first); /* the rates */
+    pb_value_destroy(&first);
+    pb_value_destroy(&later);
 }
 END_TEST
 
@@ -366,6 +384,7 @@ int main(void)
     Suite *s = suite_create("pb_sys_sampler");
     TCase *tc = tcase_create("core");
     tcase_add_test(tc, first_sample_has_counters_and_no_rates);
+    tcase_add_test(tc, every_key_is_catalogued_with_its_type);
     tcase_add_test(tc, cpu_rates_follow_sar);
     tcase_add_test(tc, counter_rates_and_procs);
     tcase_add_test(tc, memory_as_free);
