@@ -49,40 +49,12 @@ static const char *const s_total_names[PB_DISK_N] = {
 static const char *const s_rate_names[] = {"reads_per_s", "writes_per_s", "read_bytes_per_s",
                                            "write_bytes_per_s", "util_pct"};
 
-/* The keys of one state map (disk.total or an item of disk.devices). */
-typedef struct {
-    const pb_catalog_field_t *name; /* NULL in disk.total */
-    const pb_catalog_field_t *rates[5];
-    const pb_catalog_field_t *totals[PB_DISK_N];
-} s_state_keys_t;
-
-static struct {
-    const pb_catalog_field_t *disk[1], *sub[2]; /* disk; total devices */
-    s_state_keys_t total, dev;
-} s_k;
-
-static int s_state_keys(const char *parent, s_state_keys_t *k, char *err, size_t errlen)
-{
-    static const char *const name[] = {"name"};
-    int rc = pb_mpwrite_resolve(PB_FT_SYS, parent, s_rate_names, 5, k->rates, err, errlen);
-    if (rc == 0)
-        rc =
-            pb_mpwrite_resolve(PB_FT_SYS, parent, s_total_names, PB_DISK_N, k->totals, err, errlen);
-    if (rc == 0 && strcmp(parent, "disk.devices") == 0)
-        rc = pb_mpwrite_resolve(PB_FT_SYS, parent, name, 1, &k->name, err, errlen);
-    return rc;
-}
+static pb_sys_section_keys_t s_k;
 
 static int s_keys(char *err, size_t errlen)
 {
-    static const char *const disk[] = {"disk"};
-    static const char *const sub[] = {"total", "devices"};
-    int rc = pb_mpwrite_resolve(PB_FT_SYS, "", disk, 1, s_k.disk, err, errlen);
-    if (rc == 0)
-        rc = pb_mpwrite_resolve(PB_FT_SYS, "disk", sub, 2, s_k.sub, err, errlen);
-    if (rc == 0)
-        rc = s_state_keys("disk.total", &s_k.total, err, errlen);
-    return rc < 0 ? rc : s_state_keys("disk.devices", &s_k.dev, err, errlen);
+    return pb_sys_metric_section_keys("disk", "devices", s_rate_names, 5, s_total_names, PB_DISK_N,
+                                      &s_k, err, errlen);
 }
 
 static int s_parse_name(const char **cursor, char *name, size_t size)
@@ -225,14 +197,14 @@ static double s_util(const uint64_t *delta, double interval_s)
     return pct > 100.0 ? 100.0 : pct;
 }
 
-static void s_put_disk(pb_mpwrite_t *w, const s_state_keys_t *k, const uint64_t *counters,
+static void s_put_disk(pb_mpwrite_t *w, const pb_sys_state_keys_t *k, const uint64_t *counters,
                        const uint64_t *delta, double util, double interval_s)
 {
     if (delta) {
         pb_sys_metric_put_rates(w, k->rates, delta, 4, 1.0, interval_s);
         pb_mpwrite_float(w, k->rates[4], util);
     }
-    pb_sys_metric_put_u64s(w, k->totals, counters, PB_DISK_N);
+    pb_sys_metric_put_u64s(w, k->counters, counters, PB_DISK_N);
 }
 
 static void s_total_add(s_total_t *t, const pb_sys_disk_t *d, const uint64_t *delta, double util)
@@ -303,17 +275,17 @@ static void s_write(const s_state_t *st, const pb_sys_ctx_t *ctx, const s_total_
                     pb_mpwrite_t *w)
 {
     double util = total->util_n ? total->util_sum / total->util_n : 0.0;
-    pb_mpwrite_map(w, s_k.disk[0]);
-    pb_mpwrite_map(w, s_k.sub[0]);
+    pb_mpwrite_map(w, s_k.section);
+    pb_mpwrite_map(w, s_k.total_map);
     s_put_disk(w, &s_k.total, total->counters, ctx->first ? NULL : total->delta, util,
                ctx->interval_s);
     pb_mpwrite_end(w);
-    pb_mpwrite_array(w, s_k.sub[1]);
+    pb_mpwrite_array(w, s_k.list);
     for (size_t i = 0; i < st->nrows; i++) {
         const s_row_t *row = &st->rows[i];
         pb_mpwrite_map(w, NULL);
-        pb_mpwrite_str(w, s_k.dev.name, row->d.name);
-        s_put_disk(w, &s_k.dev, row->d.counters, row->rates ? row->delta : NULL, row->util,
+        pb_mpwrite_str(w, s_k.item.name, row->d.name);
+        s_put_disk(w, &s_k.item, row->d.counters, row->rates ? row->delta : NULL, row->util,
                    ctx->interval_s);
         pb_mpwrite_end(w);
     }

@@ -195,3 +195,43 @@ int pb_sys_metric_put_rates(pb_mpwrite_t *w, const pb_catalog_field_t *const *ke
         pb_mpwrite_float(w, keys[i], (double)delta[i] * scale / interval_s);
     return pb_mpwrite_status(w);
 }
+
+static int s_state_keys(const char *parent, const char *const *rates, size_t nrates,
+                        const char *const *counters, size_t ncounters, pb_sys_state_keys_t *k,
+                        bool item, char *err, size_t errlen)
+{
+    static const char *const name[] = {"name"};
+    int rc = pb_mpwrite_resolve(PB_FT_SYS, parent, rates, nrates, k->rates, err, errlen);
+    if (rc == 0)
+        rc = pb_mpwrite_resolve(PB_FT_SYS, parent, counters, ncounters, k->counters, err, errlen);
+    if (rc == 0 && item)
+        rc = pb_mpwrite_resolve(PB_FT_SYS, parent, name, 1, &k->name, err, errlen);
+    return rc;
+}
+
+int pb_sys_metric_section_keys(const char *section, const char *list, const char *const *rates,
+                               size_t nrates, const char *const *counters, size_t ncounters,
+                               pb_sys_section_keys_t *out, char *err, size_t errlen)
+{
+    if (nrates > PB_SYS_STATE_MAX || ncounters > PB_SYS_STATE_MAX) {
+        snprintf(err, errlen, "%s: more than %d keys per state map", section, PB_SYS_STATE_MAX);
+        return -E2BIG;
+    }
+    const char *top[] = {section}, *sub[] = {"total", list};
+    const pb_catalog_field_t *maps[2];
+    char total[64], items[64];
+    snprintf(total, sizeof total, "%s.total", section);
+    snprintf(items, sizeof items, "%s.%s", section, list);
+    memset(out, 0, sizeof *out);
+    int rc = pb_mpwrite_resolve(PB_FT_SYS, "", top, 1, &out->section, err, errlen);
+    rc = rc ? rc : pb_mpwrite_resolve(PB_FT_SYS, section, sub, 2, maps, err, errlen);
+    rc = rc ? rc
+            : s_state_keys(total, rates, nrates, counters, ncounters, &out->total, false, err,
+                           errlen);
+    rc =
+        rc ? rc
+           : s_state_keys(items, rates, nrates, counters, ncounters, &out->item, true, err, errlen);
+    out->total_map = maps[0];
+    out->list = maps[1];
+    return rc;
+}

@@ -91,6 +91,28 @@ void pb_sys_metric_sweep(const pb_sys_ctx_t *ctx, pb_sys_series_set_t *set);
 /* Frees the set's memory. */
 void pb_sys_metric_release(pb_sys_series_set_t *set);
 
+#define PB_SYS_STATE_MAX 8 /* rates or counters of one state map */
+
+/* The keys of one state map of a device section: its total, or an item of its list. */
+typedef struct {
+    const pb_catalog_field_t *name; /* NULL in the total */
+    const pb_catalog_field_t *rates[PB_SYS_STATE_MAX];
+    const pb_catalog_field_t *counters[PB_SYS_STATE_MAX];
+} pb_sys_state_keys_t;
+
+/* The keys of a section made of a total and a list of named devices (disk, net). */
+typedef struct {
+    const pb_catalog_field_t *section, *total_map, *list;
+    pb_sys_state_keys_t total, item;
+} pb_sys_section_keys_t;
+
+/* Resolves `section` ("disk"), its map "total" and its list (`list`, "devices"), and in
+ * both the rates and counters named (each at most PB_SYS_STATE_MAX), and the items' "name".
+ * Returns 0 or pb_mpwrite_resolve's error, in err. */
+int pb_sys_metric_section_keys(const char *section, const char *list, const char *const *rates,
+                               size_t nrates, const char *const *counters, size_t ncounters,
+                               pb_sys_section_keys_t *out, char *err, size_t errlen);
+
 /* Writes keys[i] = vals[i] as unsigned integers. Returns pb_mpwrite's status. */
 int pb_sys_metric_put_u64s(pb_mpwrite_t *w, const pb_catalog_field_t *const *keys,
                            const uint64_t *vals, size_t n);

@@ -27,39 +27,12 @@ static const char *const s_rate_names[PB_NET_N] = {
     "rx_bytes_per_s",  "tx_bytes_per_s",  "rx_packets_per_s", "tx_packets_per_s",
     "rx_errors_per_s", "tx_errors_per_s", "rx_drops_per_s",   "tx_drops_per_s"};
 
-/* The keys of one state map (net.total or an item of net.interfaces). */
-typedef struct {
-    const pb_catalog_field_t *name; /* NULL in net.total */
-    const pb_catalog_field_t *rates[PB_NET_N];
-    const pb_catalog_field_t *totals[PB_NET_N];
-} s_state_keys_t;
-
-static struct {
-    const pb_catalog_field_t *net[1], *sub[2]; /* net; total interfaces */
-    s_state_keys_t total, iface;
-} s_k;
-
-static int s_state_keys(const char *parent, s_state_keys_t *k, char *err, size_t errlen)
-{
-    static const char *const name[] = {"name"};
-    int rc = pb_mpwrite_resolve(PB_FT_SYS, parent, s_rate_names, PB_NET_N, k->rates, err, errlen);
-    if (rc == 0)
-        rc = pb_mpwrite_resolve(PB_FT_SYS, parent, s_total_names, PB_NET_N, k->totals, err, errlen);
-    if (rc == 0 && strcmp(parent, "net.interfaces") == 0)
-        rc = pb_mpwrite_resolve(PB_FT_SYS, parent, name, 1, &k->name, err, errlen);
-    return rc;
-}
+static pb_sys_section_keys_t s_k;
 
 static int s_keys(char *err, size_t errlen)
 {
-    static const char *const net[] = {"net"};
-    static const char *const sub[] = {"total", "interfaces"};
-    int rc = pb_mpwrite_resolve(PB_FT_SYS, "", net, 1, s_k.net, err, errlen);
-    if (rc == 0)
-        rc = pb_mpwrite_resolve(PB_FT_SYS, "net", sub, 2, s_k.sub, err, errlen);
-    if (rc == 0)
-        rc = s_state_keys("net.total", &s_k.total, err, errlen);
-    return rc < 0 ? rc : s_state_keys("net.interfaces", &s_k.iface, err, errlen);
+    return pb_sys_metric_section_keys("net", "interfaces", s_rate_names, PB_NET_N, s_total_names,
+                                      PB_NET_N, &s_k, err, errlen);
 }
 
 /* Column of /proc/net/dev that holds each counter. */
@@ -102,12 +75,12 @@ int pb_sys_net_parse_line(const char *line, pb_sys_net_t *out)
     return 0;
 }
 
-static void s_put_net(pb_mpwrite_t *w, const s_state_keys_t *k, const uint64_t *counters,
+static void s_put_net(pb_mpwrite_t *w, const pb_sys_state_keys_t *k, const uint64_t *counters,
                       const uint64_t *delta, double interval_s)
 {
     if (delta)
         pb_sys_metric_put_rates(w, k->rates, delta, PB_NET_N, 1.0, interval_s);
-    pb_sys_metric_put_u64s(w, k->totals, counters, PB_NET_N);
+    pb_sys_metric_put_u64s(w, k->counters, counters, PB_NET_N);
 }
 
 static s_row_t *s_row_add(s_state_t *st)
@@ -163,16 +136,16 @@ static int s_add_lines(s_state_t *st, pb_sys_ctx_t *ctx, const char *text, uint6
 static void s_write(const s_state_t *st, const pb_sys_ctx_t *ctx, const uint64_t *sum,
                     const uint64_t *sum_delta, pb_mpwrite_t *w)
 {
-    pb_mpwrite_map(w, s_k.net[0]);
-    pb_mpwrite_map(w, s_k.sub[0]);
+    pb_mpwrite_map(w, s_k.section);
+    pb_mpwrite_map(w, s_k.total_map);
     s_put_net(w, &s_k.total, sum, ctx->first ? NULL : sum_delta, ctx->interval_s);
     pb_mpwrite_end(w);
-    pb_mpwrite_array(w, s_k.sub[1]);
+    pb_mpwrite_array(w, s_k.list);
     for (size_t i = 0; i < st->nrows; i++) {
         const s_row_t *row = &st->rows[i];
         pb_mpwrite_map(w, NULL);
-        pb_mpwrite_str(w, s_k.iface.name, row->n.name);
-        s_put_net(w, &s_k.iface, row->n.counters, row->rates ? row->delta : NULL, ctx->interval_s);
+        pb_mpwrite_str(w, s_k.item.name, row->n.name);
+        s_put_net(w, &s_k.item, row->n.counters, row->rates ? row->delta : NULL, ctx->interval_s);
         pb_mpwrite_end(w);
     }
     pb_mpwrite_end(w);

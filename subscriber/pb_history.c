@@ -287,7 +287,9 @@ int pb_history_add(pb_history_t *self, const pb_frame_view_t *frame, uint64_t re
         s_note_process(s, frame, recv_ns);
     if (s->gone_recv)
         return 0;
-    pb_ring_push(s->ring, env->ts);
+    rc = pb_ring_push(s->ring, env->ts);
+    if (rc < 0)
+        return rc;
     if (self->config.max_age_ns && env->ts > self->config.max_age_ns)
         pb_ring_drop_before(s->ring, env->ts - self->config.max_age_ns);
     return s_set_numbers(s, frame);

@@ -1,4 +1,4 @@
-/* pb_ring: fixed-capacity ring of timestamped rows with lazily created numeric columns. */
+/* pb_ring: fixed-capacity ring of timestamped rows in lazily allocated blocks, numeric columns. */
 #include "pb_ring.h"
 
 #include <errno.h>
@@ -8,42 +8,57 @@
 #include <string.h>
 
 /* A column's slots are doubles or floats (half the memory): see
- * pb_ring_store_t. `narrow` says which they are now. */
+ * pb_ring_store_t. `narrow` says which they are now. blocks[b] holds the
+ * slots b * PB_RING_BLOCK ..., NULL until a row reaches it. */
 typedef struct {
     const char *name; /* borrowed */
     pb_ring_store_t store;
     bool narrow;
-    void *slots;
+    void **blocks;
 } s_column_t;
 
-/* Slots are allocated as rows arrive, doubling up to `capacity`, so that a
- * series seen for a minute does not hold an hour of memory. Growing copies
- * the rows oldest first to slot 0; the ring only wraps once it has all its
- * slots (or when growing fails). */
+/* Physical slots are numbered modulo `slots` (capacity rounded up to whole
+ * blocks) from the start, so that no row ever moves: the ring grows by
+ * allocating the block a new row falls into, in the timestamps and in every
+ * column at once, and a full ring overwrites its oldest row in place. */
 struct pb_ring {
     size_t capacity, max_fields;
-    size_t alloc;     /* slots allocated, <= capacity: the ring's modulus */
+    size_t slots, nblocks;
     size_t head, len; /* head: physical slot of the oldest row */
-    uint64_t *ts;
+    uint64_t **ts;    /* blocks of timestamps */
+    size_t allocated; /* blocks allocated (the same in ts and in every column) */
     s_column_t *columns;
     size_t ncolumns;
 };
 
+static size_t s_width(const s_column_t *c)
+{
+    return c->narrow ? sizeof(float) : sizeof(double);
+}
+
 pb_ring_t *pb_ring_new(size_t capacity, size_t max_fields)
 {
-    if (capacity == 0)
+    if (capacity == 0 || capacity > SIZE_MAX / 2)
         return NULL;
     pb_ring_t *self = calloc(1, sizeof *self);
     if (!self)
         return NULL;
     self->capacity = capacity;
     self->max_fields = max_fields;
-    self->alloc = capacity < 16 ? capacity : 16;
-    self->ts = calloc(self->alloc, sizeof *self->ts);
+    self->nblocks = (capacity + PB_RING_BLOCK - 1) / PB_RING_BLOCK;
+    self->slots = self->nblocks * PB_RING_BLOCK;
+    self->ts = calloc(self->nblocks, sizeof *self->ts);
     self->columns = calloc(max_fields ? max_fields : 1, sizeof *self->columns);
     if (!self->ts || !self->columns)
         pb_ring_destroy(&self);
     return self;
+}
+
+static void s_free_blocks(void **blocks, size_t n)
+{
+    for (size_t b = 0; blocks && b < n; b++)
+        free(blocks[b]);
+    free(blocks);
 }
 
 void pb_ring_destroy(pb_ring_t **self_p)
@@ -52,29 +67,89 @@ void pb_ring_destroy(pb_ring_t **self_p)
         return;
     pb_ring_t *self = *self_p;
     for (size_t j = 0; j < self->ncolumns; j++)
-        free(self->columns[j].slots);
+        s_free_blocks(self->columns[j].blocks, self->nblocks);
     free(self->columns);
-    free(self->ts);
+    s_free_blocks((void **)self->ts, self->nblocks);
     free(self);
     *self_p = NULL;
 }
 
 static size_t s_slot(const pb_ring_t *self, size_t i)
 {
-    return (self->head + i) % self->alloc;
-}
-
-static size_t s_width(const s_column_t *c)
-{
-    return c->narrow ? sizeof(float) : sizeof(double);
+    return (self->head + i) % self->slots;
 }
 
 static void s_put(s_column_t *c, size_t slot, double value)
 {
+    void *block = c->blocks[slot / PB_RING_BLOCK];
+    size_t k = slot % PB_RING_BLOCK;
     if (c->narrow)
-        ((float *)c->slots)[slot] = (float)value;
+        ((float *)block)[k] = (float)value;
     else
-        ((double *)c->slots)[slot] = value;
+        ((double *)block)[k] = value;
+}
+
+static double s_get(const s_column_t *c, size_t slot)
+{
+    const void *block = c->blocks[slot / PB_RING_BLOCK];
+    size_t k = slot % PB_RING_BLOCK;
+    return c->narrow ? (double)((const float *)block)[k] : ((const double *)block)[k];
+}
+
+/* A block of a column with every slot absent. */
+static void *s_new_block(const s_column_t *c)
+{
+    void *block = malloc(PB_RING_BLOCK * s_width(c));
+    for (size_t k = 0; block && k < PB_RING_BLOCK; k++) {
+        if (c->narrow)
+            ((float *)block)[k] = NAN;
+        else
+            ((double *)block)[k] = NAN;
+    }
+    return block;
+}
+
+/* Allocates block b in the timestamps and in every column (blocks are
+ * allocated in order: b == allocated). All or nothing: -ENOMEM leaves the
+ * ring as it was. */
+static int s_add_block(pb_ring_t *self, size_t b)
+{
+    uint64_t *ts = malloc(PB_RING_BLOCK * sizeof *ts);
+    size_t j = 0;
+    for (; ts && j < self->ncolumns; j++)
+        if (!(self->columns[j].blocks[b] = s_new_block(&self->columns[j])))
+            break;
+    if (!ts || j < self->ncolumns) {
+        while (j-- > 0) {
+            free(self->columns[j].blocks[b]);
+            self->columns[j].blocks[b] = NULL;
+        }
+        free(ts);
+        return -ENOMEM;
+    }
+    self->ts[b] = ts;
+    self->allocated++;
+    return 0;
+}
+
+int pb_ring_push(pb_ring_t *self, uint64_t ts)
+{
+    /* positions only ever advance: blocks are reached, and allocated, in order */
+    size_t slot = s_slot(self, self->len), b = slot / PB_RING_BLOCK;
+    while (self->allocated <= b) {
+        int rc = s_add_block(self, self->allocated);
+        if (rc < 0)
+            return rc;
+    }
+    if (self->len == self->capacity) { /* full: the oldest row goes */
+        self->head = (self->head + 1) % self->slots;
+        self->len--;
+    }
+    self->ts[b][slot % PB_RING_BLOCK] = ts;
+    for (size_t j = 0; j < self->ncolumns; j++)
+        s_put(&self->columns[j], slot, NAN);
+    self->len++;
+    return 0;
 }
 
 /* A float holds integers up to 2^24 exactly, and their multiples of powers of
@@ -87,76 +162,23 @@ static bool s_fits_float(double value)
 /* Turns a compact column's floats into doubles, each value unchanged. */
 static int s_widen(pb_ring_t *self, s_column_t *c)
 {
-    double *wide = malloc(self->alloc * sizeof *wide);
-    if (!wide)
+    void **wide = calloc(self->nblocks, sizeof *wide);
+    size_t b = 0;
+    for (; wide && b < self->allocated; b++) {
+        double *block = malloc(PB_RING_BLOCK * sizeof *block);
+        if (!(wide[b] = block))
+            break;
+        for (size_t k = 0; k < PB_RING_BLOCK; k++)
+            block[k] = (double)((const float *)c->blocks[b])[k];
+    }
+    if (!wide || b < self->allocated) {
+        s_free_blocks(wide, self->nblocks);
         return -ENOMEM;
-    for (size_t k = 0; k < self->alloc; k++)
-        wide[k] = (double)((const float *)c->slots)[k];
-    free(c->slots);
-    c->slots = wide;
+    }
+    s_free_blocks(c->blocks, self->nblocks);
+    c->blocks = wide;
     c->narrow = false;
     return 0;
-}
-
-static double s_get(const s_column_t *c, size_t slot)
-{
-    return c->narrow ? (double)((const float *)c->slots)[slot] : ((const double *)c->slots)[slot];
-}
-
-/* A copy of a ring array with the rows oldest first, `size` slots long. */
-static void *s_unwrapped(const pb_ring_t *self, const void *old, size_t elem, size_t size)
-{
-    char *fresh = malloc(size * elem);
-    for (size_t i = 0; fresh && i < self->len; i++)
-        memcpy(fresh + i * elem, (const char *)old + s_slot(self, i) * elem, elem);
-    return fresh;
-}
-
-/* Doubles the slots (up to capacity). -ENOMEM leaves the ring unchanged. */
-static int s_grow(pb_ring_t *self)
-{
-    size_t size = self->alloc * 2 < self->capacity ? self->alloc * 2 : self->capacity;
-    void *ts = s_unwrapped(self, self->ts, sizeof *self->ts, size);
-    void **slots = calloc(self->ncolumns ? self->ncolumns : 1, sizeof *slots);
-    int rc = ts && slots ? 0 : -ENOMEM;
-    for (size_t j = 0; rc == 0 && j < self->ncolumns; j++) {
-        const s_column_t *c = &self->columns[j];
-        if (!(slots[j] = s_unwrapped(self, c->slots, s_width(c), size)))
-            rc = -ENOMEM;
-    }
-    if (rc < 0) {
-        for (size_t j = 0; slots && j < self->ncolumns; j++)
-            free(slots[j]);
-        free(slots);
-        free(ts);
-        return rc;
-    }
-    free(self->ts);
-    self->ts = ts;
-    for (size_t j = 0; j < self->ncolumns; j++) {
-        free(self->columns[j].slots);
-        self->columns[j].slots = slots[j];
-    }
-    free(slots);
-    self->alloc = size;
-    self->head = 0;
-    return 0;
-}
-
-void pb_ring_push(pb_ring_t *self, uint64_t ts)
-{
-    bool full = self->len == self->alloc;
-    if (full && self->alloc < self->capacity && s_grow(self) == 0)
-        full = false;
-    if (full) { /* at capacity, or out of memory: drop the oldest row */
-        self->head = (self->head + 1) % self->alloc;
-        self->len--;
-    }
-    size_t slot = s_slot(self, self->len);
-    self->ts[slot] = ts;
-    for (size_t j = 0; j < self->ncolumns; j++)
-        s_put(&self->columns[j], slot, NAN);
-    self->len++;
 }
 
 int pb_ring_column(pb_ring_t *self, const char *name, pb_ring_store_t store)
@@ -166,14 +188,16 @@ int pb_ring_column(pb_ring_t *self, const char *name, pb_ring_store_t store)
             return (int)j;
     if (self->ncolumns >= self->max_fields)
         return -ENOSPC;
-    s_column_t *c = &self->columns[self->ncolumns];
-    bool narrow = store != PB_RING_DOUBLE;
-    *c = (s_column_t){name, store, narrow,
-                      malloc(self->alloc * (narrow ? sizeof(float) : sizeof(double)))};
-    if (!c->slots)
+    s_column_t c = {name, store, store != PB_RING_DOUBLE, calloc(self->nblocks, sizeof(void *))};
+    size_t b = 0;
+    for (; c.blocks && b < self->allocated; b++) /* the blocks the rows already have */
+        if (!(c.blocks[b] = s_new_block(&c)))
+            break;
+    if (!c.blocks || b < self->allocated) {
+        s_free_blocks(c.blocks, self->nblocks);
         return -ENOMEM;
-    for (size_t k = 0; k < self->alloc; k++)
-        s_put(c, k, NAN);
+    }
+    self->columns[self->ncolumns] = c;
     return (int)self->ncolumns++;
 }
 
@@ -193,11 +217,19 @@ int pb_ring_set_at(pb_ring_t *self, size_t j, double value)
     return 0;
 }
 
+uint64_t pb_ring_ts(const pb_ring_t *self, size_t i)
+{
+    if (i >= self->len)
+        return 0;
+    size_t slot = s_slot(self, i);
+    return self->ts[slot / PB_RING_BLOCK][slot % PB_RING_BLOCK];
+}
+
 size_t pb_ring_drop_before(pb_ring_t *self, uint64_t before_ns)
 {
     size_t n = 0;
-    while (self->len > 0 && self->ts[self->head] < before_ns) {
-        self->head = (self->head + 1) % self->alloc;
+    while (self->len > 0 && pb_ring_ts(self, 0) < before_ns) {
+        self->head = (self->head + 1) % self->slots;
         self->len--;
         n++;
     }
@@ -212,11 +244,6 @@ size_t pb_ring_len(const pb_ring_t *self)
 size_t pb_ring_capacity(const pb_ring_t *self)
 {
     return self->capacity;
-}
-
-uint64_t pb_ring_ts(const pb_ring_t *self, size_t i)
-{
-    return i < self->len ? self->ts[s_slot(self, i)] : 0;
 }
 
 size_t pb_ring_nfields(const pb_ring_t *self)
@@ -239,7 +266,7 @@ double pb_ring_value(const pb_ring_t *self, size_t j, size_t i)
 size_t pb_ring_copy(const pb_ring_t *self, size_t j, uint64_t *ts, double *values)
 {
     for (size_t i = 0; i < self->len; i++) {
-        ts[i] = self->ts[s_slot(self, i)];
+        ts[i] = pb_ring_ts(self, i);
         values[i] = j < self->ncolumns ? s_get(&self->columns[j], s_slot(self, i)) : NAN;
     }
     return self->len;
@@ -247,9 +274,10 @@ size_t pb_ring_copy(const pb_ring_t *self, size_t j, uint64_t *ts, double *value
 
 size_t pb_ring_memory(const pb_ring_t *self)
 {
-    size_t bytes = sizeof *self + self->alloc * sizeof *self->ts;
+    size_t pointers = self->nblocks * sizeof(void *);
+    size_t bytes = sizeof *self + pointers + self->allocated * PB_RING_BLOCK * sizeof(uint64_t);
     bytes += self->max_fields * sizeof *self->columns;
     for (size_t j = 0; j < self->ncolumns; j++)
-        bytes += self->alloc * s_width(&self->columns[j]);
+        bytes += pointers + self->allocated * PB_RING_BLOCK * s_width(&self->columns[j]);
     return bytes;
 }

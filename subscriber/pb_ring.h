@@ -3,12 +3,17 @@
 #define PB_RING_H
 
 /* Invariants: the ring holds at most `capacity` rows; pushing onto a full
- * ring overwrites the oldest row (rows are addressed 0 = oldest .. len-1 =
- * newest, physical slot (head + i) % capacity). A column is created the first
- * time a field is set, with every slot NaN (= absent), so every column is
- * aligned with the timestamps; at most `max_fields` columns exist. Memory is
- * at most 8 bytes * capacity * (1 + columns) (4 per float column): slots are
- * allocated as rows arrive, doubling from 16, so a young series holds little. */
+ * ring drops the oldest row (rows are addressed 0 = oldest .. len-1 =
+ * newest). A column is created the first time a field is set, with every slot
+ * NaN (= absent), so every column is aligned with the timestamps; at most
+ * `max_fields` columns exist. Rows never move: storage is blocks of
+ * PB_RING_BLOCK rows, allocated as rows first reach them, in the timestamps
+ * and every column at once, so a young series holds little and a push costs
+ * the same whether the ring grows or not (no copy). Memory is at most
+ * 8 bytes * capacity rounded up to whole blocks * (1 + columns) (4 per float
+ * column), plus a pointer per block and column. */
+
+#define PB_RING_BLOCK 128 /* rows per block */
 
 #include <stddef.h>
 #include <stdint.h>
@@ -20,8 +25,9 @@ pb_ring_t *pb_ring_new(size_t capacity, size_t max_fields);
 void pb_ring_destroy(pb_ring_t **self_p);
 
 /* Starts a new newest row at ts with every column absent, dropping the
- * oldest row when full. This function can't fail. */
-void pb_ring_push(pb_ring_t *self, uint64_t ts);
+ * oldest row when full. Returns 0, or -ENOMEM when the row needed a new block
+ * that could not be had (the ring is unchanged). */
+int pb_ring_push(pb_ring_t *self, uint64_t ts);
 
 /* How a column stores its values. */
 typedef enum {

@@ -11,32 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Allocation counting (ld's --wrap, see tests/schemas.cmake): the reader must make none. */
-static size_t s_allocs;
-void *__real_malloc(size_t n);
-void *__real_calloc(size_t n, size_t size);
-void *__real_realloc(void *p, size_t n);
-void *__wrap_malloc(size_t n);
-void *__wrap_calloc(size_t n, size_t size);
-void *__wrap_realloc(void *p, size_t n);
-
-void *__wrap_malloc(size_t n)
-{
-    s_allocs++;
-    return __real_malloc(n);
-}
-
-void *__wrap_calloc(size_t n, size_t size)
-{
-    s_allocs++;
-    return __real_calloc(n, size);
-}
-
-void *__wrap_realloc(void *p, size_t n)
-{
-    s_allocs++;
-    return __real_realloc(p, n);
-}
+#include "pb_test_allocs.h"
 
 #define SYS_FRAME PB_FUZZ_DIR "/corpus/codec/544c156c3e54320e" /* a live perfbusd's sys frame */
 

@@ -11,34 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Allocation counting: the test links with -Wl,--wrap=malloc,... so that
- * every allocation made by perfbus code (pb_schemas is a static library) is
- * seen here. The __wrap_/__real_ names are ld's, not ours. */
-static size_t s_allocs;
-void *__real_malloc(size_t n);
-void *__real_calloc(size_t n, size_t size);
-void *__real_realloc(void *p, size_t n);
-void *__wrap_malloc(size_t n);
-void *__wrap_calloc(size_t n, size_t size);
-void *__wrap_realloc(void *p, size_t n);
-
-void *__wrap_malloc(size_t n)
-{
-    s_allocs++;
-    return __real_malloc(n);
-}
-
-void *__wrap_calloc(size_t n, size_t size)
-{
-    s_allocs++;
-    return __real_calloc(n, size);
-}
-
-void *__wrap_realloc(void *p, size_t n)
-{
-    s_allocs++;
-    return __real_realloc(p, n);
-}
+#include "pb_test_allocs.h"
 
 #define BYTES(lit) lit, sizeof lit - 1
 

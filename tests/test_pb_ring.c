@@ -114,7 +114,7 @@ START_TEST(float_and_compact_columns)
     ck_assert(isnan(pb_ring_value(r, 0, 39)));
     size_t floats = pb_ring_memory(r);
     ck_assert_int_eq(pb_ring_set_at(r, 2, 16777217), 0); /* 2^24 + 1: not a float, widens */
-    ck_assert_uint_eq(pb_ring_memory(r) - floats, 40 * 4);
+    ck_assert_uint_eq(pb_ring_memory(r) - floats, PB_RING_BLOCK * 4); /* its one block */
     ck_assert_double_eq(pb_ring_value(r, 2, 39), 16777217);
     for (size_t i = 0; i < 39; i++) /* what was stored before is unchanged */
         ck_assert_double_eq(pb_ring_value(r, 2, i), (double)(4096 * (61 + i)));
@@ -162,6 +162,43 @@ START_TEST(grows_as_rows_arrive_keeping_order)
 }
 END_TEST
 
+/* Memory comes a block at a time as rows first reach it, in the timestamps and every column;
+ * a ring whose capacity is not whole blocks wraps over the rounded-up slots without losing
+ * order; a column added late has the blocks the rows already have. */
+START_TEST(blocks_come_as_rows_reach_them)
+{
+    size_t cap = 2 * PB_RING_BLOCK + 44; /* 3 blocks, 84 slots more than rows */
+    pb_ring_t *r = pb_ring_new(cap, 4);
+    size_t empty = pb_ring_memory(r), one = 0;
+    for (uint64_t t = 1; t <= 10 * cap; t++) {
+        ck_assert_int_eq(pb_ring_push(r, t), 0);
+        ck_assert_int_eq(s_set(r, "x", (double)t), 0);
+        if (t == 1)
+            one = pb_ring_memory(r);
+        if (t == PB_RING_BLOCK) /* still one block */
+            ck_assert_uint_eq(pb_ring_memory(r), one);
+        if (t == PB_RING_BLOCK + 1) /* a second, in both arrays */
+            ck_assert_uint_eq(pb_ring_memory(r) - one,
+                              PB_RING_BLOCK * (sizeof(uint64_t) + sizeof(double)));
+    }
+    ck_assert_uint_gt(one, empty);
+    ck_assert_uint_eq(pb_ring_len(r), cap);
+    for (size_t i = 0; i < cap; i++) {
+        ck_assert_uint_eq(pb_ring_ts(r, i), 9 * cap + 1 + i);
+        ck_assert_double_eq(pb_ring_value(r, 0, i), (double)(9 * cap + 1 + i));
+    }
+    int late = pb_ring_column(r, "late", PB_RING_FLOAT);
+    ck_assert_int_eq(late, 1);
+    ck_assert(isnan(pb_ring_value(r, 1, 0)) && isnan(pb_ring_value(r, 1, cap - 1)));
+    ck_assert_int_eq(pb_ring_set_at(r, 1, 2.5), 0);
+    ck_assert_double_eq(pb_ring_value(r, 1, cap - 1), 2.5);
+    ck_assert_int_eq(pb_ring_push(r, 10 * cap + 1), 0);
+    ck_assert(isnan(pb_ring_value(r, 1, cap - 1))); /* a new row: absent again */
+    ck_assert_double_eq(pb_ring_value(r, 1, cap - 2), 2.5);
+    pb_ring_destroy(&r);
+}
+END_TEST
+
 START_TEST(many_wraps_of_a_large_ring)
 {
     pb_ring_t *r = pb_ring_new(1000, 4);
@@ -185,6 +222,7 @@ int main(void)
     tcase_add_test(tc, float_and_compact_columns);
     tcase_add_test(tc, drop_before_an_age);
     tcase_add_test(tc, grows_as_rows_arrive_keeping_order);
+    tcase_add_test(tc, blocks_come_as_rows_reach_them);
     tcase_add_test(tc, many_wraps_of_a_large_ring);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
