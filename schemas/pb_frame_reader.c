@@ -229,8 +229,10 @@ static int s_take(pb_frame_reader_t *self, const pb_catalog_field_t *f,
         v->skipped++;
         return 0;
     }
-    if (f->frame == PB_FT_ENV) /* any value, containers too: a repeated key's last one counts */
-        return s_take_envelope(self, s_envelope_index(&self->keys, f), item, err, errlen);
+    if (f->frame == PB_FT_ENV) { /* any value, containers too: a repeated key's last one counts */
+        int which = s_envelope_index(&self->keys, f); /* -1: an envelope key not checked here */
+        return which < 0 ? 0 : s_take_envelope(self, which, item, err, errlen);
+    }
     if (item->type == PB_MAP || item->type == PB_ARRAY) {
         bool into = item->type == PB_MAP && f->kind == PB_KIND_MAP && !(f->bits & PB_CF_OPEN);
         v->skipped += !into;
@@ -258,10 +260,9 @@ typedef struct {
 static int s_step(pb_frame_reader_t *self, s_walk_t *w, char *err, size_t errlen)
 {
     pb_mpread_item_t key, value;
-    int rc = pb_mpread_next(&w->rd, &key);
+    int rc = pb_mpread_next_entry(&w->rd, &key, &value);
     if (rc == -ENOENT)
         return 1;
-    rc = rc ? rc : pb_mpread_next(&w->rd, &value);
     if (rc < 0)
         return rc;
     /* only catalogued maps are entered, so the map at depth - 1 is this key's */

@@ -387,6 +387,15 @@ int pb_mpread_next(pb_mpread_t *self, pb_mpread_item_t *item)
     return s_next(self, item);
 }
 
+int pb_mpread_next_entry(pb_mpread_t *self, pb_mpread_item_t *key, pb_mpread_item_t *value)
+{
+    int rc = s_next(self, key);
+    if (rc == 0 && !key->is_key)
+        return s_fail(self, -EBADMSG, "a %s at offset %zu where a map key was expected",
+                      pb_value_type_name(key->type), key->offset);
+    return rc ? rc : s_next(self, value);
+}
+
 static inline bool s_done(const pb_mpread_t *self)
 {
     return self->top < 0 || self->fail != 0;

@@ -61,6 +61,12 @@ void pb_mpread_init(pb_mpread_t *self, const void *buf, size_t len, unsigned max
  * once the top-level object is complete (not sticky: nothing is left to read). */
 int pb_mpread_next(pb_mpread_t *self, pb_mpread_item_t *item);
 
+/* Reads a map entry: the next object, which must be a map key, and its value's
+ * header, as two calls of pb_mpread_next would (one call: readers of frames
+ * go entry by entry). Returns what pb_mpread_next returns, and -EBADMSG
+ * (sticky) when the next object is not a map key. */
+int pb_mpread_next_entry(pb_mpread_t *self, pb_mpread_item_t *key, pb_mpread_item_t *value);
+
 /* Skips what remains of the container item that pb_mpread_next just returned
  * (all its descendants); does nothing for a scalar or an empty container.
  * Returns 0 or the error pb_mpread_next met on the way. */

@@ -593,6 +593,35 @@ START_TEST(nul_in_short_keys_at_every_position)
 }
 END_TEST
 
+/* An entry is a key and its value's header; an array item where a key should be is refused. */
+START_TEST(next_entry_reads_key_and_value)
+{
+    pb_mpread_t rd;
+    pb_mpread_item_t top, key, value;
+    const char map[] = "\x82\xa1"
+                       "a\x01\xa1"
+                       "b\x81\xa1"
+                       "c\xc3";
+    pb_mpread_init(&rd, map, sizeof map - 1, PB_MPREAD_MAX_DEPTH);
+    ck_assert_int_eq(pb_mpread_next(&rd, &top), 0);
+    ck_assert_int_eq(pb_mpread_next_entry(&rd, &key, &value), 0);
+    ck_assert(key.is_key && key.len == 1 && key.data[0] == 'a');
+    ck_assert(value.type == PB_UINT && value.u == 1 && !value.is_key);
+    ck_assert_int_eq(pb_mpread_next_entry(&rd, &key, &value), 0);
+    ck_assert(key.data[0] == 'b' && value.type == PB_MAP && value.len == 1);
+    ck_assert_int_eq(pb_mpread_next_entry(&rd, &key, &value), 0); /* into the inner map */
+    ck_assert(key.data[0] == 'c' && key.depth == 3 && value.type == PB_BOOL && value.b);
+    ck_assert_int_eq(pb_mpread_next_entry(&rd, &key, &value), -ENOENT);
+    ck_assert_int_eq(pb_mpread_finish(&rd), 0);
+    const char array[] = "\x92\x01\x02";
+    pb_mpread_init(&rd, array, sizeof array - 1, PB_MPREAD_MAX_DEPTH);
+    ck_assert_int_eq(pb_mpread_next(&rd, &top), 0);
+    ck_assert_int_eq(pb_mpread_next_entry(&rd, &key, &value), -EBADMSG);
+    ck_assert_ptr_nonnull(strstr(pb_mpread_error(&rd), "where a map key was expected"));
+    ck_assert_int_eq(pb_mpread_next(&rd, &top), -EBADMSG); /* sticky */
+}
+END_TEST
+
 START_TEST(corpus_walks_like_the_tree)
 {
     DIR *dir = opendir(PB_FUZZ_DIR "/corpus/codec");
@@ -757,6 +786,7 @@ int main(void)
     tcase_add_test(tc, repro_inputs_agree_with_the_codec);
     tcase_add_test(tc, fuzz_corpus_agrees_with_the_codec);
     tcase_add_test(tc, nul_in_short_keys_at_every_position);
+    tcase_add_test(tc, next_entry_reads_key_and_value);
     tcase_add_test(tc, never_allocates);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
