@@ -1,11 +1,71 @@
 /* pb_symbols: names, start addresses and file:line for code addresses of this process (libdw). */
 #include "pb_symbols.h"
 
+#include "pb_log.h"
+
+#include <dlfcn.h>
 #include <elfutils/libdwfl.h>
 #include <errno.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+/* libdw (and libelf, lzma, bz2 behind it) is loaded the first time a profile
+ * needs names, not when a process links libperfbus or perfbusd starts: most
+ * never profile, and the libraries cost half a megabyte of resident pages. */
+#define S_LIBDW "libdw.so.1"
+
+static struct {
+    Dwfl *(*begin)(const Dwfl_Callbacks *);
+    void (*end)(Dwfl *);
+    int (*proc_report)(Dwfl *, pid_t);
+    int (*report_end)(Dwfl *, int (*)(Dwfl_Module *, void *, const char *, Dwarf_Addr, void *),
+                      void *);
+    Dwfl_Module *(*addrmodule)(Dwfl *, Dwarf_Addr);
+    const char *(*module_info)(Dwfl_Module *, void ***, Dwarf_Addr *, Dwarf_Addr *, Dwarf_Addr *,
+                               Dwarf_Addr *, const char **, const char **);
+    const char *(*module_addrinfo)(Dwfl_Module *, GElf_Addr, GElf_Off *, GElf_Sym *, GElf_Word *,
+                                   Elf **, Dwarf_Addr *);
+    Dwfl_Line *(*module_getsrc)(Dwfl_Module *, Dwarf_Addr);
+    const char *(*lineinfo)(Dwfl_Line *, Dwarf_Addr *, int *, int *, Dwarf_Word *, Dwarf_Word *);
+    Dwfl_Callbacks callbacks;
+    char error[256]; /* "" once loaded */
+} s_dw;
+static pthread_once_t s_dw_once = PTHREAD_ONCE_INIT;
+
+/* dlsym's result as the function pointer it is (POSIX guarantees the conversion). */
+#define S_LOAD(lib, field, symbol) (*(void **)&s_dw.field = dlsym(lib, symbol)) != NULL
+
+static void s_dw_load(void)
+{
+    void *lib = dlopen(S_LIBDW, RTLD_NOW | RTLD_LOCAL);
+    void *find_elf = lib ? dlsym(lib, "dwfl_linux_proc_find_elf") : NULL;
+    void *find_debuginfo = lib ? dlsym(lib, "dwfl_standard_find_debuginfo") : NULL;
+    bool ok =
+        lib && find_elf && find_debuginfo && S_LOAD(lib, begin, "dwfl_begin") &&
+        S_LOAD(lib, end, "dwfl_end") && S_LOAD(lib, proc_report, "dwfl_linux_proc_report") &&
+        S_LOAD(lib, report_end, "dwfl_report_end") && S_LOAD(lib, addrmodule, "dwfl_addrmodule") &&
+        S_LOAD(lib, module_info, "dwfl_module_info") &&
+        S_LOAD(lib, module_addrinfo, "dwfl_module_addrinfo") &&
+        S_LOAD(lib, module_getsrc, "dwfl_module_getsrc") && S_LOAD(lib, lineinfo, "dwfl_lineinfo");
+    if (!ok) {
+        snprintf(s_dw.error, sizeof s_dw.error, "cannot load %s (elfutils): %s", S_LIBDW,
+                 lib ? "a dwfl function is missing" : dlerror());
+        pb_log_warn("profiles will have no function names: %s", s_dw.error);
+        return;
+    }
+    *(void **)&s_dw.callbacks.find_elf = find_elf;
+    *(void **)&s_dw.callbacks.find_debuginfo = find_debuginfo;
+}
+
+const char *pb_symbols_error(void)
+{
+    pthread_once(&s_dw_once, s_dw_load);
+    return s_dw.error;
+}
 
 /* A cache of resolved pcs (open addressing, grows at 50 % load) and of the
  * file:line of function entries, so each function costs libdw once. */
@@ -20,21 +80,20 @@ struct pb_symbols {
     size_t size, used;
 };
 
-static const Dwfl_Callbacks s_callbacks = {
-    .find_elf = dwfl_linux_proc_find_elf,
-    .find_debuginfo = dwfl_standard_find_debuginfo,
-};
-
 pb_symbols_t *pb_symbols_new(void)
 {
+    if (pb_symbols_error()[0]) {
+        errno = ELIBACC;
+        return NULL;
+    }
     pb_symbols_t *self = calloc(1, sizeof *self);
     if (!self)
         return NULL;
     self->size = 1024;
     self->table = calloc(self->size, sizeof *self->table);
-    self->dwfl = dwfl_begin(&s_callbacks);
-    if (!self->table || !self->dwfl || dwfl_linux_proc_report(self->dwfl, getpid()) != 0 ||
-        dwfl_report_end(self->dwfl, NULL, NULL) != 0) {
+    self->dwfl = s_dw.begin(&s_dw.callbacks);
+    if (!self->table || !self->dwfl || s_dw.proc_report(self->dwfl, getpid()) != 0 ||
+        s_dw.report_end(self->dwfl, NULL, NULL) != 0) {
         pb_symbols_destroy(&self);
         return NULL;
     }
@@ -47,7 +106,7 @@ void pb_symbols_destroy(pb_symbols_t **self_p)
         return;
     pb_symbols_t *self = *self_p;
     if (self->dwfl)
-        dwfl_end(self->dwfl);
+        s_dw.end(self->dwfl);
     free(self->table);
     free(self);
     *self_p = NULL;
@@ -80,19 +139,19 @@ static void s_resolve(pb_symbols_t *self, uintptr_t addr, pb_symbol_t *out)
 {
     memset(out, 0, sizeof *out);
     out->start = addr;
-    Dwfl_Module *mod = dwfl_addrmodule(self->dwfl, addr);
+    Dwfl_Module *mod = s_dw.addrmodule(self->dwfl, addr);
     if (!mod)
         return;
-    out->module = dwfl_module_info(mod, NULL, NULL, NULL, NULL, NULL, NULL, NULL);
+    out->module = s_dw.module_info(mod, NULL, NULL, NULL, NULL, NULL, NULL, NULL);
     GElf_Off offset = 0;
     GElf_Sym sym;
-    out->name = dwfl_module_addrinfo(mod, addr, &offset, &sym, NULL, NULL, NULL);
+    out->name = s_dw.module_addrinfo(mod, addr, &offset, &sym, NULL, NULL, NULL);
     if (!out->name)
         return;
     out->start = addr - offset;
-    Dwfl_Line *line = dwfl_module_getsrc(mod, out->start);
+    Dwfl_Line *line = s_dw.module_getsrc(mod, out->start);
     if (line)
-        out->file = dwfl_lineinfo(line, NULL, &out->line, NULL, NULL, NULL);
+        out->file = s_dw.lineinfo(line, NULL, &out->line, NULL, NULL, NULL);
 }
 
 int pb_symbols_lookup(pb_symbols_t *self, uintptr_t pc, int is_return, pb_symbol_t *out)

@@ -17,8 +17,14 @@ typedef struct {
     int line;
 } pb_symbol_t;
 
-/* Reports the modules mapped in this process now. NULL on failure. */
+/* Reports the modules mapped in this process now. NULL on failure (errno
+ * ELIBACC when libdw could not be loaded: see pb_symbols_error). libdw is
+ * loaded, with dlopen, by the first call in the process. */
 pb_symbols_t *pb_symbols_new(void);
+
+/* Why libdw could not be loaded ("" when it is, or could be, loaded). Loads
+ * it if no call has yet. Borrowed, static. */
+const char *pb_symbols_error(void);
 void pb_symbols_destroy(pb_symbols_t **self_p);
 
 /* Resolves pc. For a return address pass is_return so that pc - 1 (the call
