@@ -532,6 +532,8 @@ pb_agent_t *pb_agent_new(const pb_agent_config_t *config)
     pthread_mutex_unlock(&self->lock);
     rc = rc ? rc : -pthread_create(&self->socket_thread, NULL, pb_agent_serve, self);
     self->socket_started = rc == 0;
+    if (self->socket_started) /* for top -H, and for tests that watch the thread */
+        pthread_setname_np(self->socket_thread, "pb-agent");
     if (rc < 0) {
         pb_agent_destroy(&self);
         errno = -rc;

@@ -136,10 +136,12 @@ static double s_expire(pb_agent_t *self, pb_job_t *job, double now, double next)
 }
 
 /* Delivers finished jobs, expires armed ones and times out overdue ones;
- * returns ms to the next deadline. */
+ * returns ms to the next deadline, or -1 (wait for a request or a wake) when
+ * no job is pending: an idle agent does not wake twice a second for nothing. */
 static long s_service_jobs(pb_agent_t *self)
 {
     double now = pb_agent_now(), next = now + 0.5;
+    bool pending = false;
     pthread_mutex_lock(&self->lock);
     for (size_t i = 0; i < self->njobs; i++) {
         pb_job_t *job = self->jobs[i];
@@ -151,10 +153,11 @@ static long s_service_jobs(pb_agent_t *self)
             s_overdue(self, job);
         else if (job->state != PB_JOB_DONE && job->target)
             next = fmin(next, job->deadline);
+        pending = pending || job->state != PB_JOB_DONE || !job->delivered;
     }
     pthread_mutex_unlock(&self->lock);
     long ms = (long)ceil((next - now) * 1000);
-    return ms < 1 ? 1 : ms;
+    return !pending ? -1 : ms < 1 ? 1 : ms;
 }
 
 static int s_arg_str(const pb_value_t *req, const char *key, const char *dflt, const char **out,
