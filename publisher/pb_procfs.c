@@ -336,6 +336,11 @@ int pb_procfs_pidlist_update(pb_procfs_pidlist_t *self, uint64_t stamp, bool wit
     return n;
 }
 
+int pb_procfs_pidlist_count_at(const pb_procfs_pidlist_t *self, uint64_t stamp)
+{
+    return self->listed && self->stamp == stamp ? self->count : -ENODATA;
+}
+
 int pb_procfs_pidlist_pids_at(pb_procfs_pidlist_t *self, uint64_t stamp, const uint32_t **pids_p,
                               size_t *n_p)
 {

@@ -83,6 +83,10 @@ void pb_procfs_pidlist_destroy(pb_procfs_pidlist_t **self_p);
  * negative errno. */
 int pb_procfs_pidlist_update(pb_procfs_pidlist_t *self, uint64_t stamp, bool with_pids);
 
+/* The number of processes of the listing made for stamp, or -ENODATA when
+ * there is none for it. */
+int pb_procfs_pidlist_count_at(const pb_procfs_pidlist_t *self, uint64_t stamp);
+
 /* The pids, ascending, of the listing made for stamp, listing anew when
  * there is none with pids for it (borrowed until the next call). Returns 0 or
  * a negative errno. */

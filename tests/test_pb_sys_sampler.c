@@ -185,6 +185,44 @@ START_TEST(counter_rates_and_procs)
 }
 END_TEST
 
+/* Runs a shell command of the test; fails the test when it fails. */
+static void shell(const char *fmt, const char *dir)
+{
+    char cmd[512];
+    snprintf(cmd, sizeof cmd, fmt, dir, dir);
+    ck_assert_msg(system(cmd) == 0, "failed: %s", cmd);
+}
+
+/* /proc is listed only when a task came (the forks counter moved) or went (the task count
+ * changed): a process directory appearing with neither is not seen, which shows the listing
+ * was skipped; moving either counter lists again. */
+START_TEST(processes_listed_only_when_tasks_come_or_go)
+{
+    char dir[] = "/tmp/pb_census_XXXXXX";
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    shell("cp -r " T0 "/proc %s/proc && : %s", dir);
+    pb_sys_sampler_t *s = pb_sys_sampler_new(dir);
+    ck_assert_ptr_nonnull(s);
+    pb_value_t *b = sample(s, 100 * SEC);
+    ck_assert_uint_eq(u64(b, "procs.total"), 6);
+    pb_value_destroy(&b);
+    shell("mkdir %s/proc/55555 && : %s", dir);
+    b = sample(s, 101 * SEC); /* same forks, same tasks: the count stands */
+    ck_assert_uint_eq(u64(b, "procs.total"), 6);
+    pb_value_destroy(&b);
+    shell("sed -i 's/^processes 5267$/processes 5268/' %s/proc/stat && : %s", dir);
+    b = sample(s, 102 * SEC); /* a fork: listed again */
+    ck_assert_uint_eq(u64(b, "procs.total"), 7);
+    pb_value_destroy(&b);
+    shell("rmdir %s/proc/55555 && sed -i 's|3/88|3/87|' %s/proc/loadavg", dir);
+    b = sample(s, 103 * SEC); /* a task went: listed again */
+    ck_assert_uint_eq(u64(b, "procs.total"), 6);
+    pb_value_destroy(&b);
+    pb_sys_sampler_destroy(&s);
+    shell("rm -rf %s && : %s", dir);
+}
+END_TEST
+
 START_TEST(memory_as_free)
 {
     pb_sys_sampler_t *s = pb_sys_sampler_new(T0);
@@ -387,6 +425,7 @@ int main(void)
     tcase_add_test(tc, every_key_is_catalogued_with_its_type);
     tcase_add_test(tc, cpu_rates_follow_sar);
     tcase_add_test(tc, counter_rates_and_procs);
+    tcase_add_test(tc, processes_listed_only_when_tasks_come_or_go);
     tcase_add_test(tc, memory_as_free);
     tcase_add_test(tc, disks_are_whole_and_counted_once);
     tcase_add_test(tc, network_total_leaves_out_lo);
