@@ -1,2 +1,3 @@
 # Issue 11: the Prometheus naming function and perfbus-sub's HTTP face with GET /metrics.
 pb_check_test(pb_prom LIBS pb_schemas)
+pb_script_test(prom.scrape ${PB_PYTHON3} ${PB_TESTS_DIR}/py/test_prom_scrape.py)
