@@ -42,6 +42,15 @@ int pb_prom_sample(const pb_catalog_field_t *field, double raw, double clk_tck, 
     return 0;
 }
 
+const pb_catalog_field_t *pb_prom_clock_field(void)
+{
+    for (const pb_catalog_field_t *f = pb_catalog_next(PB_FT_SYS, NULL); f;
+         f = pb_catalog_next(PB_FT_SYS, f))
+        if (f->kind == PB_KIND_ATTR && f->unit == PB_CU_HZ)
+            return f;
+    return NULL;
+}
+
 static bool s_strip_total(const char *name, size_t n, pb_prom_type_t type, pb_prom_format_t format)
 {
     return format == PB_PROM_OPENMETRICS && type == PB_PROM_COUNTER && n > S_TOTAL_LEN &&

@@ -54,6 +54,11 @@ typedef int(pb_prom_sibling_fn)(const pb_catalog_field_t *sibling, const char **
 int pb_prom_sample(const pb_catalog_field_t *field, double raw, double clk_tck, const char *host,
                    pb_prom_sibling_fn *fn, void *arg, pb_prom_sample_t *out);
 
+/* The sys frame's field whose value divides every PB_CF_PER_TICK counter
+ * (USER_HZ: the catalogue's one attr in HZ), found once. Static; NULL only if
+ * the catalogue lost it. */
+const pb_catalog_field_t *pb_prom_clock_field(void);
+
 /* The family a field's samples belong to, in format: the Prometheus name,
  * without `_total` for an OpenMetrics counter. Writes at most size - 1 bytes
  * and a NUL; returns the family's length. */

@@ -46,6 +46,7 @@ struct pb_metrics {
     size_t nclocks;
     uint64_t skipped;
     pb_prom_format_t format;
+    const pb_catalog_field_t *clock; /* the sys frame's clk_tck */
 };
 
 /* Fields sharing a Prometheus name are one family (cpu modes, process cpu). */
@@ -71,6 +72,8 @@ pb_metrics_t *pb_metrics_new(void)
     pb_metrics_t *self = calloc(1, sizeof *self);
     if (self)
         s_index_families(self);
+    if (self)
+        self->clock = pb_prom_clock_field();
     return self;
 }
 
@@ -198,13 +201,12 @@ static double s_clock(const pb_metrics_t *self, const char *host)
     return 100;
 }
 
-/* A sys frame's cpu.clk_tck, remembered for the host's processes. */
+/* A sys frame's clock (USER_HZ), remembered for the host's processes. */
 static void s_note_clock(pb_metrics_t *self, const char *host)
 {
     for (size_t i = 0; i < self->attrs.len; i++) {
         const s_leaf_t *l = &self->attrs.items[i];
-        if (strcmp(l->field->path, "cpu.clk_tck") == 0 && l->value > 0 &&
-            self->nclocks < S_MAX_HOSTS)
+        if (l->field == self->clock && l->value > 0 && self->nclocks < S_MAX_HOSTS)
             self->clocks[self->nclocks++] = (s_clock_t){host, l->value};
     }
 }

@@ -220,6 +220,7 @@ END_TEST
 
 START_TEST(content_types_and_accept)
 {
+    ck_assert_ptr_eq(pb_prom_clock_field(), pb_catalog_find(PB_FT_SYS, "cpu.clk_tck"));
     ck_assert_str_eq(pb_prom_content_type(PB_PROM_TEXT),
                      "text/plain; version=0.0.4; charset=utf-8");
     ck_assert_str_eq(pb_prom_content_type(PB_PROM_OPENMETRICS),
