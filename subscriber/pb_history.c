@@ -21,6 +21,8 @@ typedef struct {
     uint64_t first_seen, last_seen; /* frame ts */
     uint64_t last_recv;             /* subscriber clock of the last frame */
     uint64_t gone_recv;             /* subscriber clock of the gone frame, 0 if none */
+    unsigned char *latest;          /* the payload of the newest frame (for /metrics), reused */
+    size_t latest_len, latest_cap;
 } s_series_t;
 
 struct pb_history {
@@ -62,6 +64,7 @@ static void s_series_free(s_series_t *s)
     free(s->host);
     free(s->comm);
     free(s->column);
+    free(s->latest);
     pb_ring_destroy(&s->ring);
 }
 
@@ -264,7 +267,33 @@ static int s_set_numbers(s_series_t *s, const pb_frame_view_t *frame)
     return 0;
 }
 
+/* The payload into the series' buffer, grown as needed and never shrunk: a
+ * steady stream copies without allocating. Without a payload, or for a gone
+ * frame, the series has none. */
+static int s_keep_latest(s_series_t *s, const void *payload, size_t len)
+{
+    s->latest_len = 0;
+    if (!payload || s->gone_recv)
+        return 0;
+    if (len > s->latest_cap) {
+        unsigned char *p = realloc(s->latest, len);
+        if (!p)
+            return -ENOMEM;
+        s->latest = p;
+        s->latest_cap = len;
+    }
+    memcpy(s->latest, payload, len);
+    s->latest_len = len;
+    return 0;
+}
+
 int pb_history_add(pb_history_t *self, const pb_frame_view_t *frame, uint64_t recv_ns)
+{
+    return pb_history_add_payload(self, frame, NULL, 0, recv_ns);
+}
+
+int pb_history_add_payload(pb_history_t *self, const pb_frame_view_t *frame, const void *payload,
+                           size_t len, uint64_t recv_ns)
 {
     const pb_envelope_t *env = &frame->env;
     int64_t pid = -1;
@@ -285,8 +314,8 @@ int pb_history_add(pb_history_t *self, const pb_frame_view_t *frame, uint64_t re
     s->last_recv = recv_ns;
     if (pid >= 0)
         s_note_process(s, frame, recv_ns);
-    if (s->gone_recv)
-        return 0;
+    if ((rc = s_keep_latest(s, payload, len)) < 0 || s->gone_recv)
+        return rc;
     rc = pb_ring_push(s->ring, env->ts);
     if (rc < 0)
         return rc;
@@ -317,6 +346,35 @@ size_t pb_history_expire(pb_history_t *self, uint64_t now_ns)
     return freed;
 }
 
+int pb_history_each_latest(const pb_history_t *self, const char *host, pb_history_latest_fn *fn,
+                           void *arg)
+{
+    for (int procs = 0; procs < 2; procs++) {
+        for (size_t i = 0; i < self->len; i++) {
+            const s_series_t *s = &self->series[i];
+            if ((s->pid >= 0) != procs || !s->latest_len || (host && strcmp(s->host, host)))
+                continue;
+            int rc = fn(s->host, s->pid, s->latest, s->latest_len, arg);
+            if (rc)
+                return rc;
+        }
+    }
+    return 0;
+}
+
+bool pb_history_has_host(const pb_history_t *self, const char *host)
+{
+    for (size_t i = 0; i < self->len; i++)
+        if (strcmp(self->series[i].host, host) == 0)
+            return true;
+    return false;
+}
+
+uint64_t pb_history_gone_ns(const pb_history_t *self)
+{
+    return self->config.gone_ns;
+}
+
 size_t pb_history_nseries(const pb_history_t *self)
 {
     return self->len;
@@ -326,7 +384,8 @@ size_t pb_history_memory(const pb_history_t *self)
 {
     size_t bytes = sizeof *self + self->cap * sizeof *self->series;
     for (size_t i = 0; i < self->len; i++)
-        bytes += pb_ring_memory(self->series[i].ring) + pb_catalog_size() * sizeof(int16_t);
+        bytes += pb_ring_memory(self->series[i].ring) + pb_catalog_size() * sizeof(int16_t) +
+                 self->series[i].latest_cap;
     return bytes;
 }
 

@@ -32,6 +32,7 @@
 #include "pb_frame_reader.h"
 #include "pb_value.h"
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -76,6 +77,26 @@ void pb_history_set_full_fn(pb_history_t *self, pb_history_full_fn *fn, void *ar
  * or -ENOMEM. */
 int pb_history_add(pb_history_t *self, const pb_frame_view_t *frame, uint64_t recv_ns);
 
+/* The same, and keeps a copy of the frame's payload bytes (payload[0..len),
+ * the bytes frame was read from) as the series' latest, for /metrics; a gone
+ * frame clears it. NULL payload: none kept. Same returns. */
+int pb_history_add_payload(pb_history_t *self, const pb_frame_view_t *frame, const void *payload,
+                           size_t len, uint64_t recv_ns);
+
+/* Called with each series' latest payload (borrowed for the call); a
+ * non-zero return stops the walk and is returned. */
+typedef int(pb_history_latest_fn)(const char *host, int64_t pid, const void *payload, size_t len,
+                                  void *arg);
+
+/* Calls fn for every series that holds a latest payload (of host only when
+ * host is not NULL): the system series first, then the processes; a gone or
+ * expired process has none. Returns 0 or fn's non-zero return. */
+int pb_history_each_latest(const pb_history_t *self, const char *host, pb_history_latest_fn *fn,
+                           void *arg);
+
+/* True when some series (system or process) of host is held. */
+bool pb_history_has_host(const pb_history_t *self, const char *host);
+
 /* Frees process series gone more than gone_ns or silent more than idle_ns
  * before now_ns, and reports refusals still untold once a minute has passed
  * since the last report. Returns how many series were freed. */
@@ -96,6 +117,9 @@ int pb_history_summary(const pb_history_t *self, const pb_history_query_t *q, pb
  * Returns 0 or -ENOMEM. */
 int pb_history_processes(const pb_history_t *self, const pb_history_query_t *q, int what,
                          pb_value_t **out_p);
+
+/* The configured gone_ns (defaults applied). */
+uint64_t pb_history_gone_ns(const pb_history_t *self);
 
 /* Number of series and bytes they hold. */
 size_t pb_history_nseries(const pb_history_t *self);

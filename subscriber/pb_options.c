@@ -141,6 +141,8 @@ int pb_options_set(pb_options_t *self, const char *key, const char *value, char 
         return s_bool(key, value, &c->record, err, errlen);
     if (strcmp(key, "verbose") == 0)
         return s_bool(key, value, &self->verbose, err, errlen);
+    if (strcmp(key, "insecure") == 0)
+        return s_bool(key, value, &c->insecure, err, errlen);
     if (!value) {
         snprintf(err, errlen, "--%s needs a value", key);
         return -EINVAL;
@@ -156,6 +158,10 @@ int pb_options_set(pb_options_t *self, const char *key, const char *value, char 
             return -EINVAL;
         c->query = self->query;
         return s_string(key, value, self->query, sizeof self->query, err, errlen);
+    }
+    if (strcmp(key, "http") == 0) {
+        c->http = self->http;
+        return s_string(key, value, self->http, sizeof self->http, err, errlen);
     }
     if (strcmp(key, "store") == 0) {
         c->store = self->store;
@@ -176,7 +182,8 @@ static int s_kv(void *arg, const char *key, const char *value, char *err, size_t
 
 static bool s_is_switch(const char *key)
 {
-    return strcmp(key, "record") == 0 || strcmp(key, "verbose") == 0;
+    return strcmp(key, "record") == 0 || strcmp(key, "verbose") == 0 ||
+           strcmp(key, "insecure") == 0;
 }
 
 static int s_load_config(pb_options_t *self, int argc, char **argv, char *err, size_t errlen)
@@ -236,6 +243,9 @@ void pb_options_usage(FILE *out)
           "  --flush-ms MS         write recorded frames every MS ms (default 1000)\n"
           "  --keep-days D         remove runs older than D days\n"
           "  --keep-gb G           remove the oldest runs beyond G GiB\n"
+          "  --http ADDR:PORT      serve GET /metrics (Prometheus text, OpenMetrics) there;\n"
+          "                        off by default; port 0 picks a free port (logged)\n"
+          "  --insecure            allow --http beyond loopback (no TLS or token yet)\n"
           "  --config FILE         key = value settings (long flag names), flags override\n"
           "  --verbose             debug logging\n",
           out);

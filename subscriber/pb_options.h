@@ -15,6 +15,7 @@ typedef struct {
     char subscribe[PB_SUB_MAX_ENDPOINTS][256];
     char query[256];
     char store[1024];
+    char http[256];
     bool verbose;
 } pb_options_t;
 

@@ -190,7 +190,9 @@ static pb_value_t *s_stats(const pb_sub_t *sub)
 {
     pb_value_t *r = pb_rpc_ok(), *pubs = pb_sources_to_value(pb_sub_sources(sub));
     pb_value_t *rec = pb_sub_recorder_value(sub), *settings = pb_sub_settings_value(sub);
-    int rc = r && pubs && rec && settings ? s_put_counters(r, sub) : -ENOMEM;
+    pb_value_t *http = pb_sub_http_value(sub);
+    int rc = r && pubs && rec && settings && http ? s_put_counters(r, sub) : -ENOMEM;
+    rc = rc ? rc : pb_value_map_put(r, "http", &http);
     rc = rc ? rc : pb_value_map_put(r, "publishers", &pubs);
     rc = rc ? rc : s_put_history_stats(r, sub);
     rc = rc ? rc : pb_value_map_put(r, "recorder", &rec);
@@ -198,6 +200,7 @@ static pb_value_t *s_stats(const pb_sub_t *sub)
     pb_value_destroy(&pubs);
     pb_value_destroy(&rec);
     pb_value_destroy(&settings);
+    pb_value_destroy(&http);
     if (rc < 0)
         pb_value_destroy(&r);
     return r;
@@ -219,6 +222,8 @@ static pb_value_t *s_health(const pb_sub_t *sub)
     rc = rc ? rc : pb_value_map_put_bool(r, "recording", run != NULL);
     if (run)
         rc = rc ? rc : pb_value_map_put_str(r, "run_id", run);
+    if (pb_sub_http_address(sub))
+        rc = rc ? rc : pb_value_map_put_str(r, "http", pb_sub_http_address(sub));
     pb_value_destroy(&settings);
     if (rc < 0)
         pb_value_destroy(&r);

@@ -97,6 +97,18 @@ uint64_t pb_sources_lost(const pb_sources_t *self)
     return lost;
 }
 
+int pb_sources_each(const pb_sources_t *self, pb_sources_fn *fn, void *arg)
+{
+    for (size_t i = 0; i < self->len; i++) {
+        const s_source_t *s = &self->items[i];
+        pb_sources_entry_t e = {s->src, s->host, s->frames, s->bytes, s->lost, s->last_seen};
+        int rc = fn(&e, arg);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
 static pb_value_t *s_entry(const s_source_t *s)
 {
     pb_value_t *e = pb_value_map_new();

@@ -33,6 +33,17 @@ int64_t pb_sources_note(pb_sources_t *self, const pb_envelope_t *env, size_t byt
 /* Frames lost over all sources, including forgotten ones. */
 uint64_t pb_sources_lost(const pb_sources_t *self);
 
+/* One publisher as pb_sources_each gives it; strings borrowed for the call. */
+typedef struct {
+    const char *src, *host;
+    uint64_t frames, bytes, lost, last_seen_ns; /* last_seen_ns: the local clock */
+} pb_sources_entry_t;
+
+/* Calls fn for every publisher kept; a non-zero return stops the walk and
+ * is returned. */
+typedef int(pb_sources_fn)(const pb_sources_entry_t *entry, void *arg);
+int pb_sources_each(const pb_sources_t *self, pb_sources_fn *fn, void *arg);
+
 /* Array of {src, host, frames, bytes, lost, out_of_order, first_seq, last_seq,
  * first_seen_ns, last_seen_ns}; a new tree, NULL on ENOMEM. */
 pb_value_t *pb_sources_to_value(const pb_sources_t *self);

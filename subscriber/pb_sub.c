@@ -2,7 +2,9 @@
 #include "pb_sub.h"
 
 #include "pb_frame_reader.h"
+#include "pb_http.h"
 #include "pb_log.h"
+#include "pb_metrics.h"
 #include "pb_query.h"
 #include "pb_rpc.h"
 #include "pb_run.h"
@@ -15,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 #include <zmq.h>
 
 #define S_DEFAULT_CONNECT "tcp://127.0.0.1:7710"
@@ -41,6 +44,11 @@ struct pb_sub {
     void *frame_arg;
     uint64_t started_ms, next_flush_ms, next_expire_ms, next_retain_ms;
     bool loss_tracking;
+    pb_http_t *http; /* NULL unless --http */
+    pb_metrics_t *metrics;
+    uint64_t scrapes, scrape_errors;
+    char self_host[256];
+    char http_msg[512]; /* the body of an error reply */
 };
 
 static uint64_t s_mono_ns(void)
@@ -171,6 +179,71 @@ static int s_open_run(pb_sub_t *self, char *err, size_t errlen)
     return 0;
 }
 
+/* ---- the HTTP face ---- */
+
+static void s_http_error(pb_sub_t *self, pb_http_reply_t *r, int status, const char *fmt,
+                         const char *what)
+{
+    int n = snprintf(self->http_msg, sizeof self->http_msg, fmt, status, what);
+    r->status = status;
+    r->content_type = "text/plain; charset=utf-8";
+    r->body = self->http_msg;
+    r->len = n < 0 ? 0 : (size_t)n < sizeof self->http_msg ? (size_t)n : sizeof self->http_msg - 1;
+}
+
+static void s_metrics(pb_sub_t *self, const pb_http_request_t *req, pb_http_reply_t *r)
+{
+    pb_prom_format_t format = pb_prom_wants_openmetrics(pb_http_header(req, "Accept"))
+                                  ? PB_PROM_OPENMETRICS
+                                  : PB_PROM_TEXT;
+    const char *host = pb_http_arg(req, "host");
+    pb_metrics_input_t in = {self->history,
+                             self->sources,
+                             self->counters.frames,
+                             self->counters.bytes,
+                             pb_sources_lost(self->sources),
+                             self->counters.decode_errors,
+                             pb_frame_now_ns(),
+                             pb_history_gone_ns(self->history),
+                             self->self_host};
+    self->scrapes++;
+    int rc = pb_metrics_render(self->metrics, &in, host, format, &r->body, &r->len);
+    self->scrape_errors += rc < 0;
+    if (rc == -ENOENT)
+        s_http_error(self, r, 404,
+                     "%d unknown host '%.200s': perfbus-sub has heard nothing from it\n", host);
+    else if (rc < 0)
+        s_http_error(self, r, 500, "%d out of memory rendering %s\n", "/metrics");
+    else {
+        r->status = 200;
+        r->content_type = pb_prom_content_type(format);
+    }
+}
+
+static void s_http_handle(void *arg, const pb_http_request_t *req, pb_http_reply_t *r)
+{
+    pb_sub_t *self = arg;
+    if (strcmp(pb_http_path(req), "/metrics") == 0)
+        s_metrics(self, req, r);
+    else
+        s_http_error(self, r, 404, "%d not found: '%.200s' (perfbus-sub serves /metrics)\n",
+                     pb_http_path(req));
+}
+
+static int s_open_http(pb_sub_t *self, char *err, size_t errlen)
+{
+    pb_http_config_t hc = {self->config.http, self->config.insecure, 0, 0, 0};
+    if (gethostname(self->self_host, sizeof self->self_host - 1) < 0)
+        snprintf(self->self_host, sizeof self->self_host, "localhost");
+    self->metrics = pb_metrics_new();
+    if (!self->metrics) {
+        snprintf(err, errlen, "out of memory");
+        return -ENOMEM;
+    }
+    self->http = pb_http_new(&hc, s_http_handle, self, err, errlen);
+    return self->http ? 0 : -EINVAL;
+}
+
 /* The history's full-table report (once a minute at most). */
 static void s_log_full(size_t max_procs, uint64_t dropped, void *arg)
 {
@@ -203,6 +276,7 @@ static int s_init(pb_sub_t *self, char *err, size_t errlen)
     int rc = s_open_sub(self, err, errlen);
     rc = rc < 0 ? rc : s_open_router(self, err, errlen);
     rc = rc < 0 || !c->record ? rc : s_open_run(self, err, errlen);
+    rc = rc < 0 || !c->http ? rc : s_open_http(self, err, errlen);
     self->started_ms = s_mono_ms();
     self->next_flush_ms = self->started_ms + (uint64_t)c->flush_ms;
     self->next_expire_ms = self->started_ms + S_EXPIRE_MS;
@@ -229,6 +303,8 @@ void pb_sub_destroy(pb_sub_t **self_p)
         return;
     pb_sub_t *self = *self_p;
     pb_run_writer_destroy(&self->run);
+    pb_http_destroy(&self->http);
+    pb_metrics_destroy(&self->metrics);
     int linger = 0;
     if (self->sub)
         zmq_setsockopt(self->sub, ZMQ_LINGER, &linger, sizeof linger);
@@ -264,7 +340,7 @@ static void s_keep(pb_sub_t *self, const pb_frame_view_t *frame, const void *top
     if (lost > 0 && self->loss_tracking)
         pb_log_warn("lost %lld frame(s) from src %s (host %s) before seq %llu", (long long)lost,
                     env->src, env->host, (unsigned long long)env->seq);
-    if (pb_history_add(self->history, frame, recv_ns) == -ENOSPC)
+    if (pb_history_add_payload(self->history, frame, payload, payload_len, recv_ns) == -ENOSPC)
         self->counters.dropped++;
     if (self->run && pb_run_writer_append(self->run, recv_ns, env->host, topic, topic_len, payload,
                                           payload_len) < 0)
@@ -379,7 +455,19 @@ static int s_wait_ms(const pb_sub_t *self, int timeout_ms, uint64_t now)
     if (self->run && self->next_flush_ms < next)
         next = self->next_flush_ms;
     uint64_t wait = next > now ? next - now : 0;
+    int http = self->http ? pb_http_timeout_ms(self->http) : -1;
+    if (http >= 0 && (uint64_t)http < wait)
+        wait = (uint64_t)http;
     return timeout_ms >= 0 && (uint64_t)timeout_ms < wait ? timeout_ms : (int)wait;
+}
+
+/* Serves what is ready on the HTTP face: between intake and queries, so
+ * scrapes see the frames just taken in and never hold intake up for long
+ * (MHD's sockets are non-blocking; a render is bounded by the series held). */
+static void s_serve_http(pb_sub_t *self)
+{
+    if (self->http && pb_http_run(self->http) < 0)
+        pb_log_warn("the HTTP face failed to run a step (%s)", pb_http_address(self->http));
 }
 
 /* Counts query connections, answers handshakes under the cap, trims after storms. */
@@ -396,13 +484,16 @@ int pb_sub_poll(pb_sub_t *self, int timeout_ms)
     zmq_pollitem_t items[] = {{self->sub, 0, ZMQ_POLLIN, 0},
                               {self->router, 0, ZMQ_POLLIN, 0},
                               {pb_sockmon_socket(self->router_mon), 0, ZMQ_POLLIN, 0},
-                              {pb_zap_socket(self->router_cap), 0, ZMQ_POLLIN, 0}};
-    if (zmq_poll(items, 4, s_wait_ms(self, timeout_ms, s_mono_ms())) < 0 && errno != EINTR)
+                              {pb_zap_socket(self->router_cap), 0, ZMQ_POLLIN, 0},
+                              {NULL, self->http ? pb_http_fd(self->http) : -1, ZMQ_POLLIN, 0}};
+    int nitems = self->http ? 5 : 4;
+    if (zmq_poll(items, nitems, s_wait_ms(self, timeout_ms, s_mono_ms())) < 0 && errno != EINTR)
         return -errno;
     s_guard_connections(self);
     int rc = s_intake(self);
     if (rc < 0)
         return rc;
+    s_serve_http(self);
     for (int i = 0; i < 100; i++) {
         rc = pb_rpc_serve_one(self->router, pb_query_handle, self);
         if (rc == -EAGAIN || rc == -EINTR)
@@ -460,6 +551,30 @@ pb_sub_counters_t pb_sub_counters(const pb_sub_t *self)
     c.max_connections = pb_zap_cap(self->router_cap);
     c.connections_live = pb_sockmon_live(self->router_mon);
     return c;
+}
+
+const char *pb_sub_http_address(const pb_sub_t *self)
+{
+    return self->http ? pb_http_address(self->http) : NULL;
+}
+
+pb_value_t *pb_sub_http_value(const pb_sub_t *self)
+{
+    if (!self->http)
+        return pb_value_nil_new();
+    pb_http_counts_t c = pb_http_counts(self->http);
+    pb_value_t *h = pb_value_map_new();
+    int rc = h ? 0 : -ENOMEM;
+    rc = rc ? rc : pb_value_map_put_str(h, "address", pb_http_address(self->http));
+    rc = rc ? rc : pb_value_map_put_uint(h, "requests", c.requests);
+    rc = rc ? rc : pb_value_map_put_uint(h, "errors", c.errors);
+    rc = rc ? rc : pb_value_map_put_uint(h, "bad_method", c.bad_method);
+    rc = rc ? rc : pb_value_map_put_uint(h, "scrapes", self->scrapes);
+    rc = rc ? rc : pb_value_map_put_uint(h, "scrape_errors", self->scrape_errors);
+    rc = rc ? rc : pb_value_map_put_uint(h, "skipped_payloads", pb_metrics_skipped(self->metrics));
+    if (rc < 0)
+        pb_value_destroy(&h);
+    return h;
 }
 
 pb_value_t *pb_sub_recorder_value(const pb_sub_t *self)

@@ -81,6 +81,22 @@ START_TEST(every_flag)
 }
 END_TEST
 
+START_TEST(http_and_insecure)
+{
+    char *argv[] = {"perfbus-sub", "--http", "127.0.0.1:0", "--insecure"};
+    ck_assert_int_eq(s_parse(4, argv), 0);
+    ck_assert_str_eq(s_opts.sub.http, "127.0.0.1:0");
+    ck_assert(s_opts.sub.insecure);
+    char *off[] = {"perfbus-sub"};
+    ck_assert_int_eq(s_parse(1, off), 0);
+    ck_assert_ptr_null(s_opts.sub.http);
+    ck_assert(!s_opts.sub.insecure);
+    char *bad[] = {"perfbus-sub", "--http"};
+    ck_assert_int_eq(s_parse(2, bad), -EINVAL);
+    ck_assert_ptr_nonnull(strstr(s_err, "--http"));
+}
+END_TEST
+
 START_TEST(bad_values)
 {
     char *a1[] = {"perfbus-sub", "--history", "0"};
@@ -172,6 +188,7 @@ int main(void)
     TCase *tc = tcase_create("options");
     tcase_add_test(tc, defaults);
     tcase_add_test(tc, every_flag);
+    tcase_add_test(tc, http_and_insecure);
     tcase_add_test(tc, bad_values);
     tcase_add_test(tc, too_many_endpoints);
     tcase_add_test(tc, config_file_then_flags);

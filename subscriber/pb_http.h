@@ -1,0 +1,74 @@
+/* pb_http: perfbus-sub's HTTP face — libmicrohttpd in external polling mode, one fd for the loop.
+ */
+#ifndef PB_HTTP_H
+#define PB_HTTP_H
+
+/* The only caller of libmicrohttpd. perfbus-sub is single-threaded (no locks
+ * around the history), so the server runs in the caller's loop: MHD's epoll
+ * set is one file descriptor (pb_http_fd) that the loop polls with its ZeroMQ
+ * sockets, and pb_http_run does whatever is ready without blocking (MHD's
+ * sockets are non-blocking: a slow client costs a failed write, never a
+ * stall). Bounds: connections, a per-connection idle timeout and the memory a
+ * request's headers may take (MHD answers 431 beyond it); only GET and HEAD
+ * reach the handler (405 otherwise). Off loopback without `insecure` the
+ * server is refused: TLS and tokens come with the security issue. */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct {
+    const char *addr;         /* "127.0.0.1:9464", "[::1]:0" (port 0: any free port) */
+    bool insecure;            /* allow a non-loopback address */
+    unsigned max_connections; /* 0: 64 */
+    unsigned timeout_s;       /* idle seconds before a connection is closed; 0: 10 */
+    size_t max_request_bytes; /* memory per connection for the request; 0: 32 KiB */
+} pb_http_config_t;
+
+typedef struct pb_http_request pb_http_request_t;
+
+/* What a handler answers: body[0..len) is copied before the handler returns. */
+typedef struct {
+    int status;
+    const char *content_type;
+    const char *body;
+    size_t len;
+} pb_http_reply_t;
+
+/* Called once per GET/HEAD request, in pb_http_run. */
+typedef void(pb_http_handler_fn)(void *arg, const pb_http_request_t *req, pb_http_reply_t *reply);
+
+/* Borrowed for the handler call: the path ("/metrics"), a query argument
+ * (NULL when absent), a request header (NULL when absent). */
+const char *pb_http_path(const pb_http_request_t *req);
+const char *pb_http_arg(const pb_http_request_t *req, const char *name);
+const char *pb_http_header(const pb_http_request_t *req, const char *name);
+
+typedef struct {
+    uint64_t requests;   /* answered, whatever the status */
+    uint64_t errors;     /* answered 4xx or 5xx by the handler or here (405) */
+    uint64_t bad_method; /* of those, 405 */
+} pb_http_counts_t;
+
+typedef struct pb_http pb_http_t;
+
+/* Parses config->addr, refuses non-loopback without insecure, binds and
+ * listens. On error NULL with a message naming what was wrong in err. */
+pb_http_t *pb_http_new(const pb_http_config_t *config, pb_http_handler_fn *fn, void *arg, char *err,
+                       size_t errlen);
+void pb_http_destroy(pb_http_t **self_p);
+
+/* The fd to poll for input (MHD's epoll set), and how long the loop may wait
+ * before pb_http_run is due for timeouts (-1: no limit). */
+int pb_http_fd(const pb_http_t *self);
+int pb_http_timeout_ms(const pb_http_t *self);
+
+/* Accepts, reads, answers and times out what is ready, without blocking.
+ * Returns 0, or -EIO when MHD failed (logged by the caller). */
+int pb_http_run(pb_http_t *self);
+
+/* The bound address, "127.0.0.1:PORT" (the port resolved). Borrowed. */
+const char *pb_http_address(const pb_http_t *self);
+pb_http_counts_t pb_http_counts(const pb_http_t *self);
+
+#endif

@@ -1,0 +1,142 @@
+/* Check suite for pb_http: address rules, the bound port, and requests driven from one loop. */
+#include "pb_http.h"
+
+#include <arpa/inet.h>
+#include <check.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+static int s_calls;
+
+static void s_handle(void *arg, const pb_http_request_t *req, pb_http_reply_t *r)
+{
+    (void)arg;
+    static char body[256];
+    const char *who = pb_http_arg(req, "who"), *accept = pb_http_header(req, "Accept");
+    int n = snprintf(body, sizeof body, "%s who=%s accept=%s\n", pb_http_path(req), who ? who : "-",
+                     accept ? accept : "-");
+    s_calls++;
+    *r = (pb_http_reply_t){strcmp(pb_http_path(req), "/x") == 0 ? 200 : 404, "text/plain", body,
+                           (size_t)n};
+}
+
+static pb_http_t *s_new(const char *addr, bool insecure, char *err, size_t errlen)
+{
+    pb_http_config_t c = {addr, insecure, 0, 1, 0};
+    return pb_http_new(&c, s_handle, NULL, err, errlen);
+}
+
+/* Sends req to the server and runs it until the reply is complete (closed). */
+static void s_exchange(pb_http_t *h, const char *req, char *out, size_t size)
+{
+    const char *addr = pb_http_address(h);
+    struct sockaddr_in sa = {.sin_family = AF_INET,
+                             .sin_port = htons((uint16_t)atoi(strrchr(addr, ':') + 1))};
+    inet_pton(AF_INET, "127.0.0.1", &sa.sin_addr);
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    ck_assert_int_eq(connect(fd, (struct sockaddr *)&sa, sizeof sa), 0);
+    ck_assert_int_eq(send(fd, req, strlen(req), 0), (ssize_t)strlen(req));
+    size_t got = 0;
+    for (int i = 0; i < 500; i++) {
+        struct pollfd p[2] = {{pb_http_fd(h), POLLIN, 0}, {fd, POLLIN, 0}};
+        poll(p, 2, 10);
+        ck_assert_int_eq(pb_http_run(h), 0);
+        if (p[1].revents & POLLIN) {
+            ssize_t n = recv(fd, out + got, size - 1 - got, 0);
+            if (n <= 0)
+                break;
+            got += (size_t)n;
+        }
+    }
+    out[got] = '\0';
+    close(fd);
+}
+
+START_TEST(addresses_are_checked_and_beyond_loopback_needs_insecure)
+{
+    char err[256] = "";
+    ck_assert_ptr_null(s_new("nonsense", false, err, sizeof err));
+    ck_assert_ptr_nonnull(strstr(err, "ADDR:PORT"));
+    ck_assert_ptr_null(s_new("127.0.0.1:70000", false, err, sizeof err));
+    ck_assert_ptr_null(s_new("localhost:80", false, err, sizeof err));
+    ck_assert_ptr_nonnull(strstr(err, "IPv4"));
+    ck_assert_ptr_null(s_new("0.0.0.0:0", false, err, sizeof err));
+    ck_assert_ptr_nonnull(strstr(err, "--insecure"));
+    ck_assert_ptr_nonnull(strstr(err, "security"));
+    pb_http_t *h = s_new("0.0.0.0:0", true, err, sizeof err);
+    ck_assert_msg(h != NULL, "%s", err);
+    pb_http_destroy(&h);
+    ck_assert_ptr_null(h);
+    pb_http_destroy(&h);
+}
+END_TEST
+
+START_TEST(port_zero_is_resolved_and_requests_reach_the_handler)
+{
+    char err[256] = "", reply[4096];
+    pb_http_t *h = s_new("127.0.0.1:0", false, err, sizeof err);
+    ck_assert_msg(h != NULL, "%s", err);
+    ck_assert_int_eq(strncmp(pb_http_address(h), "127.0.0.1:", 10), 0);
+    ck_assert_int_ne(atoi(pb_http_address(h) + 10), 0);
+    ck_assert_int_ge(pb_http_fd(h), 0);
+    s_exchange(h, "GET /x?who=me HTTP/1.1\r\nHost: t\r\nAccept: a/b\r\nConnection: close\r\n\r\n",
+               reply, sizeof reply);
+    ck_assert_ptr_nonnull(strstr(reply, "HTTP/1.1 200"));
+    ck_assert_ptr_nonnull(strstr(reply, "/x who=me accept=a/b\n"));
+    s_exchange(h, "GET /y HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n", reply, sizeof reply);
+    ck_assert_ptr_nonnull(strstr(reply, "HTTP/1.1 404"));
+    s_exchange(h, "DELETE /x HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n", reply,
+               sizeof reply);
+    ck_assert_ptr_nonnull(strstr(reply, "HTTP/1.1 405"));
+    ck_assert_ptr_nonnull(strstr(reply, "Allow: GET, HEAD"));
+    pb_http_counts_t c = pb_http_counts(h);
+    ck_assert_uint_eq(c.requests, 3);
+    ck_assert_uint_eq(c.errors, 2);
+    ck_assert_uint_eq(c.bad_method, 1);
+    ck_assert_int_eq(s_calls, 2);
+    pb_http_destroy(&h);
+}
+END_TEST
+
+START_TEST(an_oversized_header_is_refused)
+{
+    char err[256] = "", reply[4096];
+    pb_http_t *h = s_new("127.0.0.1:0", false, err, sizeof err);
+    ck_assert_ptr_nonnull(h);
+    size_t n = 64 * 1024;
+    char *req = malloc(n + 128);
+    int head = snprintf(req, n + 128, "GET /x HTTP/1.1\r\nHost: t\r\nX-Big: ");
+    memset(req + head, 'a', n);
+    strcpy(req + head + n, "\r\n\r\n");
+    s_calls = 0;
+    s_exchange(h, req, reply, sizeof reply);
+    ck_assert_msg(reply[0] == '\0' || strstr(reply, "HTTP/1.1 431") ||
+                      strstr(reply, "HTTP/1.1 413"),
+                  "%.80s", reply);
+    ck_assert_int_eq(s_calls, 0);
+    free(req);
+    pb_http_destroy(&h);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("pb_http");
+    TCase *tc = tcase_create("core");
+    tcase_set_timeout(tc, 20);
+    tcase_add_test(tc, addresses_are_checked_and_beyond_loopback_needs_insecure);
+    tcase_add_test(tc, port_zero_is_resolved_and_requests_reach_the_handler);
+    tcase_add_test(tc, an_oversized_header_is_refused);
+    suite_add_tcase(s, tc);
+    SRunner *sr = srunner_create(s);
+    srunner_set_fork_status(sr, CK_NOFORK);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
