@@ -105,6 +105,16 @@ bool pb_sockmon_tick(pb_sockmon_t *self, uint64_t now_ns)
     return true;
 }
 
+long pb_sockmon_wait_ms(const pb_sockmon_t *self, uint64_t now_ns)
+{
+    bool churning = self->storm || self->closed - self->closed_at_trim >= PB_SOCKMON_TRIM_CHURN;
+    if (!churning)
+        return -1;
+    uint64_t due = self->trims ? self->last_trim_ns + PB_SOCKMON_TRIM_PERIOD_MS * 1000000ull : 0;
+    long ms = due > now_ns ? (long)((due - now_ns + 999999) / 1000000) : 1;
+    return ms < 1 ? 1 : ms;
+}
+
 size_t pb_sockmon_live(const pb_sockmon_t *self)
 {
     return self->accepted > self->closed ? (size_t)(self->accepted - self->closed) : 0;

@@ -37,6 +37,11 @@ void pb_sockmon_drain(pb_sockmon_t *self);
  * true when it trimmed. Cheap when there was no churn. */
 bool pb_sockmon_tick(pb_sockmon_t *self, uint64_t now_ns);
 
+/* How long a loop that sleeps may wait before pb_sockmon_tick has work: ms
+ * until the next trim is allowed while connections churn (at least 1), -1
+ * (no limit) when they do not. */
+long pb_sockmon_wait_ms(const pb_sockmon_t *self, uint64_t now_ns);
+
 /* Connections accepted and not yet closed. */
 size_t pb_sockmon_live(const pb_sockmon_t *self);
 

@@ -68,14 +68,18 @@ START_TEST(counts_connections_and_trims_after_churn_only)
     s_churn(ctx, endpoint, mon, 8); /* a few connections: no trim */
     s_wait_closed(mon, 8);
     ck_assert(!pb_sockmon_tick(mon, s_now_ns()));
+    ck_assert_int_eq(pb_sockmon_wait_ms(mon, s_now_ns()), -1); /* a sleeper may sleep */
 
     s_churn(ctx, endpoint, mon, PB_SOCKMON_TRIM_CHURN); /* a storm: one trim now */
     s_wait_closed(mon, 8 + PB_SOCKMON_TRIM_CHURN);
     uint64_t now = s_now_ns();
+    ck_assert_int_eq(pb_sockmon_wait_ms(mon, now), 1); /* due at once */
     ck_assert(pb_sockmon_tick(mon, now));
     ck_assert(!pb_sockmon_tick(mon, now + 1)); /* at most one per period */
     uint64_t period = PB_SOCKMON_TRIM_PERIOD_MS * 1000000ull;
+    ck_assert_int_eq(pb_sockmon_wait_ms(mon, now), PB_SOCKMON_TRIM_PERIOD_MS); /* the next look */
     ck_assert(!pb_sockmon_tick(mon, now + period)); /* no close since: the storm is over */
+    ck_assert_int_eq(pb_sockmon_wait_ms(mon, now + period), -1);
     ck_assert_uint_eq(pb_sockmon_live(mon), 0);
 
     uint64_t accepted, closed, trims;

@@ -667,6 +667,9 @@ void *pb_agent_serve(void *arg)
         while (pb_rpc_serve_one_deferring(self->router, s_dispatch, self) == 0)
             ;
         wait_ms = s_service_jobs(self);
+        long trim_ms = pb_sockmon_wait_ms(self->router_mon, (uint64_t)(pb_agent_now() * 1e9));
+        if (trim_ms >= 0 && (wait_ms < 0 || trim_ms < wait_ms))
+            wait_ms = trim_ms; /* the trim after a connection storm must still come */
     }
     return NULL;
 }
