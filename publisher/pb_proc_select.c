@@ -1,6 +1,7 @@
 /* pb_proc_select: which processes get proc frames — watched pids, comm patterns, top N, all. */
 #include "pb_proc_select.h"
 
+#include "pb_grow.h"
 #include "pb_log.h"
 
 #define PCRE2_CODE_UNIT_WIDTH 8
@@ -134,14 +135,8 @@ int pb_proc_select_add_pid(pb_proc_select_t *self, uint32_t pid)
     size_t i = s_pid_pos(self, pid);
     if (i < self->npids && self->pids[i] == pid)
         return 0;
-    if (self->npids == self->pids_cap) {
-        size_t cap = self->pids_cap ? self->pids_cap * 2 : 8;
-        uint32_t *pids = realloc(self->pids, cap * sizeof *pids);
-        if (!pids)
-            return -ENOMEM;
-        self->pids = pids;
-        self->pids_cap = cap;
-    }
+    if (pb_grow((void **)&self->pids, &self->pids_cap, self->npids, sizeof *self->pids, 8) < 0)
+        return -ENOMEM;
     memmove(&self->pids[i + 1], &self->pids[i], (self->npids - i) * sizeof *self->pids);
     self->pids[i] = pid;
     self->npids++;

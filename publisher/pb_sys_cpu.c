@@ -1,6 +1,8 @@
 /* pb_sys_cpu: CPU time per state from /proc/stat, as percentages the way sar -u computes them. */
 #include "pb_sys_cpu.h"
 
+#include "pb_grow.h"
+
 #include <ctype.h>
 #include <errno.h>
 #include <stdlib.h>
@@ -159,14 +161,8 @@ static void s_put_state(pb_mpwrite_t *w, const pb_catalog_field_t *key, const s_
 
 static s_line_t *s_line_add(s_state_t *st)
 {
-    if (st->nlines == st->cap) {
-        size_t cap = st->cap ? st->cap * 2 : 16;
-        s_line_t *lines = realloc(st->lines, cap * sizeof *lines);
-        if (!lines)
-            return NULL;
-        st->lines = lines;
-        st->cap = cap;
-    }
+    if (pb_grow((void **)&st->lines, &st->cap, st->nlines, sizeof *st->lines, 16) < 0)
+        return NULL;
     return &st->lines[st->nlines++];
 }
 

@@ -2,6 +2,8 @@
  * count it. */
 #include "pb_sys_disk.h"
 
+#include "pb_grow.h"
+
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -149,14 +151,8 @@ static s_dev_t *s_dev_find(s_state_t *st, const char *name)
 
 static s_dev_t *s_dev_add(s_state_t *st)
 {
-    if (st->ndevs == st->devs_cap) {
-        size_t cap = st->devs_cap ? st->devs_cap * 2 : 8;
-        s_dev_t *devs = realloc(st->devs, cap * sizeof *devs);
-        if (!devs)
-            return NULL;
-        st->devs = devs;
-        st->devs_cap = cap;
-    }
+    if (pb_grow((void **)&st->devs, &st->devs_cap, st->ndevs, sizeof *st->devs, 8) < 0)
+        return NULL;
     return &st->devs[st->ndevs++];
 }
 
@@ -221,14 +217,8 @@ static void s_total_add(s_total_t *t, const pb_sys_disk_t *d, const uint64_t *de
 
 static s_row_t *s_row_add(s_state_t *st)
 {
-    if (st->nrows == st->rows_cap) {
-        size_t cap = st->rows_cap ? st->rows_cap * 2 : 8;
-        s_row_t *rows = realloc(st->rows, cap * sizeof *rows);
-        if (!rows)
-            return NULL;
-        st->rows = rows;
-        st->rows_cap = cap;
-    }
+    if (pb_grow((void **)&st->rows, &st->rows_cap, st->nrows, sizeof *st->rows, 8) < 0)
+        return NULL;
     return &st->rows[st->nrows++];
 }
 

@@ -2,6 +2,8 @@
  */
 #include "pb_sys_metric.h"
 
+#include "pb_grow.h"
+
 #include <errno.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -119,14 +121,8 @@ static pb_sys_series_t *s_series_find(pb_sys_series_set_t *set, const char *name
 
 static pb_sys_series_t *s_series_add(pb_sys_series_set_t *set, const char *name)
 {
-    if (set->n == set->cap) {
-        size_t cap = set->cap ? set->cap * 2 : 8;
-        pb_sys_series_t *items = realloc(set->items, cap * sizeof *items);
-        if (!items)
-            return NULL;
-        set->items = items;
-        set->cap = cap;
-    }
+    if (pb_grow((void **)&set->items, &set->cap, set->n, sizeof *set->items, 8) < 0)
+        return NULL;
     pb_sys_series_t *s = &set->items[set->n++];
     memset(s, 0, sizeof *s);
     snprintf(s->name, sizeof s->name, "%s", name);

@@ -1,6 +1,8 @@
 /* pb_sys_net: network I/O per interface from /proc/net/dev, as sar -n DEV and EDEV count it. */
 #include "pb_sys_net.h"
 
+#include "pb_grow.h"
+
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -85,14 +87,8 @@ static void s_put_net(pb_mpwrite_t *w, const pb_sys_state_keys_t *k, const uint6
 
 static s_row_t *s_row_add(s_state_t *st)
 {
-    if (st->nrows == st->rows_cap) {
-        size_t cap = st->rows_cap ? st->rows_cap * 2 : 8;
-        s_row_t *rows = realloc(st->rows, cap * sizeof *rows);
-        if (!rows)
-            return NULL;
-        st->rows = rows;
-        st->rows_cap = cap;
-    }
+    if (pb_grow((void **)&st->rows, &st->rows_cap, st->nrows, sizeof *st->rows, 8) < 0)
+        return NULL;
     return &st->rows[st->nrows++];
 }
 

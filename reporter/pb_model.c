@@ -8,6 +8,7 @@
 
 #include "pb_codec.h"
 #include "pb_frame_reader.h"
+#include "pb_grow.h"
 #include "pb_profile.h"
 #include "pb_view.h"
 
@@ -142,15 +143,10 @@ const pb_metric_t *pb_model_metric(size_t i)
 /* Grows *items (of size `size`) so that it holds at least n + 1 entries. */
 static int s_reserve(void **items, size_t *cap, size_t n, size_t size)
 {
-    if (n < *cap)
-        return 0;
-    size_t ncap = *cap ? *cap * 2 : 16;
-    void *grown = realloc(*items, ncap * size);
-    if (!grown)
+    size_t old = *cap;
+    if (pb_grow(items, cap, n, size, 16) < 0)
         return -ENOMEM;
-    memset((char *)grown + *cap * size, 0, (ncap - *cap) * size);
-    *items = grown;
-    *cap = ncap;
+    memset((char *)*items + old * size, 0, (*cap - old) * size);
     return 0;
 }
 

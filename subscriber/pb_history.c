@@ -2,6 +2,7 @@
 #include "pb_history.h"
 
 #include "pb_catalog.h"
+#include "pb_grow.h"
 #include "pb_ring.h"
 #include "pb_summary.h"
 
@@ -175,14 +176,8 @@ static s_series_t *s_create(pb_history_t *self, const char *host, int64_t pid, u
     if (*rc < 0)
         return NULL;
     *rc = -ENOMEM;
-    if (self->len == self->cap) {
-        size_t cap = self->cap ? self->cap * 2 : 16;
-        s_series_t *series = realloc(self->series, cap * sizeof *series);
-        if (!series)
-            return NULL;
-        self->series = series;
-        self->cap = cap;
-    }
+    if (pb_grow((void **)&self->series, &self->cap, self->len, sizeof *self->series, 16) < 0)
+        return NULL;
     s_series_t *s = &self->series[self->len];
     memset(s, 0, sizeof *s);
     s->pid = pid;

@@ -1,6 +1,8 @@
 /* pb_stacks: aggregates call stacks into per-function counts, a call tree and folded stacks. */
 #include "pb_stacks.h"
 
+#include "pb_grow.h"
+
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -100,14 +102,8 @@ static int s_rehash(pb_stacks_t *self)
 
 static int s_new_fn(pb_stacks_t *self, const pb_frame_t *frame)
 {
-    if (self->nfns == self->capfns) {
-        size_t cap = self->capfns ? self->capfns * 2 : 64;
-        s_fn_t *fns = realloc(self->fns, cap * sizeof *fns);
-        if (!fns)
-            return -ENOMEM;
-        self->fns = fns;
-        self->capfns = cap;
-    }
+    if (pb_grow((void **)&self->fns, &self->capfns, self->nfns, sizeof *self->fns, 64) < 0)
+        return -ENOMEM;
     s_fn_t *fn = &self->fns[self->nfns];
     memset(fn, 0, sizeof *fn);
     fn->name = strdup(frame->name);
