@@ -1,14 +1,12 @@
 /* pb_symbols: names, start addresses and file:line for code addresses of this process (libdw). */
 #include "pb_symbols.h"
 
+#include "pb_dlib.h"
 #include "pb_log.h"
 
-#include <dlfcn.h>
 #include <elfutils/libdwfl.h>
 #include <errno.h>
 #include <pthread.h>
-#include <stdbool.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -18,6 +16,7 @@
  * never profile, and the libraries cost half a megabyte of resident pages. */
 #define S_LIBDW "libdw.so.1"
 
+/* The functions used, in the order of s_dw_names. */
 static struct {
     Dwfl *(*begin)(const Dwfl_Callbacks *);
     void (*end)(Dwfl *);
@@ -31,40 +30,43 @@ static struct {
                                    Elf **, Dwarf_Addr *);
     Dwfl_Line *(*module_getsrc)(Dwfl_Module *, Dwarf_Addr);
     const char *(*lineinfo)(Dwfl_Line *, Dwarf_Addr *, int *, int *, Dwarf_Word *, Dwarf_Word *);
-    Dwfl_Callbacks callbacks;
-    char error[256]; /* "" once loaded */
+    int (*find_elf)(Dwfl_Module *, void **, const char *, Dwarf_Addr, char **, Elf **);
+    int (*find_debuginfo)(Dwfl_Module *, void **, const char *, Dwarf_Addr, const char *,
+                          const char *, GElf_Word, char **);
 } s_dw;
-static pthread_once_t s_dw_once = PTHREAD_ONCE_INIT;
+static const char *const s_dw_names[] = {"dwfl_begin",
+                                         "dwfl_end",
+                                         "dwfl_linux_proc_report",
+                                         "dwfl_report_end",
+                                         "dwfl_addrmodule",
+                                         "dwfl_module_info",
+                                         "dwfl_module_addrinfo",
+                                         "dwfl_module_getsrc",
+                                         "dwfl_lineinfo",
+                                         "dwfl_linux_proc_find_elf",
+                                         "dwfl_standard_find_debuginfo"};
+#define S_DW_N (sizeof s_dw_names / sizeof s_dw_names[0])
+_Static_assert(sizeof s_dw == S_DW_N * sizeof(pb_dlib_fn), "s_dw and s_dw_names differ");
 
-/* dlsym's result as the function pointer it is (POSIX guarantees the conversion). */
-#define S_LOAD(lib, field, symbol) (*(void **)&s_dw.field = dlsym(lib, symbol)) != NULL
+static Dwfl_Callbacks s_callbacks;
+static char s_dw_error[256]; /* "" once loaded */
+static pthread_once_t s_dw_once = PTHREAD_ONCE_INIT;
 
 static void s_dw_load(void)
 {
-    void *lib = dlopen(S_LIBDW, RTLD_NOW | RTLD_LOCAL);
-    void *find_elf = lib ? dlsym(lib, "dwfl_linux_proc_find_elf") : NULL;
-    void *find_debuginfo = lib ? dlsym(lib, "dwfl_standard_find_debuginfo") : NULL;
-    bool ok =
-        lib && find_elf && find_debuginfo && S_LOAD(lib, begin, "dwfl_begin") &&
-        S_LOAD(lib, end, "dwfl_end") && S_LOAD(lib, proc_report, "dwfl_linux_proc_report") &&
-        S_LOAD(lib, report_end, "dwfl_report_end") && S_LOAD(lib, addrmodule, "dwfl_addrmodule") &&
-        S_LOAD(lib, module_info, "dwfl_module_info") &&
-        S_LOAD(lib, module_addrinfo, "dwfl_module_addrinfo") &&
-        S_LOAD(lib, module_getsrc, "dwfl_module_getsrc") && S_LOAD(lib, lineinfo, "dwfl_lineinfo");
-    if (!ok) {
-        snprintf(s_dw.error, sizeof s_dw.error, "cannot load %s (elfutils): %s", S_LIBDW,
-                 lib ? "a dwfl function is missing" : dlerror());
-        pb_log_warn("profiles will have no function names: %s", s_dw.error);
+    if (pb_dlib_load(S_LIBDW, s_dw_names, (pb_dlib_fn *)&s_dw, S_DW_N, s_dw_error,
+                     sizeof s_dw_error) < 0) {
+        pb_log_warn("profiles will have no function names: %s (elfutils)", s_dw_error);
         return;
     }
-    *(void **)&s_dw.callbacks.find_elf = find_elf;
-    *(void **)&s_dw.callbacks.find_debuginfo = find_debuginfo;
+    s_callbacks.find_elf = s_dw.find_elf;
+    s_callbacks.find_debuginfo = s_dw.find_debuginfo;
 }
 
 const char *pb_symbols_error(void)
 {
     pthread_once(&s_dw_once, s_dw_load);
-    return s_dw.error;
+    return s_dw_error;
 }
 
 /* A cache of resolved pcs (open addressing, grows at 50 % load) and of the
@@ -91,7 +93,7 @@ pb_symbols_t *pb_symbols_new(void)
         return NULL;
     self->size = 1024;
     self->table = calloc(self->size, sizeof *self->table);
-    self->dwfl = s_dw.begin(&s_dw.callbacks);
+    self->dwfl = s_dw.begin(&s_callbacks);
     if (!self->table || !self->dwfl || s_dw.proc_report(self->dwfl, getpid()) != 0 ||
         s_dw.report_end(self->dwfl, NULL, NULL) != 0) {
         pb_symbols_destroy(&self);
