@@ -340,7 +340,9 @@ static void s_keep(pb_sub_t *self, const pb_frame_view_t *frame, const void *top
     if (lost > 0 && self->loss_tracking)
         pb_log_warn("lost %lld frame(s) from src %s (host %s) before seq %llu", (long long)lost,
                     env->src, env->host, (unsigned long long)env->seq);
-    if (pb_history_add_payload(self->history, frame, payload, payload_len, recv_ns) == -ENOSPC)
+    /* each series' latest bytes serve /metrics: copied only when it is served */
+    const void *latest = self->http ? payload : NULL;
+    if (pb_history_add_payload(self->history, frame, latest, payload_len, recv_ns) == -ENOSPC)
         self->counters.dropped++;
     if (self->run && pb_run_writer_append(self->run, recv_ns, env->host, topic, topic_len, payload,
                                           payload_len) < 0)
