@@ -1,12 +1,12 @@
 /* pb_codec: msgpack bytes <-> pb_value trees; the only caller of msgpack-c. */
 #include "pb_codec.h"
 
+#include "pb_err.h"
 #include "pb_mpread.h"
 #include "pb_utf8.h"
 
 #include <errno.h>
 #include <msgpack.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -116,20 +116,6 @@ const pb_codec_limits_t pb_codec_frame_limits = {
     .max_depth = PB_CODEC_MAX_DEPTH,
 };
 
-static int s_fail(char *err, size_t errlen, int rc, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-
-static int s_fail(char *err, size_t errlen, int rc, const char *fmt, ...)
-{
-    if (err && errlen) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(err, errlen, fmt, ap);
-        va_end(ap);
-    }
-    return rc;
-}
-
 /* The pre-scan: pb_mpread's walk over the headers, which never allocates, so
  * that a header claiming 4 G entries in 5 bytes is refused before msgpack-c
  * reserves room for them. Objects are counted when a container declares them,
@@ -151,13 +137,13 @@ static int s_scan(const void *buf, size_t len, const pb_codec_limits_t *lim, cha
                    : item.type == PB_ARRAY ? item.len
                                            : 0;
         if (objects > lim->max_objects)
-            return s_fail(err, errlen, -EOVERFLOW, "payload has more than %zu msgpack objects",
-                          lim->max_objects);
+            return pb_err_set(err, errlen, -EOVERFLOW, "payload has more than %zu msgpack objects",
+                              lim->max_objects);
     }
     if (rc == 0)
         rc = pb_mpread_finish(&rd);
     if (rc < 0)
-        s_fail(err, errlen, rc, "%s", pb_mpread_error(&rd));
+        pb_err_set(err, errlen, rc, "%s", pb_mpread_error(&rd));
     return rc;
 }
 
@@ -269,10 +255,10 @@ static int s_precheck(const void *buf, size_t len, const pb_codec_limits_t *lim,
                       size_t errlen)
 {
     if (len == 0)
-        return s_fail(err, errlen, -EBADMSG, "empty payload");
+        return pb_err_set(err, errlen, -EBADMSG, "empty payload");
     if (lim->max_bytes && len > lim->max_bytes)
-        return s_fail(err, errlen, -EMSGSIZE, "payload of %zu bytes exceeds the %zu-byte limit",
-                      len, lim->max_bytes);
+        return pb_err_set(err, errlen, -EMSGSIZE, "payload of %zu bytes exceeds the %zu-byte limit",
+                          len, lim->max_bytes);
     int rc = s_scan(buf, len, lim, err, errlen);
     /* truncated and malformed share one public code: "not a whole msgpack object" */
     return rc == -ENODATA ? -EBADMSG : rc;

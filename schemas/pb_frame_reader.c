@@ -3,11 +3,11 @@
  */
 #include "pb_frame_reader.h"
 
+#include "pb_err.h"
 #include "pb_mpread.h"
 #include "pb_utf8.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -82,20 +82,6 @@ void pb_frame_reader_stats(const pb_frame_reader_t *self, uint64_t *hits, uint64
     *misses = self->misses;
 }
 
-static int s_fail(char *err, size_t errlen, int rc, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-
-static int s_fail(char *err, size_t errlen, int rc, const char *fmt, ...)
-{
-    if (err && errlen) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(err, errlen, fmt, ap);
-        va_end(ap);
-    }
-    return rc;
-}
-
 /* ---- keys ---- */
 
 /* The catalogue entry of key (len bytes) in parent at position pos of a
@@ -128,12 +114,13 @@ static int s_text(const pb_mpread_item_t *item, const char *key, char *out, char
                   size_t errlen)
 {
     if (memchr(item->data, '\0', item->len))
-        return s_fail(err, errlen, -EINVAL, "'%s' holds a NUL byte", key);
+        return pb_err_set(err, errlen, -EINVAL, "'%s' holds a NUL byte", key);
     size_t n = pb_utf8_is_valid(item->data, item->len)
                    ? item->len
                    : pb_utf8_sanitized_len(item->data, item->len);
     if (n > PB_FRAME_TEXT_MAX)
-        return s_fail(err, errlen, -EINVAL, "'%s' is longer than %d bytes", key, PB_FRAME_TEXT_MAX);
+        return pb_err_set(err, errlen, -EINVAL, "'%s' is longer than %d bytes", key,
+                          PB_FRAME_TEXT_MAX);
     if (n == item->len)
         memcpy(out, item->data, n);
     else
@@ -306,9 +293,9 @@ static int s_check_envelope(const pb_frame_reader_t *self, char *err, size_t err
                                         "an unsigned integer", "an unsigned integer"};
     for (int i = 0; i < 6; i++) {
         if (!self->got[i].seen)
-            return s_fail(err, errlen, -EINVAL, "missing key '%s'", s_env_names[i]);
+            return pb_err_set(err, errlen, -EINVAL, "missing key '%s'", s_env_names[i]);
         if (!self->got[i].ok)
-            return s_fail(err, errlen, -EINVAL, "'%s' is not %s", s_env_names[i], wrong[i]);
+            return pb_err_set(err, errlen, -EINVAL, "'%s' is not %s", s_env_names[i], wrong[i]);
     }
     return 0;
 }
@@ -331,8 +318,9 @@ static int s_not_a_map(pb_mpread_t *rd, const pb_mpread_item_t *top, char *err, 
     int rc = pb_mpread_skip(rd, top);
     rc = rc ? rc : pb_mpread_finish(rd);
     if (rc < 0)
-        return s_fail(err, errlen, -EBADMSG, "%s", pb_mpread_error(rd));
-    return s_fail(err, errlen, -EINVAL, "frame is a %s, not a map", pb_value_type_name(top->type));
+        return pb_err_set(err, errlen, -EBADMSG, "%s", pb_mpread_error(rd));
+    return pb_err_set(err, errlen, -EINVAL, "frame is a %s, not a map",
+                      pb_value_type_name(top->type));
 }
 
 /* Reads the frame as one of type `type`. */
@@ -343,7 +331,7 @@ static int s_read_as(pb_frame_reader_t *self, const void *buf, size_t len, pb_ca
     pb_mpread_item_t top;
     pb_mpread_init(&w.rd, buf, len, PB_MPREAD_MAX_DEPTH);
     if (pb_mpread_next(&w.rd, &top) < 0)
-        return s_fail(err, errlen, -EBADMSG, "%s", pb_mpread_error(&w.rd));
+        return pb_err_set(err, errlen, -EBADMSG, "%s", pb_mpread_error(&w.rd));
     if (top.type != PB_MAP)
         return s_not_a_map(&w.rd, &top, err, errlen);
     s_reset(self, type);
@@ -358,10 +346,10 @@ static int s_read_as(pb_frame_reader_t *self, const void *buf, size_t len, pb_ca
     }
     rc = rc == 1 ? pb_mpread_finish(&w.rd) : rc;
     if (rc < 0)
-        return s_fail(err, errlen, -EBADMSG, "%s", pb_mpread_error(&w.rd));
+        return pb_err_set(err, errlen, -EBADMSG, "%s", pb_mpread_error(&w.rd));
     rc = s_check_envelope(self, err, errlen);
     if (rc == 0 && why[0])
-        rc = s_fail(err, errlen, -EINVAL, "%s", why);
+        rc = pb_err_set(err, errlen, -EINVAL, "%s", why);
     return rc;
 }
 
