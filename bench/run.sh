@@ -111,6 +111,21 @@ start_sleepers() {
     ARGS200=$(echo $P200 | tr ',' '\n' | sed 's/^/--pid /' | paste -sd' ' -)
 }
 
+# 200 processes that wake 20 times a second (perl is in every Debian), for the per-process
+# cost when each one has run since the last sample: its status must be read again.
+start_wakers() {
+    wakers=""
+    i=0
+    while [ $i -lt 200 ]; do
+        perl -e 'select(undef, undef, undef, 0.05) while 1' &
+        wakers="$wakers $!"
+        i=$((i + 1))
+    done
+    SLEEPERS="$SLEEPERS $wakers"
+    PW200=$(echo $wakers | tr ' ' ',')
+    ARGSW200=$(echo $PW200 | tr ',' '\n' | sed 's/^/--pid /' | paste -sd' ' -)
+}
+
 # Real frames of this machine (the 10 busiest processes) as templates for the bus figures.
 capture_templates() {
     "$BUILD/publisher/perfbusd" --pub "ipc://$TMP/cap" --control "ipc://$TMP/cap-ctl" \
@@ -145,6 +160,8 @@ publisher_figures() {
     jobs="$jobs $!"
     $PBRUN -- pidstat -h -l -u -r -d -w -v -p "$P200" 1 "$REF_N" >"$TMP/r.pidstat-200" &
     jobs="$jobs $!"
+    $PBRUN -- pidstat -h -l -u -r -d -w -v -p "$PW200" 1 "$REF_N" >"$TMP/r.pidstat-w200" &
+    jobs="$jobs $!"
     if [ "$PB_SLOW" = 1 ]; then # the same 1 s interval, in the same minute
         perfbusd_run slow-0 1 &
         jobs="$jobs $!"
@@ -157,6 +174,7 @@ publisher_figures() {
     perfbusd_run fast-0 0.1
     perfbusd_run fast-10 0.1 $ARGS10
     perfbusd_run fast-200 0.1 $ARGS200
+    perfbusd_run fast-w200 0.1 $ARGSW200
     for j in $jobs; do
         wait "$j" || die "a publisher measurement failed (pid $j)"
     done
@@ -196,6 +214,10 @@ publisher_rows() {
         row "CPU-µs/sample per watched process, 10 (at $at) vs pidstat" "$m10" "$pm10" "$(ratio "$m10" "$pm10")"
         row "CPU-µs/sample per watched process, 200 (at $at) vs pidstat" "$m200" "$pm200" "$(ratio "$m200" "$pm200")"
     done
+    b0=$(per_sample "$TMP/r.fast-0" 60)
+    mw=$(calc "%.1f" "($(per_sample "$TMP/r.fast-w200" 60) - $b0) / 200")
+    pmw=$(calc "%.1f" "$(per_sample "$TMP/r.pidstat-w200" "$REF_N") / 200")
+    row "CPU-µs/sample per watched process, 200 waking 20×/s (at 0.1 s) vs pidstat" "$mw" "$pmw" "$(ratio "$mw" "$pmw")"
     r200=slow-200
     [ "$PB_SLOW" = 1 ] || r200=fast-200
     rb=$(calc "%.1f" "$(kv maxrss_kb "$TMP/r.$r200") / 1024")
@@ -393,6 +415,9 @@ section() {
     esac
 }
 start_sleepers
+case " ${BENCH_ONLY:-publisher} " in
+*" publisher "*) start_wakers ;;
+esac
 capture_templates
 for s in publisher bus history latency record report profiler; do
     section "$s"

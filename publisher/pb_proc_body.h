@@ -17,6 +17,8 @@ typedef struct {
     bool has_io;  /* /proc/PID/io was readable */
     bool has_fds; /* /proc/PID/fd was readable */
     uint32_t fds;
+    bool has_sched; /* /proc/PID/schedstat was readable and counting */
+    pb_proc_sched_t sched;
 } pb_proc_reading_t;
 
 /* Rates over one interval. CPU is percent of ONE core (pidstat): user

@@ -1,4 +1,4 @@
-/* pb_proc_parse: pure parsers of /proc/PID/{stat,status,io,cmdline} text. */
+/* pb_proc_parse: pure parsers of /proc/PID/{stat,status,io,schedstat,cmdline} text. */
 #include "pb_proc_parse.h"
 
 #include "pb_procfs.h"
@@ -127,6 +127,16 @@ int pb_proc_parse_io(const char *text, pb_proc_io_t *out)
         s_key_u64(text, &from, "wchar:", &out->wchar) < 0 ||
         s_key_u64(text, &from, "read_bytes:", &out->read_bytes) < 0 ||
         s_key_u64(text, &from, "write_bytes:", &out->write_bytes) < 0)
+        return -EINVAL;
+    return 0;
+}
+
+int pb_proc_parse_schedstat(const char *text, pb_proc_sched_t *out)
+{
+    uint64_t wait_ns;
+    const char *p = text;
+    if (pb_procfs_next_u64(&p, &out->run_ns) < 0 || pb_procfs_next_u64(&p, &wait_ns) < 0 ||
+        pb_procfs_next_u64(&p, &out->runs) < 0)
         return -EINVAL;
     return 0;
 }

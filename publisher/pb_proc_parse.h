@@ -1,4 +1,4 @@
-/* pb_proc_parse: pure parsers of /proc/PID/{stat,status,io,cmdline} text. */
+/* pb_proc_parse: pure parsers of /proc/PID/{stat,status,io,schedstat,cmdline} text. */
 #ifndef PB_PROC_PARSE_H
 #define PB_PROC_PARSE_H
 
@@ -32,6 +32,13 @@ typedef struct {
     uint64_t rchar, wchar, read_bytes, write_bytes;
 } pb_proc_io_t;
 
+/* /proc/PID/schedstat: the thread-group leader's time on a CPU and how many
+ * times it was switched in. */
+typedef struct {
+    uint64_t run_ns;
+    uint64_t runs;
+} pb_proc_sched_t;
+
 /* Parses /proc/PID/stat. comm is what lies between the first '(' and the
  * LAST ')', so it may hold spaces and parentheses. Returns 0, or -EINVAL when
  * the text is malformed or stops before the rss field. */
@@ -43,6 +50,10 @@ int pb_proc_parse_status(const char *text, pb_proc_status_t *out);
 
 /* Parses /proc/PID/io. Returns 0, or -EINVAL when a field is missing or malformed. */
 int pb_proc_parse_io(const char *text, pb_proc_io_t *out);
+
+/* Parses /proc/PID/schedstat ("run_ns wait_ns runs"). Returns 0, or -EINVAL
+ * when a field is missing or malformed. */
+int pb_proc_parse_schedstat(const char *text, pb_proc_sched_t *out);
 
 /* Joins the NUL-separated arguments of /proc/PID/cmdline (len bytes) with
  * spaces into out (always NUL-terminated, truncated to size - 1). Returns the

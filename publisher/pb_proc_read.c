@@ -30,8 +30,8 @@ int pb_proc_read_open(const char *root, pb_proc_dir_t *dir)
 
 void pb_proc_read_files_close(pb_proc_files_t *files)
 {
-    int *fds[] = {&files->stat, &files->status, &files->io};
-    for (size_t i = 0; i < 3; i++) {
+    int *fds[] = {&files->stat, &files->status, &files->io, &files->schedstat, &files->fd_dir};
+    for (size_t i = 0; i < sizeof fds / sizeof fds[0]; i++) {
         if (*fds[i] >= 0)
             close(*fds[i]);
         *fds[i] = -1;
@@ -40,7 +40,8 @@ void pb_proc_read_files_close(pb_proc_files_t *files)
 
 size_t pb_proc_read_files_open(const pb_proc_files_t *files)
 {
-    return (size_t)(files->stat >= 0) + (files->status >= 0) + (files->io >= 0);
+    return (size_t)(files->stat >= 0) + (files->status >= 0) + (files->io >= 0) +
+           (files->schedstat >= 0) + (files->fd_dir >= 0);
 }
 
 void pb_proc_read_close(pb_proc_dir_t *dir)
@@ -102,15 +103,43 @@ static int s_read_io(pb_proc_dir_t *dir, uint32_t pid, pb_proc_files_t *files, p
     return pb_proc_parse_io(buf->data, &r->io) < 0 ? -EINVAL : 0;
 }
 
+/* The size of <pid>/fd, through the kept O_PATH file *slot when there is
+ * one: fstat on it skips the path walk that fstatat makes each time. */
+static int s_stat_fd_dir(pb_proc_dir_t *dir, const char *rel, int *slot, struct stat *sb)
+{
+    if (*slot >= 0) {
+        if (fstat(*slot, sb) == 0)
+            return 0;
+        close(*slot); /* reaped: look the pid up again below */
+        *slot = -1;
+    }
+    if (dir->keep_room == 0)
+        return fstatat(dir->fd, rel, sb, 0) == 0 ? 0 : -errno;
+    int fd = openat(dir->fd, rel, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0)
+        return -errno;
+    if (fstat(fd, sb) < 0) {
+        int rc = -errno;
+        close(fd);
+        return rc;
+    }
+    *slot = fd;
+    dir->keep_room--;
+    return 0;
+}
+
 /* Counts open fds; any failure (not readable, or the process just exited
  * after its status was read) leaves the field absent, never the frame. */
-static void s_read_fds(const pb_proc_dir_t *dir, uint32_t pid, pb_proc_reading_t *r)
+static void s_read_fds(pb_proc_dir_t *dir, uint32_t pid, pb_proc_files_t *files,
+                       pb_proc_reading_t *r)
 {
     char rel[64];
     struct stat sb;
     pb_procfs_pid_rel(rel, sizeof rel, pid, "fd"); /* 10 digits and "/fd" always fit */
     if (dir->fd_sizes) {
-        r->has_fds = fstatat(dir->fd, rel, &sb, 0) == 0 && sb.st_size >= 0 && sb.st_size <= INT_MAX;
+        int rc = files ? s_stat_fd_dir(dir, rel, &files->fd_dir, &sb)
+                       : (fstatat(dir->fd, rel, &sb, 0) == 0 ? 0 : -errno);
+        r->has_fds = rc == 0 && sb.st_size >= 0 && sb.st_size <= INT_MAX;
         r->fds = r->has_fds ? (uint32_t)sb.st_size : 0;
         return;
     }
@@ -119,17 +148,43 @@ static void s_read_fds(const pb_proc_dir_t *dir, uint32_t pid, pb_proc_reading_t
     r->fds = n >= 0 ? (uint32_t)n : 0;
 }
 
-int pb_proc_read_rest(pb_proc_dir_t *dir, uint32_t pid, pb_proc_files_t *files,
-                      pb_procfs_buf_t *buf, pb_proc_reading_t *r)
+/* Reads schedstat; unreadable (no such file on a kernel without
+ * CONFIG_SCHED_INFO, or gone) or all zero (sched_info off) only means its
+ * status cannot be carried over. */
+static void s_read_sched(pb_proc_dir_t *dir, uint32_t pid, pb_proc_files_t *files,
+                         pb_procfs_buf_t *buf, pb_proc_reading_t *r)
 {
-    int rc = s_slurp(dir, pid, "status", files ? &files->status : NULL, buf);
-    if (rc < 0)
-        return rc;
-    if (pb_proc_parse_status(buf->data, &r->status) < 0)
-        return -EINVAL;
-    rc = s_read_io(dir, pid, files, buf, r);
+    r->has_sched = s_slurp(dir, pid, "schedstat", files ? &files->schedstat : NULL, buf) == 0 &&
+                   pb_proc_parse_schedstat(buf->data, &r->sched) == 0 &&
+                   (r->sched.run_ns > 0 || r->sched.runs > 0);
+}
+
+/* status holds only what changes when the leader is switched out (its
+ * context switch counts) or runs (its uid): both move run_ns or runs, since
+ * switching in counts a run and switching out adds the time it ran. schedstat
+ * is read before status, so nothing after prev's status read is missed. */
+static bool s_status_unchanged(const pb_proc_reading_t *prev, const pb_proc_reading_t *r)
+{
+    return prev && prev->has_sched && r->has_sched && prev->sched.run_ns == r->sched.run_ns &&
+           prev->sched.runs == r->sched.runs;
+}
+
+int pb_proc_read_rest(pb_proc_dir_t *dir, uint32_t pid, pb_proc_files_t *files,
+                      const pb_proc_reading_t *prev, pb_procfs_buf_t *buf, pb_proc_reading_t *r)
+{
+    s_read_sched(dir, pid, files, buf, r);
+    if (s_status_unchanged(prev, r)) {
+        r->status = prev->status;
+    } else {
+        int rc = s_slurp(dir, pid, "status", files ? &files->status : NULL, buf);
+        if (rc < 0)
+            return rc;
+        if (pb_proc_parse_status(buf->data, &r->status) < 0)
+            return -EINVAL;
+    }
+    int rc = s_read_io(dir, pid, files, buf, r);
     if (rc == 0)
-        s_read_fds(dir, pid, r);
+        s_read_fds(dir, pid, files, r);
     return rc;
 }
 
@@ -188,7 +243,7 @@ static int s_read_all(pb_proc_dir_t *dir, uint32_t pid, pb_procfs_buf_t *buf, pb
 {
     int rc = pb_proc_read_stat(dir, pid, NULL, buf, &r->stat);
     if (rc == 0)
-        rc = pb_proc_read_rest(dir, pid, NULL, buf, r);
+        rc = pb_proc_read_rest(dir, pid, NULL, NULL, buf, r);
     if (rc == 0)
         rc = pb_proc_read_cmdline(dir, pid, buf, cmdline_p);
     if (rc == 0)

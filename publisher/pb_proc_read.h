@@ -27,12 +27,13 @@ typedef struct {
  * process is reaped a kept file reads -ESRCH; the file is then opened again
  * by pid, which finds a new process if the pid was reused. */
 typedef struct {
-    int stat, status, io;
+    int stat, status, io, schedstat;
+    int fd_dir; /* O_PATH: fstat gives the number of open fds (fd_sizes) */
 } pb_proc_files_t;
 
 #define PB_PROC_FILES_NONE                                                                         \
     {                                                                                              \
-        -1, -1, -1                                                                                 \
+        -1, -1, -1, -1, -1                                                                         \
     }
 
 /* Closes the kept files (idempotent). */
@@ -54,13 +55,15 @@ void pb_proc_read_close(pb_proc_dir_t *dir);
 int pb_proc_read_stat(pb_proc_dir_t *dir, uint32_t pid, pb_proc_files_t *files,
                       pb_procfs_buf_t *buf, pb_proc_stat_t *out);
 
-/* Fills the rest of r (status, io, fd count) for pid; r->stat is left alone;
- * files as for pb_proc_read_stat.
+/* Fills the rest of r (schedstat, status, io, fd count) for pid; r->stat is
+ * left alone; files as for pb_proc_read_stat. prev (may be NULL) is the last
+ * full reading of the same process: when its leader has not been switched in
+ * or out since (schedstat unchanged), its status is carried over unread.
  * io is marked absent when it cannot be read (no permission, or a kernel
  * without I/O accounting), fds when the directory cannot be listed. Returns 0,
  * -ENOENT/-ESRCH when the process is gone, -EINVAL on malformed text. */
 int pb_proc_read_rest(pb_proc_dir_t *dir, uint32_t pid, pb_proc_files_t *files,
-                      pb_procfs_buf_t *buf, pb_proc_reading_t *r);
+                      const pb_proc_reading_t *prev, pb_procfs_buf_t *buf, pb_proc_reading_t *r);
 
 /* Reads the command line of pid, arguments joined by spaces, into a new
  * string (*out_p, the caller frees it; "" for kernel threads). Returns 0,

@@ -440,7 +440,8 @@ static void s_read_mem_total(pb_proc_sampler_t *self)
 static int s_full_read(pb_proc_sampler_t *self, s_entry_t *e, pb_proc_reading_t *cur)
 {
     cur->stat = e->stat;
-    int rc = pb_proc_read_rest(&self->dir, e->pid, &e->files, &self->buf, cur);
+    const pb_proc_reading_t *prev = e->has_full ? &e->full : NULL;
+    int rc = pb_proc_read_rest(&self->dir, e->pid, &e->files, prev, &self->buf, cur);
     if (rc < 0 || (e->cmdline && strcmp(e->cmdline_comm, e->comm) == 0))
         return rc;
     char *cmdline = NULL;

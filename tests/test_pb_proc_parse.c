@@ -1,4 +1,5 @@
-/* Check suite for pb_proc_parse: /proc/PID/{stat,status,io,cmdline} text, good and bad. */
+/* Check suite for pb_proc_parse: /proc/PID/{stat,status,io,schedstat,cmdline} text, good and bad.
+ */
 #include "pb_proc_parse.h"
 
 #include <check.h>
@@ -152,6 +153,18 @@ START_TEST(cmdline_joins_arguments)
 }
 END_TEST
 
+START_TEST(schedstat_good_and_bad)
+{
+    pb_proc_sched_t s;
+    ck_assert_int_eq(pb_proc_parse_schedstat("5347140 123456 42\n", &s), 0);
+    ck_assert_uint_eq(s.run_ns, 5347140);
+    ck_assert_uint_eq(s.runs, 42);
+    ck_assert_int_eq(pb_proc_parse_schedstat("5347140 123456\n", &s), -EINVAL);
+    ck_assert_int_eq(pb_proc_parse_schedstat("", &s), -EINVAL);
+    ck_assert_int_eq(pb_proc_parse_schedstat("1 2 x3\n", &s), -EINVAL);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("pb_proc_parse");
@@ -163,6 +176,7 @@ int main(void)
     tcase_add_test(tc, status_uid_and_context_switches);
     tcase_add_test(tc, io_counters);
     tcase_add_test(tc, cmdline_joins_arguments);
+    tcase_add_test(tc, schedstat_good_and_bad);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
