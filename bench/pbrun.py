@@ -7,8 +7,8 @@ With --sys-frames, subscribes to EP (a perfbusd PUB endpoint, every topic, so
 that perfbusd really sends what it publishes) and stops the command with
 SIGTERM once N `sys.` frames have arrived: N samples. Without it, waits for
 the command to exit (sadc and pidstat stop by themselves after their count).
-Prints one line: cpu_us=... maxrss_kb=... wall_s=... samples=... status=...
-Peak RSS is VmHWM read while it runs. The CPU time is the kernel's rusage of the reaped child: every thread,
+Prints one line: cpu_us=... maxrss_kb=... anon_kb=... pss_kb=... wall_s=... samples=... status=...
+Peak RSS is VmHWM read while it runs; anonymous RSS and PSS are their peaks as polled. The CPU time is the kernel's rusage of the reaped child: every thread,
 startup and shutdown included, for perfbusd as for the reference tools.
 """
 
@@ -56,29 +56,43 @@ def count_sys_frames(endpoint, want, deadline, proc):
     return seen
 
 
-def vm_hwm_kb(pid):
-    """Peak RSS so far from /proc/PID/status (0 when gone). wait4's ru_maxrss
-    would count this script's own RSS from before the exec."""
+def _kb_fields(path, keys):
+    out = {}
     try:
-        with open(f"/proc/{pid}/status") as f:
+        with open(path) as f:
             for line in f:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1])
-    except OSError:
+                key, _, rest = line.partition(":")
+                if key in keys:
+                    out[key] = int(rest.split()[0])
+    except (OSError, ValueError, IndexError):
         pass
-    return 0
+    return out
+
+
+def memory_kb(pid):
+    """(peak RSS, anonymous RSS, PSS) in KiB (0s when gone). Peak RSS is VmHWM:
+    wait4's ru_maxrss would count this script's own RSS from before the exec.
+    Anonymous RSS is the private memory (heap, stacks); PSS shares each mapped
+    library page among the processes mapping it."""
+    status = _kb_fields(f"/proc/{pid}/status", ("VmHWM", "RssAnon"))
+    rollup = _kb_fields(f"/proc/{pid}/smaps_rollup", ("Pss",))
+    return status.get("VmHWM", 0), status.get("RssAnon", 0), rollup.get("Pss", 0)
+
+
+def peak(a, b):
+    return tuple(max(x, y) for x, y in zip(a, b))
 
 
 def wait_exit(proc, deadline):
-    """Polls until the child has exited (not reaped); returns its peak RSS."""
-    hwm = 0
+    """Polls until the child has exited (not reaped); returns its memory peaks."""
+    mem = (0, 0, 0)
     while True:
-        hwm = max(hwm, vm_hwm_kb(proc.pid))
+        mem = peak(mem, memory_kb(proc.pid))
         try:
             if os.waitid(os.P_PID, proc.pid, os.WEXITED | os.WNOHANG | os.WNOWAIT):
-                return hwm
+                return mem
         except ChildProcessError:
-            return hwm
+            return mem
         if time.monotonic() > deadline:
             proc.kill()
         time.sleep(0.05)
@@ -94,16 +108,17 @@ def main():
     samples = 0
     if want:
         samples = count_sys_frames(endpoint, want, start + timeout, proc)
-        hwm = vm_hwm_kb(proc.pid)
+        mem = memory_kb(proc.pid)
         proc.send_signal(signal.SIGTERM)
-    hwm = max(hwm if want else 0, wait_exit(proc, start + timeout))
+    hwm, anon, pss = peak(mem if want else (0, 0, 0), wait_exit(proc, start + timeout))
     try:
         _, status, ru = os.wait4(proc.pid, 0)
     except ChildProcessError:
         sys.exit("pbrun: lost the child")
     wall = time.monotonic() - start
     cpu_us = (ru.ru_utime + ru.ru_stime) * 1e6
-    print(f"cpu_us={cpu_us:.0f} maxrss_kb={hwm} wall_s={wall:.2f} samples={samples} "
+    print(f"cpu_us={cpu_us:.0f} maxrss_kb={hwm} anon_kb={anon} pss_kb={pss} wall_s={wall:.2f} "
+          f"samples={samples} "
           f"status={os.waitstatus_to_exitcode(status)}")
     if want and samples < want:
         sys.exit(f"pbrun: only {samples} of {want} sys frames from {endpoint}")

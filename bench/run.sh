@@ -226,6 +226,13 @@ publisher_rows() {
     row "publisher peak RSS MiB, 200 procs vs pidstat 200" "$rb" "$rp" "$(ratio "$rb" "$rp")"
     rsp=$(calc "%.1f" "$rs + $rp")
     row "publisher peak RSS MiB, 200 procs vs sadc + pidstat 200" "$rb" "$rsp" "$(ratio "$rb" "$rsp")"
+    # what the process itself holds, without the library pages every process shares
+    ab=$(calc "%.1f" "$(kv anon_kb "$TMP/r.$r200") / 1024")
+    ap=$(calc "%.1f" "$(kv anon_kb "$TMP/r.pidstat-200") / 1024")
+    row "publisher anonymous (private) RSS MiB, 200 procs vs pidstat 200" "$ab" "$ap" "$(ratio "$ab" "$ap")"
+    qb=$(calc "%.1f" "$(kv pss_kb "$TMP/r.$r200") / 1024")
+    qp=$(calc "%.1f" "$(kv pss_kb "$TMP/r.pidstat-200") / 1024")
+    row "publisher PSS MiB, 200 procs vs pidstat 200" "$qb" "$qp" "$(ratio "$qb" "$qp")"
 }
 
 # ---- bus: throughput to perfbus-sub against the raw libzmq ceiling ----
