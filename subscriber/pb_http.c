@@ -1,7 +1,9 @@
-/* pb_http: binds libmicrohttpd on a loopback address and drives it from the caller's poll loop. */
+/* pb_http: binds libmicrohttpd (plain or TLS, with a bearer token) and drives it from the caller's
+ * poll loop. */
 #include "pb_http.h"
 
 #include "pb_dlib.h"
+#include "pb_secret.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -12,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 
 /* libmicrohttpd (and gnutls and the rest behind it) is loaded when --http is
@@ -34,6 +37,7 @@ static struct {
     enum MHD_Result (*add_response_header)(struct MHD_Response *, const char *, const char *);
     enum MHD_Result (*queue_response)(struct MHD_Connection *, unsigned int, struct MHD_Response *);
     void (*destroy_response)(struct MHD_Response *);
+    enum MHD_Result (*is_feature_supported)(enum MHD_FEATURE);
 } s_mhd;
 static const char *const s_mhd_names[] = {"MHD_start_daemon",
                                           "MHD_stop_daemon",
@@ -44,7 +48,8 @@ static const char *const s_mhd_names[] = {"MHD_start_daemon",
                                           "MHD_create_response_from_buffer",
                                           "MHD_add_response_header",
                                           "MHD_queue_response",
-                                          "MHD_destroy_response"};
+                                          "MHD_destroy_response",
+                                          "MHD_is_feature_supported"};
 #define S_MHD_N (sizeof s_mhd_names / sizeof s_mhd_names[0])
 _Static_assert(sizeof s_mhd == S_MHD_N * sizeof(pb_dlib_fn), "s_mhd and s_mhd_names differ");
 
@@ -63,6 +68,9 @@ struct pb_http {
     void *arg;
     char address[80];
     pb_http_counts_t counts;
+    char *tls_cert, *tls_key; /* PEM text, kept for the daemon's life */
+    char *token;              /* NULL: no token asked */
+    size_t token_len;
 };
 
 struct pb_http_request {
@@ -148,8 +156,9 @@ static void s_bound(pb_http_t *self)
 
 /* ---- requests ---- */
 
+/* Queues r; challenge (may be NULL) goes into WWW-Authenticate of a 401. */
 static enum MHD_Result s_queue(pb_http_t *self, struct MHD_Connection *conn,
-                               const pb_http_reply_t *r, bool allow)
+                               const pb_http_reply_t *r, const char *challenge)
 {
     struct MHD_Response *resp =
         s_mhd.create_response_from_buffer(r->len, (void *)r->body, MHD_RESPMEM_MUST_COPY);
@@ -157,13 +166,41 @@ static enum MHD_Result s_queue(pb_http_t *self, struct MHD_Connection *conn,
         return MHD_NO;
     s_mhd.add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
                               r->content_type ? r->content_type : "text/plain; charset=utf-8");
-    if (allow)
+    if (r->status == MHD_HTTP_METHOD_NOT_ALLOWED)
         s_mhd.add_response_header(resp, MHD_HTTP_HEADER_ALLOW, "GET, HEAD");
+    if (challenge)
+        s_mhd.add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE, challenge);
     enum MHD_Result rc = s_mhd.queue_response(conn, (unsigned)r->status, resp);
     s_mhd.destroy_response(resp);
     self->counts.requests++;
     self->counts.errors += r->status >= 400;
     return rc;
+}
+
+/* True when the request carries "Authorization: Bearer <token>" (the scheme
+ * in any case, RFC 7235) with the configured token. */
+static bool s_authorized(const pb_http_t *self, struct MHD_Connection *conn)
+{
+    if (!self->token)
+        return true;
+    const char *auth =
+        s_mhd.lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
+    if (!auth || strncasecmp(auth, "Bearer ", 7) != 0)
+        return false;
+    const char *t = auth + 7;
+    while (*t == ' ')
+        t++;
+    return pb_secret_equal(t, strlen(t), self->token, self->token_len);
+}
+
+static enum MHD_Result s_unauthorized(pb_http_t *self, struct MHD_Connection *conn)
+{
+    static const char body[] =
+        "401 unauthorized: send the token of perfbus-sub's --http-token-file as "
+        "'Authorization: Bearer TOKEN'\n";
+    pb_http_reply_t r = {MHD_HTTP_UNAUTHORIZED, NULL, body, sizeof body - 1};
+    self->counts.unauthorized++;
+    return s_queue(self, conn, &r, "Bearer realm=\"perfbus-sub\"");
 }
 
 static enum MHD_Result s_access(void *cls, struct MHD_Connection *conn, const char *url,
@@ -174,21 +211,102 @@ static enum MHD_Result s_access(void *cls, struct MHD_Connection *conn, const ch
     (void)upload;
     (void)con_cls;
     pb_http_t *self = cls;
+    if (!s_authorized(self, conn)) {
+        *upload_len = 0;
+        return s_unauthorized(self, conn);
+    }
     bool get = strcmp(method, MHD_HTTP_METHOD_GET) == 0;
     if (!get && strcmp(method, MHD_HTTP_METHOD_HEAD) != 0) {
         static const char body[] = "405 method not allowed: only GET and HEAD are served\n";
         pb_http_reply_t r = {MHD_HTTP_METHOD_NOT_ALLOWED, NULL, body, sizeof body - 1};
         *upload_len = 0; /* an upload is not read */
         self->counts.bad_method++;
-        return s_queue(self, conn, &r, true);
+        return s_queue(self, conn, &r, NULL);
     }
     pb_http_request_t req = {conn, url};
     pb_http_reply_t r = {500, NULL, "500 no reply\n", 13};
     self->fn(self->arg, &req, &r);
-    return s_queue(self, conn, &r, false);
+    return s_queue(self, conn, &r, NULL);
 }
 
 /* ---- the server ---- */
+
+/* TLS needs both files; the key and the token must be private files. */
+static int s_read_files(pb_http_t *self, const pb_http_config_t *c, char *err, size_t errlen)
+{
+    if (!c->tls_cert_file != !c->tls_key_file) {
+        snprintf(err, errlen, "--http: TLS needs both --http-tls-cert and --http-tls-key");
+        return -EINVAL;
+    }
+    int rc = 0;
+    if (c->tls_cert_file)
+        rc = pb_secret_read(c->tls_cert_file, "--http-tls-cert", 0, &self->tls_cert, NULL, err,
+                            errlen);
+    if (rc == 0 && c->tls_key_file)
+        rc =
+            pb_secret_read(c->tls_key_file, "--http-tls-key", 1, &self->tls_key, NULL, err, errlen);
+    if (rc == 0 && c->token_file) {
+        rc = pb_secret_read_token(c->token_file, "--http-token-file", PB_HTTP_MIN_TOKEN,
+                                  &self->token, err, errlen);
+        self->token_len = self->token ? strlen(self->token) : 0;
+    }
+    return rc;
+}
+
+/* Beyond loopback: TLS and a token, or the user's explicit --insecure. */
+static int s_check_exposure(const pb_http_t *self, const pb_http_config_t *c, bool loopback,
+                            char *err, size_t errlen)
+{
+    if (loopback || c->insecure || (self->tls_key && self->token))
+        return 0;
+    snprintf(err, errlen,
+             "--http %.80s: not a loopback address, so it needs TLS and a token: "
+             "--http-tls-cert FILE --http-tls-key FILE --http-token-file FILE "
+             "(or --insecure to serve it %s to anyone who can connect)",
+             c->addr, self->tls_key ? "without a token" : "in clear text");
+    return -EPERM;
+}
+
+static int s_load_mhd(const pb_http_t *self, const pb_http_config_t *c, char *err, size_t errlen)
+{
+    pthread_once(&s_mhd_once, s_mhd_load);
+    if (s_mhd_error[0]) {
+        snprintf(err, errlen, "--http %.80s: %s (Debian package libmicrohttpd12)", c->addr,
+                 s_mhd_error);
+        return -ELIBACC;
+    }
+    if (self->tls_key && s_mhd.is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
+        snprintf(err, errlen, "--http %.80s: this libmicrohttpd was built without TLS", c->addr);
+        return -ENOTSUP;
+    }
+    return 0;
+}
+
+static int s_start(pb_http_t *self, const pb_http_config_t *c, struct sockaddr_storage *ss,
+                   char *err, size_t errlen)
+{
+    unsigned flags = MHD_USE_EPOLL | (ss->ss_family == AF_INET6 ? MHD_USE_IPv6 : 0) |
+                     (self->tls_key ? MHD_USE_TLS : 0);
+    /* without TLS the two HTTPS options point at NULL and are ignored */
+    self->daemon = s_mhd.start_daemon(
+        flags, 0, NULL, NULL, s_access, self, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)ss,
+        MHD_OPTION_CONNECTION_LIMIT, c->max_connections ? c->max_connections : 64u,
+        MHD_OPTION_CONNECTION_TIMEOUT, c->timeout_s ? c->timeout_s : 10u,
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+        c->max_request_bytes ? c->max_request_bytes : (size_t)32 * 1024,
+        self->tls_key ? MHD_OPTION_HTTPS_MEM_KEY : MHD_OPTION_END, self->tls_key,
+        MHD_OPTION_HTTPS_MEM_CERT, self->tls_cert, MHD_OPTION_END);
+    if (self->daemon)
+        return 0;
+    if (self->tls_key)
+        snprintf(err, errlen,
+                 "--http %.80s: cannot listen there with TLS: is the address free and are "
+                 "--http-tls-cert and --http-tls-key a PEM certificate and its key? (%s)",
+                 c->addr, strerror(errno));
+    else
+        snprintf(err, errlen, "--http %.80s: cannot listen there: %s", c->addr, strerror(errno));
+    return -EADDRNOTAVAIL;
+}
 
 pb_http_t *pb_http_new(const pb_http_config_t *c, pb_http_handler_fn *fn, void *arg, char *err,
                        size_t errlen)
@@ -196,20 +314,6 @@ pb_http_t *pb_http_new(const pb_http_config_t *c, pb_http_handler_fn *fn, void *
     struct sockaddr_storage ss;
     if (s_parse_addr(c->addr, &ss, err, errlen) < 0)
         return NULL;
-    if (!s_loopback(&ss) && !c->insecure) {
-        snprintf(err, errlen,
-                 "--http %.80s: not a loopback address; the HTTP face has no TLS or token yet "
-                 "(they come with the security issue), so binding beyond loopback needs "
-                 "--insecure",
-                 c->addr);
-        return NULL;
-    }
-    pthread_once(&s_mhd_once, s_mhd_load);
-    if (s_mhd_error[0]) {
-        snprintf(err, errlen, "--http %.80s: %s (Debian package libmicrohttpd12)", c->addr,
-                 s_mhd_error);
-        return NULL;
-    }
     pb_http_t *self = calloc(1, sizeof *self);
     if (!self) {
         snprintf(err, errlen, "out of memory");
@@ -217,16 +321,10 @@ pb_http_t *pb_http_new(const pb_http_config_t *c, pb_http_handler_fn *fn, void *
     }
     self->fn = fn;
     self->arg = arg;
-    unsigned flags = MHD_USE_EPOLL | (ss.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0);
-    self->daemon = s_mhd.start_daemon(
-        flags, 0, NULL, NULL, s_access, self, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
-        MHD_OPTION_CONNECTION_LIMIT, c->max_connections ? c->max_connections : 64u,
-        MHD_OPTION_CONNECTION_TIMEOUT, c->timeout_s ? c->timeout_s : 10u,
-        MHD_OPTION_CONNECTION_MEMORY_LIMIT,
-        c->max_request_bytes ? c->max_request_bytes : (size_t)32 * 1024, MHD_OPTION_END);
-    if (!self->daemon) {
-        snprintf(err, errlen, "--http %.80s: cannot listen there: %s", c->addr, strerror(errno));
-        free(self);
+    if (s_read_files(self, c, err, errlen) < 0 ||
+        s_check_exposure(self, c, s_loopback(&ss), err, errlen) < 0 ||
+        s_load_mhd(self, c, err, errlen) < 0 || s_start(self, c, &ss, err, errlen) < 0) {
+        pb_http_destroy(&self);
         return NULL;
     }
     s_bound(self);
@@ -237,8 +335,17 @@ void pb_http_destroy(pb_http_t **self_p)
 {
     if (!self_p || !*self_p)
         return;
-    s_mhd.stop_daemon((*self_p)->daemon);
-    free(*self_p);
+    pb_http_t *self = *self_p;
+    if (self->daemon)
+        s_mhd.stop_daemon(self->daemon);
+    free(self->tls_cert);
+    if (self->tls_key) /* do not leave the key in freed memory */
+        explicit_bzero(self->tls_key, strlen(self->tls_key));
+    free(self->tls_key);
+    if (self->token)
+        explicit_bzero(self->token, self->token_len);
+    free(self->token);
+    free(self);
     *self_p = NULL;
 }
 
@@ -265,6 +372,11 @@ int pb_http_run(pb_http_t *self)
 const char *pb_http_address(const pb_http_t *self)
 {
     return self->address;
+}
+
+bool pb_http_tls(const pb_http_t *self)
+{
+    return self->tls_key != NULL;
 }
 
 pb_http_counts_t pb_http_counts(const pb_http_t *self)

@@ -10,20 +10,27 @@
  * sockets are non-blocking: a slow client costs a failed write, never a
  * stall). Bounds: connections, a per-connection idle timeout and the memory a
  * request's headers may take (MHD answers 431 beyond it); only GET and HEAD
- * reach the handler (405 otherwise). Off loopback without `insecure` the
- * server is refused: TLS and tokens come with the security issue. */
+ * reach the handler (405 otherwise). With a token every request must carry
+ * `Authorization: Bearer TOKEN` (401 otherwise, before anything else). Off
+ * loopback the server needs TLS and a token, or `insecure`. */
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 typedef struct {
-    const char *addr;         /* "127.0.0.1:9464", "[::1]:0" (port 0: any free port) */
-    bool insecure;            /* allow a non-loopback address */
-    unsigned max_connections; /* 0: 64 */
-    unsigned timeout_s;       /* idle seconds before a connection is closed; 0: 10 */
-    size_t max_request_bytes; /* memory per connection for the request; 0: 32 KiB */
+    const char *addr;          /* "127.0.0.1:9464", "[::1]:0" (port 0: any free port) */
+    bool insecure;             /* allow a non-loopback address */
+    unsigned max_connections;  /* 0: 64 */
+    unsigned timeout_s;        /* idle seconds before a connection is closed; 0: 10 */
+    size_t max_request_bytes;  /* memory per connection for the request; 0: 32 KiB */
+    const char *tls_cert_file; /* PEM certificate (chain); with tls_key_file: HTTPS */
+    const char *tls_key_file;  /* PEM private key, a private file */
+    const char *token_file;    /* bearer token on its first line, a private file */
 } pb_http_config_t;
+
+/* Tokens shorter than this are refused: guessable. */
+#define PB_HTTP_MIN_TOKEN 16
 
 typedef struct pb_http_request pb_http_request_t;
 
@@ -45,15 +52,17 @@ const char *pb_http_arg(const pb_http_request_t *req, const char *name);
 const char *pb_http_header(const pb_http_request_t *req, const char *name);
 
 typedef struct {
-    uint64_t requests;   /* answered, whatever the status */
-    uint64_t errors;     /* answered 4xx or 5xx by the handler or here (405) */
-    uint64_t bad_method; /* of those, 405 */
+    uint64_t requests;     /* answered, whatever the status */
+    uint64_t errors;       /* answered 4xx or 5xx by the handler or here (405) */
+    uint64_t bad_method;   /* of those, 405 */
+    uint64_t unauthorized; /* of those, 401: no or a wrong token */
 } pb_http_counts_t;
 
 typedef struct pb_http pb_http_t;
 
-/* Parses config->addr, refuses non-loopback without insecure, binds and
- * listens. On error NULL with a message naming what was wrong in err. */
+/* Parses config->addr, reads the TLS and token files, refuses non-loopback
+ * without TLS and a token unless insecure, binds and listens. On error NULL
+ * with a message naming what was wrong in err. */
 pb_http_t *pb_http_new(const pb_http_config_t *config, pb_http_handler_fn *fn, void *arg, char *err,
                        size_t errlen);
 void pb_http_destroy(pb_http_t **self_p);
@@ -68,6 +77,7 @@ int pb_http_timeout_ms(const pb_http_t *self);
 int pb_http_run(pb_http_t *self);
 
 /* The bound address, "127.0.0.1:PORT" (the port resolved). Borrowed. */
+bool pb_http_tls(const pb_http_t *self);
 const char *pb_http_address(const pb_http_t *self);
 pb_http_counts_t pb_http_counts(const pb_http_t *self);
 

@@ -163,6 +163,18 @@ int pb_options_set(pb_options_t *self, const char *key, const char *value, char 
         c->http = self->http;
         return s_string(key, value, self->http, sizeof self->http, err, errlen);
     }
+    struct {
+        const char *key;
+        const char **field;
+        char *buf;
+    } paths[] = {{"http-tls-cert", &c->http_tls_cert, self->http_tls_cert},
+                 {"http-tls-key", &c->http_tls_key, self->http_tls_key},
+                 {"http-token-file", &c->http_token_file, self->http_token_file}};
+    for (size_t i = 0; i < sizeof paths / sizeof paths[0]; i++)
+        if (strcmp(key, paths[i].key) == 0) {
+            *paths[i].field = paths[i].buf;
+            return s_string(key, value, paths[i].buf, 1024, err, errlen);
+        }
     if (strcmp(key, "store") == 0) {
         c->store = self->store;
         return s_string(key, value, self->store, sizeof self->store, err, errlen);
@@ -245,7 +257,11 @@ void pb_options_usage(FILE *out)
           "  --keep-gb G           remove the oldest runs beyond G GiB\n"
           "  --http ADDR:PORT      serve GET /metrics (Prometheus text, OpenMetrics) there;\n"
           "                        off by default; port 0 picks a free port (logged)\n"
-          "  --insecure            allow --http beyond loopback (no TLS or token yet)\n"
+          "  --http-tls-cert FILE  serve HTTPS with this PEM certificate (chain)...\n"
+          "  --http-tls-key FILE   ...and its PEM private key (not readable by others)\n"
+          "  --http-token-file F   require 'Authorization: Bearer TOKEN', the token on the\n"
+          "                        file's first line (>= 16 characters, not readable by others)\n"
+          "  --insecure            allow --http beyond loopback without TLS and a token\n"
           "  --config FILE         key = value settings (long flag names), flags override\n"
           "  --verbose             debug logging\n",
           out);

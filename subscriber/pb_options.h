@@ -16,6 +16,7 @@ typedef struct {
     char query[256];
     char store[1024];
     char http[256];
+    char http_tls_cert[1024], http_tls_key[1024], http_token_file[1024];
     bool verbose;
 } pb_options_t;
 

@@ -232,7 +232,12 @@ static void s_http_handle(void *arg, const pb_http_request_t *req, pb_http_reply
 
 static int s_open_http(pb_sub_t *self, char *err, size_t errlen)
 {
-    pb_http_config_t hc = {self->config.http, self->config.insecure, 0, 0, 0};
+    const pb_sub_config_t *c = &self->config;
+    pb_http_config_t hc = {.addr = c->http,
+                           .insecure = c->insecure,
+                           .tls_cert_file = c->http_tls_cert,
+                           .tls_key_file = c->http_tls_key,
+                           .token_file = c->http_token_file};
     if (gethostname(self->self_host, sizeof self->self_host - 1) < 0)
         snprintf(self->self_host, sizeof self->self_host, "localhost");
     self->metrics = pb_metrics_new();
@@ -570,7 +575,9 @@ pb_value_t *pb_sub_http_value(const pb_sub_t *self)
     rc = rc ? rc : pb_value_map_put_str(h, "address", pb_http_address(self->http));
     rc = rc ? rc : pb_value_map_put_uint(h, "requests", c.requests);
     rc = rc ? rc : pb_value_map_put_uint(h, "errors", c.errors);
+    rc = rc ? rc : pb_value_map_put_bool(h, "tls", pb_http_tls(self->http));
     rc = rc ? rc : pb_value_map_put_uint(h, "bad_method", c.bad_method);
+    rc = rc ? rc : pb_value_map_put_uint(h, "unauthorized", c.unauthorized);
     rc = rc ? rc : pb_value_map_put_uint(h, "scrapes", self->scrapes);
     rc = rc ? rc : pb_value_map_put_uint(h, "scrape_errors", self->scrape_errors);
     rc = rc ? rc : pb_value_map_put_uint(h, "skipped_payloads", pb_metrics_skipped(self->metrics));

@@ -28,7 +28,8 @@ typedef struct {
     uint64_t keep_bytes;    /* 0: no size limit */
     size_t max_connections; /* open query connections before handshakes are refused; 0: 4096 */
     const char *http;       /* ADDR:PORT of the HTTP face (/metrics); NULL: off */
-    bool insecure;          /* allow the HTTP face beyond loopback (no TLS or token yet) */
+    bool insecure;          /* allow the HTTP face beyond loopback without TLS and a token */
+    const char *http_tls_cert, *http_tls_key, *http_token_file; /* NULL: none */
 } pb_sub_config_t;
 
 /* Counters of frame intake, for `stats`. */
@@ -88,7 +89,7 @@ const pb_sources_t *pb_sub_sources(const pb_sub_t *self);
 pb_sub_counters_t pb_sub_counters(const pb_sub_t *self);
 
 /* Borrowed: the HTTP face's bound address ("127.0.0.1:PORT"), NULL when off.
- * Its counters {address, requests, errors, bad_method, scrapes, scrape_errors,
+ * Its counters {address, tls, requests, errors, bad_method, unauthorized, scrapes, scrape_errors,
  * skipped_payloads} or nil: a new tree, NULL on ENOMEM. */
 const char *pb_sub_http_address(const pb_sub_t *self);
 pb_value_t *pb_sub_http_value(const pb_sub_t *self);

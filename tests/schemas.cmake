@@ -17,3 +17,4 @@ target_link_options(test_pb_frame_reader PRIVATE -Wl,--wrap=malloc -Wl,--wrap=ca
 target_compile_definitions(test_pb_frame_reader PRIVATE PB_FUZZ_DIR="${PB_TESTS_DIR}/fuzz")
 pb_check_test(pb_grow LIBS pb_schemas)
 pb_check_test(pb_dlib LIBS pb_schemas)
+pb_check_test(pb_secret LIBS pb_schemas)

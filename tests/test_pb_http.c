@@ -1,4 +1,5 @@
-/* Check suite for pb_http: address rules, the bound port, and requests driven from one loop. */
+/* Check suite for pb_http: address rules, secret files, the token, and requests driven from one
+ * loop. */
 #include "pb_http.h"
 
 #include <arpa/inet.h>
@@ -9,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static int s_calls;
@@ -27,7 +29,48 @@ static void s_handle(void *arg, const pb_http_request_t *req, pb_http_reply_t *r
 
 static pb_http_t *s_new(const char *addr, bool insecure, char *err, size_t errlen)
 {
-    pb_http_config_t c = {addr, insecure, 0, 1, 0};
+    pb_http_config_t c = {.addr = addr, .insecure = insecure, .timeout_s = 1};
+    return pb_http_new(&c, s_handle, NULL, err, errlen);
+}
+
+/* A scratch directory of secret files, removed at the end. */
+static char s_dir[64];
+static char s_paths[16][128];
+static int s_npaths;
+
+static void s_files_remove(void)
+{
+    for (int i = 0; i < s_npaths; i++)
+        unlink(s_paths[i]);
+    if (s_dir[0])
+        rmdir(s_dir);
+}
+
+static const char *s_file(const char *name, const char *text, mode_t mode)
+{
+    ck_assert_int_lt(s_npaths, 16);
+    char *path = s_paths[s_npaths++];
+    if (!s_dir[0]) {
+        snprintf(s_dir, sizeof s_dir, "/tmp/pb-http-test.XXXXXX");
+        ck_assert_ptr_nonnull(mkdtemp(s_dir));
+    }
+    snprintf(path, 128, "%s/%s", s_dir, name);
+    FILE *f = fopen(path, "w");
+    ck_assert_ptr_nonnull(f);
+    fputs(text, f);
+    fclose(f);
+    ck_assert_int_eq(chmod(path, mode), 0);
+    return path;
+}
+
+static pb_http_t *s_new_secure(const char *addr, const char *cert, const char *key,
+                               const char *token, char *err, size_t errlen)
+{
+    pb_http_config_t c = {.addr = addr,
+                          .timeout_s = 1,
+                          .tls_cert_file = cert,
+                          .tls_key_file = key,
+                          .token_file = token};
     return pb_http_new(&c, s_handle, NULL, err, errlen);
 }
 
@@ -67,11 +110,87 @@ START_TEST(addresses_are_checked_and_beyond_loopback_needs_insecure)
     ck_assert_ptr_nonnull(strstr(err, "IPv4"));
     ck_assert_ptr_null(s_new("0.0.0.0:0", false, err, sizeof err));
     ck_assert_ptr_nonnull(strstr(err, "--insecure"));
-    ck_assert_ptr_nonnull(strstr(err, "security"));
-    pb_http_t *h = s_new("0.0.0.0:0", true, err, sizeof err);
-    ck_assert_msg(h != NULL, "%s", err);
+    ck_assert_ptr_nonnull(strstr(err, "needs TLS and a token"));
+    /* 192.0.2.1 (TEST-NET-1) is on no interface: past the rule, the bind fails */
+    ck_assert_ptr_null(s_new("192.0.2.1:0", true, err, sizeof err));
+    ck_assert_msg(strstr(err, "cannot listen there") != NULL, "%s", err);
+    pb_http_t *h = NULL;
     pb_http_destroy(&h);
-    ck_assert_ptr_null(h);
+    pb_http_destroy(NULL);
+}
+END_TEST
+
+/* Off loopback TLS alone is not enough, nor a token alone; both pass the rule. */
+START_TEST(beyond_loopback_needs_tls_and_a_token)
+{
+    char err[512] = "";
+    const char *cert = s_file("cert.pem", "not checked before start\n", 0644);
+    const char *key = s_file("key.pem", "not checked before start\n", 0600);
+    const char *token = s_file("token", "0123456789abcdef0123\n", 0600);
+    ck_assert_ptr_null(s_new_secure("192.0.2.1:0", cert, key, NULL, err, sizeof err));
+    ck_assert_msg(strstr(err, "without a token") != NULL, "%s", err);
+    ck_assert_ptr_null(s_new_secure("192.0.2.1:0", NULL, NULL, token, err, sizeof err));
+    ck_assert_msg(strstr(err, "in clear text") != NULL, "%s", err);
+    ck_assert_ptr_null(s_new_secure("192.0.2.1:0", cert, key, token, err, sizeof err));
+    ck_assert_msg(strstr(err, "cannot listen there with TLS") != NULL, "%s", err);
+    ck_assert_ptr_null(s_new_secure("127.0.0.1:0", cert, NULL, NULL, err, sizeof err));
+    ck_assert_msg(strstr(err, "needs both") != NULL, "%s", err);
+}
+END_TEST
+
+/* Each file problem names the option and the file. */
+START_TEST(secret_files_are_checked)
+{
+    char err[512] = "";
+    const char *open_key = s_file("open-key.pem", "k\n", 0644);
+    const char *cert = s_file("cert.pem", "c\n", 0644);
+    ck_assert_ptr_null(s_new_secure("127.0.0.1:0", cert, open_key, NULL, err, sizeof err));
+    ck_assert_msg(strstr(err, "--http-tls-key") && strstr(err, "other users"), "%s", err);
+    const char *short_token = s_file("short", "abc\n", 0600);
+    ck_assert_ptr_null(s_new_secure("127.0.0.1:0", NULL, NULL, short_token, err, sizeof err));
+    ck_assert_msg(strstr(err, "--http-token-file") && strstr(err, ">= 16"), "%s", err);
+    const char *spaced = s_file("spaced", "0123456789 abcdef0123\n", 0600);
+    ck_assert_ptr_null(s_new_secure("127.0.0.1:0", NULL, NULL, spaced, err, sizeof err));
+    ck_assert_msg(strstr(err, "space"), "%s", err);
+    ck_assert_ptr_null(s_new_secure("127.0.0.1:0", NULL, NULL, "/nonexistent/t", err, sizeof err));
+    ck_assert_msg(strstr(err, "/nonexistent/t") && strstr(err, "No such file"), "%s", err);
+    const char *empty = s_file("empty", "", 0600);
+    ck_assert_ptr_null(s_new_secure("127.0.0.1:0", NULL, NULL, empty, err, sizeof err));
+    ck_assert_msg(strstr(err, "empty"), "%s", err);
+}
+END_TEST
+
+/* With a token, only the right bearer gets past, before the method check. */
+START_TEST(the_token_is_required_on_every_request)
+{
+    char err[512] = "", reply[4096];
+    const char *token = s_file("token", "  s3cr3t-0123456789abcdef \n", 0640);
+    pb_http_t *h = s_new_secure("127.0.0.1:0", NULL, NULL, token, err, sizeof err);
+    ck_assert_msg(h != NULL, "%s", err);
+    s_calls = 0;
+    s_exchange(h, "GET /x HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n", reply, sizeof reply);
+    ck_assert_ptr_nonnull(strstr(reply, "HTTP/1.1 401"));
+    ck_assert_ptr_nonnull(strstr(reply, "WWW-Authenticate: Bearer"));
+    s_exchange(h,
+               "DELETE /x HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer s3cr3t-0123456789abcde\r\n"
+               "Connection: close\r\n\r\n",
+               reply, sizeof reply);
+    ck_assert_ptr_nonnull(strstr(reply, "HTTP/1.1 401")); /* a prefix of the token */
+    s_exchange(h,
+               "GET /x HTTP/1.1\r\nHost: t\r\nAuthorization: Basic czNjcjN0\r\n"
+               "Connection: close\r\n\r\n",
+               reply, sizeof reply);
+    ck_assert_ptr_nonnull(strstr(reply, "HTTP/1.1 401"));
+    s_exchange(h,
+               "GET /x HTTP/1.1\r\nHost: t\r\nAuthorization: bearer s3cr3t-0123456789abcdef\r\n"
+               "Connection: close\r\n\r\n",
+               reply, sizeof reply);
+    ck_assert_msg(strstr(reply, "HTTP/1.1 200") != NULL, "%.120s", reply);
+    pb_http_counts_t c = pb_http_counts(h);
+    ck_assert_uint_eq(c.unauthorized, 3);
+    ck_assert_uint_eq(c.requests, 4);
+    ck_assert_int_eq(s_calls, 1);
+    ck_assert(!pb_http_tls(h));
     pb_http_destroy(&h);
 }
 END_TEST
@@ -132,10 +251,14 @@ int main(void)
     tcase_add_test(tc, addresses_are_checked_and_beyond_loopback_needs_insecure);
     tcase_add_test(tc, port_zero_is_resolved_and_requests_reach_the_handler);
     tcase_add_test(tc, an_oversized_header_is_refused);
+    tcase_add_test(tc, beyond_loopback_needs_tls_and_a_token);
+    tcase_add_test(tc, secret_files_are_checked);
+    tcase_add_test(tc, the_token_is_required_on_every_request);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_set_fork_status(sr, CK_NOFORK);
     srunner_run_all(sr, CK_NORMAL);
+    s_files_remove();
     int failed = srunner_ntests_failed(sr);
     srunner_free(sr);
     return failed ? EXIT_FAILURE : EXIT_SUCCESS;

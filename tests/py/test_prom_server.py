@@ -45,18 +45,28 @@ def free_port():
     return port
 
 
-class Prometheus:
-    """/usr/bin/prometheus scraping one target every second, in a temp dir."""
+def plain_job(target, job=JOB):
+    """A scrape_configs entry for one plain-HTTP target."""
+    return (f"  - job_name: {job}\n    metrics_path: /metrics\n"
+            f"    static_configs:\n      - targets: ['{target}']\n")
 
-    def __init__(self, target):
+
+class Prometheus:
+    """/usr/bin/prometheus scraping every second, in a temp dir: one plain target, or the
+    scrape_configs entries in `jobs` (YAML text, which may name files under self.dir:
+    write them with files={name: text} before the server starts)."""
+
+    def __init__(self, target=None, jobs=None, files=None):
         self.dir = tempfile.mkdtemp(prefix="pbprom-")
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
+        for name, text in (files or {}).items():
+            with open(os.path.join(self.dir, name), "w") as f:
+                f.write(text)
         with open(os.path.join(self.dir, "prometheus.yml"), "w") as f:
             f.write("global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\n"
                     "  evaluation_interval: 1s\nscrape_configs:\n"
-                    f"  - job_name: {JOB}\n    metrics_path: /metrics\n"
-                    f"    static_configs:\n      - targets: ['{target}']\n")
+                    + (jobs if jobs is not None else plain_job(target)))
         self.log = open(os.path.join(self.dir, "stderr"), "w+")
         self.proc = subprocess.Popen(
             [PROMETHEUS, f"--config.file={self.dir}/prometheus.yml",
