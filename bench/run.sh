@@ -10,8 +10,8 @@ PY=/usr/bin/python3 # Debian's, with python3-zmq and python3-msgpack
 SADC=/usr/lib/sysstat/sadc
 
 case "$MODE" in
-quick) REF_N=10 PB_SLOW=0 BUS_S=2 LAT_S=1.5 HIST_S=600 REC_S=2 REPORT_RUN=6h REPORT_RUNS=1 PROF_ROUNDS=1 ;;
-full) REF_N=60 PB_SLOW=1 BUS_S=5 LAT_S=5 HIST_S=3600 REC_S=5 REPORT_RUN=24h REPORT_RUNS=3 PROF_ROUNDS=5 ;;
+quick) SCRAPE_N=100 REF_N=10 PB_SLOW=0 BUS_S=2 LAT_S=1.5 HIST_S=600 REC_S=2 REPORT_RUN=6h REPORT_RUNS=1 PROF_ROUNDS=1 ;;
+full) SCRAPE_N=200 REF_N=60 PB_SLOW=1 BUS_S=5 LAT_S=5 HIST_S=3600 REC_S=5 REPORT_RUN=24h REPORT_RUNS=3 PROF_ROUNDS=5 ;;
 *)
     echo "usage: sh bench/run.sh BUILD_DIR [quick|full]" >&2
     exit 2
@@ -406,6 +406,71 @@ profiler_figures() {
     row "profiler 70/30 attribution error, points, tracing (tottime)" "$(kv tracing_err_pts "$f")" "—" "—"
 }
 
+# ---- /metrics: perfbus-sub's scrape cost against node_exporter's ----
+
+NODE_EXPORTER=/usr/bin/prometheus-node-exporter
+
+# free_port: a loopback TCP port nothing listens on now (for node_exporter, which needs one).
+free_port() {
+    "$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# http_addr LOG: the address perfbus-sub bound for --http 127.0.0.1:0, from its log.
+http_addr() {
+    i=0
+    while ! grep -q 'http listening on' "$1" && [ $i -lt 100 ]; do
+        sleep 0.1
+        i=$((i + 1))
+    done
+    sed -n 's/.*http listening on \([^ ]*\).*/\1/p' "$1" | head -n 1
+}
+
+scrape_figures() {
+    echo "bench: /metrics, $SCRAPE_N scrapes each, perfbus-sub (1 host + 200 procs) vs node_exporter" >&2
+    [ -x "$NODE_EXPORTER" ] || die "$NODE_EXPORTER is missing: run sh scripts/deps.sh bench"
+    "$BUILD/publisher/perfbusd" --pub "ipc://$TMP/sc" --control "ipc://$TMP/sc-ctl" --interval 1 \
+        $ARGS200 2>"$TMP/scrape-pd.log" &
+    started $!
+    "$BUILD/subscriber/perfbus-sub" --connect "ipc://$TMP/sc" --query "ipc://$TMP/sc-q" \
+        --http 127.0.0.1:0 2>"$TMP/scrape-sub.log" &
+    sub=$!
+    started $sub
+    addr=$(http_addr "$TMP/scrape-sub.log")
+    [ -n "$addr" ] || die "perfbus-sub --http did not listen (see $TMP/scrape-sub.log)"
+    port=$(free_port)
+    "$NODE_EXPORTER" --web.listen-address="127.0.0.1:$port" 2>"$TMP/scrape-ne.log" &
+    ne=$!
+    started $ne
+    for gz in no yes; do
+        "$PY" "$SRC/bench/scrape.py" --url "http://$addr/metrics" --pid $sub --n "$SCRAPE_N" \
+            --gzip $gz --expect-pids 200 >"$TMP/scrape-pb-$gz" ||
+            die "scraping perfbus-sub failed (see $TMP/scrape-sub.log)"
+        "$PY" "$SRC/bench/scrape.py" --url "http://127.0.0.1:$port/metrics" --pid $ne \
+            --n "$SCRAPE_N" --gzip $gz >"$TMP/scrape-ne-$gz" ||
+            die "scraping node_exporter failed (see $TMP/scrape-ne.log)"
+    done
+    scrape_rows
+}
+
+scrape_rows() {
+    a="$TMP/scrape-pb-no" b="$TMP/scrape-ne-no"
+    what="$(kv series "$a") series, $(calc "%.0f" "$(kv bytes "$a") / 1024") KiB vs $(kv series "$b") series, $(calc "%.0f" "$(kv bytes "$b") / 1024") KiB"
+    for p in p50 p99; do
+        x=$(kv ${p}_ms "$a") y=$(kv ${p}_ms "$b")
+        row "/metrics scrape ms, $p, 1 host + 200 procs ($what) vs node_exporter" "$x" "$y" "$(ratio "$x" "$y")"
+    done
+    for gz in no yes; do
+        a="$TMP/scrape-pb-$gz" b="$TMP/scrape-ne-$gz"
+        how="text"
+        [ $gz = yes ] && how="gzip asked, as Prometheus does: $(calc "%.0f" "$(kv wire_bytes "$a") / 1024") vs $(calc "%.0f" "$(kv wire_bytes "$b") / 1024") KiB sent"
+        x=$(kv cpu_us_per_scrape "$a") y=$(kv cpu_us_per_scrape "$b")
+        row "/metrics server CPU-µs per scrape ($how; idle share $(kv idle_cpu_us_per_scrape "$a")) vs node_exporter" "$x" "$y" "$(ratio "$x" "$y")"
+    done
+    x=$(calc "%.2f" "$(kv cpu_us_per_scrape "$TMP/scrape-pb-no") / $(kv series "$TMP/scrape-pb-no")")
+    y=$(calc "%.2f" "$(kv cpu_us_per_scrape "$TMP/scrape-ne-no") / $(kv series "$TMP/scrape-ne-no")")
+    row "/metrics server CPU-µs per series served (text) vs node_exporter" "$x" "$y" "$(ratio "$x" "$y")"
+}
+
 # ---- main ----
 
 BEGIN=$(date +%s)
@@ -415,7 +480,7 @@ LOAD0=$(cut -d' ' -f1-3 /proc/loadavg)
     echo "|---|---|---|---|"
 } >"$TABLE"
 # BENCH_ONLY="bus latency" runs only those sections (publisher bus history latency record
-# report profiler), for working on one figure; `make bench` runs them all.
+# report profiler scrape), for working on one figure; `make bench` runs them all.
 section() {
     case " ${BENCH_ONLY:-$1} " in
     *" $1 "*) "$1_figures" ;;
@@ -426,7 +491,7 @@ case " ${BENCH_ONLY:-publisher} " in
 *" publisher "*) start_wakers ;;
 esac
 capture_templates
-for s in publisher bus history latency record report profiler; do
+for s in publisher bus history latency record report profiler scrape; do
     section "$s"
 done
 

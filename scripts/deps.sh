@@ -15,9 +15,10 @@ python3-prometheus-client openssl"
 # server the scrape tests start; python3-prometheus-client: its strict OpenMetrics parser checks
 # the OpenMetrics exposition (promtool 2.42 reads the text format only); openssl: the test
 # certificates of the HTTPS face (prom.tls).
-# `make bench` and the browser tests add theirs: scripts/deps.sh bench
+# `make bench` and the browser tests add theirs: scripts/deps.sh bench (prometheus-node-exporter:
+# the reference for /metrics' scrape cost; the bench starts its own on a free loopback port)
 case "${1:-}" in
-bench) PACKAGES="$PACKAGES hyperfine linux-perf" ;;
+bench) PACKAGES="$PACKAGES hyperfine linux-perf prometheus-node-exporter" ;;
 browser) PACKAGES="$PACKAGES chromium" ;;
 esac
 
@@ -38,3 +39,7 @@ echo "perfbus: installing$missing" >&2
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends $missing >&2
+# Debian starts the exporter's unit on install: the bench runs its own, so it must not stay up.
+case "$missing " in
+*" prometheus-node-exporter "*) [ -d /run/systemd/system ] && systemctl disable --now prometheus-node-exporter >&2 || true ;;
+esac

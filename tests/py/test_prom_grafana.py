@@ -1,0 +1,154 @@
+#!/usr/bin/python3
+"""prom.grafana: the "Node Exporter Full" panels perfbus claims to serve return data through Prometheus.
+
+Grafana dashboard 1860's first rows (Quick CPU / Mem / Disk, Basic CPU / Mem / Net / Disk,
+CPU / Memory / Net / Disk), written here as the expressions those panels evaluate — with the
+dashboard variables substituted as Grafana would for a 1 s scrape interval ($__rate_interval =
+4s, instance and job of the target) — not read from the dashboard JSON. perfbusd (1 s) ->
+perfbus-sub --http -> Debian's /usr/bin/prometheus scraping every second (free loopback port,
+temp dir). Every expression must return a sample (waited on, up to 60 s); the fixed ones must
+equal this machine's /proc figures, and the disk panels' device sets must be the whole disks
+of /sys/block that match the panels' regex and have done I/O. The panels perfbus does not
+serve (filesystems, PSI, uptime, the meminfo fields it does not sample, link speed) and the
+missing node_uname_info behind the dashboard's drop-downs are listed in README.md.
+"""
+
+import math
+import os
+import re
+import time
+
+import pbsub
+import pbtest
+from test_prom_server import JOB, PROMETHEUS, Prometheus
+
+RATE = "4s"  # Grafana's $__rate_interval for a 1 s scrape interval: max(1s + 1s, 4 x 1s)
+DISK_RE = "[a-z]+|nvme[0-9]+n[0-9]+|mmcblk[0-9]+"
+
+
+def panels(sel):
+    """(panel, expr) of every target perfbus serves; sel is instance + job."""
+    cpus = f"scalar(count(count(node_cpu_seconds_total{{{sel}}}) by (cpu)))"
+    out = [
+        ("CPU Busy", f'100 * (1 - avg(rate(node_cpu_seconds_total{{mode="idle",{sel}}}[{RATE}])))'),
+        ("Sys Load", f"scalar(node_load1{{{sel}}}) * 100 / count(count(node_cpu_seconds_total{{{sel}}}) by (cpu))"),
+        ("RAM Used", f"clamp_min((1 - (node_memory_MemAvailable_bytes{{{sel}}} / node_memory_MemTotal_bytes{{{sel}}})) * 100, 0)"),
+        ("SWAP Used", f"(node_memory_SwapTotal_bytes{{{sel}}} > bool 0) * ((node_memory_SwapTotal_bytes{{{sel}}} - node_memory_SwapFree_bytes{{{sel}}}) / (node_memory_SwapTotal_bytes{{{sel}}})) * 100"),
+        ("Memory Basic: Free", f"node_memory_MemFree_bytes{{{sel}}}"),
+        ("Memory Basic: Swap used", f"node_memory_SwapTotal_bytes{{{sel}}} - node_memory_SwapFree_bytes{{{sel}}}"),
+        ("Memory: Buffers", f"node_memory_Buffers_bytes{{{sel}}}"),
+        ("Network Traffic: Rx", f"rate(node_network_receive_bytes_total{{{sel}}}[{RATE}])*8"),
+        ("Network Traffic: Tx", f"rate(node_network_transmit_bytes_total{{{sel}}}[{RATE}])*8"),
+        ("CPU Basic: Busy IRQs", f'avg(sum without(mode) (rate(node_cpu_seconds_total{{{sel}, mode=~".*irq"}}[{RATE}])))'),
+        ("CPU Basic: Busy Other", f"avg(sum without (mode) (rate(node_cpu_seconds_total{{{sel},  mode!='idle',mode!='user',mode!='system',mode!='iowait',mode!='irq',mode!='softirq'}}[{RATE}])))"),
+    ]
+    for mode in ("system", "user", "nice", "iowait", "irq", "softirq", "steal", "idle"):
+        out.append((f"CPU: {mode}", f'sum(rate(node_cpu_seconds_total{{mode="{mode}",{sel}}}[{RATE}])) / {cpus}'))
+    for mode in ("system", "user", "iowait", "idle"):
+        out.append((f"CPU Basic: {mode}", f'avg(rate(node_cpu_seconds_total{{{sel}, mode="{mode}"}}[{RATE}]))'))
+    return out
+
+
+def fixed(sel):
+    """(panel, expr, the value this machine's /proc gives)."""
+    mem = {}
+    with open("/proc/meminfo") as f:
+        for line in f:
+            k, v = line.split(":")
+            mem[k] = int(v.split()[0]) * 1024
+    with open("/proc/stat") as f:
+        ncpu = sum(1 for line in f if re.match(r"cpu\d+ ", line))
+    return [("CPU Cores", f"count(count(node_cpu_seconds_total{{{sel}}}) by (cpu))", ncpu),
+            ("RAM Total", f"node_memory_MemTotal_bytes{{{sel}}}", mem["MemTotal"]),
+            ("SWAP Total", f"node_memory_SwapTotal_bytes{{{sel}}}", mem["SwapTotal"])]
+
+
+def busy_disks():
+    """Whole disks (entries of /sys/block) matching the panels' regex that have done I/O."""
+    out = set()
+    with open("/proc/diskstats") as f:
+        for line in f:
+            w = line.split()
+            if (os.path.isdir(f"/sys/block/{w[2]}") and re.fullmatch(DISK_RE, w[2])
+                    and (int(w[3]) or int(w[7]))):
+                out.add(w[2])
+    return out
+
+
+def has_sample(prom, expr):
+    """True when the instant query returns a series (NaN counts: Grafana draws it as such)."""
+    return bool(prom.query(expr))
+
+
+def wait_all(prom, exprs, timeout):
+    """The exprs still without a sample after timeout (a loaded box may delay scrapes)."""
+    left, end = list(exprs), time.monotonic() + timeout
+    while left and time.monotonic() < end:
+        left = [e for e in left if not has_sample(prom, e[1])]
+        if left:
+            time.sleep(1)
+    return left
+
+
+def check_panels(r, prom, sel):
+    left = wait_all(prom, panels(sel), 60)
+    r.check(not left, "every target of the panels perfbus serves returns a sample",
+            "; ".join(f"{name}: {expr}" for name, expr in left))
+    for name, expr in panels(sel):
+        res = prom.query(expr)
+        vals = [float(s["value"][1]) for s in res]
+        r.check(res and all(math.isnan(v) or v >= 0 for v in vals), f"{name} is >= 0 (or NaN)",
+                f"{expr}: {vals}")
+
+
+def check_fixed(r, prom, sel):
+    for name, expr, want in fixed(sel):
+        got = prom.scalar(expr)
+        r.check(got == want, f"{name} equals this machine's /proc value", f"{expr}: {got} vs {want}")
+
+
+def check_disks(r, prom, sel):
+    want = busy_disks()
+    for metric in ("node_disk_reads_completed_total", "node_disk_writes_completed_total",
+                   "node_disk_read_bytes_total", "node_disk_written_bytes_total",
+                   "node_disk_io_time_seconds_total"):
+        expr = f'rate({metric}{{{sel},device=~"{DISK_RE}"}}[{RATE}])'
+        wait_all(prom, [("", expr)] if want else [], 30)
+        got = {s["metric"].get("device") for s in prom.query(expr)}
+        r.check(got == want, f"Disk panels: {metric} has the whole disks that did I/O",
+                f"{sorted(got)} vs {sorted(want)}")
+
+
+def scenario(r, bench):
+    bench.daemon(1)
+    sub = bench.sub("--http", "127.0.0.1:0")
+    addr = bench.request({"op": "health"}).get("http")
+    if not r.check(addr and not addr.endswith(":0"), "perfbus-sub reports its bound address",
+                   sub.stderr()):
+        return
+    prom = Prometheus(addr)
+    try:
+        if not prom.wait_ready():
+            r.fatal(f"{PROMETHEUS} did not become ready on {prom.url}: {prom.stderr()}")
+        sel = f'instance="{addr}",job="{JOB}"'
+        check_panels(r, prom, sel)
+        check_fixed(r, prom, sel)
+        check_disks(r, prom, sel)
+        r.check(sub.stop() == 0, "perfbus-sub exits 0 on SIGTERM", sub.stderr())
+    finally:
+        prom.stop()
+
+
+def main():
+    r = pbtest.Results("prom.grafana")
+    if not os.access(PROMETHEUS, os.X_OK):
+        r.fatal(f"{PROMETHEUS} is missing: scripts/deps.sh installs Debian's prometheus package")
+    t0 = time.monotonic()
+    with pbsub.Bench() as bench:
+        scenario(r, bench)
+    print(f"prom.grafana: {time.monotonic() - t0:.1f} s", flush=True)
+    r.finish()
+
+
+if __name__ == "__main__":
+    main()
