@@ -7,14 +7,15 @@ PACKAGES="cmake make gcc pkg-config libzmq3-dev libczmq-dev libmsgpack-dev libhp
 check libdw-dev libelf-dev libpcre2-dev clang-format python3 python3-zmq python3-msgpack python3-jsonschema
 sysstat stress-ng procps qpdf poppler-utils chromium systemd valgrind
 clang libclang-rt-14-dev libmicrohttpd-dev prometheus
-python3-prometheus-client openssl"
+python3-prometheus-client openssl iproute2 tcpdump"
 
 # clang + libclang-rt-14-dev: libFuzzer for tests/fuzz/ (the main build stays on gcc);
 # valgrind: memcheck in subscriber.cli_store (replay's exit status from initialised state).
 # libmicrohttpd-dev: perfbus-sub's HTTP face (--http, /metrics); prometheus: promtool and the
 # server the scrape tests start; python3-prometheus-client: its strict OpenMetrics parser checks
 # the OpenMetrics exposition (promtool 2.42 reads the text format only); openssl: the test
-# certificates of the HTTPS face (prom.tls).
+# certificates of the HTTPS face (prom.tls); iproute2 + tcpdump: the multi-host tests' network
+# namespaces (tests/py/netns.py) and their capture of the traffic.
 # `make bench` and the browser tests add theirs: scripts/deps.sh bench (prometheus-node-exporter:
 # the reference for /metrics' scrape cost; the bench starts its own on a free loopback port)
 case "${1:-}" in
