@@ -4,3 +4,6 @@ pb_script_test(prom.scrape ${PB_PYTHON3} ${PB_TESTS_DIR}/py/test_prom_scrape.py)
 pb_check_test(pb_metrics LIBS pb_subscriber)
 pb_check_test(pb_http LIBS pb_subscriber)
 pb_script_test(prom.server ${PB_PYTHON3} ${PB_TESTS_DIR}/py/test_prom_server.py)
+# Remote-Write 1.0: the protobuf entries, the bounded queue, the sender, and a real receiver.
+pb_check_test(pb_prompb LIBS pb_schemas)
+pb_check_test(pb_rw_queue LIBS pb_subscriber)
