@@ -16,6 +16,8 @@ typedef struct {
     char query[256];
     char store[1024];
     char http[256];
+    char remote_write[PB_REMOTE_WRITE_MAX_URLS][1024];
+    char rw_basic_auth[1024], rw_bearer[1024], rw_ca[1024];
     bool verbose;
 } pb_options_t;
 

@@ -1,4 +1,5 @@
-/* Check suite for pb_prompb: remote_write TimeSeries entries, decoded back by a reader written here. */
+/* Check suite for pb_prompb: remote_write TimeSeries entries, decoded back by a reader written
+ * here. */
 #include "pb_prompb.h"
 
 #include <check.h>
@@ -171,12 +172,15 @@ END_TEST
 START_TEST(bad_utf8_in_a_value_becomes_replacement_characters)
 {
     pb_prom_sample_t s = s_sample("perfbus_process_rss_bytes", 1);
-    s_label(&s, "comm", "a\xff" "b");
+    s_label(&s, "comm",
+            "a\xff"
+            "b");
     pb_prom_out_t out = {0};
     ck_assert_int_eq(pb_prompb_append(&out, &s, 5), 0);
     s_series_t d;
     s_decode(out.data, out.len, &d);
-    ck_assert_str_eq(d.labels, "__name__=perfbus_process_rss_bytes,comm=a\xef\xbf\xbd" "b");
+    ck_assert_str_eq(d.labels, "__name__=perfbus_process_rss_bytes,comm=a\xef\xbf\xbd"
+                               "b");
     pb_prom_out_free(&out);
 }
 END_TEST
@@ -218,7 +222,8 @@ int main(void)
     TCase *tc = tcase_create("core");
     tcase_add_test(tc, an_entry_holds_name_sorted_labels_value_and_ms_timestamp);
     tcase_add_test(tc, entries_concatenate_into_a_request_and_sizes_walk_them);
-    tcase_add_test(tc, labels_sort_bytewise_with_capitals_before_name_and_empty_values_are_left_out);
+    tcase_add_test(tc,
+                   labels_sort_bytewise_with_capitals_before_name_and_empty_values_are_left_out);
     tcase_add_test(tc, bad_utf8_in_a_value_becomes_replacement_characters);
     tcase_add_test(tc, long_values_take_multi_byte_lengths);
     tcase_add_test(tc, entry_size_refuses_what_is_not_one_whole_entry);
