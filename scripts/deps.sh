@@ -7,13 +7,16 @@ PACKAGES="cmake make gcc pkg-config libzmq3-dev libczmq-dev libmsgpack-dev libhp
 check libdw-dev libelf-dev libpcre2-dev clang-format python3 python3-zmq python3-msgpack python3-jsonschema
 sysstat stress-ng procps qpdf poppler-utils chromium systemd valgrind
 clang libclang-rt-14-dev libmicrohttpd-dev prometheus
-python3-prometheus-client"
+python3-prometheus-client libcurl4-openssl-dev libsnappy-dev python3-protobuf python3-snappy"
 
 # clang + libclang-rt-14-dev: libFuzzer for tests/fuzz/ (the main build stays on gcc);
 # valgrind: memcheck in subscriber.cli_store (replay's exit status from initialised state).
 # libmicrohttpd-dev: perfbus-sub's HTTP face (--http, /metrics); prometheus: promtool and the
 # server the scrape tests start; python3-prometheus-client: its strict OpenMetrics parser checks
 # the OpenMetrics exposition (promtool 2.42 reads the text format only).
+# libcurl4-openssl-dev, libsnappy-dev: --remote-write's HTTP(S) client and its snappy block
+# compression (both loaded by perfbus-sub only when --remote-write is given; the headers are needed
+# to build); python3-protobuf, python3-snappy: prom.remote_write decodes captured requests with them.
 # `make bench` and the browser tests add theirs: scripts/deps.sh bench
 case "${1:-}" in
 bench) PACKAGES="$PACKAGES hyperfine linux-perf" ;;
