@@ -7,3 +7,4 @@ pb_script_test(prom.server ${PB_PYTHON3} ${PB_TESTS_DIR}/py/test_prom_server.py)
 # Remote-Write 1.0: the protobuf entries, the bounded queue, the sender, and a real receiver.
 pb_check_test(pb_prompb LIBS pb_schemas)
 pb_check_test(pb_rw_queue LIBS pb_subscriber)
+pb_script_test(prom.remote_write ${PB_PYTHON3} ${PB_TESTS_DIR}/py/test_remote_write.py)
