@@ -8,3 +8,5 @@ pb_script_test(prom.server ${PB_PYTHON3} ${PB_TESTS_DIR}/py/test_prom_server.py)
 pb_check_test(pb_prompb LIBS pb_schemas)
 pb_check_test(pb_rw_queue LIBS pb_subscriber)
 pb_script_test(prom.remote_write ${PB_PYTHON3} ${PB_TESTS_DIR}/py/test_remote_write.py)
+pb_check_test(pb_rw_sender LIBS pb_subscriber)
+target_link_libraries(test_pb_rw_sender PRIVATE snappy) # the test uncompresses what was sent
