@@ -215,9 +215,10 @@ def check_b(r, bench, prom, frames):
     r.check(held and not missing, f"b) every one of the {len(held)} sys frames perfbus-sub holds "
             "from the outage window is in Prometheus with its value",
             f"{len(missing)} missing, e.g. {missing[:3]}")
-    win_ms = (held[-1][0] - held[0][0]) // 1_000_000 if held else 0
-    count = prom.scalar(f"count_over_time(node_memory_MemAvailable_bytes[{win_ms + 1}ms])",
-                        held[-1][0] / 1e9 if held else None)
+    # in Prometheus' own milliseconds: the first frame's sample 1 ms inside the range's start
+    first_ms, last_ms = (held[0][0] // 1_000_000, held[-1][0] // 1_000_000) if held else (0, 0)
+    count = prom.scalar(f"count_over_time(node_memory_MemAvailable_bytes[{last_ms - first_ms + 1}ms])",
+                        last_ms / 1000)
     r.check(count == len(held), "b) count_over_time over the window equals the frames held",
             f"{count} vs {len(held)}")
     w = rw_stats(bench, url)
