@@ -285,6 +285,23 @@ bus_figures() {
     done
 }
 
+# ---- remote write: samples/s sent against frames/s received (bench/rw_bench.py) ----
+
+rw_figures() {
+    echo "bench: remote write, ${BUS_S} s windows, blast -> perfbus-sub -> local 204 sink" >&2
+    $PY "$SRC/bench/rw_bench.py" "$PB" "$BUILD/subscriber/perfbus-sub" "$TMP/frames.bin" \
+        "$BUS_S" "$TMP" >"$TMP/rw" || die "bench/rw_bench.py failed"
+    f="$TMP/rw"
+    row "remote-write samples/s sent vs frames/s received (ratio: samples per frame)" \
+        "$(kv rw_samples_sent_per_s "$f")" "$(kv rw_fps "$f")" "$(kv samples_per_frame "$f")"
+    row "remote-write samples/s dropped (queue overflow), requests/s" \
+        "$(kv rw_dropped_per_s "$f")" "$(kv rw_requests_per_s "$f")" "—"
+    rf=$(kv rw_fps "$f") pf=$(kv plain_fps "$f")
+    row "frames/s to perfbus-sub with --remote-write vs without" "$rf" "$pf" "$(ratio "$rf" "$pf")"
+    rc=$(kv rw_cpu_us_per_frame "$f") pc=$(kv plain_cpu_us_per_frame "$f")
+    row "perfbus-sub CPU-µs per frame with --remote-write vs without" "$rc" "$pc" "$(ratio "$rc" "$pc")"
+}
+
 # ---- subscriber RSS with 200 processes and HIST_S s of history at 1 s ----
 
 vm_rss_kb() {
@@ -480,7 +497,7 @@ LOAD0=$(cut -d' ' -f1-3 /proc/loadavg)
     echo "|---|---|---|---|"
 } >"$TABLE"
 # BENCH_ONLY="bus latency" runs only those sections (publisher bus history latency record
-# report profiler scrape), for working on one figure; `make bench` runs them all.
+# report profiler scrape rw), for working on one figure; `make bench` runs them all.
 section() {
     case " ${BENCH_ONLY:-$1} " in
     *" $1 "*) "$1_figures" ;;
@@ -491,7 +508,7 @@ case " ${BENCH_ONLY:-publisher} " in
 *" publisher "*) start_wakers ;;
 esac
 capture_templates
-for s in publisher bus history latency record report profiler scrape; do
+for s in publisher bus history latency record report profiler scrape rw; do
     section "$s"
 done
 

@@ -247,6 +247,34 @@ int pb_cli_processes(int argc, char **argv)
                  s_print_processes);
 }
 
+/* The HTTP face's line, and one block per remote_write URL. */
+static void s_print_push(const pb_value_t *r)
+{
+    const pb_value_t *http = pb_value_map_get(r, "http");
+    const char *addr = NULL;
+    if (pb_value_map_get_str(http, "address", &addr) == 0)
+        printf("http %s: %.0f requests (%.0f errors), %.0f scrapes\n", addr,
+               pb_cli_num(http, "requests"), pb_cli_num(http, "errors"),
+               pb_cli_num(http, "scrapes"));
+    const pb_value_t *rws = pb_value_map_get(r, "remote_write");
+    for (size_t i = 0; i < pb_value_len(rws); i++) {
+        const pb_value_t *w = pb_value_array_at(rws, i);
+        const char *url = "?", *why = NULL;
+        char url_shown[1024], why_shown[1024], when[32];
+        pb_value_map_get_str(w, "url", &url);
+        printf("remote write %s: sent %.0f samples in %.0f requests  retried %.0f  failed %.0f "
+               "(%.0f samples)  dropped %.0f  queue %.0f\n",
+               pb_cli_term(url_shown, sizeof url_shown, url), pb_cli_num(w, "samples_sent"),
+               pb_cli_num(w, "requests"), pb_cli_num(w, "retried"), pb_cli_num(w, "failed"),
+               pb_cli_num(w, "failed_samples"), pb_cli_num(w, "dropped"),
+               pb_cli_num(w, "queue_depth"));
+        if (pb_value_map_get_str(w, "last_error", &why) == 0)
+            printf("  last error at %s: %s\n",
+                   s_fmt_time(when, sizeof when, pb_cli_num(w, "last_error_ts") * 1e9),
+                   pb_cli_term(why_shown, sizeof why_shown, why));
+    }
+}
+
 static void s_print_stats(const pb_value_t *r)
 {
     char bytes[32];
@@ -277,6 +305,7 @@ static void s_print_stats(const pb_value_t *r)
         printf("recording run %s: %.0f records, %s\n",
                pb_cli_term(run_shown, sizeof run_shown, run), pb_cli_num(r, "recorder.records"),
                pb_cli_fmt_bytes(bytes, sizeof bytes, pb_cli_num(r, "recorder.bytes")));
+    s_print_push(r);
 }
 
 int pb_cli_stats(int argc, char **argv)
@@ -284,8 +313,8 @@ int pb_cli_stats(int argc, char **argv)
     s_args_t a;
     int rc = s_parse(argc, argv,
                      "Usage: perfbus stats\n"
-                     "Frames received, lost (seq gaps per publisher), decode errors, memory\n"
-                     "and recorder state of perfbus-sub.\n" S_COMMON_USAGE,
+                     "Frames received, lost (seq gaps per publisher), decode errors, memory,\n"
+                     "recorder, HTTP and remote write state of perfbus-sub.\n" S_COMMON_USAGE,
                      &a);
     return rc >= 0 ? rc : s_run(&a, pb_cli_op("stats"), s_print_stats);
 }

@@ -7,7 +7,8 @@ PACKAGES="cmake make gcc pkg-config libzmq3-dev libczmq-dev libmsgpack-dev libhp
 check libdw-dev libelf-dev libpcre2-dev clang-format python3 python3-zmq python3-msgpack python3-jsonschema
 sysstat stress-ng procps qpdf poppler-utils chromium systemd valgrind
 clang libclang-rt-14-dev libmicrohttpd-dev prometheus
-python3-prometheus-client openssl iproute2 tcpdump"
+python3-prometheus-client openssl iproute2 tcpdump libcurl4-openssl-dev libsnappy-dev
+python3-protobuf python3-snappy"
 
 # clang + libclang-rt-14-dev: libFuzzer for tests/fuzz/ (the main build stays on gcc);
 # valgrind: memcheck in subscriber.cli_store (replay's exit status from initialised state).
@@ -16,6 +17,9 @@ python3-prometheus-client openssl iproute2 tcpdump"
 # the OpenMetrics exposition (promtool 2.42 reads the text format only); openssl: the test
 # certificates of the HTTPS face (prom.tls); iproute2 + tcpdump: the multi-host tests' network
 # namespaces (tests/py/netns.py) and their capture of the traffic.
+# libcurl4-openssl-dev, libsnappy-dev: --remote-write's HTTP(S) client and its snappy block
+# compression (both loaded by perfbus-sub only when --remote-write is given; the headers are needed
+# to build); python3-protobuf, python3-snappy: prom.remote_write decodes captured requests with them.
 # `make bench` and the browser tests add theirs: scripts/deps.sh bench (prometheus-node-exporter:
 # the reference for /metrics' scrape cost; the bench starts its own on a free loopback port)
 case "${1:-}" in

@@ -2,38 +2,12 @@
 #include "pb_metrics.h"
 
 #include "pb_catalog.h"
-#include "pb_mpread.h"
+#include "pb_samples.h"
 
 #include <errno.h>
-#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#define S_MAX_INDEX 4    /* list nesting kept per leaf; the catalogue has one level */
-#define S_MAX_HOSTS 1024 /* hosts whose clk_tck is remembered within one render */
-#define S_NUM_TEXT  24   /* an integer attr as text */
-
-/* A leaf staged until the whole frame is walked: its label siblings may come after it. */
-typedef struct {
-    const pb_catalog_field_t *field;
-    uint32_t index[S_MAX_INDEX];
-    unsigned nindex;
-    double value;     /* numbers */
-    const char *text; /* attrs: into the payload, or into num */
-    size_t len;
-    char num[S_NUM_TEXT];
-} s_leaf_t;
-
-typedef struct {
-    s_leaf_t *items;
-    size_t len, cap;
-} s_stage_t;
-
-typedef struct {
-    const char *host;
-    double clk_tck;
-} s_clock_t;
 
 struct pb_metrics {
     int16_t family[PB_CATALOG_MAX]; /* by field index: its family, -1 when not exported */
@@ -41,12 +15,9 @@ struct pb_metrics {
     size_t nfamilies;
     pb_prom_out_t lines[PB_CATALOG_MAX]; /* by family: this render's samples */
     pb_prom_out_t out;
-    s_stage_t numbers, attrs;
-    s_clock_t clocks[S_MAX_HOSTS];
-    size_t nclocks;
+    pb_samples_t *samples;
     uint64_t skipped;
     pb_prom_format_t format;
-    const pb_catalog_field_t *clock; /* the sys frame's clk_tck */
 };
 
 /* Fields sharing a Prometheus name are one family (cpu modes, process cpu). */
@@ -73,7 +44,9 @@ pb_metrics_t *pb_metrics_new(void)
     if (self)
         s_index_families(self);
     if (self)
-        self->clock = pb_prom_clock_field();
+        self->samples = pb_samples_new();
+    if (self && !self->samples)
+        pb_metrics_destroy(&self);
     return self;
 }
 
@@ -85,8 +58,7 @@ void pb_metrics_destroy(pb_metrics_t **self_p)
     for (size_t i = 0; i < self->nfamilies; i++)
         pb_prom_out_free(&self->lines[i]);
     pb_prom_out_free(&self->out);
-    free(self->numbers.items);
-    free(self->attrs.items);
+    pb_samples_destroy(&self->samples);
     free(self);
     *self_p = NULL;
 }
@@ -98,138 +70,17 @@ uint64_t pb_metrics_skipped(const pb_metrics_t *self)
 
 /* ---- one payload ---- */
 
-static s_leaf_t *s_stage(s_stage_t *st, const pb_catalog_field_t *f, const pb_mpread_leaf_t *leaf)
+static void s_sample(const pb_prom_sample_t *s, void *arg)
 {
-    if (leaf->nindex > S_MAX_INDEX)
-        return NULL;
-    if (st->len == st->cap) {
-        size_t cap = st->cap ? st->cap * 2 : 256;
-        s_leaf_t *items = realloc(st->items, cap * sizeof *items);
-        if (!items)
-            return NULL;
-        st->items = items;
-        st->cap = cap;
-    }
-    s_leaf_t *l = &st->items[st->len++];
-    l->field = f;
-    l->nindex = leaf->nindex;
-    memcpy(l->index, leaf->index, leaf->nindex * sizeof *leaf->index);
-    return l;
-}
-
-static int s_number(const pb_mpread_item_t *item, double *out)
-{
-    if (item->type == PB_UINT)
-        *out = (double)item->u;
-    else if (item->type == PB_INT)
-        *out = (double)item->i;
-    else if (item->type == PB_FLOAT)
-        *out = item->f;
-    else
-        return -EINVAL;
-    return 0;
-}
-
-/* An attr as label text: a str as it is, an integer in decimal; others are not labels. */
-static void s_stage_attr(s_stage_t *st, const pb_catalog_field_t *f, const pb_mpread_leaf_t *leaf)
-{
-    const pb_mpread_item_t *it = &leaf->item;
-    if (it->type != PB_STR && it->type != PB_UINT && it->type != PB_INT)
-        return;
-    s_leaf_t *l = s_stage(st, f, leaf);
-    if (!l)
-        return;
-    l->text = it->data;
-    l->len = it->len;
-    l->value = it->type == PB_UINT ? (double)it->u : (double)it->i;
-    if (it->type == PB_UINT)
-        l->len = (size_t)snprintf(l->num, sizeof l->num, "%" PRIu64, it->u);
-    else if (it->type == PB_INT)
-        l->len = (size_t)snprintf(l->num, sizeof l->num, "%" PRId64, it->i);
-    if (it->type != PB_STR)
-        l->text = l->num;
-}
-
-typedef struct {
-    pb_metrics_t *self;
-    pb_catalog_frame_t frame;
-} s_walk_t;
-
-static int s_leaf(const pb_mpread_leaf_t *leaf, void *arg)
-{
-    s_walk_t *w = arg;
-    const pb_catalog_field_t *f = pb_catalog_find(w->frame, leaf->path);
-    double v = 0;
-    if (!f)
-        return 0;
-    if (f->kind == PB_KIND_ATTR)
-        s_stage_attr(&w->self->attrs, f, leaf);
-    else if (w->self->family[f->index] >= 0 && s_number(&leaf->item, &v) == 0) {
-        s_leaf_t *l = s_stage(&w->self->numbers, f, leaf);
-        if (l)
-            l->value = v;
-    }
-    return 0;
-}
-
-/* The sibling of the sample being named: the attr of that field in the same item. */
-typedef struct {
-    const s_stage_t *attrs;
-    const s_leaf_t *sample;
-} s_sibling_arg_t;
-
-static int s_sibling(const pb_catalog_field_t *sib, const char **text, size_t *len, void *arg)
-{
-    const s_sibling_arg_t *a = arg;
-    for (size_t i = 0; i < a->attrs->len; i++) {
-        const s_leaf_t *l = &a->attrs->items[i];
-        if (l->field == sib && l->nindex == a->sample->nindex &&
-            memcmp(l->index, a->sample->index, l->nindex * sizeof *l->index) == 0) {
-            *text = l->text;
-            *len = l->len;
-            return 0;
-        }
-    }
-    return -ENOENT;
-}
-
-static double s_clock(const pb_metrics_t *self, const char *host)
-{
-    for (size_t i = 0; i < self->nclocks; i++)
-        if (strcmp(self->clocks[i].host, host) == 0)
-            return self->clocks[i].clk_tck;
-    return 100;
-}
-
-/* A sys frame's clock (USER_HZ), remembered for the host's processes. */
-static void s_note_clock(pb_metrics_t *self, const char *host)
-{
-    for (size_t i = 0; i < self->attrs.len; i++) {
-        const s_leaf_t *l = &self->attrs.items[i];
-        if (l->field == self->clock && l->value > 0 && self->nclocks < S_MAX_HOSTS)
-            self->clocks[self->nclocks++] = (s_clock_t){host, l->value};
-    }
+    pb_metrics_t *self = arg;
+    pb_prom_write_sample(&self->lines[self->family[s->field->index]], s, self->format);
 }
 
 static int s_payload(const char *host, int64_t pid, const void *payload, size_t len, void *arg)
 {
     pb_metrics_t *self = arg;
-    s_walk_t w = {self, pid < 0 ? PB_FT_SYS : PB_FT_PROC};
-    self->numbers.len = self->attrs.len = 0;
-    if (pb_mpread_walk(payload, len, s_leaf, &w, NULL, 0) < 0) {
+    if (pb_samples_each(self->samples, host, pid < 0, payload, len, s_sample, self) < 0)
         self->skipped++;
-        return 0;
-    }
-    if (pid < 0)
-        s_note_clock(self, host);
-    double clk = s_clock(self, host);
-    for (size_t i = 0; i < self->numbers.len; i++) {
-        const s_leaf_t *n = &self->numbers.items[i];
-        s_sibling_arg_t sa = {&self->attrs, n};
-        pb_prom_sample_t s;
-        if (pb_prom_sample(n->field, n->value, clk, host, s_sibling, &sa, &s) == 0)
-            pb_prom_write_sample(&self->lines[self->family[n->field->index]], &s, self->format);
-    }
     return 0;
 }
 
@@ -335,7 +186,6 @@ int pb_metrics_render(pb_metrics_t *self, const pb_metrics_input_t *in, const ch
     if (host && !s_known(in, host))
         return -ENOENT;
     self->format = format;
-    self->nclocks = 0;
     pb_prom_out_reset(&self->out);
     for (size_t k = 0; k < self->nfamilies; k++)
         pb_prom_out_reset(&self->lines[k]);

@@ -2,16 +2,12 @@
 #ifndef PB_METRICS_H
 #define PB_METRICS_H
 
-/* Each series' latest payload (pb_history_each_latest) is walked with
- * pb_mpread and every leaf resolved in the catalogue; fields with a
- * Prometheus name become samples through pb_prom_sample, their @field labels
- * taken from the sibling fields of the same map or list item. Counters are the
- * frames' cumulative *_total fields; rates are not exported. Samples go into
- * one buffer per family (kept between scrapes, so a steady scrape allocates
- * nothing), written out in catalogue order after one # HELP / # TYPE each,
- * so all series of a name are together across hosts and processes. Ticks are
- * divided by the clk_tck of the host's latest sys frame (100, USER_HZ on
- * every Linux port, before one came).
+/* Each series' latest payload (pb_history_each_latest) is walked into
+ * samples by pb_samples (the walk remote_write shares: names, labels, base
+ * units, clk_tck). Samples go into one buffer per family (kept between
+ * scrapes, so a steady scrape allocates nothing), written out in catalogue
+ * order after one # HELP / # TYPE each, so all series of a name are together
+ * across hosts and processes.
  *
  * perfbus-sub's own health follows, from the small table in pb_metrics.c (not
  * frame fields, so not in the catalogue): perfbus_sub_{frames,bytes,lost,

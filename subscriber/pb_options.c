@@ -128,10 +128,46 @@ static int s_set_number(pb_options_t *self, const char *key, const char *value, 
     else if (strcmp(key, "keep-days") == 0 &&
              (rc = s_number(key, value, 0, 1e6, &d, err, errlen)) == 0)
         c->keep_days = d;
+    else if (strcmp(key, "remote-write-queue") == 0 &&
+             (rc = s_count(key, value, 1, 1e8, &d, err, errlen)) == 0)
+        c->remote_write.queue = (size_t)d;
+    else if (strcmp(key, "remote-write-batch") == 0 &&
+             (rc = s_count(key, value, 1, 1e6, &d, err, errlen)) == 0)
+        c->remote_write.batch = (size_t)d;
+    else if (strcmp(key, "remote-write-deadline") == 0 &&
+             (rc = s_number(key, value, 0.001, 600, &d, err, errlen)) == 0)
+        c->remote_write.delay_ms = (unsigned)(d * 1000 + 0.5);
     else if (strcmp(key, "keep-gb") == 0 &&
              (rc = s_number(key, value, 0, 1e9, &d, err, errlen)) == 0)
         c->keep_bytes = (uint64_t)(d * 1024 * 1024 * 1024);
     return rc;
+}
+
+/* remote_write's URLs and files; -ENOENT for other keys. */
+static int s_set_remote_write(pb_options_t *self, const char *key, const char *value, char *err,
+                              size_t errlen)
+{
+    pb_remote_write_config_t *rw = &self->sub.remote_write;
+    if (strcmp(key, "remote-write") == 0) {
+        if (rw->nurl >= PB_REMOTE_WRITE_MAX_URLS) {
+            snprintf(err, errlen, "--%s: at most %d are allowed", key, PB_REMOTE_WRITE_MAX_URLS);
+            return -EINVAL;
+        }
+        rw->url[rw->nurl] = self->remote_write[rw->nurl];
+        return s_string(key, value, self->remote_write[rw->nurl++], sizeof self->remote_write[0],
+                        err, errlen);
+    }
+    static const char *const keys[] = {"remote-write-basic-auth-file",
+                                       "remote-write-bearer-token-file", "remote-write-ca-file"};
+    char *bufs[] = {self->rw_basic_auth, self->rw_bearer, self->rw_ca};
+    const char **ptrs[] = {&rw->basic_auth_file, &rw->bearer_token_file, &rw->ca_file};
+    for (size_t i = 0; i < 3; i++) {
+        if (strcmp(key, keys[i]) == 0) {
+            *ptrs[i] = bufs[i];
+            return s_string(key, value, bufs[i], sizeof self->rw_ca, err, errlen);
+        }
+    }
+    return -ENOENT;
 }
 
 int pb_options_set(pb_options_t *self, const char *key, const char *value, char *err, size_t errlen)
@@ -179,7 +215,8 @@ int pb_options_set(pb_options_t *self, const char *key, const char *value, char 
         c->store = self->store;
         return s_string(key, value, self->store, sizeof self->store, err, errlen);
     }
-    int rc = s_set_number(self, key, value, err, errlen);
+    int rc = s_set_remote_write(self, key, value, err, errlen);
+    rc = rc == -ENOENT ? s_set_number(self, key, value, err, errlen) : rc;
     if (rc == -ENOENT) {
         snprintf(err, errlen, "unknown setting '--%s' (see --help)", key);
         rc = -EINVAL;
@@ -261,7 +298,17 @@ void pb_options_usage(FILE *out)
           "  --http-tls-key FILE   ...and its PEM private key (not readable by others)\n"
           "  --http-token-file F   require 'Authorization: Bearer TOKEN', the token on the\n"
           "                        file's first line (>= 16 characters, not readable by others)\n"
-          "  --insecure            allow --http beyond loopback without TLS and a token\n"
+          "  --insecure            allow --http beyond loopback without TLS and a token, and\n"
+          "                        --remote-write to http:// beyond loopback\n"
+          "  --remote-write URL    push every sample received there, Prometheus Remote-Write\n"
+          "                        1.0 (repeatable; http:// or https://)\n"
+          "  --remote-write-queue N    samples queued per URL (default 100000); beyond it\n"
+          "                        the oldest are dropped and counted in `stats`\n"
+          "  --remote-write-batch N    samples per request at most (default 2000)\n"
+          "  --remote-write-deadline S longest a sample waits for a fuller batch (default 1)\n"
+          "  --remote-write-basic-auth-file FILE    user:password for basic auth\n"
+          "  --remote-write-bearer-token-file FILE  a bearer token\n"
+          "  --remote-write-ca-file FILE            CA certificates for https://\n"
           "  --config FILE         key = value settings (long flag names), flags override\n"
           "  --verbose             debug logging\n",
           out);

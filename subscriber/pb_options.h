@@ -17,6 +17,8 @@ typedef struct {
     char store[1024];
     char http[256];
     char http_tls_cert[1024], http_tls_key[1024], http_token_file[1024];
+    char remote_write[PB_REMOTE_WRITE_MAX_URLS][1024];
+    char rw_basic_auth[1024], rw_bearer[1024], rw_ca[1024];
     bool verbose;
 } pb_options_t;
 

@@ -44,7 +44,8 @@ struct pb_sub {
     void *frame_arg;
     uint64_t started_ms, next_flush_ms, next_expire_ms, next_retain_ms;
     bool loss_tracking;
-    pb_http_t *http; /* NULL unless --http */
+    pb_http_t *http;       /* NULL unless --http */
+    pb_remote_write_t *rw; /* NULL unless --remote-write */
     pb_metrics_t *metrics;
     uint64_t scrapes, scrape_errors;
     char self_host[256];
@@ -282,6 +283,9 @@ static int s_init(pb_sub_t *self, char *err, size_t errlen)
     rc = rc < 0 ? rc : s_open_router(self, err, errlen);
     rc = rc < 0 || !c->record ? rc : s_open_run(self, err, errlen);
     rc = rc < 0 || !c->http ? rc : s_open_http(self, err, errlen);
+    c->remote_write.insecure = c->insecure;
+    if (rc == 0 && c->remote_write.nurl)
+        rc = (self->rw = pb_remote_write_new(&c->remote_write, err, errlen)) ? 0 : -EINVAL;
     self->started_ms = s_mono_ms();
     self->next_flush_ms = self->started_ms + (uint64_t)c->flush_ms;
     self->next_expire_ms = self->started_ms + S_EXPIRE_MS;
@@ -308,6 +312,7 @@ void pb_sub_destroy(pb_sub_t **self_p)
         return;
     pb_sub_t *self = *self_p;
     pb_run_writer_destroy(&self->run);
+    pb_remote_write_destroy(&self->rw);
     pb_http_destroy(&self->http);
     pb_metrics_destroy(&self->metrics);
     int linger = 0;
@@ -352,6 +357,8 @@ static void s_keep(pb_sub_t *self, const pb_frame_view_t *frame, const void *top
     if (self->run && pb_run_writer_append(self->run, recv_ns, env->host, topic, topic_len, payload,
                                           payload_len) < 0)
         self->counters.record_errors++;
+    if (self->rw)
+        pb_remote_write_frame(self->rw, frame, payload, payload_len);
 }
 
 void pb_sub_ingest(pb_sub_t *self, const void *topic, size_t topic_len, const void *payload,
@@ -584,6 +591,11 @@ pb_value_t *pb_sub_http_value(const pb_sub_t *self)
     if (rc < 0)
         pb_value_destroy(&h);
     return h;
+}
+
+pb_value_t *pb_sub_remote_write_value(const pb_sub_t *self)
+{
+    return self->rw ? pb_remote_write_value(self->rw) : pb_value_array_new();
 }
 
 pb_value_t *pb_sub_recorder_value(const pb_sub_t *self)

@@ -3,6 +3,7 @@
 #define PB_SUB_H
 
 #include "pb_history.h"
+#include "pb_remote_write.h"
 #include "pb_sources.h"
 
 #include <signal.h>
@@ -30,6 +31,7 @@ typedef struct {
     const char *http;       /* ADDR:PORT of the HTTP face (/metrics); NULL: off */
     bool insecure;          /* allow the HTTP face beyond loopback without TLS and a token */
     const char *http_tls_cert, *http_tls_key, *http_token_file; /* NULL: none */
+    pb_remote_write_config_t remote_write; /* its insecure comes from the one above */
 } pb_sub_config_t;
 
 /* Counters of frame intake, for `stats`. */
@@ -93,6 +95,10 @@ pb_sub_counters_t pb_sub_counters(const pb_sub_t *self);
  * skipped_payloads} or nil: a new tree, NULL on ENOMEM. */
 const char *pb_sub_http_address(const pb_sub_t *self);
 pb_value_t *pb_sub_http_value(const pb_sub_t *self);
+
+/* stats.remote_write: one map per URL (pb_remote_write_value), empty when
+ * off. A new tree, NULL on ENOMEM. */
+pb_value_t *pb_sub_remote_write_value(const pb_sub_t *self);
 
 /* The recorder's state {run_id, dir, records, bytes, flush_ms} or nil; the
  * subscription settings {connect, subscribe, loss_tracking, uptime_s}.
