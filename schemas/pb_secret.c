@@ -77,37 +77,66 @@ static bool s_space(char c)
     return c == ' ' || c == '\t' || c == '\r' || c == '\n';
 }
 
-int pb_secret_read_token(const char *path, const char *what, size_t min_len, char **out_p,
-                         char *err, size_t errlen)
+/* The first line of text, trimmed, moved to the start of text; its length. */
+static size_t s_first_line(char *text)
 {
-    char *text = NULL;
-    int rc = pb_secret_read(path, what, 1, &text, NULL, err, errlen);
-    if (rc < 0)
-        return rc;
     char *start = text;
     while (s_space(*start))
         start++;
     size_t len = strcspn(start, "\r\n");
     while (len > 0 && s_space(start[len - 1]))
         len--;
-    for (size_t i = 0; i < len && rc == 0; i++)
-        if ((unsigned char)start[i] <= ' ' || start[i] == 0x7f)
+    memmove(text, start, len);
+    text[len] = '\0';
+    return len;
+}
+
+static int s_read_line(const char *path, const char *what, bool spaces, size_t min_len,
+                       char **out_p, char *err, size_t errlen)
+{
+    char *text = NULL;
+    int rc = pb_secret_read(path, what, 1, &text, NULL, err, errlen);
+    if (rc < 0)
+        return rc;
+    size_t len = s_first_line(text);
+    for (size_t i = 0; i < len && rc == 0; i++) {
+        unsigned char c = (unsigned char)text[i];
+        if (c < ' ' || c == 0x7f || (c == ' ' && !spaces))
             rc = s_fail(-EINVAL, err, errlen, what, path,
-                        "the token holds a space or control character");
+                        spaces ? "the first line holds a control character"
+                               : "the token holds a space or control character");
+    }
     if (rc == 0 && len < min_len) {
         char why[96];
-        snprintf(why, sizeof why, "the token on its first line has %zu characters, want >= %zu",
-                 len, min_len);
+        snprintf(why, sizeof why, "its first line has %zu characters, want >= %zu", len, min_len);
         rc = s_fail(-EINVAL, err, errlen, what, path, why);
     }
-    if (rc == 0) {
-        memmove(text, start, len);
-        text[len] = '\0';
-        *out_p = text;
-        return 0;
+    if (rc < 0) {
+        pb_secret_free(&text);
+        return rc;
     }
-    free(text);
-    return rc;
+    *out_p = text;
+    return 0;
+}
+
+int pb_secret_read_line(const char *path, const char *what, char **out_p, char *err, size_t errlen)
+{
+    return s_read_line(path, what, true, 1, out_p, err, errlen);
+}
+
+int pb_secret_read_token(const char *path, const char *what, size_t min_len, char **out_p,
+                         char *err, size_t errlen)
+{
+    return s_read_line(path, what, false, min_len ? min_len : 1, out_p, err, errlen);
+}
+
+void pb_secret_free(char **s_p)
+{
+    if (!s_p || !*s_p)
+        return;
+    explicit_bzero(*s_p, strlen(*s_p));
+    free(*s_p);
+    *s_p = NULL;
 }
 
 int pb_secret_equal(const char *a, size_t alen, const char *b, size_t blen)

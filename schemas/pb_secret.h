@@ -17,11 +17,19 @@
 int pb_secret_read(const char *path, const char *what, int private_only, char **out_p,
                    size_t *len_p, char *err, size_t errlen);
 
-/* Reads a token: the first line of path, without surrounding whitespace,
- * from a private file as above; it must be at least min_len bytes and hold no
- * space or control character. Returns 0 or a negative errno with err. */
+/* Reads the first line of a private file as above, without surrounding
+ * whitespace: not empty, no control character (a password may hold spaces).
+ * Returns 0 or a negative errno with err; *out_p is the caller's to wipe
+ * (pb_secret_free) and free. */
+int pb_secret_read_line(const char *path, const char *what, char **out_p, char *err, size_t errlen);
+
+/* Reads a token: a line as above of at least min_len bytes and without
+ * spaces. Returns 0 or a negative errno with err. */
 int pb_secret_read_token(const char *path, const char *what, size_t min_len, char **out_p,
                          char *err, size_t errlen);
+
+/* Wipes and frees a secret string (NULL is fine) and sets *s_p to NULL. */
+void pb_secret_free(char **s_p);
 
 /* Compares a and b in time that depends only on their lengths (a token
  * check must not tell how many leading bytes matched). 1 when equal. */

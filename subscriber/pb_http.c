@@ -339,12 +339,8 @@ void pb_http_destroy(pb_http_t **self_p)
     if (self->daemon)
         s_mhd.stop_daemon(self->daemon);
     free(self->tls_cert);
-    if (self->tls_key) /* do not leave the key in freed memory */
-        explicit_bzero(self->tls_key, strlen(self->tls_key));
-    free(self->tls_key);
-    if (self->token)
-        explicit_bzero(self->token, self->token_len);
-    free(self->token);
+    pb_secret_free(&self->tls_key); /* not left in freed memory */
+    pb_secret_free(&self->token);
     free(self);
     *self_p = NULL;
 }

@@ -5,18 +5,15 @@
 #include "pb_prompb.h"
 #include "pb_rw_sender.h"
 #include "pb_samples.h"
+#include "pb_secret.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/stat.h>
 #include <unistd.h>
-
-#define S_KEY_MAX 4096 /* bytes of a key file */
 
 struct pb_remote_write {
     pb_rw_sender_t *senders[PB_REMOTE_WRITE_MAX_URLS];
@@ -80,52 +77,13 @@ int pb_remote_write_check_url(const char *url, bool insecure, char *err, size_t 
     return 0;
 }
 
-/* Reads a key file whole, trailing blanks and newlines cut. Returns a string
- * the caller wipes and frees, or NULL with why in err. */
-static char *s_read_key(const char *flag, const char *path, char *err, size_t errlen)
-{
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    struct stat st;
-    if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-        snprintf(err, errlen, "--%s %s: %s", flag, path,
-                 fd < 0 ? strerror(errno) : "not a regular file");
-        if (fd >= 0)
-            close(fd);
-        return NULL;
-    }
-    if (st.st_mode & S_IROTH)
-        pb_log_warn("--%s %s is readable by every user: chmod 600 it", flag, path);
-    char *buf = calloc(1, S_KEY_MAX + 1);
-    ssize_t n = buf ? read(fd, buf, S_KEY_MAX + 1) : -1;
-    int e = errno;
-    close(fd);
-    while (n > 0 && strchr(" \t\r\n", buf[n - 1]))
-        buf[--n] = '\0';
-    if (n > 0 && n <= S_KEY_MAX && !memchr(buf, '\0', (size_t)n) && !strpbrk(buf, "\r\n"))
-        return buf;
-    snprintf(err, errlen, "--%s %s: %s", flag, path,
-             n < 0    ? strerror(e)
-             : n == 0 ? "empty"
-                      : "not one line of text under 4 KiB");
-    free(buf);
-    return NULL;
-}
-
-static void s_wipe(char **s)
-{
-    if (*s)
-        memset(*s, 0, strlen(*s));
-    free(*s);
-    *s = NULL;
-}
-
 /* The key files and CA file, checked; *userpwd / *bearer are the caller's to wipe. */
 static int s_read_keys(const pb_remote_write_config_t *c, char **userpwd, char **bearer, char *err,
                        size_t errlen)
 {
     if (c->basic_auth_file) {
-        *userpwd = s_read_key("remote-write-basic-auth-file", c->basic_auth_file, err, errlen);
-        if (!*userpwd)
+        if (pb_secret_read_line(c->basic_auth_file, "--remote-write-basic-auth-file", userpwd, err,
+                                errlen) < 0)
             return -EINVAL;
         const char *colon = strchr(*userpwd, ':');
         if (!colon || colon == *userpwd) {
@@ -135,8 +93,8 @@ static int s_read_keys(const pb_remote_write_config_t *c, char **userpwd, char *
         }
     }
     if (c->bearer_token_file) {
-        *bearer = s_read_key("remote-write-bearer-token-file", c->bearer_token_file, err, errlen);
-        if (!*bearer)
+        if (pb_secret_read_token(c->bearer_token_file, "--remote-write-bearer-token-file", 1,
+                                 bearer, err, errlen) < 0)
             return -EINVAL;
     }
     if (c->ca_file && access(c->ca_file, R_OK) < 0) {
@@ -165,8 +123,8 @@ static int s_start(pb_remote_write_t *self, const pb_remote_write_config_t *c, c
         if (rc == 0)
             pb_log_info("remote write to %s", c->url[i]);
     }
-    s_wipe(&userpwd);
-    s_wipe(&bearer);
+    pb_secret_free(&userpwd);
+    pb_secret_free(&bearer);
     return rc;
 }
 

@@ -95,6 +95,15 @@ START_TEST(token_is_the_trimmed_first_line)
     free(tok);
     ck_assert_int_eq(pb_secret_read_token(p, "--t", 17, &tok, err, sizeof err), -EINVAL);
     ck_assert_ptr_nonnull(strstr(err, "16 characters, want >= 17"));
+    p = s_write("tok", "user: pass word \n", 17, 0600);
+    ck_assert_int_eq(pb_secret_read_token(p, "--t", 1, &tok, err, sizeof err), -EINVAL);
+    ck_assert_int_eq(pb_secret_read_line(p, "--t", &tok, err, sizeof err), 0);
+    ck_assert_str_eq(tok, "user: pass word");
+    pb_secret_free(&tok);
+    ck_assert_ptr_null(tok);
+    p = s_write("tok", "\n\n", 2, 0600);
+    ck_assert_int_eq(pb_secret_read_line(p, "--t", &tok, err, sizeof err), -EINVAL);
+    ck_assert_ptr_nonnull(strstr(err, "0 characters"));
     p = s_write("tok", "abcdefgh\x01ijklmnop\n", 18, 0600);
     ck_assert_int_eq(pb_secret_read_token(p, "--t", 4, &tok, err, sizeof err), -EINVAL);
     ck_assert_ptr_nonnull(strstr(err, "control"));
