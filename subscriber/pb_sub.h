@@ -29,6 +29,8 @@ typedef struct {
     size_t max_connections; /* open query connections before handshakes are refused; 0: 4096 */
     const char *http;       /* ADDR:PORT of the HTTP face (/metrics); NULL: off */
     bool insecure;          /* allow the HTTP face beyond loopback (no TLS or token yet) */
+    unsigned down_after;    /* missed heartbeats before a publisher is down; 0: 3 */
+    int rcvhwm;             /* the SUB socket's receive HWM in messages; 0: 100000 */
 } pb_sub_config_t;
 
 /* Counters of frame intake, for `stats`. */
