@@ -325,7 +325,9 @@ static const char *s_state(const pb_sources_t *self, const s_source_t *s)
     bool down = s->down;
     if (!s->period) {
         size_t h = s_host_index(self, s);
-        down = h != SIZE_MAX && self->hosts[h].down;
+        if (h == SIZE_MAX || !self->hosts[h].tracked)
+            return "untracked";
+        down = self->hosts[h].down;
     }
     return !down ? "up" : s->replaced ? "replaced" : "down";
 }
@@ -334,8 +336,15 @@ int pb_sources_each(const pb_sources_t *self, pb_sources_fn *fn, void *arg)
 {
     for (size_t i = 0; i < self->len; i++) {
         const s_source_t *s = &self->items[i];
-        bool up = strcmp(s_state(self, s), "up") == 0;
-        pb_sources_entry_t e = {s->src, s->host, s->frames, s->bytes, s->lost, s->last_seen, up};
+        const char *state = s_state(self, s);
+        pb_sources_entry_t e = {s->src,
+                                s->host,
+                                s->frames,
+                                s->bytes,
+                                s->lost,
+                                s->last_seen,
+                                strcmp(state, "untracked") != 0,
+                                strcmp(state, "up") == 0};
         int rc = fn(&e, arg);
         if (rc)
             return rc;

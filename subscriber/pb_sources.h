@@ -70,7 +70,7 @@ uint64_t pb_sources_lost(const pb_sources_t *self);
 typedef struct {
     const char *src, *host;
     uint64_t frames, bytes, lost, last_seen_ns; /* last_seen_ns: the local clock */
-    bool up;                                    /* as of the last tick */
+    bool tracked, up; /* as of the last tick; tracked: it or its host sends heartbeats */
 } pb_sources_entry_t;
 
 /* Calls fn for every publisher kept; a non-zero return stops the walk and
@@ -100,13 +100,13 @@ int pb_sources_each_host(const pb_sources_t *self, pb_sources_host_fn *fn, void 
 void pb_sources_set_change_fn(pb_sources_t *self, pb_sources_host_fn *fn, void *arg);
 
 /* Array of {src, host, frames, bytes, lost, out_of_order, first_seq, last_seq,
- * first_seen_ns, last_seen_ns, state ("up", "down" or "replaced": down with
- * a newer src on its host), heartbeat_s (0: sends none)}; a new tree, NULL
- * on ENOMEM. */
+ * first_seen_ns, last_seen_ns, state ("up", "down", "replaced": down with
+ * a newer heartbeat src on its host, or "untracked": no heartbeat heard from
+ * it or its host), hb_period_s (0: sends none)}; a new tree, NULL on ENOMEM. */
 pb_value_t *pb_sources_to_value(const pb_sources_t *self);
 
 /* Array of {host, state ("up", "down", or "untracked": no heartbeat heard),
- * src, heartbeat_s, last_seen_ns, down_total, down: [{from_ns, to_ns}]}
+ * src, hb_period_s, last_seen_ns, down_total, down: [{from_ns, to_ns}]}
  * (to_ns absent while down); a new tree, NULL on ENOMEM. */
 pb_value_t *pb_sources_hosts_value(const pb_sources_t *self);
 

@@ -209,7 +209,6 @@ static void s_metrics(pb_sub_t *self, const pb_http_request_t *req, pb_http_repl
                              pb_sources_lost(self->sources),
                              self->counters.decode_errors,
                              pb_frame_now_ns(),
-                             pb_history_gone_ns(self->history),
                              self->self_host};
     self->scrapes++;
     int rc = pb_metrics_render(self->metrics, &in, host, format, &r->body, &r->len);
