@@ -109,8 +109,10 @@ static int s_open_sockets(pb_daemon_t *self, char *err, size_t errlen)
         snprintf(err, errlen, "cannot create ZeroMQ sockets: %s", zmq_strerror(errno));
         return -ENOMEM;
     }
-    int linger = 0;
+    int linger = 0, hwm = (int)self->config.sndhwm;
     zmq_setsockopt(self->pub, ZMQ_LINGER, &linger, sizeof linger);
+    /* per subscriber; ZMQ_XPUB_NODROP stays off: past it frames are dropped, never waited on */
+    zmq_setsockopt(self->pub, ZMQ_SNDHWM, &hwm, sizeof hwm);
     zmq_setsockopt(self->control, ZMQ_LINGER, &linger, sizeof linger);
     pb_rpc_limit_socket(self->control, PB_RPC_REQUESTS);
     self->control_mon = pb_sockmon_new(self->ctx, self->control);
