@@ -216,6 +216,24 @@ START_TEST(openmetrics_families_drop_total_and_the_text_ends_in_eof)
 }
 END_TEST
 
+START_TEST(publishers_without_heartbeats_have_no_up_series)
+{
+    s_env_t e;
+    s_open(&e);
+    pb_envelope_t env = {1, "prof", "app-host", "agent-1", 0, 1};
+    pb_sources_note(e.sources, &env, 10, 1 * SEC); /* an agent: no hb frames */
+    int rc = 0;
+    char *t = s_render(&e, NULL, PB_PROM_TEXT, 100 * SEC, &rc);
+    ck_assert_int_eq(rc, 0);
+    ck_assert_ptr_null(strstr(t, "perfbus_sub_up{host=\"app-host\""));
+    ck_assert_ptr_null(strstr(t, "perfbus_sub_host_up{host=\"app-host\""));
+    ck_assert_ptr_nonnull(strstr(
+        t, "perfbus_sub_last_seen_timestamp_seconds{host=\"app-host\",src=\"agent-1\"} 1\n"));
+    free(t);
+    s_close(&e);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("pb_metrics");
@@ -225,6 +243,7 @@ int main(void)
     tcase_add_test(tc, processes_are_escaped_and_vanish_when_gone);
     tcase_add_test(tc, one_host_is_served_alone_and_unknown_hosts_are_refused);
     tcase_add_test(tc, openmetrics_families_drop_total_and_the_text_ends_in_eof);
+    tcase_add_test(tc, publishers_without_heartbeats_have_no_up_series);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
