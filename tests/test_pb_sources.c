@@ -269,7 +269,8 @@ START_TEST(down_periods_are_bounded_oldest_forgotten)
     ck_assert_uint_eq(h.periods[0].from_ns, 60 * S_SEC); /* the first 6 are forgotten */
     ck_assert_uint_eq(h.periods[PB_SOURCES_PERIODS - 1].to_ns, (uint64_t)n * 10 * S_SEC);
     for (size_t i = 1; i < h.nperiods; i++)
-        ck_assert_uint_ge(h.periods[i].from_ns, h.periods[i - 1].to_ns); /* up at a frame, then silent */
+        ck_assert_uint_ge(h.periods[i].from_ns,
+                          h.periods[i - 1].to_ns); /* up at a frame, then silent */
     pb_value_t *v = pb_sources_hosts_value(t);
     ck_assert_uint_eq(pb_value_len(pb_value_map_get(pb_value_array_at(v, 0), "down")),
                       PB_SOURCES_PERIODS);
