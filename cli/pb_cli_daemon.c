@@ -1,5 +1,6 @@
 /* pb_cli_daemon: `perfbus system|process|watch|unwatch|health`, talking to perfbusd. */
 #include "pb_cli_daemon.h"
+#include "pb_cli_sub.h"
 
 #include "pb_cli_view.h"
 
@@ -173,7 +174,7 @@ static void s_print_health(const pb_value_t *h)
 {
     for (size_t i = 0; i < pb_value_len(h); i++) {
         const char *key = pb_value_map_key_at(h, i);
-        if (strcmp(key, "ok") == 0)
+        if (strcmp(key, "ok") == 0 || strcmp(key, "hosts") == 0)
             continue;
         const pb_value_t *v = pb_value_map_value_at(h, i);
         const char *s;
@@ -185,6 +186,7 @@ static void s_print_health(const pb_value_t *h)
             printf("%g", pb_cli_num(v, ""));
         putchar('\n');
     }
+    pb_cli_print_hosts(h); /* perfbus-sub's: each host's up/down state */
 }
 
 int pb_cli_health(int argc, char **argv)

@@ -275,6 +275,42 @@ static void s_print_push(const pb_value_t *r)
     }
 }
 
+/* "14:02:11.204-14:02:21.530 (10.3 s)", or "since 14:02:11.204" while still down. */
+static void s_print_period(const pb_value_t *p)
+{
+    char from[32], to[32];
+    double f = pb_cli_num(p, "from_ns"), t = pb_cli_num(p, "to_ns");
+    s_fmt_time(from, sizeof from, f);
+    if (isnan(t))
+        printf("  since %s", from);
+    else
+        printf("  %s-%s (%.1f s)", from, s_fmt_time(to, sizeof to, t), (t - f) / 1e9);
+}
+
+#define S_PERIODS_SHOWN 5
+
+void pb_cli_print_hosts(const pb_value_t *reply)
+{
+    const pb_value_t *hosts = pb_value_map_get(reply, "hosts");
+    for (size_t i = 0; i < pb_value_len(hosts); i++) {
+        const pb_value_t *h = pb_value_array_at(hosts, i);
+        const char *host = "?", *state = "?";
+        char shown[1024], state_shown[64];
+        pb_value_map_get_str(h, "host", &host);
+        pb_value_map_get_str(h, "state", &state);
+        printf("host %s: %s", pb_cli_term(shown, sizeof shown, host),
+               pb_cli_term(state_shown, sizeof state_shown, state));
+        const pb_value_t *down = pb_value_map_get(h, "down");
+        size_t n = pb_value_len(down), first = n > S_PERIODS_SHOWN ? n - S_PERIODS_SHOWN : 0;
+        if (strcmp(state, "untracked") != 0)
+            printf(" (heartbeat %g s), down %.0f time(s)", pb_cli_num(h, "hb_period_s"),
+                   pb_cli_num(h, "down_total"));
+        for (size_t k = first; k < n; k++)
+            s_print_period(pb_value_array_at(down, k));
+        putchar('\n');
+    }
+}
+
 static void s_print_stats(const pb_value_t *r)
 {
     char bytes[32];
@@ -292,13 +328,18 @@ static void s_print_stats(const pb_value_t *r)
         char src_shown[1024], host_shown[1024];
         pb_value_map_get_str(p, "src", &src);
         pb_value_map_get_str(p, "host", &host);
-        printf(
-            "publisher %s (host %s): frames %.0f  lost %.0f  out of order %.0f  seq %.0f..%.0f\n",
-            pb_cli_term(src_shown, sizeof src_shown, src),
-            pb_cli_term(host_shown, sizeof host_shown, host), pb_cli_num(p, "frames"),
-            pb_cli_num(p, "lost"), pb_cli_num(p, "out_of_order"), pb_cli_num(p, "first_seq"),
-            pb_cli_num(p, "last_seq"));
+        const char *state = "?";
+        char state_shown[64];
+        pb_value_map_get_str(p, "state", &state);
+        printf("publisher %s (host %s): %s  frames %.0f  lost %.0f  out of order %.0f  seq "
+               "%.0f..%.0f\n",
+               pb_cli_term(src_shown, sizeof src_shown, src),
+               pb_cli_term(host_shown, sizeof host_shown, host),
+               pb_cli_term(state_shown, sizeof state_shown, state), pb_cli_num(p, "frames"),
+               pb_cli_num(p, "lost"), pb_cli_num(p, "out_of_order"), pb_cli_num(p, "first_seq"),
+               pb_cli_num(p, "last_seq"));
     }
+    pb_cli_print_hosts(r);
     const char *run = NULL;
     char run_shown[1024];
     if (pb_value_map_get_str(pb_value_map_get(r, "recorder"), "run_id", &run) == 0)

@@ -10,6 +10,10 @@ int pb_cli_summary(int argc, char **argv);
 int pb_cli_processes(int argc, char **argv);
 int pb_cli_stats(int argc, char **argv);
 
+/* Prints reply.hosts of perfbus-sub's stats or health: one line per host, its state and
+ * its last down periods. Prints nothing without hosts. */
+void pb_cli_print_hosts(const pb_value_t *reply);
+
 /* Stored runs (pb_cli_store.c). */
 int pb_cli_runs(int argc, char **argv);
 int pb_cli_dump(int argc, char **argv);

@@ -20,6 +20,7 @@ void pb_config_defaults(pb_config_t *self)
     self->interval_s = 1.0;
     self->heartbeat_s = 1.0;
     self->max_connections = PB_ZAP_DEFAULT_CAP;
+    self->sndhwm = 1000; /* libzmq's default, said out loud */
 }
 
 static int s_bad(char *err, size_t errlen, const char *key, const char *value, const char *why)
@@ -241,6 +242,17 @@ int pb_config_set(pb_config_t *self, const char *key, const char *value, char *e
         return s_bool(&self->all, key, value, err, errlen);
     if (!strcmp(key, "max-connections"))
         return s_max_connections(self, value, err, errlen);
+    if (!strcmp(key, "sndhwm")) {
+        unsigned long hwm;
+        rc = s_uint(&hwm, 10000000, key, value, err, errlen);
+        if (rc == 0 && hwm == 0) {
+            snprintf(err, errlen, "bad sndhwm '%s': want 1..10000000 (0 would queue without end)",
+                     value);
+            rc = -EINVAL;
+        }
+        self->sndhwm = rc == 0 ? (unsigned)hwm : self->sndhwm;
+        return rc;
+    }
     if (!strcmp(key, "verbose"))
         return s_bool(&self->verbose, key, value, err, errlen);
     if (!strcmp(key, "pid"))
@@ -276,6 +288,7 @@ static const struct option s_options[] = {
     {"match", required_argument, NULL, 0},
     {"all", no_argument, NULL, 0},
     {"max-connections", required_argument, NULL, 0},
+    {"sndhwm", required_argument, NULL, 0},
     {"verbose", no_argument, NULL, 0},
     {"config", required_argument, NULL, 0},
     {"help", no_argument, NULL, 'h'},
@@ -352,6 +365,9 @@ void pb_config_usage(FILE *out)
           "                    open connections allowed per request socket (control and\n"
           "                    profile), 1..65536 (default 4096); handshakes over it are\n"
           "                    refused, counted in `health` and logged\n"
+          "  --sndhwm N        frames queued for each subscriber, 1..10000000 (default\n"
+          "                    1000); past it that subscriber's new frames are dropped\n"
+          "                    (it sees a seq gap): a slow one never slows the others\n"
           "  --config FILE     read settings from FILE first; flags override it\n"
           "  --verbose         log every control request\n"
           "  -h, --help        show this help\n"

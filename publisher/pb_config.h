@@ -34,6 +34,7 @@ typedef struct {
     char matches[PB_CONFIG_MAX_MATCHES][128];
     size_t nmatches;
     size_t max_connections; /* cap on open connections per ROUTER (control, profile) */
+    unsigned sndhwm;        /* frames queued per subscriber before new ones are dropped */
     bool verbose;
 } pb_config_t;
 
@@ -45,7 +46,7 @@ void pb_config_defaults(pb_config_t *self);
  * host (no blanks or control characters), root (a directory), command
  * (`NAME PROGRAM [ARG]...`, NAME of 1..63 [A-Za-z0-9_.-] starting with a
  * letter or digit, unique, at most 62 words after it, 511 bytes in all),
- * max-connections (1..65536).
+ * max-connections (1..65536), sndhwm (1..10000000).
  * Returns 0, or -EINVAL with a message naming the key and the bad value. */
 int pb_config_set(pb_config_t *self, const char *key, const char *value, char *err, size_t errlen);
 

@@ -46,15 +46,24 @@ struct pb_daemon {
     pb_zap_t *control_cap;     /* refuses handshakes over config.max_connections */
 };
 
-enum { S_HB_UPTIME, S_HB_INTERVAL, S_HB_FRAMES, S_HB_TRACKED, S_HB_VERSION, S_HB_PID, S_HB_N };
+enum {
+    S_HB_UPTIME,
+    S_HB_INTERVAL,
+    S_HB_PERIOD,
+    S_HB_FRAMES,
+    S_HB_TRACKED,
+    S_HB_VERSION,
+    S_HB_PID,
+    S_HB_N
+};
 
 static const pb_catalog_field_t *s_hb_keys[S_HB_N];
 
 /* The heartbeat's keys; the samplers resolve their own. */
 static int s_resolve_keys(char *err, size_t errlen)
 {
-    static const char *const hb[S_HB_N] = {"uptime_s",      "interval_s", "frames_sent",
-                                           "procs_tracked", "version",    "pid"};
+    static const char *const hb[S_HB_N] = {
+        "uptime_s", "interval_s", "heartbeat_s", "frames_sent", "procs_tracked", "version", "pid"};
     int rc = pb_mpwrite_resolve(PB_FT_HB, "", hb, S_HB_N, s_hb_keys, err, errlen);
     if (rc == 0)
         rc = pb_sys_sampler_keys(err, errlen);
@@ -100,8 +109,10 @@ static int s_open_sockets(pb_daemon_t *self, char *err, size_t errlen)
         snprintf(err, errlen, "cannot create ZeroMQ sockets: %s", zmq_strerror(errno));
         return -ENOMEM;
     }
-    int linger = 0;
+    int linger = 0, hwm = (int)self->config.sndhwm;
     zmq_setsockopt(self->pub, ZMQ_LINGER, &linger, sizeof linger);
+    /* per subscriber; ZMQ_XPUB_NODROP stays off: past it frames are dropped, never waited on */
+    zmq_setsockopt(self->pub, ZMQ_SNDHWM, &hwm, sizeof hwm);
     zmq_setsockopt(self->control, ZMQ_LINGER, &linger, sizeof linger);
     pb_rpc_limit_socket(self->control, PB_RPC_REQUESTS);
     self->control_mon = pb_sockmon_new(self->ctx, self->control);
@@ -352,6 +363,7 @@ static void s_heartbeat(pb_daemon_t *self)
     int rc = s_begin(self, "hb");
     pb_mpwrite_float(w, s_hb_keys[S_HB_UPTIME], uptime);
     pb_mpwrite_float(w, s_hb_keys[S_HB_INTERVAL], self->config.interval_s);
+    pb_mpwrite_float(w, s_hb_keys[S_HB_PERIOD], self->config.heartbeat_s);
     pb_mpwrite_uint(w, s_hb_keys[S_HB_FRAMES], self->seq);
     pb_mpwrite_uint(w, s_hb_keys[S_HB_TRACKED], pb_proc_sampler_tracked(self->procs));
     pb_mpwrite_str(w, s_hb_keys[S_HB_VERSION], PB_VERSION);

@@ -6,6 +6,8 @@
  * string from a frame goes through pb_text (UTF-8 repair, escaping). */
 #include "pb_html.h"
 
+#include "pb_outage.h"
+
 #include "pb_chart.h"
 #include "pb_profile.h"
 #include "pb_table.h"
@@ -236,11 +238,37 @@ static void s_procs(FILE *out, const pb_model_t *model, size_t h)
     fputs("</table></div>\n", out);
 }
 
+#define S_OUTAGE_LINES 21 /* the summary and the first 20 down periods */
+
+/* The host's down periods (pb_outage), when its publisher sent heartbeats. */
+static void s_updown(FILE *out, const pb_model_t *model, size_t h)
+{
+    char lines[S_OUTAGE_LINES][PB_OUTAGE_LINE];
+    size_t n =
+        pb_outage_lines(pb_model_outage(model), pb_model_host(model, h), lines, S_OUTAGE_LINES);
+    if (n == 0)
+        return;
+    s_heading(out, "Publisher up/down", pb_model_host(model, h));
+    fputs("<p class=\"updown\">", out);
+    s_text(out, lines[0], PB_OUTAGE_LINE);
+    fputs("</p>\n", out);
+    if (n > 1)
+        fputs("<ul class=\"down\">\n", out);
+    for (size_t i = 1; i < n; i++) {
+        fputs("<li>", out);
+        s_text(out, lines[i], PB_OUTAGE_LINE);
+        fputs("</li>\n", out);
+    }
+    if (n > 1)
+        fputs("</ul>\n", out);
+}
+
 static int s_host(FILE *out, const pb_model_t *model, size_t h)
 {
     int rc = 0;
     fputs("<section>\n", out);
     s_tables(out, model, h);
+    s_updown(out, model, h);
     s_heading(out, "Charts", pb_model_host(model, h));
     for (size_t g = 0; g < PB_GROUP_COUNT && rc == 0; g++)
         rc = s_chart_take(out, pb_chart_group(model, h, (pb_group_t)g, PB_CHART_BUCKETS));

@@ -9,6 +9,7 @@
 #include "pb_codec.h"
 #include "pb_frame_reader.h"
 #include "pb_grow.h"
+#include "pb_outage.h"
 #include "pb_profile.h"
 #include "pb_view.h"
 
@@ -81,6 +82,8 @@ struct pb_model {
     char *version;
     pb_profile_t **profiles;
     size_t nprofiles, capprofiles;
+    pb_outage_t *outage;  /* hosts' down periods, from receive times (pb_model_add_at) */
+    uint64_t run_last_ns; /* the latest receive time of the run being read */
 };
 
 pb_unit_t pb_model_unit(const pb_catalog_field_t *field)
@@ -185,7 +188,7 @@ pb_model_t *pb_model_new(void)
 {
     pb_model_metric_count(); /* resolves what pb_model_add reads */
     pb_model_t *self = calloc(1, sizeof(pb_model_t));
-    if (self && !(self->reader = pb_frame_reader_new()))
+    if (self && (!(self->reader = pb_frame_reader_new()) || !(self->outage = pb_outage_new())))
         pb_model_destroy(&self);
     return self;
 }
@@ -196,6 +199,7 @@ void pb_model_destroy(pb_model_t **self_p)
         return;
     pb_model_t *self = *self_p;
     pb_frame_reader_destroy(&self->reader);
+    pb_outage_destroy(&self->outage);
     for (size_t h = 0; h < self->nhosts; h++)
         s_host_free(&self->hosts[h]);
     free(self->hosts);
@@ -413,13 +417,39 @@ static int s_add_tree(pb_model_t *self, pb_catalog_frame_t type, const void *pay
     return rc;
 }
 
+/* An hb frame's heartbeat period (the view FLEET_HEARTBEAT; 1 s, the default, when absent),
+ * as perfbus-sub takes it. 0 for other frames. */
+static uint64_t s_heartbeat_ns(const pb_frame_view_t *frame)
+{
+    if (frame->type != PB_FT_HB)
+        return 0;
+    pb_view_entry_t e = {0};
+    pb_view_entry_of(PB_VIEW_FLEET_HEARTBEAT, PB_FT_HB, &e);
+    for (size_t i = 0; i < frame->nnumbers; i++)
+        if (frame->numbers[i].field == e.field && frame->numbers[i].value > 0 &&
+            frame->numbers[i].value < 1e6)
+            return (uint64_t)(frame->numbers[i].value * 1e9);
+    return 1000000000u;
+}
+
 int pb_model_add(pb_model_t *self, const void *payload, size_t len, const pb_model_filter_t *filter,
                  char *err, size_t errlen)
 {
+    return pb_model_add_at(self, 0, payload, len, filter, err, errlen);
+}
+
+int pb_model_add_at(pb_model_t *self, uint64_t recv_ns, const void *payload, size_t len,
+                    const pb_model_filter_t *filter, char *err, size_t errlen)
+{
     const pb_frame_view_t *frame = NULL;
     int rc = pb_frame_reader_read(self->reader, payload, len, &frame, err, errlen);
+    if (recv_ns > self->run_last_ns)
+        self->run_last_ns = recv_ns;
     if (rc < 0 || !s_wanted(frame, filter))
         return rc;
+    if (recv_ns &&
+        pb_outage_note(self->outage, frame->env.host, recv_ns, s_heartbeat_ns(frame)) < 0)
+        return -ENOMEM;
     if (s_track_seq(self, &frame->env) < 0)
         return -ENOMEM;
     s_track_time(self, frame->env.ts);
@@ -550,4 +580,21 @@ size_t pb_model_profile_count(const pb_model_t *self)
 const pb_profile_t *pb_model_profile(const pb_model_t *self, size_t i)
 {
     return i < self->nprofiles ? self->profiles[i] : NULL;
+}
+
+int pb_model_end_run(pb_model_t *self)
+{
+    int rc = pb_outage_end_run(self->outage, self->run_last_ns);
+    self->run_last_ns = 0;
+    return rc;
+}
+
+void pb_model_set_down_after(pb_model_t *self, unsigned n)
+{
+    pb_outage_set_down_after(self->outage, n);
+}
+
+const pb_outage_t *pb_model_outage(const pb_model_t *self)
+{
+    return self->outage;
 }

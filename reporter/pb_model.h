@@ -10,6 +10,7 @@
 
 typedef struct pb_model pb_model_t;
 typedef struct pb_profile pb_profile_t; /* pb_profile.h */
+typedef struct pb_outage pb_outage_t;   /* pb_outage.h */
 
 typedef enum {
     PB_UNIT_PCT,         /* percent */
@@ -105,6 +106,22 @@ typedef struct {
  * -ENOMEM. */
 int pb_model_add(pb_model_t *self, const void *payload, size_t len, const pb_model_filter_t *filter,
                  char *err, size_t errlen);
+
+/* pb_model_add of a record received at recv_ns (its recv_ts in the run;
+ * 0: unknown): the receive times give the hosts' down periods (pb_outage.h).
+ * Records of one run must come in the order the recorder wrote them. */
+int pb_model_add_at(pb_model_t *self, uint64_t recv_ns, const void *payload, size_t len,
+                    const pb_model_filter_t *filter, char *err, size_t errlen);
+
+/* Ends the run whose records were added (pb_source calls it after each run):
+ * a host silent since before the run's end is down until then. 0 or -ENOMEM. */
+int pb_model_end_run(pb_model_t *self);
+
+/* Missed heartbeats that make a host down: the run's config down_after; 0: 3. */
+void pb_model_set_down_after(pb_model_t *self, unsigned n);
+
+/* The hosts' down periods (by host name: pb_model_host), borrowed. */
+const pb_outage_t *pb_model_outage(const pb_model_t *self);
 
 void pb_model_info(const pb_model_t *self, pb_model_info_t *out);
 

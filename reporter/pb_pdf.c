@@ -8,6 +8,8 @@
  * into -EPROTO at the end (no longjmp). */
 #include "pb_pdf.h"
 
+#include "pb_outage.h"
+
 #include "pb_chart.h"
 #include "pb_profile.h"
 #include "pb_table.h"
@@ -343,11 +345,34 @@ static void s_chart_take(pdf_t *pdf, pb_chart_t *chart)
     pb_chart_destroy(&chart);
 }
 
+#define S_OUTAGE_LINES 21 /* the summary and the first 20 down periods */
+
+/* The host's down periods (pb_outage), when its publisher sent heartbeats. */
+static void s_updown(pdf_t *pdf, const pb_model_t *model, size_t host)
+{
+    char lines[S_OUTAGE_LINES][PB_OUTAGE_LINE], title[160];
+    size_t n =
+        pb_outage_lines(pb_model_outage(model), pb_model_host(model, host), lines, S_OUTAGE_LINES);
+    if (n == 0)
+        return;
+    snprintf(title, sizeof(title), "Publisher up/down - %s", pb_model_host(model, host));
+    s_heading(pdf, title);
+    for (size_t i = 0; i < n; i++) {
+        s_need(pdf, 14);
+        s_rgb_fill(pdf, 0x000000);
+        s_text(pdf, i ? pdf->font : pdf->bold, 9, S_LEFT + (i ? 10 : 0), pdf->y - 10,
+               S_RIGHT - S_LEFT - 10, S_ALIGN_LEFT, lines[i]);
+        pdf->y -= 13;
+    }
+    pdf->y -= 10;
+}
+
 static void s_host(pdf_t *pdf, const pb_model_t *model, size_t host)
 {
     char title[160];
     s_new_page(pdf);
     s_summary(pdf, model, host);
+    s_updown(pdf, model, host);
     snprintf(title, sizeof(title), "Charts - %s", pb_model_host(model, host));
     s_heading(pdf, title);
     for (size_t g = 0; g < PB_GROUP_COUNT; g++)

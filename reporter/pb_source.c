@@ -33,7 +33,8 @@ static int s_record(load_t *load, const pb_run_t *run, const pb_record_t *rec)
     const pb_source_opts_t *o = load->opts;
     pb_model_filter_t filter = {o->host, o->pids, o->npids};
     char err[160];
-    int rc = pb_model_add(load->model, rec->payload, rec->payload_len, &filter, err, sizeof err);
+    int rc = pb_model_add_at(load->model, rec->recv_ts, rec->payload, rec->payload_len, &filter,
+                             err, sizeof err);
     if (rc == -ENOMEM)
         return rc;
     if (rc < 0) {
@@ -52,6 +53,14 @@ static void s_add_damage(pb_segment_damage_t *sum, pb_segment_damage_t d)
     sum->bad_header += d.bad_header;
 }
 
+/* The run's perfbus-sub --down-after (config.down_after, absent before it was recorded: 3). */
+static void s_down_after(pb_model_t *model, const pb_run_t *run)
+{
+    uint64_t n = 0;
+    pb_value_map_get_u64(pb_value_map_get(pb_run_meta(run), "config"), "down_after", &n);
+    pb_model_set_down_after(model, n <= 1000 ? (unsigned)n : 0);
+}
+
 static int s_load_run(load_t *load, const char *path, char *err, size_t errlen)
 {
     pb_run_t *run = pb_run_new(path);
@@ -62,6 +71,7 @@ static int s_load_run(load_t *load, const char *path, char *err, size_t errlen)
         return rc;
     }
     pb_run_set_problem_fn(run, s_problem, NULL);
+    s_down_after(load->model, run);
     int rc = pb_run_set_filter(run, NULL, load->opts->from_ns, load->opts->to_ns);
     pb_record_t rec;
     while (rc == 0 && (rc = pb_run_next(run, &rec)) == 1) {
@@ -70,6 +80,8 @@ static int s_load_run(load_t *load, const char *path, char *err, size_t errlen)
                                (unsigned long long)load->stats->records);
         rc = s_record(load, run, &rec);
     }
+    if (rc == 0 && pb_model_end_run(load->model) < 0)
+        rc = -ENOMEM;
     s_add_damage(&load->stats->damage, pb_run_damage(run));
     load->stats->runs++;
     pb_run_destroy(&run);

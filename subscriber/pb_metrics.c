@@ -86,7 +86,7 @@ static int s_payload(const char *host, int64_t pid, const void *payload, size_t 
 
 /* ---- perfbus-sub's own families ---- */
 
-enum { S_FRAMES, S_BYTES, S_LOST, S_DECODE, S_UP, S_LAST_SEEN, S_NSELF };
+enum { S_FRAMES, S_BYTES, S_LOST, S_DECODE, S_UP, S_LAST_SEEN, S_HOST_UP, S_HOST_DOWN, S_NSELF };
 
 static const struct {
     const char *name;
@@ -97,9 +97,13 @@ static const struct {
     {"perfbus_sub_bytes_total", PB_PROM_COUNTER, "payload bytes received"},
     {"perfbus_sub_lost_total", PB_PROM_COUNTER, "frames lost (seq gaps), over all publishers"},
     {"perfbus_sub_decode_errors_total", PB_PROM_COUNTER, "payloads that were not msgpack"},
-    {"perfbus_sub_up", PB_PROM_GAUGE, "1 while the publisher (src) was heard from lately, else 0"},
+    {"perfbus_sub_up", PB_PROM_GAUGE,
+     "1 while the publisher (src) is up, 0 once it missed --down-after heartbeats"},
     {"perfbus_sub_last_seen_timestamp_seconds", PB_PROM_GAUGE,
      "when the publisher (src) was last heard from, seconds since the Unix epoch"},
+    {"perfbus_sub_host_up", PB_PROM_GAUGE,
+     "1 while one of the host's publishers is up, 0 once all missed --down-after heartbeats"},
+    {"perfbus_sub_host_down_total", PB_PROM_COUNTER, "times the host was marked down"},
 };
 
 static void s_self_family(pb_metrics_t *self, int which, const pb_prom_label_t *labels,
@@ -123,22 +127,36 @@ typedef struct {
     bool any;
 } s_pub_arg_t;
 
+/* One sample of family a->which, its header first. */
+static void s_self_sample(s_pub_arg_t *a, const pb_prom_label_t *labels, size_t n, double v)
+{
+    if (!a->any)
+        s_self_family(a->self, a->which, labels, n, v);
+    else
+        pb_prom_write_line(&a->self->out, s_self[a->which].name, s_self[a->which].type, labels, n,
+                           v, a->self->format);
+    a->any = true;
+}
+
 static int s_publisher(const pb_sources_entry_t *e, void *arg)
 {
     s_pub_arg_t *a = arg;
-    if (a->host && strcmp(a->host, e->host) != 0)
+    if ((a->host && strcmp(a->host, e->host) != 0) || (a->which == S_UP && !e->tracked))
         return 0;
     pb_prom_label_t labels[2] = {{"host", e->host, 4, strlen(e->host)},
                                  {"src", e->src, 3, strlen(e->src)}};
-    const pb_metrics_input_t *in = a->in;
-    bool up = in->now_ns >= e->last_seen_ns ? in->now_ns - e->last_seen_ns <= in->up_ns : true;
-    double v = a->which == S_UP ? (double)up : (double)e->last_seen_ns / 1e9;
-    if (!a->any)
-        s_self_family(a->self, a->which, labels, 2, v);
-    else
-        pb_prom_write_line(&a->self->out, s_self[a->which].name, s_self[a->which].type, labels, 2,
-                           v, a->self->format);
-    a->any = true;
+    s_self_sample(a, labels, 2, a->which == S_UP ? (double)e->up : (double)e->last_seen_ns / 1e9);
+    return 0;
+}
+
+/* perfbus_sub_host_{up,down_total}: the state stats and health show (pb_sources). */
+static int s_host(const pb_sources_host_t *h, void *arg)
+{
+    s_pub_arg_t *a = arg;
+    if ((a->host && strcmp(a->host, h->host) != 0) || !h->tracked)
+        return 0;
+    pb_prom_label_t label = {"host", h->host, 4, strlen(h->host)};
+    s_self_sample(a, &label, 1, a->which == S_HOST_UP ? (double)h->up : (double)h->down_total);
     return 0;
 }
 
@@ -152,9 +170,12 @@ static void s_write_self(pb_metrics_t *self, const pb_metrics_input_t *in, const
         s_self_family(self, S_LOST, &l, 1, (double)in->lost);
         s_self_family(self, S_DECODE, &l, 1, (double)in->decode_errors);
     }
-    for (int which = S_UP; which <= S_LAST_SEEN && in->sources; which++) {
+    for (int which = S_UP; which <= S_HOST_DOWN && in->sources; which++) {
         s_pub_arg_t a = {self, in, host, which, false};
-        pb_sources_each(in->sources, s_publisher, &a);
+        if (which <= S_LAST_SEEN)
+            pb_sources_each(in->sources, s_publisher, &a);
+        else
+            pb_sources_each_host(in->sources, s_host, &a);
     }
 }
 

@@ -12,8 +12,11 @@
  * perfbus-sub's own health follows, from the small table in pb_metrics.c (not
  * frame fields, so not in the catalogue): perfbus_sub_{frames,bytes,lost,
  * decode_errors}_total labelled with the subscriber's own host name (only
- * when no host is asked for), and per publisher perfbus_sub_up and
- * perfbus_sub_last_seen_timestamp_seconds labelled host and src. */
+ * when no host is asked for), per publisher perfbus_sub_up (only for those
+ * judged by heartbeats) and perfbus_sub_last_seen_timestamp_seconds labelled
+ * host and src, and per host perfbus_sub_host_up and
+ * perfbus_sub_host_down_total: the up/down state of pb_sources, the same
+ * that `stats` and `health` show. */
 
 #include "pb_history.h"
 #include "pb_prom.h"
@@ -27,7 +30,6 @@ typedef struct {
     const pb_sources_t *sources;
     uint64_t frames, bytes, lost, decode_errors; /* perfbus-sub's counters */
     uint64_t now_ns;                             /* the local clock (pb_frame_now_ns) */
-    uint64_t up_ns;        /* a publisher heard within this is up (1), else 0 */
     const char *self_host; /* the subscriber's host name, for its own series */
 } pb_metrics_input_t;
 

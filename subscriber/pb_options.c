@@ -137,6 +137,11 @@ static int s_set_number(pb_options_t *self, const char *key, const char *value, 
     else if (strcmp(key, "remote-write-deadline") == 0 &&
              (rc = s_number(key, value, 0.001, 600, &d, err, errlen)) == 0)
         c->remote_write.delay_ms = (unsigned)(d * 1000 + 0.5);
+    else if (strcmp(key, "down-after") == 0 &&
+             (rc = s_count(key, value, 1, 1000, &d, err, errlen)) == 0)
+        c->down_after = (unsigned)d;
+    else if (strcmp(key, "rcvhwm") == 0 && (rc = s_count(key, value, 1, 1e8, &d, err, errlen)) == 0)
+        c->rcvhwm = (int)d;
     else if (strcmp(key, "keep-gb") == 0 &&
              (rc = s_number(key, value, 0, 1e9, &d, err, errlen)) == 0)
         c->keep_bytes = (uint64_t)(d * 1024 * 1024 * 1024);
@@ -277,6 +282,10 @@ void pb_options_usage(FILE *out)
           "  --subscribe PREFIX    topic prefix (repeatable; default all; loss counting needs "
           "all)\n"
           "  --query EP            query ROUTER endpoint (default tcp://127.0.0.1:7712)\n"
+          "  --down-after N        a publisher (its host) is down after N missed heartbeats\n"
+          "                        (1..1000, default 3; the period is the one its hb frames give)\n"
+          "  --rcvhwm N            frames queued for perfbus-sub before libzmq drops new ones\n"
+          "                        (default 100000; drops show as lost, from seq gaps)\n"
           "  --history N           samples kept per series (default 3600); memory is at most\n"
           "                        8 B x N x 257 per series (256 fields), series <= 512 + hosts\n"
           "  --history-seconds S   also drop samples older than S seconds\n"

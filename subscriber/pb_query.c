@@ -186,6 +186,16 @@ static int s_put_history_stats(pb_value_t *r, const pb_sub_t *sub)
     return rc;
 }
 
+/* hosts: each host's up/down state and down periods (pb_sources), in stats and health alike. */
+static int s_put_hosts(pb_value_t *r, const pb_sub_t *sub)
+{
+    pb_value_t *hosts = pb_sources_hosts_value(pb_sub_sources(sub));
+    int rc = hosts ? pb_value_map_put(r, "hosts", &hosts) : -ENOMEM;
+    rc = rc ? rc
+            : pb_value_map_put_uint(r, "down_after", pb_sources_down_after(pb_sub_sources(sub)));
+    return rc;
+}
+
 static pb_value_t *s_stats(const pb_sub_t *sub)
 {
     pb_value_t *r = pb_rpc_ok(), *pubs = pb_sources_to_value(pb_sub_sources(sub));
@@ -195,6 +205,7 @@ static pb_value_t *s_stats(const pb_sub_t *sub)
     rc = rc ? rc : pb_value_map_put(r, "http", &http);
     rc = rc ? rc : pb_value_map_put(r, "remote_write", &rw);
     rc = rc ? rc : pb_value_map_put(r, "publishers", &pubs);
+    rc = rc ? rc : s_put_hosts(r, sub);
     rc = rc ? rc : s_put_history_stats(r, sub);
     rc = rc ? rc : pb_value_map_put(r, "recorder", &rec);
     rc = rc ? rc : pb_value_map_put(r, "subscription", &settings);
@@ -222,6 +233,7 @@ static pb_value_t *s_health(const pb_sub_t *sub)
     rc = rc ? rc : pb_value_map_put_uint(r, "frames", pb_sub_counters(sub).frames);
     rc = rc ? rc : pb_value_map_put_uint(r, "series", pb_history_nseries(pb_sub_history(sub)));
     rc = rc ? rc : pb_value_map_put_bool(r, "recording", run != NULL);
+    rc = rc ? rc : s_put_hosts(r, sub);
     if (run)
         rc = rc ? rc : pb_value_map_put_str(r, "run_id", run);
     if (pb_sub_http_address(sub))

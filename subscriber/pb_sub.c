@@ -9,6 +9,7 @@
 #include "pb_rpc.h"
 #include "pb_run.h"
 #include "pb_sockmon.h"
+#include "pb_view.h"
 #include "pb_zap.h"
 
 #include <errno.h>
@@ -27,6 +28,9 @@
 #define S_BATCH           1000 /* frames handled per poll before serving requests, */
 #define S_BUDGET_US       5000 /* or this much intake time, whichever comes first */
 #define S_CLOCK_EVERY     16   /* frames between two looks at the clock */
+#define S_LIVENESS_MS     100  /* publishers are judged up or down this often */
+#define S_RCVHWM          100000
+#define S_HB_DEFAULT_NS   1000000000ull /* an hb frame without heartbeat_s: the default 1 s */
 
 struct pb_sub {
     pb_sub_config_t config;
@@ -42,7 +46,7 @@ struct pb_sub {
     pb_sub_counters_t counters;
     pb_sub_frame_fn *frame_fn;
     void *frame_arg;
-    uint64_t started_ms, next_flush_ms, next_expire_ms, next_retain_ms;
+    uint64_t started_ms, next_flush_ms, next_expire_ms, next_retain_ms, next_live_ms;
     bool loss_tracking;
     pb_http_t *http;       /* NULL unless --http */
     pb_remote_write_t *rw; /* NULL unless --remote-write */
@@ -71,7 +75,7 @@ static int s_open_sub(pb_sub_t *self, char *err, size_t errlen)
     self->sub = zmq_socket(self->ctx, ZMQ_SUB);
     if (!self->sub)
         return -errno;
-    int hwm = 100000;
+    int hwm = self->config.rcvhwm > 0 ? self->config.rcvhwm : S_RCVHWM;
     zmq_setsockopt(self->sub, ZMQ_RCVHWM, &hwm, sizeof hwm);
     pb_rpc_limit_socket(self->sub, PB_RPC_FRAMES);
     for (size_t i = 0; i < self->config.nsubscribe; i++) {
@@ -140,6 +144,7 @@ static pb_value_t *s_record_config(const pb_sub_t *self)
     rc = rc ? rc : pb_value_map_put_uint(conf, "segment_bytes", c->segment_bytes);
     rc = rc ? rc : pb_value_map_put_float(conf, "keep_days", c->keep_days);
     rc = rc ? rc : pb_value_map_put_uint(conf, "keep_bytes", c->keep_bytes);
+    rc = rc ? rc : pb_value_map_put_uint(conf, "down_after", pb_sources_down_after(self->sources));
     pb_value_destroy(&connect);
     pb_value_destroy(&subscribe);
     if (rc < 0)
@@ -205,7 +210,6 @@ static void s_metrics(pb_sub_t *self, const pb_http_request_t *req, pb_http_repl
                              pb_sources_lost(self->sources),
                              self->counters.decode_errors,
                              pb_frame_now_ns(),
-                             pb_history_gone_ns(self->history),
                              self->self_host};
     self->scrapes++;
     int rc = pb_metrics_render(self->metrics, &in, host, format, &r->body, &r->len);
@@ -259,6 +263,19 @@ static void s_log_full(size_t max_procs, uint64_t dropped, void *arg)
                 max_procs, (unsigned long long)dropped);
 }
 
+/* A host's transition, for the log: what users read first when a publisher goes quiet. */
+static int s_log_change(const pb_sources_host_t *h, void *arg)
+{
+    const pb_sources_period_t *p = &h->periods[h->nperiods - 1];
+    if (!h->up)
+        pb_log_warn("host %s is down: nothing heard from src %s for %u heartbeats of %.3g s",
+                    h->host, h->src, pb_sources_down_after(arg), (double)h->heartbeat_ns / 1e9);
+    else
+        pb_log_info("host %s is up again (src %s), after %.1f s unheard", h->host, h->src,
+                    (double)(p->to_ns - p->from_ns) / 1e9);
+    return 0;
+}
+
 static int s_init(pb_sub_t *self, char *err, size_t errlen)
 {
     pb_sub_config_t *c = &self->config;
@@ -279,6 +296,8 @@ static int s_init(pb_sub_t *self, char *err, size_t errlen)
         return -ENOMEM;
     }
     pb_history_set_full_fn(self->history, s_log_full, NULL);
+    pb_sources_set_down_after(self->sources, c->down_after);
+    pb_sources_set_change_fn(self->sources, s_log_change, self->sources);
     int rc = s_open_sub(self, err, errlen);
     rc = rc < 0 ? rc : s_open_router(self, err, errlen);
     rc = rc < 0 || !c->record ? rc : s_open_run(self, err, errlen);
@@ -290,6 +309,7 @@ static int s_init(pb_sub_t *self, char *err, size_t errlen)
     self->next_flush_ms = self->started_ms + (uint64_t)c->flush_ms;
     self->next_expire_ms = self->started_ms + S_EXPIRE_MS;
     self->next_retain_ms = self->started_ms + S_RETAIN_MS;
+    self->next_live_ms = self->started_ms + S_LIVENESS_MS;
     return rc;
 }
 
@@ -342,6 +362,19 @@ static void s_count_bad(uint64_t *counter, const char *what, const char *why)
         pb_log_warn("dropped a frame (%s #%llu): %s", what, (unsigned long long)*counter, why);
 }
 
+/* An hb frame's heartbeat period (the view FLEET_HEARTBEAT) makes its src judged up or down. */
+static void s_heartbeat(pb_sub_t *self, const pb_frame_view_t *frame, uint64_t recv_ns)
+{
+    pb_view_entry_t e = {0};
+    pb_view_entry_of(PB_VIEW_FLEET_HEARTBEAT, PB_FT_HB, &e);
+    uint64_t period = S_HB_DEFAULT_NS;
+    for (size_t i = 0; i < frame->nnumbers; i++)
+        if (frame->numbers[i].field == e.field && frame->numbers[i].value > 0 &&
+            frame->numbers[i].value < 1e6)
+            period = (uint64_t)(frame->numbers[i].value * 1e9);
+    pb_sources_heartbeat(self->sources, frame->env.src, period, recv_ns);
+}
+
 static void s_keep(pb_sub_t *self, const pb_frame_view_t *frame, const void *topic,
                    size_t topic_len, const void *payload, size_t payload_len, uint64_t recv_ns)
 {
@@ -350,6 +383,8 @@ static void s_keep(pb_sub_t *self, const pb_frame_view_t *frame, const void *top
     if (lost > 0 && self->loss_tracking)
         pb_log_warn("lost %lld frame(s) from src %s (host %s) before seq %llu", (long long)lost,
                     env->src, env->host, (unsigned long long)env->seq);
+    if (lost >= 0 && frame->type == PB_FT_HB)
+        s_heartbeat(self, frame, recv_ns);
     /* each series' latest bytes serve /metrics: copied only when it is served */
     const void *latest = self->http ? payload : NULL;
     if (pb_history_add_payload(self->history, frame, latest, payload_len, recv_ns) == -ENOSPC)
@@ -457,6 +492,10 @@ static void s_timers(pb_sub_t *self, uint64_t now)
         pb_history_expire(self->history, pb_frame_now_ns());
         self->next_expire_ms = now + S_EXPIRE_MS;
     }
+    if (now >= self->next_live_ms) {
+        pb_sources_tick(self->sources, pb_frame_now_ns());
+        self->next_live_ms = now + S_LIVENESS_MS;
+    }
     if (self->run && now >= self->next_retain_ms) {
         s_retain(self);
         self->next_retain_ms = now + S_RETAIN_MS;
@@ -465,7 +504,8 @@ static void s_timers(pb_sub_t *self, uint64_t now)
 
 static int s_wait_ms(const pb_sub_t *self, int timeout_ms, uint64_t now)
 {
-    uint64_t next = self->next_expire_ms;
+    uint64_t next =
+        self->next_live_ms < self->next_expire_ms ? self->next_live_ms : self->next_expire_ms;
     if (self->run && self->next_flush_ms < next)
         next = self->next_flush_ms;
     uint64_t wait = next > now ? next - now : 0;

@@ -32,6 +32,8 @@ typedef struct {
     bool insecure;          /* allow the HTTP face beyond loopback without TLS and a token */
     const char *http_tls_cert, *http_tls_key, *http_token_file; /* NULL: none */
     pb_remote_write_config_t remote_write; /* its insecure comes from the one above */
+    unsigned down_after;                   /* missed heartbeats before a publisher is down; 0: 3 */
+    int rcvhwm;                            /* the SUB socket's receive HWM in messages; 0: 100000 */
 } pb_sub_config_t;
 
 /* Counters of frame intake, for `stats`. */

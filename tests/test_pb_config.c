@@ -69,6 +69,23 @@ START_TEST(bad_flags_are_named)
 }
 END_TEST
 
+START_TEST(sndhwm_is_a_positive_count)
+{
+    pb_config_t c;
+    char err[256] = "";
+    pb_config_defaults(&c);
+    ck_assert_uint_eq(c.sndhwm, 1000);
+    char *ok[] = {"perfbusd", "--sndhwm", "50", NULL};
+    ck_assert_int_eq(s_parse(&c, err, sizeof err, 3, ok), 0);
+    ck_assert_uint_eq(c.sndhwm, 50);
+    char *zero[] = {"perfbusd", "--sndhwm", "0", NULL};
+    ck_assert_int_eq(s_parse(&c, err, sizeof err, 3, zero), -EINVAL);
+    ck_assert_ptr_nonnull(strstr(err, "sndhwm"));
+    char *big[] = {"perfbusd", "--sndhwm", "10000001", NULL};
+    ck_assert_int_eq(s_parse(&c, err, sizeof err, 3, big), -EINVAL);
+}
+END_TEST
+
 START_TEST(file_is_read_first_and_flags_override)
 {
     char path[32];
@@ -207,6 +224,7 @@ int main(void)
     tcase_add_test(tc, defaults_serve_without_configuration);
     tcase_add_test(tc, flags_fill_every_setting);
     tcase_add_test(tc, bad_flags_are_named);
+    tcase_add_test(tc, sndhwm_is_a_positive_count);
     tcase_add_test(tc, file_is_read_first_and_flags_override);
     tcase_add_test(tc, file_errors_carry_the_line);
     tcase_add_test(tc, inline_comments_in_the_file);

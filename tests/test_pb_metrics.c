@@ -68,6 +68,7 @@ static void s_add(s_env_t *e, pb_value_t *f, uint64_t recv)
     const pb_frame_view_t *view = NULL;
     ck_assert_int_eq(pb_frame_reader_read(e->reader, buf, len, &view, err, sizeof err), 0);
     pb_sources_note(e->sources, &view->env, len, recv);
+    pb_sources_heartbeat(e->sources, view->env.src, SEC, recv); /* judged up/down by a 1 s hb */
     ck_assert_int_eq(pb_history_add_payload(e->history, view, buf, len, recv), 0);
     free(buf);
 }
@@ -92,7 +93,8 @@ static void s_close(s_env_t *e)
 /* The render as a NUL-terminated copy (the caller frees), or NULL with *rc. */
 static char *s_render(s_env_t *e, const char *host, pb_prom_format_t fmt, uint64_t now, int *rc)
 {
-    pb_metrics_input_t in = {e->history, e->sources, 11, 2222, 3, 4, now, 10 * SEC, "me"};
+    pb_metrics_input_t in = {e->history, e->sources, 11, 2222, 3, 4, now, "me"};
+    pb_sources_tick(e->sources, now); /* as perfbus-sub's loop does */
     const char *text = NULL;
     size_t len = 0;
     *rc = pb_metrics_render(e->metrics, &in, host, fmt, &text, &len);
@@ -123,6 +125,8 @@ START_TEST(list_items_take_their_labels_and_ticks_their_hosts_clock)
     ck_assert_ptr_null(strstr(t, "pct"));
     ck_assert_ptr_nonnull(strstr(t, "perfbus_sub_frames_total{host=\"me\"} 11\n"));
     ck_assert_ptr_nonnull(strstr(t, "perfbus_sub_up{host=\"a\",src=\"src-1\"} 1\n"));
+    ck_assert_ptr_nonnull(strstr(t, "perfbus_sub_host_up{host=\"a\"} 1\n"));
+    ck_assert_ptr_nonnull(strstr(t, "perfbus_sub_host_down_total{host=\"a\"} 0\n"));
     free(t);
     s_close(&e);
 }
@@ -202,8 +206,29 @@ START_TEST(openmetrics_families_drop_total_and_the_text_ends_in_eof)
     ck_assert_ptr_nonnull(strstr(t, "# TYPE perfbus_sub_frames counter\n"));
     ck_assert_ptr_nonnull(strstr(t, "node_cpu_seconds_total{host=\"a\",cpu=\"0\""));
     ck_assert_ptr_nonnull(strstr(t, "perfbus_sub_up{host=\"a\",src=\"src-1\"} 0\n")); /* 59 s */
+    ck_assert_ptr_nonnull(strstr(t, "perfbus_sub_host_up{host=\"a\"} 0\n"));
+    ck_assert_ptr_nonnull(strstr(t, "# TYPE perfbus_sub_host_down counter\n"));
+    ck_assert_ptr_nonnull(strstr(t, "perfbus_sub_host_down_total{host=\"a\"} 1\n"));
     size_t n = strlen(t);
     ck_assert(n > 6 && strcmp(t + n - 6, "# EOF\n") == 0);
+    free(t);
+    s_close(&e);
+}
+END_TEST
+
+START_TEST(publishers_without_heartbeats_have_no_up_series)
+{
+    s_env_t e;
+    s_open(&e);
+    pb_envelope_t env = {1, "prof", "app-host", "agent-1", 0, 1};
+    pb_sources_note(e.sources, &env, 10, 1 * SEC); /* an agent: no hb frames */
+    int rc = 0;
+    char *t = s_render(&e, NULL, PB_PROM_TEXT, 100 * SEC, &rc);
+    ck_assert_int_eq(rc, 0);
+    ck_assert_ptr_null(strstr(t, "perfbus_sub_up{host=\"app-host\""));
+    ck_assert_ptr_null(strstr(t, "perfbus_sub_host_up{host=\"app-host\""));
+    ck_assert_ptr_nonnull(strstr(
+        t, "perfbus_sub_last_seen_timestamp_seconds{host=\"app-host\",src=\"agent-1\"} 1\n"));
     free(t);
     s_close(&e);
 }
@@ -218,6 +243,7 @@ int main(void)
     tcase_add_test(tc, processes_are_escaped_and_vanish_when_gone);
     tcase_add_test(tc, one_host_is_served_alone_and_unknown_hosts_are_refused);
     tcase_add_test(tc, openmetrics_families_drop_total_and_the_text_ends_in_eof);
+    tcase_add_test(tc, publishers_without_heartbeats_have_no_up_series);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

@@ -118,6 +118,25 @@ START_TEST(bad_values)
 }
 END_TEST
 
+START_TEST(fleet_settings)
+{
+    char *argv[] = {"perfbus-sub", "--down-after", "5", "--rcvhwm", "50"};
+    ck_assert_int_eq(s_parse(5, argv), 0);
+    ck_assert_uint_eq(s_opts.sub.down_after, 5);
+    ck_assert_int_eq(s_opts.sub.rcvhwm, 50);
+    char *none[] = {"perfbus-sub"};
+    ck_assert_int_eq(s_parse(1, none), 0);
+    ck_assert_uint_eq(s_opts.sub.down_after, 0); /* pb_sub: 3 */
+    ck_assert_int_eq(s_opts.sub.rcvhwm, 0);      /* pb_sub: 100000 */
+    char *zero[] = {"perfbus-sub", "--down-after", "0"};
+    ck_assert_int_eq(s_parse(3, zero), -EINVAL);
+    ck_assert_ptr_nonnull(strstr(s_err, "--down-after"));
+    char *half[] = {"perfbus-sub", "--rcvhwm", "1.5"};
+    ck_assert_int_eq(s_parse(3, half), -EINVAL);
+    ck_assert_ptr_nonnull(strstr(s_err, "--rcvhwm"));
+}
+END_TEST
+
 START_TEST(too_many_endpoints)
 {
     pb_options_defaults(&s_opts);
@@ -190,6 +209,7 @@ int main(void)
     tcase_add_test(tc, every_flag);
     tcase_add_test(tc, http_and_insecure);
     tcase_add_test(tc, bad_values);
+    tcase_add_test(tc, fleet_settings);
     tcase_add_test(tc, too_many_endpoints);
     tcase_add_test(tc, config_file_then_flags);
     tcase_add_test(tc, inline_comments_in_the_file);

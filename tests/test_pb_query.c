@@ -165,6 +165,45 @@ START_TEST(health)
 }
 END_TEST
 
+static const char *s_host_state(const char *op)
+{
+    static char state[32];
+    pb_value_t *r = s_call(op, NULL);
+    const char *got = "absent";
+    pb_value_map_get_str(pb_value_array_at(pb_value_map_get(r, "hosts"), 0), "state", &got);
+    snprintf(state, sizeof state, "%s", got);
+    uint64_t n = 0;
+    ck_assert_int_eq(pb_value_map_get_u64(r, "down_after", &n), 0);
+    ck_assert_uint_eq(n, 3);
+    pb_value_destroy(&r);
+    return state;
+}
+
+/* The loop judges hosts by the heartbeat period their hb frames carry (here 20 ms). */
+START_TEST(hosts_up_and_down_in_stats_and_health)
+{
+    ck_assert_str_eq(s_host_state("stats"), "untracked"); /* sys and proc frames only */
+    pb_value_t *hb = pb_frame_new("hb", "h", "src", 20, 11 * SEC);
+    pb_value_map_put_float(hb, "heartbeat_s", 0.02);
+    s_feed(hb, "hb.h");
+    ck_assert_str_eq(s_host_state("stats"), "up");
+    ck_assert_str_eq(s_host_state("health"), "up");
+    pb_value_t *r = s_call("stats", NULL);
+    double period = 0;
+    const pb_value_t *host = pb_value_array_at(pb_value_map_get(r, "hosts"), 0);
+    ck_assert_int_eq(pb_value_map_get_f64(host, "hb_period_s", &period), 0);
+    ck_assert_double_eq_tol(period, 0.02, 1e-9);
+    pb_value_destroy(&r);
+    uint64_t end = pb_frame_now_ns() + 5 * SEC;
+    while (strcmp(s_host_state("health"), "down") != 0 && pb_frame_now_ns() < end)
+        ck_assert_int_eq(pb_sub_poll(s_sub, 20), 0);
+    ck_assert_str_eq(s_host_state("health"), "down");
+    ck_assert_str_eq(s_host_state("stats"), "down");
+    s_feed(pb_frame_new("sys", "h", "src", 21, 12 * SEC), "sys.h");
+    ck_assert_str_eq(s_host_state("stats"), "up");
+}
+END_TEST
+
 static pb_value_t *s_args1(const char *key, pb_value_t *value)
 {
     pb_value_t *args = pb_value_map_new();
@@ -210,6 +249,7 @@ int main(void)
     tcase_add_test(tc, processes_ops);
     tcase_add_test(tc, stats_count_garbage_and_gaps);
     tcase_add_test(tc, health);
+    tcase_add_test(tc, hosts_up_and_down_in_stats_and_health);
     tcase_add_test(tc, bad_arguments);
     tcase_add_test(tc, not_found_and_unknown_op);
     suite_add_tcase(s, tc);
