@@ -13,6 +13,7 @@
 #define S_MAX_INDEX 4    /* list nesting kept per leaf; the catalogue has one level */
 #define S_MAX_HOSTS 1024 /* hosts whose clk_tck is remembered within one render */
 #define S_NUM_TEXT  24   /* an integer attr as text */
+#define S_MAX_INFOS 8    /* info maps (node_uname_info) in the catalogue */
 
 /* A leaf staged until the whole frame is walked: its label siblings may come after it. */
 typedef struct {
@@ -46,7 +47,9 @@ struct pb_metrics {
     size_t nclocks;
     uint64_t skipped;
     pb_prom_format_t format;
-    const pb_catalog_field_t *clock; /* the sys frame's clk_tck */
+    const pb_catalog_field_t *clock;              /* the sys frame's clk_tck */
+    const pb_catalog_field_t *infos[S_MAX_INFOS]; /* top-level info maps */
+    size_t ninfos;
 };
 
 /* Fields sharing a Prometheus name are one family (cpu modes, process cpu). */
@@ -64,6 +67,8 @@ static void s_index_families(pb_metrics_t *self)
             self->first[self->nfamilies] = f;
             self->family[i] = (int16_t)self->nfamilies++;
         }
+        if (pb_prom_is_info(f) && f->parent < 0 && self->ninfos < S_MAX_INFOS)
+            self->infos[self->ninfos++] = f;
     }
 }
 
@@ -164,7 +169,8 @@ static int s_leaf(const pb_mpread_leaf_t *leaf, void *arg)
         return 0;
     if (f->kind == PB_KIND_ATTR)
         s_stage_attr(&w->self->attrs, f, leaf);
-    else if (w->self->family[f->index] >= 0 && s_number(&leaf->item, &v) == 0) {
+    else if (w->self->family[f->index] >= 0 && pb_prom_exported(f, w->frame) &&
+             s_number(&leaf->item, &v) == 0) {
         s_leaf_t *l = s_stage(&w->self->numbers, f, leaf);
         if (l)
             l->value = v;
@@ -211,6 +217,20 @@ static void s_note_clock(pb_metrics_t *self, const char *host)
     }
 }
 
+/* The frame's info maps whose attrs all came: one gauge = 1 each. */
+static void s_write_infos(pb_metrics_t *self, pb_catalog_frame_t frame, const char *host)
+{
+    s_leaf_t top = {0}; /* info maps are at the top level: their attrs have no index */
+    s_sibling_arg_t sa = {&self->attrs, &top};
+    for (size_t i = 0; i < self->ninfos; i++) {
+        pb_prom_sample_t s;
+        if (self->infos[i]->frame == frame &&
+            pb_prom_sample(self->infos[i], 1, 0, host, s_sibling, &sa, &s) == 0)
+            pb_prom_write_sample(&self->lines[self->family[self->infos[i]->index]], &s,
+                                 self->format);
+    }
+}
+
 static int s_payload(const char *host, int64_t pid, const void *payload, size_t len, void *arg)
 {
     pb_metrics_t *self = arg;
@@ -230,6 +250,7 @@ static int s_payload(const char *host, int64_t pid, const void *payload, size_t 
         if (pb_prom_sample(n->field, n->value, clk, host, s_sibling, &sa, &s) == 0)
             pb_prom_write_sample(&self->lines[self->family[n->field->index]], &s, self->format);
     }
+    s_write_infos(self, w.frame, host);
     return 0;
 }
 

@@ -5,6 +5,7 @@
 #include "pb_test_swap.h"
 
 #include <check.h>
+#include <sys/utsname.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -236,6 +237,36 @@ START_TEST(memory_as_free)
     ck_assert_uint_eq(u64(b, "mem.shared_bytes"), 8884 * KB);
     ck_assert_uint_eq(u64(b, "mem.swap_used_bytes"), (1048576 - 1000000) * KB);
     ck_assert_double_eq_tol(num(b, "mem.used_pct"), 281992.0 / 24683620.0 * 100.0, 1e-9);
+    /* node_exporter's lines alone; HardwareCorrupted is not in the fixture: absent */
+    ck_assert_uint_eq(u64(b, "mem.page_cache_bytes"), 38912 * KB);
+    ck_assert_uint_eq(u64(b, "mem.sreclaimable_bytes"), 88152 * KB);
+    ck_assert_uint_eq(u64(b, "mem.slab_bytes"), 129688 * KB);
+    ck_assert_uint_eq(u64(b, "mem.page_tables_bytes"), 1808 * KB);
+    ck_assert_uint_eq(u64(b, "mem.swap_cached_bytes"), 0);
+    ck_assert_ptr_null(pb_value_path(b, "mem.hardware_corrupted_bytes"));
+    pb_value_destroy(&b);
+    pb_sys_sampler_destroy(&s);
+}
+END_TEST
+
+START_TEST(boot_time_and_the_kernels_names)
+{
+    pb_sys_sampler_t *s = pb_sys_sampler_new(T0);
+    pb_value_t *b = sample(s, SEC);
+    ck_assert_uint_eq(u64(b, "boot_time_s"), 1795437444); /* the fixture's btime */
+    struct utsname u;
+    ck_assert_int_eq(uname(&u), 0);
+    const char *names[] = {"uname.sysname", "uname.release", "uname.version", "uname.machine",
+                           "uname.nodename"};
+    const char *want[] = {u.sysname, u.release, u.version, u.machine, u.nodename};
+    for (size_t i = 0; i < 5; i++) {
+        const char *got = NULL;
+        ck_assert_int_eq(pb_value_get_str(pb_value_path(b, names[i]), &got), 0);
+        ck_assert_str_eq(got, want[i]);
+    }
+    pb_value_destroy(&b);
+    b = sample(s, 2 * SEC); /* in every frame, not only the first */
+    ck_assert_ptr_nonnull(pb_value_path(b, "uname.domainname"));
     pb_value_destroy(&b);
     pb_sys_sampler_destroy(&s);
 }
@@ -427,6 +458,7 @@ int main(void)
     tcase_add_test(tc, counter_rates_and_procs);
     tcase_add_test(tc, processes_listed_only_when_tasks_come_or_go);
     tcase_add_test(tc, memory_as_free);
+    tcase_add_test(tc, boot_time_and_the_kernels_names);
     tcase_add_test(tc, disks_are_whole_and_counted_once);
     tcase_add_test(tc, network_total_leaves_out_lo);
     tcase_add_test(tc, counters_going_back_start_the_series_over);
