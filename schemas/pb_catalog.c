@@ -318,8 +318,8 @@ const char *pb_catalog_kind_name(pb_catalog_kind_t kind)
 
 const char *pb_catalog_unit_name(pb_catalog_unit_t unit)
 {
-    static const char *const names[] = {"",      "bytes", "s",       "ms",      "ns", "ticks",
-                                        "count", "%",     "bytes/s", "count/s", "1",  "Hz"};
+    static const char *const names[] = {"",  "bytes",   "s",       "ms", "ns", "ticks", "count",
+                                        "%", "bytes/s", "count/s", "1",  "Hz", "us"};
     return (unsigned)unit < sizeof names / sizeof names[0] ? names[unit] : "";
 }
 

@@ -272,6 +272,28 @@ START_TEST(boot_time_and_the_kernels_names)
 }
 END_TEST
 
+/* proc-t0 has pressure/cpu and pressure/io; memory and irq are missing, proc-old has none. */
+START_TEST(pressure_fields_are_there_when_their_files_are)
+{
+    pb_sys_sampler_t *s = pb_sys_sampler_new(T0);
+    pb_value_t *b = sample(s, SEC);
+    ck_assert_uint_eq(u64(b, "pressure.cpu_waiting_us_total"), 1500000);
+    ck_assert_uint_eq(u64(b, "pressure.cpu_stalled_us_total"), 0);
+    ck_assert_uint_eq(u64(b, "pressure.io_waiting_us_total"), 250);
+    ck_assert_uint_eq(u64(b, "pressure.io_stalled_us_total"), 125);
+    ck_assert_ptr_null(pb_value_path(b, "pressure.memory_waiting_us_total"));
+    ck_assert_ptr_null(pb_value_path(b, "pressure.irq_stalled_us_total"));
+    pb_value_destroy(&b);
+    pb_sys_sampler_destroy(&s);
+    s = pb_sys_sampler_new(PB_FIXTURES "/proc-old");
+    b = sample(s, SEC);
+    ck_assert_ptr_null(pb_value_map_get(b, "pressure"));
+    ck_assert_ptr_nonnull(pb_value_map_get(b, "mem"));
+    pb_value_destroy(&b);
+    pb_sys_sampler_destroy(&s);
+}
+END_TEST
+
 START_TEST(disks_are_whole_and_counted_once)
 {
     pb_test_swap_t sw;
@@ -459,6 +481,7 @@ int main(void)
     tcase_add_test(tc, processes_listed_only_when_tasks_come_or_go);
     tcase_add_test(tc, memory_as_free);
     tcase_add_test(tc, boot_time_and_the_kernels_names);
+    tcase_add_test(tc, pressure_fields_are_there_when_their_files_are);
     tcase_add_test(tc, disks_are_whole_and_counted_once);
     tcase_add_test(tc, network_total_leaves_out_lo);
     tcase_add_test(tc, counters_going_back_start_the_series_over);

@@ -49,7 +49,7 @@ DEFAULTS = {"PB_COUNTER": {"json": "INTEGER", "lo": "0", "hi": "U64MAX"},
 FRAMES = {"ENV": "envelope", "SYS": "sys", "PROC": "proc", "HB": "hb", "PROF": "prof"}
 UNITS = {"NONE": "", "BYTES": "bytes", "S": "s", "MS": "ms", "NS": "ns", "TICKS": "ticks",
          "COUNT": "count", "PCT": "%", "BYTES_PER_S": "bytes/s", "COUNT_PER_S": "count/s",
-         "ONE": "1", "HZ": "Hz"}
+         "ONE": "1", "HZ": "Hz", "US": "us"}
 JSON_TYPES = {"INTEGER": "integer", "NUMBER": "number", "STRING": "string", "BOOLEAN": "boolean",
               "BIN": "bin", "OBJECT": "object", "ARRAY": "array"}
 BOUNDS = {"NONE": None, "U64MAX": UINT64_MAX, "TSMIN": TS_MIN}
