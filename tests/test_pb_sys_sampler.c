@@ -294,6 +294,26 @@ START_TEST(pressure_fields_are_there_when_their_files_are)
 }
 END_TEST
 
+/* proc-t0: eth0 at 10 Gb/s, ifb0 -1 (unknown), lo without a speed file */
+START_TEST(link_speed_when_the_kernel_knows_it)
+{
+    pb_sys_sampler_t *s = pb_sys_sampler_new(T0);
+    pb_value_t *b = sample(s, SEC);
+    const pb_value_t *lo = item(b, "net.interfaces", 0), *ifb0 = item(b, "net.interfaces", 1);
+    const pb_value_t *eth0 = item(b, "net.interfaces", 2);
+    ck_assert_str_eq(name_of(eth0), "eth0");
+    ck_assert_uint_eq(u64(eth0, "speed_bytes"), 10000ull * 125000);
+    ck_assert_ptr_null(pb_value_map_get(ifb0, "speed_bytes"));
+    ck_assert_ptr_null(pb_value_map_get(lo, "speed_bytes"));
+    ck_assert_ptr_null(pb_value_path(b, "net.total.speed_bytes"));
+    pb_value_destroy(&b);
+    b = sample(s, 2 * SEC); /* from the cache */
+    ck_assert_uint_eq(u64(item(b, "net.interfaces", 2), "speed_bytes"), 10000ull * 125000);
+    pb_value_destroy(&b);
+    pb_sys_sampler_destroy(&s);
+}
+END_TEST
+
 START_TEST(disks_are_whole_and_counted_once)
 {
     pb_test_swap_t sw;
@@ -482,6 +502,7 @@ int main(void)
     tcase_add_test(tc, memory_as_free);
     tcase_add_test(tc, boot_time_and_the_kernels_names);
     tcase_add_test(tc, pressure_fields_are_there_when_their_files_are);
+    tcase_add_test(tc, link_speed_when_the_kernel_knows_it);
     tcase_add_test(tc, disks_are_whole_and_counted_once);
     tcase_add_test(tc, network_total_leaves_out_lo);
     tcase_add_test(tc, counters_going_back_start_the_series_over);
