@@ -42,7 +42,8 @@ int pb_sys_activity_parse(const char *text, pb_sys_activity_t *out)
         s_key_u64(text, "intr ", true, &out->intr) < 0 ||
         s_key_u64(text, "processes ", true, &out->forks) < 0 ||
         s_key_u64(text, "procs_running ", false, &out->running) < 0 ||
-        s_key_u64(text, "procs_blocked ", false, &out->blocked) < 0)
+        s_key_u64(text, "procs_blocked ", false, &out->blocked) < 0 ||
+        s_key_u64(text, "btime ", false, &out->btime) < 0)
         return -EINVAL;
     return 0;
 }
@@ -52,6 +53,7 @@ enum { S_CTXT, S_INTR, S_FORKS, S_NCOUNTERS };
 static const char *const s_series[S_NCOUNTERS] = {"ctxt", "intr", "forks"};
 static const pb_catalog_field_t *s_total_k[S_NCOUNTERS], *s_rate_k[S_NCOUNTERS];
 static const pb_catalog_field_t *s_procs_k[5]; /* the map, then its four counts */
+static const pb_catalog_field_t *s_btime_k[1];
 
 static int s_keys(char *err, size_t errlen)
 {
@@ -59,11 +61,14 @@ static int s_keys(char *err, size_t errlen)
     static const char *const rates[] = {"ctxt_per_s", "intr_per_s", "forks_per_s"};
     static const char *const procs[] = {"procs"};
     static const char *const counts[] = {"total", "running", "blocked", "threads"};
+    static const char *const btime[] = {"boot_time_s"};
     int rc = pb_mpwrite_resolve(PB_FT_SYS, "", totals, S_NCOUNTERS, s_total_k, err, errlen);
     if (rc == 0)
         rc = pb_mpwrite_resolve(PB_FT_SYS, "", rates, S_NCOUNTERS, s_rate_k, err, errlen);
     if (rc == 0)
         rc = pb_mpwrite_resolve(PB_FT_SYS, "", procs, 1, s_procs_k, err, errlen);
+    if (rc == 0)
+        rc = pb_mpwrite_resolve(PB_FT_SYS, "", btime, 1, s_btime_k, err, errlen);
     return rc < 0 ? rc
                   : pb_mpwrite_resolve(PB_FT_SYS, "procs", counts, 4, s_procs_k + 1, err, errlen);
 }
@@ -128,6 +133,8 @@ static int s_sample(void *state, pb_sys_ctx_t *ctx, pb_mpwrite_t *w)
         rc = s_put_counter(st, ctx, w, S_INTR, a.intr);
     if (rc == 0)
         rc = s_put_counter(st, ctx, w, S_FORKS, a.forks);
+    if (rc == 0 && a.btime > 0)
+        rc = pb_mpwrite_uint(w, s_btime_k[0], a.btime);
     if (rc == 0)
         rc = s_put_procs(st, ctx, w, &a);
     pb_sys_metric_sweep(ctx, &st->series);

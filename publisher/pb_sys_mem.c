@@ -20,9 +20,15 @@ static const s_field_t s_fields[] = {
     {"Shmem:", offsetof(pb_sys_mem_t, shmem)},
     {"SwapTotal:", offsetof(pb_sys_mem_t, swap_total)},
     {"SwapFree:", offsetof(pb_sys_mem_t, swap_free)},
+    {"SwapCached:", offsetof(pb_sys_mem_t, swap_cached)},
+    {"Slab:", offsetof(pb_sys_mem_t, slab)},
+    {"PageTables:", offsetof(pb_sys_mem_t, page_tables)},
+    {"HardwareCorrupted:", offsetof(pb_sys_mem_t, hw_corrupted)},
 };
 
 #define S_NFIELDS (sizeof s_fields / sizeof s_fields[0])
+_Static_assert(PB_SYS_MEM_HAS_HW_CORRUPTED == 1u << (S_NFIELDS - 1),
+               "PB_SYS_MEM_HAS_* out of step");
 
 /* Parses "<spaces><number> kB" into bytes. */
 static int s_parse_kb(const char *p, uint64_t *bytes)
@@ -60,6 +66,7 @@ int pb_sys_mem_parse(const char *text, pb_sys_mem_t *out)
         if (s_parse_line(line, out, &seen) < 0)
             return -EINVAL;
     }
+    out->seen = seen;
     if ((seen & 3u) != 3u || out->total == 0)
         return -EINVAL; /* MemTotal and MemFree are the first two fields */
     /* MemFree above MemTotal is no real machine's: clamp it rather than publish
@@ -79,8 +86,13 @@ uint64_t pb_sys_mem_used(const pb_sys_mem_t *mem)
 }
 
 #define S_NKEYS 11
+#define S_NOPT  6
 static const pb_catalog_field_t *s_top[1]; /* mem */
 static const pb_catalog_field_t *s_k[S_NKEYS];
+static const pb_catalog_field_t *s_opt_k[S_NOPT]; /* node_exporter's lines, when present */
+static const unsigned s_opt_bit[S_NOPT] = {PB_SYS_MEM_HAS_CACHED,      PB_SYS_MEM_HAS_SWAP_CACHED,
+                                           PB_SYS_MEM_HAS_SLAB,        PB_SYS_MEM_HAS_SRECLAIMABLE,
+                                           PB_SYS_MEM_HAS_PAGE_TABLES, PB_SYS_MEM_HAS_HW_CORRUPTED};
 
 static int s_keys(char *err, size_t errlen)
 {
@@ -89,8 +101,23 @@ static int s_keys(char *err, size_t errlen)
         "total_bytes",     "available_bytes", "used_bytes",   "free_bytes",
         "buffers_bytes",   "cached_bytes",    "shared_bytes", "swap_total_bytes",
         "swap_free_bytes", "swap_used_bytes", "used_pct"};
+    static const char *const opt[S_NOPT] = {"page_cache_bytes",  "swap_cached_bytes",
+                                            "slab_bytes",        "sreclaimable_bytes",
+                                            "page_tables_bytes", "hardware_corrupted_bytes"};
     int rc = pb_mpwrite_resolve(PB_FT_SYS, "", top, 1, s_top, err, errlen);
+    if (rc == 0)
+        rc = pb_mpwrite_resolve(PB_FT_SYS, "mem", opt, S_NOPT, s_opt_k, err, errlen);
     return rc < 0 ? rc : pb_mpwrite_resolve(PB_FT_SYS, "mem", names, S_NKEYS, s_k, err, errlen);
+}
+
+/* Cached, SwapCached, Slab, SReclaimable, PageTables, HardwareCorrupted alone, as found. */
+static void s_put_lines(pb_mpwrite_t *w, const pb_sys_mem_t *m)
+{
+    uint64_t vals[S_NOPT] = {m->cached,       m->swap_cached, m->slab,
+                             m->sreclaimable, m->page_tables, m->hw_corrupted};
+    for (size_t i = 0; i < S_NOPT; i++)
+        if (m->seen & s_opt_bit[i])
+            pb_mpwrite_uint(w, s_opt_k[i], vals[i]);
 }
 
 static void s_put_all(pb_mpwrite_t *w, const pb_sys_mem_t *m)
@@ -103,6 +130,7 @@ static void s_put_all(pb_mpwrite_t *w, const pb_sys_mem_t *m)
     pb_mpwrite_map(w, s_top[0]);
     pb_sys_metric_put_u64s(w, s_k, vals, S_NKEYS - 1);
     pb_mpwrite_float(w, s_k[S_NKEYS - 1], (double)used * 100.0 / (double)m->total);
+    s_put_lines(w, m);
     pb_mpwrite_end(w);
 }
 

@@ -10,7 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define PB_SYS_FILES_MAX  8  /* distinct files one cycle may read */
+#define PB_SYS_FILES_MAX  12 /* distinct files one cycle may read */
 #define PB_SYS_SERIES_MAX 12 /* counters one series may hold */
 
 /* One sampling cycle, as every metric sees it. Each file is read at most once

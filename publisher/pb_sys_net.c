@@ -4,20 +4,33 @@
 #include "pb_grow.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define S_COLUMNS 16
+#define S_COLUMNS     16
+#define S_SPEED_EVERY 64 /* cycles between reads of an interface's link speed */
 
 /* One interface of this cycle, with its rates when it has them. */
 typedef struct {
     pb_sys_net_t n;
     uint64_t delta[PB_NET_N];
+    uint64_t speed; /* bytes/s, 0 when unknown */
     bool rates;
 } s_row_t;
 
+/* An interface's link speed as last read: sysfs costs three syscalls per interface, and a
+ * speed seldom changes. */
+typedef struct {
+    char name[32];
+    uint64_t bytes_per_s; /* 0: unknown */
+    uint32_t read_gen, seen_gen;
+} s_speed_t;
+
 typedef struct {
     pb_sys_series_set_t series;
+    s_speed_t *speeds;
+    size_t nspeeds, speeds_cap;
     s_row_t *rows; /* this cycle's interfaces: the total is written before them */
     size_t nrows, rows_cap;
 } s_state_t;
@@ -30,11 +43,70 @@ static const char *const s_rate_names[PB_NET_N] = {
     "rx_errors_per_s", "tx_errors_per_s", "rx_drops_per_s",   "tx_drops_per_s"};
 
 static pb_sys_section_keys_t s_k;
+static const pb_catalog_field_t *s_speed_k[1];
 
 static int s_keys(char *err, size_t errlen)
 {
-    return pb_sys_metric_section_keys("net", "interfaces", s_rate_names, PB_NET_N, s_total_names,
-                                      PB_NET_N, &s_k, err, errlen);
+    static const char *const speed[] = {"speed_bytes"};
+    int rc = pb_sys_metric_section_keys("net", "interfaces", s_rate_names, PB_NET_N, s_total_names,
+                                        PB_NET_N, &s_k, err, errlen);
+    return rc < 0
+               ? rc
+               : pb_mpwrite_resolve(PB_FT_SYS, "net.interfaces", speed, 1, s_speed_k, err, errlen);
+}
+
+int pb_sys_net_parse_speed(const char *text, uint64_t *bytes_per_s)
+{
+    const char *p = text;
+    int64_t mbps;
+    while (*p == ' ' || *p == '\t')
+        p++;
+    if (*p == '\0' || *p == '\n')
+        return -ENOENT;
+    if (pb_procfs_next_i64(&p, &mbps) < 0 || (*p != '\n' && *p != '\0'))
+        return -EINVAL;
+    if (mbps <= 0)
+        return -ENOENT;
+    if ((uint64_t)mbps > UINT64_MAX / 125000)
+        return -EINVAL;
+    *bytes_per_s = (uint64_t)mbps * 125000;
+    return 0;
+}
+
+static s_speed_t *s_speed_slot(s_state_t *st, const char *name)
+{
+    for (size_t i = 0; i < st->nspeeds; i++)
+        if (strcmp(st->speeds[i].name, name) == 0)
+            return &st->speeds[i];
+    if (pb_grow((void **)&st->speeds, &st->speeds_cap, st->nspeeds, sizeof *st->speeds, 8) < 0)
+        return NULL;
+    s_speed_t *s = &st->speeds[st->nspeeds++];
+    memset(s, 0, sizeof *s);
+    snprintf(s->name, sizeof s->name, "%s", name);
+    return s;
+}
+
+/* The link speed of name in bytes/s, 0 when unknown or unreadable (no such file under a
+ * fixture root, EINVAL from a device that is down or virtual): read again every
+ * S_SPEED_EVERY cycles. */
+static uint64_t s_speed(s_state_t *st, const pb_sys_ctx_t *ctx, const char *name)
+{
+    s_speed_t *s = s_speed_slot(st, name);
+    if (!s)
+        return 0;
+    s->seen_gen = ctx->gen;
+    if (s->read_gen != 0 && ctx->gen - s->read_gen < S_SPEED_EVERY)
+        return s->bytes_per_s;
+    char rel[80];
+    pb_procfs_buf_t buf = {0};
+    snprintf(rel, sizeof rel, "sys/class/net/%s/speed", name);
+    s->read_gen = ctx->gen ? ctx->gen : 1;
+    s->bytes_per_s = 0;
+    if (pb_procfs_slurp(ctx->root, rel, &buf) == 0 &&
+        pb_sys_net_parse_speed(buf.data, &s->bytes_per_s) < 0)
+        s->bytes_per_s = 0;
+    pb_procfs_buf_release(&buf);
+    return s->bytes_per_s;
 }
 
 /* Column of /proc/net/dev that holds each counter. */
@@ -104,6 +176,7 @@ static int s_add_iface(s_state_t *st, pb_sys_ctx_t *ctx, const pb_sys_net_t *n, 
         return rates;
     row->n = *n;
     row->rates = rates == 1;
+    row->speed = s_speed(st, ctx, n->name);
     for (int i = 0; strcmp(n->name, "lo") != 0 && i < PB_NET_N; i++) {
         sum[i] += n->counters[i];
         sum_delta[i] += row->rates ? row->delta[i] : 0;
@@ -142,10 +215,22 @@ static void s_write(const s_state_t *st, const pb_sys_ctx_t *ctx, const uint64_t
         pb_mpwrite_map(w, NULL);
         pb_mpwrite_str(w, s_k.item.name, row->n.name);
         s_put_net(w, &s_k.item, row->n.counters, row->rates ? row->delta : NULL, ctx->interval_s);
+        if (row->speed)
+            pb_mpwrite_uint(w, s_speed_k[0], row->speed);
         pb_mpwrite_end(w);
     }
     pb_mpwrite_end(w);
     pb_mpwrite_end(w);
+}
+
+/* Forgets the speeds of interfaces gone this cycle (containers make and drop veths). */
+static void s_speed_sweep(s_state_t *st, const pb_sys_ctx_t *ctx)
+{
+    size_t keep = 0;
+    for (size_t i = 0; i < st->nspeeds; i++)
+        if (st->speeds[i].seen_gen == ctx->gen)
+            st->speeds[keep++] = st->speeds[i];
+    st->nspeeds = keep;
 }
 
 static int s_sample(void *state, pb_sys_ctx_t *ctx, pb_mpwrite_t *w)
@@ -161,6 +246,7 @@ static int s_sample(void *state, pb_sys_ctx_t *ctx, pb_mpwrite_t *w)
     if (rc == 0)
         s_write(st, ctx, sum, sum_delta, w);
     pb_sys_metric_sweep(ctx, &st->series);
+    s_speed_sweep(st, ctx);
     return rc < 0 ? rc : pb_mpwrite_status(w);
 }
 
@@ -169,6 +255,7 @@ static void s_release(void *state)
     s_state_t *st = state;
     pb_sys_metric_release(&st->series);
     free(st->rows);
+    free(st->speeds);
 }
 
 const pb_sys_metric_t pb_sys_net_metric = {"net", sizeof(s_state_t), s_keys, s_sample, s_release};

@@ -29,7 +29,12 @@ typedef struct {
  * or has fewer than the 16 columns. */
 int pb_sys_net_parse_line(const char *line, pb_sys_net_t *out);
 
-/* Adds "net": every interface, and a total without lo. */
+/* Parses /sys/class/net/IF/speed ("1000\n", Mb/s) into bytes per second. Returns 0, or
+ * -ENOENT when the kernel does not know the speed (-1, or an empty file) and -EINVAL when
+ * the text is not a number. */
+int pb_sys_net_parse_speed(const char *text, uint64_t *bytes_per_s);
+
+/* Adds "net": every interface (with its link speed when known), and a total without lo. */
 extern const pb_sys_metric_t pb_sys_net_metric;
 
 #endif

@@ -11,6 +11,8 @@
 #include "pb_sys_mem.h"
 #include "pb_sys_metric.h"
 #include "pb_sys_net.h"
+#include "pb_sys_pressure.h"
+#include "pb_sys_uname.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -22,8 +24,8 @@
 
 /* Every system metric: a new one is a new pb_sys_<name>.c and one line here. */
 static const pb_sys_metric_t *const s_metrics[] = {
-    &pb_sys_load_metric, &pb_sys_cpu_metric, &pb_sys_mem_metric,
-    &pb_sys_disk_metric, &pb_sys_net_metric, &pb_sys_activity_metric,
+    &pb_sys_load_metric, &pb_sys_cpu_metric,      &pb_sys_mem_metric,      &pb_sys_disk_metric,
+    &pb_sys_net_metric,  &pb_sys_activity_metric, &pb_sys_pressure_metric, &pb_sys_uname_metric,
 };
 
 #define S_NMETRICS (sizeof s_metrics / sizeof s_metrics[0])

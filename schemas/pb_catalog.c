@@ -45,6 +45,10 @@
 #define PB_FLAG(fr, p, fl, sch, hp)                                                                \
     S_ROW(PB_FT_##fr, p, PB_KIND_FLAG, PB_CU_NONE, PB_JT_BOOLEAN, NAN, NAN, fl, "", "", "", 1, "", \
           sch, 0, hp)
+/* An info map is a map with a Prometheus name: one gauge = 1 labelled by its attrs. */
+#define PB_INFO(fr, p, fl, pr, lb, hp)                                                             \
+    S_ROW(PB_FT_##fr, p, PB_KIND_MAP, PB_CU_NONE, PB_JT_OBJECT, NAN, NAN, fl, "", pr, lb, 1, "",   \
+          "", 0, hp)
 
 static pb_catalog_field_t s_fields[] = {
 #include "pb_catalog.def"
@@ -60,6 +64,7 @@ _Static_assert(S_NFIELDS <= PB_CATALOG_MAX, "the catalogue outgrew PB_CATALOG_MA
 #undef PB_RATE
 #undef PB_ATTR
 #undef PB_FLAG
+#undef PB_INFO
 
 typedef struct {
     pb_catalog_frame_t frame;
@@ -75,6 +80,7 @@ typedef struct {
 #define PB_RATE(...)
 #define PB_ATTR(...)
 #define PB_FLAG(...)
+#define PB_INFO(...)
 
 static const s_frame_t s_frames[PB_FT_COUNT] = {
 #include "pb_catalog.def"
@@ -312,8 +318,8 @@ const char *pb_catalog_kind_name(pb_catalog_kind_t kind)
 
 const char *pb_catalog_unit_name(pb_catalog_unit_t unit)
 {
-    static const char *const names[] = {"",      "bytes", "s",       "ms",      "ns", "ticks",
-                                        "count", "%",     "bytes/s", "count/s", "1",  "Hz"};
+    static const char *const names[] = {"",  "bytes",   "s",       "ms", "ns", "ticks", "count",
+                                        "%", "bytes/s", "count/s", "1",  "Hz", "us"};
     return (unsigned)unit < sizeof names / sizeof names[0] ? names[unit] : "";
 }
 

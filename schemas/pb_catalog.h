@@ -39,7 +39,8 @@ typedef enum {
     PB_CU_BYTES_PER_S,
     PB_CU_COUNT_PER_S,
     PB_CU_ONE,
-    PB_CU_HZ
+    PB_CU_HZ,
+    PB_CU_US
 } pb_catalog_unit_t;
 
 /* JSON type of the value (BIN: a msgpack bin, which JSON has no type for). */

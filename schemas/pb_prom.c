@@ -13,20 +13,37 @@
 #define S_TOTAL     "_total"
 #define S_TOTAL_LEN 6
 
+bool pb_prom_is_info(const pb_catalog_field_t *field)
+{
+    return field->kind == PB_KIND_MAP && field->prom[0];
+}
+
+bool pb_prom_exported(const pb_catalog_field_t *field, pb_catalog_frame_t frame)
+{
+    bool metric =
+        field->kind == PB_KIND_COUNTER || field->kind == PB_KIND_GAUGE || pb_prom_is_info(field);
+    return metric && field->prom[0] && (field->frame != PB_FT_ENV || frame == PB_FT_SYS);
+}
+
 int pb_prom_sample(const pb_catalog_field_t *field, double raw, double clk_tck, const char *host,
                    pb_prom_sibling_fn *fn, void *arg, pb_prom_sample_t *out)
 {
-    if (!field->prom[0] || (field->kind != PB_KIND_COUNTER && field->kind != PB_KIND_GAUGE))
+    bool info = pb_prom_is_info(field);
+    if (!field->prom[0] ||
+        (field->kind != PB_KIND_COUNTER && field->kind != PB_KIND_GAUGE && !info))
         return -ENOENT;
     memset(out, 0, sizeof *out);
     out->field = field;
     out->name = field->prom;
     out->help = field->help;
     out->type = field->kind == PB_KIND_COUNTER ? PB_PROM_COUNTER : PB_PROM_GAUGE;
-    out->value = pb_catalog_to_base(field, raw, clk_tck > 0 ? clk_tck : 100);
+    out->value = info ? 1.0 : pb_catalog_to_base(field, raw, clk_tck > 0 ? clk_tck : 100);
     out->labels[0] = (pb_prom_label_t){"host", host, 4, strlen(host)};
     out->nlabels = 1;
-    const pb_catalog_field_t *parent = field->parent >= 0 ? pb_catalog_at(field->parent) : NULL;
+    /* an info map's labels come from its own attrs, anything else's from its siblings */
+    const pb_catalog_field_t *parent = info                 ? field
+                                       : field->parent >= 0 ? pb_catalog_at(field->parent)
+                                                            : NULL;
     pb_catalog_label_t l;
     for (size_t i = 0; out->nlabels < PB_PROM_MAX_LABELS && pb_catalog_label(field, i, &l) == 0;
          i++) {

@@ -50,9 +50,19 @@ typedef int(pb_prom_sibling_fn)(const pb_catalog_field_t *sibling, const char **
 
 /* Names the value `raw` (wire units) of field for host. Returns 0, -ENOENT
  * when the field is not exported (no Prometheus name: attrs, rates, maps),
- * or -ENODATA when a label's sibling is missing (the sample is not made). */
+ * or -ENODATA when a label's sibling is missing (the sample is not made).
+ * An info map (pb_prom_is_info) is a gauge = 1 whatever raw is; its labels
+ * name=@attr are attrs inside the map, which fn is asked for. */
 int pb_prom_sample(const pb_catalog_field_t *field, double raw, double clk_tck, const char *host,
                    pb_prom_sibling_fn *fn, void *arg, pb_prom_sample_t *out);
+
+/* True for an info map: a map with a Prometheus name (node_uname_info). */
+bool pb_prom_is_info(const pb_catalog_field_t *field);
+
+/* True when field, met in a frame of type frame, is a sample: a counter,
+ * gauge or info map with a Prometheus name; an envelope field (in every
+ * frame) only in sys frames, so that a host has one series of it. */
+bool pb_prom_exported(const pb_catalog_field_t *field, pb_catalog_frame_t frame);
 
 /* The sys frame's field whose value divides every PB_CF_PER_TICK counter
  * (USER_HZ: the catalogue's one attr in HZ), found once. Static; NULL only if

@@ -12,6 +12,7 @@
 
 #define S_MAX_INDEX 4  /* list nesting kept per leaf; the catalogue has one level */
 #define S_NUM_TEXT  24 /* an integer attr as text */
+#define S_MAX_INFOS 8  /* info maps (node_uname_info) in the catalogue */
 
 /* A leaf staged until the whole frame is walked: its label siblings may come after it. */
 typedef struct {
@@ -38,8 +39,19 @@ struct pb_samples {
     s_stage_t numbers, attrs;
     s_clock_t *clocks; /* PB_SAMPLES_MAX_HOSTS slots */
     size_t nclocks;
-    const pb_catalog_field_t *clock; /* the sys frame's clk_tck */
+    const pb_catalog_field_t *clock;              /* the sys frame's clk_tck */
+    const pb_catalog_field_t *infos[S_MAX_INFOS]; /* top-level info maps */
+    size_t ninfos;
 };
+
+static void s_find_infos(pb_samples_t *self)
+{
+    for (size_t i = 0; i < pb_catalog_size(); i++) {
+        const pb_catalog_field_t *f = pb_catalog_at(i);
+        if (pb_prom_is_info(f) && f->parent < 0 && self->ninfos < S_MAX_INFOS)
+            self->infos[self->ninfos++] = f;
+    }
+}
 
 pb_samples_t *pb_samples_new(void)
 {
@@ -48,8 +60,10 @@ pb_samples_t *pb_samples_new(void)
         self->clocks = calloc(PB_SAMPLES_MAX_HOSTS, sizeof *self->clocks);
     if (self && !self->clocks)
         pb_samples_destroy(&self);
-    if (self)
+    if (self) {
         self->clock = pb_prom_clock_field();
+        s_find_infos(self);
+    }
     return self;
 }
 
@@ -135,7 +149,7 @@ static int s_leaf(const pb_mpread_leaf_t *leaf, void *arg)
         return 0;
     if (f->kind == PB_KIND_ATTR)
         s_stage_attr(&w->self->attrs, f, leaf);
-    else if (f->prom[0] && s_number(&leaf->item, &v) == 0) {
+    else if (pb_prom_exported(f, w->frame) && s_number(&leaf->item, &v) == 0) {
         s_leaf_t *l = s_stage(&w->self->numbers, f, leaf);
         if (l)
             l->value = v;
@@ -193,6 +207,24 @@ static void s_note_clock(pb_samples_t *self, const char *host)
     }
 }
 
+/* The frame's info maps whose attrs all came: one gauge = 1 each. */
+static int s_infos(const pb_samples_t *self, pb_catalog_frame_t frame, const char *host,
+                   pb_samples_fn *fn, void *arg)
+{
+    s_leaf_t top = {0}; /* info maps are at the top level: their attrs have no index */
+    s_sibling_arg_t sa = {&self->attrs, &top};
+    int n = 0;
+    for (size_t i = 0; i < self->ninfos; i++) {
+        pb_prom_sample_t s;
+        if (self->infos[i]->frame == frame &&
+            pb_prom_sample(self->infos[i], 1, 0, host, s_sibling, &sa, &s) == 0) {
+            fn(&s, arg);
+            n++;
+        }
+    }
+    return n;
+}
+
 int pb_samples_each(pb_samples_t *self, const char *host, bool sys, const void *payload, size_t len,
                     pb_samples_fn *fn, void *arg)
 {
@@ -214,5 +246,5 @@ int pb_samples_each(pb_samples_t *self, const char *host, bool sys, const void *
             n++;
         }
     }
-    return n;
+    return n + s_infos(self, w.frame, host, fn, arg);
 }

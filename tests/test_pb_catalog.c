@@ -28,9 +28,15 @@ static bool s_ends_with(const char *s, const char *tail)
     return n >= t && strcmp(s + n - t, tail) == 0;
 }
 
+/* An info map (node_uname_info): a map with a Prometheus name, labelled by its own attrs. */
+static bool s_is_info(const pb_catalog_field_t *f)
+{
+    return f->kind == PB_KIND_MAP && f->prom[0];
+}
+
 static bool s_is_metric(const pb_catalog_field_t *f)
 {
-    return f->kind == PB_KIND_COUNTER || f->kind == PB_KIND_GAUGE;
+    return f->kind == PB_KIND_COUNTER || f->kind == PB_KIND_GAUGE || s_is_info(f);
 }
 
 START_TEST(every_path_is_unique)
@@ -106,7 +112,9 @@ static void s_check_labels(const pb_catalog_field_t *f)
         ck_assert_msg(l.value_len > 0, "%s: empty label value", f->path);
         if (!l.from_field)
             continue;
-        const pb_catalog_field_t *parent = f->parent >= 0 ? pb_catalog_at((size_t)f->parent) : NULL;
+        const pb_catalog_field_t *parent = s_is_info(f)     ? f
+                                           : f->parent >= 0 ? pb_catalog_at((size_t)f->parent)
+                                                            : NULL;
         const pb_catalog_field_t *src = pb_catalog_child(f->frame, parent, l.value, l.value_len);
         ck_assert_msg(src && src->kind == PB_KIND_ATTR, "%s: label from a missing attr", f->path);
     }
@@ -130,6 +138,10 @@ START_TEST(prom_names_are_valid_and_counters_end_in_total)
         ck_assert_msg(!strncmp(f->prom, "node_", 5) || !strncmp(f->prom, "perfbus_", 8),
                       "%s: %s is neither node_exporter's nor perfbus_", f->path, f->prom);
         ck_assert_msg(f->scale > 0, "%s: scale", f->path);
+        /* pb_metrics finds info maps at the top level only, each with labels */
+        ck_assert_msg(!s_is_info(f) ||
+                          (f->parent < 0 && f->labels[0] && s_ends_with(f->prom, "_info")),
+                      "%s: an info map is at the top, labelled, named *_info", f->path);
         s_check_labels(f);
         /* One series per field: the same name needs other fixed labels. */
         for (size_t j = 0; j < i; j++) {
@@ -143,18 +155,19 @@ END_TEST
 
 START_TEST(units_and_flags_are_from_the_closed_sets)
 {
-    for (pb_catalog_unit_t u = PB_CU_NONE; u <= PB_CU_HZ; u++)
-        for (pb_catalog_unit_t v = u + 1; v <= PB_CU_HZ; v++)
+    for (pb_catalog_unit_t u = PB_CU_NONE; u <= PB_CU_US; u++)
+        for (pb_catalog_unit_t v = u + 1; v <= PB_CU_US; v++)
             ck_assert_str_ne(pb_catalog_unit_name(u), pb_catalog_unit_name(v));
-    ck_assert_str_eq(pb_catalog_unit_name(PB_CU_HZ + 1), "");
+    ck_assert_str_eq(pb_catalog_unit_name(PB_CU_US + 1), "");
     for (size_t i = 0; i < pb_catalog_size(); i++) {
         const pb_catalog_field_t *f = pb_catalog_at(i);
-        ck_assert_msg(f->unit >= PB_CU_NONE && f->unit <= PB_CU_HZ, "%s: unit", f->path);
-        ck_assert_msg(!s_is_metric(f) || f->unit != PB_CU_NONE, "%s: no unit", f->path);
+        ck_assert_msg(f->unit >= PB_CU_NONE && f->unit <= PB_CU_US, "%s: unit", f->path);
+        ck_assert_msg(!s_is_metric(f) || s_is_info(f) || f->unit != PB_CU_NONE, "%s: no unit",
+                      f->path);
         ck_assert_msg(f->kind != PB_KIND_COUNTER ||
                           (f->unit == PB_CU_BYTES || f->unit == PB_CU_TICKS ||
-                           f->unit == PB_CU_COUNT || f->unit == PB_CU_MS),
-                      "%s: a counter counts bytes, ticks, ms or events", f->path);
+                           f->unit == PB_CU_COUNT || f->unit == PB_CU_MS || f->unit == PB_CU_US),
+                      "%s: a counter counts bytes, ticks, ms, us or events", f->path);
         ck_assert_msg((f->unit == PB_CU_TICKS && s_is_metric(f)) == !!(f->bits & PB_CF_PER_TICK),
                       "%s: ticks and the t flag go together", f->path);
         ck_assert_uint_eq(strspn(f->flags, "oifvgGtx"), strlen(f->flags));

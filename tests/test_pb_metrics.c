@@ -176,6 +176,47 @@ START_TEST(processes_are_escaped_and_vanish_when_gone)
 }
 END_TEST
 
+/* The uname map of a sys frame; without `missing` when it is given. */
+static void s_put_uname(pb_value_t *f, const char *missing)
+{
+    static const char *const kv[][2] = {{"sysname", "Linux"},        {"release", "6.1.0"},
+                                        {"version", "#1 SMP \"x\""}, {"machine", "x86_64"},
+                                        {"nodename", "box"},         {"domainname", "(none)"}};
+    pb_value_t *u = pb_value_map_new();
+    for (size_t i = 0; i < sizeof kv / sizeof kv[0]; i++)
+        if (!missing || strcmp(kv[i][0], missing) != 0)
+            pb_value_map_put_str(u, kv[i][0], kv[i][1]);
+    pb_value_map_put(f, "uname", &u);
+}
+
+START_TEST(the_uname_map_is_one_info_series_and_ts_is_the_sys_frames_time)
+{
+    s_env_t e;
+    s_open(&e);
+    pb_value_t *f = s_sys("a", 1, 1000, 1); /* ts 2 s */
+    s_put_uname(f, NULL);
+    s_add(&e, f, 1 * SEC);
+    f = s_sys("b", 1, 1000, 1);
+    s_put_uname(f, "machine"); /* an attr missing: no series rather than a wrong one */
+    s_add(&e, f, 1 * SEC);
+    s_add(&e, s_proc("a", 42, "x", false), 1 * SEC); /* ts 5 s: not node_time_seconds */
+    int rc = 0;
+    char *t = s_render(&e, NULL, PB_PROM_TEXT, 2 * SEC, &rc);
+    ck_assert_int_eq(rc, 0);
+    ck_assert_ptr_nonnull(strstr(t, "# TYPE node_uname_info gauge\n"));
+    ck_assert_ptr_nonnull(strstr(
+        t, "node_uname_info{host=\"a\",domainname=\"(none)\",machine=\"x86_64\",nodename=\"box\","
+           "release=\"6.1.0\",sysname=\"Linux\",version=\"#1 SMP \\\"x\\\"\"} 1\n"));
+    ck_assert_uint_eq(s_count(t, "node_uname_info{"), 1);
+    ck_assert_ptr_nonnull(strstr(t, "# TYPE node_time_seconds gauge\n"));
+    ck_assert_ptr_nonnull(strstr(t, "node_time_seconds{host=\"a\"} 2\n"));
+    ck_assert_ptr_nonnull(strstr(t, "node_time_seconds{host=\"b\"} 2\n"));
+    ck_assert_uint_eq(s_count(t, "node_time_seconds{"), 2);
+    free(t);
+    s_close(&e);
+}
+END_TEST
+
 START_TEST(one_host_is_served_alone_and_unknown_hosts_are_refused)
 {
     s_env_t e;
@@ -242,6 +283,7 @@ int main(void)
     tcase_add_test(tc, families_are_grouped_across_hosts_and_only_the_latest_frame_counts);
     tcase_add_test(tc, processes_are_escaped_and_vanish_when_gone);
     tcase_add_test(tc, one_host_is_served_alone_and_unknown_hosts_are_refused);
+    tcase_add_test(tc, the_uname_map_is_one_info_series_and_ts_is_the_sys_frames_time);
     tcase_add_test(tc, openmetrics_families_drop_total_and_the_text_ends_in_eof);
     tcase_add_test(tc, publishers_without_heartbeats_have_no_up_series);
     suite_add_tcase(s, tc);

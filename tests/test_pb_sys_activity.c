@@ -16,17 +16,23 @@ START_TEST(parses_the_counters)
     ck_assert_uint_eq(a.forks, 5267);
     ck_assert_uint_eq(a.running, 2);
     ck_assert_uint_eq(a.blocked, 1);
-    /* procs_running and procs_blocked are optional */
+    ck_assert_uint_eq(a.btime, 1795437444);
+    /* procs_running, procs_blocked and btime are optional */
     ck_assert_int_eq(pb_sys_activity_parse("intr 1\nctxt 2\nprocesses 3\n", &a), 0);
     ck_assert_uint_eq(a.running, 0);
+    ck_assert_uint_eq(a.btime, 0);
 }
 END_TEST
 
 START_TEST(garbage_is_einval)
 {
     pb_sys_activity_t a;
-    const char *bad[] = {"", "ctxt 1\nprocesses 3\n", "intr 1\nctxt x\nprocesses 3\n",
-                         "intr 1\nctxt 2\nprocesses 3\nprocs_running -1\n", "intr 1\nctxt 2\n"};
+    const char *bad[] = {"",
+                         "ctxt 1\nprocesses 3\n",
+                         "intr 1\nctxt x\nprocesses 3\n",
+                         "intr 1\nctxt 2\nprocesses 3\nprocs_running -1\n",
+                         "intr 1\nctxt 2\n",
+                         "intr 1\nctxt 2\nprocesses 3\nbtime x\n"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
         ck_assert_msg(pb_sys_activity_parse(bad[i], &a) == -EINVAL, "accepted: %s", bad[i]);
 }

@@ -30,6 +30,31 @@ START_TEST(parses_the_fields_free_uses)
 }
 END_TEST
 
+START_TEST(parses_node_exporters_lines_and_notes_which_came)
+{
+    pb_sys_mem_t m;
+    const char *text = "MemTotal: 1000 kB\nMemFree: 300 kB\nCached: 40 kB\nSwapCached: 7 kB\n"
+                       "SwapTotal: 0 kB\nSwapFree: 0 kB\nSlab: 90 kB\nSReclaimable: 60 kB\n"
+                       "PageTables: 12 kB\nHardwareCorrupted: 4 kB\nHugePages_Total: 0\n";
+    ck_assert_int_eq(pb_sys_mem_parse(text, &m), 0);
+    ck_assert_uint_eq(m.cached, 40 * KB);
+    ck_assert_uint_eq(m.swap_cached, 7 * KB);
+    ck_assert_uint_eq(m.slab, 90 * KB);
+    ck_assert_uint_eq(m.sreclaimable, 60 * KB);
+    ck_assert_uint_eq(m.page_tables, 12 * KB);
+    ck_assert_uint_eq(m.hw_corrupted, 4 * KB);
+    unsigned all = PB_SYS_MEM_HAS_CACHED | PB_SYS_MEM_HAS_SWAP_CACHED | PB_SYS_MEM_HAS_SLAB |
+                   PB_SYS_MEM_HAS_SRECLAIMABLE | PB_SYS_MEM_HAS_PAGE_TABLES |
+                   PB_SYS_MEM_HAS_HW_CORRUPTED;
+    ck_assert_uint_eq(m.seen & all, all);
+    /* a kernel without CONFIG_MEMORY_FAILURE has no HardwareCorrupted line */
+    ck_assert_int_eq(pb_sys_mem_parse("MemTotal: 1000 kB\nMemFree: 300 kB\nSlab: 9 kB\n", &m), 0);
+    ck_assert_uint_eq(m.seen & all, PB_SYS_MEM_HAS_SLAB);
+    ck_assert_int_eq(pb_sys_mem_parse("MemTotal: 10 kB\nMemFree: 1 kB\nPageTables: 1 MB\n", &m),
+                     -EINVAL);
+}
+END_TEST
+
 START_TEST(available_falls_back_to_free)
 {
     pb_sys_mem_t m;
@@ -82,6 +107,7 @@ int main(void)
     Suite *s = suite_create("pb_sys_mem");
     TCase *tc = tcase_create("core");
     tcase_add_test(tc, parses_the_fields_free_uses);
+    tcase_add_test(tc, parses_node_exporters_lines_and_notes_which_came);
     tcase_add_test(tc, available_falls_back_to_free);
     tcase_add_test(tc, free_above_total_is_clamped);
     tcase_add_test(tc, garbage_is_einval);

@@ -28,6 +28,22 @@ START_TEST(parses_interface_lines)
 }
 END_TEST
 
+START_TEST(link_speed_in_bytes_per_second)
+{
+    uint64_t b = 0;
+    ck_assert_int_eq(pb_sys_net_parse_speed("1000\n", &b), 0);
+    ck_assert_uint_eq(b, 125000000);
+    ck_assert_int_eq(pb_sys_net_parse_speed("25000", &b), 0);
+    ck_assert_uint_eq(b, 3125000000ull);
+    ck_assert_int_eq(pb_sys_net_parse_speed("-1\n", &b), -ENOENT); /* unknown (no link) */
+    ck_assert_int_eq(pb_sys_net_parse_speed("0\n", &b), -ENOENT);
+    ck_assert_int_eq(pb_sys_net_parse_speed("", &b), -ENOENT);
+    ck_assert_int_eq(pb_sys_net_parse_speed("fast\n", &b), -EINVAL);
+    ck_assert_int_eq(pb_sys_net_parse_speed("100 Mb\n", &b), -EINVAL);
+    ck_assert_int_eq(pb_sys_net_parse_speed("9223372036854775807\n", &b), -EINVAL);
+}
+END_TEST
+
 START_TEST(headers_and_garbage)
 {
     pb_sys_net_t n;
@@ -47,6 +63,7 @@ int main(void)
     TCase *tc = tcase_create("core");
     tcase_add_test(tc, parses_interface_lines);
     tcase_add_test(tc, headers_and_garbage);
+    tcase_add_test(tc, link_speed_in_bytes_per_second);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

@@ -5,6 +5,7 @@
 #include "pb_test_swap.h"
 
 #include <check.h>
+#include <sys/utsname.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -236,6 +237,78 @@ START_TEST(memory_as_free)
     ck_assert_uint_eq(u64(b, "mem.shared_bytes"), 8884 * KB);
     ck_assert_uint_eq(u64(b, "mem.swap_used_bytes"), (1048576 - 1000000) * KB);
     ck_assert_double_eq_tol(num(b, "mem.used_pct"), 281992.0 / 24683620.0 * 100.0, 1e-9);
+    /* node_exporter's lines alone; HardwareCorrupted is not in the fixture: absent */
+    ck_assert_uint_eq(u64(b, "mem.page_cache_bytes"), 38912 * KB);
+    ck_assert_uint_eq(u64(b, "mem.sreclaimable_bytes"), 88152 * KB);
+    ck_assert_uint_eq(u64(b, "mem.slab_bytes"), 129688 * KB);
+    ck_assert_uint_eq(u64(b, "mem.page_tables_bytes"), 1808 * KB);
+    ck_assert_uint_eq(u64(b, "mem.swap_cached_bytes"), 0);
+    ck_assert_ptr_null(pb_value_path(b, "mem.hardware_corrupted_bytes"));
+    pb_value_destroy(&b);
+    pb_sys_sampler_destroy(&s);
+}
+END_TEST
+
+START_TEST(boot_time_and_the_kernels_names)
+{
+    pb_sys_sampler_t *s = pb_sys_sampler_new(T0);
+    pb_value_t *b = sample(s, SEC);
+    ck_assert_uint_eq(u64(b, "boot_time_s"), 1795437444); /* the fixture's btime */
+    struct utsname u;
+    ck_assert_int_eq(uname(&u), 0);
+    const char *names[] = {"uname.sysname", "uname.release", "uname.version", "uname.machine",
+                           "uname.nodename"};
+    const char *want[] = {u.sysname, u.release, u.version, u.machine, u.nodename};
+    for (size_t i = 0; i < 5; i++) {
+        const char *got = NULL;
+        ck_assert_int_eq(pb_value_get_str(pb_value_path(b, names[i]), &got), 0);
+        ck_assert_str_eq(got, want[i]);
+    }
+    pb_value_destroy(&b);
+    b = sample(s, 2 * SEC); /* in every frame, not only the first */
+    ck_assert_ptr_nonnull(pb_value_path(b, "uname.domainname"));
+    pb_value_destroy(&b);
+    pb_sys_sampler_destroy(&s);
+}
+END_TEST
+
+/* proc-t0 has pressure/cpu and pressure/io; memory and irq are missing, proc-old has none. */
+START_TEST(pressure_fields_are_there_when_their_files_are)
+{
+    pb_sys_sampler_t *s = pb_sys_sampler_new(T0);
+    pb_value_t *b = sample(s, SEC);
+    ck_assert_uint_eq(u64(b, "pressure.cpu_waiting_us_total"), 1500000);
+    ck_assert_uint_eq(u64(b, "pressure.cpu_stalled_us_total"), 0);
+    ck_assert_uint_eq(u64(b, "pressure.io_waiting_us_total"), 250);
+    ck_assert_uint_eq(u64(b, "pressure.io_stalled_us_total"), 125);
+    ck_assert_ptr_null(pb_value_path(b, "pressure.memory_waiting_us_total"));
+    ck_assert_ptr_null(pb_value_path(b, "pressure.irq_stalled_us_total"));
+    pb_value_destroy(&b);
+    pb_sys_sampler_destroy(&s);
+    s = pb_sys_sampler_new(PB_FIXTURES "/proc-old");
+    b = sample(s, SEC);
+    ck_assert_ptr_null(pb_value_map_get(b, "pressure"));
+    ck_assert_ptr_nonnull(pb_value_map_get(b, "mem"));
+    pb_value_destroy(&b);
+    pb_sys_sampler_destroy(&s);
+}
+END_TEST
+
+/* proc-t0: eth0 at 10 Gb/s, ifb0 -1 (unknown), lo without a speed file */
+START_TEST(link_speed_when_the_kernel_knows_it)
+{
+    pb_sys_sampler_t *s = pb_sys_sampler_new(T0);
+    pb_value_t *b = sample(s, SEC);
+    const pb_value_t *lo = item(b, "net.interfaces", 0), *ifb0 = item(b, "net.interfaces", 1);
+    const pb_value_t *eth0 = item(b, "net.interfaces", 2);
+    ck_assert_str_eq(name_of(eth0), "eth0");
+    ck_assert_uint_eq(u64(eth0, "speed_bytes"), 10000ull * 125000);
+    ck_assert_ptr_null(pb_value_map_get(ifb0, "speed_bytes"));
+    ck_assert_ptr_null(pb_value_map_get(lo, "speed_bytes"));
+    ck_assert_ptr_null(pb_value_path(b, "net.total.speed_bytes"));
+    pb_value_destroy(&b);
+    b = sample(s, 2 * SEC); /* from the cache */
+    ck_assert_uint_eq(u64(item(b, "net.interfaces", 2), "speed_bytes"), 10000ull * 125000);
     pb_value_destroy(&b);
     pb_sys_sampler_destroy(&s);
 }
@@ -427,6 +500,9 @@ int main(void)
     tcase_add_test(tc, counter_rates_and_procs);
     tcase_add_test(tc, processes_listed_only_when_tasks_come_or_go);
     tcase_add_test(tc, memory_as_free);
+    tcase_add_test(tc, boot_time_and_the_kernels_names);
+    tcase_add_test(tc, pressure_fields_are_there_when_their_files_are);
+    tcase_add_test(tc, link_speed_when_the_kernel_knows_it);
     tcase_add_test(tc, disks_are_whole_and_counted_once);
     tcase_add_test(tc, network_total_leaves_out_lo);
     tcase_add_test(tc, counters_going_back_start_the_series_over);

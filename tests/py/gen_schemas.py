@@ -40,14 +40,16 @@ COLUMNS = {
     "PB_RATE": ["frame", "path", "unit", "hi", "flags", "counter", "help"],
     "PB_ATTR": ["frame", "path", "json", "unit", "lo", "hi", "flags", "schema", "help"],
     "PB_FLAG": ["frame", "path", "flags", "schema", "help"],
+    "PB_INFO": ["frame", "path", "flags", "prom", "labels", "help"],
 }
 DEFAULTS = {"PB_COUNTER": {"json": "INTEGER", "lo": "0", "hi": "U64MAX"},
             "PB_RATE": {"json": "NUMBER", "lo": "0"}, "PB_FLAG": {"json": "BOOLEAN"},
-            "PB_MAP": {"json": "OBJECT"}, "PB_LIST": {"json": "ARRAY"}}
+            "PB_MAP": {"json": "OBJECT"}, "PB_LIST": {"json": "ARRAY"},
+            "PB_INFO": {"json": "OBJECT"}}
 FRAMES = {"ENV": "envelope", "SYS": "sys", "PROC": "proc", "HB": "hb", "PROF": "prof"}
 UNITS = {"NONE": "", "BYTES": "bytes", "S": "s", "MS": "ms", "NS": "ns", "TICKS": "ticks",
          "COUNT": "count", "PCT": "%", "BYTES_PER_S": "bytes/s", "COUNT_PER_S": "count/s",
-         "ONE": "1", "HZ": "Hz"}
+         "ONE": "1", "HZ": "Hz", "US": "us"}
 JSON_TYPES = {"INTEGER": "integer", "NUMBER": "number", "STRING": "string", "BOOLEAN": "boolean",
               "BIN": "bin", "OBJECT": "object", "ARRAY": "array"}
 BOUNDS = {"NONE": None, "U64MAX": UINT64_MAX, "TSMIN": TS_MIN}
@@ -64,7 +66,8 @@ class Field:
                              scale="1", counter="", schema="", flags="", min_items="0")
         self.__dict__.update(DEFAULTS.get(macro, {}))
         self.__dict__.update(values)
-        self.kind = macro[3:].lower()
+        # an info map is a map that Prometheus sees as one gauge labelled by its attrs
+        self.kind = "map" if macro == "PB_INFO" else macro[3:].lower()
         self.frame = FRAMES[self.frame]
         self.unit, self.json = UNITS[self.unit], JSON_TYPES[self.json]
         self.lo, self.hi = _bound(self.lo), _bound(self.hi)
@@ -154,6 +157,8 @@ def _absent_when(field):
         return {"x-absent-when": "unreadable"}
     if field.has("v"):
         return {"x-absent-when": "valid UTF-8"}
+    if field.has("o") and field.kind in ("counter", "gauge"):
+        return {"x-absent-when": "not provided"}  # by the kernel (a meminfo line), or the op
     return {}
 
 

@@ -8,9 +8,12 @@ dashboard variables substituted as Grafana would for a 1 s scrape interval ($__r
 perfbus-sub --http -> Debian's /usr/bin/prometheus scraping every second (free loopback port,
 temp dir). Every expression must return a sample (waited on, up to 60 s); the fixed ones must
 equal this machine's /proc figures, and the disk panels' device sets must be the whole disks
-of /sys/block that match the panels' regex and have done I/O. The panels perfbus does not
-serve (filesystems, PSI, uptime, the meminfo fields it does not sample, link speed) and the
-missing node_uname_info behind the dashboard's drop-downs are listed in README.md.
+of /sys/block that match the panels' regex and have done I/O. The dashboard's drop-downs
+(job, nodename, node) are label_values() of node_uname_info: run here as Grafana runs them,
+each must give this target and this machine's uname. Pressure, its Irq line, Hardware
+Corrupted and Network Saturation are checked where this kernel has the file (PSI, irq PSI,
+the meminfo line, a link speed). The panels perfbus does not serve (filesystems) are listed
+in README.md.
 """
 
 import math
@@ -46,21 +49,78 @@ def panels(sel):
         out.append((f"CPU: {mode}", f'sum(rate(node_cpu_seconds_total{{mode="{mode}",{sel}}}[{RATE}])) / {cpus}'))
     for mode in ("system", "user", "iowait", "idle"):
         out.append((f"CPU Basic: {mode}", f'avg(rate(node_cpu_seconds_total{{{sel}, mode="{mode}"}}[{RATE}]))'))
+    return out + memory_panels(sel) + kernel_panels(sel)
+
+
+def memory_panels(sel):
+    """Memory Basic and Memory (node_exporter's meminfo lines)."""
+    def m(name):
+        return f"node_memory_{name}_bytes{{{sel}}}"
+    out = [
+        ("Memory Basic: Used", f"{m('MemTotal')} - {m('MemFree')} - ({m('Cached')} + {m('Buffers')} + {m('SReclaimable')})"),
+        ("Memory Basic: Cache + Buffer", f"{m('Cached')} + {m('Buffers')} + {m('SReclaimable')}"),
+        ("Memory: Apps", f"{m('MemTotal')} - {m('MemFree')} - {m('Buffers')} - {m('Cached')} - {m('Slab')} - {m('PageTables')} - {m('SwapCached')}"),
+        ("Memory: PageTables", m("PageTables")),
+        ("Memory: SwapCache", m("SwapCached")),
+        ("Memory: Slab", m("Slab")),
+        ("Memory: Cache", m("Cached")),
+        ("Memory: Unused", m("MemFree")),
+        ("Memory: Swap", f"({m('SwapTotal')} - {m('SwapFree')})"),
+    ]
+    if "HardwareCorrupted" in meminfo():
+        out.append(("Memory: Hardware Corrupted", m("HardwareCorrupted")))
     return out
 
 
-def fixed(sel):
-    """(panel, expr, the value this machine's /proc gives)."""
+def link_speeds():
+    """Interfaces whose link speed the kernel knows (Mb/s > 0)."""
+    out = []
+    for dev in os.listdir("/sys/class/net"):
+        try:
+            with open(f"/sys/class/net/{dev}/speed") as f:
+                if int(f.read()) > 0:
+                    out.append(dev)
+        except (OSError, ValueError):
+            pass
+    return out
+
+
+def kernel_panels(sel):
+    """Uptime, and where this kernel has the files: Pressure, Network Saturation."""
+    out = [("Uptime", f"node_time_seconds{{{sel}}} - node_boot_time_seconds{{{sel}}}")]
+    for name, metric in (("CPU", "cpu_waiting"), ("Mem", "memory_waiting"), ("I/O", "io_waiting"),
+                         ("Irq", "irq_stalled")):
+        if os.path.exists(f"/proc/pressure/{metric.split('_')[0]}"):
+            out.append((f"Pressure: {name}", f"rate(node_pressure_{metric}_seconds_total{{{sel}}}[{RATE}])"))
+    if link_speeds():
+        for way in ("receive", "transmit"):
+            out.append((f"Network Saturation: {way}", f"(node_network_speed_bytes{{{sel}}} > bool 0) * (rate(node_network_{way}_bytes_total{{{sel}}}[{RATE}]) / node_network_speed_bytes{{{sel}}})"))
+    return out
+
+
+def meminfo():
     mem = {}
     with open("/proc/meminfo") as f:
         for line in f:
             k, v = line.split(":")
             mem[k] = int(v.split()[0]) * 1024
+    return mem
+
+
+def btime():
+    with open("/proc/stat") as f:
+        return next(int(line.split()[1]) for line in f if line.startswith("btime "))
+
+
+def fixed(sel):
+    """(panel, expr, the value this machine's /proc gives)."""
+    mem = meminfo()
     with open("/proc/stat") as f:
         ncpu = sum(1 for line in f if re.match(r"cpu\d+ ", line))
     return [("CPU Cores", f"count(count(node_cpu_seconds_total{{{sel}}}) by (cpu))", ncpu),
             ("RAM Total", f"node_memory_MemTotal_bytes{{{sel}}}", mem["MemTotal"]),
-            ("SWAP Total", f"node_memory_SwapTotal_bytes{{{sel}}}", mem["SwapTotal"])]
+            ("SWAP Total", f"node_memory_SwapTotal_bytes{{{sel}}}", mem["SwapTotal"]),
+            ("boot time (Uptime)", f"node_boot_time_seconds{{{sel}}}", btime())]
 
 
 def busy_disks():
@@ -107,6 +167,35 @@ def check_fixed(r, prom, sel):
         r.check(got == want, f"{name} equals this machine's /proc value", f"{expr}: {got} vs {want}")
 
 
+def check_uptime(r, prom, sel):
+    got = prom.scalar(f"node_time_seconds{{{sel}}} - node_boot_time_seconds{{{sel}}}")
+    with open("/proc/uptime") as f:
+        up = float(f.read().split()[0])
+    # whole seconds of btime, and a scrape and a sample behind: a few seconds either way
+    r.check(got is not None and abs(got - up) < 5, "Uptime is /proc/uptime", f"{got} vs {up}")
+
+
+def check_variables(r, prom, addr):
+    """The drop-downs: label_values(node_uname_info, job), then nodename, then instance."""
+    u = os.uname()
+    jobs = {s["metric"].get("job") for s in prom.query("node_uname_info")}
+    r.check(JOB in jobs, "label_values(node_uname_info, job) has the job", str(jobs))
+    res = prom.query(f'node_uname_info{{job="{JOB}"}}')
+    names = {s["metric"].get("nodename") for s in res}
+    r.check(names == {u.nodename}, "label_values(node_uname_info{job}, nodename) is uname -n",
+            f"{names} vs {u.nodename}")
+    res = prom.query(f'node_uname_info{{job="{JOB}", nodename="{u.nodename}"}}')
+    insts = {s["metric"].get("instance") for s in res}
+    r.check(insts == {addr}, "label_values(node_uname_info{job, nodename}, instance) is the target",
+            f"{insts} vs {addr}")
+    want = {"sysname": u.sysname, "release": u.release, "version": u.version,
+            "machine": u.machine, "nodename": u.nodename}
+    got = {k: res[0]["metric"].get(k) for k in want} if res else {}
+    r.check(got == want and res and res[0]["value"][1] == "1"
+            and res[0]["metric"].get("domainname"), "node_uname_info = 1 with uname(2)'s labels",
+            f"{res[:1]} vs {want}")
+
+
 def check_disks(r, prom, sel):
     want = busy_disks()
     for metric in ("node_disk_reads_completed_total", "node_disk_writes_completed_total",
@@ -133,6 +222,8 @@ def scenario(r, bench):
         sel = f'instance="{addr}",job="{JOB}"'
         check_panels(r, prom, sel)
         check_fixed(r, prom, sel)
+        check_uptime(r, prom, sel)
+        check_variables(r, prom, addr)
         check_disks(r, prom, sel)
         r.check(sub.stop() == 0, "perfbus-sub exits 0 on SIGTERM", sub.stderr())
     finally:
