@@ -13,6 +13,7 @@ void pb_options_defaults(pb_options_t *self)
 {
     memset(self, 0, sizeof *self);
     self->sub.flush_ms = 1000;
+    self->sub.keep_bytes = (uint64_t)PB_OPTIONS_DEFAULT_KEEP_GB * 1024 * 1024 * 1024;
 }
 
 static int s_number(const char *key, const char *value, double lo, double hi, double *out,
@@ -134,6 +135,43 @@ static int s_set_number(pb_options_t *self, const char *key, const char *value, 
     return rc;
 }
 
+/* The publisher's key pairs with the --connect just before it. */
+static int s_server_key(pb_options_t *self, const char *value, char *err, size_t errlen)
+{
+    pb_sub_config_t *c = &self->sub;
+    if (c->nconnect == 0) {
+        snprintf(err, errlen,
+                 "--curve-server-key pairs with the --connect before it; give "
+                 "--connect EP first");
+        return -EINVAL;
+    }
+    size_t i = c->nconnect - 1;
+    if (c->curve_server_key[i]) {
+        snprintf(err, errlen, "--curve-server-key: %s has a key already", c->connect[i]);
+        return -EINVAL;
+    }
+    c->curve_server_key[i] = self->curve_server_key[i];
+    return s_string("curve-server-key", value, self->curve_server_key[i],
+                    sizeof self->curve_server_key[i], err, errlen);
+}
+
+static int s_set_curve(pb_options_t *self, const char *key, const char *value, char *err,
+                       size_t errlen)
+{
+    pb_sub_config_t *c = &self->sub;
+    if (strcmp(key, "curve-server-key") == 0)
+        return s_server_key(self, value, err, errlen);
+    if (strcmp(key, "curve-secret") == 0) {
+        c->curve_secret = self->curve_secret;
+        return s_string(key, value, self->curve_secret, sizeof self->curve_secret, err, errlen);
+    }
+    if (strcmp(key, "curve-allow") == 0) {
+        c->curve_allow = self->curve_allow;
+        return s_string(key, value, self->curve_allow, sizeof self->curve_allow, err, errlen);
+    }
+    return -ENOENT;
+}
+
 int pb_options_set(pb_options_t *self, const char *key, const char *value, char *err, size_t errlen)
 {
     pb_sub_config_t *c = &self->sub;
@@ -167,7 +205,8 @@ int pb_options_set(pb_options_t *self, const char *key, const char *value, char 
         c->store = self->store;
         return s_string(key, value, self->store, sizeof self->store, err, errlen);
     }
-    int rc = s_set_number(self, key, value, err, errlen);
+    int rc = s_set_curve(self, key, value, err, errlen);
+    rc = rc == -ENOENT ? s_set_number(self, key, value, err, errlen) : rc;
     if (rc == -ENOENT) {
         snprintf(err, errlen, "unknown setting '--%s' (see --help)", key);
         rc = -EINVAL;
@@ -242,10 +281,21 @@ void pb_options_usage(FILE *out)
           "  --segment-mb N        rotate segments at N MiB (default 64)\n"
           "  --flush-ms MS         write recorded frames every MS ms (default 1000)\n"
           "  --keep-days D         remove runs older than D days\n"
-          "  --keep-gb G           remove the oldest runs beyond G GiB\n"
+          "  --keep-gb G           remove the oldest runs beyond G GiB (default 10; 0: no\n"
+          "                        size limit)\n"
           "  --http ADDR:PORT      serve GET /metrics (Prometheus text, OpenMetrics) there;\n"
           "                        off by default; port 0 picks a free port (logged)\n"
-          "  --insecure            allow --http beyond loopback (no TLS or token yet)\n"
+          "  --insecure            allow --http and --query beyond loopback without TLS /\n"
+          "                        CURVE\n"
+          "  --curve-secret FILE   this host's CURVE certificate (perfbus keygen NAME writes\n"
+          "                        NAME and NAME_secret): the client key for --connect, the\n"
+          "                        server key of --query\n"
+          "  --curve-server-key FILE|KEY\n"
+          "                        the publisher's public certificate (or its Z85 key) for\n"
+          "                        the --connect given just before: that endpoint then uses\n"
+          "                        CURVE, and a publisher without that key feeds nothing\n"
+          "  --curve-allow DIR     make --query a CURVE server admitting the public\n"
+          "                        certificates in DIR (changes picked up without restart)\n"
           "  --config FILE         key = value settings (long flag names), flags override\n"
           "  --verbose             debug logging\n",
           out);
