@@ -114,7 +114,7 @@ START_TEST(curve_keys_pair_with_their_connect)
                     "rq:rM>}U?@Lns47E1%kR.o@n%FcmmsL/@{H8]yf7",
                     "--curve-allow",
                     "/k/allow"};
-    ck_assert_int_eq(s_parse(16, argv), 0);
+    ck_assert_int_eq(s_parse(15, argv), 0);
     ck_assert_uint_eq(s_opts.sub.nconnect, 3);
     ck_assert_str_eq(s_opts.sub.curve_server_key[0], "/k/pub1");
     ck_assert_ptr_null(s_opts.sub.curve_server_key[1]);
