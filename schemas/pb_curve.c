@@ -98,10 +98,39 @@ static int s_copy_keys(pb_curve_cert_t *out, zcert_t *cert, bool want_secret, co
     return 0;
 }
 
+/* One zconfig line: blank, "# comment", "name" or "name = value". */
+static bool s_line_ok(const char *line)
+{
+    line += strspn(line, " \t");
+    if (!*line || *line == '#' || *line == '\n' || *line == '\r')
+        return true;
+    size_t name = strspn(line, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+                               "$-_@.&+/");
+    if (name == 0)
+        return false;
+    const char *rest = line + name;
+    rest += strspn(rest, " \t");
+    return !*rest || *rest == '\n' || *rest == '\r' || *rest == '=' || *rest == '#';
+}
+
+bool pb_curve_file_plausible(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    char line[1024];
+    bool ok = f != NULL, key = false;
+    while (ok && fgets(line, sizeof line, f)) {
+        ok = s_line_ok(line);
+        key = key || strstr(line, "public-key") != NULL;
+    }
+    if (f)
+        fclose(f);
+    return ok && key;
+}
+
 static int s_load(pb_curve_cert_t *out, const char *path, bool want_secret, char *err,
                   size_t errlen)
 {
-    zcert_t *cert = zcert_load(path);
+    zcert_t *cert = pb_curve_file_plausible(path) ? zcert_load(path) : NULL;
     if (!cert)
         return s_fail(err, errlen, -EINVAL, path,
                       "not a CURVE certificate (no curve/public-key of 40 Z85 characters)");

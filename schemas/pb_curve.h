@@ -28,6 +28,12 @@ typedef struct {
  * naming the file in err. */
 int pb_curve_cert_load(pb_curve_cert_t *out, const char *path, char *err, size_t errlen);
 
+/* True when path reads as a zconfig certificate: each line blank, a comment,
+ * a bare name or `name = value`, and a public-key among them. czmq's
+ * zconfig_load leaks on a syntax error and logs it on stderr, so files are
+ * screened with this before zcert_load sees them. */
+bool pb_curve_file_plausible(const char *path);
+
 /* A server's public key for a client: text is either 40 Z85 characters or a
  * certificate file (public or secret; only the public key is taken). out gets
  * the Z85 key. Returns 0 or a negative errno with a message in err. */

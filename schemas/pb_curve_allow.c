@@ -61,7 +61,8 @@ static bool s_load_one(pb_curve_allow_t *self, const char *name)
     snprintf(path, sizeof path, "%s/%s", self->dir, name);
     if (stat(path, &st) < 0 || !S_ISREG(st.st_mode))
         return true; /* gone meanwhile, or a directory: not ours to judge */
-    zcert_t *cert = st.st_size <= PB_CURVE_FILE_MAX ? zcert_load(path) : NULL;
+    bool plausible = st.st_size <= PB_CURVE_FILE_MAX && pb_curve_file_plausible(path);
+    zcert_t *cert = plausible ? zcert_load(path) : NULL;
     if (!cert) {
         pb_log_warn("--curve-allow %s: %s is not a CURVE certificate, ignored", self->dir, name);
         return false;
