@@ -1,5 +1,6 @@
 /* perfbus: the command-line client; one subcommand per request/reply op. */
 #include "pb_cli_daemon.h"
+#include "pb_cli_keygen.h"
 #include "pb_cli_prof.h"
 #include "pb_cli_sub.h"
 
@@ -31,6 +32,7 @@ static const struct {
     {"results", pb_cli_results, "result or state of a profiling job"},
     {"simulate", pb_cli_simulate, "run a built-in workload (cpu, memory, io)"},
     {"register", pb_cli_register, "enable a target registered disabled"},
+    {"keygen", pb_cli_keygen, "write a CURVE certificate pair (NAME, NAME_secret)"},
 };
 
 static void s_usage(FILE *out)
@@ -38,7 +40,10 @@ static void s_usage(FILE *out)
     fputs("Usage: perfbus COMMAND [ARGS]... (perfbus COMMAND --help for details)\n\n", out);
     for (size_t i = 0; i < sizeof s_commands / sizeof s_commands[0]; i++)
         fprintf(out, "  %-10s %s\n", s_commands[i].name, s_commands[i].summary);
-    fputs("\nEvery command takes --json, --endpoint EP and --timeout MS.\n", out);
+    fputs("\nEvery command takes --json, --endpoint EP and --timeout MS, and for CURVE\n"
+          "--curve-secret FILE and --curve-server-key FILE|KEY (or $PERFBUS_CURVE_SECRET and\n"
+          "$PERFBUS_CURVE_SERVER_KEY).\n",
+          out);
 }
 
 int main(int argc, char **argv)

@@ -20,6 +20,14 @@ int pb_cli_common_option(pb_cli_opts_t *opts, const char *name, const char *valu
         opts->json = true;
         return 1;
     }
+    if (!strcmp(name, "curve-secret")) {
+        opts->curve_secret = value;
+        return 1;
+    }
+    if (!strcmp(name, "curve-server-key")) {
+        opts->curve_server_key = value;
+        return 1;
+    }
     if (strcmp(name, "timeout") != 0)
         return 0;
     char *end;
@@ -54,15 +62,48 @@ static int s_server_error(const pb_value_t *reply)
     return PB_CLI_REFUSED;
 }
 
+int pb_cli_curve(const pb_cli_opts_t *opts, pb_curve_cert_t *own, char server[PB_CURVE_Z85_LEN + 1],
+                 bool *on)
+{
+    char err[512] = "";
+    const char *secret = opts->curve_secret ? opts->curve_secret : getenv("PERFBUS_CURVE_SECRET");
+    const char *key =
+        opts->curve_server_key ? opts->curve_server_key : getenv("PERFBUS_CURVE_SERVER_KEY");
+    secret = secret && *secret ? secret : NULL;
+    key = key && *key ? key : NULL;
+    *on = secret && key;
+    if (!secret != !key) {
+        fprintf(stderr, "perfbus: CURVE needs both --curve-secret FILE (this client's "
+                        "certificate) and --curve-server-key FILE|KEY (the server's)\n");
+        return PB_CLI_USAGE;
+    }
+    if (*on && (pb_curve_cert_load(own, secret, err, sizeof err) < 0 ||
+                pb_curve_server_key(server, key, err, sizeof err) < 0)) {
+        fprintf(stderr, "perfbus: %s\n", err);
+        return PB_CLI_USAGE;
+    }
+    return 0;
+}
+
 int pb_cli_request(const pb_cli_opts_t *opts, pb_value_t **request_p, pb_value_t **reply_p)
 {
-    char err[256] = "";
+    char err[256] = "", server[PB_CURVE_Z85_LEN + 1];
     pb_value_t *reply = NULL;
-    int rc = pb_rpc_call(opts->endpoint, request_p, opts->timeout_ms, &reply, err, sizeof err);
+    pb_curve_cert_t own;
+    bool curve = false;
     *reply_p = NULL;
+    int rc = pb_cli_curve(opts, &own, server, &curve);
+    if (rc != 0) {
+        pb_value_destroy(request_p);
+        return rc;
+    }
+    rc = pb_rpc_call_curve(opts->endpoint, curve ? &own : NULL, server, request_p, opts->timeout_ms,
+                           &reply, err, sizeof err);
     if (rc == -ETIMEDOUT) {
-        fprintf(stderr, "perfbus: %s: no reply within %d ms (is the server running?)\n",
-                opts->endpoint, opts->timeout_ms);
+        fprintf(stderr, "perfbus: %s: no reply within %d ms (is the server running%s?)\n",
+                opts->endpoint, opts->timeout_ms,
+                curve ? ", and is this client's key in its --curve-allow directory"
+                      : "; does it need CURVE: --curve-secret and --curve-server-key");
         return PB_CLI_UNREACHABLE;
     }
     if (rc < 0) {

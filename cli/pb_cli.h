@@ -3,6 +3,7 @@
 #define PB_CLI_H
 
 #include "pb_cli_term.h"
+#include "pb_curve.h"
 #include "pb_value.h"
 
 #include <stdbool.h>
@@ -24,12 +25,15 @@ typedef struct {
     int timeout_ms;
     bool timeout_given; /* --timeout was on the command line */
     bool json;
+    const char *curve_secret;     /* --curve-secret, else $PERFBUS_CURVE_SECRET; NULL: none */
+    const char *curve_server_key; /* --curve-server-key, else $PERFBUS_CURVE_SERVER_KEY */
 } pb_cli_opts_t;
 
 /* The option entries every subcommand accepts, for getopt_long tables. */
 #define PB_CLI_COMMON_OPTIONS                                                                      \
     {"endpoint", required_argument, NULL, 0}, {"timeout", required_argument, NULL, 0},             \
-        {"json", no_argument, NULL, 0},                                                            \
+        {"json", no_argument, NULL, 0}, {"curve-secret", required_argument, NULL, 0},              \
+        {"curve-server-key", required_argument, NULL, 0},                                          \
     {                                                                                              \
         "help", no_argument, NULL, 'h'                                                             \
     }
@@ -38,9 +42,9 @@ typedef struct {
 typedef int (*pb_cli_cmd_fn)(int argc, char **argv);
 
 /* Handles the options every subcommand has (--endpoint EP, --timeout MS,
- * --json, --help): call it from the getopt_long loop with each option's name
- * and optarg. Returns 1 if it consumed the option, 0 if not, or -1 after
- * printing why the value is bad. */
+ * --json, --curve-secret FILE, --curve-server-key FILE|KEY, --help): call it from the getopt_long
+ * loop with each option's name and optarg. Returns 1 if it consumed the option, 0 if not, or -1
+ * after printing why the value is bad. */
 int pb_cli_common_option(pb_cli_opts_t *opts, const char *name, const char *value);
 
 /* Applies one option of a subcommand's own (not a common one). Returns -1 to
@@ -68,6 +72,12 @@ int pb_cli_parse_simple(int argc, char **argv, pb_cli_opts_t *opts, const char *
  * "perfbus: not_found: no process with pid 7") and returns PB_CLI_REFUSED or
  * PB_CLI_UNREACHABLE with *reply_p NULL. */
 int pb_cli_request(const pb_cli_opts_t *opts, pb_value_t **request_p, pb_value_t **reply_p);
+
+/* The CURVE client settings of opts: 0 with *on false when neither is set,
+ * 0 with own and server filled when both are, else PB_CLI_USAGE after
+ * printing why (one without the other, a bad file or key). */
+int pb_cli_curve(const pb_cli_opts_t *opts, pb_curve_cert_t *own, char server[PB_CURVE_Z85_LEN + 1],
+                 bool *on);
 
 /* Builds {op: name}; NULL on ENOMEM. */
 pb_value_t *pb_cli_op(const char *name);

@@ -3,8 +3,10 @@
 #include "pb_stop.h"
 
 #include "pb_codec.h"
+#include "pb_curve.h"
 #include "pb_json.h"
 #include "pb_run.h"
+#include "pb_zap.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -22,9 +24,12 @@ typedef struct {
     const char *bind;
     double speed;
     int wait_ms;
+    const char *curve_allow; /* replay: with opts.curve_secret, the PUB is a CURVE server */
+    bool insecure;
 } s_args_t;
 
 static volatile sig_atomic_t *s_stop; /* set by pb_stop_install() in replay */
+static pb_zap_t *s_zap;               /* replay with CURVE: subscribers' keys checked */
 
 static int s_parse_value(void *arg, const char *cmd, const char *name, const char *value)
 {
@@ -36,6 +41,10 @@ static int s_parse_value(void *arg, const char *cmd, const char *name, const cha
         a->topic = value;
     else if (!strcmp(name, "bind"))
         a->bind = value;
+    else if (!strcmp(name, "curve-allow"))
+        a->curve_allow = value;
+    else if (!strcmp(name, "insecure"))
+        a->insecure = true;
     else if (!strcmp(name, "speed")) {
         a->speed = strtod(value, &end);
         if (end == value || *end || a->speed < 0 || !isfinite(a->speed))
@@ -58,6 +67,8 @@ static int s_parse(int argc, char **argv, const char *usage, s_args_t *a, int *f
                                             {"bind", required_argument, NULL, 0},
                                             {"speed", required_argument, NULL, 0},
                                             {"wait-ms", required_argument, NULL, 0},
+                                            {"curve-allow", required_argument, NULL, 0},
+                                            {"insecure", no_argument, NULL, 0},
                                             {NULL, 0, NULL, 0}};
     *a = (s_args_t){.speed = 1.0, .wait_ms = 500, .opts = {.timeout_ms = 2000}};
     return pb_cli_parse(argc, argv, options, &a->opts, usage, s_parse_value, a, first);
@@ -241,13 +252,18 @@ static uint64_t s_mono_ns(void)
 }
 
 /* Sleeps in slices of at most 100 ms: a signal that lands between the check
- * of *s_stop and nanosleep would otherwise be noticed only at the target. */
+ * of *s_stop and the wait would otherwise be noticed only at the target. With
+ * CURVE the wait is a poll of the ZAP handler, which answers handshakes. */
 static void s_sleep_until(uint64_t target_ns)
 {
     for (uint64_t now = s_mono_ns(); now < target_ns && !*s_stop; now = s_mono_ns()) {
         uint64_t left = target_ns - now < 100000000u ? target_ns - now : 100000000u;
         struct timespec ts = {0, (long)left};
-        nanosleep(&ts, NULL); /* a signal cuts it short */
+        zmq_pollitem_t item = {.socket = s_zap ? pb_zap_socket(s_zap) : NULL, .events = ZMQ_POLLIN};
+        if (!s_zap)
+            nanosleep(&ts, NULL); /* a signal cuts it short */
+        else if (zmq_poll(&item, 1, (long)((left + 999999) / 1000000)) > 0)
+            pb_zap_serve(s_zap, s_mono_ns());
     }
 }
 
@@ -267,20 +283,62 @@ static long s_publish(void *pub, pb_run_t *run, double speed)
             zmq_send(pub, rec.payload, rec.payload_len, 0) < 0)
             return errno == EINTR ? sent : -errno;
         sent++;
+        if (s_zap && sent % 64 == 0) /* subscribers that join late still get an answer */
+            pb_zap_serve(s_zap, s_mono_ns());
     }
     return rc < 0 ? rc : sent;
 }
 
-static void *s_bind_pub(void *ctx, const char *endpoint)
+/* With --curve-secret and --curve-allow, pub becomes a CURVE server under a
+ * ZAP handler (s_zap). Returns 0 or prints why and returns -1. */
+static int s_replay_curve(void *ctx, void *pub, const s_args_t *a, bool *curve)
+{
+    char err[512] = "";
+    const char *secret = a->opts.curve_secret;
+    *curve = secret && a->curve_allow;
+    if (!secret != !a->curve_allow) {
+        fprintf(stderr, "perfbus replay: --curve-secret and --curve-allow go together\n");
+        return -1;
+    }
+    if (!*curve)
+        return 0;
+    pb_curve_cert_t own;
+    pb_curve_allow_t *allow = NULL;
+    if (pb_curve_cert_load(&own, secret, err, sizeof err) == 0)
+        allow = pb_curve_allow_new(a->curve_allow, err, sizeof err);
+    s_zap = allow ? pb_zap_new(ctx, pub, NULL, 0, "replay pub") : NULL;
+    if (s_zap)
+        pb_zap_set_allow(s_zap, &allow);
+    pb_curve_allow_destroy(&allow);
+    if (!s_zap || pb_curve_apply_server(pub, &own) < 0) {
+        fprintf(stderr, "perfbus replay: %s\n", err[0] ? err : "cannot set up CURVE");
+        return -1;
+    }
+    return 0;
+}
+
+static void *s_bind_pub(void *ctx, const s_args_t *a)
 {
     void *pub = zmq_socket(ctx, ZMQ_PUB);
     int hwm = 0, linger = 5000;
+    bool curve = false;
+    char err[768];
     if (!pub)
         return NULL;
     zmq_setsockopt(pub, ZMQ_SNDHWM, &hwm, sizeof hwm);
     zmq_setsockopt(pub, ZMQ_LINGER, &linger, sizeof linger);
-    if (zmq_bind(pub, endpoint) < 0) {
-        fprintf(stderr, "perfbus: cannot bind %s: %s\n", endpoint, zmq_strerror(errno));
+    int rc = s_replay_curve(ctx, pub, a, &curve);
+    if (rc == 0 && pb_curve_check_bind(a->bind, curve, a->insecure, "perfbus replay --bind", err,
+                                       sizeof err) < 0) {
+        fprintf(stderr, "perfbus: %s\n", err);
+        rc = -1;
+    }
+    if (rc == 0 && zmq_bind(pub, a->bind) < 0) {
+        fprintf(stderr, "perfbus: cannot bind %s: %s\n", a->bind, zmq_strerror(errno));
+        rc = -1;
+    }
+    if (rc < 0) {
+        pb_zap_destroy(&s_zap);
         zmq_close(pub);
         return NULL;
     }
@@ -294,9 +352,13 @@ int pb_cli_replay(int argc, char **argv)
     int rc = s_parse(argc, argv,
                      "Usage: perfbus replay RUN --bind EP [--speed X] [--topic PREFIX]\n"
                      "                      [--wait-ms MS] [--store DIR]\n"
+                     "                      [--curve-secret FILE --curve-allow DIR] [--insecure]\n"
                      "Publishes a stored run on a PUB socket bound to EP, frames unchanged,\n"
                      "spaced as recorded divided by X (default 1; 0 = as fast as possible),\n"
-                     "after waiting MS ms (default 500) for subscribers to connect.\n",
+                     "after waiting MS ms (default 500) for subscribers to connect.\n"
+                     "With --curve-secret (this host's certificate) and --curve-allow (the\n"
+                     "subscribers' public certificates) the PUB uses CURVE; binding beyond\n"
+                     "loopback without it needs --insecure.\n",
                      &a, &first);
     if (rc >= 0)
         return rc;
@@ -304,7 +366,7 @@ int pb_cli_replay(int argc, char **argv)
         return pb_cli_usage_error(argv[0], "expected RUN and --bind EP");
     pb_run_t *run = s_open_run(&a, argv[first]);
     void *ctx = run ? zmq_ctx_new() : NULL;
-    void *pub = ctx ? s_bind_pub(ctx, a.bind) : NULL;
+    void *pub = ctx ? s_bind_pub(ctx, &a) : NULL;
     long sent = -1;
     if (pub) {
         s_stop = pb_stop_install();
@@ -314,6 +376,7 @@ int pb_cli_replay(int argc, char **argv)
         s_sleep_until(s_mono_ns() + (uint64_t)a.wait_ms * 1000000u);
         sent = s_publish(pub, run, a.speed);
         fprintf(stderr, "perfbus replay: %ld records published\n", sent < 0 ? 0 : sent);
+        pb_zap_destroy(&s_zap);
         zmq_close(pub);
     }
     if (ctx)

@@ -85,10 +85,18 @@ static int s_one_frame(void *sub, bool json)
 static int s_tail(const pb_cli_opts_t *opts, const char *prefix, long count,
                   volatile sig_atomic_t *stop)
 {
+    pb_curve_cert_t own;
+    char server[PB_CURVE_Z85_LEN + 1];
+    bool curve = false;
+    int rc = pb_cli_curve(opts, &own, server, &curve);
+    if (rc != 0)
+        return rc;
     void *ctx = zmq_ctx_new();
     void *sub = zmq_socket(ctx, ZMQ_SUB);
     pb_rpc_limit_socket(sub, PB_RPC_FRAMES); /* before connect: options are copied per pipe */
-    int rc = zmq_connect(sub, opts->endpoint);
+    if (curve)
+        pb_curve_apply_client(sub, &own, server);
+    rc = zmq_connect(sub, opts->endpoint);
     if (rc < 0) {
         fprintf(stderr, "perfbus tail: cannot connect to %s: %s\n", opts->endpoint,
                 zmq_strerror(errno));

@@ -208,8 +208,36 @@ static int s_max_connections(pb_config_t *self, const char *value, char *err, si
     return rc < 0 ? -EINVAL : 0;
 }
 
+/* A path that exists and is a file (dir false) or a directory (dir true). */
+static int s_path(char *dst, size_t size, bool dir, const char *key, const char *value, char *err,
+                  size_t errlen)
+{
+    struct stat st;
+    if (stat(value, &st) < 0)
+        return s_bad(err, errlen, key, value, strerror(errno));
+    if (dir ? !S_ISDIR(st.st_mode) : S_ISDIR(st.st_mode))
+        return s_bad(err, errlen, key, value, dir ? "not a directory" : "a directory, not a file");
+    return s_copy(dst, size, key, value, err, errlen);
+}
+
+static int s_set_security(pb_config_t *self, const char *key, const char *value, char *err,
+                          size_t errlen)
+{
+    if (!strcmp(key, "curve-secret"))
+        return s_path(self->curve_secret, sizeof self->curve_secret, false, key, value, err,
+                      errlen);
+    if (!strcmp(key, "curve-allow"))
+        return s_path(self->curve_allow, sizeof self->curve_allow, true, key, value, err, errlen);
+    if (!strcmp(key, "insecure"))
+        return s_bool(&self->insecure, key, value, err, errlen);
+    return -ENOENT;
+}
+
 int pb_config_set(pb_config_t *self, const char *key, const char *value, char *err, size_t errlen)
 {
+    int security = s_set_security(self, key, value, err, errlen);
+    if (security != -ENOENT)
+        return security;
     unsigned long top;
     int rc;
     if (!strcmp(key, "pub"))
@@ -290,6 +318,9 @@ static const struct option s_options[] = {
     {"max-connections", required_argument, NULL, 0},
     {"sndhwm", required_argument, NULL, 0},
     {"verbose", no_argument, NULL, 0},
+    {"curve-secret", required_argument, NULL, 0},
+    {"curve-allow", required_argument, NULL, 0},
+    {"insecure", no_argument, NULL, 0},
     {"config", required_argument, NULL, 0},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
@@ -331,6 +362,13 @@ int pb_config_parse_args(pb_config_t *self, int argc, char **argv, char *err, si
         snprintf(err, errlen, "unexpected argument '%s' (see --help)", argv[optind]);
         rc = -EINVAL;
     }
+    if (rc == 0 && !self->curve_secret[0] != !self->curve_allow[0]) {
+        snprintf(err, errlen,
+                 "--curve-secret and --curve-allow go together: the first is this "
+                 "host's certificate, the second the allowed clients' (see "
+                 "perfbus keygen)");
+        rc = -EINVAL;
+    }
     if (rc == 0)
         pb_config_derive_profile(self);
     return rc;
@@ -368,6 +406,13 @@ void pb_config_usage(FILE *out)
           "  --sndhwm N        frames queued for each subscriber, 1..10000000 (default\n"
           "                    1000); past it that subscriber's new frames are dropped\n"
           "                    (it sees a seq gap): a slow one never slows the others\n"
+          "  --curve-secret FILE\n"
+          "                    this host's CURVE certificate (NAME or NAME_secret, as\n"
+          "                    `perfbus keygen NAME` writes it): every socket then\n"
+          "                    encrypts and admits only the keys of --curve-allow\n"
+          "  --curve-allow DIR the public certificates of allowed clients; files added or\n"
+          "                    removed are picked up without a restart\n"
+          "  --insecure        allow binding beyond loopback without CURVE\n"
           "  --config FILE     read settings from FILE first; flags override it\n"
           "  --verbose         log every control request\n"
           "  -h, --help        show this help\n"
@@ -378,8 +423,9 @@ void pb_config_usage(FILE *out)
           "    match = ^(nginx|postgres)$\n"
           "    top = 10\n"
           "\n"
-          "Endpoints bind to loopback by default; binding another address exposes\n"
-          "process names and command lines to that network.\n"
+          "Endpoints bind to loopback by default. Binding another address without\n"
+          "--curve-secret/--curve-allow is refused unless --insecure is given, which\n"
+          "exposes process names and command lines to that network.\n"
           "Logs go to stderr. SIGINT or SIGTERM stop the daemon cleanly.\n",
           out);
 }

@@ -33,8 +33,11 @@ typedef struct {
     size_t npids;
     char matches[PB_CONFIG_MAX_MATCHES][128];
     size_t nmatches;
-    size_t max_connections; /* cap on open connections per ROUTER (control, profile) */
-    unsigned sndhwm;        /* frames queued per subscriber before new ones are dropped */
+    size_t max_connections;  /* cap on open connections per ROUTER (control, profile) */
+    unsigned sndhwm;         /* frames queued per subscriber before new ones are dropped */
+    char curve_secret[1024]; /* own certificate (NAME or NAME_secret); "" = no CURVE */
+    char curve_allow[1024];  /* directory of the allowed clients' public certificates */
+    bool insecure;           /* allow binding beyond loopback without CURVE */
     bool verbose;
 } pb_config_t;
 
@@ -46,7 +49,8 @@ void pb_config_defaults(pb_config_t *self);
  * host (no blanks or control characters), root (a directory), command
  * (`NAME PROGRAM [ARG]...`, NAME of 1..63 [A-Za-z0-9_.-] starting with a
  * letter or digit, unique, at most 62 words after it, 511 bytes in all),
- * max-connections (1..65536), sndhwm (1..10000000).
+ * max-connections (1..65536), sndhwm (1..10000000), curve-secret and curve-allow (a file
+ * and a directory that exist; their contents are checked when the daemon starts), insecure.
  * Returns 0, or -EINVAL with a message naming the key and the bad value. */
 int pb_config_set(pb_config_t *self, const char *key, const char *value, char *err, size_t errlen);
 
@@ -55,8 +59,9 @@ int pb_config_set(pb_config_t *self, const char *key, const char *value, char *e
 int pb_config_load(pb_config_t *self, const char *path, char *err, size_t errlen);
 
 /* Parses argv: a --config file is applied first, then the other flags, so
- * flags override the file. Returns 0, 1 if --help was given (usage already
- * printed to stdout), or -EINVAL with a message in err. */
+ * flags override the file. Checks that curve-secret and curve-allow come
+ * together. Returns 0, 1 if --help was given (usage already printed to
+ * stdout), or -EINVAL with a message in err. */
 int pb_config_parse_args(pb_config_t *self, int argc, char **argv, char *err, size_t errlen);
 
 /* Fills unset profiling endpoints: the fixed ports 7713/7714 beside the

@@ -192,6 +192,10 @@ static int s_put_connections(pb_value_t *reply, const pb_control_status_t *st)
         rc = pb_value_map_put_uint(reply, "connections_live", st->connections_live);
     if (rc == 0)
         rc = pb_value_map_put_uint(reply, "connections_refused", st->connections_refused);
+    if (rc == 0)
+        rc = pb_value_map_put_uint(reply, "handshakes_denied", st->handshakes_denied);
+    if (rc == 0)
+        rc = pb_value_map_put_uint(reply, "handshakes_failed", st->handshakes_failed);
     return rc;
 }
 

@@ -25,6 +25,8 @@ typedef struct {
     uint64_t max_connections;     /* the control socket's cap (pb_zap) */
     uint64_t connections_live;    /* open now, the asking one included */
     uint64_t connections_refused; /* handshakes refused over the cap */
+    uint64_t handshakes_denied;   /* CURVE keys not in --curve-allow (PUB and control) */
+    uint64_t handshakes_failed;   /* failed handshakes: no CURVE, wrong server key, garbage */
 } pb_control_status_t;
 
 typedef struct pb_control pb_control_t;

@@ -4,6 +4,7 @@
 #include "pb_agent_local.h"
 #include "pb_codec.h"
 #include "pb_control.h"
+#include "pb_curve.h"
 #include "pb_frame.h"
 #include "pb_log.h"
 #include "pb_proc_sampler.h"
@@ -43,7 +44,10 @@ struct pb_daemon {
     pb_control_t *ctl;
     pb_agent_t *agent;         /* built-in profiling targets, serving on its own threads */
     pb_sockmon_t *control_mon; /* connections to `control`, to trim memory after storms */
-    pb_zap_t *control_cap;     /* refuses handshakes over config.max_connections */
+    pb_sockmon_t *pub_mon;     /* failed handshakes to `pub` */
+    pb_zap_t *control_cap;     /* refuses handshakes over config.max_connections, and (both
+                                  sockets) CURVE keys not in config.curve_allow */
+    bool curve;
 };
 
 enum {
@@ -89,15 +93,57 @@ static void s_make_src(pb_daemon_t *self)
              nonce);
 }
 
-static int s_bind(void *sock, const char *endpoint, char *bound, size_t size, char *err,
-                  size_t errlen)
+static int s_bind(pb_daemon_t *self, void *sock, const char *endpoint, const char *what,
+                  char *bound, size_t size, char *err, size_t errlen)
 {
+    int rc = pb_curve_check_bind(endpoint, self->curve, self->config.insecure, what, err, errlen);
+    if (rc < 0)
+        return rc;
     if (zmq_bind(sock, endpoint) < 0) {
         snprintf(err, errlen, "cannot bind %s: %s", endpoint, zmq_strerror(errno));
         return -errno;
     }
     zmq_getsockopt(sock, ZMQ_LAST_ENDPOINT, bound, &size);
     return 0;
+}
+
+/* Monitors and ZAP handler: control capped, both sockets' CURVE keys checked. */
+static int s_guard_sockets(pb_daemon_t *self, char *err, size_t errlen)
+{
+    self->control_mon = pb_sockmon_new(self->ctx, self->control);
+    self->pub_mon = pb_sockmon_new(self->ctx, self->pub);
+    if (!self->control_mon || !self->pub_mon) {
+        snprintf(err, errlen, "cannot monitor the sockets: %s", zmq_strerror(errno));
+        return -ENOMEM;
+    }
+    pb_sockmon_set_name(self->control_mon, "control");
+    pb_sockmon_set_name(self->pub_mon, "pub");
+    self->control_cap = pb_zap_new(self->ctx, self->control, self->control_mon,
+                                   self->config.max_connections, "control");
+    int rc = self->control_cap ? pb_zap_add(self->control_cap, self->pub, NULL, 0, "pub") : -errno;
+    if (rc < 0)
+        snprintf(err, errlen, "cannot start the sockets' ZAP handler: %s", zmq_strerror(-rc));
+    return rc;
+}
+
+/* With --curve-secret/--curve-allow: both sockets become CURVE servers. */
+static int s_curve(pb_daemon_t *self, char *err, size_t errlen)
+{
+    if (!self->config.curve_secret[0])
+        return 0;
+    pb_curve_cert_t own;
+    int rc = pb_curve_cert_load(&own, self->config.curve_secret, err, errlen);
+    pb_curve_allow_t *allow =
+        rc < 0 ? NULL : pb_curve_allow_new(self->config.curve_allow, err, errlen);
+    if (!allow)
+        return rc < 0 ? rc : -EINVAL;
+    pb_zap_set_allow(self->control_cap, &allow);
+    rc = pb_curve_apply_server(self->pub, &own);
+    rc = rc ? rc : pb_curve_apply_server(self->control, &own);
+    if (rc < 0)
+        snprintf(err, errlen, "cannot make the sockets CURVE servers: %s", zmq_strerror(-rc));
+    self->curve = rc == 0;
+    return rc;
 }
 
 static int s_open_sockets(pb_daemon_t *self, char *err, size_t errlen)
@@ -115,23 +161,14 @@ static int s_open_sockets(pb_daemon_t *self, char *err, size_t errlen)
     zmq_setsockopt(self->pub, ZMQ_SNDHWM, &hwm, sizeof hwm);
     zmq_setsockopt(self->control, ZMQ_LINGER, &linger, sizeof linger);
     pb_rpc_limit_socket(self->control, PB_RPC_REQUESTS);
-    self->control_mon = pb_sockmon_new(self->ctx, self->control);
-    if (!self->control_mon) {
-        snprintf(err, errlen, "cannot monitor the control socket: %s", zmq_strerror(errno));
-        return -ENOMEM;
-    }
-    self->control_cap = pb_zap_new(self->ctx, self->control, self->control_mon,
-                                   self->config.max_connections, "control");
-    if (!self->control_cap) {
-        snprintf(err, errlen, "cannot start the control socket's ZAP handler: %s",
-                 zmq_strerror(errno));
-        return -errno;
-    }
-    int rc = s_bind(self->pub, self->config.pub_endpoint, self->pub_endpoint,
-                    sizeof self->pub_endpoint, err, errlen);
-    if (rc == 0)
-        rc = s_bind(self->control, self->config.control_endpoint, self->control_endpoint,
-                    sizeof self->control_endpoint, err, errlen);
+    int rc = s_guard_sockets(self, err, errlen);
+    rc = rc ? rc : s_curve(self, err, errlen);
+    rc = rc ? rc
+            : s_bind(self, self->pub, self->config.pub_endpoint, "perfbusd --pub",
+                     self->pub_endpoint, sizeof self->pub_endpoint, err, errlen);
+    rc = rc ? rc
+            : s_bind(self, self->control, self->config.control_endpoint, "perfbusd --control",
+                     self->control_endpoint, sizeof self->control_endpoint, err, errlen);
     return rc;
 }
 
@@ -190,12 +227,19 @@ static int s_start_agent(pb_daemon_t *self, char *err, size_t errlen)
     pb_agent_config_t ac = {.endpoint = self->config.profile_endpoint,
                             .pub_endpoint = self->config.profile_pub_endpoint,
                             .host = self->host,
-                            .max_connections = (unsigned)self->config.max_connections};
+                            .max_connections = (unsigned)self->config.max_connections,
+                            .curve_secret = self->config.curve_secret,
+                            .curve_allow = self->config.curve_allow,
+                            .insecure = self->config.insecure ? 1 : -1,
+                            .error = err,
+                            .error_len = errlen};
     self->agent = pb_agent_new(&ac);
     if (!self->agent) {
-        snprintf(err, errlen, "cannot start the profiling agent on %s and %s: %s", ac.endpoint,
-                 ac.pub_endpoint, strerror(errno));
-        return -errno;
+        int saved = errno;
+        if (!err[0])
+            snprintf(err, errlen, "cannot start the profiling agent on %s and %s: %s", ac.endpoint,
+                     ac.pub_endpoint, strerror(saved));
+        return -saved;
     }
     int rc = pb_workload_register_all(self->agent);
     for (size_t i = 0; rc == 0 && i < self->config.ncommands; i++) {
@@ -395,6 +439,13 @@ static pb_value_t *s_describe_targets(void *agent)
     return pb_agent_targets_describe(agent);
 }
 
+static uint64_t s_failed(const pb_sockmon_t *mon)
+{
+    uint64_t protocol, auth;
+    pb_sockmon_failures(mon, &protocol, &auth);
+    return protocol;
+}
+
 static void s_refresh_control(pb_daemon_t *self)
 {
     uint64_t admitted, refused;
@@ -414,6 +465,8 @@ static void s_refresh_control(pb_daemon_t *self)
         .max_connections = pb_zap_cap(self->control_cap),
         .connections_live = pb_sockmon_live(self->control_mon),
         .connections_refused = refused,
+        .handshakes_denied = pb_zap_denied(self->control_cap),
+        .handshakes_failed = s_failed(self->control_mon) + s_failed(self->pub_mon),
     };
     pb_control_set_status(self->ctl, &st);
 }
@@ -439,10 +492,13 @@ static int s_serve_until(pb_daemon_t *self, uint64_t deadline, volatile sig_atom
         {.socket = self->control, .events = ZMQ_POLLIN},
         {.socket = pb_sockmon_socket(self->control_mon), .events = ZMQ_POLLIN},
         {.socket = pb_zap_socket(self->control_cap), .events = ZMQ_POLLIN},
+        {.socket = pb_sockmon_socket(self->pub_mon), .events = ZMQ_POLLIN},
     };
     for (uint64_t now = s_mono_ns(); now < deadline && !*stop; now = s_mono_ns()) {
         long timeout_ms = (long)((deadline - now + 999999) / 1000000);
-        int n = zmq_poll(items, 3, timeout_ms);
+        int n = zmq_poll(items, 4, timeout_ms);
+        if (n > 0 && items[3].revents)
+            pb_sockmon_drain(self->pub_mon);
         if (n < 0 && errno != EINTR)
             return -errno;
         if (n > 0 && items[1].revents)
@@ -511,6 +567,7 @@ void pb_daemon_destroy(pb_daemon_t **self_p)
         zmq_close(self->pub);
     pb_zap_destroy(&self->control_cap);
     pb_sockmon_destroy(&self->control_mon);
+    pb_sockmon_destroy(&self->pub_mon);
     if (self->control)
         zmq_close(self->control);
     if (self->ctx)

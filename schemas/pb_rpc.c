@@ -355,6 +355,13 @@ static int s_exchange(void *req, const char *endpoint, const char *buf, size_t l
 int pb_rpc_call(const char *endpoint, pb_value_t **request_p, int timeout_ms, pb_value_t **reply_p,
                 char *err, size_t errlen)
 {
+    return pb_rpc_call_curve(endpoint, NULL, NULL, request_p, timeout_ms, reply_p, err, errlen);
+}
+
+int pb_rpc_call_curve(const char *endpoint, const pb_curve_cert_t *own, const char *server_z85,
+                      pb_value_t **request_p, int timeout_ms, pb_value_t **reply_p, char *err,
+                      size_t errlen)
+{
     char *buf = NULL;
     size_t len = 0;
     int rc = pb_codec_encode(*request_p, &buf, &len);
@@ -368,7 +375,10 @@ int pb_rpc_call(const char *endpoint, pb_value_t **request_p, int timeout_ms, pb
     if (req)
         zmq_setsockopt(req, ZMQ_LINGER, &linger, sizeof linger);
     zmq_msg_t reply;
-    rc = req ? s_exchange(req, endpoint, buf, len, timeout_ms, &reply, err, errlen) : -ENOMEM;
+    rc = !req ? -ENOMEM : own ? pb_curve_apply_client(req, own, server_z85) : 0;
+    if (rc < 0 && req)
+        s_fail(err, errlen, rc, "cannot set the CURVE keys for %s", endpoint);
+    rc = rc ? rc : s_exchange(req, endpoint, buf, len, timeout_ms, &reply, err, errlen);
     if (rc == 0) {
         rc = pb_codec_decode(zmq_msg_data(&reply), zmq_msg_size(&reply), reply_p, err, errlen);
         zmq_msg_close(&reply);

@@ -2,6 +2,7 @@
 #ifndef PB_RPC_H
 #define PB_RPC_H
 
+#include "pb_curve.h"
 #include "pb_value.h"
 
 #include <stdbool.h>
@@ -73,5 +74,12 @@ pb_value_t *pb_rpc_error(const char *code, const char *fmt, ...)
  * for an undecodable reply, with a message in err. */
 int pb_rpc_call(const char *endpoint, pb_value_t **request_p, int timeout_ms, pb_value_t **reply_p,
                 char *err, size_t errlen);
+
+/* pb_rpc_call as a CURVE client: own's keys, the server's public key
+ * server_z85 (40 Z85 characters). own NULL: no CURVE, as pb_rpc_call. A
+ * server that denies the key never answers: that is -ETIMEDOUT. */
+int pb_rpc_call_curve(const char *endpoint, const pb_curve_cert_t *own, const char *server_z85,
+                      pb_value_t **request_p, int timeout_ms, pb_value_t **reply_p, char *err,
+                      size_t errlen);
 
 #endif

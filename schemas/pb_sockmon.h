@@ -15,6 +15,11 @@
 #define PB_SOCKMON_TRIM_CHURN     64
 #define PB_SOCKMON_TRIM_PERIOD_MS 500
 
+/* Failed handshakes (ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL / _NO_DETAIL: a peer
+ * without CURVE, with the wrong server key, or not speaking ZMTP) are logged
+ * at most once per period, with the count since the last line. */
+#define PB_SOCKMON_LOG_PERIOD_MS 10000
+
 /* Opaque. */
 typedef struct pb_sockmon pb_sockmon_t;
 
@@ -41,6 +46,15 @@ bool pb_sockmon_tick(pb_sockmon_t *self, uint64_t now_ns);
  * until the next trim is allowed while connections churn (at least 1), -1
  * (no limit) when they do not. */
 long pb_sockmon_wait_ms(const pb_sockmon_t *self, uint64_t now_ns);
+
+/* Names the socket in log lines of failed handshakes ("pub", "control"):
+ * borrowed, pass a literal. Without a name failures are counted, not logged. */
+void pb_sockmon_set_name(pb_sockmon_t *self, const char *name);
+
+/* Handshakes failed since creation: by protocol (ZMQ_EVENT_HANDSHAKE_FAILED_
+ * PROTOCOL and _NO_DETAIL: no CURVE, wrong key, garbage) and by ZAP's verdict
+ * (_AUTH: refused by pb_zap, which counts and logs those itself). */
+void pb_sockmon_failures(const pb_sockmon_t *self, uint64_t *protocol, uint64_t *auth);
 
 /* Connections accepted and not yet closed. */
 size_t pb_sockmon_live(const pb_sockmon_t *self);

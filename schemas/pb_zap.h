@@ -1,8 +1,9 @@
-/* pb_zap: caps one socket's open connections with a ZAP handler (RFC 27) that refuses handshakes.
- */
+/* pb_zap: a context's ZAP handler (RFC 27): caps sockets' open connections and admits CURVE
+ * clients by key. */
 #ifndef PB_ZAP_H
 #define PB_ZAP_H
 
+#include "pb_curve_allow.h"
 #include "pb_sockmon.h"
 
 #include <stddef.h>
@@ -17,6 +18,8 @@
 #define PB_ZAP_HANDSHAKE_MS 5000
 /* Refusals are logged at most once per period, with the count since the last line. */
 #define PB_ZAP_LOG_PERIOD_MS 10000
+/* Sockets of one context under one handler (perfbusd: PUB and control). */
+#define PB_ZAP_MAX_SOCKETS 4
 
 /* Opaque. */
 typedef struct pb_zap pb_zap_t;
@@ -30,6 +33,18 @@ typedef struct pb_zap pb_zap_t;
  * has a ZAP handler already). */
 pb_zap_t *pb_zap_new(void *ctx, void *sock, pb_sockmon_t *mon, size_t cap, const char *name);
 
+/* Puts another socket of the same context under the handler (before it
+ * binds), with its own ZAP domain. mon NULL means no connection cap (the
+ * handler then only checks CURVE keys), else as pb_zap_new. 0, -ENOSPC past
+ * PB_ZAP_MAX_SOCKETS, or negative errno from libzmq. */
+int pb_zap_add(pb_zap_t *self, void *sock, pb_sockmon_t *mon, size_t cap, const char *name);
+
+/* CURVE handshakes to every socket of the handler are admitted only when the
+ * client's public key is in *allow_p (ownership taken; *allow_p set to NULL);
+ * without one, every CURVE handshake is denied. NULL-mechanism handshakes
+ * (sockets without CURVE) are not affected. */
+void pb_zap_set_allow(pb_zap_t *self, pb_curve_allow_t **allow_p);
+
 /* Accepts NULL and *self_p == NULL; sets *self_p to NULL. Afterwards libzmq
  * admits sock's handshakes unchecked: destroy it just before closing sock. */
 void pb_zap_destroy(pb_zap_t **self_p);
@@ -42,11 +57,16 @@ void *pb_zap_socket(const pb_zap_t *self);
  * rate limit. Returns the number answered. */
 size_t pb_zap_serve(pb_zap_t *self, uint64_t now_ns);
 
-/* The cap in force. */
+/* The cap in force on the first socket. */
 size_t pb_zap_cap(const pb_zap_t *self);
 
-/* Totals since creation: handshakes admitted and refused. */
+/* Totals since creation over every socket: handshakes admitted and refused
+ * over a cap. */
 void pb_zap_counts(const pb_zap_t *self, uint64_t *admitted, uint64_t *refused);
+
+/* CURVE handshakes denied since creation (key not in the allow directory, or
+ * no allow directory), over every socket. */
+uint64_t pb_zap_denied(const pb_zap_t *self);
 
 /* Parses a cap from text (an option, a config value, PERFBUS_MAX_CONNECTIONS):
  * a decimal integer in 1..PB_ZAP_MAX_CAP. 0 or -EINVAL / -ERANGE. */

@@ -13,6 +13,7 @@ void pb_options_defaults(pb_options_t *self)
 {
     memset(self, 0, sizeof *self);
     self->sub.flush_ms = 1000;
+    self->sub.keep_bytes = (uint64_t)PB_OPTIONS_DEFAULT_KEEP_GB * 1024 * 1024 * 1024;
 }
 
 static int s_number(const char *key, const char *value, double lo, double hi, double *out,
@@ -175,6 +176,43 @@ static int s_set_remote_write(pb_options_t *self, const char *key, const char *v
     return -ENOENT;
 }
 
+/* The publisher's key pairs with the --connect just before it. */
+static int s_server_key(pb_options_t *self, const char *value, char *err, size_t errlen)
+{
+    pb_sub_config_t *c = &self->sub;
+    if (c->nconnect == 0) {
+        snprintf(err, errlen,
+                 "--curve-server-key pairs with the --connect before it; give "
+                 "--connect EP first");
+        return -EINVAL;
+    }
+    size_t i = c->nconnect - 1;
+    if (c->curve_server_key[i]) {
+        snprintf(err, errlen, "--curve-server-key: %s has a key already", c->connect[i]);
+        return -EINVAL;
+    }
+    c->curve_server_key[i] = self->curve_server_key[i];
+    return s_string("curve-server-key", value, self->curve_server_key[i],
+                    sizeof self->curve_server_key[i], err, errlen);
+}
+
+static int s_set_curve(pb_options_t *self, const char *key, const char *value, char *err,
+                       size_t errlen)
+{
+    pb_sub_config_t *c = &self->sub;
+    if (strcmp(key, "curve-server-key") == 0)
+        return s_server_key(self, value, err, errlen);
+    if (strcmp(key, "curve-secret") == 0) {
+        c->curve_secret = self->curve_secret;
+        return s_string(key, value, self->curve_secret, sizeof self->curve_secret, err, errlen);
+    }
+    if (strcmp(key, "curve-allow") == 0) {
+        c->curve_allow = self->curve_allow;
+        return s_string(key, value, self->curve_allow, sizeof self->curve_allow, err, errlen);
+    }
+    return -ENOENT;
+}
+
 int pb_options_set(pb_options_t *self, const char *key, const char *value, char *err, size_t errlen)
 {
     pb_sub_config_t *c = &self->sub;
@@ -221,6 +259,7 @@ int pb_options_set(pb_options_t *self, const char *key, const char *value, char 
         return s_string(key, value, self->store, sizeof self->store, err, errlen);
     }
     int rc = s_set_remote_write(self, key, value, err, errlen);
+    rc = rc == -ENOENT ? s_set_curve(self, key, value, err, errlen) : rc;
     rc = rc == -ENOENT ? s_set_number(self, key, value, err, errlen) : rc;
     if (rc == -ENOENT) {
         snprintf(err, errlen, "unknown setting '--%s' (see --help)", key);
@@ -300,15 +339,15 @@ void pb_options_usage(FILE *out)
           "  --segment-mb N        rotate segments at N MiB (default 64)\n"
           "  --flush-ms MS         write recorded frames every MS ms (default 1000)\n"
           "  --keep-days D         remove runs older than D days\n"
-          "  --keep-gb G           remove the oldest runs beyond G GiB\n"
+          "  --keep-gb G           remove the oldest runs beyond G GiB (default 10; 0: no\n"
+          "                        size limit)\n"
           "  --http ADDR:PORT      serve GET /metrics (Prometheus text, OpenMetrics) there;\n"
           "                        off by default; port 0 picks a free port (logged)\n"
           "  --http-tls-cert FILE  serve HTTPS with this PEM certificate (chain)...\n"
           "  --http-tls-key FILE   ...and its PEM private key (not readable by others)\n"
           "  --http-token-file F   require 'Authorization: Bearer TOKEN', the token on the\n"
           "                        file's first line (>= 16 characters, not readable by others)\n"
-          "  --insecure            allow --http beyond loopback without TLS and a token, and\n"
-          "                        --remote-write to http:// beyond loopback\n"
+
           "  --remote-write URL    push every sample received there, Prometheus Remote-Write\n"
           "                        1.0 (repeatable; http:// or https://)\n"
           "  --remote-write-queue N    samples queued per URL (default 100000); beyond it\n"
@@ -318,6 +357,17 @@ void pb_options_usage(FILE *out)
           "  --remote-write-basic-auth-file FILE    user:password for basic auth\n"
           "  --remote-write-bearer-token-file FILE  a bearer token\n"
           "  --remote-write-ca-file FILE            CA certificates for https://\n"
+          "  --insecure            allow --http beyond loopback without TLS and a token,\n"
+          "                        --query without CURVE, --remote-write to http:// there\n"
+          "  --curve-secret FILE   this host's CURVE certificate (perfbus keygen NAME writes\n"
+          "                        NAME and NAME_secret): the client key for --connect, the\n"
+          "                        server key of --query\n"
+          "  --curve-server-key FILE|KEY\n"
+          "                        the publisher's public certificate (or its Z85 key) for\n"
+          "                        the --connect given just before: that endpoint then uses\n"
+          "                        CURVE, and a publisher without that key feeds nothing\n"
+          "  --curve-allow DIR     make --query a CURVE server admitting the public\n"
+          "                        certificates in DIR (changes picked up without restart)\n"
           "  --config FILE         key = value settings (long flag names), flags override\n"
           "  --verbose             debug logging\n",
           out);

@@ -19,13 +19,21 @@ typedef struct {
     char http_tls_cert[1024], http_tls_key[1024], http_token_file[1024];
     char remote_write[PB_REMOTE_WRITE_MAX_URLS][1024];
     char rw_basic_auth[1024], rw_bearer[1024], rw_ca[1024];
+    char curve_secret[1024];
+    char curve_allow[1024];
+    char curve_server_key[PB_SUB_MAX_ENDPOINTS][1024]; /* of connect[i] */
     bool verbose;
 } pb_options_t;
+
+/* Recording keeps at most this much in the store unless --keep-gb says
+ * otherwise (0: no size limit): a full disk stops every other writer too. */
+#define PB_OPTIONS_DEFAULT_KEEP_GB 10
 
 /* Fills every setting with its default. This function can't fail. */
 void pb_options_defaults(pb_options_t *self);
 
 /* Applies one setting by its long-flag name ("connect", "history", ...).
+ * curve-server-key applies to the connect given last before it.
  * Returns 0 or -EINVAL with a message naming the key and the bad value. */
 int pb_options_set(pb_options_t *self, const char *key, const char *value, char *err,
                    size_t errlen);

@@ -156,6 +156,8 @@ static int s_put_connections(pb_value_t *r, const pb_sub_counters_t *c)
     rc = rc ? rc : pb_value_map_put_uint(m, "live", c->connections_live);
     rc = rc ? rc : pb_value_map_put_uint(m, "refused", c->connections_refused);
     rc = rc ? rc : pb_value_map_put_uint(m, "trims", c->connection_trims);
+    rc = rc ? rc : pb_value_map_put_uint(m, "denied", c->handshakes_denied);
+    rc = rc ? rc : pb_value_map_put_uint(m, "failed", c->handshakes_failed);
     rc = rc ? rc : pb_value_map_put(r, "connections", &m);
     pb_value_destroy(&m);
     return rc;
@@ -234,6 +236,9 @@ static pb_value_t *s_health(const pb_sub_t *sub)
     rc = rc ? rc : pb_value_map_put_uint(r, "series", pb_history_nseries(pb_sub_history(sub)));
     rc = rc ? rc : pb_value_map_put_bool(r, "recording", run != NULL);
     rc = rc ? rc : s_put_hosts(r, sub);
+    pb_sub_counters_t c = pb_sub_counters(sub);
+    rc = rc ? rc : pb_value_map_put_uint(r, "handshakes_denied", c.handshakes_denied);
+    rc = rc ? rc : pb_value_map_put_uint(r, "handshakes_failed", c.handshakes_failed);
     if (run)
         rc = rc ? rc : pb_value_map_put_str(r, "run_id", run);
     if (pb_sub_http_address(sub))

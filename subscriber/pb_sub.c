@@ -1,6 +1,7 @@
 /* pb_sub: the subscriber loop — receives frames, feeds history and recorder, serves queries. */
 #include "pb_sub.h"
 
+#include "pb_curve.h"
 #include "pb_frame_reader.h"
 #include "pb_http.h"
 #include "pb_log.h"
@@ -36,7 +37,9 @@ struct pb_sub {
     pb_sub_config_t config;
     void *ctx, *sub, *router;
     pb_sockmon_t *router_mon; /* query connections: trims after storms */
-    pb_zap_t *router_cap;     /* refuses handshakes over config.max_connections */
+    pb_zap_t *router_cap;     /* refuses handshakes over config.max_connections and CURVE
+                                 keys not in config.curve_allow */
+    pb_curve_cert_t own;      /* with config.curve_secret */
     char query_endpoint[256];
     char store[PATH_MAX];
     pb_history_t *history;
@@ -70,6 +73,24 @@ static uint64_t s_mono_ms(void)
 
 /* ---- setup ---- */
 
+/* Connect i's security: CURVE with that publisher's key, or none. */
+static int s_connect_curve(pb_sub_t *self, size_t i, char *err, size_t errlen)
+{
+    const char *key = self->config.curve_server_key[i];
+    char z85[PB_CURVE_Z85_LEN + 1];
+    if (!key)
+        return pb_curve_apply_none(self->sub);
+    if (!self->config.curve_secret) {
+        snprintf(err, errlen,
+                 "--curve-server-key for %s needs --curve-secret (this host's "
+                 "certificate, from perfbus keygen)",
+                 self->config.connect[i]);
+        return -EINVAL;
+    }
+    int rc = pb_curve_server_key(z85, key, err, errlen);
+    return rc < 0 ? rc : pb_curve_apply_client(self->sub, &self->own, z85);
+}
+
 static int s_open_sub(pb_sub_t *self, char *err, size_t errlen)
 {
     self->sub = zmq_socket(self->ctx, ZMQ_SUB);
@@ -85,6 +106,9 @@ static int s_open_sub(pb_sub_t *self, char *err, size_t errlen)
     if (self->config.nsubscribe == 0)
         zmq_setsockopt(self->sub, ZMQ_SUBSCRIBE, "", 0);
     for (size_t i = 0; i < self->config.nconnect; i++) {
+        int rc = s_connect_curve(self, i, err, errlen); /* before connect: copied per pipe */
+        if (rc < 0)
+            return rc;
         if (zmq_connect(self->sub, self->config.connect[i]) < 0) {
             snprintf(err, errlen, "cannot connect to %s: %s", self->config.connect[i],
                      zmq_strerror(errno));
@@ -92,6 +116,27 @@ static int s_open_sub(pb_sub_t *self, char *err, size_t errlen)
         }
     }
     return 0;
+}
+
+/* The query socket becomes a CURVE server with --curve-allow. */
+static int s_router_curve(pb_sub_t *self, char *err, size_t errlen)
+{
+    if (!self->config.curve_allow)
+        return 0;
+    if (!self->config.curve_secret) {
+        snprintf(err, errlen,
+                 "--curve-allow needs --curve-secret (this host's certificate, "
+                 "from perfbus keygen)");
+        return -EINVAL;
+    }
+    pb_curve_allow_t *allow = pb_curve_allow_new(self->config.curve_allow, err, errlen);
+    if (!allow)
+        return -EINVAL;
+    pb_zap_set_allow(self->router_cap, &allow);
+    int rc = pb_curve_apply_server(self->router, &self->own);
+    if (rc < 0)
+        snprintf(err, errlen, "cannot make the query socket a CURVE server: %s", zmq_strerror(-rc));
+    return rc;
 }
 
 static int s_open_router(pb_sub_t *self, char *err, size_t errlen)
@@ -110,6 +155,13 @@ static int s_open_router(pb_sub_t *self, char *err, size_t errlen)
         snprintf(err, errlen, "cannot guard the query socket: %s", zmq_strerror(errno));
         return -ENOMEM;
     }
+    pb_sockmon_set_name(self->router_mon, "query");
+    int rc = s_router_curve(self, err, errlen);
+    rc = rc ? rc
+            : pb_curve_check_bind(self->config.query, self->config.curve_allow != NULL,
+                                  self->config.insecure, "perfbus-sub --query", err, errlen);
+    if (rc < 0)
+        return rc;
     if (zmq_bind(self->router, self->config.query) < 0) {
         snprintf(err, errlen, "cannot bind the query socket to %s: %s", self->config.query,
                  zmq_strerror(errno));
@@ -298,7 +350,8 @@ static int s_init(pb_sub_t *self, char *err, size_t errlen)
     pb_history_set_full_fn(self->history, s_log_full, NULL);
     pb_sources_set_down_after(self->sources, c->down_after);
     pb_sources_set_change_fn(self->sources, s_log_change, self->sources);
-    int rc = s_open_sub(self, err, errlen);
+    int rc = c->curve_secret ? pb_curve_cert_load(&self->own, c->curve_secret, err, errlen) : 0;
+    rc = rc < 0 ? rc : s_open_sub(self, err, errlen);
     rc = rc < 0 ? rc : s_open_router(self, err, errlen);
     rc = rc < 0 || !c->record ? rc : s_open_run(self, err, errlen);
     rc = rc < 0 || !c->http ? rc : s_open_http(self, err, errlen);
@@ -603,6 +656,9 @@ pb_sub_counters_t pb_sub_counters(const pb_sub_t *self)
     pb_zap_counts(self->router_cap, &admitted, &c.connections_refused);
     pb_sockmon_counts(self->router_mon, &accepted, &closed, &c.connection_trims);
     c.max_connections = pb_zap_cap(self->router_cap);
+    c.handshakes_denied = pb_zap_denied(self->router_cap);
+    uint64_t auth;
+    pb_sockmon_failures(self->router_mon, &c.handshakes_failed, &auth);
     c.connections_live = pb_sockmon_live(self->router_mon);
     return c;
 }

@@ -21,15 +21,22 @@ typedef struct {
     const char *query; /* ROUTER endpoint; NULL: tcp://127.0.0.1:7712 */
     pb_history_config_t history;
     bool record;
-    const char *store;      /* NULL: pb_run_default_store() */
-    uint64_t segment_bytes; /* 0: 64 MiB */
-    int flush_ms;           /* <= 0: 1000 */
-    int intake_us;          /* frame intake time of one poll before requests; <= 0: 5000 */
-    double keep_days;       /* <= 0: no age limit */
-    uint64_t keep_bytes;    /* 0: no size limit */
-    size_t max_connections; /* open query connections before handshakes are refused; 0: 4096 */
-    const char *http;       /* ADDR:PORT of the HTTP face (/metrics); NULL: off */
-    bool insecure;          /* allow the HTTP face beyond loopback without TLS and a token */
+    const char *store;        /* NULL: pb_run_default_store() */
+    uint64_t segment_bytes;   /* 0: 64 MiB */
+    int flush_ms;             /* <= 0: 1000 */
+    int intake_us;            /* frame intake time of one poll before requests; <= 0: 5000 */
+    double keep_days;         /* <= 0: no age limit */
+    uint64_t keep_bytes;      /* 0: no size limit */
+    size_t max_connections;   /* open query connections before handshakes are refused; 0: 4096 */
+    const char *http;         /* ADDR:PORT of the HTTP face (/metrics); NULL: off */
+    bool insecure;            /* allow the HTTP face and the query socket beyond loopback
+                                 without TLS / CURVE */
+    const char *curve_secret; /* own certificate (NAME or NAME_secret); NULL: no CURVE */
+    const char *curve_allow;  /* query clients' public certificates; NULL: query without
+                                 CURVE (needs curve_secret when set) */
+    /* per connect[i]: the publisher's public key (Z85) or certificate file;
+     * NULL: that publisher is connected without CURVE. Needs curve_secret. */
+    const char *curve_server_key[PB_SUB_MAX_ENDPOINTS];
     const char *http_tls_cert, *http_tls_key, *http_token_file; /* NULL: none */
     pb_remote_write_config_t remote_write; /* its insecure comes from the one above */
     unsigned down_after;                   /* missed heartbeats before a publisher is down; 0: 3 */
@@ -49,6 +56,8 @@ typedef struct {
     uint64_t connections_live;    /* open to the query socket now */
     uint64_t connections_refused; /* handshakes refused over the cap */
     uint64_t connection_trims;    /* malloc_trim runs after storms of query connections */
+    uint64_t handshakes_denied;   /* CURVE keys to the query socket not in curve_allow */
+    uint64_t handshakes_failed;   /* failed handshakes to the query socket (no CURVE ...) */
 } pb_sub_counters_t;
 
 typedef struct pb_sub pb_sub_t;

@@ -28,6 +28,28 @@ START_TEST(defaults_serve_without_configuration)
 }
 END_TEST
 
+START_TEST(curve_settings_come_together)
+{
+    char *both[] = {"perfbusd", "--curve-secret", "/etc/passwd", "--curve-allow",
+                    "/tmp",     "--insecure",     NULL};
+    pb_config_t c;
+    char err[256] = "";
+    ck_assert_int_eq(s_parse(&c, err, sizeof err, 6, both), 0);
+    ck_assert_str_eq(c.curve_secret, "/etc/passwd");
+    ck_assert_str_eq(c.curve_allow, "/tmp");
+    ck_assert(c.insecure);
+    char *alone[] = {"perfbusd", "--curve-secret", "/etc/passwd", NULL};
+    ck_assert_int_eq(s_parse(&c, err, sizeof err, 3, alone), -EINVAL);
+    ck_assert_ptr_nonnull(strstr(err, "--curve-allow"));
+    char *file_as_dir[] = {"perfbusd", "--curve-allow", "/etc/passwd", NULL};
+    ck_assert_int_eq(s_parse(&c, err, sizeof err, 3, file_as_dir), -EINVAL);
+    ck_assert_ptr_nonnull(strstr(err, "not a directory"));
+    char *missing[] = {"perfbusd", "--curve-secret", "/nonexistent/key", NULL};
+    ck_assert_int_eq(s_parse(&c, err, sizeof err, 3, missing), -EINVAL);
+    ck_assert_ptr_nonnull(strstr(err, "curve-secret"));
+}
+END_TEST
+
 START_TEST(flags_fill_every_setting)
 {
     char *argv[] = {"perfbusd", "--pub",  "ipc:///tmp/p", "--interval=0.01",
@@ -222,6 +244,7 @@ int main(void)
     Suite *s = suite_create("pb_config");
     TCase *tc = tcase_create("core");
     tcase_add_test(tc, defaults_serve_without_configuration);
+    tcase_add_test(tc, curve_settings_come_together);
     tcase_add_test(tc, flags_fill_every_setting);
     tcase_add_test(tc, bad_flags_are_named);
     tcase_add_test(tc, sndhwm_is_a_positive_count);

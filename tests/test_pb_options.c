@@ -97,6 +97,51 @@ START_TEST(http_and_insecure)
 }
 END_TEST
 
+START_TEST(curve_keys_pair_with_their_connect)
+{
+    char *argv[] = {"perfbus-sub",
+                    "--curve-secret",
+                    "/k/mon",
+                    "--connect",
+                    "tcp://10.0.0.1:7710",
+                    "--curve-server-key",
+                    "/k/pub1",
+                    "--connect",
+                    "ipc://local",
+                    "--connect",
+                    "tcp://10.0.0.2:7710",
+                    "--curve-server-key",
+                    "rq:rM>}U?@Lns47E1%kR.o@n%FcmmsL/@{H8]yf7",
+                    "--curve-allow",
+                    "/k/allow"};
+    ck_assert_int_eq(s_parse(15, argv), 0);
+    ck_assert_uint_eq(s_opts.sub.nconnect, 3);
+    ck_assert_str_eq(s_opts.sub.curve_server_key[0], "/k/pub1");
+    ck_assert_ptr_null(s_opts.sub.curve_server_key[1]);
+    ck_assert_str_eq(s_opts.sub.curve_server_key[2], "rq:rM>}U?@Lns47E1%kR.o@n%FcmmsL/@{H8]yf7");
+    ck_assert_str_eq(s_opts.sub.curve_secret, "/k/mon");
+    ck_assert_str_eq(s_opts.sub.curve_allow, "/k/allow");
+    char *early[] = {"perfbus-sub", "--curve-server-key", "/k/pub1"};
+    ck_assert_int_eq(s_parse(3, early), -EINVAL);
+    ck_assert_ptr_nonnull(strstr(s_err, "--connect"));
+    char *twice[] = {"perfbus-sub", "--connect",          "ipc://a", "--curve-server-key",
+                     "x",           "--curve-server-key", "y"};
+    ck_assert_int_eq(s_parse(7, twice), -EINVAL);
+    ck_assert_ptr_nonnull(strstr(s_err, "has a key already"));
+}
+END_TEST
+
+START_TEST(retention_is_on_by_default)
+{
+    char *argv[] = {"perfbus-sub"};
+    ck_assert_int_eq(s_parse(1, argv), 0);
+    ck_assert_uint_eq(s_opts.sub.keep_bytes, (uint64_t)PB_OPTIONS_DEFAULT_KEEP_GB << 30);
+    char *off[] = {"perfbus-sub", "--keep-gb", "0"};
+    ck_assert_int_eq(s_parse(3, off), 0);
+    ck_assert_uint_eq(s_opts.sub.keep_bytes, 0);
+}
+END_TEST
+
 START_TEST(bad_values)
 {
     char *a1[] = {"perfbus-sub", "--history", "0"};
@@ -210,6 +255,8 @@ int main(void)
     tcase_add_test(tc, http_and_insecure);
     tcase_add_test(tc, bad_values);
     tcase_add_test(tc, fleet_settings);
+    tcase_add_test(tc, curve_keys_pair_with_their_connect);
+    tcase_add_test(tc, retention_is_on_by_default);
     tcase_add_test(tc, too_many_endpoints);
     tcase_add_test(tc, config_file_then_flags);
     tcase_add_test(tc, inline_comments_in_the_file);

@@ -1,10 +1,16 @@
-/* Check suite for pb_zap: the connection cap over real tcp connections on 127.0.0.1. */
+/* Check suite for pb_zap: the connection cap and CURVE keys over real tcp connections on 127.0.0.1.
+ */
 #include "pb_zap.h"
+
+#include "pb_curve.h"
 
 #include <check.h>
 #include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <string.h>
 #include <time.h>
 #include <zmq.h>
@@ -36,6 +42,27 @@ static void s_server_start(s_server_t *s, size_t cap)
     ck_assert_ptr_nonnull(s->mon);
     s->zap = pb_zap_new(s->ctx, s->router, s->mon, cap, "test");
     ck_assert_ptr_nonnull(s->zap);
+    ck_assert_int_eq(zmq_bind(s->router, "tcp://127.0.0.1:*"), 0);
+    size_t size = sizeof s->endpoint;
+    zmq_getsockopt(s->router, ZMQ_LAST_ENDPOINT, s->endpoint, &size);
+}
+
+/* s_server_start with the ROUTER a CURVE server admitting the keys in allow_dir. */
+static void s_server_start_curve(s_server_t *s, const pb_curve_cert_t *own, const char *allow_dir,
+                                 char *err, size_t errlen)
+{
+    int linger = 0;
+    s->ctx = zmq_ctx_new();
+    s->router = zmq_socket(s->ctx, ZMQ_ROUTER);
+    zmq_setsockopt(s->router, ZMQ_LINGER, &linger, sizeof linger);
+    s->mon = pb_sockmon_new(s->ctx, s->router);
+    s->zap = pb_zap_new(s->ctx, s->router, s->mon, 0, "test");
+    ck_assert_ptr_nonnull(s->zap);
+    pb_curve_allow_t *allow = pb_curve_allow_new(allow_dir, err, errlen);
+    ck_assert_ptr_nonnull(allow);
+    pb_zap_set_allow(s->zap, &allow);
+    ck_assert_ptr_null(allow);
+    ck_assert_int_eq(pb_curve_apply_server(s->router, own), 0);
     ck_assert_int_eq(zmq_bind(s->router, "tcp://127.0.0.1:*"), 0);
     size_t size = sizeof s->endpoint;
     zmq_getsockopt(s->router, ZMQ_LAST_ENDPOINT, s->endpoint, &size);
@@ -152,6 +179,81 @@ START_TEST(refuses_over_the_cap_and_admits_again_after_closes)
 }
 END_TEST
 
+/* keys/NAME pairs and allow/ with the allowed public certificates. */
+static void s_pair(const char *dir, const char *name, pb_curve_cert_t *cert)
+{
+    char pub[256], sec[256], z85[41], err[256];
+    ck_assert_int_eq(pb_curve_keygen(dir, name, false, pub, sec, sizeof pub, z85, err, sizeof err),
+                     0);
+    ck_assert_int_eq(pb_curve_cert_load(cert, pub, err, sizeof err), 0);
+}
+
+static void *s_curve_dealer(void *ctx, const char *endpoint, const pb_curve_cert_t *own,
+                            const char *server)
+{
+    void *sock = zmq_socket(ctx, ZMQ_DEALER);
+    int linger = 0;
+    zmq_setsockopt(sock, ZMQ_LINGER, &linger, sizeof linger);
+    if (own)
+        ck_assert_int_eq(pb_curve_apply_client(sock, own, server), 0);
+    ck_assert_int_eq(zmq_connect(sock, endpoint), 0);
+    return sock;
+}
+
+START_TEST(admits_only_allowed_curve_keys)
+{
+    char dir[64] = "/tmp/pbzap-XXXXXX", allow_dir[96], err[256] = "", cmd[128];
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    snprintf(allow_dir, sizeof allow_dir, "%s/allow", dir);
+    ck_assert_int_eq(mkdir(allow_dir, 0700), 0);
+    pb_curve_cert_t server, good, bad, unused;
+    s_pair(dir, "server", &server);
+    s_pair(dir, "bad", &bad);
+    s_pair(allow_dir, "good", &good);
+    s_server_t s;
+    s_server_start_curve(&s, &server, allow_dir, err, sizeof err);
+    void *cctx = zmq_ctx_new();
+    void *ok = s_curve_dealer(cctx, s.endpoint, &good, server.public_z85);
+    void *denied = s_curve_dealer(cctx, s.endpoint, &bad, server.public_z85);
+    void *plain = s_curve_dealer(cctx, s.endpoint, NULL, NULL);
+    ck_assert(s_answered(&s, ok, 5000));
+    ck_assert(!s_answered(&s, denied, 1000));
+    ck_assert(!s_answered(&s, plain, 500));
+    ck_assert_uint_ge(pb_zap_denied(s.zap), 1);
+    uint64_t protocol = 0, auth = 0;
+    for (uint64_t end = s_now_ns() + 5000000000ull; protocol == 0 && s_now_ns() < end;) {
+        s_pump(&s, 20);
+        pb_sockmon_failures(s.mon, &protocol, &auth);
+    }
+    ck_assert_uint_ge(protocol, 1); /* the one without CURVE */
+    ck_assert_uint_ge(auth, 1);     /* the denied key, as the monitor saw it */
+    s_pair(dir, "unused", &unused); /* keeps the fixture honest: a fresh key is not allowed */
+    void *fresh = s_curve_dealer(cctx, s.endpoint, &unused, server.public_z85);
+    ck_assert(!s_answered(&s, fresh, 500));
+    zmq_close(ok);
+    zmq_close(denied);
+    zmq_close(plain);
+    zmq_close(fresh);
+    zmq_ctx_term(cctx);
+    s_server_stop(&s);
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    ck_assert_int_eq(system(cmd), 0);
+}
+END_TEST
+
+START_TEST(guards_several_sockets)
+{
+    s_server_t s;
+    s_server_start(&s, 0);
+    void *pub = zmq_socket(s.ctx, ZMQ_PUB);
+    for (int i = 1; i < PB_ZAP_MAX_SOCKETS; i++)
+        ck_assert_int_eq(pb_zap_add(s.zap, pub, NULL, 0, "pub"), 0);
+    ck_assert_int_eq(pb_zap_add(s.zap, pub, NULL, 0, "pub"), -ENOSPC);
+    zmq_close(pub);
+    s_server_stop(&s);
+}
+END_TEST
+
 START_TEST(one_handler_per_context)
 {
     s_server_t s;
@@ -191,6 +293,8 @@ int main(void)
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, refuses_over_the_cap_and_admits_again_after_closes);
     tcase_add_test(tc, one_handler_per_context);
+    tcase_add_test(tc, admits_only_allowed_curve_keys);
+    tcase_add_test(tc, guards_several_sockets);
     tcase_add_test(tc, parses_caps);
     suite_add_tcase(suite, tc);
     SRunner *runner = srunner_create(suite);

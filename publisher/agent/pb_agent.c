@@ -2,6 +2,8 @@
  * catching. */
 #include "pb_agent_impl.h"
 
+#include "pb_curve.h"
+
 #include <errno.h>
 #include <setjmp.h>
 #include <signal.h>
@@ -444,14 +446,59 @@ int pb_agent_register_command(pb_agent_t *self, const char *name, char *const ar
     return rc;
 }
 
-static int s_bind(void *sock, const char *endpoint, char **bound)
+static bool s_insecure(const pb_agent_config_t *c)
+{
+    const char *env = getenv("PERFBUS_INSECURE");
+    return c->insecure > 0 || (c->insecure == 0 && env && strcmp(env, "1") == 0);
+}
+
+static int s_bind(pb_agent_t *self, void *sock, const char *endpoint, const char *what,
+                  char **bound, char *err, size_t errlen)
 {
     char buf[256];
     size_t len = sizeof buf;
+    int rc = pb_curve_check_bind(endpoint, self->curve, s_insecure(&self->cfg), what, err, errlen);
+    if (rc < 0)
+        return rc;
     if (zmq_bind(sock, endpoint) < 0 || zmq_getsockopt(sock, ZMQ_LAST_ENDPOINT, buf, &len) < 0)
         return -errno;
     *bound = strdup(buf);
     return *bound ? 0 : -ENOMEM;
+}
+
+static const char *s_setting(const char *given, const char *env)
+{
+    const char *v = given ? given : getenv(env);
+    return v && *v ? v : NULL;
+}
+
+/* Both sockets become CURVE servers when a certificate and an allow
+ * directory are configured. */
+static int s_curve(pb_agent_t *self, char *err, size_t errlen)
+{
+    const char *secret = s_setting(self->cfg.curve_secret, "PERFBUS_CURVE_SECRET");
+    const char *dir = s_setting(self->cfg.curve_allow, "PERFBUS_CURVE_ALLOW");
+    if (!secret && !dir)
+        return 0;
+    if (!secret || !dir) {
+        snprintf(err, errlen,
+                 "CURVE needs both a certificate (curve_secret, "
+                 "PERFBUS_CURVE_SECRET) and an allow directory (curve_allow, "
+                 "PERFBUS_CURVE_ALLOW)");
+        return -EINVAL;
+    }
+    pb_curve_cert_t own;
+    int rc = pb_curve_cert_load(&own, secret, err, errlen);
+    pb_curve_allow_t *allow = rc < 0 ? NULL : pb_curve_allow_new(dir, err, errlen);
+    if (!allow)
+        return rc < 0 ? rc : -EINVAL;
+    pb_zap_set_allow(self->router_cap, &allow);
+    rc = pb_curve_apply_server(self->router, &own);
+    rc = rc ? rc : pb_curve_apply_server(self->pub, &own);
+    self->curve = rc == 0;
+    if (rc < 0)
+        snprintf(err, errlen, "cannot make the sockets CURVE servers: %s", zmq_strerror(-rc));
+    return rc;
 }
 
 /* PERFBUS_MAX_CONNECTIONS, else the default; a bad value is reported, not fatal:
@@ -488,7 +535,23 @@ static int s_defaults(pb_agent_t *self, const pb_agent_config_t *config)
     return self->host ? 0 : -ENOMEM;
 }
 
-static int s_open(pb_agent_t *self)
+/* Monitors and the ZAP handler: the ROUTER capped, both sockets' keys checked. */
+static int s_guard(pb_agent_t *self)
+{
+    self->router_mon = pb_sockmon_new(self->ctx, self->router);
+    self->pub_mon = pb_sockmon_new(self->ctx, self->pub);
+    self->router_cap = self->router_mon && self->pub_mon
+                           ? pb_zap_new(self->ctx, self->router, self->router_mon,
+                                        self->cfg.max_connections, "profiling")
+                           : NULL;
+    if (!self->router_cap)
+        return errno ? -errno : -ENOMEM;
+    pb_sockmon_set_name(self->router_mon, "profiling");
+    pb_sockmon_set_name(self->pub_mon, "profiling pub");
+    return pb_zap_add(self->router_cap, self->pub, NULL, 0, "profiling pub");
+}
+
+static int s_open(pb_agent_t *self, char *err, size_t errlen)
 {
     const pb_agent_config_t *c = &self->cfg;
     int linger = 0;
@@ -501,17 +564,26 @@ static int s_open(pb_agent_t *self)
     zmq_setsockopt(self->router, ZMQ_LINGER, &linger, sizeof linger);
     zmq_setsockopt(self->pub, ZMQ_LINGER, &linger, sizeof linger);
     pb_rpc_limit_socket(self->router, PB_RPC_REQUESTS);
-    self->router_mon = pb_sockmon_new(self->ctx, self->router);
-    self->router_cap = self->router_mon ? pb_zap_new(self->ctx, self->router, self->router_mon,
-                                                     c->max_connections, "profiling")
-                                        : NULL;
-    if (!self->router_cap)
-        return errno ? -errno : -ENOMEM;
-    int rc = s_bind(self->router, c->endpoint ? c->endpoint : "tcp://127.0.0.1:*", &self->endpoint);
-    if (rc == 0)
-        rc = s_bind(self->pub, c->pub_endpoint ? c->pub_endpoint : "tcp://127.0.0.1:*",
-                    &self->pub_endpoint);
+    int rc = s_guard(self);
+    rc = rc ? rc : s_curve(self, err, errlen);
+    rc = rc ? rc
+            : s_bind(self, self->router, c->endpoint ? c->endpoint : "tcp://127.0.0.1:*",
+                     "the agent's ROUTER", &self->endpoint, err, errlen);
+    rc = rc ? rc
+            : s_bind(self, self->pub, c->pub_endpoint ? c->pub_endpoint : "tcp://127.0.0.1:*",
+                     "the agent's PUB", &self->pub_endpoint, err, errlen);
     return rc;
+}
+
+/* Why the setup failed, where the caller asked for it (else on stderr). */
+static void s_report(const pb_agent_config_t *config, const char *why)
+{
+    if (!why[0])
+        return;
+    if (config && config->error && config->error_len)
+        snprintf(config->error, config->error_len, "%s", why);
+    else
+        fprintf(stderr, "perfbus: %s\n", why);
 }
 
 pb_agent_t *pb_agent_new(const pb_agent_config_t *config)
@@ -525,8 +597,10 @@ pb_agent_t *pb_agent_new(const pb_agent_config_t *config)
     self->next_id = 1;
     pthread_mutex_init(&self->lock, NULL);
     pthread_cond_init(&self->cond, NULL);
+    char why[512] = "";
     int rc = s_defaults(self, config);
-    rc = rc ? rc : s_open(self);
+    rc = rc ? rc : s_open(self, why, sizeof why);
+    s_report(config, why);
     pthread_mutex_lock(&self->lock);
     rc = rc ? rc : pb_agent_worker_start(self);
     pthread_mutex_unlock(&self->lock);
@@ -570,6 +644,7 @@ void pb_agent_destroy(pb_agent_t **self_p)
     free(self->targets);
     pb_zap_destroy(&self->router_cap);
     pb_sockmon_destroy(&self->router_mon);
+    pb_sockmon_destroy(&self->pub_mon);
     if (self->router)
         zmq_close(self->router);
     if (self->pub)

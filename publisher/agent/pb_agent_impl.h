@@ -61,7 +61,10 @@ struct pb_agent {
     char src[48];
     void *ctx, *router, *pub;
     pb_sockmon_t *router_mon; /* connections to `router`: trims after storms */
-    pb_zap_t *router_cap;     /* refuses handshakes over cfg.max_connections */
+    pb_zap_t *router_cap;     /* refuses handshakes over cfg.max_connections, and (both
+                                 sockets) CURVE keys not in the allow directory */
+    pb_sockmon_t *pub_mon;    /* failed handshakes to `pub` */
+    bool curve;
     int wakefd;
     pthread_t socket_thread;
     bool socket_started;

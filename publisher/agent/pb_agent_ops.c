@@ -606,6 +606,12 @@ static pb_value_t *s_op_health(pb_agent_t *self)
     rc = rc ? rc : pb_value_map_put_uint(reply, "frames_sent", self->frames_sent);
     rc = rc ? rc : pb_value_map_put_str(reply, "pub_endpoint", self->pub_endpoint);
     pthread_mutex_unlock(&self->lock);
+    uint64_t failed_router, failed_pub, auth; /* socket thread only: no lock */
+    pb_sockmon_failures(self->router_mon, &failed_router, &auth);
+    pb_sockmon_failures(self->pub_mon, &failed_pub, &auth);
+    rc = rc ? rc
+            : pb_value_map_put_uint(reply, "handshakes_denied", pb_zap_denied(self->router_cap));
+    rc = rc ? rc : pb_value_map_put_uint(reply, "handshakes_failed", failed_router + failed_pub);
     if (rc < 0)
         pb_value_destroy(&reply);
     return reply;
@@ -653,12 +659,15 @@ void *pb_agent_serve(void *arg)
     pb_agent_t *self = arg;
     long wait_ms = 100;
     while (!atomic_load(&self->stopping)) {
-        zmq_pollitem_t items[4] = {{self->router, 0, ZMQ_POLLIN, 0},
+        zmq_pollitem_t items[5] = {{self->router, 0, ZMQ_POLLIN, 0},
                                    {NULL, self->wakefd, ZMQ_POLLIN, 0},
                                    {pb_sockmon_socket(self->router_mon), 0, ZMQ_POLLIN, 0},
-                                   {pb_zap_socket(self->router_cap), 0, ZMQ_POLLIN, 0}};
-        if (zmq_poll(items, 4, wait_ms) < 0 && errno != EINTR)
+                                   {pb_zap_socket(self->router_cap), 0, ZMQ_POLLIN, 0},
+                                   {pb_sockmon_socket(self->pub_mon), 0, ZMQ_POLLIN, 0}};
+        if (zmq_poll(items, 5, wait_ms) < 0 && errno != EINTR)
             break;
+        if (items[4].revents)
+            pb_sockmon_drain(self->pub_mon);
         s_guard_connections(self, items[2].revents, items[3].revents);
         uint64_t drained;
         if (items[1].revents && read(self->wakefd, &drained, sizeof drained) < 0) {

@@ -33,10 +33,26 @@ typedef struct {
     double timeout_grace_s;   /* a job running past max_seconds + this gets `timeout`; 1 */
     unsigned max_connections; /* open connections to the ROUTER before handshakes are
                                  refused; default $PERFBUS_MAX_CONNECTIONS, else 4096 */
+    /* CURVE on both sockets (see README, "CURVE"): the agent's own certificate,
+     * as `perfbus keygen NAME` writes it (NAME, with NAME_secret beside it, of
+     * mode 0600), and the directory of the public certificates of the clients
+     * it admits (changes are picked up without a restart). Both or neither.
+     * NULL: $PERFBUS_CURVE_SECRET and $PERFBUS_CURVE_ALLOW; "": no CURVE. */
+    const char *curve_secret;
+    const char *curve_allow;
+    /* Binding beyond loopback without CURVE is refused unless this is 1;
+     * 0: $PERFBUS_INSECURE=1 allows it; -1: never. */
+    int insecure;
+    /* When non-NULL, pb_agent_new writes why it failed here (error_len bytes);
+     * otherwise a failure of the CURVE setup or of the bind rule is printed on
+     * stderr. */
+    char *error;
+    size_t error_len;
 } pb_agent_config_t;
 
 /* Binds the sockets and starts the socket and worker threads. Returns NULL on
- * failure (bad endpoint, address in use, no memory) with errno set. The first
+ * failure (bad endpoint, address in use, no memory; EPERM: a bind beyond
+ * loopback without CURVE; EINVAL, ENOENT, EACCES: a CURVE file) with errno set. The first
  * agent installs process-wide handlers: SIGPROF (sampling; profiled code may
  * see EINTR from sleeps) and SIGSEGV/SIGBUS/SIGFPE/SIGILL (a fault in a target
  * on the worker is caught; any other fault goes to the previous handler). */

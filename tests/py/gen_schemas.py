@@ -542,7 +542,12 @@ def control_schemas():
             connections_live=reply_count("connections to the control socket open now, the "
                                          "asking one included"),
             connections_refused=reply_count("handshakes to the control socket refused over "
-                                            "the cap since start"))),
+                                            "the cap since start"),
+            handshakes_denied=reply_count("CURVE handshakes to the PUB or control socket "
+                                          "denied since start: key not in --curve-allow"),
+            handshakes_failed=reply_count("handshakes to the PUB or control socket failed "
+                                          "since start: no CURVE, a wrong server key, not "
+                                          "ZeroMQ"))),
         "reply.error": {
             "title": "error reply to any request (ok: false)", "type": "object",
             "properties": {"ok": {"const": False}, "error": plain(
@@ -641,7 +646,7 @@ Request `{op, ...}`; reply `{ok: true, ...}` or `{ok: false, error: {code, messa
 | `watch` | `pid` (uint) or `match` (PCRE2 pattern on comm, ≤ 127 bytes, ≤ 32 in all) | `watching`: {`pids` [uint], `matches` [str], `top` (uint, 0 = off), `all` (bool)} |
 | `unwatch` | `pid` or `match` | `watching` as above |
 | `targets` | – | `targets`: the built-in agent's targets (cpu, memory, io, config commands; see PROFILING.md), `profile_endpoint`, `profile_pub_endpoint` |
-| `health` | – | `status` "ok", `version`, `host`, `src`, `pid`, `uptime_s`, `frames_sent`, `procs_tracked`, `interval_s`, `profile_endpoint`, `max_connections`, `connections_live`, `connections_refused` (uint) |
+| `health` | – | `status` "ok", `version`, `host`, `src`, `pid`, `uptime_s`, `frames_sent`, `procs_tracked`, `interval_s`, `profile_endpoint`, `max_connections`, `connections_live`, `connections_refused`, `handshakes_denied`, `handshakes_failed` (uint) |
 
 Error codes: `bad_msgpack` (undecodable/truncated), `too_deep`, `too_large` (> 1 MiB or > 4,096 msgpack objects),
 `not_a_map`, `missing_op`, `unknown_op`, `bad_arg`, `not_found`, `multipart` (more than one
