@@ -9,8 +9,9 @@
  * failure with its own message. */
 #include "pb_curve.h"
 
+#include "pb_czmq.h"
+
 #include <arpa/inet.h>
-#include <czmq.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -81,18 +82,18 @@ static bool s_all_zero(const uint8_t *key)
 
 /* zcert_load(path) tries path_secret first; on a NAME_secret file that is
  * absent, so it reads the file itself. */
-static int s_copy_keys(pb_curve_cert_t *out, zcert_t *cert, bool want_secret, const char *path,
-                       char *err, size_t errlen)
+static int s_copy_keys(const pb_czmq_t *cz, pb_curve_cert_t *out, zcert_t *cert, bool want_secret,
+                       const char *path, char *err, size_t errlen)
 {
-    snprintf(out->public_z85, sizeof out->public_z85, "%s", zcert_public_txt(cert));
+    snprintf(out->public_z85, sizeof out->public_z85, "%s", cz->cert_public_txt(cert));
     out->secret_z85[0] = '\0';
     if (!want_secret)
         return 0;
-    if (s_all_zero(zcert_secret_key(cert)))
+    if (s_all_zero(cz->cert_secret_key(cert)))
         return s_fail(err, errlen, -EINVAL, path,
                       "holds no secret-key: give the NAME_secret file of the pair");
     char derived[PB_CURVE_Z85_LEN + 1];
-    snprintf(out->secret_z85, sizeof out->secret_z85, "%s", zcert_secret_txt(cert));
+    snprintf(out->secret_z85, sizeof out->secret_z85, "%s", cz->cert_secret_txt(cert));
     if (zmq_curve_public(derived, out->secret_z85) < 0 || strcmp(derived, out->public_z85) != 0)
         return s_fail(err, errlen, -EINVAL, path, "its secret-key does not match its public-key");
     return 0;
@@ -130,12 +131,15 @@ bool pb_curve_file_plausible(const char *path)
 static int s_load(pb_curve_cert_t *out, const char *path, bool want_secret, char *err,
                   size_t errlen)
 {
-    zcert_t *cert = pb_curve_file_plausible(path) ? zcert_load(path) : NULL;
+    const pb_czmq_t *cz = pb_czmq(err, errlen);
+    if (!cz)
+        return -ELIBACC;
+    zcert_t *cert = pb_curve_file_plausible(path) ? cz->cert_load(path) : NULL;
     if (!cert)
         return s_fail(err, errlen, -EINVAL, path,
                       "not a CURVE certificate (no curve/public-key of 40 Z85 characters)");
-    int rc = s_copy_keys(out, cert, want_secret, path, err, errlen);
-    zcert_destroy(&cert);
+    int rc = s_copy_keys(cz, out, cert, want_secret, path, err, errlen);
+    cz->cert_destroy(&cert);
     return rc;
 }
 
@@ -283,9 +287,10 @@ static int s_paths(const char *dir, const char *name, char *pub, char *sec, size
     return a < 0 || b < 0 || (size_t)a >= size || (size_t)b >= size ? -ENAMETOOLONG : 0;
 }
 
-static int s_save(zcert_t *cert, const char *pub, const char *sec, char *err, size_t errlen)
+static int s_save(const pb_czmq_t *cz, zcert_t *cert, const char *pub, const char *sec, char *err,
+                  size_t errlen)
 {
-    if (zcert_save(cert, pub) < 0 || access(pub, F_OK) < 0 || access(sec, F_OK) < 0)
+    if (cz->cert_save(cert, pub) < 0 || access(pub, F_OK) < 0 || access(sec, F_OK) < 0)
         return s_fail(err, errlen, errno ? -errno : -EIO, pub, "cannot write the certificate");
     if (chmod(sec, 0600) < 0) /* czmq writes it 0600 already; make sure */
         return s_fail(err, errlen, -errno, sec, "cannot set mode 0600");
@@ -310,13 +315,16 @@ int pb_curve_keygen(const char *dir, const char *name, bool force, char *public_
                                                           : NULL;
     if (exists && !force)
         return s_fail(err, errlen, -EEXIST, exists, "exists; pass --force to replace the pair");
-    zcert_t *cert = zcert_new();
+    const pb_czmq_t *cz = pb_czmq(err, errlen);
+    if (!cz)
+        return -ELIBACC;
+    zcert_t *cert = cz->cert_new();
     if (!cert)
         return s_fail(err, errlen, -ENOMEM, name, "cannot generate a key pair");
-    zcert_set_meta(cert, "name", "%s", name);
+    cz->cert_set_meta(cert, "name", "%s", name);
     errno = 0;
-    int rc = s_save(cert, public_path, secret_path, err, errlen);
-    snprintf(public_z85, PB_CURVE_Z85_LEN + 1, "%s", zcert_public_txt(cert));
-    zcert_destroy(&cert);
+    int rc = s_save(cz, cert, public_path, secret_path, err, errlen);
+    snprintf(public_z85, PB_CURVE_Z85_LEN + 1, "%s", cz->cert_public_txt(cert));
+    cz->cert_destroy(&cert);
     return rc;
 }

@@ -14,9 +14,9 @@
 #include "pb_curve_allow.h"
 
 #include "pb_curve.h"
+#include "pb_czmq.h"
 #include "pb_log.h"
 
-#include <czmq.h>
 #include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
@@ -30,6 +30,7 @@
 #define S_RESCAN_NS 200000000ull
 
 struct pb_curve_allow {
+    const pb_czmq_t *cz;
     char *dir;
     zcertstore_t *store;
     size_t count;
@@ -62,12 +63,12 @@ static bool s_load_one(pb_curve_allow_t *self, const char *name)
     if (stat(path, &st) < 0 || !S_ISREG(st.st_mode))
         return true; /* gone meanwhile, or a directory: not ours to judge */
     bool plausible = st.st_size <= PB_CURVE_FILE_MAX && pb_curve_file_plausible(path);
-    zcert_t *cert = plausible ? zcert_load(path) : NULL;
+    zcert_t *cert = plausible ? self->cz->cert_load(path) : NULL;
     if (!cert) {
         pb_log_warn("--curve-allow %s: %s is not a CURVE certificate, ignored", self->dir, name);
         return false;
     }
-    zcertstore_insert(self->store, &cert);
+    self->cz->certstore_insert(self->store, &cert);
     self->count++;
     return true;
 }
@@ -94,10 +95,10 @@ static void s_read_dir(pb_curve_allow_t *self)
 /* Refills the store from the directory whose stat is st (NULL: absent). */
 static int s_scan(pb_curve_allow_t *self, const struct stat *st, uint64_t now_ns)
 {
-    zcertstore_t *fresh = zcertstore_new(NULL);
+    zcertstore_t *fresh = self->cz->certstore_new(NULL);
     if (!fresh)
         return -ENOMEM;
-    zcertstore_destroy(&self->store);
+    self->cz->certstore_destroy(&self->store);
     self->store = fresh;
     self->count = 0;
     self->scans++;
@@ -125,7 +126,12 @@ pb_curve_allow_t *pb_curve_allow_new(const char *dir, char *err, size_t errlen)
                                         : "not a directory of public certificates");
         return NULL;
     }
+    const pb_czmq_t *cz = pb_czmq(err, errlen);
+    if (!cz)
+        return NULL;
     pb_curve_allow_t *self = calloc(1, sizeof *self);
+    if (self)
+        self->cz = cz;
     self->dir = self ? strdup(dir) : NULL;
     if (!self || !self->dir || s_scan(self, &st, 0) < 0) {
         snprintf(err, errlen, "--curve-allow %s: out of memory", dir);
@@ -138,7 +144,8 @@ void pb_curve_allow_destroy(pb_curve_allow_t **self_p)
 {
     if (!self_p || !*self_p)
         return;
-    zcertstore_destroy(&(*self_p)->store);
+    if ((*self_p)->store)
+        (*self_p)->cz->certstore_destroy(&(*self_p)->store);
     free((*self_p)->dir);
     free(*self_p);
     *self_p = NULL;
@@ -168,7 +175,7 @@ bool pb_curve_allow_has(pb_curve_allow_t *self, const uint8_t key[32], uint64_t 
     s_refresh(self, now_ns);
     if (!zmq_z85_encode(z85, key, 32))
         return false;
-    return zcertstore_lookup(self->store, z85) != NULL;
+    return self->cz->certstore_lookup(self->store, z85) != NULL;
 }
 
 size_t pb_curve_allow_count(const pb_curve_allow_t *self)
