@@ -8,21 +8,32 @@ else
 BUILD ?= build
 endif
 
-.PHONY: all deps build test demo bench format format-check clean
+.PHONY: all deps build build-quiet test demo bench format format-check clean
 
 all: build
 
 deps:
 	@sh scripts/deps.sh
 
+# --no-print-directory: CMake's makefiles recurse, and each level would say
+# "Entering directory" and "Leaving directory" around every target.
+BUILD_CMD = cmake --build $(BUILD) -j $(JOBS) -- --no-print-directory
+
 build: deps
 	@cmake -S . -B $(BUILD) $(CMAKE_FLAGS) >/dev/null
-	@cmake --build $(BUILD) -j $(JOBS)
+	@$(BUILD_CMD)
+
+# The demo's build is quiet (its log is kept) so that what it prints is the demo.
+build-quiet: deps
+	@cmake -S . -B $(BUILD) $(CMAKE_FLAGS) >/dev/null
+	@$(BUILD_CMD) >$(BUILD)/build.log 2>&1 || { tail -n 40 $(BUILD)/build.log; \
+		echo "build failed: $(BUILD)/build.log" >&2; exit 1; }
+	@echo "build: ok ($(BUILD)/build.log)"
 
 test: build format-check
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) $(CTEST_ARGS)
 
-demo: build
+demo: build-quiet
 	@sh scripts/demo.sh $(BUILD)
 
 bench: build

@@ -37,7 +37,7 @@ done
 
 if [ "$(id -u)" -ne 0 ]; then
     echo "perfbus: missing Debian packages. Run as root:" >&2
-    echo "  apt-get update && apt-get install -y$missing" >&2
+    echo "  apt-get update && apt-get install -y --no-install-recommends$missing" >&2
     exit 1
 fi
 echo "perfbus: installing$missing" >&2
