@@ -8,7 +8,7 @@ check libdw-dev libelf-dev libpcre2-dev clang-format python3 python3-zmq python3
 sysstat stress-ng procps qpdf poppler-utils chromium systemd valgrind
 clang libclang-rt-14-dev libmicrohttpd-dev prometheus
 python3-prometheus-client openssl iproute2 tcpdump libcurl4-openssl-dev libsnappy-dev
-python3-protobuf python3-snappy"
+python3-protobuf python3-snappy help2man man-db"
 
 # clang + libclang-rt-14-dev: libFuzzer for tests/fuzz/ (the main build stays on gcc);
 # valgrind: memcheck in subscriber.cli_store (replay's exit status from initialised state).
@@ -20,6 +20,8 @@ python3-protobuf python3-snappy"
 # libcurl4-openssl-dev, libsnappy-dev: --remote-write's HTTP(S) client and its snappy block
 # compression (both loaded by perfbus-sub only when --remote-write is given; the headers are needed
 # to build); python3-protobuf, python3-snappy: prom.remote_write decodes captured requests with them.
+# help2man: the section-1 man pages, from each binary's --help; man-db: install.prefix renders
+# every page with man -l.
 # `make bench` and the browser tests add theirs: scripts/deps.sh bench (prometheus-node-exporter:
 # the reference for /metrics' scrape cost; the bench starts its own on a free loopback port)
 case "${1:-}" in
