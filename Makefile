@@ -8,7 +8,7 @@ else
 BUILD ?= build
 endif
 
-.PHONY: all deps build build-quiet test demo bench format format-check clean
+.PHONY: all deps build build-quiet test demo bench deb format format-check clean
 
 all: build
 
@@ -39,6 +39,12 @@ demo: build-quiet
 bench: build
 	@sh scripts/deps.sh bench
 	@sh bench/run.sh $(BUILD) $(if $(QUICK),quick,full)
+
+# Debian packages (perfbus, libperfbus0, libperfbus-dev) with debhelper, collected in
+# $(BUILD)/deb/ with the lintian report; dpkg-buildpackage writes them next to the tree.
+deb: deps
+	@sh scripts/deps.sh deb
+	@sh scripts/deb.sh $(BUILD)/deb
 
 SOURCES = $(shell git ls-files --cached --others --exclude-standard '*.c' '*.h')
 

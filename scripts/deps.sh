@@ -27,6 +27,7 @@ python3-protobuf python3-snappy help2man man-db"
 case "${1:-}" in
 bench) PACKAGES="$PACKAGES hyperfine linux-perf prometheus-node-exporter" ;;
 browser) PACKAGES="$PACKAGES chromium" ;;
+deb) PACKAGES="$PACKAGES debhelper dpkg-dev lintian" ;;
 esac
 
 missing=""
