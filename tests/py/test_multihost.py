@@ -127,10 +127,10 @@ def make_tls(w):
     return cert, key, token
 
 
-def start_pub(w, host, *extra, port="*", secure=True):
+def start_pub(w, host, *extra, secure=True):
     addr = w.net.addr(host)
     argv = [ct.build_path("publisher", "perfbusd"), "--host", host,
-            "--pub", f"tcp://{addr}:{port}", "--control", f"tcp://{addr}:*",
+            "--pub", f"tcp://{addr}:*", "--control", f"tcp://{addr}:*",
             "--heartbeat", HB, *extra]
     if secure:
         argv += ["--curve-secret", w.keys.path(host),
