@@ -129,11 +129,12 @@ int pb_bench_blast(int argc, char **argv)
     pb_bench_frames_t *t = bind && seconds > 0 ? s_templates(argc, argv) : NULL;
     if (!t) {
         fprintf(stderr, "usage: pb-bench blast --templates FILE --bind EP [--endpoint-file F] "
-                        "[--procs N] [--seconds S]\n");
+                        "[--procs N] [--seconds S] [--curve-secret CERT]\n");
         return 2;
     }
     void *ctx = zmq_ctx_new(),
-         *pub = pb_bench_xpub(ctx, bind, pb_bench_opt(argc, argv, "--endpoint-file", NULL), 10000);
+         *pub = pb_bench_xpub(ctx, bind, pb_bench_opt(argc, argv, "--endpoint-file", NULL), 10000,
+                              pb_bench_opt(argc, argv, "--curve-secret", NULL));
     uint64_t seq = 1ull << 32, start = pb_bench_mono_ns(), now = start;
     uint64_t end = start + (uint64_t)(seconds * 1e9);
     int rc = pub ? 0 : -ENOTCONN;
@@ -198,10 +199,17 @@ int pb_bench_sink(int argc, char **argv)
     const char *connect = pb_bench_opt(argc, argv, "--connect", NULL);
     double seconds = pb_bench_num(argc, argv, "--seconds", 5);
     if (!connect || seconds <= 0) {
-        fprintf(stderr, "usage: pb-bench sink --connect EP [--seconds S]\n");
+        fprintf(stderr, "usage: pb-bench sink --connect EP [--seconds S] [--curve-secret CERT "
+                        "--curve-server-key CERT|KEY]\n");
         return 2;
     }
     void *ctx = zmq_ctx_new(), *sub = zmq_socket(ctx, ZMQ_SUB);
+    if (pb_bench_curve_client(sub, pb_bench_opt(argc, argv, "--curve-secret", NULL),
+                              pb_bench_opt(argc, argv, "--curve-server-key", NULL)) < 0) {
+        zmq_close(sub);
+        zmq_ctx_term(ctx);
+        return 2;
+    }
     int hwm = 100000, timeout = 10000; /* perfbus-sub's RCVHWM */
     zmq_setsockopt(sub, ZMQ_RCVHWM, &hwm, sizeof hwm);
     zmq_setsockopt(sub, ZMQ_RCVTIMEO, &timeout, sizeof timeout);
@@ -300,7 +308,8 @@ int pb_bench_fill(int argc, char **argv)
         return 2;
     }
     void *ctx = zmq_ctx_new(),
-         *pub = pb_bench_xpub(ctx, bind, pb_bench_opt(argc, argv, "--endpoint-file", NULL), 10000);
+         *pub = pb_bench_xpub(ctx, bind, pb_bench_opt(argc, argv, "--endpoint-file", NULL), 10000,
+                              pb_bench_opt(argc, argv, "--curve-secret", NULL));
     uint64_t bytes = 0, start = pb_bench_mono_ns();
     int rc = pub ? s_fill_ticks(pub, t, query, (uint64_t)ticks, &bytes) : -ENOTCONN;
     double s = (double)(pb_bench_mono_ns() - start) / 1e9;

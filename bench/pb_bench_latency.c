@@ -25,7 +25,13 @@
  * charge a whole batch the time of its last frame). PUB/SUB over one
  * connection keeps order and the XPUB waits for the subscription first, so
  * the k-th frame received is the k-th sent. With --raw the receiver is a
- * plain SUB socket instead: the libzmq floor. */
+ * plain SUB socket instead: the libzmq floor. With --curve-secret and
+ * --curve-client (two certificates) the XPUB is a CURVE server and either
+ * receiver its client: the cost of the encryption on the same path. */
+typedef struct {
+    const char *server, *client; /* certificate paths; NULL: plain */
+} s_curve_t;
+
 typedef struct {
     void *pub;
     pb_bench_frames_t *templates;
@@ -100,7 +106,7 @@ static void s_report(uint64_t *lat, uint64_t got, uint64_t total, double rate)
            n ? l[n * 99 / 100] / 1e3 : 0, n ? l[n - 1] / 1e3 : 0);
 }
 
-static pb_sub_t *s_subscriber(const char *pub_ep, const char *dir)
+static pb_sub_t *s_subscriber(const char *pub_ep, const char *dir, const s_curve_t *curve)
 {
     char query[512], err[256] = "";
     snprintf(query, sizeof query, dir ? "ipc://%s/latency-query" : "tcp://127.0.0.1:*", dir);
@@ -108,6 +114,8 @@ static pb_sub_t *s_subscriber(const char *pub_ep, const char *dir)
     memset(&c, 0, sizeof c);
     c.connect[c.nconnect++] = pub_ep;
     c.query = query;
+    c.curve_secret = curve->client;
+    c.curve_server_key[0] = curve->server;
     pb_sub_t *sub = pb_sub_new(&c, err, sizeof err);
     if (!sub)
         fprintf(stderr, "pb-bench: subscriber: %s\n", err);
@@ -138,10 +146,11 @@ typedef struct {
     void *ctx, *raw; /* a raw SUB socket */
 } s_receiver_t;
 
-static int s_receiver_open(s_receiver_t *r, const char *ep, const char *dir, bool raw)
+static int s_receiver_open(s_receiver_t *r, const char *ep, const char *dir, bool raw,
+                           const s_curve_t *curve)
 {
     if (!raw) {
-        r->sub = s_subscriber(ep, dir);
+        r->sub = s_subscriber(ep, dir, curve);
         return r->sub ? 0 : -EINVAL;
     }
     r->ctx = zmq_ctx_new();
@@ -151,6 +160,8 @@ static int s_receiver_open(s_receiver_t *r, const char *ep, const char *dir, boo
     zmq_setsockopt(r->raw, ZMQ_RCVTIMEO, &timeout, sizeof timeout);
     zmq_setsockopt(r->raw, ZMQ_LINGER, &zero, sizeof zero);
     zmq_setsockopt(r->raw, ZMQ_SUBSCRIBE, "", 0);
+    if (curve->server && pb_bench_curve_client(r->raw, curve->client, curve->server) < 0)
+        return -EINVAL;
     return zmq_connect(r->raw, ep) == 0 ? 0 : -EINVAL;
 }
 
@@ -163,13 +174,14 @@ static void s_receiver_close(s_receiver_t *r)
         zmq_ctx_term(r->ctx);
 }
 
-static int s_run(s_gen_t *g, const char *dir, double seconds, double rate, bool raw)
+static int s_run(s_gen_t *g, const char *dir, double seconds, double rate, bool raw,
+                 const s_curve_t *curve)
 {
     char ep[512], buf[64];
     size_t len = sizeof ep;
     zmq_getsockopt(g->pub, ZMQ_LAST_ENDPOINT, ep, &len);
     s_receiver_t r = {0};
-    int rc = s_receiver_open(&r, ep, dir, raw);
+    int rc = s_receiver_open(&r, ep, dir, raw, curve);
     if (rc < 0 || zmq_recv(g->pub, buf, sizeof buf, 0) < 0) { /* the subscription arrived */
         s_receiver_close(&r);
         return -ENOTCONN;
@@ -189,11 +201,15 @@ static int s_run(s_gen_t *g, const char *dir, double seconds, double rate, bool 
     return -rc;
 }
 
-static void *s_bind(void *ctx, const char *dir)
+static void *s_bind(void *ctx, const char *dir, const char *curve_secret)
 {
     char ep[512];
     snprintf(ep, sizeof ep, dir ? "ipc://%s/latency-pub" : "tcp://127.0.0.1:*", dir);
     void *pub = zmq_socket(ctx, ZMQ_XPUB);
+    if (pb_bench_curve_server(pub, curve_secret) < 0) {
+        zmq_close(pub);
+        return NULL;
+    }
     int zero = 0, timeout = 10000;
     zmq_setsockopt(pub, ZMQ_SNDHWM, &zero, sizeof zero); /* never drop: the count must match */
     zmq_setsockopt(pub, ZMQ_LINGER, &zero, sizeof zero);
@@ -212,18 +228,22 @@ int pb_bench_latency(int argc, char **argv)
     double rate = pb_bench_num(argc, argv, "--rate", 1000);
     double seconds = pb_bench_num(argc, argv, "--seconds", 5);
     double procs = pb_bench_num(argc, argv, "--procs", 10);
-    if (!path || rate <= 0 || rate > 1e6 || seconds <= 0 || procs < 0) {
+    s_curve_t curve = {pb_bench_opt(argc, argv, "--curve-secret", NULL),
+                       pb_bench_opt(argc, argv, "--curve-client", NULL)};
+    if (!path || rate <= 0 || rate > 1e6 || seconds <= 0 || procs < 0 ||
+        !curve.server != !curve.client) {
         fprintf(stderr, "usage: pb-bench latency --templates FILE [--ipc-dir DIR] [--rate R] "
-                        "[--seconds S] [--procs N] [--raw yes]\n");
+                        "[--seconds S] [--procs N] [--raw yes] [--curve-secret SERVER_CERT "
+                        "--curve-client CLIENT_CERT]\n");
         return 2;
     }
     s_gen_t g = {.total = (uint64_t)(rate * seconds), .period_ns = (uint64_t)(1e9 / rate)};
     g.templates = pb_bench_frames_load(path, (size_t)procs, "benchhost", "bench-latency");
     g.sent = calloc(g.total, sizeof *g.sent);
     void *ctx = zmq_ctx_new();
-    g.pub = g.templates && g.sent ? s_bind(ctx, dir) : NULL;
+    g.pub = g.templates && g.sent ? s_bind(ctx, dir, curve.server) : NULL;
     bool raw = pb_bench_opt(argc, argv, "--raw", NULL) != NULL;
-    int rc = g.pub ? s_run(&g, dir, seconds, rate, raw) : -EINVAL;
+    int rc = g.pub ? s_run(&g, dir, seconds, rate, raw, &curve) : -EINVAL;
     if (rc < 0)
         fprintf(stderr, "pb-bench: latency run failed: %s\n", strerror(-rc));
     if (g.pub)

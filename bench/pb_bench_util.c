@@ -1,6 +1,7 @@
 /* pb_bench_util: the small pieces every bench command shares (options, clocks, sockets). */
 #include "pb_bench_util.h"
 
+#include "pb_curve.h"
 #include "pb_rpc.h"
 
 #include <errno.h>
@@ -56,10 +57,43 @@ static int s_write_endpoint(void *sock, const char *path)
     return 0;
 }
 
-void *pb_bench_xpub(void *ctx, const char *endpoint, const char *endpoint_file, int timeout_ms)
+int pb_bench_curve_server(void *sock, const char *cert_path)
+{
+    char err[512] = "";
+    pb_curve_cert_t own;
+    int rc = cert_path ? pb_curve_cert_load(&own, cert_path, err, sizeof err) : 0;
+    rc = rc == 0 && cert_path ? pb_curve_apply_server(sock, &own) : rc;
+    if (rc < 0)
+        fprintf(stderr, "pb-bench: CURVE server: %s\n", err[0] ? err : strerror(-rc));
+    return rc;
+}
+
+int pb_bench_curve_client(void *sock, const char *cert_path, const char *server_key)
+{
+    if (!cert_path && !server_key)
+        return 0;
+    char err[512] = "", server[PB_CURVE_Z85_LEN + 1];
+    pb_curve_cert_t own;
+    int rc = cert_path && server_key ? 0 : -EINVAL;
+    rc = rc ? rc : pb_curve_cert_load(&own, cert_path, err, sizeof err);
+    rc = rc ? rc : pb_curve_server_key(server, server_key, err, sizeof err);
+    rc = rc ? rc : pb_curve_apply_client(sock, &own, server);
+    if (rc < 0)
+        fprintf(stderr,
+                "pb-bench: CURVE client (needs --curve-secret and --curve-server-key): %s\n",
+                err[0] ? err : strerror(-rc));
+    return rc;
+}
+
+void *pb_bench_xpub(void *ctx, const char *endpoint, const char *endpoint_file, int timeout_ms,
+                    const char *curve_secret)
 {
     void *pub = zmq_socket(ctx, ZMQ_XPUB);
     int zero = 0, one = 1;
+    if (pb_bench_curve_server(pub, curve_secret) < 0) {
+        zmq_close(pub);
+        return NULL;
+    }
     zmq_setsockopt(pub, ZMQ_LINGER, &zero, sizeof zero);
     zmq_setsockopt(pub, ZMQ_XPUB_NODROP, &one, sizeof one); /* a full pipe blocks the sender */
     zmq_setsockopt(pub, ZMQ_RCVTIMEO, &timeout_ms, sizeof timeout_ms);

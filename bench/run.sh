@@ -30,7 +30,7 @@ die() {
 
 # Every tool must be there: a missing one fails the run, it is never skipped.
 for f in publisher/perfbusd subscriber/perfbus-sub bench/pb-bench reporter/perfbus-synth \
-    reporter/perfbus-report examples/perfbus-demo; do
+    reporter/perfbus-report examples/perfbus-demo cli/perfbus; do
     [ -x "$BUILD/$f" ] || die "$BUILD/$f is missing: build first (make build)"
 done
 for t in "$SADC" "$PY"; do
@@ -237,28 +237,50 @@ publisher_rows() {
 
 # ---- bus: throughput to perfbus-sub against the raw libzmq ceiling ----
 
-# bus_endpoint TRANSPORT NAME: where a blaster binds.
+# bus_endpoint TRANSPORT NAME: where a blaster binds (tcp-curve: tcp with CURVE).
 bus_endpoint() {
     if [ "$1" = ipc ]; then echo "ipc://$TMP/$2"; else echo "tcp://127.0.0.1:*"; fi
 }
 
+# CURVE keys for the tcp-curve variant: the blaster is the server, the receivers its clients.
+make_keys() {
+    [ -s "$TMP/keys/bench-sub_secret" ] && return
+    mkdir -p "$TMP/keys"
+    for k in bench-pub bench-sub; do
+        "$BUILD/cli/perfbus" keygen $k --dir "$TMP/keys" >/dev/null || die "perfbus keygen failed"
+    done
+}
+
+# curve_server TRANSPORT / curve_client TRANSPORT: the CURVE options of each side, or nothing.
+curve_server() { [ "$1" = tcp-curve ] && echo "--curve-secret $TMP/keys/bench-pub" || true; }
+curve_client() {
+    [ "$1" = tcp-curve ] && echo "--curve-secret $TMP/keys/bench-sub --curve-server-key $TMP/keys/bench-pub" || true
+}
+
 bus_ceiling() {
+    # shellcheck disable=SC2046
     "$PB" blast --templates "$TMP/frames.bin" --bind "$(bus_endpoint "$1" ceil)" \
-        --endpoint-file "$TMP/ep-ceil-$1" --seconds $((BUS_S + 3)) >"$TMP/blast-ceil-$1" &
+        --endpoint-file "$TMP/ep-ceil-$1" --seconds $((BUS_S + 3)) $(curve_server "$1") \
+        >"$TMP/blast-ceil-$1" &
     blaster=$!
     started $blaster
     wait_file "$TMP/ep-ceil-$1"
-    "$PB" sink --connect "$(cat "$TMP/ep-ceil-$1")" --seconds "$BUS_S" >"$TMP/sink-$1"
+    # shellcheck disable=SC2046
+    "$PB" sink --connect "$(cat "$TMP/ep-ceil-$1")" --seconds "$BUS_S" $(curve_client "$1") \
+        >"$TMP/sink-$1"
     wait $blaster
 }
 
 bus_subscriber() {
+    # shellcheck disable=SC2046
     "$PB" blast --templates "$TMP/frames.bin" --bind "$(bus_endpoint "$1" sub)" \
-        --endpoint-file "$TMP/ep-sub-$1" --seconds $((BUS_S + 3)) >"$TMP/blast-sub-$1" &
+        --endpoint-file "$TMP/ep-sub-$1" --seconds $((BUS_S + 3)) $(curve_server "$1") \
+        >"$TMP/blast-sub-$1" &
     blaster=$!
     started $blaster
     wait_file "$TMP/ep-sub-$1"
-    "$BUILD/subscriber/perfbus-sub" --connect "$(cat "$TMP/ep-sub-$1")" \
+    # shellcheck disable=SC2046
+    "$BUILD/subscriber/perfbus-sub" --connect "$(cat "$TMP/ep-sub-$1")" $(curve_client "$1") \
         --query "ipc://$TMP/q-$1" 2>"$TMP/sub-$1.log" &
     sub=$!
     started $sub
@@ -283,6 +305,23 @@ bus_figures() {
         lost=$(kv lost "$TMP/watch-$t")
         [ "$lost" = 0 ] || echo "bench: warning: perfbus-sub counted $lost lost frames on $t" >&2
     done
+    curve_bus_figures
+}
+
+# The same on tcp with CURVE (libsodium's encryption per message), against plain tcp above.
+curve_bus_figures() {
+    make_keys
+    bus_ceiling tcp-curve
+    bus_subscriber tcp-curve
+    t=tcp-curve
+    [ "$(kv lost "$TMP/watch-$t")" = 0 ] ||
+        echo "bench: warning: perfbus-sub counted $(kv lost "$TMP/watch-$t") lost frames on $t" >&2
+    a=$(kv fps "$TMP/watch-$t") b=$(kv fps "$TMP/watch-tcp")
+    row "bus frames/s to perfbus-sub, tcp CURVE vs plain" "$a" "$b" "$(ratio "$a" "$b")"
+    a=$(kv cpu_us_per_frame "$TMP/watch-$t") b=$(kv cpu_us_per_frame "$TMP/watch-tcp")
+    row "bus perfbus-sub CPU-µs per frame, tcp CURVE vs plain" "$a" "$b" "$(ratio "$a" "$b")"
+    a=$(kv fps "$TMP/sink-$t") b=$(kv fps "$TMP/sink-tcp")
+    row "bus frames/s to a raw libzmq SUB, tcp CURVE vs plain" "$a" "$b" "$(ratio "$a" "$b")"
 }
 
 # ---- remote write: samples/s sent against frames/s received (bench/rw_bench.py) ----
@@ -343,16 +382,19 @@ latency_figures() {
     # as root both the probe and its reference run at nice -10.
     NICE=""
     [ "$(id -u)" = 0 ] && NICE="nice -n -10"
-    for spec in ipc:1000 ipc:10000 tcp:10000; do
+    make_keys
+    for spec in ipc:1000 ipc:10000 tcp:10000 tcp-curve:10000; do
         t=${spec%%:*} rate=${spec#*:}
         dir=""
         [ "$t" = ipc ] && dir="--ipc-dir $TMP"
+        curve=""
+        [ "$t" = tcp-curve ] && curve="--curve-secret $TMP/keys/bench-pub --curve-client $TMP/keys/bench-sub"
         for rep in 1 2 3; do
             for how in sub raw; do
                 extra=""
                 [ "$how" = raw ] && extra="--raw yes"
                 # shellcheck disable=SC2086
-                $NICE "$PB" latency --templates "$TMP/frames.bin" $dir $extra --rate "$rate" \
+                $NICE "$PB" latency --templates "$TMP/frames.bin" $dir $extra $curve --rate "$rate" \
                     --seconds "$LAT_S" >"$TMP/lat-$t-$rate-$how-$rep" ||
                     die "latency run $spec $how failed"
             done
@@ -363,6 +405,12 @@ latency_figures() {
             row "latency publish→aggregated µs, $t, $((rate / 1000)) k frames/s, $p (median of 3) vs raw libzmq SUB" \
                 "$a" "$b" "$(ratio "$a" "$b")"
         done
+    done
+    for p in p50 p99; do
+        a=$(median_kv ${p}_us "$TMP/lat-tcp-curve-10000-sub-"*)
+        b=$(median_kv ${p}_us "$TMP/lat-tcp-10000-sub-"*)
+        row "latency publish→aggregated µs, 10 k frames/s, $p, tcp CURVE vs plain (perfbus-sub both)" \
+            "$a" "$b" "$(ratio "$a" "$b")"
     done
 }
 

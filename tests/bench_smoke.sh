@@ -57,6 +57,34 @@ for raw in "" "--raw yes"; do
 done
 echo "ok: latency runs received every frame"
 
+# CURVE on tcp (make bench's "tcp CURVE vs plain" rows): the blaster is the server.
+mkdir "$T/keys"
+for k in pub sub; do
+    "$PB_BUILD/cli/perfbus" keygen $k --dir "$T/keys" >/dev/null || fail "perfbus keygen $k"
+done
+"$PB" blast --templates "$T/frames.bin" --bind "tcp://127.0.0.1:*" --endpoint-file "$T/ep3" \
+    --curve-secret "$T/keys/pub" --seconds 4 >"$T/blast3" &
+PIDS="$PIDS $!"
+i=0
+while [ ! -s "$T/ep3" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+"$PB_BUILD/subscriber/perfbus-sub" --connect "$(cat "$T/ep3")" --curve-secret "$T/keys/sub" \
+    --curve-server-key "$T/keys/pub" --query "ipc://$T/q3" 2>"$T/sub3.log" &
+SUB=$!
+PIDS="$PIDS $SUB"
+"$PB" watch --query "ipc://$T/q3" --pid $SUB --skip 0.5 --seconds 1 >"$T/watch3"
+[ "$(kv frames "$T/watch3")" -gt 0 ] || fail "perfbus-sub took no frames over CURVE"
+[ "$(kv lost "$T/watch3")" = 0 ] || fail "frames lost over CURVE: $(cat "$T/watch3")"
+echo "ok: perfbus-sub took $(kv frames "$T/watch3") frames from a CURVE blaster"
+for raw in "" "--raw yes"; do
+    # shellcheck disable=SC2086
+    "$PB" latency --templates "$T/frames.bin" --rate 1000 --seconds 0.5 $raw \
+        --curve-secret "$T/keys/pub" --curve-client "$T/keys/sub" >"$T/lat"
+    [ "$(kv received "$T/lat")" = 500 ] || fail "latency CURVE ${raw:-sub}: $(cat "$T/lat")"
+done
+echo "ok: latency runs over tcp with CURVE received every frame"
+"$PB" latency --templates "$T/frames.bin" --curve-secret "$T/keys/pub" >/dev/null 2>&1 &&
+    fail "latency with a server certificate and no client one succeeded"
+
 mkdir "$T/store"
 "$PB" record --templates "$T/frames.bin" --store "$T/store" --seconds 0.5 >"$T/rec"
 [ "$(kv write_frames "$T/rec")" = "$(kv read_frames "$T/rec")" ] || fail "record: $(cat "$T/rec")"

@@ -8,11 +8,15 @@ root and iproute2 (`ip`); anything else fails loudly. close() kills what was
 started in the namespaces and deletes them (the veths go with them).
 """
 
+import contextlib
+import ctypes
 import os
 import shutil
 import subprocess
 
 SUBNET = "10.77.0"
+CLONE_NEWNET = 0x40000000
+_libc = ctypes.CDLL(None, use_errno=True)
 
 
 def _ip(*args, check=True):
@@ -85,6 +89,25 @@ class Net:
 
     def run(self, host, argv, **kw):
         return subprocess.run(self.argv(host, argv), **kw)
+
+    @contextlib.contextmanager
+    def inside(self, host):
+        """Runs the block with the calling thread in host's namespace: sockets (and threads)
+        made meanwhile stay there, e.g. urllib's, or a zmq.Context's I/O threads when its
+        first socket is made inside."""
+        back = os.open("/proc/thread-self/ns/net", os.O_RDONLY)
+        there = os.open(f"/var/run/netns/{self.ns(host)}", os.O_RDONLY)
+        try:
+            if _libc.setns(there, CLONE_NEWNET) != 0:
+                raise OSError(ctypes.get_errno(), f"setns into {self.ns(host)}")
+            try:
+                yield
+            finally:
+                if _libc.setns(back, CLONE_NEWNET) != 0:
+                    raise OSError(ctypes.get_errno(), "setns back")
+        finally:
+            os.close(there)
+            os.close(back)
 
     def link(self, host, up):
         """Takes host's link up or down at the bridge: its frames go nowhere meanwhile."""
