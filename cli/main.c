@@ -40,9 +40,12 @@ static void s_usage(FILE *out)
     fputs("Usage: perfbus COMMAND [ARGS]... (perfbus COMMAND --help for details)\n\n", out);
     for (size_t i = 0; i < sizeof s_commands / sizeof s_commands[0]; i++)
         fprintf(out, "  %-10s %s\n", s_commands[i].name, s_commands[i].summary);
-    fputs("\nEvery command takes --json, --endpoint EP and --timeout MS, and for CURVE\n"
+    fputs("\nEvery command takes --json, --endpoint EP and --timeout T (a duration: 2s,\n"
+          "500ms; a bare number is milliseconds; default 2s), and for CURVE\n"
           "--curve-secret FILE and --curve-server-key FILE|KEY (or $PERFBUS_CURVE_SECRET and\n"
-          "$PERFBUS_CURVE_SERVER_KEY).\n",
+          "$PERFBUS_CURVE_SERVER_KEY).\n"
+          "\nExit status: 0 ok, 1 the server refused the request (the reason is printed),\n"
+          "2 bad usage, 3 the server could not be reached in time.\n",
           out);
 }
 

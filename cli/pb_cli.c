@@ -1,6 +1,8 @@
 /* pb_cli: shared option handling, request plumbing and number formatting for `perfbus`. */
 #include "pb_cli.h"
 
+#include "pb_units.h"
+
 #include "pb_json.h"
 #include "pb_rpc.h"
 
@@ -30,14 +32,15 @@ int pb_cli_common_option(pb_cli_opts_t *opts, const char *name, const char *valu
     }
     if (strcmp(name, "timeout") != 0)
         return 0;
-    char *end;
-    long ms = strtol(value, &end, 10);
-    if (end == value || *end || ms <= 0 || ms > 3600000) {
-        fprintf(stderr, "perfbus: --timeout wants milliseconds between 1 and 3600000, got '%s'\n",
-                value);
+    char err[160] = "";
+    double s = 0; /* a duration (2s, 500ms); a bare number is milliseconds */
+    if (pb_units_duration("--timeout", value, 1e-3, &s, err, sizeof err) < 0 || s < 1e-3 ||
+        s > 3600) {
+        fprintf(stderr, "perfbus: %s\n",
+                err[0] && s == 0 ? err : "--timeout must be between 1ms and 1h (e.g. 2s, 500ms)");
         return -1;
     }
-    opts->timeout_ms = (int)ms;
+    opts->timeout_ms = (int)llround(s * 1000);
     opts->timeout_given = true;
     return 1;
 }

@@ -41,7 +41,7 @@ typedef struct {
 /* A subcommand: argv[0] is its name. Returns the process exit code. */
 typedef int (*pb_cli_cmd_fn)(int argc, char **argv);
 
-/* Handles the options every subcommand has (--endpoint EP, --timeout MS,
+/* Handles the options every subcommand has (--endpoint EP, --timeout T,
  * --json, --curve-secret FILE, --curve-server-key FILE|KEY, --help): call it from the getopt_long
  * loop with each option's name and optarg. Returns 1 if it consumed the option, 0 if not, or -1
  * after printing why the value is bad. */

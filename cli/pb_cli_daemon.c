@@ -81,7 +81,7 @@ int pb_cli_system(int argc, char **argv)
     pb_cli_opts_t opts;
     int first;
     int rc = pb_cli_parse_simple(argc, argv, &opts, PB_CLI_DAEMON_CONTROL,
-                                 "Usage: perfbus system [--json] [--endpoint EP] [--timeout MS]\n"
+                                 "Usage: perfbus system [--json] [--endpoint EP] [--timeout T]\n"
                                  "Shows the latest system sample of perfbusd.\n",
                                  &first);
     if (rc >= 0)

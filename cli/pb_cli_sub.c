@@ -175,7 +175,7 @@ static int s_run(const s_args_t *a, pb_value_t *req, void (*human)(const pb_valu
     return PB_CLI_OK;
 }
 
-#define S_COMMON_USAGE "  --endpoint EP (default " PB_CLI_SUB_QUERY ")  --timeout MS  --json\n"
+#define S_COMMON_USAGE "  --endpoint EP (default " PB_CLI_SUB_QUERY ")  --timeout T  --json\n"
 
 int pb_cli_summary(int argc, char **argv)
 {

@@ -139,7 +139,7 @@ int pb_cli_tail(int argc, char **argv)
         PB_CLI_COMMON_OPTIONS, {"count", required_argument, NULL, 0}, {NULL, 0, NULL, 0}};
     static const char *usage =
         "Usage: perfbus tail [TOPIC-PREFIX] [--json] [--count N] [--endpoint EP]\n"
-        "                    [--timeout MS]\n"
+        "                    [--timeout T]\n"
         "Prints live frames from a PUB endpoint (default perfbusd's), one per line;\n"
         "--json prints each whole frame as one JSON object. --timeout makes it\n"
         "exit with status 3 when no frame arrives for that long.\n"

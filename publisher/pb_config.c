@@ -1,6 +1,8 @@
 /* pb_config: perfbusd settings; flags and config file share one setter table. */
 #include "pb_config.h"
 
+#include "pb_units.h"
+
 #include "pb_kvfile.h"
 #include "pb_zap.h"
 
@@ -39,16 +41,17 @@ static int s_copy(char *dst, size_t size, const char *key, const char *value, ch
     return 0;
 }
 
+/* A duration (pb_units: 250ms, 1.5s, 2m; a bare number is seconds). */
 static int s_seconds(double *dst, double min, const char *key, const char *value, char *err,
                      size_t errlen)
 {
-    char *end;
-    errno = 0;
-    double d = strtod(value, &end);
-    if (errno || end == value || *end || !isfinite(d))
-        return s_bad(err, errlen, key, value, "expected a number of seconds");
+    double d = 0;
+    char what[64];
+    snprintf(what, sizeof what, "--%s", key);
+    if (pb_units_duration(what, value, 1, &d, err, errlen) < 0)
+        return -EINVAL;
     if (d < min || d > 3600)
-        return s_bad(err, errlen, key, value, "must be between 0.01 and 3600 seconds");
+        return s_bad(err, errlen, key, value, "must be between 10ms and 1h");
     *dst = d;
     return 0;
 }
@@ -389,8 +392,9 @@ void pb_config_usage(FILE *out)
           "  --command 'NAME PROGRAM [ARG]...'\n"
           "                    a command target, profiled as a child process in\n"
           "                    detailed mode (repeatable; never taken from the network)\n"
-          "  --interval S      sample interval in seconds, 0.01..3600 (default 1)\n"
-          "  --heartbeat S     heartbeat period in seconds (default 1)\n"
+          "  --interval T      sample interval, 10ms..1h (default 1s); a duration such as\n"
+          "                    250ms, 1.5s, 2m, or a bare number of seconds\n"
+          "  --heartbeat T     heartbeat period, 10ms..1h (default 1s), the same forms\n"
           "  --pid PID         watch this process (repeatable)\n"
           "  --match REGEX     watch processes whose name (comm) matches this PCRE2\n"
           "                    (Perl-syntax) pattern, unanchored; repeatable, at most\n"

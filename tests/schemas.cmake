@@ -18,3 +18,4 @@ target_compile_definitions(test_pb_frame_reader PRIVATE PB_FUZZ_DIR="${PB_TESTS_
 pb_check_test(pb_grow LIBS pb_schemas)
 pb_check_test(pb_dlib LIBS pb_schemas)
 pb_check_test(pb_secret LIBS pb_schemas)
+pb_check_test(pb_units LIBS pb_schemas)
