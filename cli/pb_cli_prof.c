@@ -267,16 +267,15 @@ int pb_cli_arm(int argc, char **argv)
 {
     s_opts_t o;
     int first;
-    int rc =
-        s_parse(argc, argv, &o,
-                "Usage: perfbus arm SECTION [--count N] [--max-seconds S] [--mode M]\n"
-                "       [--clock C] [--hz H] [--wait [--timeout T]] [--json] [--endpoint EP]\n"
-                "Profiles the next N executions (default 1) of a section the application\n"
-                "marks. The arm expires after S seconds (default 10, at most the agent's\n"
-                "cap, 60 by default) with the executions seen so far, maybe none, and\n"
-                "frees the profiler; `perfbus cancel` ends it sooner. --wait polls until\n"
-                "it is done and prints the profile.\n",
-                &first);
+    int rc = s_parse(argc, argv, &o,
+                     "Usage: perfbus arm SECTION [--count N] [--max-seconds S] [--mode M]\n"
+                     "       [--clock C] [--hz H] [--wait [--timeout T]] [--json] [--endpoint EP]\n"
+                     "Profiles the next N executions (default 1) of a section the application\n"
+                     "marks. The arm expires after S seconds (default 10, at most the agent's\n"
+                     "cap, 60 by default) with the executions seen so far, maybe none, and\n"
+                     "frees the profiler; `perfbus cancel` ends it sooner. --wait polls until\n"
+                     "it is done and prints the profile.\n",
+                     &first);
     if (rc >= 0)
         return rc;
     if (first + 1 != argc)
