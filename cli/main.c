@@ -37,7 +37,9 @@ static const struct {
 
 static void s_usage(FILE *out)
 {
-    fputs("Usage: perfbus COMMAND [ARGS]... (perfbus COMMAND --help for details)\n\n", out);
+    fputs("Usage: perfbus COMMAND [ARGS]... (perfbus COMMAND --help for details)\n"
+          "       perfbus --version\n\n",
+          out);
     for (size_t i = 0; i < sizeof s_commands / sizeof s_commands[0]; i++)
         fprintf(out, "  %-10s %s\n", s_commands[i].name, s_commands[i].summary);
     fputs("\nEvery command takes --json, --endpoint EP and --timeout T (a duration: 2s,\n"
@@ -54,6 +56,10 @@ int main(int argc, char **argv)
     if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
         s_usage(argc < 2 ? stderr : stdout);
         return argc < 2 ? PB_CLI_USAGE : PB_CLI_OK;
+    }
+    if (!strcmp(argv[1], "--version")) {
+        printf("perfbus %s\n", PB_VERSION);
+        return PB_CLI_OK;
     }
     for (size_t i = 0; i < sizeof s_commands / sizeof s_commands[0]; i++)
         if (!strcmp(argv[1], s_commands[i].name))

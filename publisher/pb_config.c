@@ -326,6 +326,7 @@ static const struct option s_options[] = {
     {"insecure", no_argument, NULL, 0},
     {"config", required_argument, NULL, 0},
     {"help", no_argument, NULL, 'h'},
+    {"version", no_argument, NULL, 'V'},
     {NULL, 0, NULL, 0},
 };
 
@@ -350,6 +351,10 @@ int pb_config_parse_args(pb_config_t *self, int argc, char **argv, char *err, si
     while (rc == 0 && (c = getopt_long(argc, argv, "h", s_options, &index)) != -1) {
         if (c == 'h') {
             pb_config_usage(stdout);
+            return 1;
+        }
+        if (c == 'V') {
+            printf("perfbusd %s\n", PB_VERSION);
             return 1;
         }
         if (c == '?') {
@@ -420,6 +425,7 @@ void pb_config_usage(FILE *out)
           "  --config FILE     read settings from FILE first; flags override it\n"
           "  --verbose         log every control request\n"
           "  -h, --help        show this help\n"
+          "  --version         print the version and exit\n"
           "\n"
           "The config file holds one `key = value` per line, keys being the long\n"
           "option names without dashes (pid and match may repeat), e.g.\n"
@@ -430,6 +436,9 @@ void pb_config_usage(FILE *out)
           "Endpoints bind to loopback by default. Binding another address without\n"
           "--curve-secret/--curve-allow is refused unless --insecure is given, which\n"
           "exposes process names and command lines to that network.\n"
-          "Logs go to stderr. SIGINT or SIGTERM stop the daemon cleanly.\n",
+          "Logs go to stderr. SIGINT or SIGTERM stop the daemon cleanly.\n"
+          "\n"
+          "Exit status: 0 after a clean stop, 1 when it cannot start (a socket, the\n"
+          "sampler), 2 for a bad option or config file.\n",
           out);
 }
