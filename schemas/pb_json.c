@@ -1,6 +1,8 @@
 /* pb_json: renders pb_value trees as JSON (one line or indented). */
 #include "pb_json.h"
 
+#include "pb_num.h"
+
 #include "pb_utf8.h"
 
 #include <errno.h>
@@ -83,9 +85,11 @@ static void s_write_number(FILE *out, const pb_value_t *v)
         fprintf(out, "%llu", (unsigned long long)u);
     else if (pb_value_get_i64(v, &i) == 0)
         fprintf(out, "%lld", (long long)i);
-    else if (pb_value_get_f64(v, &d) == 0 && isfinite(d))
-        fprintf(out, "%.17g", d);
-    else
+    else if (pb_value_get_f64(v, &d) == 0 && isfinite(d)) {
+        char num[32];
+        pb_num_format(d, num);
+        fputs(num, out);
+    } else
         fputs("null", out);
 }
 

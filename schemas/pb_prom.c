@@ -1,6 +1,7 @@
 /* pb_prom: names catalogue fields as Prometheus samples and writes the text exposition formats. */
 #include "pb_prom.h"
 
+#include "pb_num.h"
 #include "pb_utf8.h"
 
 #include <errno.h>
@@ -206,40 +207,13 @@ void pb_prom_write_help(pb_prom_out_t *out, const char *s, pb_prom_format_t form
     s_escape(out, s, strlen(s), format == PB_PROM_OPENMETRICS);
 }
 
-/* A whole number below 1e15 in decimal, as %.15g would write it, without
- * printf's arbitrary-precision path: most exported values are byte counts,
- * page counts and tick counts. */
-static size_t s_format_integer(double v, char buf[32])
-{
-    char digits[24];
-    uint64_t u = (uint64_t)(v < 0 ? -v : v);
-    size_t n = 0, len = 0;
-    do {
-        digits[n++] = (char)('0' + u % 10);
-        u /= 10;
-    } while (u);
-    if (v < 0)
-        buf[len++] = '-';
-    while (n)
-        buf[len++] = digits[--n];
-    buf[len] = '\0';
-    return len;
-}
-
 size_t pb_prom_format_value(double v, char buf[32])
 {
     if (isnan(v))
         return (size_t)snprintf(buf, 32, "NaN");
     if (isinf(v))
         return (size_t)snprintf(buf, 32, v > 0 ? "+Inf" : "-Inf");
-    if (fabs(v) < 1e15 && v == trunc(v) && !(v == 0 && signbit(v)))
-        return s_format_integer(v, buf);
-    for (int prec = 15; prec <= 17; prec++) {
-        int n = snprintf(buf, 32, "%.*g", prec, v);
-        if (strtod(buf, NULL) == v || prec == 17)
-            return (size_t)n;
-    }
-    return 0;
+    return pb_num_format(v, buf);
 }
 
 /* ---- lines ---- */
