@@ -13,7 +13,7 @@ endif
 all: build
 
 deps:
-	@sh scripts/deps.sh
+	@sh scripts/deps.sh web $(BUILD)
 
 build: deps
 	@cmake -S . -B $(BUILD) $(CMAKE_FLAGS) >/dev/null

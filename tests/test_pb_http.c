@@ -23,8 +23,10 @@ static void s_handle(void *arg, const pb_http_request_t *req, pb_http_reply_t *r
     int n = snprintf(body, sizeof body, "%s who=%s accept=%s\n", pb_http_path(req), who ? who : "-",
                      accept ? accept : "-");
     s_calls++;
-    *r = (pb_http_reply_t){strcmp(pb_http_path(req), "/x") == 0 ? 200 : 404, "text/plain", body,
-                           (size_t)n};
+    *r = (pb_http_reply_t){.status = strcmp(pb_http_path(req), "/x") == 0 ? 200 : 404,
+                           .content_type = "text/plain",
+                           .body = body,
+                           .len = (size_t)n};
 }
 
 static pb_http_t *s_new(const char *addr, bool insecure, char *err, size_t errlen)
