@@ -1,0 +1,4 @@
+# Issue 14: the live dashboard — event streams, the page's routes, a real browser, and load.
+pb_check_test(pb_events_buf LIBS pb_subscriber)
+pb_check_test(pb_events LIBS pb_subscriber)
+pb_check_test(pb_dash LIBS pb_subscriber)
