@@ -2,3 +2,4 @@
 pb_check_test(pb_events_buf LIBS pb_subscriber)
 pb_check_test(pb_events LIBS pb_subscriber)
 pb_check_test(pb_dash LIBS pb_subscriber)
+pb_script_test(dash.browser ${PB_PYTHON3} ${PB_TESTS_DIR}/py/test_dash_browser.py)
