@@ -71,8 +71,8 @@ static pb_value_t *s_scalar(const char *text)
         long long i = strtoll(text, &end, 10);
         if (!*end && !errno)
             return pb_value_int_new(i);
-        double d = strtod(text, &end);
-        if (!*end && isfinite(d))
+        double d = strpbrk(text, "xXpP") ? NAN : strtod(text, &end); /* no hex floats */
+        if (!isnan(d) && !*end && isfinite(d))
             return pb_value_float_new(d);
     }
     return pb_value_str_new(text);

@@ -33,6 +33,8 @@ START_TEST(arguments_take_the_types_the_ops_read)
                                        "\"fields\":[\"cpu.total\",\"mem\",\"load\"],\"to\":-3}");
     const char *b[] = {"pid", "abc", "flag", "true", "from", "1e400"};
     ck_assert_str_eq(s_request(b, 6), "{\"pid\":\"abc\",\"flag\":true,\"from\":\"1e400\"}");
+    const char *h[] = {"last", "0x10", "to", "12abc"};
+    ck_assert_str_eq(s_request(h, 4), "{\"last\":\"0x10\",\"to\":\"12abc\"}");
     const char *c[] = {"fields", ",,x,", "last", "300"};
     ck_assert_str_eq(s_request(c, 4), "{\"fields\":[\"x\"],\"last\":300}");
 }
