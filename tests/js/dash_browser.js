@@ -45,6 +45,19 @@ async function hover(page) {
   out(Object.assign({ kind: "hover" }, r));
 }
 
+// The process table: rows, and sorting by RSS (a click on its header) orders them by RSS.
+async function table(page) {
+  await page.waitForFunction(() => document.querySelectorAll("#procs tbody tr").length > 0, null, { timeout: 10000 });
+  await page.click('#procs th[data-k="rss_bytes"]');
+  const r = await page.evaluate(() => {
+    const st = window.__perfbus.state;
+    const shown = [...document.querySelectorAll("#procs tbody tr")].map((tr) => Number(tr.cells[0].textContent));
+    const rss = shown.map((pid) => (st.procs.get(pid) || {}).rss_bytes);
+    return { rows: shown.length, sort: st.sort, rss };
+  });
+  out(Object.assign({ kind: "table" }, r));
+}
+
 async function pause(page) {
   await page.click("#pause");
   const before = await page.evaluate(() => window.__perfbus.draws);
@@ -64,6 +77,7 @@ async function pause(page) {
   await page.waitForFunction(() => window.__perfbus && window.__perfbus.newest("cpu"), null, { timeout: 20000 });
   await watch(page, first, 5000);
   await hover(page);
+  await table(page);
   await page.screenshot({ path: process.env.PB_DASH_OUT + "/dash-1280.png", fullPage: true });
   await page.selectOption("#host", second);
   await page.waitForFunction((h) => window.__perfbus.state.host === h && window.__perfbus.newest("cpu"), second, { timeout: 20000 });

@@ -66,6 +66,10 @@ def check_page(r, lines, out):
     sw = next((x for x in lines if x["kind"] == "switched"), {})
     r.check(sorted(sw.get("options", [])) == HOSTS and "host=beta" in sw.get("url", ""),
             "the host picker lists both hosts and switches to beta", str(sw))
+    t = next((x for x in lines if x["kind"] == "table"), {})
+    rss = [v for v in t.get("rss", []) if v is not None]
+    r.check(t.get("rows", 0) > 0 and t.get("sort", {}).get("k") == "rss_bytes" and
+            rss == sorted(rss, reverse=True), "the process table has rows and sorts by RSS", str(t))
     p = next((x for x in lines if x["kind"] == "pause"), None)
     r.check(p is not None and p["during"] == p["before"] and p["after"] > p["during"],
             "pause stops redraws, resume restarts them", str(p))
@@ -89,7 +93,7 @@ def check_served(r, setup):
 def main():
     r = pbtest.Results("dash.browser")
     out = dashtest.out_dir("dash.browser")
-    with dashtest.Setup(HOSTS) as setup:
+    with dashtest.Setup(HOSTS, daemon_flags=["--top", 5]) as setup:
         setup.wait(setup.hosts_up, what="both hosts in stats")
         check_served(r, setup)
         rc, lines, err = node_run(setup, out)
