@@ -5,6 +5,7 @@
 #include "pb_codec.h"
 #include "pb_events_buf.h"
 #include "pb_json.h"
+#include "pb_view.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -28,8 +29,24 @@ struct pb_events_client {
     void *arg;
 };
 
+/* A list whose items are charted (cpu.cores): its item key and the keys taken, NULL-ended. */
+typedef struct {
+    const pb_catalog_field_t *list;
+    const char *keys[PB_VIEW_MAX_ENTRIES + 2];
+    size_t nkeys;
+} s_list_t;
+
+#define S_MAX_LISTS 8
+
 struct pb_events {
     pb_events_config_t config;
+    /* what is charted, from the view DASH_SYS: by catalogue index, by path (the history's
+     * query for replays), and the lists of the same groups */
+    bool charted[PB_CATALOG_MAX];
+    const char *paths[PB_VIEW_MAX_ENTRIES];
+    size_t npaths;
+    s_list_t lists[S_MAX_LISTS];
+    size_t nlists;
     pb_events_client_t **clients; /* config.max_clients slots */
     s_host_t *hosts;              /* PB_EVENTS_MAX_HOSTS slots, nhosts used */
     size_t nhosts;
@@ -37,21 +54,38 @@ struct pb_events {
     pb_events_counts_t counts;
 };
 
-/* The history's prefixes of the charted numbers (live events use the same). */
-static const char *const s_charted[] = {"cpu.total", "mem", "disk.total", "net.total", "load"};
-#define S_NCHARTED (sizeof s_charted / sizeof s_charted[0])
-
-static bool s_is_charted(const char *path)
+/* f's key in the items of the list of its map's group (cpu.total.user_pct: cpu.cores[].user_pct).
+ */
+static void s_add_item_key(pb_events_t *self, const pb_catalog_field_t *f)
 {
-    size_t n = strlen(path);
-    if (n > 6 && strcmp(path + n - 6, "_total") == 0)
-        return false; /* counters: their rates are charted */
-    for (size_t i = 0; i < S_NCHARTED; i++) {
-        size_t k = strlen(s_charted[i]);
-        if (strncmp(path, s_charted[i], k) == 0 && path[k] == '.')
-            return true;
+    const pb_catalog_field_t *total = f->parent >= 0 ? pb_catalog_at((size_t)f->parent) : NULL;
+    const pb_catalog_field_t *list = pb_view_items_of(total), *key = pb_view_item_key(list);
+    if (!list || !key)
+        return;
+    size_t i = 0;
+    while (i < self->nlists && self->lists[i].list != list)
+        i++;
+    if (i == S_MAX_LISTS)
+        return;
+    s_list_t *l = &self->lists[i];
+    if (i == self->nlists) {
+        self->nlists++;
+        l->list = list;
+        l->keys[l->nkeys++] = key->name;
     }
-    return false;
+    l->keys[l->nkeys++] = f->name;
+}
+
+static void s_load_view(pb_events_t *self)
+{
+    pb_view_entry_t e;
+    for (size_t i = 0; i < pb_view_size(PB_VIEW_DASH_SYS); i++) {
+        if (pb_view_entry(PB_VIEW_DASH_SYS, i, &e) < 0)
+            continue; /* not in the catalogue: unit.pb_view keeps that from shipping */
+        self->charted[e.field->index] = true;
+        self->paths[self->npaths++] = e.path;
+        s_add_item_key(self, e.field);
+    }
 }
 
 pb_events_t *pb_events_new(const pb_events_config_t *config)
@@ -71,6 +105,8 @@ pb_events_t *pb_events_new(const pb_events_config_t *config)
     self->hosts = calloc(PB_EVENTS_MAX_HOSTS, sizeof *self->hosts);
     if (!self->clients || !self->hosts)
         pb_events_destroy(&self);
+    else
+        s_load_view(self);
     return self;
 }
 
@@ -188,17 +224,16 @@ static void s_index(pb_events_t *self, const pb_envelope_t *env)
 
 /* ---- events of frames ---- */
 
-static int s_put_fields(pb_value_t *body, const pb_frame_view_t *f, bool charted_only)
+/* body.fields: a sys frame's charted numbers, a proc frame's numbers but its counters. */
+static int s_put_fields(const pb_events_t *self, pb_value_t *body, const pb_frame_view_t *f)
 {
     pb_value_t *fields = pb_value_map_new();
     int rc = fields ? 0 : -ENOMEM;
     for (size_t i = 0; rc == 0 && i < f->nnumbers; i++) {
-        const char *path = f->numbers[i].field->path;
-        size_t n = strlen(path);
-        bool keep =
-            charted_only ? s_is_charted(path) : !(n > 6 && strcmp(path + n - 6, "_total") == 0);
+        const pb_catalog_field_t *c = f->numbers[i].field;
+        bool keep = f->type == PB_FT_SYS ? self->charted[c->index] : c->kind != PB_KIND_COUNTER;
         if (keep)
-            rc = pb_value_map_put_float(fields, path, f->numbers[i].value);
+            rc = pb_value_map_put_float(fields, c->path, f->numbers[i].value);
     }
     rc = rc ? rc : pb_value_map_put(body, "fields", &fields);
     pb_value_destroy(&fields);
@@ -230,25 +265,25 @@ static int s_put_list(pb_value_t *out, const char *name, const pb_value_t *tree,
     return rc;
 }
 
-/* The per-core, per-disk and per-interface lists, from the frame's tree. */
-static int s_put_lists(pb_value_t *body, const void *payload, size_t len)
+/* body.lists: {list path: the charted keys of its items}, from the frame's tree. */
+static int s_put_lists(const pb_events_t *self, pb_value_t *body, const void *payload, size_t len)
 {
-    static const char *const cores[] = {"id",         "busy_pct",   "user_pct",
-                                        "system_pct", "iowait_pct", NULL};
-    static const char *const disks[] = {"name", "read_bytes_per_s", "write_bytes_per_s", "util_pct",
-                                        NULL};
-    static const char *const nets[] = {"name", "rx_bytes_per_s", "tx_bytes_per_s", NULL};
-    pb_value_t *tree = NULL;
+    pb_value_t *tree = NULL, *lists = pb_value_map_new();
     if (pb_codec_decode(payload, len, &tree, NULL, 0) < 0)
         tree = NULL; /* read once already: cannot fail but on ENOMEM */
-    int rc = s_put_list(body, "cores", tree, "cpu.cores", cores);
-    rc = rc ? rc : s_put_list(body, "disks", tree, "disk.devices", disks);
-    rc = rc ? rc : s_put_list(body, "nets", tree, "net.interfaces", nets);
+    int rc = lists ? 0 : -ENOMEM;
+    for (size_t i = 0; rc == 0 && i < self->nlists; i++) {
+        const char *path = self->lists[i].list->path;
+        rc = s_put_list(lists, path, tree, path, self->lists[i].keys);
+    }
+    rc = rc ? rc : pb_value_map_put(body, "lists", &lists);
+    pb_value_destroy(&lists);
     pb_value_destroy(&tree);
     return rc;
 }
 
-static pb_value_t *s_body(const pb_frame_view_t *f, const void *payload, size_t len, int64_t lost)
+static pb_value_t *s_body(const pb_events_t *self, const pb_frame_view_t *f, const void *payload,
+                          size_t len, int64_t lost)
 {
     const pb_envelope_t *env = &f->env;
     pb_value_t *b = pb_value_map_new();
@@ -258,9 +293,9 @@ static pb_value_t *s_body(const pb_frame_view_t *f, const void *payload, size_t 
     rc = rc ? rc : pb_value_map_put_str(b, "host", env->host);
     rc = rc ? rc : pb_value_map_put_str(b, "src", env->src);
     rc = rc ? rc : pb_value_map_put_uint(b, "lost", lost > 0 ? (uint64_t)lost : 0);
-    rc = rc ? rc : s_put_fields(b, f, f->type == PB_FT_SYS);
+    rc = rc ? rc : s_put_fields(self, b, f);
     if (f->type == PB_FT_SYS)
-        rc = rc ? rc : s_put_lists(b, payload, len);
+        rc = rc ? rc : s_put_lists(self, b, payload, len);
     else {
         rc = rc ? rc : pb_value_map_put_uint(b, "pid", f->pid);
         rc = rc ? rc : pb_value_map_put_str(b, "comm", f->has_comm ? f->comm : "");
@@ -288,7 +323,7 @@ void pb_events_frame(pb_events_t *self, const pb_frame_view_t *frame, const void
         watching += s_watches(self->clients[i], frame->env.host);
     if (!watching)
         return; /* nothing is made for no one */
-    pb_value_t *body = s_body(frame, payload, len, lost);
+    pb_value_t *body = s_body(self, frame, payload, len, lost);
     size_t n = 0;
     char *text =
         body ? s_event_text(pb_catalog_frame_name(frame->type), frame->env.seq, body, &n) : NULL;
@@ -340,8 +375,7 @@ static int s_replay_row(pb_events_client_t *c, const pb_value_t *fields, size_t 
     for (size_t i = 0; rc == 0 && i < pb_value_len(fields); i++) {
         double v = 0;
         const char *name = pb_value_map_key_at(fields, i);
-        if (s_is_charted(name) &&
-            pb_value_get_f64(pb_value_array_at(pb_value_map_value_at(fields, i), r), &v) == 0)
+        if (pb_value_get_f64(pb_value_array_at(pb_value_map_value_at(fields, i), r), &v) == 0)
             rc = pb_value_map_put_float(f, name, v);
     }
     rc = rc ? rc : pb_value_map_put(b, "fields", &f);
@@ -370,8 +404,8 @@ static int s_replay(pb_events_t *self, pb_events_client_t *c, const pb_history_t
                             .pid = -1,
                             .from_ns = h->ts[(h->head + first) % cap],
                             .to_ns = UINT64_MAX,
-                            .fields = s_charted,
-                            .nfields = S_NCHARTED};
+                            .fields = self->paths,
+                            .nfields = self->npaths};
     pb_value_t *out = NULL;
     int rc = pb_history_history(history, &q, &out);
     const pb_value_t *ts = rc ? NULL : pb_value_map_get(out, "ts");

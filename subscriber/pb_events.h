@@ -9,13 +9,13 @@
  *   event: sys | proc
  *   data: {"seq", "ts", "host", "src", "lost", "fields": {path: number}, ...}
  *
- * sys events carry the charted numbers (cpu.total, mem, disk.total,
- * net.total, load; no *_total counters) and the lists "cores" [{id,
- * busy_pct, user_pct, system_pct, iowait_pct}], "disks" [{name,
- * read_bytes_per_s, write_bytes_per_s, util_pct}], "nets" [{name,
- * rx_bytes_per_s, tx_bytes_per_s}]; proc events pid, comm, gone and the
- * process's numbers but its counters. "lost" is the frames lost before this
- * one (pb_sources). A frame's JSON is made once, whatever the client count.
+ * sys events carry the charted numbers, those of the view DASH_SYS
+ * (schemas/pb_view.def: CPU states, memory, disk and network totals, load),
+ * and "lists": {list path: [{its item key and the same keys}]} for the lists
+ * of the same groups ({"cpu.cores": [{"id", "user_pct", ...}], "disk.devices":
+ * [{"name", ...}], ...}); proc events pid, comm, gone and the process's
+ * numbers but its counters. "lost" is the frames lost before this one
+ * (pb_sources). A frame's JSON is made once, whatever the client count.
  *
  * Bounds: at most max_clients clients (attach says -EBUSY beyond); each
  * client's unsent bytes sit in a pb_events_buf of client_bytes, and a client

@@ -39,11 +39,11 @@
                ["15 min", C[1], (f) => f["load.avg15"]]] },
   ];
   const SMALL = {
-    cores: { key: "id", title: (n) => "cpu " + n, fmt: pct, max: 100,
+    "cpu.cores": { key: "id", box: "cores", title: (n) => "cpu " + n, fmt: pct, max: 100,
              series: [["busy", C[0], (o) => o.busy_pct]] },
-    disks: { key: "name", title: (n) => n, fmt: rate,
+    "disk.devices": { key: "name", box: "disks", title: (n) => n, fmt: rate,
              series: [["read", C[0], (o) => o.read_bytes_per_s], ["write", C[1], (o) => o.write_bytes_per_s]] },
-    nets: { key: "name", title: (n) => n, fmt: rate,
+    "net.interfaces": { key: "name", box: "nets", title: (n) => n, fmt: rate,
             series: [["rx", C[0], (o) => o.rx_bytes_per_s], ["tx", C[1], (o) => o.tx_bytes_per_s]] },
   };
   const st = { host: null, win: 300, paused: false, lost: 0, marks: [], seq: null, es: null,
@@ -125,9 +125,9 @@
       push(c, t, d.seq, def.series.concat(def.line ? [def.line] : []).map((s) => s[2](d.fields)));
     }
     if (d.lost > 0) { st.lost += d.lost; st.marks.push(t); }
-    for (const kind in SMALL) if (d[kind]) for (const o of d[kind]) {
-      const def = SMALL[kind], name = o[def.key], id = kind + "-" + name;
-      const c = st.charts[id] || chart($("#" + kind), id, Object.assign({}, def, { title: def.title(name) }), 110);
+    for (const kind in SMALL) if (d.lists && d.lists[kind]) for (const o of d.lists[kind]) {
+      const def = SMALL[kind], name = o[def.key], id = def.box + "-" + name;
+      const c = st.charts[id] || chart($("#" + def.box), id, Object.assign({}, def, { title: def.title(name) }), 110);
       push(c, t, d.seq, def.series.map((s) => s[2](o)));
     }
     if (d.seq != null) st.seq = d.seq;

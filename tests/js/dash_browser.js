@@ -78,6 +78,7 @@ async function pause(page) {
   await watch(page, first, 5000);
   await hover(page);
   await table(page);
+  await page.evaluate(() => window.scrollTo(0, 0)); // the sticky header at the top of the picture
   await page.screenshot({ path: process.env.PB_DASH_OUT + "/dash-1280.png", fullPage: true });
   await page.selectOption("#host", second);
   await page.waitForFunction((h) => window.__perfbus.state.host === h && window.__perfbus.newest("cpu"), second, { timeout: 20000 });
@@ -87,6 +88,7 @@ async function pause(page) {
   await page.setViewportSize({ width: 390, height: 844 });
   await sleep(800);
   out({ kind: "narrow", scroll_width: await page.evaluate(() => document.documentElement.scrollWidth) });
+  await page.evaluate(() => window.scrollTo(0, 0));
   await page.screenshot({ path: process.env.PB_DASH_OUT + "/dash-390.png", fullPage: true });
   await browser.close();
   out({ kind: "done" });
