@@ -80,7 +80,8 @@ START_TEST(events_go_to_the_clients_of_their_host)
     const char *t = s_drain(c1);
     ck_assert_msg(strncmp(t, "id: 7\nevent: sys\ndata: {", 24) == 0, "%s", t);
     ck_assert_msg(strstr(t, "\"cpu.total.busy_pct\":42.5") != NULL, "%s", t);
-    ck_assert_msg(strstr(t, "\"lost\":3") && strstr(t, "\"lists\":{\"cpu.cores\":[{\"id\":0"), "%s", t);
+    ck_assert_msg(strstr(t, "\"lost\":3") && strstr(t, "\"lists\":{\"cpu.cores\":[{\"id\":0"), "%s",
+                  t);
     ck_assert_msg(strstr(t, "ticks_total") == NULL, "counters are not charted: %s", t);
     ck_assert_str_eq(t + strlen(t) - 3, "}\n\n"); /* one data line, then the blank line */
     ck_assert_str_eq(s_drain(c2), "");
