@@ -8,7 +8,9 @@ cpu.total.busy_pct (to 0.1); switching the host picker to beta must show beta's 
 the CPU chart must put a time and the hovered busy value in its legend; pause must stop redraws
 and resume restart them; at 390 px the page must not scroll sideways. Screenshots at 1280 and
 390 px are kept in $PB_BUILD/test-output/dash.browser/. Also /, /app.js, /uplot.js come from
-perfbus-sub itself, and the event stream's client is gone from stats once the browser is.
+perfbus-sub itself; /api/history (and its errors: 400, 404, unknown op 404) answers exactly
+what the ZeroMQ query socket answers to the same request; and the event stream's client is
+gone from stats once the browser is.
 """
 
 import json
@@ -18,6 +20,9 @@ import sys
 
 import dashtest
 import pbtest
+
+import msgpack
+import zmq
 
 HOSTS = ["alpha", "beta"]
 
@@ -90,12 +95,48 @@ def check_served(r, setup):
         r.check(st == 200 and kind in body[:20000], f"GET {path} is served by perfbus-sub")
 
 
+def zmq_request(setup, msg):
+    sock = setup.ctx.socket(zmq.REQ)
+    sock.setsockopt(zmq.LINGER, 0)
+    sock.connect(f"ipc://{setup.dir}/q")
+    try:
+        sock.send(msgpack.packb(msg, use_bin_type=True))
+        if not sock.poll(5000):
+            pbtest.fail_now(f"no reply from the query socket to {msg}")
+        return msgpack.unpackb(sock.recv(), raw=False)
+    finally:
+        sock.close()
+
+
+def check_api(r, setup):
+    """/api/OP answers what the ZeroMQ query socket answers, errors included."""
+    st, h = setup.api("history", "?host=alpha&fields=cpu.total.busy_pct&last_s=300")
+    r.check(st == 200 and h["ok"] and len(h["fields"]["cpu.total.busy_pct"]) == len(h["ts"]) > 0,
+            "/api/history?host&fields&last_s: the busy series", str(h)[:300])
+    to = h["ts"][-1] if h.get("ts") else 0
+    st, http = setup.api("history", f"?host=alpha&fields=cpu.total.busy_pct,load&to={to}")
+    z = zmq_request(setup, {"op": "history", "host": "alpha", "to": to,
+                            "fields": ["cpu.total.busy_pct", "load"]})
+    r.check(st == 200 and json.loads(json.dumps(z)) == http,
+            "/api/history equals the query socket's reply to the same request",
+            f"{str(http)[:200]} vs {str(z)[:200]}")
+    for query, msg, status in (("history?pid=abc", {"op": "history", "pid": "abc"}, 400),
+                               ("history?host=nohost", {"op": "history", "host": "nohost"}, 404),
+                               ("nope", {"op": "nope"}, 404)):
+        op, _, args = query.partition("?")
+        st, http = setup.api(op, "?" + args if args else "")
+        z = zmq_request(setup, msg)
+        r.check(st == status and http == json.loads(json.dumps(z)) and not http["ok"],
+                f"/api/{query}: {status} with the query socket's error", f"{st} {http} vs {z}")
+
+
 def main():
     r = pbtest.Results("dash.browser")
     out = dashtest.out_dir("dash.browser")
     with dashtest.Setup(HOSTS, daemon_flags=["--top", 5]) as setup:
         setup.wait(setup.hosts_up, what="both hosts in stats")
         check_served(r, setup)
+        check_api(r, setup)
         rc, lines, err = node_run(setup, out)
         fatal = [x for x in lines if x["kind"] == "fatal"]
         if rc != 0 or fatal or not any(x["kind"] == "done" for x in lines):

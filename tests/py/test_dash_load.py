@@ -11,6 +11,7 @@ and never reads (a small receive buffer). Judged:
   - the client that stops reading is dropped (stats.http.events.dropped) within DROP_S of
     connecting, its socket closed, while the 50 others go on receiving;
   - RSS with the clients within 50 x --http-client-kb + 16 MiB of RSS without (not under ASan);
+  - with 64 streams (--http-clients 64) open the next gets 503;
   - perfbus-sub stopped (SIGTERM) with the streams open exits 0 (under ASan: nothing leaked).
 Prints perfbus-sub's CPU per client per second and RSS, for the record.
 """
@@ -173,8 +174,22 @@ def main():
               f"% -> {load_cpu * 100:.1f} % of a core ({per_client * 1e3:.2f} ms CPU per client per "
               f"s); RSS {rss_base} -> {rss_load} KiB; stalled client dropped after "
               f"{dropped_at if dropped_at is None else round(dropped_at, 1)} s", flush=True)
-        rc = setup.sub.stop()  # with 50 streams open: each is ended, freed (ASan: no leak)
-        r.check(rc == 0, "perfbus-sub exits 0 on SIGTERM with the streams open",
+        more = [Client(setup.addr) for _ in range(64 - CLIENTS)]
+        setup.wait(lambda: setup.api("stats")[1]["http"]["events"]["clients"] == 64,
+                   what="64 streams attached")
+        host, port = setup.addr.rsplit(":", 1)
+        extra = socket.create_connection((host, int(port)), timeout=5)
+        extra.sendall(f"GET /events?host={HOST} HTTP/1.0\r\nHost: x\r\n\r\n".encode())
+        reply = b""
+        while b"\r\n\r\n" not in reply and (part := extra.recv(4096)):
+            reply += part
+        extra.close()
+        r.check(reply.split(b"\r\n", 1)[0].endswith(b" 503 Service Unavailable") and
+                b"--http-clients" in reply, "the 65th stream gets 503 naming --http-clients",
+                reply[:300].decode(errors="replace"))
+        clients += more
+        rc = setup.sub.stop()  # with 64 streams open: each is ended, freed (ASan: no leak)
+        r.check(rc == 0, "perfbus-sub exits 0 on SIGTERM with 64 streams open",
                 f"exit status {rc}; stderr: {setup.sub.stderr()}")
         for c in clients + [stalled]:
             c.sock.close()
