@@ -13,7 +13,7 @@ endif
 all: build
 
 deps:
-	@sh scripts/deps.sh
+	@sh scripts/deps.sh web $(BUILD)
 
 # --no-print-directory: CMake's makefiles recurse, and each level would say
 # "Entering directory" and "Leaving directory" around every target.

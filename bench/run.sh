@@ -341,6 +341,21 @@ rw_figures() {
     row "perfbus-sub CPU-µs per frame with --remote-write vs without" "$rc" "$pc" "$(ratio "$rc" "$pc")"
 }
 
+# ---- the dashboard: perfbus-sub's CPU per event-stream client, RSS with 64 (bench/dash_bench.py) ----
+
+dash_figures() {
+    echo "bench: dashboard event streams, ${BUS_S} s windows, perfbusd at 0.1 s --top 20" >&2
+    $PY "$SRC/bench/dash_bench.py" "$BUILD/publisher/perfbusd" "$BUILD/subscriber/perfbus-sub" \
+        "$BUS_S" "$TMP" >"$TMP/dash" || die "bench/dash_bench.py failed"
+    f="$TMP/dash"
+    row "perfbus-sub CPU-µs per /events client per s (64 clients, $(kv events_per_client_s "$f") events/s each)" \
+        "$(kv cpu_us_per_client_s "$f")" "—" "—"
+    row "perfbus-sub CPU % of a core, 64 /events clients vs none" "$(kv cpu_pct_64 "$f")" \
+        "$(kv cpu_pct_0 "$f")" "$(ratio "$(kv cpu_pct_64 "$f")" "$(kv cpu_pct_0 "$f")")"
+    row "perfbus-sub RSS MiB, 64 /events clients vs none" "$(kv rss_mib_64 "$f")" \
+        "$(kv rss_mib_0 "$f")" "$(ratio "$(kv rss_mib_64 "$f")" "$(kv rss_mib_0 "$f")")"
+}
+
 # ---- subscriber RSS with 200 processes and HIST_S s of history at 1 s ----
 
 vm_rss_kb() {
@@ -545,7 +560,7 @@ LOAD0=$(cut -d' ' -f1-3 /proc/loadavg)
     echo "|---|---|---|---|"
 } >"$TABLE"
 # BENCH_ONLY="bus latency" runs only those sections (publisher bus history latency record
-# report profiler scrape rw), for working on one figure; `make bench` runs them all.
+# report profiler scrape rw dash), for working on one figure; `make bench` runs them all.
 section() {
     case " ${BENCH_ONLY:-$1} " in
     *" $1 "*) "$1_figures" ;;
@@ -556,7 +571,7 @@ case " ${BENCH_ONLY:-publisher} " in
 *" publisher "*) start_wakers ;;
 esac
 capture_templates
-for s in publisher bus history latency record report profiler scrape rw; do
+for s in publisher bus history latency record report profiler scrape rw dash; do
     section "$s"
 done
 

@@ -24,7 +24,44 @@ python3-protobuf python3-snappy help2man man-db"
 # every page with man -l.
 # `make bench` and the browser tests add theirs: scripts/deps.sh bench (prometheus-node-exporter:
 # the reference for /metrics' scrape cost; the bench starts its own on a free loopback port)
+# nodejs + npm: the dashboard's chart library, uPlot, is vendored at build time from the npm
+# registry (`scripts/deps.sh web BUILD`, which make runs) and compiled into perfbus-sub; the
+# browser test (tests/dash.cmake) drives Debian's chromium with playwright-core from npm.
+# A node that brings its own npm (nodesource's nodejs) conflicts with Debian's npm: the commands
+# are what is needed, so the packages are asked for only when a command is missing.
+command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 || PACKAGES="$PACKAGES nodejs npm"
 case "${1:-}" in
+web)
+    # scripts/deps.sh web BUILD_DIR: uPlot (MIT) and playwright-core (Apache-2.0), pinned, into
+    # BUILD_DIR/web-deps; npm checks each tarball against the registry's integrity hash, and the
+    # uPlot tarball is checked against the one pinned here as well.
+    sh "$0" || exit 1
+    dir="${2:?usage: scripts/deps.sh web BUILD_DIR}/web-deps"
+    UPLOT=1.6.32
+    UPLOT_SHA1=c800a63b432bad692d6d746f44f0882aa73a49ae
+    PLAYWRIGHT=1.65.1
+    mkdir -p "$dir/uplot"
+    if [ ! -f "$dir/uplot/package/dist/uPlot.iife.min.js" ]; then
+        (cd "$dir" && npm pack --silent "uplot@$UPLOT" >/dev/null) || {
+            echo "perfbus: npm pack uplot@$UPLOT failed (the npm registry is needed once)" >&2
+            exit 1
+        }
+        sum=$(sha1sum "$dir/uplot-$UPLOT.tgz" | cut -d' ' -f1)
+        if [ "$sum" != "$UPLOT_SHA1" ]; then
+            echo "perfbus: uplot-$UPLOT.tgz has sha1 $sum, want $UPLOT_SHA1" >&2
+            exit 1
+        fi
+        tar -xzf "$dir/uplot-$UPLOT.tgz" -C "$dir/uplot"
+    fi
+    if [ ! -f "$dir/node_modules/playwright-core/package.json" ]; then
+        npm install --silent --prefix "$dir" --no-save --no-audit --no-fund \
+            "playwright-core@$PLAYWRIGHT" >&2 || {
+            echo "perfbus: npm install playwright-core@$PLAYWRIGHT failed" >&2
+            exit 1
+        }
+    fi
+    exit 0
+    ;;
 bench) PACKAGES="$PACKAGES hyperfine linux-perf prometheus-node-exporter" ;;
 browser) PACKAGES="$PACKAGES chromium" ;;
 deb) PACKAGES="$PACKAGES debhelper dpkg-dev lintian" ;;

@@ -30,7 +30,8 @@ int main(int argc, char **argv)
     if (pb_sub_run_dir(sub))
         pb_log_info("recording run %s in %s", pb_sub_run_id(sub), pb_sub_run_dir(sub));
     if (pb_sub_http_address(sub))
-        pb_log_info("http listening on %s (GET /metrics)", pb_sub_http_address(sub));
+        pb_log_info("http listening on %s (GET /metrics, the dashboard at /)",
+                    pb_sub_http_address(sub));
     pb_log_info("ready query=%s", pb_sub_query_endpoint(sub));
     rc = pb_sub_run(sub, stop);
     pb_sub_destroy(&sub);

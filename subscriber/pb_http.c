@@ -16,6 +16,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 /* libmicrohttpd (and gnutls and the rest behind it) is loaded when --http is
  * given, not by every perfbus-sub: about 2.7 MB of resident pages. The
@@ -38,6 +39,15 @@ static struct {
     enum MHD_Result (*queue_response)(struct MHD_Connection *, unsigned int, struct MHD_Response *);
     void (*destroy_response)(struct MHD_Response *);
     enum MHD_Result (*is_feature_supported)(enum MHD_FEATURE);
+    int (*get_connection_values)(struct MHD_Connection *, enum MHD_ValueKind, MHD_KeyValueIterator,
+                                 void *);
+    struct MHD_Response *(*create_response_from_callback)(uint64_t, size_t,
+                                                          MHD_ContentReaderCallback, void *,
+                                                          MHD_ContentReaderFreeCallback);
+    void (*suspend_connection)(struct MHD_Connection *);
+    void (*resume_connection)(struct MHD_Connection *);
+    const union MHD_ConnectionInfo *(*get_connection_info)(struct MHD_Connection *,
+                                                           enum MHD_ConnectionInfoType, ...);
 } s_mhd;
 static const char *const s_mhd_names[] = {"MHD_start_daemon",
                                           "MHD_stop_daemon",
@@ -49,7 +59,12 @@ static const char *const s_mhd_names[] = {"MHD_start_daemon",
                                           "MHD_add_response_header",
                                           "MHD_queue_response",
                                           "MHD_destroy_response",
-                                          "MHD_is_feature_supported"};
+                                          "MHD_is_feature_supported",
+                                          "MHD_get_connection_values",
+                                          "MHD_create_response_from_callback",
+                                          "MHD_suspend_connection",
+                                          "MHD_resume_connection",
+                                          "MHD_get_connection_info"};
 #define S_MHD_N (sizeof s_mhd_names / sizeof s_mhd_names[0])
 _Static_assert(sizeof s_mhd == S_MHD_N * sizeof(pb_dlib_fn), "s_mhd and s_mhd_names differ");
 
@@ -71,7 +86,24 @@ struct pb_http {
     char *tls_cert, *tls_key; /* PEM text, kept for the daemon's life */
     char *token;              /* NULL: no token asked */
     size_t token_len;
+    pb_http_stream_t *streams; /* open streamed replies: resumed before the daemon stops */
 };
+
+/* A streamed reply; MHD's content reader drives it (s_stream_read). */
+struct pb_http_stream {
+    pb_http_t *http;
+    struct MHD_Connection *conn;
+    pb_http_stream_read_fn *read;
+    pb_http_stream_done_fn *done;
+    void *arg;
+    bool suspended, closed;
+    pb_http_stream_t *prev, *next;
+};
+
+/* The socket buffer of a stream: small, so that a client that stops reading
+ * fills the stream's own bounded buffer (and is dropped) instead of megabytes
+ * of kernel memory that autotuning would give it. */
+#define S_STREAM_SNDBUF (64 * 1024)
 
 struct pb_http_request {
     struct MHD_Connection *conn;
@@ -91,6 +123,122 @@ const char *pb_http_arg(const pb_http_request_t *req, const char *name)
 const char *pb_http_header(const pb_http_request_t *req, const char *name)
 {
     return s_mhd.lookup_connection_value(req->conn, MHD_HEADER_KIND, name);
+}
+
+struct s_args {
+    pb_http_arg_fn *fn;
+    void *arg;
+    int rc;
+};
+
+static enum MHD_Result s_each_arg(void *cls, enum MHD_ValueKind kind, const char *key,
+                                  const char *value)
+{
+    (void)kind;
+    struct s_args *a = cls;
+    a->rc = a->fn(a->arg, key, value ? value : "");
+    return a->rc ? MHD_NO : MHD_YES;
+}
+
+int pb_http_each_arg(const pb_http_request_t *req, pb_http_arg_fn *fn, void *arg)
+{
+    struct s_args a = {fn, arg, 0};
+    s_mhd.get_connection_values(req->conn, MHD_GET_ARGUMENT_KIND, s_each_arg, &a);
+    return a.rc;
+}
+
+/* ---- streams ---- */
+
+pb_http_stream_t *pb_http_reply_stream(pb_http_reply_t *r, const char *content_type,
+                                       pb_http_stream_read_fn *read, pb_http_stream_done_fn *done,
+                                       void *arg)
+{
+    pb_http_stream_t *s = calloc(1, sizeof *s);
+    if (!s)
+        return NULL;
+    s->read = read;
+    s->done = done;
+    s->arg = arg;
+    *r = (pb_http_reply_t){.status = 200, .content_type = content_type, .stream = s};
+    return s;
+}
+
+void pb_http_stream_wake(pb_http_stream_t *s)
+{
+    if (s->suspended && s->conn) {
+        s->suspended = false;
+        s_mhd.resume_connection(s->conn);
+    }
+}
+
+void pb_http_stream_close(pb_http_stream_t *s)
+{
+    if (s->closed)
+        return;
+    s->closed = true;
+    const union MHD_ConnectionInfo *info =
+        s->conn ? s_mhd.get_connection_info(s->conn, MHD_CONNECTION_INFO_CONNECTION_FD) : NULL;
+    if (info) /* a client blocked on a full socket sees its connection fail now */
+        shutdown(info->connect_fd, SHUT_RDWR);
+    pb_http_stream_wake(s); /* a suspended one reads, gets -1 and is closed */
+}
+
+static ssize_t s_stream_read(void *cls, uint64_t pos, char *buf, size_t max)
+{
+    (void)pos;
+    pb_http_stream_t *s = cls;
+    long n = s->closed ? -1 : s->read(s->arg, buf, max);
+    if (n < 0) {
+        s->closed = true;
+        return MHD_CONTENT_READER_END_WITH_ERROR;
+    }
+    if (n == 0) { /* returning 0 without suspending would spin the loop */
+        s->suspended = true;
+        s_mhd.suspend_connection(s->conn);
+    }
+    return (ssize_t)n;
+}
+
+static void s_stream_free(void *cls)
+{
+    pb_http_stream_t *s = cls;
+    if (s->http) {
+        if (s->prev)
+            s->prev->next = s->next;
+        else
+            s->http->streams = s->next;
+        if (s->next)
+            s->next->prev = s->prev;
+        s->http->counts.streams--;
+    }
+    if (s->done)
+        s->done(s->arg);
+    free(s);
+}
+
+/* The reply's stream as an MHD response, linked into the server's list. */
+static struct MHD_Response *s_stream_response(pb_http_t *self, struct MHD_Connection *conn,
+                                              pb_http_stream_t *s)
+{
+    struct MHD_Response *resp = s_mhd.create_response_from_callback(
+        MHD_SIZE_UNKNOWN, 16 * 1024, s_stream_read, s, s_stream_free);
+    if (!resp) {
+        s_stream_free(s);
+        return NULL;
+    }
+    s->http = self;
+    s->conn = conn;
+    s->next = self->streams;
+    if (s->next)
+        s->next->prev = s;
+    self->streams = s;
+    self->counts.streams++;
+    const union MHD_ConnectionInfo *info =
+        s_mhd.get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+    int sndbuf = S_STREAM_SNDBUF;
+    if (info)
+        setsockopt(info->connect_fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof sndbuf);
+    return resp;
 }
 
 /* ---- the address ---- */
@@ -161,7 +309,12 @@ static enum MHD_Result s_queue(pb_http_t *self, struct MHD_Connection *conn,
                                const pb_http_reply_t *r, const char *challenge)
 {
     struct MHD_Response *resp =
-        s_mhd.create_response_from_buffer(r->len, (void *)r->body, MHD_RESPMEM_MUST_COPY);
+        r->stream ? s_stream_response(self, conn, r->stream)
+                  : s_mhd.create_response_from_buffer(r->len, (void *)r->body,
+                                                      r->owned ? MHD_RESPMEM_MUST_FREE
+                                                               : MHD_RESPMEM_MUST_COPY);
+    if (!resp && r->owned && !r->stream)
+        free((void *)r->body);
     if (!resp)
         return MHD_NO;
     s_mhd.add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
@@ -170,6 +323,8 @@ static enum MHD_Result s_queue(pb_http_t *self, struct MHD_Connection *conn,
         s_mhd.add_response_header(resp, MHD_HTTP_HEADER_ALLOW, "GET, HEAD");
     if (challenge)
         s_mhd.add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE, challenge);
+    if (r->cache_control)
+        s_mhd.add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, r->cache_control);
     enum MHD_Result rc = s_mhd.queue_response(conn, (unsigned)r->status, resp);
     s_mhd.destroy_response(resp);
     self->counts.requests++;
@@ -198,7 +353,7 @@ static enum MHD_Result s_unauthorized(pb_http_t *self, struct MHD_Connection *co
     static const char body[] =
         "401 unauthorized: send the token of perfbus-sub's --http-token-file as "
         "'Authorization: Bearer TOKEN'\n";
-    pb_http_reply_t r = {MHD_HTTP_UNAUTHORIZED, NULL, body, sizeof body - 1};
+    pb_http_reply_t r = {.status = MHD_HTTP_UNAUTHORIZED, .body = body, .len = sizeof body - 1};
     self->counts.unauthorized++;
     return s_queue(self, conn, &r, "Bearer realm=\"perfbus-sub\"");
 }
@@ -218,13 +373,14 @@ static enum MHD_Result s_access(void *cls, struct MHD_Connection *conn, const ch
     bool get = strcmp(method, MHD_HTTP_METHOD_GET) == 0;
     if (!get && strcmp(method, MHD_HTTP_METHOD_HEAD) != 0) {
         static const char body[] = "405 method not allowed: only GET and HEAD are served\n";
-        pb_http_reply_t r = {MHD_HTTP_METHOD_NOT_ALLOWED, NULL, body, sizeof body - 1};
+        pb_http_reply_t r = {
+            .status = MHD_HTTP_METHOD_NOT_ALLOWED, .body = body, .len = sizeof body - 1};
         *upload_len = 0; /* an upload is not read */
         self->counts.bad_method++;
         return s_queue(self, conn, &r, NULL);
     }
     pb_http_request_t req = {conn, url};
-    pb_http_reply_t r = {500, NULL, "500 no reply\n", 13};
+    pb_http_reply_t r = {.status = 500, .body = "500 no reply\n", .len = 13};
     self->fn(self->arg, &req, &r);
     return s_queue(self, conn, &r, NULL);
 }
@@ -285,7 +441,8 @@ static int s_load_mhd(const pb_http_t *self, const pb_http_config_t *c, char *er
 static int s_start(pb_http_t *self, const pb_http_config_t *c, struct sockaddr_storage *ss,
                    char *err, size_t errlen)
 {
-    unsigned flags = MHD_USE_EPOLL | (ss->ss_family == AF_INET6 ? MHD_USE_IPv6 : 0) |
+    unsigned flags = MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME |
+                     (ss->ss_family == AF_INET6 ? MHD_USE_IPv6 : 0) |
                      (self->tls_key ? MHD_USE_TLS : 0);
     /* without TLS the two HTTPS options point at NULL and are ignored */
     self->daemon = s_mhd.start_daemon(
@@ -336,6 +493,14 @@ void pb_http_destroy(pb_http_t **self_p)
     if (!self_p || !*self_p)
         return;
     pb_http_t *self = *self_p;
+    /* MHD must not be stopped with suspended connections: each is resumed,
+     * its next read ends it */
+    for (pb_http_stream_t *s = self->streams; s; s = s->next) {
+        s->closed = true;
+        pb_http_stream_wake(s);
+    }
+    if (self->daemon && self->streams)
+        s_mhd.run(self->daemon);
     if (self->daemon)
         s_mhd.stop_daemon(self->daemon);
     free(self->tls_cert);

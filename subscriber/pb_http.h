@@ -34,12 +34,28 @@ typedef struct {
 
 typedef struct pb_http_request pb_http_request_t;
 
-/* What a handler answers: body[0..len) is copied before the handler returns. */
+/* An endless reply (server-sent events): see pb_http_reply_stream. */
+typedef struct pb_http_stream pb_http_stream_t;
+
+/* Fills buf[0..max) with what the stream has; returns the bytes written, 0
+ * when nothing is ready (the connection is suspended until
+ * pb_http_stream_wake: no busy loop) or -1 to close the connection. */
+typedef long(pb_http_stream_read_fn)(void *arg, char *buf, size_t max);
+/* The connection is gone (closed by the client, by pb_http_stream_close or
+ * the server's end); arg is not used by pb_http after this call. */
+typedef void(pb_http_stream_done_fn)(void *arg);
+
+/* What a handler answers: body[0..len) is copied after the handler returns
+ * (it must stay valid until then), or taken and freed when owned; or a
+ * stream (pb_http_reply_stream), whose body is ignored. */
 typedef struct {
     int status;
     const char *content_type;
     const char *body;
     size_t len;
+    bool owned;                /* body is malloc'd: pb_http frees it */
+    pb_http_stream_t *stream;  /* set by pb_http_reply_stream */
+    const char *cache_control; /* NULL: none sent */
 } pb_http_reply_t;
 
 /* Called once per GET/HEAD request, in pb_http_run. */
@@ -51,11 +67,30 @@ const char *pb_http_path(const pb_http_request_t *req);
 const char *pb_http_arg(const pb_http_request_t *req, const char *name);
 const char *pb_http_header(const pb_http_request_t *req, const char *name);
 
+/* Calls fn for every query argument in the order given (value "" when the
+ * argument has none); a non-zero return stops the walk and is returned. */
+typedef int(pb_http_arg_fn)(void *arg, const char *key, const char *value);
+int pb_http_each_arg(const pb_http_request_t *req, pb_http_arg_fn *fn, void *arg);
+
+/* Makes r a streamed reply of status 200 and content_type: read is called
+ * when the client can take bytes, done exactly once when the connection has
+ * ended (also when the reply could not be queued). Returns the stream handle,
+ * valid until done is called, or NULL on ENOMEM (done is not called). */
+pb_http_stream_t *pb_http_reply_stream(pb_http_reply_t *r, const char *content_type,
+                                       pb_http_stream_read_fn *read, pb_http_stream_done_fn *done,
+                                       void *arg);
+/* There is something to read again: resumes a suspended connection. */
+void pb_http_stream_wake(pb_http_stream_t *s);
+/* Ends the stream from the server's side: the connection is closed at once,
+ * unsent bytes and all (a client that stopped reading); done follows. */
+void pb_http_stream_close(pb_http_stream_t *s);
+
 typedef struct {
     uint64_t requests;     /* answered, whatever the status */
     uint64_t errors;       /* answered 4xx or 5xx by the handler or here (405) */
     uint64_t bad_method;   /* of those, 405 */
     uint64_t unauthorized; /* of those, 401: no or a wrong token */
+    uint64_t streams;      /* streamed replies open now */
 } pb_http_counts_t;
 
 typedef struct pb_http pb_http_t;

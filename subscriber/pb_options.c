@@ -149,6 +149,22 @@ static int s_set_number(pb_options_t *self, const char *key, const char *value, 
     return rc;
 }
 
+/* The dashboard's bounds: concurrent event streams and each one's buffer; -ENOENT for other keys.
+ */
+static int s_set_dash(pb_options_t *self, const char *key, const char *value, char *err,
+                      size_t errlen)
+{
+    double d = 0;
+    int rc = -ENOENT;
+    if (strcmp(key, "http-clients") == 0 &&
+        (rc = s_count(key, value, 1, 4096, &d, err, errlen)) == 0)
+        self->sub.http_clients = (size_t)d;
+    else if (strcmp(key, "http-client-kb") == 0 &&
+             (rc = s_count(key, value, 4, 1048576, &d, err, errlen)) == 0)
+        self->sub.http_client_bytes = (size_t)d * 1024;
+    return rc;
+}
+
 /* remote_write's URLs and files; -ENOENT for other keys. */
 static int s_set_remote_write(pb_options_t *self, const char *key, const char *value, char *err,
                               size_t errlen)
@@ -261,6 +277,7 @@ int pb_options_set(pb_options_t *self, const char *key, const char *value, char 
     int rc = s_set_remote_write(self, key, value, err, errlen);
     rc = rc == -ENOENT ? s_set_curve(self, key, value, err, errlen) : rc;
     rc = rc == -ENOENT ? s_set_number(self, key, value, err, errlen) : rc;
+    rc = rc == -ENOENT ? s_set_dash(self, key, value, err, errlen) : rc;
     if (rc == -ENOENT) {
         snprintf(err, errlen, "unknown setting '--%s' (see --help)", key);
         rc = -EINVAL;
@@ -347,6 +364,11 @@ void pb_options_usage(FILE *out)
           "  --http-tls-key FILE   ...and its PEM private key (not readable by others)\n"
           "  --http-token-file F   require 'Authorization: Bearer TOKEN', the token on the\n"
           "                        file's first line (>= 16 characters, not readable by others)\n"
+          "                        The same server serves the dashboard: GET /, /api/OP (the\n"
+          "                        query ops as JSON), /events?host=H (server-sent events)\n"
+          "  --http-clients N      concurrent /events streams, 1..4096 (default 64; 503 beyond)\n"
+          "  --http-client-kb N    unsent bytes a stream may hold before its client is dropped\n"
+          "                        (KiB, 4..1048576, default 1024)\n"
 
           "  --remote-write URL    push every sample received there, Prometheus Remote-Write\n"
           "                        1.0 (repeatable; http:// or https://)\n"

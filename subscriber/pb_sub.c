@@ -2,6 +2,7 @@
 #include "pb_sub.h"
 
 #include "pb_curve.h"
+#include "pb_dash.h"
 #include "pb_frame_reader.h"
 #include "pb_http.h"
 #include "pb_log.h"
@@ -52,6 +53,7 @@ struct pb_sub {
     uint64_t started_ms, next_flush_ms, next_expire_ms, next_retain_ms, next_live_ms;
     bool loss_tracking;
     pb_http_t *http;       /* NULL unless --http */
+    pb_dash_t *dash;       /* the dashboard's routes and event streams, with http */
     pb_remote_write_t *rw; /* NULL unless --remote-write */
     pb_metrics_t *metrics;
     uint64_t scrapes, scrape_errors;
@@ -282,8 +284,10 @@ static void s_http_handle(void *arg, const pb_http_request_t *req, pb_http_reply
     pb_sub_t *self = arg;
     if (strcmp(pb_http_path(req), "/metrics") == 0)
         s_metrics(self, req, r);
-    else
-        s_http_error(self, r, 404, "%d not found: '%.200s' (perfbus-sub serves /metrics)\n",
+    else if (!pb_dash_handle(self->dash, req, r))
+        s_http_error(self, r, 404,
+                     "%d not found: '%.200s' (perfbus-sub serves /metrics, the dashboard at /, "
+                     "/api/OP and /events)\n",
                      pb_http_path(req));
 }
 
@@ -294,11 +298,18 @@ static int s_open_http(pb_sub_t *self, char *err, size_t errlen)
                            .insecure = c->insecure,
                            .tls_cert_file = c->http_tls_cert,
                            .tls_key_file = c->http_tls_key,
-                           .token_file = c->http_token_file};
+                           .token_file = c->http_token_file,
+                           /* the streams, and as many for the page, the API and scrapes */
+                           .max_connections =
+                               (unsigned)(c->http_clients ? c->http_clients : 64) + 64};
+    pb_events_config_t ec = {.max_clients = c->http_clients,
+                             .client_bytes = c->http_client_bytes,
+                             .index_rows = c->history.capacity};
     if (gethostname(self->self_host, sizeof self->self_host - 1) < 0)
         snprintf(self->self_host, sizeof self->self_host, "localhost");
     self->metrics = pb_metrics_new();
-    if (!self->metrics) {
+    self->dash = pb_dash_new(self, &ec);
+    if (!self->metrics || !self->dash) {
         snprintf(err, errlen, "out of memory");
         return -ENOMEM;
     }
@@ -386,7 +397,8 @@ void pb_sub_destroy(pb_sub_t **self_p)
     pb_sub_t *self = *self_p;
     pb_run_writer_destroy(&self->run);
     pb_remote_write_destroy(&self->rw);
-    pb_http_destroy(&self->http);
+    pb_http_destroy(&self->http); /* first: its streams detach their event clients */
+    pb_dash_destroy(&self->dash);
     pb_metrics_destroy(&self->metrics);
     int linger = 0;
     if (self->sub)
@@ -447,6 +459,8 @@ static void s_keep(pb_sub_t *self, const pb_frame_view_t *frame, const void *top
         self->counters.record_errors++;
     if (self->rw)
         pb_remote_write_frame(self->rw, frame, payload, payload_len);
+    if (self->dash)
+        pb_events_frame(pb_dash_events(self->dash), frame, payload, payload_len, lost);
 }
 
 void pb_sub_ingest(pb_sub_t *self, const void *topic, size_t topic_len, const void *payload,
@@ -545,6 +559,8 @@ static void s_timers(pb_sub_t *self, uint64_t now)
         pb_history_expire(self->history, pb_frame_now_ns());
         self->next_expire_ms = now + S_EXPIRE_MS;
     }
+    if (self->dash)
+        pb_events_tick(pb_dash_events(self->dash), now);
     if (now >= self->next_live_ms) {
         pb_sources_tick(self->sources, pb_frame_now_ns());
         self->next_live_ms = now + S_LIVENESS_MS;
@@ -684,6 +700,10 @@ pb_value_t *pb_sub_http_value(const pb_sub_t *self)
     rc = rc ? rc : pb_value_map_put_uint(h, "scrapes", self->scrapes);
     rc = rc ? rc : pb_value_map_put_uint(h, "scrape_errors", self->scrape_errors);
     rc = rc ? rc : pb_value_map_put_uint(h, "skipped_payloads", pb_metrics_skipped(self->metrics));
+    rc = rc ? rc : pb_value_map_put_uint(h, "streams", c.streams);
+    pb_value_t *ev = rc ? NULL : pb_events_value(pb_dash_events(self->dash));
+    rc = rc ? rc : ev ? pb_value_map_put(h, "events", &ev) : -ENOMEM;
+    pb_value_destroy(&ev);
     if (rc < 0)
         pb_value_destroy(&h);
     return h;

@@ -41,6 +41,8 @@ typedef struct {
     pb_remote_write_config_t remote_write; /* its insecure comes from the one above */
     unsigned down_after;                   /* missed heartbeats before a publisher is down; 0: 3 */
     int rcvhwm;                            /* the SUB socket's receive HWM in messages; 0: 100000 */
+    size_t http_clients;                   /* concurrent /events streams; 0: 64 */
+    size_t http_client_bytes;              /* unsent bytes per stream before a drop; 0: 1 MiB */
 } pb_sub_config_t;
 
 /* Counters of frame intake, for `stats`. */

@@ -23,8 +23,10 @@ static void s_handle(void *arg, const pb_http_request_t *req, pb_http_reply_t *r
     int n = snprintf(body, sizeof body, "%s who=%s accept=%s\n", pb_http_path(req), who ? who : "-",
                      accept ? accept : "-");
     s_calls++;
-    *r = (pb_http_reply_t){strcmp(pb_http_path(req), "/x") == 0 ? 200 : 404, "text/plain", body,
-                           (size_t)n};
+    *r = (pb_http_reply_t){.status = strcmp(pb_http_path(req), "/x") == 0 ? 200 : 404,
+                           .content_type = "text/plain",
+                           .body = body,
+                           .len = (size_t)n};
 }
 
 static pb_http_t *s_new(const char *addr, bool insecure, char *err, size_t errlen)
@@ -243,6 +245,136 @@ START_TEST(an_oversized_header_is_refused)
 }
 END_TEST
 
+/* ---- streamed replies ---- */
+
+static struct {
+    char pending[256];
+    int reads, dones;
+    pb_http_stream_t *stream;
+} s_st;
+
+static long s_st_read(void *arg, char *buf, size_t max)
+{
+    (void)arg;
+    s_st.reads++;
+    size_t n = strlen(s_st.pending);
+    n = n < max ? n : max;
+    memcpy(buf, s_st.pending, n);
+    memmove(s_st.pending, s_st.pending + n, strlen(s_st.pending) - n + 1);
+    return (long)n;
+}
+
+static void s_st_done(void *arg)
+{
+    (void)arg;
+    s_st.dones++;
+    s_st.stream = NULL;
+}
+
+static void s_st_handle(void *arg, const pb_http_request_t *req, pb_http_reply_t *r)
+{
+    (void)arg;
+    (void)req;
+    s_st.stream = pb_http_reply_stream(r, "text/event-stream", s_st_read, s_st_done, NULL);
+    ck_assert_ptr_nonnull(s_st.stream);
+}
+
+static int s_connect(pb_http_t *h)
+{
+    const char *addr = pb_http_address(h);
+    struct sockaddr_in sa = {.sin_family = AF_INET,
+                             .sin_port = htons((uint16_t)atoi(strrchr(addr, ':') + 1))};
+    inet_pton(AF_INET, "127.0.0.1", &sa.sin_addr);
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    ck_assert_int_eq(connect(fd, (struct sockaddr *)&sa, sizeof sa), 0);
+    return fd;
+}
+
+/* Runs h and reads fd for up to rounds x 10 ms, until want is in out (NULL: until EOF).
+ * Returns how many rounds found the server's fd ready. */
+static int s_pump(pb_http_t *h, int fd, char *out, size_t size, size_t *got, const char *want,
+                  int rounds, bool *eof)
+{
+    int ready = 0;
+    for (int i = 0; i < rounds && !*eof && !(want && strstr(out, want)); i++) {
+        struct pollfd p[2] = {{pb_http_fd(h), POLLIN, 0}, {fd, POLLIN, 0}};
+        poll(p, 2, 10);
+        ready += (p[0].revents & POLLIN) != 0;
+        ck_assert_int_eq(pb_http_run(h), 0);
+        if (p[1].revents & (POLLIN | POLLHUP)) {
+            ssize_t n = recv(fd, out + *got, size - 1 - *got, MSG_DONTWAIT);
+            *eof = n == 0;
+            *got += n > 0 ? (size_t)n : 0;
+            out[*got] = '\0';
+        }
+    }
+    return ready;
+}
+
+static int s_stream_start(pb_http_t **h_p, const char *first)
+{
+    char err[256] = "";
+    memset(&s_st, 0, sizeof s_st);
+    strcpy(s_st.pending, first);
+    pb_http_config_t c = {.addr = "127.0.0.1:0", .timeout_s = 5};
+    *h_p = pb_http_new(&c, s_st_handle, NULL, err, sizeof err);
+    ck_assert_msg(*h_p != NULL, "%s", err);
+    int fd = s_connect(*h_p);
+    const char *req = "GET /s HTTP/1.1\r\nHost: x\r\n\r\n";
+    ck_assert_int_eq(send(fd, req, strlen(req), 0), (ssize_t)strlen(req));
+    return fd;
+}
+
+/* A stream with nothing to send is suspended (no busy loop), resumed by a wake, and closed from
+ * the server's side at once; done is called once. */
+START_TEST(a_stream_suspends_wakes_and_closes)
+{
+    char out[4096] = "";
+    size_t got = 0;
+    bool eof = false;
+    pb_http_t *h = NULL;
+    int fd = s_stream_start(&h, "retry: 1\n\n");
+    s_pump(h, fd, out, sizeof out, &got, "retry: 1", 300, &eof);
+    ck_assert_msg(strstr(out, "200 OK") && strstr(out, "text/event-stream"), "%s", out);
+    ck_assert_ptr_nonnull(strstr(out, "retry: 1"));
+    ck_assert_uint_eq(pb_http_counts(h).streams, 1);
+    int reads = s_st.reads;
+    int ready = s_pump(h, fd, out, sizeof out, &got, NULL, 30, &eof);
+    ck_assert_int_le(s_st.reads - reads, 1); /* suspended: not asked again and again */
+    ck_assert_int_le(ready, 2);
+    strcpy(s_st.pending, "data: x\n\n");
+    pb_http_stream_wake(s_st.stream);
+    s_pump(h, fd, out, sizeof out, &got, "data: x", 300, &eof);
+    ck_assert_ptr_nonnull(strstr(out, "data: x"));
+    strcpy(s_st.pending, "never sent");
+    pb_http_stream_close(s_st.stream);
+    s_pump(h, fd, out, sizeof out, &got, NULL, 300, &eof);
+    ck_assert(eof);
+    ck_assert_ptr_null(strstr(out, "never sent"));
+    ck_assert_int_eq(s_st.dones, 1);
+    ck_assert_uint_eq(pb_http_counts(h).streams, 0);
+    close(fd);
+    pb_http_destroy(&h);
+}
+END_TEST
+
+/* Stopping the server with a suspended stream resumes and ends it first (MHD's rule). */
+START_TEST(destroy_ends_a_suspended_stream)
+{
+    char out[4096] = "";
+    size_t got = 0;
+    bool eof = false;
+    pb_http_t *h = NULL;
+    int fd = s_stream_start(&h, "hello\n");
+    s_pump(h, fd, out, sizeof out, &got, "hello", 300, &eof);
+    s_pump(h, fd, out, sizeof out, &got, NULL, 5, &eof);
+    ck_assert_int_eq(s_st.dones, 0);
+    pb_http_destroy(&h);
+    ck_assert_int_eq(s_st.dones, 1);
+    close(fd);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("pb_http");
@@ -254,6 +386,8 @@ int main(void)
     tcase_add_test(tc, beyond_loopback_needs_tls_and_a_token);
     tcase_add_test(tc, secret_files_are_checked);
     tcase_add_test(tc, the_token_is_required_on_every_request);
+    tcase_add_test(tc, a_stream_suspends_wakes_and_closes);
+    tcase_add_test(tc, destroy_ends_a_suspended_stream);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_set_fork_status(sr, CK_NOFORK);

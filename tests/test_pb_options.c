@@ -97,6 +97,21 @@ START_TEST(http_and_insecure)
 }
 END_TEST
 
+START_TEST(dashboard_bounds)
+{
+    char *argv[] = {"perfbus-sub", "--http-clients", "10", "--http-client-kb", "64"};
+    ck_assert_int_eq(s_parse(5, argv), 0);
+    ck_assert_uint_eq(s_opts.sub.http_clients, 10);
+    ck_assert_uint_eq(s_opts.sub.http_client_bytes, 64 * 1024);
+    char *none[] = {"perfbus-sub", "--http-clients", "0"};
+    ck_assert_int_eq(s_parse(3, none), -EINVAL);
+    ck_assert_ptr_nonnull(strstr(s_err, "--http-clients"));
+    char *tiny[] = {"perfbus-sub", "--http-client-kb", "1"};
+    ck_assert_int_eq(s_parse(3, tiny), -EINVAL);
+    ck_assert_ptr_nonnull(strstr(s_err, "--http-client-kb"));
+}
+END_TEST
+
 START_TEST(curve_keys_pair_with_their_connect)
 {
     char *argv[] = {"perfbus-sub",
@@ -253,6 +268,7 @@ int main(void)
     tcase_add_test(tc, defaults);
     tcase_add_test(tc, every_flag);
     tcase_add_test(tc, http_and_insecure);
+    tcase_add_test(tc, dashboard_bounds);
     tcase_add_test(tc, bad_values);
     tcase_add_test(tc, fleet_settings);
     tcase_add_test(tc, curve_keys_pair_with_their_connect);
