@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """dash.load: 50 event-stream clients against perfbus-sub fed by perfbusd at 0.1 s --top 20.
 
-The issue asks for 60 s; ctest runs LOAD_S (20 s) of load, enough for ~4,000 events per client.
+The issue's minute of load (LOAD_S), ~12,000 events per client.
 First a phase with no client (BASE_S) measures perfbus-sub's intake (frames/s in `stats`) and
 its CPU; then 50 clients on raw sockets, read by one select loop, plus one client that connects
 and never reads (a small receive buffer). Judged:
@@ -27,7 +27,7 @@ import pbtest
 
 CLIENTS = 50
 BASE_S = 6.0
-LOAD_S = 20.0
+LOAD_S = 60.0  # the issue's minute
 CLIENT_KB = 256
 DROP_S = 15.0
 HOST = "loadhost"
