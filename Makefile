@@ -42,9 +42,9 @@ bench: build
 
 # Debian packages (perfbus, libperfbus0, libperfbus-dev) with debhelper, collected in
 # $(BUILD)/deb/ with the lintian report; dpkg-buildpackage writes them next to the tree.
-deb: deps
+deb: build
 	@sh scripts/deps.sh deb
-	@sh scripts/deb.sh $(BUILD)/deb
+	@PB_WEB_DEPS=$(abspath $(BUILD))/web-deps sh scripts/deb.sh $(BUILD)/deb
 
 SOURCES = $(shell git ls-files --cached --others --exclude-standard '*.c' '*.h')
 

@@ -40,7 +40,9 @@ def build(r, tmp):
     tree = os.path.join(tmp, "perfbus")
     copy_tree(tree)
     out = os.path.join(tmp, "deb")
-    p = run(["sh", "scripts/deb.sh", out], timeout=1200, cwd=tree)
+    # uPlot from this build tree (make fetched it), as `make deb` passes it
+    env = dict(os.environ, PB_WEB_DEPS=os.path.join(os.environ["PB_BUILD"], "web-deps"))
+    p = run(["sh", "scripts/deb.sh", out], timeout=1200, cwd=tree, env=env)
     r.check(p.returncode == 0, "the packages build and lintian reports no error",
             p.stdout[-1500:] + p.stderr[-1500:])
     debs = {n: os.path.join(out, f"{n}_0.1.0_amd64.deb") for n in PACKAGES}
