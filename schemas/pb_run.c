@@ -2,11 +2,14 @@
 #include "pb_run.h"
 
 #include "pb_codec.h"
+#include "pb_log.h"
+#include "pb_sealed.h"
 
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,9 +28,16 @@ struct pb_run_writer {
     char id[64];
     pb_value_t *meta; /* rewritten into run.meta at every flush */
     pb_segment_writer_t *segment;
+    char segment_path[PATH_MAX]; /* of the open segment */
     unsigned nsegment;
-    uint64_t segment_bytes;
+    uint64_t segment_bytes, segment_ns;
+    uint64_t first_ts;            /* recv_ts of the open segment's first record */
+    int level;                    /* zstd level of sealed segments; 0: none (format 1) */
     uint64_t records, bytes_done; /* bytes_done: closed segments */
+    /* the sealer: one thread at a time, sealing the segment just closed */
+    pthread_t sealer;
+    int sealing;
+    char seal_path[PATH_MAX];
 };
 
 struct pb_run {
@@ -210,8 +220,41 @@ static int s_open_segment(pb_run_writer_t *self)
         pb_segment_writer_destroy(&self->segment);
     }
     self->segment = segment;
+    snprintf(self->segment_path, sizeof self->segment_path, "%s", path);
     self->nsegment++;
     return 0;
+}
+
+/* ---- the sealer ---- */
+
+static void *s_seal_main(void *arg)
+{
+    pb_run_writer_t *self = arg;
+    int rc = pb_sealed_seal(self->seal_path, self->level);
+    if (rc < 0)
+        pb_log_warn("sealing %s failed: %s (it stays uncompressed and readable)", self->seal_path,
+                    strerror(-rc));
+    return NULL;
+}
+
+static void s_seal_join(pb_run_writer_t *self)
+{
+    if (self->sealing)
+        pthread_join(self->sealer, NULL);
+    self->sealing = 0;
+}
+
+/* Seals the segment at path off the intake path. A seal still running from
+ * the previous rotation is waited for first (segments fill far slower than
+ * they compress). Without a thread it seals here. */
+static void s_seal_start(pb_run_writer_t *self, const char *path)
+{
+    s_seal_join(self);
+    snprintf(self->seal_path, sizeof self->seal_path, "%s", path);
+    if (pthread_create(&self->sealer, NULL, s_seal_main, self) == 0)
+        self->sealing = 1;
+    else
+        s_seal_main(self);
 }
 
 static int s_writer_init(pb_run_writer_t *self, const char *store, const pb_value_t *config)
@@ -222,7 +265,7 @@ static int s_writer_init(pb_run_writer_t *self, const char *store, const pb_valu
     if (rc < 0)
         return rc;
     self->meta = s_meta_new(self->id, config, now);
-    if (!self->meta)
+    if (!self->meta || pb_value_map_put_uint(self->meta, "format", self->level > 0 ? 2 : 1) < 0)
         return -ENOMEM;
     rc = s_open_segment(self);
     return rc < 0 ? rc : pb_run_writer_flush(self);
@@ -235,6 +278,8 @@ pb_run_writer_t *pb_run_writer_new(const char *store, const pb_value_t *config,
     if (!self)
         return NULL;
     self->segment_bytes = segment_bytes ? segment_bytes : S_DEFAULT_SEGMENT;
+    self->segment_ns = (uint64_t)PB_RUN_DEFAULT_SEGMENT_SECONDS * 1000000000u;
+    self->level = PB_RUN_DEFAULT_LEVEL;
     int rc = s_writer_init(self, store, config);
     if (rc < 0) {
         pb_run_writer_destroy(&self);
@@ -253,11 +298,24 @@ void pb_run_writer_destroy(pb_run_writer_t **self_p)
         pb_segment_writer_flush(self->segment, 1);
         pb_run_writer_flush(self);
     }
+    int last = self->segment != NULL;
     pb_segment_writer_destroy(&self->segment);
+    s_seal_join(self);
+    if (last && self->level > 0) {
+        snprintf(self->seal_path, sizeof self->seal_path, "%s", self->segment_path);
+        s_seal_main(self); /* the last segment: sealed before the recorder exits */
+    }
     pb_value_destroy(&self->meta);
     free(self->dir);
     free(self);
     *self_p = NULL;
+}
+
+void pb_run_writer_set_seal(pb_run_writer_t *self, uint64_t segment_seconds, int level)
+{
+    self->segment_ns = segment_seconds * 1000000000u;
+    self->level = level < 0 ? 0 : level > 19 ? 19 : level;
+    pb_value_map_put_uint(self->meta, "format", self->level > 0 ? 2 : 1);
 }
 
 const char *pb_run_writer_id(const pb_run_writer_t *self)
@@ -282,6 +340,13 @@ static int s_note_host(pb_run_writer_t *self, const char *host)
     return item ? pb_value_array_push(hosts, &item) : -ENOMEM;
 }
 
+/* Rotation: by size, or by the span of recv_ts in the open segment. */
+static int s_full(const pb_run_writer_t *self, uint64_t size, uint64_t recv_ts)
+{
+    return size > self->segment_bytes || (self->segment_ns && recv_ts >= self->first_ts &&
+                                          recv_ts - self->first_ts >= self->segment_ns);
+}
+
 int pb_run_writer_append(pb_run_writer_t *self, uint64_t recv_ts, const char *host,
                          const char *topic, size_t topic_len, const void *payload,
                          size_t payload_len)
@@ -289,10 +354,16 @@ int pb_run_writer_append(pb_run_writer_t *self, uint64_t recv_ts, const char *ho
     uint64_t need = PB_SEGMENT_RECORD_HEAD + topic_len + payload_len;
     uint64_t size = pb_segment_writer_size(self->segment);
     int rc = 0;
-    if (size > PB_SEGMENT_HEADER_SIZE && size + need > self->segment_bytes) {
+    if (size > PB_SEGMENT_HEADER_SIZE && s_full(self, size + need, recv_ts)) {
+        char closed[PATH_MAX];
+        snprintf(closed, sizeof closed, "%s", self->segment_path);
         rc = pb_segment_writer_flush(self->segment, 1);
         rc = rc < 0 ? rc : s_open_segment(self);
+        if (rc == 0 && self->level > 0)
+            s_seal_start(self, closed);
     }
+    if (pb_segment_writer_size(self->segment) == PB_SEGMENT_HEADER_SIZE)
+        self->first_ts = recv_ts;
     if (rc == 0 && host)
         rc = s_note_host(self, host);
     if (rc == 0)
@@ -369,10 +440,12 @@ static pb_value_t *s_meta_read(const char *dir, char *err, size_t errlen)
     return meta;
 }
 
+/* segment-<digits>.pbl (format 1, or the open segment) or .pbz (sealed). */
 static int s_is_segment_name(const char *name)
 {
     size_t n = strlen(name);
-    if (n < 13 || strncmp(name, "segment-", 8) != 0 || strcmp(name + n - 4, ".pbl") != 0)
+    if (n < 13 || strncmp(name, "segment-", 8) != 0 ||
+        (strcmp(name + n - 4, ".pbl") != 0 && strcmp(name + n - 4, ".pbz") != 0))
         return 0;
     for (size_t i = 8; i < n - 4; i++)
         if (name[i] < '0' || name[i] > '9')
@@ -380,9 +453,29 @@ static int s_is_segment_name(const char *name)
     return 1;
 }
 
+/* A seal interrupted by a crash leaves segment-N.pbz.tmp (never read). */
+static int s_is_seal_tmp(const char *name)
+{
+    size_t n = strlen(name);
+    char stem[NAME_MAX + 1];
+    if (n < 8 || n > NAME_MAX || strcmp(name + n - 4, ".tmp") != 0)
+        return 0;
+    memcpy(stem, name, n - 4);
+    stem[n - 4] = '\0';
+    return s_is_segment_name(stem);
+}
+
 static int s_segment_filter(const struct dirent *d)
 {
     return s_is_segment_name(d->d_name);
+}
+
+/* The same number sealed and not: a crash between the rename and the
+ * unlink. The sealed file is complete (it was fsynced before the rename). */
+static int s_same_segment(const char *a, const char *b)
+{
+    size_t n = strlen(a);
+    return n == strlen(b) && strncmp(a, b, n - 4) == 0;
 }
 
 static int s_list_segments(pb_run_t *self)
@@ -395,7 +488,8 @@ static int s_list_segments(pb_run_t *self)
     self->segments = calloc((size_t)n + 1, sizeof *self->segments);
     for (int i = 0; i < n; i++) {
         char path[PATH_MAX];
-        if (self->segments && rc == 0 &&
+        int twin = i + 1 < n && s_same_segment(names[i]->d_name, names[i + 1]->d_name);
+        if (self->segments && rc == 0 && !twin &&
             s_join(path, sizeof path, self->dir, names[i]->d_name) == 0)
             self->segments[self->nsegments++] = strdup(path);
         free(names[i]);
@@ -524,10 +618,16 @@ static int s_next_segment(pb_run_t *self)
         pb_segment_reader_destroy(&self->reader);
     }
     while (self->next_segment < self->nsegments) {
-        const char *path = self->segments[self->next_segment++];
+        char *path = self->segments[self->next_segment++];
         self->reader = pb_segment_reader_new(path);
+        size_t n = strlen(path);
+        if (!self->reader && errno == ENOENT && strcmp(path + n - 4, ".pbl") == 0) {
+            memcpy(path + n - 4, ".pbz", 4); /* sealed since the listing */
+            self->reader = pb_segment_reader_new(path);
+        }
         if (self->reader) {
             pb_segment_reader_set_problem_fn(self->reader, self->problem_fn, self->problem_arg);
+            pb_segment_reader_set_window(self->reader, self->from_ns, self->to_ns);
             return 1;
         }
         if (errno == ENOMEM)
@@ -568,8 +668,9 @@ pb_segment_damage_t pb_run_damage(const pb_run_t *self)
 
 /* ---- the store ---- */
 
-/* Bytes of the files directly in dir; sets *is_run when it holds run.meta or segments. */
-static uint64_t s_dir_bytes(const char *dir, int *is_run)
+/* Bytes of the files directly in dir, on disk and (*raw) before
+ * compression; sets *is_run when it holds run.meta or segments. */
+static uint64_t s_dir_bytes(const char *dir, int *is_run, uint64_t *raw)
 {
     DIR *d = opendir(dir);
     uint64_t total = 0;
@@ -577,11 +678,17 @@ static uint64_t s_dir_bytes(const char *dir, int *is_run)
     while (d && (e = readdir(d)) != NULL) {
         char path[PATH_MAX];
         struct stat st;
+        pb_sealed_info_t info;
         if (s_join(path, sizeof path, dir, e->d_name) < 0 || lstat(path, &st) < 0 ||
             !S_ISREG(st.st_mode))
             continue;
         total += (uint64_t)st.st_size;
-        if (strcmp(e->d_name, PB_RUN_META_FILE) == 0 || s_is_segment_name(e->d_name))
+        int segment = s_is_segment_name(e->d_name);
+        if (segment && pb_sealed_info(path, &info) == 0)
+            *raw += info.raw_bytes;
+        else
+            *raw += (uint64_t)st.st_size;
+        if (strcmp(e->d_name, PB_RUN_META_FILE) == 0 || segment)
             *is_run = 1;
     }
     if (d)
@@ -600,9 +707,10 @@ static pb_value_t *s_run_entry(const char *store, const char *name)
 {
     char dir[PATH_MAX], err[256] = "";
     int is_run = 0;
+    uint64_t raw = 0;
     if (s_join(dir, sizeof dir, store, name) < 0)
         return NULL;
-    uint64_t bytes = s_dir_bytes(dir, &is_run);
+    uint64_t bytes = s_dir_bytes(dir, &is_run, &raw);
     if (!is_run)
         return NULL;
     pb_value_t *meta = s_meta_read(dir, err, sizeof err);
@@ -614,6 +722,8 @@ static pb_value_t *s_run_entry(const char *store, const char *name)
     for (int i = 0; keys[i]; i++)
         s_copy_key(entry, meta, keys[i]);
     pb_value_map_put_uint(entry, "bytes", bytes);
+    pb_value_map_put_uint(entry, "raw_bytes", raw);
+    s_copy_key(entry, meta, "format");
     if (*err)
         pb_value_map_put_str(entry, "problem", err);
     pb_value_destroy(&meta);
@@ -657,7 +767,8 @@ static int s_remove_run(const char *dir)
     while ((e = readdir(d)) != NULL) {
         char path[PATH_MAX];
         if ((strcmp(e->d_name, PB_RUN_META_FILE) == 0 ||
-             strcmp(e->d_name, PB_RUN_META_FILE ".tmp") == 0 || s_is_segment_name(e->d_name)) &&
+             strcmp(e->d_name, PB_RUN_META_FILE ".tmp") == 0 || s_is_segment_name(e->d_name) ||
+             s_is_seal_tmp(e->d_name)) &&
             s_join(path, sizeof path, dir, e->d_name) == 0)
             unlink(path);
     }
@@ -685,6 +796,39 @@ static void s_drop(pb_value_t *entry, int *removed, uint64_t *total)
     (*removed)++;
 }
 
+/* Unlinks the sealed segments of dir whose last record is older than
+ * cutoff_ns (their index says when); returns how many. A long run (the one
+ * being recorded too) so keeps only its last days. */
+static int s_retain_segments(const char *dir, uint64_t cutoff_ns)
+{
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    int removed = 0;
+    while (d && (e = readdir(d)) != NULL) {
+        char path[PATH_MAX];
+        pb_sealed_info_t info;
+        size_t n = strlen(e->d_name);
+        if (!s_is_segment_name(e->d_name) || strcmp(e->d_name + n - 4, ".pbz") != 0 ||
+            s_join(path, sizeof path, dir, e->d_name) < 0 || pb_sealed_info(path, &info) < 0)
+            continue;
+        if (info.records > 0 && info.last_ts < cutoff_ns && unlink(path) == 0)
+            removed++;
+    }
+    if (d)
+        closedir(d);
+    return removed;
+}
+
+static void s_retain_all_segments(pb_value_t *list, uint64_t cutoff_ns, int *removed)
+{
+    for (size_t i = 0; i < pb_value_len(list); i++) {
+        pb_value_t *entry = pb_value_array_at(list, i);
+        const char *path = NULL;
+        if (!pb_value_map_get(entry, "$removed") && pb_value_map_get_str(entry, "path", &path) == 0)
+            *removed += s_retain_segments(path, cutoff_ns);
+    }
+}
+
 int pb_run_retain(const char *store, double keep_days, uint64_t keep_bytes, const char *keep_id)
 {
     pb_value_t *list = NULL;
@@ -701,6 +845,8 @@ int pb_run_retain(const char *store, double keep_days, uint64_t keep_bytes, cons
             end < now && (double)(now - end) > keep_days * 86400e9)
             s_drop(entry, &removed, &total);
     }
+    if (keep_days > 0 && keep_days * 86400e9 < (double)now)
+        s_retain_all_segments(list, now - (uint64_t)(keep_days * 86400e9), &removed);
     for (size_t i = 0; keep_bytes > 0 && total > keep_bytes && i < pb_value_len(list); i++) {
         pb_value_t *entry = pb_value_array_at(list, i);
         if (!s_keep(entry, keep_id) && !pb_value_map_get(entry, "$removed"))
