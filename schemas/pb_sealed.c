@@ -204,7 +204,8 @@ static int s_write_all(int fd, const void *buf, size_t len)
 }
 
 /* Test hook (PERFBUS_TEST_SEAL_STALL=mid|renamed): the sealer stops at that
- * point for good, so a test can kill -9 the recorder exactly there. */
+ * point for good, so a test can kill -9 the recorder exactly there
+ * (tests/py/test_sub_kill9_seal.py). */
 static void s_stall(const char *point, const char *path)
 {
     const char *want = getenv("PERFBUS_TEST_SEAL_STALL");
@@ -315,14 +316,13 @@ static int s_seal_records(s_sealer_t *s, pb_segment_reader_t *reader, const char
 {
     pb_record_t rec;
     int rc = s_header(s), more;
-    while (rc == 0 && (more = pb_segment_reader_next(reader, &rec)) == 1) {
+    while (rc == 0 && (more = pb_segment_reader_next(reader, &rec)) == 1)
         rc = s_add_record(s, &rec);
-        if (rc == 0 && s->nblocks == 1 && s->block_records == 1)
-            s_stall("mid", path);
-    }
     if (rc == 0 && more < 0)
         rc = more;
     rc = rc < 0 ? rc : s_flush_block(s);
+    if (rc == 0)
+        s_stall("mid", path); /* blocks written, no index yet */
     rc = rc < 0 ? rc : s_write_index(s);
     if (rc == 0 && fsync(s->fd) < 0)
         rc = -errno;

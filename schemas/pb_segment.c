@@ -475,8 +475,9 @@ static int s_find_block(pb_segment_reader_t *self, pb_sealed_block_t *b)
             pb_sealed_entry(&z->idx, z->next_entry++, &at, &first, &last);
             if (last < z->from_ns || first > z->to_ns)
                 continue;
-        } else if ((at = z->scan_pos) >= z->end)
-            return 0;
+        } else if ((at = z->scan_pos) >= z->end ||
+                   (z->end - at >= 4 && memcmp(self->file + at, "PBZI", 4) == 0))
+            return 0; /* the end, or the (damaged, already reported) index after the blocks */
         z->block_off = at;
         if (pb_sealed_block_at(self->file, z->end, at, b)) {
             z->scan_pos = at + PB_SEALED_BLOCK_HEAD + b->comp_len;
