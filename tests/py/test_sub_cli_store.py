@@ -104,6 +104,17 @@ def damage(run_dir, dest):
     v1_segment(os.path.join(dest, "segment-000003.pbl"), records[:4], 5)
 
 
+def check_format_1(r):
+    """The checked-in run of format 1 (tests/data/run-v1) dumps as the Python reader reads it."""
+    fixtures = os.path.join(pbtest.SOURCE, "tests", "data", "run-v1")
+    run = os.path.join(fixtures, sorted(os.listdir(fixtures))[0])
+    meta, records, problems = read_run.read_run(run)
+    rc, lines, err = dump_records(run)
+    diff = same_records(lines, records)
+    r.check(rc == 0 and not diff and not problems and meta.get("format") == 1 and
+            len(records) == 240, "a format-1 run dumps whole", diff or err)
+
+
 def check_damaged(r, run_dir, tmp):
     dest = os.path.join(tmp, "damaged")
     damage(run_dir, dest)
@@ -201,6 +212,7 @@ def main():
         r.check(rc == 0 and os.path.basename(run_dir) in out, "perfbus runs table", out)
         check_dump(r, run_dir, records)
         check_damaged(r, run_dir, bench.dir)
+        check_format_1(r)
         check_replay(r, bench, run_dir, records)
         check_replay_stopped(r, bench, run_dir)
         check_retention(r, bench, run_dir)

@@ -4,7 +4,7 @@
 The window is made hittable with the sealer's test hook: PERFBUS_TEST_SEAL_STALL=mid stops the
 sealer thread for good after the first record of its first block (segment-000001.pbz.tmp is
 then half written), =renamed stops it after the rename and before the .pbl is unlinked (both
-files exist). The recorder rotates after 3 s of records (--segment-seconds 3), so segment 1 is
+files exist). The recorder rotates after 5 s of records (--segment-seconds 5), so segment 1 is
 closed and handed to the sealer while intake goes on into segment 2; the test waits for the
 hook's log line and for a flush of segment 2, then kills perfbus-sub with SIGKILL.
 
@@ -50,7 +50,7 @@ def s_scenario(r, point):
         raw.connect(bench.pub)
         os.environ["PERFBUS_TEST_SEAL_STALL"] = point
         try:
-            sub = bench.sub("--record", "--flush-ms", FLUSH_MS, "--segment-seconds", 3)
+            sub = bench.sub("--record", "--flush-ms", FLUSH_MS, "--segment-seconds", 5)
         finally:
             del os.environ["PERFBUS_TEST_SEAL_STALL"]
         seen = []
