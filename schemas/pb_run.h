@@ -111,7 +111,12 @@ int pb_run_next(pb_run_t *self, pb_record_t *rec);
 /* Damage summed over the segments read so far. */
 pb_segment_damage_t pb_run_damage(const pb_run_t *self);
 
-/* ---- the store ---- */
+/* Names of a run directory's files: segment-<digits>.pbl or .pbz, and a
+ * seal's leftover segment-<digits>.pbz.tmp. 1 or 0. */
+int pb_run_is_segment_name(const char *name);
+int pb_run_is_seal_tmp(const char *name);
+
+/* ---- the store (pb_store.c) ---- */
 
 /* Lists the runs of a store, oldest first, as a new array of maps {run_id,
  * path, start_ns, end_ns, complete, hosts, records, segments, format, bytes,
