@@ -40,8 +40,7 @@ static void s_fix_crcs(uint8_t *f, size_t size)
         return;
     uint64_t idx = s_get(f + size - PB_SEALED_TRAILER, 8);
     if (idx >= PB_SEGMENT_HEADER_SIZE && idx <= size - PB_SEALED_TRAILER)
-        s_put32(f + size - 8,
-                (uint32_t)crc32(0, f + idx, (uInt)(size - PB_SEALED_TRAILER - idx)));
+        s_put32(f + size - 8, (uint32_t)crc32(0, f + idx, (uInt)(size - PB_SEALED_TRAILER - idx)));
 }
 
 static void s_problem(const char *path, uint64_t offset, const char *message, void *arg)

@@ -52,8 +52,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     FUZZ_CHECK(d.records == n, "damage says %llu records, %llu returned",
                (unsigned long long)d.records, (unsigned long long)n);
     FUZZ_CHECK(pb_sealed_is_sealed(data, size) || d.skipped_bytes <= size,
-               "skipped %llu bytes of %zu",
-               (unsigned long long)d.skipped_bytes, size);
+               "skipped %llu bytes of %zu", (unsigned long long)d.skipped_bytes, size);
     pb_segment_reader_destroy(&reader);
     close(fd);
     return 0;
