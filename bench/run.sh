@@ -380,10 +380,10 @@ record_figures() {
     row "recorder MB/s vs raw write(2)" "$w" "$rw" "$(ratio "$w" "$rw")"
     r=$(kv read_fps "$f") rr=$(kv raw_read_fps "$f")
     row "reader frames/s (CRC checked) vs raw read, no CRC" "$r" "$rr" "$(ratio "$r" "$rr")"
-    z=$(kv zwrite_fps "$f")
-    row "recorder frames/s, sealed zstd -1 (format 2) vs raw write(2), no CRC" "$z" "$rw" "$(ratio "$z" "$rw")"
-    zr=$(kv zread_fps "$f")
-    row "reader frames/s, sealed segments vs raw read, no CRC" "$zr" "$rr" "$(ratio "$zr" "$rr")"
+    z=$(kv zwrite_fps "$f") rwf=$(kv raw_write_fps "$f")
+    row "recorder frames/s, sealed zstd -1 (format 2) vs raw write(2), no CRC" "$z" "$rwf" "$(ratio "$z" "$rwf")"
+    zr=$(kv zread_fps "$f") rrf=$(kv raw_read_fps "$f")
+    row "reader frames/s, sealed segments vs raw read, no CRC" "$zr" "$rrf" "$(ratio "$zr" "$rrf")"
     d=$(kv disk_bytes "$f") zd=$(kv zdisk_bytes "$f")
     row "recorder bytes on disk, sealed vs format 1 (same frames)" "$zd" "$d" "$(ratio "$zd" "$d")"
     row "recorder close (seals the last 64 MiB segment), s" "$(kv zclose_s "$f")" "—" "—"
@@ -413,7 +413,12 @@ report_figures() {
     s=$("$PY" -c "import json,sys; print('%.3f' % json.load(open(sys.argv[1]))['results'][0]['mean'])" "$TMP/hf-win.json")
     row "reporter html, 1 h window of the $REPORT_RUN run vs the whole run, seconds" "$s" "$full_html" "$(ratio "$s" "$full_html")"
     "$BUILD/reporter/perfbus-synth" --store "$TMP/synth1" --duration "$REPORT_RUN" --interval 1 \
-        --procs 20 --format 1 >/dev/null || die "perfbus-synth --format 1 failed"
+        --procs 20 --format 1 >"$TMP/synth1.out" || die "perfbus-synth --format 1 failed"
+    hyperfine --runs "$REPORT_RUNS" --export-json "$TMP/hf-v1.json" --style none \
+        "$BUILD/reporter/perfbus-report $(tail -n 1 "$TMP/synth1.out") --format html --out $TMP/v1.html" \
+        >/dev/null 2>&1 || die "perfbus-report of the format-1 run failed"
+    s=$("$PY" -c "import json,sys; print('%.2f' % json.load(open(sys.argv[1]))['results'][0]['mean'])" "$TMP/hf-v1.json")
+    row "reporter html, $REPORT_RUN run: format 2 vs the same run as format 1, seconds" "$full_html" "$s" "$(ratio "$full_html" "$s")"
     z=$(du -sb "$TMP/synth" | cut -f1) v1=$(du -sb "$TMP/synth1" | cut -f1)
     row "bytes on disk, synthetic $REPORT_RUN run (1 Hz, 20 procs): format 2 vs format 1" "$z" "$v1" "$(ratio "$z" "$v1")"
     rm -rf "$TMP/synth" "$TMP/synth1"
