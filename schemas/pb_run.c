@@ -441,11 +441,11 @@ static pb_value_t *s_meta_read(const char *dir, char *err, size_t errlen)
 }
 
 /* segment-<digits>.pbl (format 1, or the open segment) or .pbz (sealed). */
-int pb_run_is_segment_name(const char *name)
+/* segment-<digits><ext> */
+static int s_is_numbered(const char *name, const char *ext)
 {
     size_t n = strlen(name);
-    if (n < 13 || strncmp(name, "segment-", 8) != 0 ||
-        (strcmp(name + n - 4, ".pbl") != 0 && strcmp(name + n - 4, ".pbz") != 0))
+    if (n < 13 || strncmp(name, "segment-", 8) != 0 || strcmp(name + n - 4, ext) != 0)
         return 0;
     for (size_t i = 8; i < n - 4; i++)
         if (name[i] < '0' || name[i] > '9')
@@ -453,7 +453,17 @@ int pb_run_is_segment_name(const char *name)
     return 1;
 }
 
-/* A seal interrupted by a crash leaves segment-N.pbz.tmp (never read). */
+int pb_run_is_segment_name(const char *name)
+{
+    return s_is_numbered(name, ".pbl") || s_is_numbered(name, ".pbz");
+}
+
+int pb_run_is_rollup_name(const char *name)
+{
+    return s_is_numbered(name, ".pbr");
+}
+
+/* A seal interrupted by a crash leaves segment-N.pbz.tmp or .pbr.tmp (never read). */
 int pb_run_is_seal_tmp(const char *name)
 {
     size_t n = strlen(name);
@@ -462,7 +472,7 @@ int pb_run_is_seal_tmp(const char *name)
         return 0;
     memcpy(stem, name, n - 4);
     stem[n - 4] = '\0';
-    return pb_run_is_segment_name(stem);
+    return pb_run_is_segment_name(stem) || pb_run_is_rollup_name(stem);
 }
 
 static int s_segment_filter(const struct dirent *d)

@@ -111,9 +111,11 @@ int pb_run_next(pb_run_t *self, pb_record_t *rec);
 /* Damage summed over the segments read so far. */
 pb_segment_damage_t pb_run_damage(const pb_run_t *self);
 
-/* Names of a run directory's files: segment-<digits>.pbl or .pbz, and a
- * seal's leftover segment-<digits>.pbz.tmp. 1 or 0. */
+/* Names of a run directory's files: segment-<digits>.pbl or .pbz, the
+ * rollups of a sealed segment segment-<digits>.pbr (pb_rollup.h), and a
+ * seal's leftover segment-<digits>.pbz.tmp or .pbr.tmp. 1 or 0. */
 int pb_run_is_segment_name(const char *name);
+int pb_run_is_rollup_name(const char *name);
 int pb_run_is_seal_tmp(const char *name);
 
 /* ---- the store (pb_store.c) ---- */

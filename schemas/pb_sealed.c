@@ -2,6 +2,7 @@
 #include "pb_sealed.h"
 
 #include "pb_log.h"
+#include "pb_rollup.h"
 #include "pb_segment.h"
 
 #include <zstd.h>
@@ -49,7 +50,9 @@ static int s_entries_ok(const pb_sealed_index_t *idx)
     for (uint32_t i = 0; i < idx->nblocks; i++) {
         uint64_t off, first, last;
         pb_sealed_entry(idx, i, &off, &first, &last);
-        if (off < prev || off + PB_SEALED_BLOCK_HEAD > idx->index_offset || first > last)
+        /* off is read from the file: compare without adding to it (it may be near 2^64) */
+        if (off < prev || off > idx->index_offset ||
+            idx->index_offset - off < PB_SEALED_BLOCK_HEAD || first > last)
             return 0;
         prev = off + PB_SEALED_BLOCK_HEAD;
     }
@@ -95,9 +98,10 @@ void pb_sealed_entry(const pb_sealed_index_t *idx, uint32_t i, uint64_t *offset,
 
 int pb_sealed_block_at(const void *map, size_t end, uint64_t offset, pb_sealed_block_t *out)
 {
+    if (offset > end || end - offset < PB_SEALED_BLOCK_HEAD)
+        return 0; /* before any pointer is made: offset may come from a damaged index */
     const unsigned char *h = (const unsigned char *)map + offset;
-    if (offset > end || end - offset < PB_SEALED_BLOCK_HEAD || memcmp(h, "PBZB", 4) != 0 ||
-        pb_segment_crc32(0, h, 36) != (uint32_t)s_get_le(h + 36, 4))
+    if (memcmp(h, "PBZB", 4) != 0 || pb_segment_crc32(0, h, 36) != (uint32_t)s_get_le(h + 36, 4))
         return 0;
     out->offset = offset;
     out->comp_len = (uint32_t)s_get_le(h + 4, 4);
@@ -186,6 +190,7 @@ typedef struct {
     size_t raw_len, raw_cap, comp_cap, index_len, index_cap;
     uint32_t block_records, nblocks;
     uint64_t first, last, seg_first, seg_last, records, raw_total, offset;
+    pb_rollup_t *rollup; /* NULL once it failed: the seal goes on without rollups */
 } s_sealer_t;
 
 static int s_write_all(int fd, const void *buf, size_t len)
@@ -316,8 +321,15 @@ static int s_seal_records(s_sealer_t *s, pb_segment_reader_t *reader, const char
 {
     pb_record_t rec;
     int rc = s_header(s), more;
-    while (rc == 0 && (more = pb_segment_reader_next(reader, &rec)) == 1)
+    while (rc == 0 && (more = pb_segment_reader_next(reader, &rec)) == 1) {
         rc = s_add_record(s, &rec);
+        if (s->rollup &&
+            (strncmp(rec.topic, "sys.", 4) == 0 || strncmp(rec.topic, "proc.", 5) == 0) &&
+            pb_rollup_add(s->rollup, rec.payload, rec.payload_len) < 0) {
+            pb_log_warn("no rollups for %s: out of memory", path);
+            pb_rollup_destroy(&s->rollup);
+        }
+    }
     if (rc == 0 && more < 0)
         rc = more;
     rc = rc < 0 ? rc : s_flush_block(s);
@@ -334,14 +346,29 @@ static void s_sealer_free(s_sealer_t *s)
     if (s->fd >= 0)
         close(s->fd);
     ZSTD_freeCCtx(s->cctx);
+    pb_rollup_destroy(&s->rollup);
     free(s->raw);
     free(s->comp);
     free(s->index);
 }
 
-static int s_seal_to(const char *pbl_path, const char *tmp, int level)
+/* Writes the rollups to <stem>.pbr through a temp file; a failure only loses them (logged). */
+static void s_write_rollup(const pb_rollup_t *rollup, const char *pbr)
 {
-    s_sealer_t s = {.fd = -1, .level = level};
+    char tmp[PATH_MAX + 8];
+    snprintf(tmp, sizeof tmp, "%s.tmp", pbr);
+    int rc = rollup ? pb_rollup_write(rollup, tmp) : -ENOMEM;
+    if (rc == 0 && rename(tmp, pbr) < 0)
+        rc = -errno;
+    if (rc < 0) {
+        unlink(tmp);
+        pb_log_warn("no rollups in %s: %s", pbr, strerror(-rc));
+    }
+}
+
+static int s_seal_to(const char *pbl_path, const char *tmp, const char *pbr, int level)
+{
+    s_sealer_t s = {.fd = -1, .level = level, .rollup = pb_rollup_new()};
     pb_segment_reader_t *reader = pb_segment_reader_new(pbl_path);
     if (!reader)
         return -errno;
@@ -349,6 +376,8 @@ static int s_seal_to(const char *pbl_path, const char *tmp, int level)
     s.cctx = ZSTD_createCCtx();
     int rc = s.fd < 0 || fchmod(s.fd, PB_SEGMENT_FILE_MODE) < 0 ? -errno : !s.cctx ? -ENOMEM : 0;
     rc = rc < 0 ? rc : s_seal_records(&s, reader, pbl_path);
+    if (rc == 0)
+        s_write_rollup(s.rollup, pbr);
     s_sealer_free(&s);
     pb_segment_reader_destroy(&reader);
     if (rc < 0)
@@ -373,14 +402,16 @@ static void s_sync_dir(const char *path)
 
 int pb_sealed_seal(const char *pbl_path, int level)
 {
-    char dst[PATH_MAX], tmp[PATH_MAX + 8];
+    char dst[PATH_MAX], tmp[PATH_MAX + 8], pbr[PATH_MAX];
     size_t n = strlen(pbl_path);
     if (n < 4 || n >= sizeof dst || strcmp(pbl_path + n - 4, ".pbl") != 0)
         return -EINVAL;
     memcpy(dst, pbl_path, n - 4);
     memcpy(dst + n - 4, ".pbz", 5);
+    memcpy(pbr, dst, n + 1);
+    pbr[n - 1] = 'r';
     snprintf(tmp, sizeof tmp, "%s.tmp", dst);
-    int rc = s_seal_to(pbl_path, tmp, level);
+    int rc = s_seal_to(pbl_path, tmp, pbr, level);
     if (rc < 0)
         return rc;
     if (rename(tmp, dst) < 0) {

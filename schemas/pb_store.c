@@ -131,7 +131,7 @@ static int s_remove_run(const char *dir)
         char path[PATH_MAX];
         if ((strcmp(e->d_name, PB_RUN_META_FILE) == 0 ||
              strcmp(e->d_name, PB_RUN_META_FILE ".tmp") == 0 || pb_run_is_segment_name(e->d_name) ||
-             pb_run_is_seal_tmp(e->d_name)) &&
+             pb_run_is_rollup_name(e->d_name) || pb_run_is_seal_tmp(e->d_name)) &&
             s_join(path, sizeof path, dir, e->d_name) == 0)
             unlink(path);
     }
@@ -174,8 +174,11 @@ static int s_retain_segments(const char *dir, uint64_t cutoff_ns)
         if (!pb_run_is_segment_name(e->d_name) || strcmp(e->d_name + n - 4, ".pbz") != 0 ||
             s_join(path, sizeof path, dir, e->d_name) < 0 || pb_sealed_info(path, &info) < 0)
             continue;
-        if (info.records > 0 && info.last_ts < cutoff_ns && unlink(path) == 0)
+        if (info.records > 0 && info.last_ts < cutoff_ns && unlink(path) == 0) {
+            memcpy(path + strlen(path) - 4, ".pbr", 4); /* and its rollups */
+            unlink(path);
             removed++;
+        }
     }
     if (d)
         closedir(d);

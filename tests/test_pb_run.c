@@ -353,8 +353,9 @@ START_TEST(rotation_by_time_seals_every_segment)
     snprintf(id, sizeof id, "%s", pb_run_writer_id(w));
     pb_run_writer_destroy(&w);
     s_names(id, names, sizeof names);
-    ck_assert_str_eq(names, "run.meta segment-000001.pbz segment-000002.pbz segment-000003.pbz "
-                            "segment-000004.pbz ");
+    ck_assert_str_eq(names, "run.meta segment-000001.pbr segment-000001.pbz segment-000002.pbr "
+                            "segment-000002.pbz segment-000003.pbr segment-000003.pbz "
+                            "segment-000004.pbr segment-000004.pbz ");
     int problems = 0;
     ck_assert_uint_eq(s_read_all(id, NULL, &problems), 35);
     ck_assert_int_eq(problems, 0);
@@ -431,6 +432,17 @@ START_TEST(retention_of_7_days_on_a_month_long_store)
     ck_assert_int_eq(problems, 0);
     ck_assert_uint_ge(n, want);          /* every record of the last 7 days */
     ck_assert_uint_le(n, want + 60 + 1); /* and at most one older segment's */
+    char cmd[512], out[64] = "";
+    snprintf(cmd, sizeof cmd, "ls %s/%s | grep -c 'pbz$'; ls %s/%s | grep -c 'pbr$'", s_store, id,
+             s_store, id);
+    FILE *p = popen(cmd, "r");
+    size_t got = fread(out, 1, sizeof out - 1, p);
+    pclose(p);
+    out[got] = '\0';
+    unsigned pbz = 0, pbr = 0;
+    ck_assert_int_eq(sscanf(out, "%u %u", &pbz, &pbr), 2);
+    ck_assert_uint_eq(pbz, pbr); /* the rollups of a removed segment go with it */
+    ck_assert_uint_eq(pbz + (unsigned)removed, 30 * 24);
     ck_assert_uint_ge(first, before - 7 * day - 3600000000000ull);
     ck_assert_uint_lt(first, after - 7 * day + minute);
 }

@@ -268,6 +268,38 @@ START_TEST(truncated_sealed_file_keeps_whole_blocks)
 }
 END_TEST
 
+/* Regression (fuzz.sealed, repro/sealed/index-offset-overflow): an index entry
+ * whose offset is near 2^64 passed the index check (off + 40 wrapped) and made
+ * a pointer past the mapping. Such an index is damage: the blocks are walked. */
+START_TEST(index_offset_near_2_64_is_damage)
+{
+    s_write_and_seal();
+    unsigned char *map;
+    size_t size;
+    s_map(s_pbz, &map, &size);
+    pb_sealed_index_t idx;
+    ck_assert_int_eq(pb_sealed_index(map, size, &idx), 0);
+    unsigned char *e = map + idx.index_offset + PB_SEALED_INDEX_HEAD; /* entry 0's offset */
+    uint64_t bad = UINT64_MAX - 10;
+    for (int i = 0; i < 8; i++)
+        e[i] = (unsigned char)(bad >> (8 * i));
+    uint32_t crc =
+        pb_segment_crc32(0, map + idx.index_offset, size - PB_SEALED_TRAILER - idx.index_offset);
+    for (int i = 0; i < 4; i++)
+        map[size - 8 + i] = (unsigned char)(crc >> (8 * i));
+    ck_assert_int_eq(pb_sealed_index(map, size, &idx), -EBADMSG);
+    FILE *f = fopen(s_pbz, "wb");
+    ck_assert_uint_eq(fwrite(map, 1, size, f), size);
+    fclose(f);
+    free(map);
+    char seen[NREC] = {0};
+    pb_segment_damage_t d;
+    ck_assert_int_eq(s_read(0, UINT64_MAX, seen, &d), NREC); /* every block, by walking */
+    ck_assert_int_eq(s_problems, 1);
+    ck_assert_ptr_nonnull(strstr(s_problem_msg, "time index"));
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("pb_sealed");
@@ -281,6 +313,7 @@ int main(void)
     tcase_add_test(tc, window_reads_only_its_blocks);
     tcase_add_test(tc, seal_refuses_bad_names_and_missing_files);
     tcase_add_test(tc, truncated_sealed_file_keeps_whole_blocks);
+    tcase_add_test(tc, index_offset_near_2_64_is_damage);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

@@ -1,8 +1,11 @@
-/* fuzz_sealed: the sealed-segment (format 2) reader over any file — blocks, index, zstd frames. */
+/* fuzz_sealed: the sealed-segment (format 2) and rollup readers over any file — blocks, index,
+ * zstd frames, rollup series. */
 #include "fuzz_util.h"
+#include "pb_rollup.h"
 #include "pb_sealed.h"
 #include "pb_segment.h"
 
+#include <errno.h>
 #include <zlib.h>
 
 /* Input: [u8 mode][u64 LE window start][file]. mode bit 0: the harness first
@@ -27,6 +30,10 @@ static uint64_t s_get(const uint8_t *p, int n)
 
 static void s_fix_crcs(uint8_t *f, size_t size)
 {
+    if (size >= PB_ROLLUP_HEAD && memcmp(f, PB_ROLLUP_MAGIC, 8) == 0) {
+        s_put32(f + 24, (uint32_t)crc32(0, f + PB_ROLLUP_HEAD, (uInt)(size - PB_ROLLUP_HEAD)));
+        return;
+    }
     size_t at = PB_SEGMENT_HEADER_SIZE;
     while (at + PB_SEALED_BLOCK_HEAD <= size && memcmp(f + at, "PBZB", 4) == 0) {
         uint64_t comp = s_get(f + at + 4, 4);
@@ -80,6 +87,15 @@ static void s_read(const char *path, size_t size, int window, uint64_t from)
     pb_segment_reader_destroy(&reader);
 }
 
+static int s_bucket(const char *host, int type, uint64_t pid, const char *comm, const char *field,
+                    int kind, int coarse, const pb_rollup_bucket_t *b, void *arg)
+{
+    (void)type, (void)pid, (void)kind, (void)coarse, (void)b;
+    FUZZ_CHECK(strlen(host) < 256 && strlen(comm) < 256 && strlen(field) < 256, "long string");
+    (*(int *)arg)++;
+    return 0;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size < 9)
@@ -97,6 +113,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     int fd = fuzz_memfile(file, size, path, sizeof path);
     if (fd >= 0) {
         s_read(path, size, mode & 2, from);
+        int n = 0, rc = pb_rollup_read(path, s_bucket, &n);
+        FUZZ_CHECK(rc == 0 || rc == -EBADMSG, "pb_rollup_read returned %d", rc);
         pb_sealed_info_t info;
         FUZZ_CHECK(pb_sealed_info(path, &info) == 0, "info failed on a readable file");
         FUZZ_CHECK(info.disk_bytes == size, "info says %llu bytes of %zu",

@@ -157,6 +157,46 @@ def read_segment(path, problems):
     return _walk(data, HEADER, path, problems)
 
 
+def read_rollup(path):
+    """The buckets of a segment-N.pbr (schemas/STORAGE.md, "Rollups"): a dict
+    (host, type, pid, field) -> {"comm", "kind", "fine": [...], "coarse": [...]}, each bucket
+    (start_s, min, max, sum, count, last). Raises ValueError when the file is damaged."""
+    with open(path, "rb") as f:
+        data = f.read()
+    if len(data) < 32 or data[:8] != b"PBROLLUP":
+        raise ValueError("not a rollup file")
+    version, _, comp, raw, crc, _ = struct.unpack_from("<IIIIII", data, 8)
+    body = data[32:]
+    if version != 1 or len(body) != comp or zlib.crc32(body) != crc:
+        raise ValueError("damaged rollup header or CRC")
+    body = zstandard.ZstdDecompressor().decompress(body, max_output_size=raw)
+    series, pos = {}, 4
+
+    def text():
+        nonlocal pos
+        (n,) = struct.unpack_from("<H", body, pos)
+        pos += 2 + n
+        return body[pos - n:pos].decode("utf-8", "replace")
+
+    for _ in range(struct.unpack_from("<I", body, 0)[0]):
+        host = text()
+        kind_type, pid = struct.unpack_from("<BQ", body, pos)
+        pos += 9
+        comm, field = text(), text()
+        kind = body[pos]
+        pos += 1
+        entry = {"comm": comm, "kind": ("counter", "gauge", "rate")[kind]}
+        for res in ("fine", "coarse"):
+            (n,) = struct.unpack_from("<I", body, pos)
+            pos += 4
+            entry[res] = [struct.unpack_from("<QdddQd", body, pos + 48 * i) for i in range(n)]
+            pos += 48 * n
+        series[(host, ("", "sys", "proc")[kind_type], pid, field)] = entry
+    if pos != len(body):
+        raise ValueError("trailing bytes in a rollup body")
+    return series
+
+
 def segment_names(run_dir):
     """segment-N.pbl and .pbz in order; of a number present as both, the sealed one."""
     names = sorted(n for n in os.listdir(run_dir) if re.fullmatch(r"segment-\d+\.pb[lz]", n))

@@ -104,6 +104,37 @@ def damage(run_dir, dest):
     v1_segment(os.path.join(dest, "segment-000003.pbl"), records[:4], 5)
 
 
+def check_rollups(r, run_dir, records):
+    """The sealed segment's rollups agree exactly with its sys frames (min, max, count, last;
+    sum to rounding), bucket by bucket, for every numeric leaf Python finds."""
+    roll = read_run.read_rollup(os.path.join(run_dir, "segment-000001.pbr"))
+    want = {}
+    for _, topic, payload in records:
+        frame = pbtest.unpack(payload)
+        if frame["type"] != "sys":
+            continue
+        for path, value in pbsub.leaves(frame, exact=True).items():
+            key = (frame["host"], "sys", 0, path)
+            if key not in roll:
+                continue
+            start = frame["ts"] // 10**9 // 60 * 60
+            b = want.setdefault(key, {}).setdefault(start, [value, value, 0.0, 0, value])
+            b[0], b[1] = min(b[0], value), max(b[1], value)
+            b[2] += value
+            b[3] += 1
+            b[4] = value
+    bad = []
+    for key, buckets in want.items():
+        got = {start: (mn, mx, sm, n, last) for start, mn, mx, sm, n, last in roll[key]["fine"]}
+        for start, (mn, mx, sm, n, last) in buckets.items():
+            g = got.get(start)
+            if not g or g[0] != mn or g[1] != mx or g[3] != n or g[4] != last or \
+                    abs(g[2] - sm) > 1e-9 * max(1.0, abs(sm)):
+                bad.append(f"{key} @{start}: {g} vs {(mn, mx, sm, n, last)}")
+    r.check(len(want) > 10 and not bad, "rollups == the sys frames, bucket by bucket",
+            f"{len(want)} series; " + "; ".join(bad[:3]))
+
+
 def check_format_1(r):
     """The checked-in run of format 1 (tests/data/run-v1) dumps as the Python reader reads it."""
     fixtures = os.path.join(pbtest.SOURCE, "tests", "data", "run-v1")
@@ -213,6 +244,7 @@ def main():
         check_dump(r, run_dir, records)
         check_damaged(r, run_dir, bench.dir)
         check_format_1(r)
+        check_rollups(r, run_dir, records)
         check_replay(r, bench, run_dir, records)
         check_replay_stopped(r, bench, run_dir)
         check_retention(r, bench, run_dir)
