@@ -18,8 +18,9 @@
  * block costs only its records. The index lets a windowed read go straight
  * to the blocks that overlap the window; without it (damaged, or a file cut
  * short) a reader walks the blocks from the header. Sealing writes
- * <name>.pbz.tmp, fsyncs it, renames it to <name>.pbz, then unlinks
- * <name>.pbl, so a crash leaves the old segment, the new one, or both. */
+ * <name>.pbz.tmp, fsyncs it, writes the rollups (<name>.pbr, pb_rollup.h),
+ * renames the .tmp to <name>.pbz, then unlinks <name>.pbl, so a crash leaves
+ * the old segment, the new one, or both. */
 
 #include <stddef.h>
 #include <stdint.h>
