@@ -368,10 +368,11 @@ static void s_write_rollup(const pb_rollup_t *rollup, const char *pbr)
 
 static int s_seal_to(const char *pbl_path, const char *tmp, const char *pbr, int level)
 {
-    s_sealer_t s = {.fd = -1, .level = level, .rollup = pb_rollup_new()};
+    s_sealer_t s = {.fd = -1, .level = level};
     pb_segment_reader_t *reader = pb_segment_reader_new(pbl_path);
     if (!reader)
         return -errno;
+    s.rollup = pb_rollup_new();
     s.fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, PB_SEGMENT_FILE_MODE);
     s.cctx = ZSTD_createCCtx();
     int rc = s.fd < 0 || fchmod(s.fd, PB_SEGMENT_FILE_MODE) < 0 ? -errno : !s.cctx ? -ENOMEM : 0;
