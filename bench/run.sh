@@ -386,7 +386,7 @@ record_figures() {
     row "reader frames/s, sealed segments vs raw read, no CRC" "$zr" "$rrf" "$(ratio "$zr" "$rrf")"
     d=$(kv disk_bytes "$f") zd=$(kv zdisk_bytes "$f")
     row "recorder bytes on disk, sealed vs format 1 (same frames)" "$zd" "$d" "$(ratio "$zd" "$d")"
-    row "recorder close (seals the last 64 MiB segment), s" "$(kv zclose_s "$f")" "—" "—"
+    row "recorder close (seals what is queued and the last segment), s" "$(kv zclose_s "$f")" "—" "—"
     rm -rf "$TMP/store"
 }
 

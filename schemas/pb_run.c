@@ -4,12 +4,12 @@
 #include "pb_codec.h"
 #include "pb_log.h"
 #include "pb_sealed.h"
+#include "pb_sealer.h"
 
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,10 +34,7 @@ struct pb_run_writer {
     uint64_t first_ts;            /* recv_ts of the open segment's first record */
     int level;                    /* zstd level of sealed segments; 0: none (format 1) */
     uint64_t records, bytes_done; /* bytes_done: closed segments */
-    /* the sealer: one thread at a time, sealing the segment just closed */
-    pthread_t sealer;
-    int sealing;
-    char seal_path[PATH_MAX];
+    pb_sealer_t *sealer;          /* made at the first rotation of a run that seals */
 };
 
 struct pb_run {
@@ -225,36 +222,18 @@ static int s_open_segment(pb_run_writer_t *self)
     return 0;
 }
 
-/* ---- the sealer ---- */
+/* ---- sealing ---- */
 
-static void *s_seal_main(void *arg)
-{
-    pb_run_writer_t *self = arg;
-    int rc = pb_sealed_seal(self->seal_path, self->level);
-    if (rc < 0)
-        pb_log_warn("sealing %s failed: %s (it stays uncompressed and readable)", self->seal_path,
-                    strerror(-rc));
-    return NULL;
-}
-
-static void s_seal_join(pb_run_writer_t *self)
-{
-    if (self->sealing)
-        pthread_join(self->sealer, NULL);
-    self->sealing = 0;
-}
-
-/* Seals the segment at path off the intake path. A seal still running from
- * the previous rotation is waited for first (segments fill far slower than
- * they compress). Without a thread it seals here. */
+/* Hands a closed segment to the sealer thread (made on first use; without
+ * one, sealed here). */
 static void s_seal_start(pb_run_writer_t *self, const char *path)
 {
-    s_seal_join(self);
-    snprintf(self->seal_path, sizeof self->seal_path, "%s", path);
-    if (pthread_create(&self->sealer, NULL, s_seal_main, self) == 0)
-        self->sealing = 1;
-    else
-        s_seal_main(self);
+    if (!self->sealer)
+        self->sealer = pb_sealer_new(self->level);
+    if (self->sealer)
+        pb_sealer_push(self->sealer, path);
+    else if (pb_sealed_seal(path, self->level) < 0)
+        pb_log_warn("sealing %s failed (it stays uncompressed and readable)", path);
 }
 
 static int s_writer_init(pb_run_writer_t *self, const char *store, const pb_value_t *config)
@@ -300,11 +279,9 @@ void pb_run_writer_destroy(pb_run_writer_t **self_p)
     }
     int last = self->segment != NULL;
     pb_segment_writer_destroy(&self->segment);
-    s_seal_join(self);
-    if (last && self->level > 0) {
-        snprintf(self->seal_path, sizeof self->seal_path, "%s", self->segment_path);
-        s_seal_main(self); /* the last segment: sealed before the recorder exits */
-    }
+    if (last && self->level > 0)
+        s_seal_start(self, self->segment_path); /* sealed before the recorder exits */
+    pb_sealer_destroy(&self->sealer);
     pb_value_destroy(&self->meta);
     free(self->dir);
     free(self);

@@ -52,13 +52,13 @@ pb_run_writer_t *pb_run_writer_new(const char *store, const pb_value_t *config,
 
 /* Rotation by time (segment_seconds of recv_ts per segment; 0: by size
  * only) and sealing: level 1..19 compresses every closed segment with zstd
- * in a worker thread (format 2: segment-N.pbz, pb_sealed.h), 0 keeps them
+ * in a worker thread (pb_sealer.h; format 2: segment-N.pbz), 0 keeps them
  * as written (format 1). Call right after pb_run_writer_new; the defaults
  * are PB_RUN_DEFAULT_SEGMENT_SECONDS and PB_RUN_DEFAULT_LEVEL. */
 void pb_run_writer_set_seal(pb_run_writer_t *self, uint64_t segment_seconds, int level);
 
 /* Flushes, writes the final run.meta (complete: true), seals the last
- * segment (waiting for a seal in progress), closes. Accepts NULL. */
+ * segment after any still queued for the sealer thread, closes. Accepts NULL. */
 void pb_run_writer_destroy(pb_run_writer_t **self_p);
 
 /* Borrowed id and directory path of the run. */

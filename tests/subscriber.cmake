@@ -2,6 +2,7 @@
 pb_check_test(pb_segment LIBS pb_schemas)
 pb_check_test(pb_run LIBS pb_schemas)
 pb_check_test(pb_sealed LIBS pb_schemas)
+pb_check_test(pb_sealer LIBS pb_schemas)
 pb_check_test(pb_summary LIBS pb_subscriber)
 pb_check_test(pb_ring LIBS pb_subscriber)
 pb_check_test(pb_history LIBS pb_subscriber)
