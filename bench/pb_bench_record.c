@@ -1,5 +1,5 @@
-/* pb_bench_record: recorder (pb_run writer, CRC, flush every 1 s) and reader figures, against raw
- * I/O. */
+/* pb_bench_record: recorder (pb_run writer, CRC, flush every 1 s; format 1 and sealed format 2)
+ * and reader figures, against raw I/O. */
 #include "pb_bench_bus.h"
 
 #include "pb_bench_frames.h"
@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define S_FLUSH_NS 1000000000ull
@@ -121,19 +122,49 @@ static int s_raw_read(const char *path, s_figure_t *f)
     return 0;
 }
 
-static int s_measure(pb_bench_frames_t *t, const char *store, double seconds)
+/* Bytes of the files directly in dir. */
+static uint64_t s_disk_bytes(const char *dir)
 {
-    s_figure_t w = {0}, r = {0}, rw = {0}, rr = {0};
+    char cmd[PATH_MAX + 32];
+    snprintf(cmd, sizeof cmd, "du -sb '%s'", dir);
+    FILE *p = popen(cmd, "r");
+    unsigned long long n = 0;
+    if (p && fscanf(p, "%llu", &n) != 1)
+        n = 0;
+    if (p)
+        pclose(p);
+    return n;
+}
+
+/* One recorder run at zstd level (0: format 1). w: intake until the last
+ * flush (rotations' seals run in the sealer thread meanwhile); *close_s: the
+ * close, which seals the last segment. */
+static int s_record(pb_bench_frames_t *t, const char *store, double seconds, int level,
+                    s_figure_t *w, double *close_s, char *dir, size_t dirlen)
+{
     uint64_t start = pb_bench_mono_ns();
     pb_run_writer_t *writer = pb_run_writer_new(store, NULL, 0);
     if (!writer)
         return -errno;
-    char dir[PATH_MAX], raw[PATH_MAX + 16];
-    snprintf(dir, sizeof dir, "%s", pb_run_writer_dir(writer));
-    int rc = s_write_run(writer, t, seconds, &w);
+    pb_run_writer_set_seal(writer, 0, level);
+    snprintf(dir, dirlen, "%s", pb_run_writer_dir(writer));
+    int rc = s_write_run(writer, t, seconds, w);
+    uint64_t stop = pb_bench_mono_ns();
+    w->seconds = (double)(stop - start) / 1e9;
     pb_run_writer_destroy(&writer);
-    w.seconds = (double)(pb_bench_mono_ns() - start) / 1e9;
+    *close_s = (double)(pb_bench_mono_ns() - stop) / 1e9;
+    return rc;
+}
+
+static int s_measure(pb_bench_frames_t *t, const char *store, double seconds)
+{
+    s_figure_t w = {0}, r = {0}, wz = {0}, rz = {0}, rw = {0}, rr = {0};
+    char dir[PATH_MAX], zdir[PATH_MAX], raw[PATH_MAX + 16];
+    double close_s = 0, zclose_s = 0;
+    int rc = s_record(t, store, seconds, 0, &w, &close_s, dir, sizeof dir);
     rc = rc ? rc : s_read_run(dir, &r);
+    rc = rc ? rc : s_record(t, store, seconds, 1, &wz, &zclose_s, zdir, sizeof zdir);
+    rc = rc ? rc : s_read_run(zdir, &rz);
     snprintf(raw, sizeof raw, "%s/raw.bin", store);
     rc = rc ? rc : s_raw_write(raw, t, w.frames, &rw);
     rc = rc ? rc : s_raw_read(raw, &rr);
@@ -141,8 +172,12 @@ static int s_measure(pb_bench_frames_t *t, const char *store, double seconds)
         return rc;
     s_print("write", w);
     s_print("read", r);
+    s_print("zwrite", wz);
+    s_print("zread", rz);
     s_print("raw_write", rw);
     s_print("raw_read", rr);
+    printf("disk_bytes=%llu zdisk_bytes=%llu zclose_s=%.3f ", (unsigned long long)s_disk_bytes(dir),
+           (unsigned long long)s_disk_bytes(zdir), zclose_s);
     printf("mean_bytes=%.1f\n", pb_bench_frames_mean_bytes(t));
     return 0;
 }

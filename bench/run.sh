@@ -443,6 +443,13 @@ record_figures() {
     row "recorder MB/s vs raw write(2)" "$w" "$rw" "$(ratio "$w" "$rw")"
     r=$(kv read_fps "$f") rr=$(kv raw_read_fps "$f")
     row "reader frames/s (CRC checked) vs raw read, no CRC" "$r" "$rr" "$(ratio "$r" "$rr")"
+    z=$(kv zwrite_fps "$f") rwf=$(kv raw_write_fps "$f")
+    row "recorder frames/s, sealed zstd -1 (format 2) vs raw write(2), no CRC" "$z" "$rwf" "$(ratio "$z" "$rwf")"
+    zr=$(kv zread_fps "$f") rrf=$(kv raw_read_fps "$f")
+    row "reader frames/s, sealed segments vs raw read, no CRC" "$zr" "$rrf" "$(ratio "$zr" "$rrf")"
+    d=$(kv disk_bytes "$f") zd=$(kv zdisk_bytes "$f")
+    row "recorder bytes on disk, sealed vs format 1 (same frames)" "$zd" "$d" "$(ratio "$zd" "$d")"
+    row "recorder close (seals what is queued and the last segment), s" "$(kv zclose_s "$f")" "—" "—"
     rm -rf "$TMP/store"
 }
 
@@ -460,8 +467,24 @@ report_figures() {
         s=$("$PY" -c "import json,sys; print('%.2f' % json.load(open(sys.argv[1]))['results'][0]['mean'])" "$TMP/hf-$fmt.json")
         kb=$(calc "%.0f" "$(stat -c %s "$TMP/report.$fmt") / 1024")
         row "reporter $fmt, $REPORT_RUN run (1 Hz, 20 procs): seconds / KiB" "$s / $kb" "—" "—"
+        eval "full_$fmt=\$s"
     done
-    rm -rf "$TMP/synth"
+    # a 1 h window out of the run: the time index skips every other block
+    hyperfine --runs "$REPORT_RUNS" --export-json "$TMP/hf-win.json" --style none \
+        "$BUILD/reporter/perfbus-report $run --from 2026-01-01T01:00:00Z --to 2026-01-01T02:00:00Z --format html --out $TMP/win.html" \
+        >/dev/null 2>&1 || die "perfbus-report of a 1 h window failed"
+    s=$("$PY" -c "import json,sys; print('%.3f' % json.load(open(sys.argv[1]))['results'][0]['mean'])" "$TMP/hf-win.json")
+    row "reporter html, 1 h window of the $REPORT_RUN run vs the whole run, seconds" "$s" "$full_html" "$(ratio "$s" "$full_html")"
+    "$BUILD/reporter/perfbus-synth" --store "$TMP/synth1" --duration "$REPORT_RUN" --interval 1 \
+        --procs 20 --format 1 >"$TMP/synth1.out" || die "perfbus-synth --format 1 failed"
+    hyperfine --runs "$REPORT_RUNS" --export-json "$TMP/hf-v1.json" --style none \
+        "$BUILD/reporter/perfbus-report $(tail -n 1 "$TMP/synth1.out") --format html --out $TMP/v1.html" \
+        >/dev/null 2>&1 || die "perfbus-report of the format-1 run failed"
+    s=$("$PY" -c "import json,sys; print('%.2f' % json.load(open(sys.argv[1]))['results'][0]['mean'])" "$TMP/hf-v1.json")
+    row "reporter html, $REPORT_RUN run: format 2 vs the same run as format 1, seconds" "$full_html" "$s" "$(ratio "$full_html" "$s")"
+    z=$(du -sb "$TMP/synth" | cut -f1) v1=$(du -sb "$TMP/synth1" | cut -f1)
+    row "bytes on disk, synthetic $REPORT_RUN run (1 Hz, 20 procs): format 2 vs format 1" "$z" "$v1" "$(ratio "$z" "$v1")"
+    rm -rf "$TMP/synth" "$TMP/synth1"
 }
 
 # ---- profiler ----

@@ -100,8 +100,8 @@ static char *s_fmt_time(char *buf, size_t size, double ns)
 
 static void s_print_runs(const pb_value_t *list)
 {
-    printf("%-26s %-19s %9s %-6s %9s %10s %s\n", "RUN", "START", "DURATION", "STATE", "RECORDS",
-           "SIZE", "HOSTS");
+    printf("%-26s %-19s %9s %-6s %9s %10s %6s %s\n", "RUN", "START", "DURATION", "STATE", "RECORDS",
+           "ON DISK", "RATIO", "HOSTS");
     for (size_t i = 0; i < pb_value_len(list); i++) {
         const pb_value_t *r = pb_value_array_at(list, i);
         const char *id = "?";
@@ -118,11 +118,14 @@ static void s_print_runs(const pb_value_t *list)
                      pb_cli_term(shown, sizeof shown, name));
         }
         double secs = (pb_cli_num(r, "end_ns") - pb_cli_num(r, "start_ns")) / 1e9;
-        printf("%-26s %-19s %8.1fs %-6s %9.0f %10s %s\n",
+        double disk = pb_cli_num(r, "bytes"), raw = pb_cli_num(r, "raw_bytes");
+        char ratio[16];
+        snprintf(ratio, sizeof ratio, "%.1fx", disk > 0 && raw > 0 ? raw / disk : 1.0);
+        printf("%-26s %-19s %8.1fs %-6s %9.0f %10s %6s %s\n",
                pb_cli_term(id_shown, sizeof id_shown, id),
                s_fmt_time(start, sizeof start, pb_cli_num(r, "start_ns")), secs,
                complete ? "done" : "open", pb_cli_num(r, "records"),
-               pb_cli_fmt_bytes(size, sizeof size, pb_cli_num(r, "bytes")), hosts);
+               pb_cli_fmt_bytes(size, sizeof size, disk), ratio, hosts);
     }
 }
 
@@ -132,7 +135,8 @@ int pb_cli_runs(int argc, char **argv)
     int first;
     int rc = s_parse(argc, argv,
                      "Usage: perfbus runs [--store DIR] [--json]\n"
-                     "Lists the stored runs, oldest first (store: schemas/STORAGE.md).\n",
+                     "Lists the stored runs, oldest first (store: schemas/STORAGE.md), with\n"
+                     "their size on disk and compression ratio (bytes recorded / on disk).\n",
                      &a, &first);
     if (rc >= 0)
         return rc;

@@ -47,6 +47,8 @@ void pb_synth_defaults(pb_synth_opts_t *opts)
     opts->spike_at = SIZE_MAX;
     opts->lose_every = 0;
     opts->profiles = 0;
+    opts->format = 2;
+    opts->segment_seconds = PB_RUN_DEFAULT_SEGMENT_SECONDS;
 }
 
 static int s_put_cpu(pb_value_t *frame, size_t i, int first, size_t spike_at)
@@ -320,6 +322,8 @@ int pb_synth_write(const pb_synth_opts_t *opts, const char *store, char *dir, si
     pb_run_writer_t *writer = pb_run_writer_new(store, NULL, 0);
     if (!writer)
         return errno ? -errno : -EIO;
+    pb_run_writer_set_seal(writer, opts->segment_seconds,
+                           opts->format == 1 ? 0 : PB_RUN_DEFAULT_LEVEL);
     int rc = pb_synth_generate(opts, s_append, writer);
     rc = rc ? rc : pb_run_writer_flush(writer);
     if (rc == 0 && (size_t)snprintf(dir, size, "%s", pb_run_writer_dir(writer)) >= size)

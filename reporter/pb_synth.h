@@ -17,10 +17,13 @@ typedef struct {
     size_t spike_at;   /* sample whose CPU user is 97 % (SIZE_MAX: none) */
     size_t lose_every; /* skip one seq number every N frames (0: never) */
     int profiles;      /* non-zero: prof frames (sampling, tracing, a failed job) mid-run */
+    int format;        /* pb_synth_write: 2 (sealed, compressed segments) or 1 (as before v2) */
+    size_t segment_seconds; /* pb_synth_write: rotation by time (0: by size only) */
 } pb_synth_opts_t;
 
 /* Fills opts with a small default run: host "synth", 2026-01-01T00:00:00Z,
- * 1 s, 60 samples, 3 processes, no spike, no loss. Can't fail. */
+ * 1 s, 60 samples, 3 processes, no spike, no loss; written as format 2
+ * with the recorder's default rotation. Can't fail. */
 void pb_synth_defaults(pb_synth_opts_t *opts);
 
 /* Called for every frame in time order with its topic; frame is borrowed.

@@ -12,7 +12,8 @@ static int s_usage(FILE *out, int status)
 {
     fprintf(out, "usage: perfbus-synth --store DIR [--duration 24h | --samples N] [--interval S]\n"
                  "                     [--procs N] [--host H] [--start T] [--spike-at N]\n"
-                 "                     [--lose-every N] [--profiles]\n"
+                 "                     [--lose-every N] [--profiles] [--format 1|2]\n"
+                 "                     [--segment-seconds N]\n"
                  "Prints the directory of the new run.\n");
     return status;
 }
@@ -51,17 +52,31 @@ static int s_option(pb_synth_opts_t *o, int opt, const char *arg, uint64_t *dura
     case 'P':
         o->profiles = 1;
         return 0;
+    case 'f':
+        o->format = atoi(arg);
+        return o->format == 1 || o->format == 2 ? 0 : -1;
+    case 'S':
+        return s_size(arg, &o->segment_seconds);
     }
     return -1;
 }
 
 int main(int argc, char **argv)
 {
-    static const struct option longs[] = {
-        {"store", 1, 0, 's'},    {"duration", 1, 0, 'd'}, {"samples", 1, 0, 'n'},
-        {"interval", 1, 0, 'i'}, {"procs", 1, 0, 'p'},    {"host", 1, 0, 'H'},
-        {"start", 1, 0, 't'},    {"spike-at", 1, 0, 'x'}, {"lose-every", 1, 0, 'l'},
-        {"profiles", 0, 0, 'P'}, {"help", 0, 0, 'h'},     {0, 0, 0, 0}};
+    static const struct option longs[] = {{"store", 1, 0, 's'},
+                                          {"duration", 1, 0, 'd'},
+                                          {"samples", 1, 0, 'n'},
+                                          {"interval", 1, 0, 'i'},
+                                          {"procs", 1, 0, 'p'},
+                                          {"host", 1, 0, 'H'},
+                                          {"start", 1, 0, 't'},
+                                          {"spike-at", 1, 0, 'x'},
+                                          {"lose-every", 1, 0, 'l'},
+                                          {"profiles", 0, 0, 'P'},
+                                          {"help", 0, 0, 'h'},
+                                          {"format", 1, 0, 'f'},
+                                          {"segment-seconds", 1, 0, 'S'},
+                                          {0, 0, 0, 0}};
     pb_synth_opts_t opts;
     pb_synth_defaults(&opts);
     const char *store = NULL;

@@ -1,7 +1,10 @@
-/* pb_run: run directories of segments plus run.meta; the store listing and its retention. */
+/* pb_run: run directories of segments plus run.meta: the recorder side and the reader side. */
 #include "pb_run.h"
 
 #include "pb_codec.h"
+#include "pb_log.h"
+#include "pb_sealed.h"
+#include "pb_sealer.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -25,9 +28,13 @@ struct pb_run_writer {
     char id[64];
     pb_value_t *meta; /* rewritten into run.meta at every flush */
     pb_segment_writer_t *segment;
+    char segment_path[PATH_MAX]; /* of the open segment */
     unsigned nsegment;
-    uint64_t segment_bytes;
+    uint64_t segment_bytes, segment_ns;
+    uint64_t first_ts;            /* recv_ts of the open segment's first record */
+    int level;                    /* zstd level of sealed segments; 0: none (format 1) */
     uint64_t records, bytes_done; /* bytes_done: closed segments */
+    pb_sealer_t *sealer;          /* made at the first rotation of a run that seals */
 };
 
 struct pb_run {
@@ -210,8 +217,23 @@ static int s_open_segment(pb_run_writer_t *self)
         pb_segment_writer_destroy(&self->segment);
     }
     self->segment = segment;
+    snprintf(self->segment_path, sizeof self->segment_path, "%s", path);
     self->nsegment++;
     return 0;
+}
+
+/* ---- sealing ---- */
+
+/* Hands a closed segment to the sealer thread (made on first use; without
+ * one, sealed here). */
+static void s_seal_start(pb_run_writer_t *self, const char *path)
+{
+    if (!self->sealer)
+        self->sealer = pb_sealer_new(self->level);
+    if (self->sealer)
+        pb_sealer_push(self->sealer, path);
+    else if (pb_sealed_seal(path, self->level) < 0)
+        pb_log_warn("sealing %s failed (it stays uncompressed and readable)", path);
 }
 
 static int s_writer_init(pb_run_writer_t *self, const char *store, const pb_value_t *config)
@@ -222,7 +244,7 @@ static int s_writer_init(pb_run_writer_t *self, const char *store, const pb_valu
     if (rc < 0)
         return rc;
     self->meta = s_meta_new(self->id, config, now);
-    if (!self->meta)
+    if (!self->meta || pb_value_map_put_uint(self->meta, "format", self->level > 0 ? 2 : 1) < 0)
         return -ENOMEM;
     rc = s_open_segment(self);
     return rc < 0 ? rc : pb_run_writer_flush(self);
@@ -235,6 +257,8 @@ pb_run_writer_t *pb_run_writer_new(const char *store, const pb_value_t *config,
     if (!self)
         return NULL;
     self->segment_bytes = segment_bytes ? segment_bytes : S_DEFAULT_SEGMENT;
+    self->segment_ns = (uint64_t)PB_RUN_DEFAULT_SEGMENT_SECONDS * 1000000000u;
+    self->level = PB_RUN_DEFAULT_LEVEL;
     int rc = s_writer_init(self, store, config);
     if (rc < 0) {
         pb_run_writer_destroy(&self);
@@ -253,11 +277,22 @@ void pb_run_writer_destroy(pb_run_writer_t **self_p)
         pb_segment_writer_flush(self->segment, 1);
         pb_run_writer_flush(self);
     }
+    int last = self->segment != NULL;
     pb_segment_writer_destroy(&self->segment);
+    if (last && self->level > 0)
+        s_seal_start(self, self->segment_path); /* sealed before the recorder exits */
+    pb_sealer_destroy(&self->sealer);
     pb_value_destroy(&self->meta);
     free(self->dir);
     free(self);
     *self_p = NULL;
+}
+
+void pb_run_writer_set_seal(pb_run_writer_t *self, uint64_t segment_seconds, int level)
+{
+    self->segment_ns = segment_seconds * 1000000000u;
+    self->level = level < 0 ? 0 : level > 19 ? 19 : level;
+    pb_value_map_put_uint(self->meta, "format", self->level > 0 ? 2 : 1);
 }
 
 const char *pb_run_writer_id(const pb_run_writer_t *self)
@@ -282,6 +317,13 @@ static int s_note_host(pb_run_writer_t *self, const char *host)
     return item ? pb_value_array_push(hosts, &item) : -ENOMEM;
 }
 
+/* Rotation: by size, or by the span of recv_ts in the open segment. */
+static int s_full(const pb_run_writer_t *self, uint64_t size, uint64_t recv_ts)
+{
+    return size > self->segment_bytes || (self->segment_ns && recv_ts >= self->first_ts &&
+                                          recv_ts - self->first_ts >= self->segment_ns);
+}
+
 int pb_run_writer_append(pb_run_writer_t *self, uint64_t recv_ts, const char *host,
                          const char *topic, size_t topic_len, const void *payload,
                          size_t payload_len)
@@ -289,10 +331,16 @@ int pb_run_writer_append(pb_run_writer_t *self, uint64_t recv_ts, const char *ho
     uint64_t need = PB_SEGMENT_RECORD_HEAD + topic_len + payload_len;
     uint64_t size = pb_segment_writer_size(self->segment);
     int rc = 0;
-    if (size > PB_SEGMENT_HEADER_SIZE && size + need > self->segment_bytes) {
+    if (size > PB_SEGMENT_HEADER_SIZE && s_full(self, size + need, recv_ts)) {
+        char closed[PATH_MAX];
+        snprintf(closed, sizeof closed, "%s", self->segment_path);
         rc = pb_segment_writer_flush(self->segment, 1);
         rc = rc < 0 ? rc : s_open_segment(self);
+        if (rc == 0 && self->level > 0)
+            s_seal_start(self, closed);
     }
+    if (pb_segment_writer_size(self->segment) == PB_SEGMENT_HEADER_SIZE)
+        self->first_ts = recv_ts;
     if (rc == 0 && host)
         rc = s_note_host(self, host);
     if (rc == 0)
@@ -369,10 +417,12 @@ static pb_value_t *s_meta_read(const char *dir, char *err, size_t errlen)
     return meta;
 }
 
-static int s_is_segment_name(const char *name)
+/* segment-<digits>.pbl (format 1, or the open segment) or .pbz (sealed). */
+/* segment-<digits><ext> */
+static int s_is_numbered(const char *name, const char *ext)
 {
     size_t n = strlen(name);
-    if (n < 13 || strncmp(name, "segment-", 8) != 0 || strcmp(name + n - 4, ".pbl") != 0)
+    if (n < 13 || strncmp(name, "segment-", 8) != 0 || strcmp(name + n - 4, ext) != 0)
         return 0;
     for (size_t i = 8; i < n - 4; i++)
         if (name[i] < '0' || name[i] > '9')
@@ -380,9 +430,39 @@ static int s_is_segment_name(const char *name)
     return 1;
 }
 
+int pb_run_is_segment_name(const char *name)
+{
+    return s_is_numbered(name, ".pbl") || s_is_numbered(name, ".pbz");
+}
+
+int pb_run_is_rollup_name(const char *name)
+{
+    return s_is_numbered(name, ".pbr");
+}
+
+/* A seal interrupted by a crash leaves segment-N.pbz.tmp or .pbr.tmp (never read). */
+int pb_run_is_seal_tmp(const char *name)
+{
+    size_t n = strlen(name);
+    char stem[NAME_MAX + 1];
+    if (n < 8 || n > NAME_MAX || strcmp(name + n - 4, ".tmp") != 0)
+        return 0;
+    memcpy(stem, name, n - 4);
+    stem[n - 4] = '\0';
+    return pb_run_is_segment_name(stem) || pb_run_is_rollup_name(stem);
+}
+
 static int s_segment_filter(const struct dirent *d)
 {
-    return s_is_segment_name(d->d_name);
+    return pb_run_is_segment_name(d->d_name);
+}
+
+/* The same number sealed and not: a crash between the rename and the
+ * unlink. The sealed file is complete (it was fsynced before the rename). */
+static int s_same_segment(const char *a, const char *b)
+{
+    size_t n = strlen(a);
+    return n == strlen(b) && strncmp(a, b, n - 4) == 0;
 }
 
 static int s_list_segments(pb_run_t *self)
@@ -395,7 +475,8 @@ static int s_list_segments(pb_run_t *self)
     self->segments = calloc((size_t)n + 1, sizeof *self->segments);
     for (int i = 0; i < n; i++) {
         char path[PATH_MAX];
-        if (self->segments && rc == 0 &&
+        int twin = i + 1 < n && s_same_segment(names[i]->d_name, names[i + 1]->d_name);
+        if (self->segments && rc == 0 && !twin &&
             s_join(path, sizeof path, self->dir, names[i]->d_name) == 0)
             self->segments[self->nsegments++] = strdup(path);
         free(names[i]);
@@ -524,10 +605,16 @@ static int s_next_segment(pb_run_t *self)
         pb_segment_reader_destroy(&self->reader);
     }
     while (self->next_segment < self->nsegments) {
-        const char *path = self->segments[self->next_segment++];
+        char *path = self->segments[self->next_segment++];
         self->reader = pb_segment_reader_new(path);
+        size_t n = strlen(path);
+        if (!self->reader && errno == ENOENT && strcmp(path + n - 4, ".pbl") == 0) {
+            memcpy(path + n - 4, ".pbz", 4); /* sealed since the listing */
+            self->reader = pb_segment_reader_new(path);
+        }
         if (self->reader) {
             pb_segment_reader_set_problem_fn(self->reader, self->problem_fn, self->problem_arg);
+            pb_segment_reader_set_window(self->reader, self->from_ns, self->to_ns);
             return 1;
         }
         if (errno == ENOMEM)
@@ -564,148 +651,4 @@ pb_segment_damage_t pb_run_damage(const pb_run_t *self)
     if (self->reader)
         s_add_damage(&sum, pb_segment_reader_damage(self->reader));
     return sum;
-}
-
-/* ---- the store ---- */
-
-/* Bytes of the files directly in dir; sets *is_run when it holds run.meta or segments. */
-static uint64_t s_dir_bytes(const char *dir, int *is_run)
-{
-    DIR *d = opendir(dir);
-    uint64_t total = 0;
-    struct dirent *e;
-    while (d && (e = readdir(d)) != NULL) {
-        char path[PATH_MAX];
-        struct stat st;
-        if (s_join(path, sizeof path, dir, e->d_name) < 0 || lstat(path, &st) < 0 ||
-            !S_ISREG(st.st_mode))
-            continue;
-        total += (uint64_t)st.st_size;
-        if (strcmp(e->d_name, PB_RUN_META_FILE) == 0 || s_is_segment_name(e->d_name))
-            *is_run = 1;
-    }
-    if (d)
-        closedir(d);
-    return total;
-}
-
-static void s_copy_key(pb_value_t *to, const pb_value_t *from, const char *key)
-{
-    pb_value_t *v = pb_value_map_get(from, key);
-    pb_value_t *copy = v ? pb_value_dup(v) : pb_value_nil_new();
-    pb_value_map_put(to, key, &copy);
-}
-
-static pb_value_t *s_run_entry(const char *store, const char *name)
-{
-    char dir[PATH_MAX], err[256] = "";
-    int is_run = 0;
-    if (s_join(dir, sizeof dir, store, name) < 0)
-        return NULL;
-    uint64_t bytes = s_dir_bytes(dir, &is_run);
-    if (!is_run)
-        return NULL;
-    pb_value_t *meta = s_meta_read(dir, err, sizeof err);
-    pb_value_t *entry = pb_value_map_new();
-    pb_value_map_put_str(entry, "run_id", name);
-    pb_value_map_put_str(entry, "path", dir);
-    static const char *keys[] = {"start_ns", "end_ns",   "complete", "hosts",
-                                 "records",  "segments", NULL};
-    for (int i = 0; keys[i]; i++)
-        s_copy_key(entry, meta, keys[i]);
-    pb_value_map_put_uint(entry, "bytes", bytes);
-    if (*err)
-        pb_value_map_put_str(entry, "problem", err);
-    pb_value_destroy(&meta);
-    return entry;
-}
-
-static int s_dir_filter(const struct dirent *d)
-{
-    return d->d_name[0] != '.';
-}
-
-int pb_run_list(const char *store, pb_value_t **out_p)
-{
-    pb_value_t *list = pb_value_array_new();
-    if (!list)
-        return -ENOMEM;
-    struct dirent **names = NULL;
-    int n = scandir(store, &names, s_dir_filter, alphasort);
-    if (n < 0 && errno != ENOENT) {
-        int rc = -errno;
-        pb_value_destroy(&list);
-        return rc;
-    }
-    for (int i = 0; i < n; i++) {
-        pb_value_t *entry = s_run_entry(store, names[i]->d_name);
-        if (entry)
-            pb_value_array_push(list, &entry);
-        free(names[i]);
-    }
-    free(names);
-    *out_p = list;
-    return 0;
-}
-
-static int s_remove_run(const char *dir)
-{
-    DIR *d = opendir(dir);
-    if (!d)
-        return -errno;
-    struct dirent *e;
-    while ((e = readdir(d)) != NULL) {
-        char path[PATH_MAX];
-        if ((strcmp(e->d_name, PB_RUN_META_FILE) == 0 ||
-             strcmp(e->d_name, PB_RUN_META_FILE ".tmp") == 0 || s_is_segment_name(e->d_name)) &&
-            s_join(path, sizeof path, dir, e->d_name) == 0)
-            unlink(path);
-    }
-    closedir(d);
-    return rmdir(dir) < 0 ? -errno : 0;
-}
-
-static int s_keep(const pb_value_t *entry, const char *keep_id)
-{
-    const char *id = NULL;
-    pb_value_map_get_str(entry, "run_id", &id);
-    return keep_id && id && strcmp(id, keep_id) == 0;
-}
-
-/* Removes entry's run; adds it to *removed and subtracts its bytes from *total. */
-static void s_drop(pb_value_t *entry, int *removed, uint64_t *total)
-{
-    const char *path = NULL;
-    uint64_t bytes = 0;
-    pb_value_map_get_u64(entry, "bytes", &bytes);
-    if (pb_value_map_get_str(entry, "path", &path) < 0 || s_remove_run(path) < 0)
-        return;
-    pb_value_map_put_bool(entry, "$removed", true);
-    *total -= bytes < *total ? bytes : *total;
-    (*removed)++;
-}
-
-int pb_run_retain(const char *store, double keep_days, uint64_t keep_bytes, const char *keep_id)
-{
-    pb_value_t *list = NULL;
-    int rc = pb_run_list(store, &list);
-    if (rc < 0)
-        return rc;
-    uint64_t total = 0, now = s_now_ns(), end = 0, b = 0;
-    int removed = 0;
-    for (size_t i = 0; i < pb_value_len(list); i++)
-        total += pb_value_map_get_u64(pb_value_array_at(list, i), "bytes", &b) == 0 ? b : 0;
-    for (size_t i = 0; keep_days > 0 && i < pb_value_len(list); i++) {
-        pb_value_t *entry = pb_value_array_at(list, i);
-        if (!s_keep(entry, keep_id) && pb_value_map_get_u64(entry, "end_ns", &end) == 0 &&
-            end < now && (double)(now - end) > keep_days * 86400e9)
-            s_drop(entry, &removed, &total);
-    }
-    for (size_t i = 0; keep_bytes > 0 && total > keep_bytes && i < pb_value_len(list); i++) {
-        pb_value_t *entry = pb_value_array_at(list, i);
-        if (!s_keep(entry, keep_id) && !pb_value_map_get(entry, "$removed"))
-            s_drop(entry, &removed, &total);
-    }
-    pb_value_destroy(&list);
-    return removed;
 }

@@ -21,7 +21,11 @@
 #include <stdint.h>
 
 #define PB_RUN_META_FILE "run.meta"
-#define PB_RUN_FORMAT    1
+#define PB_RUN_FORMAT    1 /* run.meta's format until pb_run_writer_set_seal says 2 */
+/* Segments rotate after this span of recv_ts, and sealed ones are
+ * compressed at this zstd level, unless pb_run_writer_set_seal says else. */
+#define PB_RUN_DEFAULT_SEGMENT_SECONDS 3600
+#define PB_RUN_DEFAULT_LEVEL           1
 /* Modes of what the recorder creates, whatever the umask: directories
  * rwxr-x---, files rw-r----- (PB_SEGMENT_FILE_MODE). Not world-readable:
  * frames hold process names, command lines and I/O counters. */
@@ -46,7 +50,15 @@ typedef struct pb_run_writer pb_run_writer_t;
 pb_run_writer_t *pb_run_writer_new(const char *store, const pb_value_t *config,
                                    uint64_t segment_bytes);
 
-/* Flushes, writes the final run.meta (complete: true), closes. Accepts NULL. */
+/* Rotation by time (segment_seconds of recv_ts per segment; 0: by size
+ * only) and sealing: level 1..19 compresses every closed segment with zstd
+ * in a worker thread (pb_sealer.h; format 2: segment-N.pbz), 0 keeps them
+ * as written (format 1). Call right after pb_run_writer_new; the defaults
+ * are PB_RUN_DEFAULT_SEGMENT_SECONDS and PB_RUN_DEFAULT_LEVEL. */
+void pb_run_writer_set_seal(pb_run_writer_t *self, uint64_t segment_seconds, int level);
+
+/* Flushes, writes the final run.meta (complete: true), seals the last
+ * segment after any still queued for the sealer thread, closes. Accepts NULL. */
 void pb_run_writer_destroy(pb_run_writer_t **self_p);
 
 /* Borrowed id and directory path of the run. */
@@ -99,19 +111,29 @@ int pb_run_next(pb_run_t *self, pb_record_t *rec);
 /* Damage summed over the segments read so far. */
 pb_segment_damage_t pb_run_damage(const pb_run_t *self);
 
-/* ---- the store ---- */
+/* Names of a run directory's files: segment-<digits>.pbl or .pbz, the
+ * rollups of a sealed segment segment-<digits>.pbr (pb_rollup.h), and a
+ * seal's leftover segment-<digits>.pbz.tmp or .pbr.tmp. 1 or 0. */
+int pb_run_is_segment_name(const char *name);
+int pb_run_is_rollup_name(const char *name);
+int pb_run_is_seal_tmp(const char *name);
+
+/* ---- the store (pb_store.c) ---- */
 
 /* Lists the runs of a store, oldest first, as a new array of maps {run_id,
- * path, start_ns, end_ns, complete, hosts, records, segments, bytes} (from each
- * run.meta; bytes is measured on disk). A missing store is an empty list.
+ * path, start_ns, end_ns, complete, hosts, records, segments, format, bytes,
+ * raw_bytes} (from each run.meta; bytes is measured on disk, raw_bytes is
+ * what the segments held before compression, from their indexes). A missing store is an empty list.
  * Returns 0 with *out_p owned by the caller, or negative errno. */
 int pb_run_list(const char *store, pb_value_t **out_p);
 
 /* Retention: removes runs older than keep_days (by end_ns; <= 0: no limit),
- * then the oldest runs until the store holds at most keep_bytes (0: no limit).
- * The run named keep_id (the one being recorded; may be NULL) is never
- * removed. Only run directories (holding run.meta or segment files) are
- * touched. Returns the number of runs removed, or negative errno. */
+ * and in the runs left (keep_id's too) the sealed segments whose last record
+ * is older than that; then the oldest runs until the store holds at most
+ * keep_bytes (0: no limit). The run named keep_id (the one being recorded;
+ * may be NULL) is never removed whole. Only run directories (holding
+ * run.meta or segment files) are touched. Returns the number of runs and
+ * segments removed, or negative errno. */
 int pb_run_retain(const char *store, double keep_days, uint64_t keep_bytes, const char *keep_id);
 
 #endif

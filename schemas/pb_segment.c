@@ -1,6 +1,8 @@
 /* pb_segment: writes and reads segment files of CRC-checked, length-prefixed frame records. */
 #include "pb_segment.h"
 
+#include "pb_sealed.h"
+
 #include <limits.h>
 #include <stdbool.h>
 #include <zlib.h>
@@ -21,12 +23,30 @@ struct pb_segment_writer {
     uint64_t written; /* bytes already in the file */
 };
 
+/* A sealed file's blocks are walked through its index when it checks, else
+ * one after the other from the header. */
+typedef struct {
+    pb_sealed_index_t idx;
+    int has_index;
+    uint32_t next_entry;
+    uint64_t scan_pos, end;  /* next block without an index; end of the blocks */
+    uint64_t block_off;      /* of the block being read */
+    uint64_t from_ns, to_ns; /* window */
+    void *dctx;
+    unsigned char *buf; /* the decoded block */
+    size_t buf_cap;
+} s_sealed_t;
+
 struct pb_segment_reader {
     char *path;
-    const unsigned char *map; /* the whole file, read-only; NULL when empty */
+    const unsigned char *file; /* the whole file, read-only; NULL when empty */
+    size_t file_size;
+    /* the records being walked: the file (format 1) or a decoded block */
+    const unsigned char *map;
     size_t size;
     size_t pos;
-    char *topic; /* NUL-terminated copy of the current record's topic */
+    s_sealed_t *sealed; /* NULL for format 1 */
+    char *topic;        /* NUL-terminated copy of the current record's topic */
     size_t topic_cap;
     pb_segment_damage_t damage;
     pb_segment_problem_fn *problem_fn;
@@ -138,17 +158,15 @@ static int s_reserve(pb_segment_writer_t *self, size_t more)
     return 0;
 }
 
-int pb_segment_writer_append(pb_segment_writer_t *self, uint64_t recv_ts, const char *topic,
-                             size_t topic_len, const void *payload, size_t payload_len)
+size_t pb_segment_record_size(size_t topic_len, size_t payload_len)
 {
-    if (topic_len > UINT16_MAX || payload_len > PB_SEGMENT_MAX_RECORD)
-        return -EINVAL;
+    return PB_SEGMENT_RECORD_HEAD + topic_len + payload_len;
+}
+
+void pb_segment_record_put(unsigned char *rec, uint64_t recv_ts, const char *topic,
+                           size_t topic_len, const void *payload, size_t payload_len)
+{
     size_t body = 8 + 2 + topic_len + payload_len;
-    if (body > PB_SEGMENT_MAX_RECORD)
-        return -EINVAL;
-    if (s_reserve(self, 8 + body) < 0)
-        return -ENOMEM;
-    unsigned char *rec = (unsigned char *)self->buf + self->len;
     s_put_le(rec, body, 4);
     s_put_le(rec + 8, recv_ts, 8);
     s_put_le(rec + 16, topic_len, 2);
@@ -156,7 +174,21 @@ int pb_segment_writer_append(pb_segment_writer_t *self, uint64_t recv_ts, const 
     if (payload_len > 0)
         memcpy(rec + PB_SEGMENT_RECORD_HEAD + topic_len, payload, payload_len);
     s_put_le(rec + 4, pb_segment_crc32(0, rec + 8, body), 4);
-    self->len += 8 + body;
+}
+
+int pb_segment_writer_append(pb_segment_writer_t *self, uint64_t recv_ts, const char *topic,
+                             size_t topic_len, const void *payload, size_t payload_len)
+{
+    if (topic_len > UINT16_MAX || payload_len > PB_SEGMENT_MAX_RECORD)
+        return -EINVAL;
+    size_t size = pb_segment_record_size(topic_len, payload_len);
+    if (size - 8 > PB_SEGMENT_MAX_RECORD)
+        return -EINVAL;
+    if (s_reserve(self, size) < 0)
+        return -ENOMEM;
+    pb_segment_record_put((unsigned char *)self->buf + self->len, recv_ts, topic, topic_len,
+                          payload, payload_len);
+    self->len += size;
     return 0;
 }
 
@@ -183,9 +215,15 @@ static void s_problem(pb_segment_reader_t *self, uint64_t offset, const char *fm
 {
     if (!self->problem_fn)
         return;
-    char msg[160];
+    char msg[160], where[220];
     snprintf(msg, sizeof msg, fmt, (unsigned long long)a);
-    self->problem_fn(self->path, offset, msg, self->problem_arg);
+    if (self->sealed && self->map != self->file) {
+        snprintf(where, sizeof where, "%s (at byte %llu of the block decoded from offset %llu)",
+                 msg, (unsigned long long)offset, (unsigned long long)self->sealed->block_off);
+        offset = self->sealed->block_off;
+    } else
+        snprintf(where, sizeof where, "%s", msg);
+    self->problem_fn(self->path, offset, where, self->problem_arg);
 }
 
 static int s_map_file(pb_segment_reader_t *self, int fd)
@@ -201,7 +239,26 @@ static int s_map_file(pb_segment_reader_t *self, int fd)
     void *map = mmap(NULL, self->size, PROT_READ, MAP_PRIVATE, fd, 0);
     if (map == MAP_FAILED)
         return -errno;
-    self->map = map;
+    self->map = self->file = map;
+    self->file_size = self->size;
+    return 0;
+}
+
+/* A sealed file: its records come block by block (s_next_block); until the
+ * first block the span to walk is empty. */
+static int s_sealed_init(pb_segment_reader_t *self)
+{
+    s_sealed_t *z = calloc(1, sizeof *z);
+    if (!z || !(z->dctx = pb_sealed_dctx_new())) {
+        free(z);
+        return -ENOMEM;
+    }
+    self->sealed = z;
+    z->to_ns = UINT64_MAX;
+    z->has_index = pb_sealed_index(self->file, self->file_size, &z->idx) == 0;
+    z->end = z->has_index ? z->idx.index_offset : self->file_size;
+    z->scan_pos = PB_SEGMENT_HEADER_SIZE;
+    self->size = self->pos = 0;
     return 0;
 }
 
@@ -229,12 +286,15 @@ pb_segment_reader_t *pb_segment_reader_new(const char *path)
     int rc = fd < 0 ? -errno : s_map_file(self, fd);
     if (fd >= 0)
         close(fd);
+    if (rc == 0 && pb_sealed_is_sealed(self->file, self->file_size))
+        rc = s_sealed_init(self);
+    else if (rc == 0)
+        s_check_header(self);
     if (rc < 0) {
         pb_segment_reader_destroy(&self);
         errno = -rc;
         return NULL;
     }
-    s_check_header(self);
     return self;
 }
 
@@ -243,8 +303,13 @@ void pb_segment_reader_destroy(pb_segment_reader_t **self_p)
     if (!self_p || !*self_p)
         return;
     pb_segment_reader_t *self = *self_p;
-    if (self->map)
-        munmap((void *)self->map, self->size);
+    if (self->file)
+        munmap((void *)self->file, self->file_size);
+    if (self->sealed) {
+        pb_sealed_dctx_destroy(&self->sealed->dctx);
+        free(self->sealed->buf);
+        free(self->sealed);
+    }
     free(self->path);
     free(self->topic);
     free(self->prefix);
@@ -259,6 +324,18 @@ void pb_segment_reader_set_problem_fn(pb_segment_reader_t *self, pb_segment_prob
     self->problem_arg = arg;
     if (self->damage.bad_header)
         s_problem(self, 0, "not a perfbus segment (bad or missing header, %llu bytes)", self->size);
+    if (self->sealed && !self->sealed->has_index)
+        s_problem(self, self->file_size,
+                  "time index missing or damaged: blocks read in order (%llu bytes)",
+                  self->file_size);
+}
+
+void pb_segment_reader_set_window(pb_segment_reader_t *self, uint64_t from_ns, uint64_t to_ns)
+{
+    if (self->sealed) {
+        self->sealed->from_ns = from_ns;
+        self->sealed->to_ns = to_ns;
+    }
 }
 
 /* ---- damage recovery ----
@@ -384,20 +461,93 @@ static int s_skip_damage(pb_segment_reader_t *self, size_t pos, int kind)
     return 0;
 }
 
-int pb_segment_reader_next(pb_segment_reader_t *self, pb_record_t *rec)
+/* ---- sealed files: one block at a time ---- */
+
+/* Where the next block in the window starts: 1 (*b filled), 0 none left. */
+static int s_find_block(pb_segment_reader_t *self, pb_sealed_block_t *b)
 {
-    while (self->pos < self->size) {
-        size_t total = 0, pos = self->pos;
-        int kind = s_probe(self, pos, &total);
-        if (kind == 1) {
-            self->pos += total;
-            self->damage.records++;
-            return s_fill(self, pos, total, rec);
+    s_sealed_t *z = self->sealed;
+    for (;;) {
+        uint64_t at = 0, first = 0, last = 0;
+        if (z->has_index) {
+            if (z->next_entry >= z->idx.nblocks)
+                return 0;
+            pb_sealed_entry(&z->idx, z->next_entry++, &at, &first, &last);
+            if (last < z->from_ns || first > z->to_ns)
+                continue;
+        } else if ((at = z->scan_pos) >= z->end ||
+                   (z->end - at >= 4 && memcmp(self->file + at, "PBZI", 4) == 0))
+            return 0; /* the end, or the (damaged, already reported) index after the blocks */
+        z->block_off = at;
+        if (pb_sealed_block_at(self->file, z->end, at, b)) {
+            z->scan_pos = at + PB_SEALED_BLOCK_HEAD + b->comp_len;
+            if (z->has_index || (b->last_ts >= z->from_ns && b->first_ts <= z->to_ns))
+                return 1;
+            continue;
         }
-        if (s_skip_damage(self, pos, kind))
-            return 0;
+        uint64_t next = z->has_index ? at : pb_sealed_scan(self->file, z->end, at);
+        self->damage.corrupt++;
+        self->damage.skipped_bytes += z->has_index ? PB_SEALED_BLOCK_HEAD : next - at;
+        s_problem(self, at, "damaged block header, %llu bytes skipped",
+                  z->has_index ? PB_SEALED_BLOCK_HEAD : next - at);
+        z->scan_pos = next;
+    }
+}
+
+/* Decodes the next block in the window into the span: 1, 0 at the end, or -ENOMEM. */
+static int s_next_block(pb_segment_reader_t *self)
+{
+    s_sealed_t *z = self->sealed;
+    pb_sealed_block_t b;
+    char why[120];
+    while (s_find_block(self, &b)) {
+        int rc = pb_sealed_decode(self->file, &b, z->dctx, &z->buf, &z->buf_cap, why, sizeof why);
+        if (rc == -ENOMEM)
+            return rc;
+        free(self->prefix);
+        self->prefix = NULL;
+        self->prefix_tried = false;
+        self->map = self->file;
+        if (rc == 0) {
+            self->map = z->buf;
+            self->size = b.raw_len;
+            self->pos = 0;
+            return 1;
+        }
+        self->damage.corrupt++;
+        self->damage.skipped_bytes += PB_SEALED_BLOCK_HEAD + b.comp_len;
+        char msg[300];
+        snprintf(msg, sizeof msg, "damaged compressed block (%s): its %u records skipped", why,
+                 b.records);
+        if (self->problem_fn)
+            self->problem_fn(self->path, b.offset, msg, self->problem_arg);
     }
     return 0;
+}
+
+int pb_segment_reader_next(pb_segment_reader_t *self, pb_record_t *rec)
+{
+    for (;;) {
+        while (self->pos < self->size) {
+            size_t total = 0, pos = self->pos;
+            int kind = s_probe(self, pos, &total);
+            if (kind == 1) {
+                self->pos += total;
+                self->damage.records++;
+                int rc = s_fill(self, pos, total, rec);
+                if (self->sealed)
+                    rec->offset = self->sealed->block_off;
+                return rc;
+            }
+            if (s_skip_damage(self, pos, kind))
+                break;
+        }
+        if (!self->sealed)
+            return 0;
+        int rc = s_next_block(self);
+        if (rc <= 0)
+            return rc;
+    }
 }
 
 pb_segment_damage_t pb_segment_reader_damage(const pb_segment_reader_t *self)

@@ -41,7 +41,7 @@ typedef struct {
     size_t topic_len;
     const void *payload;
     size_t payload_len;
-    uint64_t offset; /* byte offset of the record in its segment file */
+    uint64_t offset; /* byte offset of the record in its segment file (sealed: of its block) */
 } pb_record_t;
 
 /* Damage found while reading (cumulative). */
@@ -81,18 +81,29 @@ int pb_segment_writer_flush(pb_segment_writer_t *self, int sync);
 /* Size the file will have once flushed (header + all records). */
 uint64_t pb_segment_writer_size(const pb_segment_writer_t *self);
 
+/* Bytes one record takes (head + topic + payload), and writes one at dst. */
+size_t pb_segment_record_size(size_t topic_len, size_t payload_len);
+void pb_segment_record_put(unsigned char *dst, uint64_t recv_ts, const char *topic,
+                           size_t topic_len, const void *payload, size_t payload_len);
+
 /* ---- reader ---- */
 typedef struct pb_segment_reader pb_segment_reader_t;
 
-/* Opens a segment for reading. A file with a bad header or empty file opens
- * fine and yields no records (counted in bad_header and reported). On error
- * NULL is returned and errno says why (ENOENT, EACCES, ENOMEM...). */
+/* Opens a segment for reading: format 1 (.pbl, this header) or a sealed
+ * format-2 file (.pbz, pb_sealed.h), told apart by the magic. A file with a bad header or empty
+ * file opens fine and yields no records (counted in bad_header and reported). On error NULL is
+ * returned and errno says why (ENOENT, EACCES, ENOMEM...). */
 pb_segment_reader_t *pb_segment_reader_new(const char *path);
 void pb_segment_reader_destroy(pb_segment_reader_t **self_p);
 
 /* Problems are reported to fn (default: none; counting always happens). */
 void pb_segment_reader_set_problem_fn(pb_segment_reader_t *self, pb_segment_problem_fn *fn,
                                       void *arg);
+
+/* Sealed segments: only blocks whose [first_ts, last_ts] meets [from_ns,
+ * to_ns] are decoded (the time index says where they are). Records are not
+ * filtered one by one: the caller still checks recv_ts. */
+void pb_segment_reader_set_window(pb_segment_reader_t *self, uint64_t from_ns, uint64_t to_ns);
 
 /* Reads the next good record into *rec. Returns 1 (a record), 0 (end of the
  * segment) or -ENOMEM. Damage is skipped, counted and reported. */

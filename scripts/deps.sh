@@ -4,12 +4,14 @@
 set -eu
 
 PACKAGES="cmake make gcc pkg-config libzmq3-dev libczmq-dev libmsgpack-dev libhpdf-dev zlib1g-dev
-check libdw-dev libelf-dev libpcre2-dev clang-format python3 python3-zmq python3-msgpack python3-jsonschema
+check libdw-dev libelf-dev libpcre2-dev libzstd-dev clang-format python3 python3-zmq python3-msgpack python3-jsonschema
 sysstat stress-ng procps qpdf poppler-utils chromium systemd valgrind
 clang libclang-rt-14-dev libmicrohttpd-dev prometheus
 python3-prometheus-client openssl iproute2 tcpdump libcurl4-openssl-dev libsnappy-dev
-python3-protobuf python3-snappy help2man man-db"
+python3-protobuf python3-snappy help2man man-db python3-zstandard"
 
+# libzstd-dev: sealed (format 2) segments of recorded runs and their rollups (schemas/pb_sealed,
+# pb_rollup); python3-zstandard: tests/py/read_run.py reads them.
 # clang + libclang-rt-14-dev: libFuzzer for tests/fuzz/ (the main build stays on gcc);
 # valgrind: memcheck in subscriber.cli_store (replay's exit status from initialised state).
 # libmicrohttpd-dev: perfbus-sub's HTTP face (--http, /metrics); prometheus: promtool and the

@@ -2,6 +2,7 @@
 #include "pb_options.h"
 
 #include "pb_kvfile.h"
+#include "pb_run.h"
 #include "pb_zap.h"
 
 #include <errno.h>
@@ -13,6 +14,8 @@ void pb_options_defaults(pb_options_t *self)
 {
     memset(self, 0, sizeof *self);
     self->sub.flush_ms = 1000;
+    self->sub.segment_seconds = PB_RUN_DEFAULT_SEGMENT_SECONDS;
+    self->sub.compress_level = PB_RUN_DEFAULT_LEVEL;
     self->sub.keep_bytes = (uint64_t)PB_OPTIONS_DEFAULT_KEEP_GB * 1024 * 1024 * 1024;
 }
 
@@ -123,6 +126,12 @@ static int s_set_number(pb_options_t *self, const char *key, const char *value, 
     else if (strcmp(key, "segment-mb") == 0 &&
              (rc = s_number(key, value, 0.001, 65536, &d, err, errlen)) == 0)
         c->segment_bytes = (uint64_t)(d * 1024 * 1024);
+    else if (strcmp(key, "segment-seconds") == 0 &&
+             (rc = s_count(key, value, 0, 1e8, &d, err, errlen)) == 0)
+        c->segment_seconds = (uint64_t)d;
+    else if (strcmp(key, "compress-level") == 0 &&
+             (rc = s_count(key, value, 0, 19, &d, err, errlen)) == 0)
+        c->compress_level = (int)d;
     else if (strcmp(key, "flush-ms") == 0 &&
              (rc = s_count(key, value, 1, 3600000, &d, err, errlen)) == 0)
         c->flush_ms = (int)d;
@@ -354,6 +363,9 @@ void pb_options_usage(FILE *out)
           "  --record              record every frame into a run under the store\n"
           "  --store DIR           store directory (default: see schemas/STORAGE.md)\n"
           "  --segment-mb N        rotate segments at N MiB (default 64)\n"
+          "  --segment-seconds N   and after N s of records (default 3600; 0: by size only)\n"
+          "  --compress-level N    zstd level of sealed segments, 1..19 (default 1); 0 keeps\n"
+          "                        them uncompressed (run format 1)\n"
           "  --flush-ms MS         write recorded frames every MS ms (default 1000)\n"
           "  --keep-days D         remove runs older than D days\n"
           "  --keep-gb G           remove the oldest runs beyond G GiB (default 10; 0: no\n"

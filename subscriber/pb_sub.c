@@ -196,6 +196,8 @@ static pb_value_t *s_record_config(const pb_sub_t *self)
     rc = rc ? rc : pb_value_map_put_str(conf, "store", self->store);
     rc = rc ? rc : pb_value_map_put_uint(conf, "flush_ms", (uint64_t)c->flush_ms);
     rc = rc ? rc : pb_value_map_put_uint(conf, "segment_bytes", c->segment_bytes);
+    rc = rc ? rc : pb_value_map_put_uint(conf, "segment_seconds", c->segment_seconds);
+    rc = rc ? rc : pb_value_map_put_uint(conf, "compress_level", (uint64_t)c->compress_level);
     rc = rc ? rc : pb_value_map_put_float(conf, "keep_days", c->keep_days);
     rc = rc ? rc : pb_value_map_put_uint(conf, "keep_bytes", c->keep_bytes);
     rc = rc ? rc : pb_value_map_put_uint(conf, "down_after", pb_sources_down_after(self->sources));
@@ -213,7 +215,7 @@ static void s_retain(pb_sub_t *self)
     int n = pb_run_retain(self->store, self->config.keep_days, self->config.keep_bytes,
                           pb_run_writer_id(self->run));
     if (n > 0)
-        pb_log_info("retention removed %d run(s) from %s", n, self->store);
+        pb_log_info("retention removed %d run(s) or sealed segment(s) from %s", n, self->store);
     else if (n < 0)
         pb_log_warn("retention in %s failed: %s", self->store, strerror(-n));
 }
@@ -230,6 +232,9 @@ static int s_open_run(pb_sub_t *self, char *err, size_t errlen)
     pb_value_t *conf = s_record_config(self);
     self->run = conf ? pb_run_writer_new(self->store, conf, self->config.segment_bytes) : NULL;
     rc = self->run ? 0 : conf ? -errno : -ENOMEM;
+    if (self->run)
+        pb_run_writer_set_seal(self->run, self->config.segment_seconds,
+                               self->config.compress_level);
     pb_value_destroy(&conf);
     if (rc < 0) {
         snprintf(err, errlen, "cannot create a run in %s: %s", self->store, strerror(-rc));

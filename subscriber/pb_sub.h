@@ -23,6 +23,8 @@ typedef struct {
     bool record;
     const char *store;        /* NULL: pb_run_default_store() */
     uint64_t segment_bytes;   /* 0: 64 MiB */
+    uint64_t segment_seconds; /* rotation by recv_ts span (pb_options: 3600; 0: size only) */
+    int compress_level;       /* zstd level of sealed segments (pb_options: 1); 0: format 1 */
     int flush_ms;             /* <= 0: 1000 */
     int intake_us;            /* frame intake time of one poll before requests; <= 0: 5000 */
     double keep_days;         /* <= 0: no age limit */

@@ -2,6 +2,7 @@
 #include "pb_run.h"
 
 #include "pb_codec.h"
+#include "pb_sealed.h"
 
 #include <check.h>
 #include <errno.h>
@@ -10,13 +11,16 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 static char s_store[64];
+static int s_level = PB_RUN_DEFAULT_LEVEL; /* of s_record's runs; 0 for format 1 */
 
 static void s_setup(void)
 {
     strcpy(s_store, "/tmp/pb_run_XXXXXX");
+    s_level = PB_RUN_DEFAULT_LEVEL;
     ck_assert_ptr_nonnull(mkdtemp(s_store));
 }
 
@@ -36,6 +40,7 @@ static const char *s_record(int n, uint64_t segment_bytes)
     pb_run_writer_t *w = pb_run_writer_new(s_store, config, segment_bytes);
     pb_value_destroy(&config);
     ck_assert_ptr_nonnull(w);
+    pb_run_writer_set_seal(w, 0, s_level);
     for (int i = 0; i < n; i++) {
         char topic[32], payload[64];
         int tl = snprintf(topic, sizeof topic, i % 2 ? "proc.h%d.1" : "sys.h%d", i % 3);
@@ -90,7 +95,7 @@ START_TEST(metadata_describes_the_run)
     uint64_t u = 0, start = 0, end = 0;
     const char *s = NULL;
     ck_assert_int_eq(pb_value_map_get_u64(meta, "format", &u), 0);
-    ck_assert_uint_eq(u, PB_RUN_FORMAT);
+    ck_assert_uint_eq(u, 2);
     ck_assert_int_eq(pb_value_map_get_str(meta, "run_id", &s), 0);
     ck_assert_str_eq(s, id);
     ck_assert_int_eq(pb_value_map_get_u64(meta, "records", &u), 0);
@@ -137,6 +142,7 @@ static void s_problem(const char *path, uint64_t offset, const char *msg, void *
 
 START_TEST(damaged_run_is_still_readable)
 {
+    s_level = 0; /* the open segment's format (format 1) */
     const char *id = s_record(200, 2048);
     char path[PATH_MAX];
     snprintf(path, sizeof path, "%s/%s/segment-000001.pbl", s_store, id);
@@ -254,6 +260,7 @@ END_TEST
 
 START_TEST(retention_by_age)
 {
+    s_level = 0; /* recv_ts of 1970: a sealed segment would be removed by its age */
     s_record(5, 0);
     ck_assert_int_eq(pb_run_retain(s_store, 1.0, 0, NULL), 0); /* a fresh run stays */
     usleep(20000);
@@ -304,6 +311,143 @@ START_TEST(store_is_not_world_readable_whatever_the_umask)
 }
 END_TEST
 
+/* Names of the files of run id, sorted, joined by spaces. */
+static void s_names(const char *id, char *buf, size_t size)
+{
+    char cmd[256];
+    snprintf(cmd, sizeof cmd, "ls %s/%s | tr '\\n' ' '", s_store, id);
+    FILE *p = popen(cmd, "r");
+    ck_assert_ptr_nonnull(p);
+    size_t n = fread(buf, 1, size - 1, p);
+    buf[n] = '\0';
+    pclose(p);
+}
+
+static uint64_t s_read_all(const char *id, uint64_t *first_ts, int *problems)
+{
+    pb_run_t *run = s_open(id);
+    s_problems = 0;
+    pb_run_set_problem_fn(run, s_problem, NULL);
+    pb_record_t rec;
+    uint64_t n = 0, prev = 0;
+    while (pb_run_next(run, &rec) == 1) {
+        ck_assert_uint_ge(rec.recv_ts, prev); /* in order, each once */
+        if (n == 0 && first_ts)
+            *first_ts = rec.recv_ts;
+        prev = rec.recv_ts + 1;
+        n++;
+    }
+    pb_run_destroy(&run);
+    *problems = s_problems;
+    return n;
+}
+
+START_TEST(rotation_by_time_seals_every_segment)
+{
+    pb_run_writer_t *w = pb_run_writer_new(s_store, NULL, 0);
+    ck_assert_ptr_nonnull(w);
+    pb_run_writer_set_seal(w, 10, 1);
+    for (uint64_t i = 0; i < 35; i++)
+        ck_assert_int_eq(pb_run_writer_append(w, i * 1000000000u, "h", "sys.h", 5, "x", 1), 0);
+    char id[64], names[512];
+    snprintf(id, sizeof id, "%s", pb_run_writer_id(w));
+    pb_run_writer_destroy(&w);
+    s_names(id, names, sizeof names);
+    ck_assert_str_eq(names, "run.meta segment-000001.pbr segment-000001.pbz segment-000002.pbr "
+                            "segment-000002.pbz segment-000003.pbr segment-000003.pbz "
+                            "segment-000004.pbr segment-000004.pbz ");
+    int problems = 0;
+    ck_assert_uint_eq(s_read_all(id, NULL, &problems), 35);
+    ck_assert_int_eq(problems, 0);
+    pb_value_t *list = NULL;
+    uint64_t raw = 0, bytes = 0, format = 0;
+    ck_assert_int_eq(pb_run_list(s_store, &list), 0);
+    const pb_value_t *entry = pb_value_array_at(list, 0);
+    ck_assert_int_eq(pb_value_map_get_u64(entry, "raw_bytes", &raw), 0);
+    ck_assert_int_eq(pb_value_map_get_u64(entry, "bytes", &bytes), 0);
+    ck_assert_int_eq(pb_value_map_get_u64(entry, "format", &format), 0);
+    ck_assert_uint_eq(format, 2);
+    ck_assert_uint_gt(raw, 35 * 24); /* the records, as recorded */
+    pb_value_destroy(&list);
+}
+END_TEST
+
+/* A crash between a seal's rename and its unlink leaves segment N twice; one
+ * during the seal leaves a partial .pbz.tmp. Each record is read once. */
+START_TEST(crash_leftovers_of_a_seal_are_read_once)
+{
+    s_level = 0;
+    const char *id = s_record(300, 2048);
+    char pbl[PATH_MAX], copy[PATH_MAX + 8], tmp[PATH_MAX], cmd[3 * PATH_MAX];
+    snprintf(pbl, sizeof pbl, "%s/%s/segment-000001.pbl", s_store, id);
+    snprintf(copy, sizeof copy, "%s.keep", pbl);
+    snprintf(cmd, sizeof cmd, "cp -p %s %s", pbl, copy);
+    ck_assert_int_eq(system(cmd), 0);
+    ck_assert_int_eq(pb_sealed_seal(pbl, 1), 0);
+    ck_assert_int_eq(rename(copy, pbl), 0); /* the .pbl is back: both exist */
+    snprintf(tmp, sizeof tmp, "%s/%s/segment-000002.pbz.tmp", s_store, id);
+    FILE *f = fopen(tmp, "w");
+    fputs("PBSEGZST partial", f);
+    fclose(f);
+    int problems = 0;
+    ck_assert_uint_eq(s_read_all(id, NULL, &problems), 300);
+    ck_assert_int_eq(problems, 0);
+    ck_assert_int_eq(pb_run_retain(s_store, 0, 1, NULL), 1); /* leftovers go with the run */
+    ck_assert_uint_eq(s_count_runs(), 0);
+}
+END_TEST
+
+static uint64_t s_now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* A month of records, one a minute, in one run of hourly segments (the
+ * recorder's defaults); retention of 7 days keeps every record of the last
+ * 7 days and nothing older than the segment holding the cutoff. */
+START_TEST(retention_of_7_days_on_a_month_long_store)
+{
+    const uint64_t minute = 60000000000ull, day = 1440 * minute, total = 30 * 1440;
+    uint64_t start = s_now_ns() - 30 * day;
+    pb_run_writer_t *w = pb_run_writer_new(s_store, NULL, 0);
+    ck_assert_ptr_nonnull(w);
+    pb_run_writer_set_seal(w, 3600, 1);
+    for (uint64_t i = 0; i < total; i++)
+        ck_assert_int_eq(pb_run_writer_append(w, start + i * minute, "h", "sys.h", 5, "x", 1), 0);
+    char id[64];
+    snprintf(id, sizeof id, "%s", pb_run_writer_id(w));
+    pb_run_writer_destroy(&w);
+    uint64_t before = s_now_ns();
+    int removed = pb_run_retain(s_store, 7, 0, NULL);
+    uint64_t after = s_now_ns();
+    ck_assert_int_ge(removed, 23 * 24 - 1); /* hourly segments of the first 23 days */
+    ck_assert_int_le(removed, 23 * 24 + 1);
+    uint64_t first = 0, want = 0;
+    for (uint64_t i = 0; i < total; i++)
+        want += start + i * minute >= after - 7 * day;
+    int problems = 0;
+    uint64_t n = s_read_all(id, &first, &problems);
+    ck_assert_int_eq(problems, 0);
+    ck_assert_uint_ge(n, want);          /* every record of the last 7 days */
+    ck_assert_uint_le(n, want + 60 + 1); /* and at most one older segment's */
+    char cmd[512], out[64] = "";
+    snprintf(cmd, sizeof cmd, "ls %s/%s | grep -c 'pbz$'; ls %s/%s | grep -c 'pbr$'", s_store, id,
+             s_store, id);
+    FILE *p = popen(cmd, "r");
+    size_t got = fread(out, 1, sizeof out - 1, p);
+    pclose(p);
+    out[got] = '\0';
+    unsigned pbz = 0, pbr = 0;
+    ck_assert_int_eq(sscanf(out, "%u %u", &pbz, &pbr), 2);
+    ck_assert_uint_eq(pbz, pbr); /* the rollups of a removed segment go with it */
+    ck_assert_uint_eq(pbz + (unsigned)removed, 30 * 24);
+    ck_assert_uint_ge(first, before - 7 * day - 3600000000000ull);
+    ck_assert_uint_lt(first, after - 7 * day + minute);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("pb_run");
@@ -320,6 +464,9 @@ int main(void)
     tcase_add_test(tc, retention_by_size_keeps_the_current_run);
     tcase_add_test(tc, retention_by_age);
     tcase_add_test(tc, store_is_not_world_readable_whatever_the_umask);
+    tcase_add_test(tc, rotation_by_time_seals_every_segment);
+    tcase_add_test(tc, crash_leftovers_of_a_seal_are_read_once);
+    tcase_add_test(tc, retention_of_7_days_on_a_month_long_store);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

@@ -86,6 +86,11 @@ END_TEST
 
 START_TEST(a_torn_tail_is_skipped_and_counted)
 {
+    pb_synth_opts_t synth; /* the open segment's format: format 1, as the recorder writes it */
+    pb_synth_defaults(&synth);
+    synth.samples = 120;
+    synth.format = 1;
+    ck_assert_int_eq(pb_synth_write(&synth, s_store, s_run, sizeof(s_run)), 0);
     char seg[4200];
     snprintf(seg, sizeof(seg), "%s/segment-000001.pbl", s_run);
     struct stat st;

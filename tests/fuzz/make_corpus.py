@@ -78,6 +78,45 @@ def segment(frames):
                            for i, (t, p) in enumerate(frames))
 
 
+def sealed(frames, per_block=2, index=True):
+    """A format-2 sealed segment (schemas/STORAGE.md) of frames, per_block records a block."""
+    import zstandard
+    out = bytearray(b"PBSEGZST" + struct.pack("<II", 2, 0))
+    entries, raw_total = [], 0
+    recs = [(1700000000000000000 + i * 10**8, t, p) for i, (t, p) in enumerate(frames)]
+    for k in range(0, len(recs), per_block):
+        chunk = recs[k:k + per_block]
+        raw = b"".join(record(*r) for r in chunk)
+        comp = zstandard.ZstdCompressor(level=1, write_content_size=True).compress(raw)
+        first, last = chunk[0][0], chunk[-1][0]
+        head = b"PBZB" + struct.pack("<IIIQQI", len(comp), len(raw), len(chunk), first, last,
+                                     zlib.crc32(comp))
+        entries.append((len(out), first, last))
+        out += head + struct.pack("<I", zlib.crc32(head)) + comp
+        raw_total += len(raw)
+    if not index:
+        return bytes(out)
+    at = len(out)
+    idx = b"PBZI" + struct.pack("<IQQQQ", len(entries), len(recs), raw_total, recs[0][0],
+                                recs[-1][0])
+    idx += b"".join(struct.pack("<QQQ", *e) for e in entries)
+    return bytes(out + idx + struct.pack("<QI", at, zlib.crc32(idx)) + b"PBZE")
+
+
+def sealed_seeds(small):
+    """Seeds of fuzz_sealed: [u8 mode][u64 window start][file]; of fuzz_segment: the files.
+    (Its two rollup seeds are segment-000001.pbr of `perfbus-synth --samples 30 --procs 1`
+    with mode 0 and 1, added by hand.)"""
+    whole = sealed(small[:6])
+    flipped = bytearray(whole)
+    flipped[16 + 40 + 3] ^= 0xFF  # the first block's compressed data
+    files = [whole, sealed(small[:6], index=False), bytes(flipped), sealed(small[:1], 1)]
+    for f in files:
+        put("segment", f)
+        for mode in (0, 1, 3):
+            put("sealed", bytes([mode]) + struct.pack("<Q", 1700000000000000000) + f)
+
+
 def meta(nframes):
     return msgpack.packb({
         "format": 1, "run_id": "20240101-000000-1", "hosts": ["fuzzhost"],
@@ -166,6 +205,7 @@ def main():
     by_type, replies = capture_frames(build)
     small = wire_seeds(by_type, replies)
     store_seeds(small)
+    sealed_seeds(small)
     text_seeds()
     sampler_seeds()
     control_seeds()

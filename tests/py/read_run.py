@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Reads a perfbus run directory using only schemas/STORAGE.md, the standard library and msgpack.
+"""Reads a perfbus run directory using only schemas/STORAGE.md, the standard library, msgpack
+and (for sealed format-2 segments) Debian's python3-zstandard.
 
 Usage as a script: read_run.py RUN_DIR  -> prints metadata, record count and damage as JSON.
 Usage as a module: meta, records, problems = read_run(RUN_DIR)
@@ -13,8 +14,12 @@ import sys
 import zlib
 
 import msgpack
+import zstandard
 
 MAGIC = b"PBSEGMNT"
+SEALED_MAGIC = b"PBSEGZST"
+BLOCK_HEAD = 40
+TRAILER = 16
 HEADER = 16
 HEAD = 18  # len + crc + recv_ts + tlen
 MAX_RECORD = 64 * 1024 * 1024
@@ -44,13 +49,9 @@ def _scan(data, pos):
     return len(data)
 
 
-def read_segment(path, problems):
-    with open(path, "rb") as f:
-        data = f.read()
-    if len(data) < HEADER or data[:8] != MAGIC or struct.unpack_from("<I", data, 8)[0] != 1:
-        problems.append(f"{path}: bad header")
-        return []
-    records, pos = [], HEADER
+def _walk(data, pos, path, problems):
+    """The records of data from pos (a format-1 file, or a decoded block from 0)."""
+    records = []
     while pos < len(data):
         kind, total = _probe(data, pos)
         if kind == 1:
@@ -73,6 +74,136 @@ def read_segment(path, problems):
     return records
 
 
+def _block_at(data, at, end):
+    """(comp_len, raw_len) of a block header that checks at `at`, else None."""
+    if at + BLOCK_HEAD > end or data[at:at + 4] != b"PBZB":
+        return None
+    comp, raw, _n, first, last, _dcrc, hcrc = struct.unpack_from("<IIIQQII", data, at + 4)
+    if zlib.crc32(data[at:at + 36]) != hcrc or comp > end - at - BLOCK_HEAD or first > last:
+        return None
+    return comp, raw
+
+
+def _index(data):
+    """Block offsets and the end of the blocks from the time index, or None when damaged."""
+    if len(data) < HEADER + 40 + TRAILER or data[-4:] != b"PBZE":
+        return None
+    at, crc = struct.unpack_from("<QI", data, len(data) - TRAILER)
+    if at < HEADER or at > len(data) - TRAILER - 40:
+        return None
+    index = data[at:len(data) - TRAILER]
+    if zlib.crc32(index) != crc or index[:4] != b"PBZI":
+        return None
+    (n,) = struct.unpack_from("<I", index, 4)
+    if 40 + 24 * n != len(index):
+        return None
+    return [struct.unpack_from("<Q", index, 40 + 24 * i)[0] for i in range(n)], at
+
+
+def _decode(data, at, comp, raw):
+    body = data[at + BLOCK_HEAD:at + BLOCK_HEAD + comp]
+    if zlib.crc32(body) != struct.unpack_from("<I", data, at + 32)[0]:
+        raise ValueError("CRC mismatch in the compressed data")
+    out = zstandard.ZstdDecompressor().decompress(body, max_output_size=raw)
+    if len(out) != raw:
+        raise ValueError(f"decoded {len(out)} bytes, header says {raw}")
+    return out
+
+
+def _sealed_blocks(data, path, problems):
+    """Offsets of the blocks: from the index, else by walking from the header."""
+    idx = _index(data)
+    if idx is not None:
+        return idx[0], idx[1]
+    problems.append(f"{path}: time index missing or damaged, blocks read in order")
+    offsets, at = [], HEADER
+    while at < len(data) and data[at:at + 4] != b"PBZI":  # the damaged index ends the blocks
+        hit = _block_at(data, at, len(data))
+        if hit is None:
+            nxt = data.find(b"PBZB", at + 1)
+            problems.append(f"{path}: damaged block header at {at}")
+            at = len(data) if nxt < 0 else nxt
+            continue
+        offsets.append(at)
+        at += BLOCK_HEAD + hit[0]
+    return offsets, len(data)
+
+
+def read_sealed(data, path, problems):
+    offsets, end = _sealed_blocks(data, path, problems)
+    records = []
+    for at in offsets:
+        hit = _block_at(data, at, end)
+        if hit is None:
+            problems.append(f"{path}: damaged block header at {at}")
+            continue
+        try:
+            block = _decode(data, at, *hit)
+        except (ValueError, zstandard.ZstdError) as e:
+            problems.append(f"{path}: damaged compressed block at {at}: {e}")
+            continue
+        records.extend(_walk(block, 0, f"{path} block {at}", problems))
+    return records
+
+
+def read_segment(path, problems):
+    with open(path, "rb") as f:
+        data = f.read()
+    if data[:8] == SEALED_MAGIC and struct.unpack_from("<I", data, 8)[0] == 2:
+        return read_sealed(data, path, problems)
+    if len(data) < HEADER or data[:8] != MAGIC or struct.unpack_from("<I", data, 8)[0] != 1:
+        problems.append(f"{path}: bad header")
+        return []
+    return _walk(data, HEADER, path, problems)
+
+
+def read_rollup(path):
+    """The buckets of a segment-N.pbr (schemas/STORAGE.md, "Rollups"): a dict
+    (host, type, pid, field) -> {"comm", "kind", "fine": [...], "coarse": [...]}, each bucket
+    (start_s, min, max, sum, count, last). Raises ValueError when the file is damaged."""
+    with open(path, "rb") as f:
+        data = f.read()
+    if len(data) < 32 or data[:8] != b"PBROLLUP":
+        raise ValueError("not a rollup file")
+    version, _, comp, raw, crc, _ = struct.unpack_from("<IIIIII", data, 8)
+    body = data[32:]
+    if version != 1 or len(body) != comp or zlib.crc32(body) != crc:
+        raise ValueError("damaged rollup header or CRC")
+    body = zstandard.ZstdDecompressor().decompress(body, max_output_size=raw)
+    series, pos = {}, 4
+
+    def text():
+        nonlocal pos
+        (n,) = struct.unpack_from("<H", body, pos)
+        pos += 2 + n
+        return body[pos - n:pos].decode("utf-8", "replace")
+
+    for _ in range(struct.unpack_from("<I", body, 0)[0]):
+        host = text()
+        kind_type, pid = struct.unpack_from("<BQ", body, pos)
+        pos += 9
+        comm, field = text(), text()
+        kind = body[pos]
+        pos += 1
+        entry = {"comm": comm, "kind": ("counter", "gauge", "rate")[kind]}
+        for res in ("fine", "coarse"):
+            (n,) = struct.unpack_from("<I", body, pos)
+            pos += 4
+            entry[res] = [struct.unpack_from("<QdddQd", body, pos + 48 * i) for i in range(n)]
+            pos += 48 * n
+        series[(host, ("", "sys", "proc")[kind_type], pid, field)] = entry
+    if pos != len(body):
+        raise ValueError("trailing bytes in a rollup body")
+    return series
+
+
+def segment_names(run_dir):
+    """segment-N.pbl and .pbz in order; of a number present as both, the sealed one."""
+    names = sorted(n for n in os.listdir(run_dir) if re.fullmatch(r"segment-\d+\.pb[lz]", n))
+    return [n for i, n in enumerate(names)
+            if not (i + 1 < len(names) and names[i + 1][:-4] == n[:-4])]
+
+
 def read_run(run_dir):
     problems = []
     try:
@@ -81,9 +212,8 @@ def read_run(run_dir):
     except (OSError, ValueError, msgpack.exceptions.ExtraData) as e:
         problems.append(f"run.meta: {e}")
         meta = {}
-    names = sorted(n for n in os.listdir(run_dir) if re.fullmatch(r"segment-\d+\.pbl", n))
     records = []
-    for name in names:
+    for name in segment_names(run_dir):
         records.extend(read_segment(os.path.join(run_dir, name), problems))
     return meta, records, problems
 

@@ -52,8 +52,8 @@ def bad_runs(r, tmp):
 
 
 def damaged_runs(r, tmp):
-    run = lib.synth(os.path.join(tmp, "store"), "--samples", 120, "--procs", 2)
-    seg = os.path.join(run, "segment-000001.pbl")
+    run = lib.synth(os.path.join(tmp, "store"), "--samples", 120, "--procs", 2, "--format", 1)
+    seg = os.path.join(run, "segment-000001.pbl")  # the open segment's format, torn by a crash
     os.truncate(seg, os.path.getsize(seg) - 9)
     pdf = os.path.join(tmp, "torn.pdf")
     out = lib.report(run, "--out", pdf)
@@ -119,6 +119,38 @@ def filters(r, tmp):
     r.check(set(k for k in kinds if k[0] == "proc") == {("proc", "1001")}, "--pid keeps one")
 
 
+def format_1_fixture(r, tmp):
+    """A run recorded before format 2 (tests/data/run-v1, checked in) still reports."""
+    fixtures = os.path.join(pbtest.SOURCE, "tests", "data", "run-v1")
+    run = os.path.join(fixtures, sorted(os.listdir(fixtures))[0])
+    _, records, problems = read_run.read_run(run)
+    csv_out = os.path.join(tmp, "v1.csv")
+    out = lib.report(run, "--format", "csv", "--out", csv_out)
+    r.check(out.returncode == 0 and not problems, "a format-1 run reports", out.stderr)
+    with open(csv_out, encoding="utf-8") as f:
+        rows = list(csv.reader(f))
+    sys_frames = sum(1 for _, t, _ in records if t.startswith("sys."))
+    r.check(sys_frames == 60 and any(len(row) > 1 for row in rows),
+            "its CSV holds the run's samples", f"{sys_frames} sys frames, {len(rows)} rows")
+
+
+def sealed_damage(r, tmp):
+    """A flipped byte in a sealed segment's compressed block: named, the rest reported."""
+    run = lib.synth(os.path.join(tmp, "sealed"), "--samples", 7200, "--procs", 20,
+                    "--segment-seconds", 3600)
+    seg = os.path.join(run, "segment-000001.pbz")
+    with open(seg, "r+b") as f:
+        f.seek(200)
+        b = f.read(1)
+        f.seek(200)
+        f.write(bytes([b[0] ^ 0xff]))
+    out = lib.report(run, "--format", "csv", "--out", os.path.join(tmp, "sealed.csv"))
+    r.check(out.returncode == 0, "a damaged sealed run: the rest is reported", out.stderr)
+    r.check("segment-000001.pbz: offset 16:" in out.stderr and "damaged compressed block"
+            in out.stderr, "the damaged block is named by segment and offset",
+            out.stderr.strip()[:400])
+
+
 def main():
     r = pbtest.Results("report.cli")
     lib.need_tool("qpdf")
@@ -128,6 +160,8 @@ def main():
         damaged_runs(r, tmp)
         exports(r, tmp)
         filters(r, tmp)
+        format_1_fixture(r, tmp)
+        sealed_damage(r, tmp)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     r.finish()

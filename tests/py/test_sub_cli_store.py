@@ -12,8 +12,10 @@ reproduces the run: same frames, no loss, same summary.
 import json
 import os
 import shutil
+import struct
 import subprocess
 import time
+import zlib
 
 import pbsub
 import pbtest
@@ -75,9 +77,21 @@ def check_dump(r, run_dir, records):
             "dump --topic filters", out[:200])
 
 
+def v1_segment(path, records, cut):
+    """A format-1 segment of records (STORAGE.md), its last cut bytes torn off."""
+    out = bytearray(b"PBSEGMNT" + struct.pack("<II", 1, 0))
+    for ts, topic, payload in records:
+        body = struct.pack("<QH", ts, len(topic)) + topic.encode() + payload
+        out += struct.pack("<II", len(body), zlib.crc32(body)) + body
+    with open(path, "wb") as f:
+        f.write(out[:len(out) - cut])
+
+
 def damage(run_dir, dest):
+    """The sealed segment gets a flipped byte in its compressed block and loses its trailer;
+    an empty segment (bad header) and a format-1 segment with a torn tail follow it."""
     shutil.copytree(run_dir, dest)
-    seg = os.path.join(dest, "segment-000001.pbl")
+    seg = os.path.join(dest, "segment-000001.pbz")
     size = os.path.getsize(seg)
     with open(seg, "r+b") as f:
         f.seek(size // 2)
@@ -86,6 +100,50 @@ def damage(run_dir, dest):
         f.write(bytes([b[0] ^ 0x55]))
         f.truncate(size - 7)
     open(os.path.join(dest, "segment-000002.pbl"), "wb").close()
+    _, records, _ = read_run.read_run(run_dir)
+    v1_segment(os.path.join(dest, "segment-000003.pbl"), records[:4], 5)
+
+
+def check_rollups(r, run_dir, records):
+    """The sealed segment's rollups agree exactly with its sys frames (min, max, count, last;
+    sum to rounding), bucket by bucket, for every numeric leaf Python finds."""
+    roll = read_run.read_rollup(os.path.join(run_dir, "segment-000001.pbr"))
+    want = {}
+    for _, topic, payload in records:
+        frame = pbtest.unpack(payload)
+        if frame["type"] != "sys":
+            continue
+        for path, value in pbsub.leaves(frame, exact=True).items():
+            key = (frame["host"], "sys", 0, path)
+            if key not in roll:
+                continue
+            start = frame["ts"] // 10**9 // 60 * 60
+            b = want.setdefault(key, {}).setdefault(start, [value, value, 0.0, 0, value])
+            b[0], b[1] = min(b[0], value), max(b[1], value)
+            b[2] += value
+            b[3] += 1
+            b[4] = value
+    bad = []
+    for key, buckets in want.items():
+        got = {start: (mn, mx, sm, n, last) for start, mn, mx, sm, n, last in roll[key]["fine"]}
+        for start, (mn, mx, sm, n, last) in buckets.items():
+            g = got.get(start)
+            if not g or g[0] != mn or g[1] != mx or g[3] != n or g[4] != last or \
+                    abs(g[2] - sm) > 1e-9 * max(1.0, abs(sm)):
+                bad.append(f"{key} @{start}: {g} vs {(mn, mx, sm, n, last)}")
+    r.check(len(want) > 10 and not bad, "rollups == the sys frames, bucket by bucket",
+            f"{len(want)} series; " + "; ".join(bad[:3]))
+
+
+def check_format_1(r):
+    """The checked-in run of format 1 (tests/data/run-v1) dumps as the Python reader reads it."""
+    fixtures = os.path.join(pbtest.SOURCE, "tests", "data", "run-v1")
+    run = os.path.join(fixtures, sorted(os.listdir(fixtures))[0])
+    meta, records, problems = read_run.read_run(run)
+    rc, lines, err = dump_records(run)
+    diff = same_records(lines, records)
+    r.check(rc == 0 and not diff and not problems and meta.get("format") == 1 and
+            len(records) == 240, "a format-1 run dumps whole", diff or err)
 
 
 def check_damaged(r, run_dir, tmp):
@@ -95,12 +153,14 @@ def check_damaged(r, run_dir, tmp):
     rc, lines, err = dump_records(dest)
     r.check(rc == 0, "dump of a damaged run exits 0", err)
     diff = same_records(lines, records)
-    r.check(not diff, "C and Python readers agree on a damaged run", diff)
-    kinds = ("corrupt", "torn", "bad header")
+    r.check(not diff and len(records) == 3, "C and Python readers agree on a damaged run",
+            diff or f"{len(records)} records")
+    kinds = ("damaged compressed block", "time index", "torn", "bad header")
     r.check(all(any(k in p for p in problems) for k in kinds),
-            "the Python reader reports corrupt, torn and bad header", str(problems))
+            "the Python reader reports the damaged block, index, torn tail and bad header",
+            str(problems))
     r.check(all(k.replace("bad header", "bad or missing header") in err for k in kinds),
-            "perfbus dump reports corrupt, torn and bad header", err)
+            "perfbus dump reports the damaged block, index, torn tail and bad header", err)
 
 
 def check_replay(r, bench, run_dir, records):
@@ -183,6 +243,8 @@ def main():
         r.check(rc == 0 and os.path.basename(run_dir) in out, "perfbus runs table", out)
         check_dump(r, run_dir, records)
         check_damaged(r, run_dir, bench.dir)
+        check_format_1(r)
+        check_rollups(r, run_dir, records)
         check_replay(r, bench, run_dir, records)
         check_replay_stopped(r, bench, run_dir)
         check_retention(r, bench, run_dir)

@@ -61,7 +61,7 @@ def main():
         meta, records, problems = read_run.read_run(runs[0])
         r.check(not problems, "the run reads without damage", "; ".join(problems[:3]))
         r.check(meta.get("complete") is True, "run.meta says complete after SIGTERM", str(meta))
-        nseg = len([n for n in os.listdir(runs[0]) if n.startswith("segment-")])
+        nseg = len(read_run.segment_names(runs[0]))  # .pbl or .pbz, not the rollups (.pbr)
         r.check(nseg >= 5 and meta.get("segments") == nseg, "segments rotate at --segment-mb",
                 f"{nseg} segment files, meta says {meta.get('segments')}")
         r.check(meta.get("records") == len(records), "run.meta counts every record",
