@@ -61,7 +61,9 @@ def check_pkg_config(r, prefix, tmp):
     with open(src, "w") as f:
         f.write(profiling_example())
     exe = os.path.join(tmp, "example")
-    cc = run(["cc", "-o", exe, src, *flags.stdout.split()], env=env)
+    # the ASan build's libperfbus needs the sanitizer runtime in the program too
+    sanitize = ["-fsanitize=address,undefined"] if pbtest.sanitized_build() else []
+    cc = run(["cc", *sanitize, "-o", exe, src, *flags.stdout.split()], env=env)
     if not r.check(cc.returncode == 0, "PROFILING.md's example builds with pkg-config's flags",
                    cc.stderr[-800:]):
         return
