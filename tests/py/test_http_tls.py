@@ -23,7 +23,7 @@ import time
 
 import pbsub
 import pbtest
-from test_prom_server import PROMETHEUS, Prometheus
+from promserver import PROMETHEUS, Prometheus
 
 TOKEN = "perfbus-test-token-0123456789abcdef"
 

@@ -38,7 +38,7 @@ import netns  # noqa: E402
 import pbtest  # noqa: E402
 import profdemo  # noqa: E402
 import read_run  # noqa: E402
-from test_prom_server import PROMETHEUS, free_port  # noqa: E402
+from promserver import PROMETHEUS, free_port  # noqa: E402
 
 import msgpack  # noqa: E402
 import zmq  # noqa: E402

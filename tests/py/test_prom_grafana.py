@@ -23,7 +23,7 @@ import time
 
 import pbsub
 import pbtest
-from test_prom_server import JOB, PROMETHEUS, Prometheus
+from promserver import JOB, PROMETHEUS, Prometheus
 
 RATE = "4s"  # Grafana's $__rate_interval for a 1 s scrape interval: max(1s + 1s, 4 x 1s)
 DISK_RE = "[a-z]+|nvme[0-9]+n[0-9]+|mmcblk[0-9]+"

@@ -14,110 +14,19 @@ perfbus_process_cpu_seconds_total exists in both modes and is gone (stale) withi
 death; up == 1.
 """
 
-import json
 import os
-import shutil
-import signal
-import socket
 import subprocess
 import sys
-import tempfile
 import time
-import urllib.error
-import urllib.parse
-import urllib.request
 
 import pbsub
 import pbtest
 
-PROMETHEUS = "/usr/bin/prometheus"
-JOB = "perfbus"
+from promserver import JOB, PROMETHEUS, Prometheus
+
 WINDOW_S = 30
 # about 20 % of one core: a process with CPU time to show, without a busy loop on a shared box
 BURN = "import time\nwhile True:\n    t = time.monotonic()\n    while time.monotonic() - t < 0.02: pass\n    time.sleep(0.08)\n"
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
-def plain_job(target, job=JOB):
-    """A scrape_configs entry for one plain-HTTP target."""
-    return (f"  - job_name: {job}\n    metrics_path: /metrics\n"
-            f"    static_configs:\n      - targets: ['{target}']\n")
-
-
-class Prometheus:
-    """/usr/bin/prometheus scraping every second, in a temp dir: one plain target, or the
-    scrape_configs entries in `jobs` (YAML text, which may name files under self.dir:
-    write them with files={name: text} before the server starts)."""
-
-    def __init__(self, target=None, jobs=None, files=None):
-        self.dir = tempfile.mkdtemp(prefix="pbprom-")
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        for name, text in (files or {}).items():
-            with open(os.path.join(self.dir, name), "w") as f:
-                f.write(text)
-        with open(os.path.join(self.dir, "prometheus.yml"), "w") as f:
-            f.write("global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\n"
-                    "  evaluation_interval: 1s\nscrape_configs:\n"
-                    + (jobs if jobs is not None else plain_job(target)))
-        self.log = open(os.path.join(self.dir, "stderr"), "w+")
-        self.proc = subprocess.Popen(
-            [PROMETHEUS, f"--config.file={self.dir}/prometheus.yml",
-             f"--storage.tsdb.path={self.dir}/data", f"--web.listen-address=127.0.0.1:{self.port}",
-             "--log.level=warn"], stdin=subprocess.DEVNULL, stdout=self.log, stderr=self.log)
-
-    def stderr(self):
-        self.log.flush()
-        self.log.seek(0)
-        return self.log.read()[-3000:]
-
-    def get(self, path, timeout=10):
-        with urllib.request.urlopen(self.url + path, timeout=timeout) as resp:
-            return resp.status, resp.read().decode("utf-8")
-
-    def wait_ready(self, timeout=60):
-        end = time.monotonic() + timeout
-        while time.monotonic() < end and self.proc.poll() is None:
-            try:
-                if self.get("/-/ready", 2)[0] == 200:
-                    return True
-            except (OSError, urllib.error.URLError):
-                pass
-            time.sleep(0.2)
-        return False
-
-    def query(self, expr, at=None):
-        """The result list of an instant query (a vector or a matrix); raises on an API error."""
-        args = {"query": expr}
-        if at is not None:
-            args["time"] = f"{at:.3f}"
-        _, body = self.get("/api/v1/query?" + urllib.parse.urlencode(args))
-        reply = json.loads(body)
-        if reply.get("status") != "success":
-            raise RuntimeError(f"query {expr!r}: {body[:300]}")
-        return reply["data"]["result"]
-
-    def scalar(self, expr, at=None):
-        res = self.query(expr, at)
-        return float(res[0]["value"][1]) if len(res) == 1 else None
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self.log.close()
-        shutil.rmtree(self.dir, ignore_errors=True)
 
 
 def history(bench, field, **window):
