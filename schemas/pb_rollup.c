@@ -1,6 +1,7 @@
 /* pb_rollup: buckets of every catalogued number of a segment's frames, and their file. */
 #include "pb_rollup.h"
 
+#include "pb_fdio.h"
 #include "pb_frame_reader.h"
 #include "pb_segment.h"
 
@@ -298,21 +299,6 @@ static void s_put_series(s_buf_t *b, const s_series_t *s)
     }
 }
 
-static int s_write_fd(int fd, const void *buf, size_t len)
-{
-    const char *p = buf;
-    while (len > 0) {
-        ssize_t n = write(fd, p, len);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0)
-            return -errno;
-        p += n;
-        len -= (size_t)n;
-    }
-    return 0;
-}
-
 /* Header + zstd frame of body into path, fsynced. */
 static int s_write_file(const char *path, const s_buf_t *body)
 {
@@ -335,7 +321,7 @@ static int s_write_file(const char *path, const s_buf_t *body)
         rc = -errno;
     if (rc == 0)
         memcpy(out, head.p, PB_ROLLUP_HEAD);
-    rc = rc ? rc : s_write_fd(fd, out, PB_ROLLUP_HEAD + n);
+    rc = rc ? rc : pb_fdio_write_all(fd, out, PB_ROLLUP_HEAD + n);
     if (rc == 0 && fsync(fd) < 0)
         rc = -errno;
     if (fd >= 0)

@@ -1,6 +1,7 @@
 /* pb_sealed: seals format-1 segments into zstd blocks with a time index, and reads them back. */
 #include "pb_sealed.h"
 
+#include "pb_fdio.h"
 #include "pb_log.h"
 #include "pb_rollup.h"
 #include "pb_segment.h"
@@ -193,21 +194,6 @@ typedef struct {
     pb_rollup_t *rollup; /* NULL once it failed: the seal goes on without rollups */
 } s_sealer_t;
 
-static int s_write_all(int fd, const void *buf, size_t len)
-{
-    const char *p = buf;
-    while (len > 0) {
-        ssize_t n = write(fd, p, len);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0)
-            return -errno;
-        p += n;
-        len -= (size_t)n;
-    }
-    return 0;
-}
-
 /* Test hook (PERFBUS_TEST_SEAL_STALL=mid|renamed): the sealer stops at that
  * point for good, so a test can kill -9 the recorder exactly there
  * (tests/py/test_sub_kill9_seal.py). */
@@ -254,7 +240,7 @@ static int s_flush_block(s_sealer_t *s)
     s_put_le(h + 32, pb_segment_crc32(0, h + PB_SEALED_BLOCK_HEAD, n), 4);
     s_put_le(h + 36, pb_segment_crc32(0, h, 36), 4);
     int rc = s_index_entry(s);
-    rc = rc < 0 ? rc : s_write_all(s->fd, h, PB_SEALED_BLOCK_HEAD + n);
+    rc = rc < 0 ? rc : pb_fdio_write_all(s->fd, h, PB_SEALED_BLOCK_HEAD + n);
     s->offset += PB_SEALED_BLOCK_HEAD + n;
     s->nblocks++;
     s->raw_total += s->raw_len;
@@ -302,9 +288,9 @@ static int s_write_index(s_sealer_t *s)
     s_put_le(t, s->offset, 8);
     s_put_le(t + 8, crc, 4);
     memcpy(t + 12, "PBZE", 4);
-    int rc = s_write_all(s->fd, h, sizeof h);
-    rc = rc < 0 ? rc : s_write_all(s->fd, s->index, s->index_len);
-    return rc < 0 ? rc : s_write_all(s->fd, t, sizeof t);
+    int rc = pb_fdio_write_all(s->fd, h, sizeof h);
+    rc = rc < 0 ? rc : pb_fdio_write_all(s->fd, s->index, s->index_len);
+    return rc < 0 ? rc : pb_fdio_write_all(s->fd, t, sizeof t);
 }
 
 static int s_header(s_sealer_t *s)
@@ -313,7 +299,7 @@ static int s_header(s_sealer_t *s)
     memcpy(head, PB_SEALED_MAGIC, 8);
     s_put_le(head + 8, PB_SEALED_VERSION, 4);
     s->offset = sizeof head;
-    return s_write_all(s->fd, head, sizeof head);
+    return pb_fdio_write_all(s->fd, head, sizeof head);
 }
 
 /* Writes every good record of reader into s->fd as blocks, then the index. */

@@ -1,6 +1,7 @@
 /* pb_segment: writes and reads segment files of CRC-checked, length-prefixed frame records. */
 #include "pb_segment.h"
 
+#include "pb_fdio.h"
 #include "pb_sealed.h"
 
 #include <limits.h>
@@ -92,21 +93,6 @@ static uint64_t s_get_le(const unsigned char *p, int bytes)
 
 /* ---- writer ---- */
 
-static int s_write_all(int fd, const void *buf, size_t len)
-{
-    const char *p = buf;
-    while (len > 0) {
-        ssize_t n = write(fd, p, len);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0)
-            return -errno;
-        p += n;
-        len -= (size_t)n;
-    }
-    return 0;
-}
-
 pb_segment_writer_t *pb_segment_writer_new(const char *path)
 {
     pb_segment_writer_t *self = calloc(1, sizeof *self);
@@ -119,7 +105,7 @@ pb_segment_writer_t *pb_segment_writer_new(const char *path)
     /* the umask may only have removed bits: set the mode exactly */
     int rc = self->fd < 0 || fchmod(self->fd, PB_SEGMENT_FILE_MODE) < 0
                  ? -errno
-                 : s_write_all(self->fd, head, sizeof head);
+                 : pb_fdio_write_all(self->fd, head, sizeof head);
     if (rc < 0) {
         if (self->fd >= 0)
             close(self->fd);
@@ -194,7 +180,7 @@ int pb_segment_writer_append(pb_segment_writer_t *self, uint64_t recv_ts, const 
 
 int pb_segment_writer_flush(pb_segment_writer_t *self, int sync)
 {
-    int rc = s_write_all(self->fd, self->buf, self->len);
+    int rc = pb_fdio_write_all(self->fd, self->buf, self->len);
     if (rc < 0)
         return rc;
     self->written += self->len;

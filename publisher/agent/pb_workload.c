@@ -2,6 +2,7 @@
  * targets. */
 #include "pb_workload.h"
 
+#include "pb_fdio.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
@@ -43,20 +44,6 @@ static void s_memory(void *arg)
     free(block);
 }
 
-static int s_write_all(int fd, const char *buf, size_t len)
-{
-    while (len > 0) {
-        ssize_t n = write(fd, buf, len);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            return -errno;
-        buf += n;
-        len -= (size_t)n;
-    }
-    return 0;
-}
-
 static void s_io(void *arg)
 {
     (void)arg;
@@ -69,7 +56,7 @@ static void s_io(void *arg)
     static char chunk[64 * 1024];
     memset(chunk, 'x', sizeof chunk);
     for (size_t done = 0; done < S_IO_BYTES; done += sizeof chunk)
-        if (s_write_all(fd, chunk, sizeof chunk) < 0)
+        if (pb_fdio_write_all(fd, chunk, sizeof chunk) < 0)
             break;
     fsync(fd);
     close(fd);

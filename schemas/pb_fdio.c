@@ -1,0 +1,22 @@
+/* pb_fdio: writes a whole buffer to a file descriptor, through short writes and EINTR. */
+#include "pb_fdio.h"
+
+#include <errno.h>
+#include <unistd.h>
+
+int pb_fdio_write_all(int fd, const void *buf, size_t len)
+{
+    const char *p = buf;
+    while (len > 0) {
+        ssize_t n = write(fd, p, len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return -errno;
+        if (n == 0)
+            return -EIO; /* no progress: never loop on it */
+        p += n;
+        len -= (size_t)n;
+    }
+    return 0;
+}
