@@ -1,6 +1,8 @@
 /* pb_outage: down periods per host, from receive-time gaps longer than down_after heartbeats. */
 #include "pb_outage.h"
 
+#include "pb_grow.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -65,14 +67,8 @@ static s_host_t *s_get(pb_outage_t *self, const char *name)
     s_host_t *h = (s_host_t *)s_find(self, name);
     if (h)
         return h;
-    if (self->nhosts == self->cap) {
-        size_t cap = self->cap ? self->cap * 2 : 8;
-        s_host_t *grown = realloc(self->hosts, cap * sizeof *grown);
-        if (!grown)
-            return NULL;
-        self->hosts = grown;
-        self->cap = cap;
-    }
+    if (pb_grow((void **)&self->hosts, &self->cap, self->nhosts, sizeof *self->hosts, 8) < 0)
+        return NULL;
     h = &self->hosts[self->nhosts];
     memset(h, 0, sizeof *h);
     if (!(h->name = strdup(name)))

@@ -3,6 +3,7 @@
 
 #include "pb_fdio.h"
 #include "pb_frame_reader.h"
+#include "pb_grow.h"
 #include "pb_segment.h"
 
 #include <zstd.h>
@@ -118,14 +119,8 @@ static int s_rehash(pb_rollup_t *self)
 static s_series_t *s_add_series(pb_rollup_t *self, const pb_frame_view_t *v, int type,
                                 const pb_catalog_field_t *field, size_t slot)
 {
-    if (self->n == self->cap) {
-        size_t cap = self->cap ? self->cap * 2 : 64;
-        s_series_t *series = realloc(self->series, cap * sizeof *series);
-        if (!series)
-            return NULL;
-        self->series = series;
-        self->cap = cap;
-    }
+    if (pb_grow((void **)&self->series, &self->cap, self->n, sizeof *self->series, 64) < 0)
+        return NULL;
     s_series_t *s = &self->series[self->n];
     memset(s, 0, sizeof *s);
     s->host = strdup(v->env.host ? v->env.host : "");
@@ -168,14 +163,8 @@ static s_bucket_t *s_bucket(s_buckets_t *bs, uint64_t start_s)
         i--; /* frames arrive in order: this loop rarely turns */
     if (i > 0 && bs->b[i - 1].start_s == start_s)
         return &bs->b[i - 1];
-    if (bs->n == bs->cap) {
-        size_t cap = bs->cap ? bs->cap * 2 : 8;
-        s_bucket_t *b = realloc(bs->b, cap * sizeof *b);
-        if (!b)
-            return NULL;
-        bs->b = b;
-        bs->cap = cap;
-    }
+    if (pb_grow((void **)&bs->b, &bs->cap, bs->n, sizeof *bs->b, 8) < 0)
+        return NULL;
     memmove(&bs->b[i + 1], &bs->b[i], (bs->n - i) * sizeof *bs->b);
     bs->n++;
     s_bucket_t *b = &bs->b[i];

@@ -1,6 +1,7 @@
 /* pb_sealer: a queue of closed segments and the one thread that seals them, in order. */
 #include "pb_sealer.h"
 
+#include "pb_grow.h"
 #include "pb_log.h"
 #include "pb_sealed.h"
 
@@ -73,14 +74,8 @@ static void *s_main(void *arg)
 /* Appends a copy of path and makes sure the thread runs. 0 or -ENOMEM/-EAGAIN. Locked. */
 static int s_enqueue(pb_sealer_t *self, const char *path)
 {
-    if (self->n == self->cap) {
-        size_t cap = self->cap ? self->cap * 2 : 8;
-        char **q = realloc(self->queue, cap * sizeof *q);
-        if (!q)
-            return -ENOMEM;
-        self->queue = q;
-        self->cap = cap;
-    }
+    if (pb_grow((void **)&self->queue, &self->cap, self->n, sizeof *self->queue, 8) < 0)
+        return -ENOMEM;
     char *copy = strdup(path);
     if (!copy)
         return -ENOMEM;

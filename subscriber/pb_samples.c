@@ -2,6 +2,7 @@
 #include "pb_samples.h"
 
 #include "pb_catalog.h"
+#include "pb_grow.h"
 #include "pb_mpread.h"
 
 #include <errno.h>
@@ -87,14 +88,8 @@ static s_leaf_t *s_stage(s_stage_t *st, const pb_catalog_field_t *f, const pb_mp
 {
     if (leaf->nindex > S_MAX_INDEX)
         return NULL;
-    if (st->len == st->cap) {
-        size_t cap = st->cap ? st->cap * 2 : 256;
-        s_leaf_t *items = realloc(st->items, cap * sizeof *items);
-        if (!items)
-            return NULL;
-        st->items = items;
-        st->cap = cap;
-    }
+    if (pb_grow((void **)&st->items, &st->cap, st->len, sizeof *st->items, 256) < 0)
+        return NULL;
     s_leaf_t *l = &st->items[st->len++];
     l->field = f;
     l->nindex = leaf->nindex;
