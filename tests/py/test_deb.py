@@ -10,6 +10,7 @@ dir with perfbus-sub recording; `/usr/bin/perfbus system` and `stats` answer, an
 `dpkg -r` removes the three packages and their files are gone. Needs root (dpkg).
 """
 
+import fcntl
 import os
 import shutil
 import subprocess
@@ -20,6 +21,9 @@ import pbtest
 
 SOURCE = os.path.normpath(os.path.join(os.path.dirname(__file__), "..", ".."))
 PACKAGES = ("libperfbus-dev", "perfbus", "libperfbus0")
+# Two suites on one machine (make test and make test SANITIZE=1) would install and remove the
+# same packages under each other, and dpkg refuses a second frontend: they take turns.
+LOCK = os.path.join(tempfile.gettempdir(), "perfbus-install-deb.lock")
 
 
 def run(argv, timeout=600, **kw):
@@ -86,8 +90,10 @@ def main():
         if not shutil.which(tool):
             r.fatal(f"{tool} is missing: scripts/deps.sh deb installs it")
     tmp = tempfile.mkdtemp(prefix="pbdeb-")
+    lock = open(LOCK, "w")
     try:
         debs = build(r, tmp)
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the process exits
         p = run(["dpkg", "-i", *debs.values()])
         if not r.check(p.returncode == 0, "dpkg -i installs the three packages", p.stderr[-800:]):
             r.finish()
