@@ -1,26 +1,14 @@
 /* Check suite for pb_catalog: the catalogue's own rules, and lookups that find all and no more. */
 #include "pb_catalog.h"
 
+#include "pb_prom.h"
+
 #include <check.h>
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static bool s_name_ok(const char *s, size_t len, bool colon)
-{
-    if (len == 0 || (s[0] >= '0' && s[0] <= '9'))
-        return false;
-    for (size_t i = 0; i < len; i++) {
-        char c = s[i];
-        bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                  c == '_' || (colon && c == ':');
-        if (!ok)
-            return false;
-    }
-    return true;
-}
 
 static bool s_ends_with(const char *s, const char *tail)
 {
@@ -67,7 +55,7 @@ START_TEST(every_field_has_its_parent_first)
             pb_catalog_kind_t k = pb_catalog_at((size_t)f->parent)->kind;
             ck_assert_msg(k == PB_KIND_MAP || k == PB_KIND_LIST, "%s: parent not a map", f->path);
         }
-        ck_assert_msg(s_name_ok(f->name, strlen(f->name), false), "%s: bad key", f->path);
+        ck_assert_msg(pb_prom_label_name_valid(f->name, strlen(f->name)), "%s: bad key", f->path);
         ck_assert_msg(f->help[0] != '\0', "%s: no help", f->path);
     }
 }
@@ -108,7 +96,7 @@ static void s_check_labels(const pb_catalog_field_t *f)
     pb_catalog_label_t l;
     size_t n = 0;
     for (; pb_catalog_label(f, n, &l) == 0; n++) {
-        ck_assert_msg(s_name_ok(l.name, l.name_len, false), "%s: bad label name", f->path);
+        ck_assert_msg(pb_prom_label_name_valid(l.name, l.name_len), "%s: bad label name", f->path);
         ck_assert_msg(l.value_len > 0, "%s: empty label value", f->path);
         if (!l.from_field)
             continue;
@@ -132,7 +120,7 @@ START_TEST(prom_names_are_valid_and_counters_end_in_total)
             ck_assert_msg(f->prom[0] == '\0' && f->labels[0] == '\0', "%s: prom name", f->path);
             continue;
         }
-        ck_assert_msg(s_name_ok(f->prom, strlen(f->prom), true), "%s: bad name", f->path);
+        ck_assert_msg(pb_prom_metric_name_valid(f->prom, strlen(f->prom)), "%s: bad name", f->path);
         ck_assert_msg(s_ends_with(f->prom, "_total") == (f->kind == PB_KIND_COUNTER),
                       "%s: %s: _total is for counters only", f->path, f->prom);
         ck_assert_msg(!strncmp(f->prom, "node_", 5) || !strncmp(f->prom, "perfbus_", 8),
