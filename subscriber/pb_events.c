@@ -4,6 +4,7 @@
 
 #include "pb_codec.h"
 #include "pb_events_buf.h"
+#include "pb_events_index.h"
 #include "pb_json.h"
 #include "pb_view.h"
 
@@ -13,13 +14,6 @@
 #include <string.h>
 
 #define S_HOST_MAX (PB_FRAME_TEXT_MAX + 1)
-
-/* One host's seqs of its last sys frames, by ts: Last-Event-ID to history rows. */
-typedef struct {
-    char name[S_HOST_MAX];
-    uint64_t *seq, *ts;
-    size_t head, len; /* entries [head, head + len) mod index_rows, oldest first */
-} s_host_t;
 
 struct pb_events_client {
     pb_events_t *owner;
@@ -48,8 +42,7 @@ struct pb_events {
     s_list_t lists[S_MAX_LISTS];
     size_t nlists;
     pb_events_client_t **clients; /* config.max_clients slots */
-    s_host_t *hosts;              /* PB_EVENTS_MAX_HOSTS slots, nhosts used */
-    size_t nhosts;
+    pb_events_index_t *index;     /* seqs of the frames, for replays */
     uint64_t next_beat_ms;
     pb_events_counts_t counts;
 };
@@ -102,8 +95,8 @@ pb_events_t *pb_events_new(const pb_events_config_t *config)
     c->max_replay = c->max_replay ? c->max_replay : 600;
     c->heartbeat_ms = c->heartbeat_ms ? c->heartbeat_ms : 15000;
     self->clients = calloc(c->max_clients, sizeof *self->clients);
-    self->hosts = calloc(PB_EVENTS_MAX_HOSTS, sizeof *self->hosts);
-    if (!self->clients || !self->hosts)
+    self->index = pb_events_index_new(c->index_rows);
+    if (!self->clients || !self->index)
         pb_events_destroy(&self);
     else
         s_load_view(self);
@@ -115,11 +108,7 @@ void pb_events_destroy(pb_events_t **self_p)
     if (!self_p || !*self_p)
         return;
     pb_events_t *self = *self_p;
-    for (size_t i = 0; i < self->nhosts; i++) {
-        free(self->hosts[i].seq);
-        free(self->hosts[i].ts);
-    }
-    free(self->hosts);
+    pb_events_index_destroy(&self->index);
     free(self->clients);
     free(self);
     *self_p = NULL;
@@ -183,43 +172,6 @@ static char *s_event_text(const char *type, uint64_t seq, const pb_value_t *body
     free(json);
     *n = len > 0 ? (size_t)len : 0;
     return text;
-}
-
-/* ---- the seq index ---- */
-
-static s_host_t *s_host(pb_events_t *self, const char *name, bool create)
-{
-    for (size_t i = 0; i < self->nhosts; i++)
-        if (strcmp(self->hosts[i].name, name) == 0)
-            return &self->hosts[i];
-    if (!create || self->nhosts == PB_EVENTS_MAX_HOSTS)
-        return NULL;
-    s_host_t *h = &self->hosts[self->nhosts];
-    h->seq = calloc(self->config.index_rows, sizeof *h->seq);
-    h->ts = calloc(self->config.index_rows, sizeof *h->ts);
-    if (!h->seq || !h->ts) {
-        free(h->seq);
-        free(h->ts);
-        memset(h, 0, sizeof *h);
-        return NULL;
-    }
-    snprintf(h->name, sizeof h->name, "%s", name);
-    self->nhosts++;
-    return h;
-}
-
-static void s_index(pb_events_t *self, const pb_envelope_t *env)
-{
-    s_host_t *h = s_host(self, env->host, true);
-    if (!h)
-        return;
-    size_t cap = self->config.index_rows, at = (h->head + h->len) % cap;
-    h->seq[at] = env->seq;
-    h->ts[at] = env->ts;
-    if (h->len < cap)
-        h->len++;
-    else
-        h->head = (h->head + 1) % cap;
 }
 
 /* ---- events of frames ---- */
@@ -316,8 +268,9 @@ void pb_events_frame(pb_events_t *self, const pb_frame_view_t *frame, const void
 {
     if (frame->type != PB_FT_SYS && frame->type != PB_FT_PROC)
         return;
-    if (frame->type == PB_FT_SYS)
-        s_index(self, &frame->env);
+    pb_events_mark_t mark = {frame->env.seq, frame->env.ts,
+                             frame->type == PB_FT_SYS ? -1 : (int64_t)frame->pid, frame->gone};
+    pb_events_index_add(self->index, frame->env.host, &mark); /* a failure costs only its replay */
     size_t watching = 0;
     for (size_t i = 0; i < self->config.max_clients; i++)
         watching += s_watches(self->clients[i], frame->env.host);
@@ -351,75 +304,26 @@ void pb_events_tick(pb_events_t *self, uint64_t now_ms)
 
 /* ---- attach and replay ---- */
 
-/* The position in h's index of the first seq after last (walking back from
- * the newest while seqs are greater); h->len when there is none. */
-static size_t s_first_after(const s_host_t *h, size_t cap, uint64_t last)
+/* A missed event, queued as a live one is but that it stops the replay when the buffer is full. */
+static int s_put_replayed(void *arg, const char *type, uint64_t seq, const pb_value_t *body)
 {
-    size_t i = h->len;
-    while (i > 0 && h->seq[(h->head + i - 1) % cap] > last)
-        i--;
-    return i;
-}
-
-/* Queues row r of a history reply (fields: {name: [value]}) as a replayed sys event.
- * 0, -ENOBUFS (the client's buffer is full: the replay stops there) or -ENOMEM. */
-static int s_replay_row(pb_events_client_t *c, const pb_value_t *fields, size_t r, uint64_t seq,
-                        uint64_t ts)
-{
-    pb_value_t *b = pb_value_map_new(), *f = pb_value_map_new();
-    int rc = b && f ? 0 : -ENOMEM;
-    rc = rc ? rc : pb_value_map_put_uint(b, "seq", seq);
-    rc = rc ? rc : pb_value_map_put_uint(b, "ts", ts);
-    rc = rc ? rc : pb_value_map_put_str(b, "host", c->host);
-    rc = rc ? rc : pb_value_map_put_bool(b, "replay", true);
-    for (size_t i = 0; rc == 0 && i < pb_value_len(fields); i++) {
-        double v = 0;
-        const char *name = pb_value_map_key_at(fields, i);
-        if (pb_value_get_f64(pb_value_array_at(pb_value_map_value_at(fields, i), r), &v) == 0)
-            rc = pb_value_map_put_float(f, name, v);
-    }
-    rc = rc ? rc : pb_value_map_put(b, "fields", &f);
+    pb_events_client_t *c = arg;
     size_t n = 0;
-    char *text = rc ? NULL : s_event_text("sys", seq, b, &n);
-    rc = rc ? rc : text ? pb_events_buf_put(c->buf, text, n) : -ENOMEM;
+    char *text = s_event_text(type, seq, body, &n);
+    int rc = text ? pb_events_buf_put(c->buf, text, n) : -ENOMEM;
+    free(text);
     c->owner->counts.replayed += rc == 0;
     c->owner->counts.bytes += rc == 0 ? n : 0;
-    free(text);
-    pb_value_destroy(&f);
-    pb_value_destroy(&b);
     return rc;
 }
 
-/* Queues the history rows of c's host after seq last (see the header). */
+/* Queues the events of c's host after seq last, from the history. */
 static int s_replay(pb_events_t *self, pb_events_client_t *c, const pb_history_t *history,
                     uint64_t last)
 {
-    const s_host_t *h = s_host(self, c->host, false);
-    size_t cap = self->config.index_rows, first = h ? s_first_after(h, cap, last) : 0;
-    if (!h || first == h->len)
-        return 0;
-    if (h->len - first > self->config.max_replay)
-        first = h->len - self->config.max_replay;
-    pb_history_query_t q = {.host = c->host,
-                            .pid = -1,
-                            .from_ns = h->ts[(h->head + first) % cap],
-                            .to_ns = UINT64_MAX,
-                            .fields = self->paths,
-                            .nfields = self->npaths};
-    pb_value_t *out = NULL;
-    int rc = pb_history_history(history, &q, &out);
-    const pb_value_t *ts = rc ? NULL : pb_value_map_get(out, "ts");
-    const pb_value_t *fields = rc ? NULL : pb_value_map_get(out, "fields");
-    for (size_t r = 0, j = first; rc == 0 && r < pb_value_len(ts) && j < h->len; r++) {
-        uint64_t t = 0;
-        pb_value_get_u64(pb_value_array_at(ts, r), &t);
-        while (j < h->len && h->ts[(h->head + j) % cap] < t)
-            j++;
-        if (j < h->len && h->ts[(h->head + j) % cap] == t)
-            rc = s_replay_row(c, fields, r, h->seq[(h->head + j++) % cap], t);
-    }
-    pb_value_destroy(&out);
-    return rc == -ENOMEM ? rc : 0; /* -ENOENT: no series; -ENOBUFS: replayed what fits */
+    pb_events_replay_t how = {self->paths, self->npaths, self->config.max_replay};
+    int rc = pb_events_index_replay(self->index, c->host, last, history, &how, s_put_replayed, c);
+    return rc == -ENOMEM ? rc : 0; /* -ENOBUFS: replayed what fits */
 }
 
 static int s_parse_seq(const char *text, uint64_t *out)

@@ -25,12 +25,12 @@
  * and finds clients that went away.
  *
  * Reconnects: a client that attaches with Last-Event-ID = S (the seq of the
- * last event it saw) of a host is first sent, from the history, the sys rows
- * that host sent after seq S (at most max_replay rows, the newest; "replay":
- * true, no lists, no processes). perfbus-sub keeps a seq for each of the
- * last index_rows sys frames of each host (of up to PB_EVENTS_MAX_HOSTS
- * hosts) for this; a seq older than that index, or one from before the
- * publisher restarted, replays nothing. */
+ * last event it saw) of a host is first sent, from the history, the sys and
+ * proc rows that host sent after seq S (of at most max_replay samples, the
+ * newest; "replay": true, no lists), in seq order, then the live events.
+ * pb_events_index keeps the seqs of each host's last index_rows samples (of
+ * up to PB_EVENTS_INDEX_HOSTS hosts) for this; a seq older than that, or
+ * rows the history no longer holds, replay nothing. */
 
 #include "pb_frame_reader.h"
 #include "pb_history.h"
@@ -39,13 +39,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define PB_EVENTS_MAX_HOSTS 256
-
 typedef struct {
     size_t max_clients;    /* 0: 64 */
     size_t client_bytes;   /* 0: 1 MiB */
-    size_t index_rows;     /* seqs kept per host; 0: 3600 */
-    size_t max_replay;     /* rows replayed on a reconnect; 0: 600 */
+    size_t index_rows;     /* samples indexed per host; 0: 3600 */
+    size_t max_replay;     /* samples replayed on a reconnect; 0: 600 */
     unsigned heartbeat_ms; /* 0: 15000 */
 } pb_events_config_t;
 

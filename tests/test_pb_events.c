@@ -23,9 +23,9 @@ static void s_note(void *arg, int what)
     n->drops += what == PB_EVENTS_DROP;
 }
 
-static pb_value_t *s_sys(const char *host, uint64_t seq, double busy)
+static pb_value_t *s_sys_at(const char *host, uint64_t seq, uint64_t ts, double busy)
 {
-    pb_value_t *f = pb_frame_new("sys", host, "src", seq, seq * SEC);
+    pb_value_t *f = pb_frame_new("sys", host, "src", seq, ts);
     pb_value_t *cpu = pb_value_map_new(), *total = pb_value_map_new();
     pb_value_t *cores = pb_value_array_new(), *core = pb_value_map_new();
     pb_value_map_put_float(total, "busy_pct", busy);
@@ -37,6 +37,11 @@ static pb_value_t *s_sys(const char *host, uint64_t seq, double busy)
     pb_value_map_put(cpu, "cores", &cores);
     pb_value_map_put(f, "cpu", &cpu);
     return f;
+}
+
+static pb_value_t *s_sys(const char *host, uint64_t seq, double busy)
+{
+    return s_sys_at(host, seq, seq * SEC, busy);
 }
 
 /* Encodes f (consumed), reads it as perfbus-sub does, and hands it to history and events. */
@@ -203,6 +208,79 @@ START_TEST(a_reconnect_replays_what_was_missed)
 }
 END_TEST
 
+static pb_value_t *s_proc(const char *host, uint64_t seq, int64_t pid, double cpu, bool gone)
+{
+    pb_value_t *f = pb_frame_new("proc", host, "src", seq, (seq / 10) * SEC);
+    pb_value_map_put_uint(f, "pid", (uint64_t)pid);
+    pb_value_map_put_str(f, "comm", "worker");
+    if (gone)
+        pb_value_map_put_bool(f, "gone", true);
+    else {
+        pb_value_map_put_float(f, "cpu_pct", cpu);
+        pb_value_map_put_uint(f, "utime_ticks_total", 7); /* a counter: left out, as live */
+    }
+    return f;
+}
+
+/* A sample = a sys frame and two proc frames (seqs 10k, 10k+1, 10k+2 at ts k s): a reconnect gets
+ * the missed sys and proc events, in seq order, and the exit of a process it missed. */
+START_TEST(a_reconnect_replays_the_missed_processes_too)
+{
+    pb_history_t *h = pb_history_new(NULL);
+    pb_events_t *ev = pb_events_new(NULL);
+    s_notes_t n = {0};
+    pb_events_client_t *c = NULL;
+    for (uint64_t k = 1; k <= 5; k++) {
+        s_feed(ev, h, s_sys_at("h", 10 * k, k * SEC, (double)k), 0);
+        s_feed(ev, h, s_proc("h", 10 * k + 1, 100, 10.0 * k, false), 0);
+        s_feed(ev, h, s_proc("h", 10 * k + 2, 200, 20.0 * k, k == 5), 0);
+    }
+    ck_assert_int_eq(pb_events_attach(ev, "h", "31", h, s_note, &n, &c), 0);
+    const char *t = s_drain(c), *at = t;
+    static const char *const want[] = {
+        "id: 32\nevent: proc", "id: 40\nevent: sys",  "id: 41\nevent: proc", "id: 42\nevent: proc",
+        "id: 50\nevent: sys",  "id: 51\nevent: proc", "id: 52\nevent: proc"};
+    for (size_t i = 0; i < sizeof want / sizeof *want; i++) {
+        const char *next = strstr(at, want[i]);
+        ck_assert_msg(next != NULL, "no %s (in order) in %s", want[i], t);
+        at = next + 1;
+    }
+    ck_assert_ptr_null(strstr(t, "id: 31\n"));
+    ck_assert_msg(strstr(t, "\"pid\":100,\"comm\":\"worker\",\"gone\":false") != NULL, "%s", t);
+    ck_assert_msg(strstr(t, "\"cpu_pct\":50") && strstr(t, "\"cpu_pct\":60"), "%s", t);
+    ck_assert_msg(strstr(t, "\"fields\":{},\"pid\":200,\"comm\":\"worker\",\"gone\":true"),
+                  "the exit is replayed: %s", t);
+    ck_assert_msg(strstr(t, "ticks_total") == NULL, "counters are left out: %s", t);
+    ck_assert_uint_eq(pb_events_counts(ev).replayed, 7);
+    pb_events_detach(&c);
+    pb_events_destroy(&ev);
+    pb_history_destroy(&h);
+}
+END_TEST
+
+/* max_replay counts samples: the newest two samples' sys and proc events, nothing older. */
+START_TEST(a_replay_is_bounded_in_samples)
+{
+    pb_history_t *h = pb_history_new(NULL);
+    pb_events_config_t cfg = {.max_replay = 2};
+    pb_events_t *ev = pb_events_new(&cfg);
+    s_notes_t n = {0};
+    pb_events_client_t *c = NULL;
+    for (uint64_t k = 1; k <= 5; k++) {
+        s_feed(ev, h, s_sys_at("h", 10 * k, k * SEC, (double)k), 0);
+        s_feed(ev, h, s_proc("h", 10 * k + 1, 100, 1, false), 0);
+    }
+    ck_assert_int_eq(pb_events_attach(ev, "h", "1", h, s_note, &n, &c), 0);
+    const char *t = s_drain(c);
+    ck_assert_msg(strstr(t, "id: 40\n") && strstr(t, "id: 41\n") && strstr(t, "id: 51\n"), "%s", t);
+    ck_assert_msg(strstr(t, "id: 31\n") == NULL && strstr(t, "id: 30\n") == NULL, "%s", t);
+    ck_assert_uint_eq(pb_events_counts(ev).replayed, 4);
+    pb_events_detach(&c);
+    pb_events_destroy(&ev);
+    pb_history_destroy(&h);
+}
+END_TEST
+
 START_TEST(heartbeats_reach_idle_clients)
 {
     pb_events_config_t cfg = {.heartbeat_ms = 100};
@@ -236,6 +314,8 @@ int main(void)
     tcase_add_test(tc, a_client_that_stops_reading_is_dropped);
     tcase_add_test(tc, clients_over_the_cap_are_refused);
     tcase_add_test(tc, a_reconnect_replays_what_was_missed);
+    tcase_add_test(tc, a_reconnect_replays_the_missed_processes_too);
+    tcase_add_test(tc, a_replay_is_bounded_in_samples);
     tcase_add_test(tc, heartbeats_reach_idle_clients);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);

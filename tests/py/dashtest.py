@@ -1,10 +1,12 @@
 """dashtest: helpers for the dashboard tests (issue 14) — publishers with their own host names,
 a perfbus-sub with the HTTP face, a SUB socket that records what each publisher sent."""
 
+import http.client
 import json
 import os
 import re
 import shutil
+import ssl
 import tempfile
 import threading
 import time
@@ -17,10 +19,18 @@ import zmq
 
 
 class Setup:
-    """perfbusd per host (ipc endpoints in a temp dir) and one perfbus-sub --http 127.0.0.1:0."""
+    """perfbusd per host (ipc endpoints in a temp dir) and one perfbus-sub --http 127.0.0.1:0.
+    tls=TOKEN: over HTTPS with a self-signed certificate and that bearer token (self.cert,
+    self.token), which get() and connection() then use."""
 
-    def __init__(self, hosts, interval=0.5, daemon_flags=(), sub_flags=()):
+    def __init__(self, hosts, interval=0.5, daemon_flags=(), sub_flags=(), tls=None):
         self.dir = tempfile.mkdtemp(prefix="pbdash-")
+        self.cert = self.token = self.ssl = None
+        if tls:
+            self.cert, key, token_file = pbtest.tls_secrets(self.dir, tls)
+            self.token, self.ssl = tls, ssl.create_default_context(cafile=self.cert)
+            sub_flags = (*sub_flags, "--http-tls-cert", self.cert, "--http-tls-key", key,
+                         "--http-token-file", token_file)
         self.ctx = zmq.Context()
         self.procs, self.pubs, self.frames = [], {}, {h: {} for h in hosts}
         self._stop = threading.Event()
@@ -47,7 +57,7 @@ class Setup:
         if not m:
             pbtest.fail_now(f"perfbus-sub did not say where it listens: {self.sub.stderr()}")
         self.addr = m.group(1)
-        self.url = f"http://{self.addr}"
+        self.url = f"{'https' if tls else 'http'}://{self.addr}"
 
     def _record(self, host, pub):
         """Every sys and proc frame of host: frames[host][seq] = (type, frame, wall time)."""
@@ -64,10 +74,22 @@ class Setup:
                 self.frames[host][f["seq"]] = (f["type"], f, time.time())
         sock.close()
 
+    def headers(self):
+        """The Authorization header a TLS setup needs ({} without TLS)."""
+        return {"Authorization": f"Bearer {self.token}"} if self.token else {}
+
+    def connection(self, timeout=10):
+        """An http.client connection to perfbus-sub (HTTPS trusting only its certificate)."""
+        host, port = self.addr.rsplit(":", 1)
+        if self.ssl:
+            return http.client.HTTPSConnection(host, int(port), context=self.ssl, timeout=timeout)
+        return http.client.HTTPConnection(host, int(port), timeout=timeout)
+
     def get(self, path, timeout=10):
         """(status, body bytes) of GET path."""
         try:
-            with urllib.request.urlopen(self.url + path, timeout=timeout) as r:
+            req = urllib.request.Request(self.url + path, headers=self.headers())
+            with urllib.request.urlopen(req, timeout=timeout, context=self.ssl) as r:
                 return r.status, r.read()
         except urllib.error.HTTPError as e:
             return e.code, e.read()

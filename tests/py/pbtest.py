@@ -208,6 +208,22 @@ def build_path(*parts):
     return path
 
 
+def tls_secrets(d, token):
+    """(cert, key, token file) in d: a self-signed certificate for 127.0.0.1 (openssl) and a
+    bearer token file, both 0600, for perfbus-sub's --http-tls-cert/--http-tls-key/--http-token-file."""
+    cert, key, token_file = (os.path.join(d, n) for n in ("cert.pem", "key.pem", "token"))
+    cmd = ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+           "-nodes", "-keyout", key, "-out", cert, "-days", "2", "-subj", "/CN=perfbus-test",
+           "-addext", "subjectAltName=IP:127.0.0.1"]
+    done = subprocess.run(cmd, capture_output=True, text=True)
+    if done.returncode != 0:
+        fail_now(f"openssl could not make a certificate: {done.stderr[-500:]}")
+    os.chmod(key, 0o600)
+    with open(token_file, "w") as f:
+        f.write(token + "\n")
+    os.chmod(token_file, 0o600)
+    return cert, key, token_file
+
 
 # ---------------------------------------------------------------- process figures
 def rss_kib(pid):

@@ -28,21 +28,6 @@ from promserver import PROMETHEUS, Prometheus
 TOKEN = "perfbus-test-token-0123456789abcdef"
 
 
-def make_secrets(d):
-    cert, key, token = (os.path.join(d, n) for n in ("cert.pem", "key.pem", "token"))
-    cmd = ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
-           "-nodes", "-keyout", key, "-out", cert, "-days", "2", "-subj", "/CN=perfbus-test",
-           "-addext", "subjectAltName=IP:127.0.0.1"]
-    done = subprocess.run(cmd, capture_output=True, text=True)
-    if done.returncode != 0:
-        pbtest.fail_now(f"openssl could not make a certificate: {done.stderr[-500:]}")
-    os.chmod(key, 0o600)
-    with open(token, "w") as f:
-        f.write(TOKEN + "\n")
-    os.chmod(token, 0o600)
-    return cert, key, token
-
-
 def https_get(addr, cert, headers):
     host, port = addr.rsplit(":", 1)
     ctx = ssl.create_default_context(cafile=cert)
@@ -144,7 +129,7 @@ def main():
             r.fatal(f"{tool} is missing: scripts/deps.sh installs it")
     d = tempfile.mkdtemp(prefix="pbtls-")
     try:
-        cert, key, token = make_secrets(d)
+        cert, key, token = pbtest.tls_secrets(d, TOKEN)
         with pbsub.Bench() as bench:
             bench.daemon(0.5)
             sub = bench.sub("--http", "127.0.0.1:0", "--http-tls-cert", cert, "--http-tls-key", key,
