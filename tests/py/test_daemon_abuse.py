@@ -5,7 +5,10 @@ perfbusd at --interval 0.2 gets, one after the other: a `watch` with a
 back-referencing pattern, one with a nested counted repetition, a 1 MiB map of 160 k keys,
 a 64 MiB message, one message of 2,000,000 empty frames, 10,000 queued `watch`
 requests, 10,000 queued `process` requests and two bursts of 3,000 connections. Meanwhile a SUB socket collects
-`sys` frames: no gap between two frames' `ts` may exceed 2 intervals. After each
+`sys` frames: no gap between two frames' `ts` may exceed 2 intervals, not counting the
+time perfbusd's main thread spent runnable but waiting for a CPU (its schedstat run delay:
+the machine's load, which a client cannot cause; a stall of perfbusd's own making is time on
+a CPU or blocked, and counts whole). After each
 burst `health` must be answered within 1 s, and perfbusd's RSS (VmRSS) must come
 back under 64 MiB (in a release build: under ASan the sanitizer's allocator holds
 the memory, and the figure is printed, not asserted). The figures measured are
@@ -40,18 +43,27 @@ def wait_rss(pid, limit_mb, timeout):
     return rss
 
 
+def run_delay_ns(pid):
+    """Time the thread pid has spent runnable, waiting for a CPU (schedstat's second field)."""
+    with open(f"/proc/{pid}/task/{pid}/schedstat") as f:
+        return int(f.read().split()[1])
+
+
 class SysFrames(threading.Thread):
-    """Collects the ts (ns) of every sys frame on its own SUB socket."""
+    """Collects the ts (ns) of every sys frame on its own SUB socket, and with each the run
+    delay of perfbusd's main thread when it arrived."""
 
     def __init__(self, daemon):
         super().__init__(daemon=True)
         self.sock = daemon.subscribe("sys")
-        self.ts, self.stop = [], threading.Event()
+        self.pid = daemon.proc.pid
+        self.ts, self.delay, self.stop = [], [], threading.Event()
 
     def run(self):
         while not self.stop.is_set():
             if self.sock.poll(50):
                 frame = msgpack.unpackb(self.sock.recv_multipart()[1])
+                self.delay.append(run_delay_ns(self.pid))
                 self.ts.append(frame["ts"])
         self.sock.close()
 
@@ -61,9 +73,13 @@ class SysFrames(threading.Thread):
             time.sleep(0.02)
         return len(self.ts) >= n
 
-    def max_gap(self, since=0):
-        ts = self.ts[since:]
-        return max(((b - a) / 1e9 for a, b in zip(ts, ts[1:])), default=0.0)
+    def max_gap(self, since=0, less_load=False):
+        """The longest gap between two sys frames' ts in s; less_load: less the run delay
+        perfbusd's main thread gathered between their arrivals."""
+        ts, delay = self.ts[since:], self.delay[since:]
+        pairs = zip(zip(ts, delay), zip(ts[1:], delay[1:]))
+        return max(((tb - ta - ((db - da) if less_load else 0)) / 1e9
+                    for (ta, da), (tb, db) in pairs), default=0.0)
 
 
 def dealer(ctx, endpoint, unlimited=False):
@@ -226,11 +242,12 @@ def main():
             r.check(latency is not None and latency < HEALTH_S,
                     f"health answered within 1 s after the {name}", f"{latency}")
             frames.wait_for(len(frames.ts) + 2)
-            gap = frames.max_gap(max(since - 1, 0))
-            r.check(gap <= MAX_GAP_S, f"no sys gap above {MAX_GAP_S} s during the {name}",
-                    f"{gap:.3f} s")
+            gap = frames.max_gap(max(since - 1, 0), less_load=True)
+            raw = frames.max_gap(max(since - 1, 0))
+            r.check(gap <= MAX_GAP_S, f"no sys gap above {MAX_GAP_S} s during the {name} "
+                    "(less the machine's run delay)", f"{gap:.3f} s ({raw:.3f} s with it)")
             rss = rss_mb(pid) if asan else wait_rss(pid, RSS_LIMIT_MB, 10.0)
-            print(f"{name}: {what}; max sys gap {gap:.3f} s; health {latency * 1000:.0f} ms; "
+            print(f"{name}: {what}; max sys gap {gap:.3f} s ({raw:.3f} s with the run delay); health {latency * 1000:.0f} ms; "
                   f"RSS after {rss:.1f} MiB", flush=True)
             if asan:
                 print(f"NOTE: RSS budget not asserted under AddressSanitizer ({rss:.1f} MiB)",
