@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -35,6 +36,7 @@ struct pb_run_writer {
     int level;                    /* zstd level of sealed segments; 0: none (format 1) */
     uint64_t records, bytes_done; /* bytes_done: closed segments */
     pb_sealer_t *sealer;          /* made at the first rotation of a run that seals */
+    int lock_fd;                  /* the run dir, flock'ed while it is written: see pb_recover.h */
 };
 
 struct pb_run {
@@ -179,6 +181,15 @@ static uint64_t s_now_ns(void)
 
 /* ---- writer ---- */
 
+/* Takes the run's lock before any segment exists (pb_recover.h), and its path. */
+static int s_lock_run_dir(pb_run_writer_t *self, const char *path)
+{
+    self->lock_fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (self->lock_fd < 0 || flock(self->lock_fd, LOCK_EX) < 0)
+        return -errno;
+    return (self->dir = strdup(path)) ? 0 : -ENOMEM;
+}
+
 static int s_make_run_dir(pb_run_writer_t *self, const char *store, uint64_t now)
 {
     time_t secs = (time_t)(now / 1000000000u);
@@ -196,7 +207,7 @@ static int s_make_run_dir(pb_run_writer_t *self, const char *store, uint64_t now
             return -ENAMETOOLONG;
         int rc = s_mkdir(path);
         if (rc == 0)
-            return (self->dir = strdup(path)) ? 0 : -ENOMEM;
+            return s_lock_run_dir(self, path);
         if (rc != -EEXIST)
             return rc;
     }
@@ -256,6 +267,7 @@ pb_run_writer_t *pb_run_writer_new(const char *store, const pb_value_t *config,
     pb_run_writer_t *self = calloc(1, sizeof *self);
     if (!self)
         return NULL;
+    self->lock_fd = -1;
     self->segment_bytes = segment_bytes ? segment_bytes : S_DEFAULT_SEGMENT;
     self->segment_ns = (uint64_t)PB_RUN_DEFAULT_SEGMENT_SECONDS * 1000000000u;
     self->level = PB_RUN_DEFAULT_LEVEL;
@@ -282,6 +294,8 @@ void pb_run_writer_destroy(pb_run_writer_t **self_p)
     if (last && self->level > 0)
         s_seal_start(self, self->segment_path); /* sealed before the recorder exits */
     pb_sealer_destroy(&self->sealer);
+    if (self->lock_fd >= 0)
+        close(self->lock_fd); /* only now: the sealer has sealed the run's last segments */
     pb_value_destroy(&self->meta);
     free(self->dir);
     free(self);

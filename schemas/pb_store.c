@@ -1,4 +1,5 @@
 /* pb_store: the store of runs — listing with sizes on disk and before compression, retention. */
+#include "pb_grow.h"
 #include "pb_run.h"
 #include "pb_sealed.h"
 
@@ -195,6 +196,71 @@ static void s_retain_all_segments(pb_value_t *list, uint64_t cutoff_ns, int *rem
     }
 }
 
+/* A sealed segment that retention by size may remove: its file, last ts and bytes (with its
+ * rollups). */
+typedef struct {
+    char path[PATH_MAX];
+    uint64_t last_ts, bytes;
+} s_sealed_t;
+
+static int s_by_last_ts(const void *a, const void *b)
+{
+    uint64_t x = ((const s_sealed_t *)a)->last_ts, y = ((const s_sealed_t *)b)->last_ts;
+    return x < y ? -1 : x > y;
+}
+
+/* Appends dir's sealed segments to *all (n used, cap allocated). */
+static void s_list_sealed(const char *dir, s_sealed_t **all, size_t *n, size_t *cap)
+{
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    while (d && (e = readdir(d)) != NULL) {
+        size_t len = strlen(e->d_name);
+        pb_sealed_info_t info;
+        struct stat st;
+        if (!pb_run_is_segment_name(e->d_name) || strcmp(e->d_name + len - 4, ".pbz") != 0 ||
+            pb_grow((void **)all, cap, *n, sizeof **all, 64) < 0)
+            continue;
+        s_sealed_t *s = &(*all)[*n];
+        if (s_join(s->path, sizeof s->path, dir, e->d_name) < 0 ||
+            pb_sealed_info(s->path, &info) < 0)
+            continue;
+        s->last_ts = info.last_ts;
+        s->bytes = info.disk_bytes;
+        memcpy(s->path + strlen(s->path) - 4, ".pbr", 4);
+        s->bytes += stat(s->path, &st) == 0 ? (uint64_t)st.st_size : 0;
+        memcpy(s->path + strlen(s->path) - 4, ".pbz", 4);
+        (*n)++;
+    }
+    if (d)
+        closedir(d);
+}
+
+/* While the store is over keep_bytes with whole runs gone (the one being recorded is never
+ * removed whole), removes sealed segments, oldest first, of every run left: a single long run
+ * so keeps within the size too. The open segment is never removed. */
+static void s_trim_segments(pb_value_t *list, uint64_t keep_bytes, uint64_t *total, int *removed)
+{
+    s_sealed_t *all = NULL;
+    size_t n = 0, cap = 0;
+    for (size_t i = 0; i < pb_value_len(list); i++) {
+        pb_value_t *entry = pb_value_array_at(list, i);
+        const char *path = NULL;
+        if (!pb_value_map_get(entry, "$removed") && pb_value_map_get_str(entry, "path", &path) == 0)
+            s_list_sealed(path, &all, &n, &cap);
+    }
+    qsort(all, n, sizeof *all, s_by_last_ts);
+    for (size_t i = 0; i<n && * total> keep_bytes; i++) {
+        if (unlink(all[i].path) < 0)
+            continue;
+        memcpy(all[i].path + strlen(all[i].path) - 4, ".pbr", 4);
+        unlink(all[i].path);
+        *total -= all[i].bytes < *total ? all[i].bytes : *total;
+        (*removed)++;
+    }
+    free(all);
+}
+
 int pb_run_retain(const char *store, double keep_days, uint64_t keep_bytes, const char *keep_id)
 {
     pb_value_t *list = NULL;
@@ -218,6 +284,8 @@ int pb_run_retain(const char *store, double keep_days, uint64_t keep_bytes, cons
         if (!s_keep(entry, keep_id) && !pb_value_map_get(entry, "$removed"))
             s_drop(entry, &removed, &total);
     }
+    if (keep_bytes > 0 && total > keep_bytes)
+        s_trim_segments(list, keep_bytes, &total, &removed);
     pb_value_destroy(&list);
     return removed;
 }

@@ -9,6 +9,7 @@
 #include "pb_metrics.h"
 #include "pb_query.h"
 #include "pb_rpc.h"
+#include "pb_recover.h"
 #include "pb_run.h"
 #include "pb_sockmon.h"
 #include "pb_view.h"
@@ -220,6 +221,16 @@ static void s_retain(pb_sub_t *self)
         pb_log_warn("retention in %s failed: %s", self->store, strerror(-n));
 }
 
+/* Seals what a killed recorder left open, before intake starts (pb_recover.h). */
+static void s_recover(pb_sub_t *self)
+{
+    int n = pb_run_recover(self->store, self->config.compress_level);
+    if (n > 0)
+        pb_log_info("sealed %d segment(s) that a killed recorder left open in %s", n, self->store);
+    else if (n < 0)
+        pb_log_warn("cannot look for segments left open in %s: %s", self->store, strerror(-n));
+}
+
 static int s_open_run(pb_sub_t *self, char *err, size_t errlen)
 {
     int rc = 0;
@@ -240,6 +251,7 @@ static int s_open_run(pb_sub_t *self, char *err, size_t errlen)
         snprintf(err, errlen, "cannot create a run in %s: %s", self->store, strerror(-rc));
         return rc;
     }
+    s_recover(self);
     s_retain(self);
     return 0;
 }

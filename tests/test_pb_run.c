@@ -242,6 +242,23 @@ static size_t s_count_runs(void)
     return n;
 }
 
+/* The bytes on disk of run id, as pb_run_list says. */
+static uint64_t s_run_bytes(const char *id)
+{
+    pb_value_t *list = NULL;
+    uint64_t bytes = 0;
+    const char *rid = NULL;
+    ck_assert_int_eq(pb_run_list(s_store, &list), 0);
+    for (size_t i = 0; i < pb_value_len(list); i++) {
+        const pb_value_t *e = pb_value_array_at(list, i);
+        if (pb_value_map_get_str(e, "run_id", &rid) == 0 && strcmp(rid, id) == 0)
+            pb_value_map_get_u64(e, "bytes", &bytes);
+    }
+    pb_value_destroy(&list);
+    ck_assert_uint_gt(bytes, 0);
+    return bytes;
+}
+
 START_TEST(retention_by_size_keeps_the_current_run)
 {
     const char *first = s_record(500, 0);
@@ -251,7 +268,7 @@ START_TEST(retention_by_size_keeps_the_current_run)
     s_record(500, 0);
     ck_assert_int_eq(pb_run_retain(s_store, 0, 0, NULL), 0); /* no limits */
     ck_assert_uint_eq(s_count_runs(), 3);
-    ck_assert_int_eq(pb_run_retain(s_store, 0, 1, keep), 2);
+    ck_assert_int_eq(pb_run_retain(s_store, 0, s_run_bytes(keep), keep), 2);
     ck_assert_uint_eq(s_count_runs(), 1);
     pb_run_t *run = s_open(keep);
     pb_run_destroy(&run);
@@ -404,6 +421,38 @@ static uint64_t s_now_ns(void)
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
+/* One long run of hourly segments over the size limit: its oldest sealed segments go (with
+ * their rollups) until it fits, the newest records stay. */
+START_TEST(retention_by_size_trims_a_single_long_run)
+{
+    const uint64_t second = 1000000000ull;
+    pb_run_writer_t *w = pb_run_writer_new(s_store, NULL, 0);
+    ck_assert_ptr_nonnull(w);
+    pb_run_writer_set_seal(w, 3600, 1);
+    char payload[256];
+    for (uint64_t i = 0; i < 24 * 60; i++) { /* a day, a record a minute: 24 segments */
+        int n = snprintf(payload, sizeof payload, "%llu %0200llu", (unsigned long long)i,
+                         (unsigned long long)(i * 2654435761u)); /* not all alike */
+        ck_assert_int_eq(
+            pb_run_writer_append(w, (i * 60 + 1) * second, "h", "sys.h", 5, payload, (size_t)n), 0);
+    }
+    char id[64];
+    snprintf(id, sizeof id, "%s", pb_run_writer_id(w));
+    pb_run_writer_destroy(&w);
+    uint64_t whole = s_run_bytes(id);
+    int removed = pb_run_retain(s_store, 0, whole / 2, id);
+    ck_assert_int_ge(removed, 10);
+    ck_assert_int_le(removed, 14);
+    ck_assert_uint_le(s_run_bytes(id), whole / 2);
+    uint64_t first = 0;
+    int problems = 0;
+    uint64_t n = s_read_all(id, &first, &problems);
+    ck_assert_int_eq(problems, 0);
+    ck_assert_uint_eq(n, (uint64_t)(24 - removed) * 60); /* whole segments, the oldest gone */
+    ck_assert_uint_eq(first, ((uint64_t)removed * 3600 + 1) * second);
+}
+END_TEST
+
 /* A month of records, one a minute, in one run of hourly segments (the
  * recorder's defaults); retention of 7 days keeps every record of the last
  * 7 days and nothing older than the segment holding the cutoff. */
@@ -462,6 +511,7 @@ int main(void)
     tcase_add_test(tc, default_store_rule);
     tcase_add_test(tc, list_runs_of_a_store);
     tcase_add_test(tc, retention_by_size_keeps_the_current_run);
+    tcase_add_test(tc, retention_by_size_trims_a_single_long_run);
     tcase_add_test(tc, retention_by_age);
     tcase_add_test(tc, store_is_not_world_readable_whatever_the_umask);
     tcase_add_test(tc, rotation_by_time_seals_every_segment);

@@ -12,6 +12,11 @@ After the kill the run must read with no damage except perhaps a torn tail of th
 segment, hold every frame of segment 1 exactly once (either the old .pbl or the new .pbz is
 read, never both, never neither), and every frame received more than one flush interval before
 the kill (checked against a Python subscriber of the same bus).
+
+Then a new perfbus-sub recording into the same store seals what the killed one left open
+(pb_recover): the killed run ends with only sealed segments and their rollups, no .pbl and no
+temp file, and reads the same records as before; a third perfbus-sub started while the second
+records leaves the second's open segment alone, and the second goes on recording into it.
 """
 
 import os
@@ -77,6 +82,45 @@ def s_scenario(r, point):
             seen.append((time.monotonic(), *raw.recv_multipart()))
         raw.close()
         s_check(r, point, run, seen, t_kill)
+        s_recover(r, point, bench, run)
+
+
+def s_recorder(bench, name):
+    argv = [pbtest.build_path("subscriber", "perfbus-sub"), "--connect", bench.pub, "--query",
+            f"ipc://{bench.dir}/{name}", "--store", bench.store, "--record", "--flush-ms", FLUSH_MS]
+    p = pbtest.Proc(argv, pbsub.SUB_READY)
+    bench.procs.append(p)
+    return p
+
+
+def s_recover(r, point, bench, run):
+    _, before, _ = read_run.read_run(run)
+    second = s_recorder(bench, "q-second")
+    names = sorted(os.listdir(run))
+    r.check(any("sealed 2 segment(s) that a killed recorder left open" in line
+                for line in second.log), f"{point}: the next recorder says it sealed them",
+            second.stderr())
+    r.check(names == ["run.meta", "segment-000001.pbr", "segment-000001.pbz",
+                      "segment-000002.pbr", "segment-000002.pbz"],
+            f"{point}: the killed run holds only sealed segments and rollups now", str(names))
+    meta, after, problems = read_run.read_run(run)
+    r.check(not problems and sorted(p for _, _, p in after) == sorted(p for _, _, p in before),
+            f"{point}: the sealed run reads the same {len(before)} records, undamaged",
+            f"{len(after)} records; {problems}")
+    live = [d for d in bench.run_dirs() if d != run]
+    r.check(len(live) == 1, f"{point}: the second recorder has its own run", str(live))
+    open_seg = os.path.join(live[0], "segment-000001.pbl")
+    if not s_wait(lambda: s_size(open_seg) > 16):
+        r.check(False, f"{point}: the second recorder writes its open segment", second.stderr())
+        return
+    third = s_recorder(bench, "q-third")
+    size = s_size(open_seg)
+    r.check(os.path.exists(open_seg) and not any("sealed" in line for line in third.log),
+            f"{point}: a third recorder leaves the live run's open segment alone", third.stderr())
+    r.check(s_wait(lambda: s_size(open_seg) > size),
+            f"{point}: the second recorder goes on writing it", second.stderr())
+    third.stop()
+    second.stop()
 
 
 def s_check(r, point, run, seen, t_kill):
