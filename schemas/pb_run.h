@@ -132,9 +132,9 @@ int pb_run_list(const char *store, pb_value_t **out_p);
  * is older than that; then the oldest runs until the store holds at most
  * keep_bytes (0: no limit), and when that is not enough the oldest sealed
  * segments of the runs left (keep_id's too). The run named keep_id (the one
- * being recorded; may be NULL) is never removed whole, nor any open segment. Only run directories (holding
- * run.meta or segment files) are touched. Returns the number of runs and
- * segments removed, or negative errno. */
+ * being recorded; may be NULL) is never removed whole, nor any open segment. Only run directories
+ * (holding run.meta or segment files) are touched. Returns the number of runs and segments removed,
+ * or negative errno. */
 int pb_run_retain(const char *store, double keep_days, uint64_t keep_bytes, const char *keep_id);
 
 #endif
