@@ -115,8 +115,13 @@ static int s_start(pb_remote_write_t *self, const pb_remote_write_config_t *c, c
     char *userpwd = NULL, *bearer = NULL;
     int rc = s_read_keys(c, &userpwd, &bearer, err, errlen);
     for (size_t i = 0; rc == 0 && i < c->nurl; i++) {
-        pb_rw_sender_config_t sc = {c->url[i], c->queue, c->batch, c->delay_ms, 0,
-                                    0,         0,        userpwd,  bearer,      c->ca_file};
+        pb_rw_sender_config_t sc = {.url = c->url[i],
+                                    .queue = c->queue,
+                                    .batch = c->batch,
+                                    .delay_ms = c->delay_ms,
+                                    .userpwd = userpwd,
+                                    .bearer = bearer,
+                                    .ca_file = c->ca_file};
         self->senders[i] = pb_rw_sender_new(&sc, err, errlen);
         rc = self->senders[i] ? 0 : -EINVAL;
         self->nsenders += rc == 0;
@@ -152,6 +157,8 @@ void pb_remote_write_destroy(pb_remote_write_t **self_p)
     if (!self_p || !*self_p)
         return;
     pb_remote_write_t *self = *self_p;
+    for (size_t i = 0; i < self->nsenders; i++)
+        pb_rw_sender_drain(self->senders[i]); /* side by side: a shutdown waits for the slowest */
     for (size_t i = 0; i < self->nsenders; i++)
         pb_rw_sender_destroy(&self->senders[i]);
     pb_samples_destroy(&self->samples);

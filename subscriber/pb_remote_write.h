@@ -39,6 +39,8 @@ typedef struct pb_remote_write pb_remote_write_t;
  * On error NULL with a message naming the URL or file and what is wrong. */
 pb_remote_write_t *pb_remote_write_new(const pb_remote_write_config_t *config, char *err,
                                        size_t errlen);
+/* Drains every sender side by side (pb_rw_sender_drain: what is queued is sent for up to
+ * 5 s), then frees. Accepts NULL. */
 void pb_remote_write_destroy(pb_remote_write_t **self_p);
 
 /* Checks one URL as pb_remote_write_new does: 0, or -EINVAL with why in err. */

@@ -71,11 +71,15 @@ static void s_load(void)
 struct pb_rw_sender {
     pb_rw_sender_config_t config;
     char *url, *userpwd, *bearer, *ca_file;
-    pthread_mutex_t lock; /* guards queue, stats, stop, first_ns */
-    pthread_cond_t wake;  /* a full batch, or stop */
+    pthread_mutex_t lock; /* guards queue, stats, stop, draining, done, first_ns */
+    pthread_cond_t wake;  /* a full batch, draining, or stop */
+    pthread_cond_t ended; /* done */
     pthread_t thread;
     bool started, stop;
-    atomic_bool abort; /* read by curl's progress callback: stop now */
+    bool draining;         /* shutting down: send what is queued, no waiting for fuller batches */
+    uint64_t drain_end_ns; /* monotonic: when the drain gives up */
+    bool done;             /* the thread has returned (all sent, or stopped) */
+    atomic_bool abort;     /* read by curl's progress callback: stop now */
     pb_rw_queue_t *queue;
     uint64_t first_ns; /* when the oldest queued sample came (for delay_ms) */
     pb_rw_sender_stats_t stats;
@@ -336,10 +340,12 @@ static void s_fill(pb_rw_sender_t *self)
     while (!self->stop && self->batch_n == 0) {
         size_t len = pb_rw_queue_len(self->queue);
         uint64_t waited = len ? (s_mono_ns() - self->first_ns) / 1000000u : 0;
-        if (len >= c->batch || (len > 0 && waited >= c->delay_ms)) {
+        if (len >= c->batch || (len > 0 && (waited >= c->delay_ms || self->draining))) {
             self->batch_n = pb_rw_queue_take(self->queue, &self->batch, c->batch);
             self->first_ns = s_mono_ns(); /* what is left came later: a fair bound */
-        } else
+        } else if (self->draining)
+            self->stop = true; /* everything was sent */
+        else
             s_sleep(self, len ? c->delay_ms - waited : 1000, true);
         if (self->batch.failed) /* no memory for the batch: try later */
             pb_prom_out_reset(&self->batch), s_sleep(self, 100, false);
@@ -364,6 +370,8 @@ static void *s_run(void *arg)
         if (wait)
             s_sleep(self, wait, false);
     }
+    self->done = true;
+    pthread_cond_signal(&self->ended);
     pthread_mutex_unlock(&self->lock);
     return NULL;
 }
@@ -378,6 +386,7 @@ static void s_defaults(pb_rw_sender_config_t *c)
     c->timeout_ms = c->timeout_ms ? c->timeout_ms : 10000;
     c->min_backoff_ms = c->min_backoff_ms ? c->min_backoff_ms : 30;
     c->max_backoff_ms = c->max_backoff_ms ? c->max_backoff_ms : 5000;
+    c->flush_ms = c->flush_ms ? c->flush_ms : 5000;
 }
 
 static int s_init(pb_rw_sender_t *self, const pb_rw_sender_config_t *config, char *err,
@@ -403,6 +412,7 @@ static int s_init(pb_rw_sender_t *self, const pb_rw_sender_config_t *config, cha
     pthread_condattr_init(&attr);
     pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
     pthread_cond_init(&self->wake, &attr);
+    pthread_cond_init(&self->ended, &attr);
     pthread_condattr_destroy(&attr);
     int rc = pthread_create(&self->thread, NULL, s_run, self);
     if (rc != 0) {
@@ -438,18 +448,48 @@ static void s_wipe_free(char *s)
     free(s);
 }
 
+void pb_rw_sender_drain(pb_rw_sender_t *self)
+{
+    if (!self || !self->started)
+        return;
+    pthread_mutex_lock(&self->lock);
+    if (!self->draining) {
+        self->draining = true;
+        self->drain_end_ns = s_mono_ns() + (uint64_t)self->config.flush_ms * 1000000u;
+        pthread_cond_signal(&self->wake);
+    }
+    pthread_mutex_unlock(&self->lock);
+}
+
+/* Waits (the lock held) for the drain to end or its time to pass, then stops the thread (a
+ * request in flight is aborted) and says what was left unsent. */
+static void s_stop_after_drain(pb_rw_sender_t *self)
+{
+    uint64_t end = self->drain_end_ns;
+    struct timespec until = {(time_t)(end / 1000000000u), (long)(end % 1000000000u)};
+    while (!self->done && pthread_cond_timedwait(&self->ended, &self->lock, &until) == 0)
+        ;
+    self->stop = true;
+    atomic_store(&self->abort, true);
+    pthread_cond_signal(&self->wake);
+    size_t left = pb_rw_queue_len(self->queue) + self->batch_n;
+    if (left)
+        pb_log_warn("remote write to %s: %zu samples not sent within %u ms of shutdown are lost",
+                    self->url, left, self->config.flush_ms);
+}
+
 void pb_rw_sender_destroy(pb_rw_sender_t **self_p)
 {
     if (!self_p || !*self_p)
         return;
     pb_rw_sender_t *self = *self_p;
+    pb_rw_sender_drain(self);
     if (self->started) {
         pthread_mutex_lock(&self->lock);
-        self->stop = true;
-        atomic_store(&self->abort, true);
-        pthread_cond_signal(&self->wake);
+        s_stop_after_drain(self);
         pthread_mutex_unlock(&self->lock);
         pthread_join(self->thread, NULL);
+        pthread_cond_destroy(&self->ended);
         pthread_cond_destroy(&self->wake);
         pthread_mutex_destroy(&self->lock);
     }

@@ -35,6 +35,7 @@ typedef struct {
     const char *userpwd;     /* "user:password" for basic auth, or NULL */
     const char *bearer;      /* a bearer token, or NULL */
     const char *ca_file;     /* CA certificates for https, or NULL (the system's) */
+    unsigned flush_ms;       /* at destroy, the longest spent sending what is queued; 0: 5000 */
 } pb_rw_sender_config_t;
 
 typedef enum { PB_RW_SENT, PB_RW_RETRY, PB_RW_FAILED } pb_rw_outcome_t;
@@ -63,8 +64,15 @@ typedef struct pb_rw_sender pb_rw_sender_t;
  * message in err. */
 pb_rw_sender_t *pb_rw_sender_new(const pb_rw_sender_config_t *config, char *err, size_t errlen);
 
-/* Stops the thread (a request in flight is aborted) and frees everything;
- * what is still queued is lost. Accepts NULL. */
+/* Starts the shutdown drain: from now the thread sends what is queued at
+ * once, in batches, retrying as ever, for up to flush_ms. Returns at once;
+ * several senders so drain side by side. Accepts NULL. */
+void pb_rw_sender_drain(pb_rw_sender_t *self);
+
+/* Drains (pb_rw_sender_drain, if not started yet) until the queue is sent or
+ * flush_ms have passed since the drain began, then stops the thread (a request in flight is
+ * aborted) and frees everything; samples still unsent then are lost, and logged with their count.
+ * Accepts NULL. */
 void pb_rw_sender_destroy(pb_rw_sender_t **self_p);
 
 /* Queues the entries buf[0..len) (whole pb_prompb entries). Never blocks on

@@ -168,7 +168,7 @@ START_TEST(retries_resend_the_same_batch_a_refusal_is_never_resent)
     s_server_start(&srv, &t, script, 5);
     char url[64], err[256] = "";
     snprintf(url, sizeof url, "http://127.0.0.1:%d/api/v1/write", srv.port);
-    pb_rw_sender_config_t c = {url, 100, 3, 20, 2000, 5, 20, NULL, "tok3n", NULL};
+    pb_rw_sender_config_t c = {url, 100, 3, 20, 2000, 5, 20, NULL, "tok3n", NULL, 0};
     pb_rw_sender_t *w = pb_rw_sender_new(&c, err, sizeof err);
     ck_assert_msg(w, "%s", err);
     pb_prom_out_t a = {0}, b = {0}, d = {0};
@@ -226,7 +226,7 @@ START_TEST(a_closed_port_keeps_the_queue_bounded_and_drops_the_oldest)
     pthread_join(t, NULL); /* the port is closed now: every try is a network error */
     char url[64], err[256] = "";
     snprintf(url, sizeof url, "http://127.0.0.1:%d/w", srv.port);
-    pb_rw_sender_config_t c = {url, 10, 4, 10, 1000, 5, 10, "u:p", NULL, NULL};
+    pb_rw_sender_config_t c = {url, 10, 4, 10, 1000, 5, 10, "u:p", NULL, NULL, 300};
     pb_rw_sender_t *w = pb_rw_sender_new(&c, err, sizeof err);
     ck_assert_msg(w, "%s", err);
     pb_prom_out_t a = {0};
@@ -245,8 +245,46 @@ START_TEST(a_closed_port_keeps_the_queue_bounded_and_drops_the_oldest)
     ck_assert_uint_le(st.queue_depth, 10 + 4); /* the bound, and a batch in flight */
     ck_assert_uint_eq(st.last_status, 0);
     ck_assert(strstr(st.last_error, "onnect") != NULL);
-    pb_rw_sender_destroy(&w); /* stops while retrying */
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    pb_rw_sender_destroy(&w); /* retries for flush_ms, then stops */
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    double took = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+    ck_assert_msg(took >= 0.25 && took < 5.0, "destroy took %.3f s for a flush of 0.3 s", took);
     pb_rw_sender_destroy(&w);
+    pb_prom_out_free(&a);
+}
+END_TEST
+
+/* Samples waiting for a fuller batch (a delay of a minute) are sent when the sender is
+ * destroyed, before destroy returns: a shutdown does not lose what was queued. */
+START_TEST(destroy_sends_what_is_queued)
+{
+    static const int script[] = {200, 200, 200};
+    s_server_t srv;
+    pthread_t t;
+    s_server_start(&srv, &t, script, 3);
+    char url[64], err[256] = "";
+    snprintf(url, sizeof url, "http://127.0.0.1:%d/api/v1/write", srv.port);
+    pb_rw_sender_config_t c = {url, 100, 50, 60000, 2000, 5, 20, NULL, NULL, NULL, 0};
+    pb_rw_sender_t *w = pb_rw_sender_new(&c, err, sizeof err);
+    ck_assert_msg(w, "%s", err);
+    pb_prom_out_t a = {0};
+    s_entries(&a, 0, 20);
+    ck_assert_int_eq(pb_rw_sender_push(w, a.data, a.len), 20);
+    usleep(100000);
+    ck_assert_int_eq(s_requests(&srv), 0); /* waiting for 50, or a minute */
+    pb_rw_sender_destroy(&w);
+    ck_assert_int_eq(s_requests(&srv), 1);
+    size_t len;
+    char *plain = s_plain(&srv, 0, &len);
+    ck_assert(len == a.len && memcmp(plain, a.data, a.len) == 0);
+    free(plain);
+    shutdown(srv.listen_fd, SHUT_RDWR);
+    close(srv.listen_fd);
+    pthread_join(t, NULL);
+    for (int i = 0; i < S_MAX_REQ; i++)
+        free(srv.bodies[i]);
     pb_prom_out_free(&a);
 }
 END_TEST
@@ -258,6 +296,7 @@ int main(void)
     tcase_set_timeout(tc, 30);
     tcase_add_test(tc, statuses_are_sent_retried_or_failed_as_the_spec_says);
     tcase_add_test(tc, retries_resend_the_same_batch_a_refusal_is_never_resent);
+    tcase_add_test(tc, destroy_sends_what_is_queued);
     tcase_add_test(tc, a_closed_port_keeps_the_queue_bounded_and_drops_the_oldest);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
