@@ -114,6 +114,16 @@ static void s_server_start(s_server_t *s, pthread_t *t, const int *status, int n
     pthread_create(t, NULL, s_serve, s);
 }
 
+/* Closes the port, joins the server's thread and frees the bodies it kept. */
+static void s_server_stop(s_server_t *s, pthread_t t)
+{
+    shutdown(s->listen_fd, SHUT_RDWR);
+    close(s->listen_fd);
+    pthread_join(t, NULL);
+    for (int i = 0; i < S_MAX_REQ; i++)
+        free(s->bodies[i]);
+}
+
 static int s_requests(s_server_t *s)
 {
     pthread_mutex_lock(&s->lock);
@@ -205,11 +215,7 @@ START_TEST(retries_resend_the_same_batch_a_refusal_is_never_resent)
     ck_assert_str_eq(srv.auth, "Bearer tok3n");
     pb_rw_sender_destroy(&w);
     ck_assert_ptr_null(w);
-    shutdown(srv.listen_fd, SHUT_RDWR);
-    close(srv.listen_fd);
-    pthread_join(t, NULL);
-    for (int i = 0; i < S_MAX_REQ; i++)
-        free(srv.bodies[i]);
+    s_server_stop(&srv, t);
     pb_prom_out_free(&a);
     pb_prom_out_free(&b);
     pb_prom_out_free(&d);
@@ -280,11 +286,7 @@ START_TEST(destroy_sends_what_is_queued)
     char *plain = s_plain(&srv, 0, &len);
     ck_assert(len == a.len && memcmp(plain, a.data, a.len) == 0);
     free(plain);
-    shutdown(srv.listen_fd, SHUT_RDWR);
-    close(srv.listen_fd);
-    pthread_join(t, NULL);
-    for (int i = 0; i < S_MAX_REQ; i++)
-        free(srv.bodies[i]);
+    s_server_stop(&srv, t);
     pb_prom_out_free(&a);
 }
 END_TEST
