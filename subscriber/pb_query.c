@@ -203,7 +203,10 @@ static pb_value_t *s_stats(const pb_sub_t *sub)
     pb_value_t *r = pb_rpc_ok(), *pubs = pb_sources_to_value(pb_sub_sources(sub));
     pb_value_t *rec = pb_sub_recorder_value(sub), *settings = pb_sub_settings_value(sub);
     pb_value_t *http = pb_sub_http_value(sub), *rw = pb_sub_remote_write_value(sub);
-    int rc = r && pubs && rec && settings && http && rw ? s_put_counters(r, sub) : -ENOMEM;
+    pb_value_t *connects = pb_sub_connects_value(sub);
+    int rc =
+        r && pubs && rec && settings && http && rw && connects ? s_put_counters(r, sub) : -ENOMEM;
+    rc = rc ? rc : pb_value_map_put(r, "connects", &connects);
     rc = rc ? rc : pb_value_map_put(r, "http", &http);
     rc = rc ? rc : pb_value_map_put(r, "remote_write", &rw);
     rc = rc ? rc : pb_value_map_put(r, "publishers", &pubs);
@@ -216,6 +219,7 @@ static pb_value_t *s_stats(const pb_sub_t *sub)
     pb_value_destroy(&settings);
     pb_value_destroy(&http);
     pb_value_destroy(&rw);
+    pb_value_destroy(&connects);
     if (rc < 0)
         pb_value_destroy(&r);
     return r;

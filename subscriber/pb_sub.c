@@ -2,6 +2,7 @@
 #include "pb_sub.h"
 
 #include "pb_curve.h"
+#include "pb_connmon.h"
 #include "pb_dash.h"
 #include "pb_frame_reader.h"
 #include "pb_http.h"
@@ -39,6 +40,7 @@ struct pb_sub {
     pb_sub_config_t config;
     void *ctx, *sub, *router;
     pb_sockmon_t *router_mon; /* query connections: trims after storms */
+    pb_connmon_t *sub_mon;    /* each --connect's connection and handshake state */
     pb_zap_t *router_cap;     /* refuses handshakes over config.max_connections and CURVE
                                  keys not in config.curve_allow */
     pb_curve_cert_t own;      /* with config.curve_secret */
@@ -108,6 +110,12 @@ static int s_open_sub(pb_sub_t *self, char *err, size_t errlen)
     }
     if (self->config.nsubscribe == 0)
         zmq_setsockopt(self->sub, ZMQ_SUBSCRIBE, "", 0);
+    self->sub_mon = pb_connmon_new(self->ctx, self->sub, (const char *const *)self->config.connect,
+                                   self->config.nconnect);
+    if (!self->sub_mon) {
+        snprintf(err, errlen, "cannot monitor the SUB socket: %s", zmq_strerror(errno));
+        return -ENOMEM;
+    }
     for (size_t i = 0; i < self->config.nconnect; i++) {
         int rc = s_connect_curve(self, i, err, errlen); /* before connect: copied per pipe */
         if (rc < 0)
@@ -424,6 +432,7 @@ void pb_sub_destroy(pb_sub_t **self_p)
         zmq_close(self->sub);
     pb_zap_destroy(&self->router_cap);
     pb_sockmon_destroy(&self->router_mon);
+    pb_connmon_destroy(&self->sub_mon);
     if (self->router)
         zmq_close(self->router);
     if (self->ctx)
@@ -615,6 +624,7 @@ static void s_guard_connections(pb_sub_t *self)
 {
     uint64_t now_ns = s_mono_ns();
     pb_sockmon_drain(self->router_mon);
+    pb_connmon_drain(self->sub_mon, now_ns);
     pb_zap_serve(self->router_cap, now_ns);
     pb_sockmon_tick(self->router_mon, now_ns);
 }
@@ -625,8 +635,9 @@ int pb_sub_poll(pb_sub_t *self, int timeout_ms)
                               {self->router, 0, ZMQ_POLLIN, 0},
                               {pb_sockmon_socket(self->router_mon), 0, ZMQ_POLLIN, 0},
                               {pb_zap_socket(self->router_cap), 0, ZMQ_POLLIN, 0},
+                              {pb_connmon_socket(self->sub_mon), 0, ZMQ_POLLIN, 0},
                               {NULL, self->http ? pb_http_fd(self->http) : -1, ZMQ_POLLIN, 0}};
-    int nitems = self->http ? 5 : 4;
+    int nitems = self->http ? 6 : 5;
     if (zmq_poll(items, nitems, s_wait_ms(self, timeout_ms, s_mono_ms())) < 0 && errno != EINTR)
         return -errno;
     s_guard_connections(self);
@@ -724,6 +735,11 @@ pb_value_t *pb_sub_http_value(const pb_sub_t *self)
     if (rc < 0)
         pb_value_destroy(&h);
     return h;
+}
+
+pb_value_t *pb_sub_connects_value(const pb_sub_t *self)
+{
+    return pb_connmon_value(self->sub_mon, s_mono_ns());
 }
 
 pb_value_t *pb_sub_remote_write_value(const pb_sub_t *self)

@@ -115,6 +115,9 @@ pb_value_t *pb_sub_http_value(const pb_sub_t *self);
  * off. A new tree, NULL on ENOMEM. */
 pb_value_t *pb_sub_remote_write_value(const pb_sub_t *self);
 
+/* Each --connect's state (pb_connmon_value): stats.connects. NULL on ENOMEM. */
+pb_value_t *pb_sub_connects_value(const pb_sub_t *self);
+
 /* The recorder's state {run_id, dir, records, bytes, flush_ms} or nil; the
  * subscription settings {connect, subscribe, loss_tracking, uptime_s}.
  * New trees, NULL on ENOMEM. */
