@@ -763,8 +763,8 @@ void pb_options_usage(FILE *out)
     s_usage_row(out, "version", NULL, "print the version and exit");
     fputs("\nDurations (T) take 250ms, 1.5s, 90s, 5m, 2h, 7d, or sums such as 1h30m; sizes\n"
           "(SIZE) take 512K, 64M, 5G, 5GiB (powers of 1024) or 5GB (of 1000). A bare\n"
-          "number is in the unit the option's name or help gives. Options take their value\n"
-          "as --opt VALUE or --opt=VALUE, and a unique prefix of a name will do.\n"
+          "number is in the unit the option's name or help gives. A value is the next word\n"
+          "or follows an '=' (--keep-gb=5G); a unique prefix of an option's name will do.\n"
           "\nExit status: 0 after a clean stop (SIGINT or SIGTERM), 1 when it cannot start\n"
           "(a socket, the store, the HTTP server) or a socket fails, 2 for a bad option or\n"
           "config file.\n",

@@ -49,8 +49,14 @@ def check_layout(r, prefix):
             "lib/systemd/system/perfbusd.service", "lib/systemd/system/perfbus-sub.service",
             "lib/systemd/system/perfbus-report.service", "lib/systemd/system/perfbus-report.timer",
             "etc/perfbus/perfbusd.conf", "etc/perfbus/perfbus-sub.conf"]
+    completions = ["perfbusd", "perfbus-sub", "perfbus-report", "perfbus"]
+    want += [f"share/bash-completion/completions/{c}" for c in completions]
     missing = [w for w in want if not os.path.exists(os.path.join(prefix, w))]
     r.check(not missing, "everything is installed under the prefix", f"missing: {missing}")
+    differ = [c for c in completions if not missing and
+              open(os.path.join(prefix, "share", "bash-completion", "completions", c)).read()
+              != open(os.path.join(os.environ["PB_BUILD"], "completion", c)).read()]
+    r.check(not differ, "the completions installed are the ones generated", f"differ: {differ}")
 
 
 def check_pkg_config(r, prefix, tmp):
