@@ -1,6 +1,6 @@
 /* pb_options: perfbus-sub's option table, read by the flag parser, the config file and --help.
  *
- * Every setting is one row of s_options: its name (the long flag, and the
+ * Every setting is one row of s_options (pb_options.def): its name (the long flag, and the
  * config-file key), its kind (switch, count, duration, size or text), the unit
  * a bare number is in, its bounds and where it lands in pb_options_t. The
  * argv parser (getopt_long, its struct option array built from the rows), the
@@ -65,313 +65,7 @@ static int s_server_key(pb_options_t *self, const char *key, const char *value, 
                         size_t errlen);
 
 static const s_option_t s_options[] = {
-    {.name = "connect",
-     .arg = "EP",
-     .kind = S_TEXT,
-     .fn = s_connect,
-     .help = "publisher to subscribe to (repeatable; default tcp://127.0.0.1:7710)"},
-    {.name = "subscribe",
-     .arg = "PREFIX",
-     .kind = S_TEXT,
-     .fn = s_subscribe,
-     .help = "topic prefix (repeatable; default all; loss counting needs all)"},
-    {.name = "query",
-     .arg = "EP",
-     .kind = S_TEXT,
-     .fn = s_query,
-     .help = "query ROUTER endpoint (default tcp://127.0.0.1:7712)"},
-    {.name = "down-after",
-     .arg = "N",
-     .kind = S_COUNT,
-     .lo = 1,
-     .hi = 1000,
-     .field = S_AT(sub.down_after),
-     .as = S_AS_UINT,
-     .scale = 1,
-     .help = "a publisher (its host) is down after N missed heartbeats\n"
-             "(1..1000, default 3; the period is the one its hb frames give)"},
-    {.name = "rcvhwm",
-     .arg = "N",
-     .kind = S_COUNT,
-     .lo = 1,
-     .hi = 1e8,
-     .field = S_AT(sub.rcvhwm),
-     .as = S_AS_INT,
-     .scale = 1,
-     .help = "frames queued for perfbus-sub before libzmq drops new ones\n"
-             "(default 100000; drops show as lost, from seq gaps)"},
-    {.name = "history",
-     .arg = "N",
-     .kind = S_COUNT,
-     .lo = 1,
-     .hi = 1e7,
-     .field = S_AT(sub.history.capacity),
-     .as = S_AS_SIZE,
-     .scale = 1,
-     .help = "samples kept per series (default 3600); memory is at most\n"
-             "8 B x N x 257 per series (256 fields), series <= 512 + hosts"},
-    {.name = "history-seconds",
-     .arg = "T",
-     .kind = S_DURATION,
-     .unit = "s",
-     .bare = 1,
-     .lo = 0.001,
-     .hi = 1e8,
-     .field = S_AT(sub.history.max_age_ns),
-     .as = S_AS_U64,
-     .scale = S_NS,
-     .help = "also drop samples older than T (e.g. 90s, 2h; bare: seconds)"},
-    {.name = "max-connections",
-     .arg = "N",
-     .kind = S_COUNT,
-     .lo = 1,
-     .hi = PB_ZAP_MAX_CAP,
-     .field = S_AT(sub.max_connections),
-     .as = S_AS_SIZE,
-     .scale = 1,
-     .help = "open query connections allowed, 1..65536 (default 4096);\n"
-             "handshakes over it are refused and counted in `stats`"},
-    {.name = "max-procs",
-     .arg = "N",
-     .kind = S_COUNT,
-     .lo = 1,
-     .hi = 65536,
-     .field = S_AT(sub.history.max_procs),
-     .as = S_AS_SIZE,
-     .scale = 1,
-     .help = "process series kept (default 512)"},
-    {.name = "gone-seconds",
-     .arg = "T",
-     .kind = S_DURATION,
-     .unit = "s",
-     .bare = 1,
-     .lo = 0.001,
-     .hi = 1e8,
-     .field = S_AT(sub.history.gone_ns),
-     .as = S_AS_U64,
-     .scale = S_NS,
-     .help = "keep an exited process's history T after its gone frame\n"
-             "(default 10s; sooner when a new process needs the slot)"},
-    {.name = "idle-seconds",
-     .arg = "T",
-     .kind = S_DURATION,
-     .unit = "s",
-     .bare = 1,
-     .lo = 0.001,
-     .hi = 1e8,
-     .field = S_AT(sub.history.idle_ns),
-     .as = S_AS_U64,
-     .scale = S_NS,
-     .help = "free a silent process's history after T (default 5m)"},
-    {.name = "record",
-     .kind = S_SWITCH,
-     .field = S_AT(sub.record),
-     .help = "record every frame into a run under the store"},
-    {.name = "store",
-     .arg = "DIR",
-     .kind = S_TEXT,
-     .field = S_AT(sub.store),
-     .buf = S_AT(store),
-     .help = "store directory (default: $PERFBUS_STORE, else\n"
-             "$XDG_STATE_HOME/perfbus or ~/.local/state/perfbus)"},
-    {.name = "segment-mb",
-     .arg = "SIZE",
-     .kind = S_SIZE,
-     .unit = "MiB",
-     .bare = S_MIB,
-     .lo = 0.001,
-     .hi = 65536,
-     .field = S_AT(sub.segment_bytes),
-     .as = S_AS_U64,
-     .scale = 1,
-     .help = "rotate segments at SIZE (e.g. 512K, 64M; bare: MiB; default 64M)"},
-    {.name = "segment-seconds",
-     .arg = "T",
-     .kind = S_DURATION,
-     .unit = "s",
-     .bare = 1,
-     .lo = 0,
-     .hi = 1e8,
-     .field = S_AT(sub.segment_seconds),
-     .as = S_AS_U64,
-     .scale = 1,
-     .help = "and after T of records (default 1h; 0: by size only)"},
-    {.name = "compress-level",
-     .arg = "N",
-     .kind = S_COUNT,
-     .lo = 0,
-     .hi = 19,
-     .field = S_AT(sub.compress_level),
-     .as = S_AS_INT,
-     .scale = 1,
-     .help = "zstd level of sealed segments, 1..19 (default 1); 0 keeps\n"
-             "them uncompressed (run format 1)"},
-    {.name = "flush-ms",
-     .arg = "T",
-     .kind = S_DURATION,
-     .unit = "ms",
-     .bare = 1e-3,
-     .lo = 1,
-     .hi = 3600000,
-     .field = S_AT(sub.flush_ms),
-     .as = S_AS_INT,
-     .scale = 1e3,
-     .help = "write recorded frames every T (e.g. 250ms, 2s; bare: ms;\n"
-             "default 1s)"},
-    {.name = "keep-days",
-     .arg = "T",
-     .kind = S_DURATION,
-     .unit = "days",
-     .bare = 86400,
-     .lo = 0,
-     .hi = 1e6,
-     .field = S_AT(sub.keep_days),
-     .as = S_AS_DOUBLE,
-     .scale = 1.0 / 86400,
-     .help = "remove runs older than T (e.g. 7d, 36h; bare: days)"},
-    {.name = "keep-gb",
-     .arg = "SIZE",
-     .kind = S_SIZE,
-     .unit = "GiB",
-     .bare = S_GIB,
-     .lo = 0,
-     .hi = 1e9,
-     .field = S_AT(sub.keep_bytes),
-     .as = S_AS_U64,
-     .scale = 1,
-     .help = "remove the oldest runs beyond SIZE (e.g. 500M, 5G, 5GiB, 5GB;\n"
-             "bare: GiB; default 10G; 0: no size limit)"},
-    {.name = "http",
-     .arg = "ADDR:PORT",
-     .kind = S_TEXT,
-     .fn = s_http,
-     .help = "serve GET /metrics (Prometheus text, OpenMetrics) there;\n"
-             "off by default; port 0 picks a free port (logged)"},
-    {.name = "http-tls-cert",
-     .arg = "FILE",
-     .kind = S_TEXT,
-     .field = S_AT(sub.http_tls_cert),
-     .buf = S_AT(http_tls_cert),
-     .help = "serve HTTPS with this PEM certificate (chain)..."},
-    {.name = "http-tls-key",
-     .arg = "FILE",
-     .kind = S_TEXT,
-     .field = S_AT(sub.http_tls_key),
-     .buf = S_AT(http_tls_key),
-     .help = "...and its PEM private key (not readable by others)"},
-    {.name = "http-token-file",
-     .arg = "F",
-     .kind = S_TEXT,
-     .field = S_AT(sub.http_token_file),
-     .buf = S_AT(http_token_file),
-     .help = "require 'Authorization: Bearer TOKEN', the token on the\n"
-             "file's first line (>= 16 characters, not readable by others)\n"
-             "The same server serves the dashboard: GET /, /api/OP (the\n"
-             "query ops as JSON), /events?host=H (server-sent events)"},
-    {.name = "http-clients",
-     .arg = "N",
-     .kind = S_COUNT,
-     .lo = 1,
-     .hi = 4096,
-     .field = S_AT(sub.http_clients),
-     .as = S_AS_SIZE,
-     .scale = 1,
-     .help = "concurrent /events streams, 1..4096 (default 64; 503 beyond)"},
-    {.name = "http-client-kb",
-     .arg = "SIZE",
-     .kind = S_SIZE,
-     .unit = "KiB",
-     .bare = S_KIB,
-     .lo = 4,
-     .hi = 1048576,
-     .field = S_AT(sub.http_client_bytes),
-     .as = S_AS_SIZE,
-     .scale = 1,
-     .help = "unsent bytes a stream may hold before its client is dropped\n"
-             "(4K..1G, bare: KiB; default 1M)"},
-    {.name = "remote-write",
-     .arg = "URL",
-     .kind = S_TEXT,
-     .fn = s_remote_write,
-     .help = "push every sample received there, Prometheus Remote-Write\n"
-             "1.0 (repeatable; http:// or https://)"},
-    {.name = "remote-write-queue",
-     .arg = "N",
-     .kind = S_COUNT,
-     .lo = 1,
-     .hi = 1e8,
-     .field = S_AT(sub.remote_write.queue),
-     .as = S_AS_SIZE,
-     .scale = 1,
-     .help = "samples queued per URL (default 100000); beyond it\n"
-             "the oldest are dropped and counted in `stats`"},
-    {.name = "remote-write-batch",
-     .arg = "N",
-     .kind = S_COUNT,
-     .lo = 1,
-     .hi = 1e6,
-     .field = S_AT(sub.remote_write.batch),
-     .as = S_AS_SIZE,
-     .scale = 1,
-     .help = "samples per request at most (default 2000)"},
-    {.name = "remote-write-deadline",
-     .arg = "T",
-     .kind = S_DURATION,
-     .unit = "s",
-     .bare = 1,
-     .lo = 0.001,
-     .hi = 600,
-     .field = S_AT(sub.remote_write.delay_ms),
-     .as = S_AS_UINT,
-     .scale = 1e3,
-     .help = "longest a sample waits for a fuller batch (default 1s;\n"
-             "bare: seconds)"},
-    {.name = "remote-write-basic-auth-file",
-     .arg = "FILE",
-     .kind = S_TEXT,
-     .field = S_AT(sub.remote_write.basic_auth_file),
-     .buf = S_AT(rw_basic_auth),
-     .help = "user:password for basic auth"},
-    {.name = "remote-write-bearer-token-file",
-     .arg = "FILE",
-     .kind = S_TEXT,
-     .field = S_AT(sub.remote_write.bearer_token_file),
-     .buf = S_AT(rw_bearer),
-     .help = "a bearer token"},
-    {.name = "remote-write-ca-file",
-     .arg = "FILE",
-     .kind = S_TEXT,
-     .field = S_AT(sub.remote_write.ca_file),
-     .buf = S_AT(rw_ca),
-     .help = "CA certificates for https://"},
-    {.name = "insecure",
-     .kind = S_SWITCH,
-     .field = S_AT(sub.insecure),
-     .help = "allow --http beyond loopback without TLS and a token,\n"
-             "--query without CURVE, --remote-write to http:// there"},
-    {.name = "curve-secret",
-     .arg = "FILE",
-     .kind = S_TEXT,
-     .field = S_AT(sub.curve_secret),
-     .buf = S_AT(curve_secret),
-     .help = "this host's CURVE certificate (perfbus keygen NAME writes\n"
-             "NAME and NAME_secret): the client key for --connect, the\n"
-             "server key of --query"},
-    {.name = "curve-server-key",
-     .arg = "FILE|KEY",
-     .kind = S_TEXT,
-     .fn = s_server_key,
-     .help = "the publisher's public certificate (or its Z85 key) for\n"
-             "the --connect given just before: that endpoint then uses\n"
-             "CURVE, and a publisher without that key feeds nothing"},
-    {.name = "curve-allow",
-     .arg = "DIR",
-     .kind = S_TEXT,
-     .field = S_AT(sub.curve_allow),
-     .buf = S_AT(curve_allow),
-     .help = "make --query a CURVE server admitting the public\n"
-             "certificates in DIR (changes picked up without restart)"},
-    {.name = "verbose", .kind = S_SWITCH, .field = S_AT(verbose), .help = "debug logging"},
+#include "pb_options.def"
 };
 
 #define S_NOPTIONS (sizeof s_options / sizeof s_options[0])
@@ -669,6 +363,24 @@ static void s_longopts(struct option *longs)
     longs[S_NOPTIONS + 3] = (struct option){NULL, 0, NULL, 0};
 }
 
+/* " (one of --a, --b)": the settings whose names start with prefix, when there are several
+ * (getopt_long refuses such a prefix); returns how many there are. */
+static size_t s_candidates(const char *prefix, char *buf, size_t size)
+{
+    size_t n = 0, used = 0;
+    buf[0] = '\0';
+    for (size_t i = 0; i < S_NOPTIONS && *prefix; i++) {
+        if (strncmp(s_options[i].name, prefix, strlen(prefix)) != 0)
+            continue;
+        int w = snprintf(buf + used, size - used, "%s--%s", n++ ? ", " : " (one of ",
+                         s_options[i].name);
+        used += w > 0 && (size_t)w < size - used ? (size_t)w : 0;
+    }
+    if (n > 1 && used + 2 < size)
+        memcpy(buf + used, ")", 2);
+    return n;
+}
+
 /* The message for what getopt_long refused: c is '?' or ':', arg the word at fault. */
 static int s_refused(int c, const char *arg, char *err, size_t errlen)
 {
@@ -680,11 +392,14 @@ static int s_refused(int c, const char *arg, char *err, size_t errlen)
     else if (optopt)
         snprintf(err, errlen, "unknown option '-%c' (see --help)", optopt);
     else {
-        char name[64], hint[96];
+        char name[64], hint[160];
         const char *bare = strncmp(arg, "--", 2) == 0 ? arg + 2 : arg;
         snprintf(name, sizeof name, "%.*s", (int)strcspn(bare, "="), bare);
-        s_suggest(name, hint, sizeof hint);
-        snprintf(err, errlen, "unknown option '%.*s'%s (see --help)", (int)len, arg, hint);
+        bool ambiguous = s_candidates(name, hint, sizeof hint) > 1;
+        if (!ambiguous)
+            s_suggest(name, hint, sizeof hint);
+        snprintf(err, errlen, "%s option '%.*s'%s (see --help)",
+                 ambiguous ? "ambiguous" : "unknown", (int)len, arg, hint);
     }
     return -EINVAL;
 }

@@ -277,6 +277,10 @@ START_TEST(getopt_forms_and_refusals)
     char *novalue[] = {"perfbus-sub", "--record=yes"};
     ck_assert_int_eq(s_parse(2, novalue), -EINVAL);
     ck_assert_str_eq(s_err, "--record takes no value");
+    char *ambiguous[] = {"perfbus-sub", "--http-t", "x"};
+    ck_assert_int_eq(s_parse(3, ambiguous), -EINVAL);
+    ck_assert_str_eq(s_err, "ambiguous option '--http-t' (one of --http-tls-cert, --http-tls-key, "
+                            "--http-token-file) (see --help)");
     char *shortopt[] = {"perfbus-sub", "-x"};
     ck_assert_int_eq(s_parse(2, shortopt), -EINVAL);
     ck_assert_ptr_nonnull(strstr(s_err, "unknown option '-x'"));
