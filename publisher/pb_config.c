@@ -304,27 +304,31 @@ int pb_config_load(pb_config_t *self, const char *path, char *err, size_t errlen
     return pb_kvfile_read(path, s_file_setting, self, err, errlen);
 }
 
+/* getopt_long's val for a setting (the name says which): its optopt when given a value it
+ * does not take. */
+#define S_SETTING 1
+
 static const struct option s_options[] = {
-    {"pub", required_argument, NULL, 0},
-    {"control", required_argument, NULL, 0},
-    {"profile", required_argument, NULL, 0},
-    {"profile-pub", required_argument, NULL, 0},
-    {"command", required_argument, NULL, 0},
-    {"host", required_argument, NULL, 0},
-    {"root", required_argument, NULL, 0},
-    {"interval", required_argument, NULL, 0},
-    {"heartbeat", required_argument, NULL, 0},
-    {"top", required_argument, NULL, 0},
-    {"pid", required_argument, NULL, 0},
-    {"match", required_argument, NULL, 0},
-    {"all", no_argument, NULL, 0},
-    {"max-connections", required_argument, NULL, 0},
-    {"sndhwm", required_argument, NULL, 0},
-    {"verbose", no_argument, NULL, 0},
-    {"curve-secret", required_argument, NULL, 0},
-    {"curve-allow", required_argument, NULL, 0},
-    {"insecure", no_argument, NULL, 0},
-    {"config", required_argument, NULL, 0},
+    {"pub", required_argument, NULL, S_SETTING},
+    {"control", required_argument, NULL, S_SETTING},
+    {"profile", required_argument, NULL, S_SETTING},
+    {"profile-pub", required_argument, NULL, S_SETTING},
+    {"command", required_argument, NULL, S_SETTING},
+    {"host", required_argument, NULL, S_SETTING},
+    {"root", required_argument, NULL, S_SETTING},
+    {"interval", required_argument, NULL, S_SETTING},
+    {"heartbeat", required_argument, NULL, S_SETTING},
+    {"top", required_argument, NULL, S_SETTING},
+    {"pid", required_argument, NULL, S_SETTING},
+    {"match", required_argument, NULL, S_SETTING},
+    {"all", no_argument, NULL, S_SETTING},
+    {"max-connections", required_argument, NULL, S_SETTING},
+    {"sndhwm", required_argument, NULL, S_SETTING},
+    {"verbose", no_argument, NULL, S_SETTING},
+    {"curve-secret", required_argument, NULL, S_SETTING},
+    {"curve-allow", required_argument, NULL, S_SETTING},
+    {"insecure", no_argument, NULL, S_SETTING},
+    {"config", required_argument, NULL, S_SETTING},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
     {NULL, 0, NULL, 0},
@@ -342,13 +346,28 @@ static int s_load_config_flag(pb_config_t *self, int argc, char **argv, char *er
     return 0;
 }
 
+/* What getopt_long refused (c '?' or ':') in the word arg, said as perfbus-sub says it. */
+static int s_refused(int c, const char *arg, char *err, size_t errlen)
+{
+    int len = (int)strcspn(arg, "=");
+    if (c == ':')
+        snprintf(err, errlen, "%.*s needs a value", len, arg);
+    else if (optopt == S_SETTING || optopt == 'h' || optopt == 'V')
+        snprintf(err, errlen, "%.*s takes no value", len, arg);
+    else if (optopt)
+        snprintf(err, errlen, "unknown option '-%c' (see --help)", optopt);
+    else
+        snprintf(err, errlen, "unknown option '%.*s' (see --help)", len, arg);
+    return -EINVAL;
+}
+
 int pb_config_parse_args(pb_config_t *self, int argc, char **argv, char *err, size_t errlen)
 {
     int rc = s_load_config_flag(self, argc, argv, err, errlen);
     int index = 0, c;
     optind = 1;
     opterr = 0;
-    while (rc == 0 && (c = getopt_long(argc, argv, "h", s_options, &index)) != -1) {
+    while (rc == 0 && (c = getopt_long(argc, argv, ":h", s_options, &index)) != -1) {
         if (c == 'h') {
             pb_config_usage(stdout);
             return 1;
@@ -357,11 +376,8 @@ int pb_config_parse_args(pb_config_t *self, int argc, char **argv, char *err, si
             printf("perfbusd %s\n", PB_VERSION);
             return 1;
         }
-        if (c == '?') {
-            snprintf(err, errlen, "unknown or incomplete option '%s' (see --help)",
-                     argv[optind - 1]);
-            return -EINVAL;
-        }
+        if (c == '?' || c == ':')
+            return s_refused(c, argv[optind - 1], err, errlen);
         const char *name = s_options[index].name;
         if (strcmp(name, "config") != 0)
             rc = pb_config_set(self, name, optarg ? optarg : "true", err, errlen);

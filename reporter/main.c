@@ -2,16 +2,21 @@
 #include "pb_frame.h"
 #include "pb_log.h"
 #include "pb_report.h"
+#include "pb_run.h"
 #include "pb_schedule.h"
 #include "pb_stop.h"
 #include "pb_source.h"
+#include "pb_units.h"
 
 #include <errno.h>
 #include <getopt.h>
+#include <math.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #define S_MAX_PIDS 256
 
@@ -33,19 +38,72 @@ static void s_usage(FILE *out)
         "                      [--format pdf|html|csv|json[,...]] [--out FILE]\n"
         "       perfbus-report --store DIR --every 1h [--window 1h] [--keep 48]\n"
         "                      [--format pdf,html] --out-dir DIR [--once | --since T [--until T]]\n"
-        "RUN is a run directory or a run id of the default store. T is\n"
+        "RUN is a run directory or a run id of the store (--store DIR or the default). T is\n"
         "2026-01-01T10:00:00Z (UTC), @EPOCH_SECONDS or now-1h. With several formats\n"
         "--out's extension is replaced by each format's (default: report.<format>).\n"
         "--every renders one report per period, as a long-running process; --once\n"
         "renders the last finished period and exits (for a systemd timer); --since\n"
         "renders every finished period since T. Periods without data are skipped.\n"
-        "-v/--verbose logs the time spent reading and rendering.\n");
+        "-v/--verbose logs the time spent reading and rendering.\n"
+        "\n"
+        "  --store DIR         the store (default: $PERFBUS_STORE, else ~/.local/state/perfbus;\n"
+        "                      see perfbus-store(5)); a RUN id is looked up there\n"
+        "  --from T, --to T    only the records from the first T, up to the second\n"
+        "  --host H            only this host's frames\n"
+        "  --pid P[,P]...      only these processes (repeatable)\n"
+        "  --format F[,F]...   pdf (default), html, csv, json\n"
+        "  --out FILE          the report's file; --out-dir DIR for scheduled reports\n"
+        "  --every T           a report per period T, whole seconds >= 1s (e.g. 90s, 15m,\n"
+        "                      1.5h, 1d; bare: seconds)\n"
+        "  --window T          each report covers the T before its period's end (default\n"
+        "                      --every's); the same forms\n"
+        "  --keep N            newest N reports of each format kept in --out-dir (0: all)\n"
+        "  --once              render the last finished period and exit\n"
+        "  --since T, --until T  render every period that ended in (T, T]\n"
+        "  -h, --help          show this help and exit\n"
+        "  --version           print the version and exit\n"
+        "\n"
+        "Exit status: 0 reports written (or nothing to do), 1 a run or store could not be\n"
+        "read or a report not written, 2 a bad option or argument.\n");
 }
 
 static int s_bad(const char *what, const char *value)
 {
     fprintf(stderr, "perfbus-report: bad %s '%s' (see --help)\n", what, value);
     return -EINVAL;
+}
+
+/* --every, --window: a pb_units duration of at least 1 s, kept in whole seconds. */
+static int s_period(const char *flag, const char *arg, uint64_t *secs)
+{
+    char err[256];
+    double d = 0;
+    if (pb_units_duration(flag, arg, 1, &d, err, sizeof err) < 0) {
+        fprintf(stderr, "perfbus-report: %s\n", err);
+        return -EINVAL;
+    }
+    if (d < 1 || d > 1e10) {
+        fprintf(stderr, "perfbus-report: %s: '%s' is out of range (1s to 317 years)\n", flag, arg);
+        return -EINVAL;
+    }
+    *secs = (uint64_t)llround(d);
+    return 0;
+}
+
+/* --keep: a whole number of reports. */
+static int s_keep(const char *arg, unsigned *keep)
+{
+    char *end = NULL;
+    errno = 0;
+    unsigned long n = strtoul(arg, &end, 10);
+    if (end == arg || *end || errno || arg[0] == '-' || n > 1000000) {
+        fprintf(stderr,
+                "perfbus-report: --keep: '%s' is not a whole number of reports (0..1000000)\n",
+                arg);
+        return -EINVAL;
+    }
+    *keep = (unsigned)n;
+    return 0;
 }
 
 static int s_add_pids(args_t *a, const char *list)
@@ -95,12 +153,11 @@ static int s_option(args_t *a, int opt, const char *arg)
         a->out_dir = arg;
         return 0;
     case 'e':
-        return pb_report_parse_duration(arg, &a->every_s) ? s_bad("--every", arg) : 0;
+        return s_period("--every", arg, &a->every_s);
     case 'w':
-        return pb_report_parse_duration(arg, &a->window_s) ? s_bad("--window", arg) : 0;
+        return s_period("--window", arg, &a->window_s);
     case 'k':
-        a->keep = (unsigned)strtoul(arg, NULL, 10);
-        return 0;
+        return s_keep(arg, &a->keep);
     case '1':
         a->once = 1;
         return 0;
@@ -117,6 +174,22 @@ static int s_option(args_t *a, int opt, const char *arg)
     return -EINVAL;
 }
 
+/* What getopt_long refused (opt '?' or ':') in the word arg, said as every perfbus binary says it.
+ */
+static int s_refused(int opt, const char *arg)
+{
+    int len = (int)strcspn(arg, "=");
+    if (opt == ':')
+        fprintf(stderr, "perfbus-report: %.*s needs a value\n", len, arg);
+    else if (optopt && strncmp(arg, "--", 2) == 0)
+        fprintf(stderr, "perfbus-report: %.*s takes no value\n", len, arg);
+    else if (optopt)
+        fprintf(stderr, "perfbus-report: unknown option '-%c' (see --help)\n", optopt);
+    else
+        fprintf(stderr, "perfbus-report: unknown option '%.*s' (see --help)\n", len, arg);
+    return -EINVAL;
+}
+
 static int s_parse(args_t *a, int argc, char **argv)
 {
     static const struct option longs[] = {
@@ -126,12 +199,15 @@ static int s_parse(args_t *a, int argc, char **argv)
         {"since", 1, 0, 'S'},   {"until", 1, 0, 'U'},  {"help", 0, 0, 'h'}, {"version", 0, 0, 'V'},
         {"verbose", 0, 0, 'v'}, {0, 0, 0, 0}};
     int opt;
-    while ((opt = getopt_long(argc, argv, "o:F:hv", longs, NULL)) != -1) {
+    opterr = 0;
+    while ((opt = getopt_long(argc, argv, ":o:F:hv", longs, NULL)) != -1) {
         if (opt == 'h' || opt == 'V') {
             opt == 'h' ? s_usage(stdout) : (void)printf("perfbus-report %s\n", PB_VERSION);
             return 1;
         }
-        if (opt == '?' || s_option(a, opt, optarg) < 0)
+        if (opt == '?' || opt == ':')
+            return s_refused(opt, argv[optind - 1]);
+        if (s_option(a, opt, optarg) < 0)
             return -EINVAL;
     }
     if (optind < argc)
@@ -233,6 +309,41 @@ static int s_scheduled(args_t *a)
     return pb_schedule_loop(&opts, pb_stop_install()) < 0 ? 1 : 0;
 }
 
+static bool s_is_dir(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+/* A RUN given as an id is a directory of --store DIR, else of the default store: found
+ * there (its path in buf, a->source.run pointing at it, store cleared), or an error saying
+ * where it was looked for. 0, 1 (no such run, said) or 2 (bad usage, said). */
+static int s_find_run(args_t *a, char *buf, size_t size)
+{
+    const char *run = a->source.run, *store = a->source.store;
+    if (!run || strchr(run, '/') || (!store && s_is_dir(run)))
+        return run && store ? 2 : 0;
+    char fallback[4096];
+    int rc = store ? 0 : pb_run_default_store(fallback, sizeof fallback);
+    if (rc < 0) {
+        fprintf(stderr,
+                "perfbus-report: no run directory '%s' here, and no default store "
+                "($PERFBUS_STORE and $HOME are unset): give --store DIR\n",
+                run);
+        return 1;
+    }
+    if ((size_t)snprintf(buf, size, "%s/%s", store ? store : fallback, run) < size &&
+        s_is_dir(buf)) {
+        a->source.run = store ? buf : run;
+        a->source.store = NULL;
+        return 0;
+    }
+    fprintf(stderr, "perfbus-report: no run '%s' in %s (%s); `perfbus runs` lists a store's runs\n",
+            run, store ? store : fallback,
+            store ? "--store" : "the default store: --store DIR or $PERFBUS_STORE set another");
+    return 1;
+}
+
 int main(int argc, char **argv)
 {
     args_t a;
@@ -245,9 +356,12 @@ int main(int argc, char **argv)
         return rc > 0 ? 0 : 2;
     if (a.every_s)
         return s_scheduled(&a);
-    if (!a.source.run == !a.source.store) {
-        fprintf(stderr, "perfbus-report: give a RUN or --store DIR (see --help)\n");
+    char run[4096];
+    rc = s_find_run(&a, run, sizeof run);
+    if (rc == 2 || (rc == 0 && !a.source.run == !a.source.store)) {
+        fprintf(stderr, "perfbus-report: give a RUN (a directory, or an id with --store DIR) "
+                        "or --store DIR (see --help)\n");
         return 2;
     }
-    return s_one_shot(&a);
+    return rc ? rc : s_one_shot(&a);
 }

@@ -388,13 +388,16 @@ static void s_track_time(pb_model_t *self, uint64_t ts)
     self->frames++;
 }
 
+static bool s_host_wanted(const pb_frame_view_t *frame, const pb_model_filter_t *filter)
+{
+    return !filter || !filter->host || strcmp(frame->env.host, filter->host) == 0;
+}
+
+/* After s_host_wanted: a --pid filter drops other processes' frames, but only after their
+ * seq has been counted (lost is the publisher's gaps, not what the filter left out). */
 static bool s_wanted(const pb_frame_view_t *frame, const pb_model_filter_t *filter)
 {
-    if (!filter)
-        return true;
-    if (filter->host && strcmp(frame->env.host, filter->host) != 0)
-        return false;
-    if (frame->type != PB_FT_PROC || filter->npids == 0)
+    if (!filter || frame->type != PB_FT_PROC || filter->npids == 0)
         return true;
     for (size_t i = 0; i < filter->npids; i++)
         if (frame->has_pid && filter->pids[i] == frame->pid)
@@ -445,13 +448,15 @@ int pb_model_add_at(pb_model_t *self, uint64_t recv_ns, const void *payload, siz
     int rc = pb_frame_reader_read(self->reader, payload, len, &frame, err, errlen);
     if (recv_ns > self->run_last_ns)
         self->run_last_ns = recv_ns;
-    if (rc < 0 || !s_wanted(frame, filter))
+    if (rc < 0 || !s_host_wanted(frame, filter))
         return rc;
     if (recv_ns &&
         pb_outage_note(self->outage, frame->env.host, recv_ns, s_heartbeat_ns(frame)) < 0)
         return -ENOMEM;
     if (s_track_seq(self, &frame->env) < 0)
         return -ENOMEM;
+    if (!s_wanted(frame, filter))
+        return 0;
     s_track_time(self, frame->env.ts);
     if (frame->type == PB_FT_PROC && !frame->has_pid) {
         snprintf(err, errlen, "proc frame without an unsigned 'pid'");

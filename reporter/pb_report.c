@@ -1,6 +1,8 @@
 /* pb_report: glue between the CLI and the renderers; output is atomic (temp file + rename). */
 #include "pb_report.h"
 
+#include "pb_units.h"
+
 #include "pb_export.h"
 #include "pb_html.h"
 #include "pb_pdf.h"
@@ -58,17 +60,11 @@ int pb_report_parse_formats(const char *list, unsigned *formats, char *err, size
 
 int pb_report_parse_duration(const char *text, uint64_t *secs)
 {
-    char *end;
-    errno = 0;
-    double value = strtod(text, &end);
-    double unit = *end == '\0' || strcmp(end, "s") == 0 ? 1
-                  : strcmp(end, "m") == 0               ? 60
-                  : strcmp(end, "h") == 0               ? 3600
-                  : strcmp(end, "d") == 0               ? 86400
-                                                        : 0;
-    if (end == text || errno || unit == 0 || !(value * unit >= 1) || value * unit > 1e10)
+    char err[160];
+    double d = 0;
+    if (pb_units_duration("duration", text, 1, &d, err, sizeof err) < 0 || !(d >= 1) || d > 1e10)
         return -EINVAL;
-    *secs = (uint64_t)(value * unit);
+    *secs = (uint64_t)d;
     return 0;
 }
 

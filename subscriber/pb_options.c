@@ -1,14 +1,74 @@
-/* pb_options: flag and config-file parsing for perfbus-sub. */
+/* pb_options: perfbus-sub's option table, read by the flag parser, the config file and --help.
+ *
+ * Every setting is one row of s_options (pb_options.def): its name (the long flag, and the
+ * config-file key), its kind (switch, count, duration, size or text), the unit
+ * a bare number is in, its bounds and where it lands in pb_options_t. The
+ * argv parser (getopt_long, its struct option array built from the rows), the
+ * config-file reader and --help all walk the same rows, so a new setting is
+ * one row and cannot be known to one of them only. Durations and sizes go
+ * through pb_units, so they take the forms every perfbus binary takes. */
 #include "pb_options.h"
 
 #include "pb_kvfile.h"
 #include "pb_run.h"
+#include "pb_units.h"
 #include "pb_zap.h"
 
 #include <errno.h>
+#include <getopt.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+
+typedef enum { S_SWITCH, S_COUNT, S_DURATION, S_SIZE, S_TEXT } s_kind_t;
+
+/* The C type of the field a number lands in. */
+typedef enum { S_AS_SIZE, S_AS_U64, S_AS_INT, S_AS_UINT, S_AS_DOUBLE } s_as_t;
+
+typedef int (*s_text_fn)(pb_options_t *self, const char *key, const char *value, char *err,
+                         size_t errlen);
+
+typedef struct {
+    const char *name;
+    const char *arg; /* the value's name in --help; NULL for switches */
+    s_kind_t kind;
+    const char *unit; /* of bare numbers and of lo/hi, as --help and errors say it */
+    double bare;      /* seconds or bytes in one bare unit */
+    double lo, hi;    /* accepted range, in bare units */
+    size_t field;     /* offsetof the value (bool, number or const char *) in pb_options_t */
+    s_as_t as;
+    double scale;     /* the field holds seconds, bytes or the count times this */
+    size_t buf;       /* S_TEXT without fn: offsetof the 1024-byte buffer the text is kept in */
+    s_text_fn fn;     /* S_TEXT: applies the value itself (lists, checks) */
+    const char *help; /* lines after the first are indented under it */
+} s_option_t;
+
+#define S_AT(member)  offsetof(pb_options_t, member)
+#define S_NS          1e9
+#define S_KIB         1024.0
+#define S_MIB         1048576.0
+#define S_GIB         1073741824.0
+#define S_BUF_PATH    1024
+#define S_HELP_COLUMN 24
+
+static int s_connect(pb_options_t *self, const char *key, const char *value, char *err,
+                     size_t errlen);
+static int s_subscribe(pb_options_t *self, const char *key, const char *value, char *err,
+                       size_t errlen);
+static int s_query(pb_options_t *self, const char *key, const char *value, char *err,
+                   size_t errlen);
+static int s_http(pb_options_t *self, const char *key, const char *value, char *err, size_t errlen);
+static int s_remote_write(pb_options_t *self, const char *key, const char *value, char *err,
+                          size_t errlen);
+static int s_server_key(pb_options_t *self, const char *key, const char *value, char *err,
+                        size_t errlen);
+
+static const s_option_t s_options[] = {
+#include "pb_options.def"
+};
+
+#define S_NOPTIONS (sizeof s_options / sizeof s_options[0])
 
 void pb_options_defaults(pb_options_t *self)
 {
@@ -19,42 +79,50 @@ void pb_options_defaults(pb_options_t *self)
     self->sub.keep_bytes = (uint64_t)PB_OPTIONS_DEFAULT_KEEP_GB * 1024 * 1024 * 1024;
 }
 
-static int s_number(const char *key, const char *value, double lo, double hi, double *out,
-                    char *err, size_t errlen)
+static const s_option_t *s_find(const char *name)
 {
-    char *end = NULL;
-    errno = 0;
-    double d = strtod(value, &end);
-    if (errno || end == value || *end || !isfinite(d) || d < lo || d > hi) {
-        snprintf(err, errlen, "--%s: '%s' is not a number in [%g, %g]", key, value, lo, hi);
-        return -EINVAL;
-    }
-    *out = d;
-    return 0;
+    for (size_t i = 0; i < S_NOPTIONS; i++)
+        if (strcmp(s_options[i].name, name) == 0)
+            return &s_options[i];
+    return NULL;
 }
 
-/* A count: a whole number within [lo, hi]. */
-static int s_count(const char *key, const char *value, double lo, double hi, double *out, char *err,
-                   size_t errlen)
+/* Edit distance of a and b, capped at 9 (enough to rank typos). */
+static size_t s_distance(const char *a, const char *b)
 {
-    int rc = s_number(key, value, lo, hi, out, err, errlen);
-    if (rc == 0 && *out != floor(*out)) {
-        snprintf(err, errlen, "--%s: '%s' is not a whole number", key, value);
-        rc = -EINVAL;
+    size_t la = strlen(a), lb = strlen(b), row[64];
+    if (la > 63 || lb > 63)
+        return 9;
+    for (size_t j = 0; j <= lb; j++)
+        row[j] = j;
+    for (size_t i = 1; i <= la; i++) {
+        size_t diag = row[0];
+        row[0] = i;
+        for (size_t j = 1; j <= lb; j++) {
+            size_t up = row[j], cost = a[i - 1] != b[j - 1];
+            size_t best = diag + cost < up + 1 ? diag + cost : up + 1;
+            row[j] = best < row[j - 1] + 1 ? best : row[j - 1] + 1;
+            diag = up;
+        }
     }
-    return rc;
+    return row[lb] < 9 ? row[lb] : 9;
 }
 
-/* "transport://address" as libzmq takes it; connecting checks the rest. */
-static int s_endpoint(const char *key, const char *value, char *err, size_t errlen)
+/* " (did you mean 'connect'?)" for a name two edits or less from a setting, else "". */
+static void s_suggest(const char *name, char *buf, size_t size)
 {
-    size_t scheme = strspn(value, "abcdefghijklmnopqrstuvwxyz");
-    if (scheme && strncmp(value + scheme, "://", 3) == 0 && value[scheme + 3] &&
-        !strpbrk(value, " \t"))
-        return 0;
-    snprintf(err, errlen, "--%s: '%.80s' is not a ZeroMQ endpoint (e.g. tcp://127.0.0.1:7710)", key,
-             value);
-    return -EINVAL;
+    const char *best = NULL;
+    size_t best_d = 3;
+    for (size_t i = 0; i < S_NOPTIONS; i++) {
+        size_t d = s_distance(name, s_options[i].name);
+        if (d < best_d) {
+            best_d = d;
+            best = s_options[i].name;
+        }
+    }
+    buf[0] = '\0';
+    if (best)
+        snprintf(buf, size, " (did you mean '%s'?)", best);
 }
 
 static int s_bool(const char *key, const char *value, bool *out, char *err, size_t errlen)
@@ -71,6 +139,75 @@ static int s_bool(const char *key, const char *value, bool *out, char *err, size
     return 0;
 }
 
+/* A count: a whole number (a bare unit each). */
+static int s_count(const char *key, const char *value, double *out, char *err, size_t errlen)
+{
+    char *end = NULL;
+    errno = 0;
+    double d = strtod(value, &end);
+    if (errno || end == value || *end || !isfinite(d) || d != floor(d) || d < 0 ||
+        strchr(value, '-')) {
+        snprintf(err, errlen, "--%s: '%.60s' is not a whole number", key, value);
+        return -EINVAL;
+    }
+    *out = d;
+    return 0;
+}
+
+/* The value of a number row in its bare unit (seconds, bytes or count in *base). */
+static int s_number(const s_option_t *o, const char *value, double *base, char *err, size_t errlen)
+{
+    char what[64];
+    snprintf(what, sizeof what, "--%s", o->name);
+    if (o->kind == S_COUNT)
+        return s_count(o->name, value, base, err, errlen);
+    if (o->kind == S_DURATION)
+        return pb_units_duration(what, value, o->bare, base, err, errlen);
+    uint64_t bytes = 0;
+    int rc = pb_units_size(what, value, o->bare, &bytes, err, errlen);
+    *base = (double)bytes;
+    return rc;
+}
+
+static void s_store(pb_options_t *self, const s_option_t *o, double v)
+{
+    void *p = (char *)self + o->field;
+    switch (o->as) {
+    case S_AS_SIZE:
+        *(size_t *)p = (size_t)llround(v);
+        break;
+    case S_AS_U64:
+        *(uint64_t *)p = (uint64_t)llround(v);
+        break;
+    case S_AS_INT:
+        *(int *)p = (int)lround(v);
+        break;
+    case S_AS_UINT:
+        *(unsigned *)p = (unsigned)lround(v);
+        break;
+    case S_AS_DOUBLE:
+        *(double *)p = v;
+        break;
+    }
+}
+
+static int s_set_number(pb_options_t *self, const s_option_t *o, const char *value, char *err,
+                        size_t errlen)
+{
+    double base = 0;
+    if (s_number(o, value, &base, err, errlen) < 0)
+        return -EINVAL;
+    double bare = o->kind == S_COUNT ? base : base / o->bare;
+    if (bare < o->lo || bare > o->hi) {
+        const char *unit = o->unit ? o->unit : "";
+        snprintf(err, errlen, "--%s: '%.60s' is out of range (%g%s%s to %g%s%s)", o->name, value,
+                 o->lo, *unit ? " " : "", unit, o->hi, *unit ? " " : "", unit);
+        return -EINVAL;
+    }
+    s_store(self, o, base * o->scale);
+    return 0;
+}
+
 static int s_string(const char *key, const char *value, char *buf, size_t size, char *err,
                     size_t errlen)
 {
@@ -80,6 +217,29 @@ static int s_string(const char *key, const char *value, char *buf, size_t size, 
     }
     memcpy(buf, value, strlen(value) + 1);
     return 0;
+}
+
+/* A text row without its own setter: kept in its buffer, its pointer in pb_sub_config_t set. */
+static int s_set_text(pb_options_t *self, const s_option_t *o, const char *value, char *err,
+                      size_t errlen)
+{
+    if (o->fn)
+        return o->fn(self, o->name, value, err, errlen);
+    char *buf = (char *)self + o->buf;
+    *(const char **)((char *)self + o->field) = buf;
+    return s_string(o->name, value, buf, S_BUF_PATH, err, errlen);
+}
+
+/* "transport://address" as libzmq takes it; connecting checks the rest. */
+static int s_endpoint(const char *key, const char *value, char *err, size_t errlen)
+{
+    size_t scheme = strspn(value, "abcdefghijklmnopqrstuvwxyz");
+    if (scheme && strncmp(value + scheme, "://", 3) == 0 && value[scheme + 3] &&
+        !strpbrk(value, " \t"))
+        return 0;
+    snprintf(err, errlen, "--%s: '%.80s' is not a ZeroMQ endpoint (e.g. tcp://127.0.0.1:7710)", key,
+             value);
+    return -EINVAL;
 }
 
 static int s_push(const char *key, const char *value, char list[][256], const char **ptrs,
@@ -99,199 +259,86 @@ static int s_push(const char *key, const char *value, char list[][256], const ch
     return 0;
 }
 
-/* Settings that take a number; scale converts the flag's unit. */
-static int s_set_number(pb_options_t *self, const char *key, const char *value, char *err,
-                        size_t errlen)
+static int s_connect(pb_options_t *self, const char *key, const char *value, char *err,
+                     size_t errlen)
 {
-    pb_sub_config_t *c = &self->sub;
-    double d = 0;
-    int rc = -ENOENT;
-    if (strcmp(key, "history") == 0 && (rc = s_count(key, value, 1, 1e7, &d, err, errlen)) == 0)
-        c->history.capacity = (size_t)d;
-    else if (strcmp(key, "history-seconds") == 0 &&
-             (rc = s_number(key, value, 0.001, 1e8, &d, err, errlen)) == 0)
-        c->history.max_age_ns = (uint64_t)(d * 1e9);
-    else if (strcmp(key, "max-procs") == 0 &&
-             (rc = s_count(key, value, 1, 65536, &d, err, errlen)) == 0)
-        c->history.max_procs = (size_t)d;
-    else if (strcmp(key, "max-connections") == 0 &&
-             (rc = s_count(key, value, 1, PB_ZAP_MAX_CAP, &d, err, errlen)) == 0)
-        c->max_connections = (size_t)d;
-    else if (strcmp(key, "gone-seconds") == 0 &&
-             (rc = s_number(key, value, 0.001, 1e8, &d, err, errlen)) == 0)
-        c->history.gone_ns = (uint64_t)(d * 1e9);
-    else if (strcmp(key, "idle-seconds") == 0 &&
-             (rc = s_number(key, value, 0.001, 1e8, &d, err, errlen)) == 0)
-        c->history.idle_ns = (uint64_t)(d * 1e9);
-    else if (strcmp(key, "segment-mb") == 0 &&
-             (rc = s_number(key, value, 0.001, 65536, &d, err, errlen)) == 0)
-        c->segment_bytes = (uint64_t)(d * 1024 * 1024);
-    else if (strcmp(key, "segment-seconds") == 0 &&
-             (rc = s_count(key, value, 0, 1e8, &d, err, errlen)) == 0)
-        c->segment_seconds = (uint64_t)d;
-    else if (strcmp(key, "compress-level") == 0 &&
-             (rc = s_count(key, value, 0, 19, &d, err, errlen)) == 0)
-        c->compress_level = (int)d;
-    else if (strcmp(key, "flush-ms") == 0 &&
-             (rc = s_count(key, value, 1, 3600000, &d, err, errlen)) == 0)
-        c->flush_ms = (int)d;
-    else if (strcmp(key, "keep-days") == 0 &&
-             (rc = s_number(key, value, 0, 1e6, &d, err, errlen)) == 0)
-        c->keep_days = d;
-    else if (strcmp(key, "remote-write-queue") == 0 &&
-             (rc = s_count(key, value, 1, 1e8, &d, err, errlen)) == 0)
-        c->remote_write.queue = (size_t)d;
-    else if (strcmp(key, "remote-write-batch") == 0 &&
-             (rc = s_count(key, value, 1, 1e6, &d, err, errlen)) == 0)
-        c->remote_write.batch = (size_t)d;
-    else if (strcmp(key, "remote-write-deadline") == 0 &&
-             (rc = s_number(key, value, 0.001, 600, &d, err, errlen)) == 0)
-        c->remote_write.delay_ms = (unsigned)(d * 1000 + 0.5);
-    else if (strcmp(key, "down-after") == 0 &&
-             (rc = s_count(key, value, 1, 1000, &d, err, errlen)) == 0)
-        c->down_after = (unsigned)d;
-    else if (strcmp(key, "rcvhwm") == 0 && (rc = s_count(key, value, 1, 1e8, &d, err, errlen)) == 0)
-        c->rcvhwm = (int)d;
-    else if (strcmp(key, "keep-gb") == 0 &&
-             (rc = s_number(key, value, 0, 1e9, &d, err, errlen)) == 0)
-        c->keep_bytes = (uint64_t)(d * 1024 * 1024 * 1024);
-    return rc;
+    if (s_endpoint(key, value, err, errlen) < 0)
+        return -EINVAL;
+    return s_push(key, value, self->connect, self->sub.connect, &self->sub.nconnect, err, errlen);
 }
 
-/* The dashboard's bounds: concurrent event streams and each one's buffer; -ENOENT for other keys.
- */
-static int s_set_dash(pb_options_t *self, const char *key, const char *value, char *err,
-                      size_t errlen)
+static int s_subscribe(pb_options_t *self, const char *key, const char *value, char *err,
+                       size_t errlen)
 {
-    double d = 0;
-    int rc = -ENOENT;
-    if (strcmp(key, "http-clients") == 0 &&
-        (rc = s_count(key, value, 1, 4096, &d, err, errlen)) == 0)
-        self->sub.http_clients = (size_t)d;
-    else if (strcmp(key, "http-client-kb") == 0 &&
-             (rc = s_count(key, value, 4, 1048576, &d, err, errlen)) == 0)
-        self->sub.http_client_bytes = (size_t)d * 1024;
-    return rc;
+    return s_push(key, value, self->subscribe, self->sub.subscribe, &self->sub.nsubscribe, err,
+                  errlen);
 }
 
-/* remote_write's URLs and files; -ENOENT for other keys. */
-static int s_set_remote_write(pb_options_t *self, const char *key, const char *value, char *err,
-                              size_t errlen)
+static int s_query(pb_options_t *self, const char *key, const char *value, char *err, size_t errlen)
+{
+    if (s_endpoint(key, value, err, errlen) < 0)
+        return -EINVAL;
+    self->sub.query = self->query;
+    return s_string(key, value, self->query, sizeof self->query, err, errlen);
+}
+
+static int s_http(pb_options_t *self, const char *key, const char *value, char *err, size_t errlen)
+{
+    self->sub.http = self->http;
+    return s_string(key, value, self->http, sizeof self->http, err, errlen);
+}
+
+static int s_remote_write(pb_options_t *self, const char *key, const char *value, char *err,
+                          size_t errlen)
 {
     pb_remote_write_config_t *rw = &self->sub.remote_write;
-    if (strcmp(key, "remote-write") == 0) {
-        if (rw->nurl >= PB_REMOTE_WRITE_MAX_URLS) {
-            snprintf(err, errlen, "--%s: at most %d are allowed", key, PB_REMOTE_WRITE_MAX_URLS);
-            return -EINVAL;
-        }
-        rw->url[rw->nurl] = self->remote_write[rw->nurl];
-        return s_string(key, value, self->remote_write[rw->nurl++], sizeof self->remote_write[0],
-                        err, errlen);
+    if (rw->nurl >= PB_REMOTE_WRITE_MAX_URLS) {
+        snprintf(err, errlen, "--%s: at most %d are allowed", key, PB_REMOTE_WRITE_MAX_URLS);
+        return -EINVAL;
     }
-    static const char *const keys[] = {"remote-write-basic-auth-file",
-                                       "remote-write-bearer-token-file", "remote-write-ca-file"};
-    char *bufs[] = {self->rw_basic_auth, self->rw_bearer, self->rw_ca};
-    const char **ptrs[] = {&rw->basic_auth_file, &rw->bearer_token_file, &rw->ca_file};
-    for (size_t i = 0; i < 3; i++) {
-        if (strcmp(key, keys[i]) == 0) {
-            *ptrs[i] = bufs[i];
-            return s_string(key, value, bufs[i], sizeof self->rw_ca, err, errlen);
-        }
-    }
-    return -ENOENT;
+    rw->url[rw->nurl] = self->remote_write[rw->nurl];
+    return s_string(key, value, self->remote_write[rw->nurl++], sizeof self->remote_write[0], err,
+                    errlen);
 }
 
 /* The publisher's key pairs with the --connect just before it. */
-static int s_server_key(pb_options_t *self, const char *value, char *err, size_t errlen)
+static int s_server_key(pb_options_t *self, const char *key, const char *value, char *err,
+                        size_t errlen)
 {
     pb_sub_config_t *c = &self->sub;
     if (c->nconnect == 0) {
-        snprintf(err, errlen,
-                 "--curve-server-key pairs with the --connect before it; give "
-                 "--connect EP first");
+        snprintf(err, errlen, "--%s pairs with the --connect before it; give --connect EP first",
+                 key);
         return -EINVAL;
     }
     size_t i = c->nconnect - 1;
     if (c->curve_server_key[i]) {
-        snprintf(err, errlen, "--curve-server-key: %s has a key already", c->connect[i]);
+        snprintf(err, errlen, "--%s: %s has a key already", key, c->connect[i]);
         return -EINVAL;
     }
     c->curve_server_key[i] = self->curve_server_key[i];
-    return s_string("curve-server-key", value, self->curve_server_key[i],
-                    sizeof self->curve_server_key[i], err, errlen);
-}
-
-static int s_set_curve(pb_options_t *self, const char *key, const char *value, char *err,
-                       size_t errlen)
-{
-    pb_sub_config_t *c = &self->sub;
-    if (strcmp(key, "curve-server-key") == 0)
-        return s_server_key(self, value, err, errlen);
-    if (strcmp(key, "curve-secret") == 0) {
-        c->curve_secret = self->curve_secret;
-        return s_string(key, value, self->curve_secret, sizeof self->curve_secret, err, errlen);
-    }
-    if (strcmp(key, "curve-allow") == 0) {
-        c->curve_allow = self->curve_allow;
-        return s_string(key, value, self->curve_allow, sizeof self->curve_allow, err, errlen);
-    }
-    return -ENOENT;
+    return s_string(key, value, self->curve_server_key[i], sizeof self->curve_server_key[i], err,
+                    errlen);
 }
 
 int pb_options_set(pb_options_t *self, const char *key, const char *value, char *err, size_t errlen)
 {
-    pb_sub_config_t *c = &self->sub;
-    if (strcmp(key, "record") == 0)
-        return s_bool(key, value, &c->record, err, errlen);
-    if (strcmp(key, "verbose") == 0)
-        return s_bool(key, value, &self->verbose, err, errlen);
-    if (strcmp(key, "insecure") == 0)
-        return s_bool(key, value, &c->insecure, err, errlen);
+    const s_option_t *o = s_find(key);
+    if (!o) {
+        char hint[96];
+        s_suggest(key, hint, sizeof hint);
+        snprintf(err, errlen, "unknown setting '%.60s'%s (see perfbus-sub --help)", key, hint);
+        return -EINVAL;
+    }
+    if (o->kind == S_SWITCH)
+        return s_bool(key, value, (bool *)((char *)self + o->field), err, errlen);
     if (!value) {
         snprintf(err, errlen, "--%s needs a value", key);
         return -EINVAL;
     }
-    if (strcmp(key, "connect") == 0 && s_endpoint(key, value, err, errlen) < 0)
-        return -EINVAL;
-    if (strcmp(key, "connect") == 0)
-        return s_push(key, value, self->connect, c->connect, &c->nconnect, err, errlen);
-    if (strcmp(key, "subscribe") == 0)
-        return s_push(key, value, self->subscribe, c->subscribe, &c->nsubscribe, err, errlen);
-    if (strcmp(key, "query") == 0) {
-        if (s_endpoint(key, value, err, errlen) < 0)
-            return -EINVAL;
-        c->query = self->query;
-        return s_string(key, value, self->query, sizeof self->query, err, errlen);
-    }
-    if (strcmp(key, "http") == 0) {
-        c->http = self->http;
-        return s_string(key, value, self->http, sizeof self->http, err, errlen);
-    }
-    struct {
-        const char *key;
-        const char **field;
-        char *buf;
-    } paths[] = {{"http-tls-cert", &c->http_tls_cert, self->http_tls_cert},
-                 {"http-tls-key", &c->http_tls_key, self->http_tls_key},
-                 {"http-token-file", &c->http_token_file, self->http_token_file}};
-    for (size_t i = 0; i < sizeof paths / sizeof paths[0]; i++)
-        if (strcmp(key, paths[i].key) == 0) {
-            *paths[i].field = paths[i].buf;
-            return s_string(key, value, paths[i].buf, 1024, err, errlen);
-        }
-    if (strcmp(key, "store") == 0) {
-        c->store = self->store;
-        return s_string(key, value, self->store, sizeof self->store, err, errlen);
-    }
-    int rc = s_set_remote_write(self, key, value, err, errlen);
-    rc = rc == -ENOENT ? s_set_curve(self, key, value, err, errlen) : rc;
-    rc = rc == -ENOENT ? s_set_number(self, key, value, err, errlen) : rc;
-    rc = rc == -ENOENT ? s_set_dash(self, key, value, err, errlen) : rc;
-    if (rc == -ENOENT) {
-        snprintf(err, errlen, "unknown setting '--%s' (see --help)", key);
-        rc = -EINVAL;
-    }
-    return rc;
+    if (o->kind == S_TEXT)
+        return s_set_text(self, o, value, err, errlen);
+    return s_set_number(self, o, value, err, errlen);
 }
 
 static int s_kv(void *arg, const char *key, const char *value, char *err, size_t errlen)
@@ -299,110 +346,142 @@ static int s_kv(void *arg, const char *key, const char *value, char *err, size_t
     return pb_options_set(arg, key, value, err, errlen);
 }
 
-static bool s_is_switch(const char *key)
+/* getopt_long's table, from s_options: each row's val is S_VAL + its index. */
+#define S_VAL     256
+#define S_CONFIG  (S_VAL + (int)S_NOPTIONS)
+#define S_VERSION (S_CONFIG + 1)
+
+static void s_longopts(struct option *longs)
 {
-    return strcmp(key, "record") == 0 || strcmp(key, "verbose") == 0 ||
-           strcmp(key, "insecure") == 0;
+    for (size_t i = 0; i < S_NOPTIONS; i++)
+        longs[i] = (struct option){s_options[i].name,
+                                   s_options[i].kind == S_SWITCH ? no_argument : required_argument,
+                                   NULL, S_VAL + (int)i};
+    longs[S_NOPTIONS] = (struct option){"config", required_argument, NULL, S_CONFIG};
+    longs[S_NOPTIONS + 1] = (struct option){"help", no_argument, NULL, 'h'};
+    longs[S_NOPTIONS + 2] = (struct option){"version", no_argument, NULL, S_VERSION};
+    longs[S_NOPTIONS + 3] = (struct option){NULL, 0, NULL, 0};
 }
 
-static int s_load_config(pb_options_t *self, int argc, char **argv, char *err, size_t errlen)
+/* " (one of --a, --b)": the settings whose names start with prefix, when there are several
+ * (getopt_long refuses such a prefix); returns how many there are. */
+static size_t s_candidates(const char *prefix, char *buf, size_t size)
 {
-    for (int i = 1; i + 1 < argc; i++)
-        if (strcmp(argv[i], "--config") == 0)
-            return pb_kvfile_read(argv[i + 1], s_kv, self, err, errlen);
+    size_t n = 0, used = 0;
+    buf[0] = '\0';
+    for (size_t i = 0; i < S_NOPTIONS && *prefix; i++) {
+        if (strncmp(s_options[i].name, prefix, strlen(prefix)) != 0)
+            continue;
+        int w = snprintf(buf + used, size - used, "%s--%s", n++ ? ", " : " (one of ",
+                         s_options[i].name);
+        used += w > 0 && (size_t)w < size - used ? (size_t)w : 0;
+    }
+    if (n > 1 && used + 2 < size)
+        memcpy(buf + used, ")", 2);
+    return n;
+}
+
+/* The message for what getopt_long refused: c is '?' or ':', arg the word at fault. */
+static int s_refused(int c, const char *arg, char *err, size_t errlen)
+{
+    size_t len = strcspn(arg, "=");
+    if (c == ':')
+        snprintf(err, errlen, "%.*s needs a value", (int)len, arg);
+    else if (optopt >= S_VAL)
+        snprintf(err, errlen, "%.*s takes no value", (int)len, arg);
+    else if (optopt)
+        snprintf(err, errlen, "unknown option '-%c' (see --help)", optopt);
+    else {
+        char name[64], hint[160];
+        const char *bare = strncmp(arg, "--", 2) == 0 ? arg + 2 : arg;
+        snprintf(name, sizeof name, "%.*s", (int)strcspn(bare, "="), bare);
+        bool ambiguous = s_candidates(name, hint, sizeof hint) > 1;
+        if (!ambiguous)
+            s_suggest(name, hint, sizeof hint);
+        snprintf(err, errlen, "%s option '%.*s'%s (see --help)",
+                 ambiguous ? "ambiguous" : "unknown", (int)len, arg, hint);
+    }
+    return -EINVAL;
+}
+
+/* One getopt_long pass. apply 0: finds --config, --help, --version and refused
+ * words; apply 1: applies every setting in argv order. Returns 0, 1 (--help or
+ * --version printed) or -EINVAL. */
+static int s_pass(pb_options_t *self, int argc, char **argv, bool apply, const char **config,
+                  char *err, size_t errlen)
+{
+    struct option longs[S_NOPTIONS + 4];
+    s_longopts(longs);
+    optind = 0; /* glibc: start over, as for a new argv */
+    opterr = 0;
+    int c;
+    while ((c = getopt_long(argc, argv, ":h", longs, NULL)) != -1) {
+        if (c == '?' || c == ':')
+            return s_refused(c, argv[optind - 1], err, errlen);
+        if (!apply && (c == 'h' || c == S_VERSION)) {
+            c == 'h' ? pb_options_usage(stdout) : (void)printf("perfbus-sub %s\n", PB_VERSION);
+            return 1;
+        }
+        if (c == S_CONFIG)
+            *config = optarg;
+        else if (apply && c >= S_VAL && c < S_CONFIG &&
+                 pb_options_set(self, s_options[c - S_VAL].name, optarg, err, errlen) < 0)
+            return -EINVAL;
+    }
+    if (optind < argc) {
+        snprintf(err, errlen, "unexpected argument '%.60s' (see --help)", argv[optind]);
+        return -EINVAL;
+    }
     return 0;
 }
 
 int pb_options_parse_args(pb_options_t *self, int argc, char **argv, char *err, size_t errlen)
 {
-    int rc = s_load_config(self, argc, argv, err, errlen);
-    for (int i = 1; rc == 0 && i < argc; i++) {
-        const char *arg = argv[i];
-        if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
-            pb_options_usage(stdout);
-            return 1;
-        }
-        if (strncmp(arg, "--", 2) != 0 || !arg[2]) {
-            snprintf(err, errlen, "unexpected argument '%s' (see --help)", arg);
-            return -EINVAL;
-        }
-        const char *key = arg + 2, *value = NULL;
-        if (!s_is_switch(key) && i + 1 < argc)
-            value = argv[++i];
-        if (strcmp(key, "config") != 0)
-            rc = pb_options_set(self, key, value, err, errlen);
-        else if (!value) {
-            snprintf(err, errlen, "--config needs a value");
-            rc = -EINVAL;
-        }
+    const char *config = NULL;
+    int rc = s_pass(self, argc, argv, false, &config, err, errlen);
+    if (rc != 0)
+        return rc;
+    if (config && pb_kvfile_read(config, s_kv, self, err, errlen) < 0)
+        return -EINVAL;
+    return s_pass(self, argc, argv, true, &config, err, errlen);
+}
+
+/* "  --name ARG" and the help text, its later lines under its first. */
+static void s_usage_row(FILE *out, const char *name, const char *arg, const char *help)
+{
+    int n = fprintf(out, "  --%s%s%s", name, arg ? " " : "", arg ? arg : "");
+    if (n >= S_HELP_COLUMN - 1) {
+        fputc('\n', out);
+        n = 0;
     }
-    return rc < 0 ? -EINVAL : 0;
+    for (const char *line = help; *line;) {
+        size_t len = strcspn(line, "\n");
+        fprintf(out, "%*s%.*s\n", S_HELP_COLUMN - n, "", (int)len, line);
+        n = 0;
+        line += len + (line[len] == '\n');
+    }
 }
 
 void pb_options_usage(FILE *out)
 {
-    fputs("usage: perfbus-sub [options]\n"
-          "  --connect EP          publisher to subscribe to (repeatable; default "
-          "tcp://127.0.0.1:7710)\n"
-          "  --subscribe PREFIX    topic prefix (repeatable; default all; loss counting needs "
-          "all)\n"
-          "  --query EP            query ROUTER endpoint (default tcp://127.0.0.1:7712)\n"
-          "  --down-after N        a publisher (its host) is down after N missed heartbeats\n"
-          "                        (1..1000, default 3; the period is the one its hb frames give)\n"
-          "  --rcvhwm N            frames queued for perfbus-sub before libzmq drops new ones\n"
-          "                        (default 100000; drops show as lost, from seq gaps)\n"
-          "  --history N           samples kept per series (default 3600); memory is at most\n"
-          "                        8 B x N x 257 per series (256 fields), series <= 512 + hosts\n"
-          "  --history-seconds S   also drop samples older than S seconds\n"
-          "  --max-connections N   open query connections allowed, 1..65536 (default 4096);\n"
-          "                        handshakes over it are refused and counted in `stats`\n"
-          "  --max-procs N         process series kept (default 512)\n"
-          "  --gone-seconds S      keep an exited process's history S s after its gone frame\n"
-          "                        (default 10; sooner when a new process needs the slot)\n"
-          "  --idle-seconds S      free a silent process's history after S s (default 300)\n"
-          "  --record              record every frame into a run under the store\n"
-          "  --store DIR           store directory (default: see schemas/STORAGE.md)\n"
-          "  --segment-mb N        rotate segments at N MiB (default 64)\n"
-          "  --segment-seconds N   and after N s of records (default 3600; 0: by size only)\n"
-          "  --compress-level N    zstd level of sealed segments, 1..19 (default 1); 0 keeps\n"
-          "                        them uncompressed (run format 1)\n"
-          "  --flush-ms MS         write recorded frames every MS ms (default 1000)\n"
-          "  --keep-days D         remove runs older than D days\n"
-          "  --keep-gb G           remove the oldest runs beyond G GiB (default 10; 0: no\n"
-          "                        size limit)\n"
-          "  --http ADDR:PORT      serve GET /metrics (Prometheus text, OpenMetrics) there;\n"
-          "                        off by default; port 0 picks a free port (logged)\n"
-          "  --http-tls-cert FILE  serve HTTPS with this PEM certificate (chain)...\n"
-          "  --http-tls-key FILE   ...and its PEM private key (not readable by others)\n"
-          "  --http-token-file F   require 'Authorization: Bearer TOKEN', the token on the\n"
-          "                        file's first line (>= 16 characters, not readable by others)\n"
-          "                        The same server serves the dashboard: GET /, /api/OP (the\n"
-          "                        query ops as JSON), /events?host=H (server-sent events)\n"
-          "  --http-clients N      concurrent /events streams, 1..4096 (default 64; 503 beyond)\n"
-          "  --http-client-kb N    unsent bytes a stream may hold before its client is dropped\n"
-          "                        (KiB, 4..1048576, default 1024)\n"
-
-          "  --remote-write URL    push every sample received there, Prometheus Remote-Write\n"
-          "                        1.0 (repeatable; http:// or https://)\n"
-          "  --remote-write-queue N    samples queued per URL (default 100000); beyond it\n"
-          "                        the oldest are dropped and counted in `stats`\n"
-          "  --remote-write-batch N    samples per request at most (default 2000)\n"
-          "  --remote-write-deadline S longest a sample waits for a fuller batch (default 1)\n"
-          "  --remote-write-basic-auth-file FILE    user:password for basic auth\n"
-          "  --remote-write-bearer-token-file FILE  a bearer token\n"
-          "  --remote-write-ca-file FILE            CA certificates for https://\n"
-          "  --insecure            allow --http beyond loopback without TLS and a token,\n"
-          "                        --query without CURVE, --remote-write to http:// there\n"
-          "  --curve-secret FILE   this host's CURVE certificate (perfbus keygen NAME writes\n"
-          "                        NAME and NAME_secret): the client key for --connect, the\n"
-          "                        server key of --query\n"
-          "  --curve-server-key FILE|KEY\n"
-          "                        the publisher's public certificate (or its Z85 key) for\n"
-          "                        the --connect given just before: that endpoint then uses\n"
-          "                        CURVE, and a publisher without that key feeds nothing\n"
-          "  --curve-allow DIR     make --query a CURVE server admitting the public\n"
-          "                        certificates in DIR (changes picked up without restart)\n"
-          "  --config FILE         key = value settings (long flag names), flags override\n"
-          "  --verbose             debug logging\n",
+    fputs("Usage: perfbus-sub [OPTION]...\n"
+          "Subscribes to perfbusd publishers, keeps their recent history, answers queries\n"
+          "on a ROUTER socket, records runs to the store and serves /metrics and a\n"
+          "dashboard over HTTP.\n\n",
+          out);
+    for (size_t i = 0; i < S_NOPTIONS; i++)
+        s_usage_row(out, s_options[i].name, s_options[i].arg, s_options[i].help);
+    s_usage_row(out, "config", "FILE",
+                "key = value settings (keys: the long option names), read\n"
+                "first; flags override them");
+    s_usage_row(out, "help", NULL, "show this help and exit");
+    s_usage_row(out, "version", NULL, "print the version and exit");
+    fputs("\nDurations (T) take 250ms, 1.5s, 90s, 5m, 2h, 7d, or sums such as 1h30m; sizes\n"
+          "(SIZE) take 512K, 64M, 5G, 5GiB (powers of 1024) or 5GB (of 1000). A bare\n"
+          "number is in the unit the option's name or help gives. A value is the next word\n"
+          "or follows an '=' (--keep-gb=5G); a unique prefix of an option's name will do.\n"
+          "\nExit status: 0 after a clean stop (SIGINT or SIGTERM), 1 when it cannot start\n"
+          "(a socket, the store, the HTTP server) or a socket fails, 2 for a bad option or\n"
+          "config file.\n",
           out);
 }

@@ -88,6 +88,15 @@ START_TEST(bad_flags_are_named)
     ck_assert_ptr_nonnull(strstr(err, "unexpected argument 'stray'"));
     char *a5[] = {"perfbusd", "--interval", "abc", NULL};
     ck_assert_int_eq(s_parse(&c, err, sizeof err, 3, a5), -EINVAL);
+    /* getopt_long's refusals, worded as perfbus-sub words them */
+    ck_assert_int_eq(s_parse(&c, err, sizeof err, 2, a3), -EINVAL);
+    ck_assert_str_eq(err, "unknown option '--bogus' (see --help)");
+    char *a6[] = {"perfbusd", "--pub", NULL};
+    ck_assert_int_eq(s_parse(&c, err, sizeof err, 2, a6), -EINVAL);
+    ck_assert_str_eq(err, "--pub needs a value");
+    char *a7[] = {"perfbusd", "--all=yes", NULL};
+    ck_assert_int_eq(s_parse(&c, err, sizeof err, 2, a7), -EINVAL);
+    ck_assert_str_eq(err, "--all takes no value");
 }
 END_TEST
 

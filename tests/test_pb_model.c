@@ -71,6 +71,40 @@ START_TEST(info_counts_frames_loss_interval_and_version)
 }
 END_TEST
 
+/* Adds every synthetic frame through a --pid 1000 filter. */
+static int s_add_pid_filtered(const char *topic, const pb_value_t *frame, uint64_t ts, void *arg)
+{
+    static const uint64_t pid = 1000;
+    pb_model_filter_t filter = {NULL, &pid, 1};
+    char *buf = NULL, err[128];
+    size_t len = 0;
+    (void)topic;
+    (void)ts;
+    ck_assert_int_eq(pb_codec_encode(frame, &buf, &len), 0);
+    int rc = pb_model_add(arg, buf, len, &filter, err, sizeof err);
+    free(buf);
+    return rc;
+}
+
+START_TEST(a_pid_filter_does_not_count_what_it_leaves_out_as_lost)
+{
+    pb_synth_opts_t opts;
+    pb_synth_defaults(&opts); /* no loss: sys and 3 processes' frames, seq without gaps */
+    pb_model_t *model = pb_model_new();
+    ck_assert_int_eq(pb_synth_generate(&opts, s_add_pid_filtered, model), 0);
+    pb_model_info_t info;
+    pb_model_info(model, &info);
+    ck_assert_uint_eq(info.lost, 0);
+    pb_model_destroy(&model);
+    opts.lose_every = 10; /* and real gaps are still counted through the filter */
+    model = pb_model_new();
+    ck_assert_int_eq(pb_synth_generate(&opts, s_add_pid_filtered, model), 0);
+    pb_model_info(model, &info);
+    ck_assert_uint_eq(info.lost, 300 / 10 - 1);
+    pb_model_destroy(&model);
+}
+END_TEST
+
 START_TEST(sys_series_share_one_axis_with_nan_for_absent_rates)
 {
     pb_synth_opts_t opts;
@@ -216,6 +250,7 @@ int main(void)
     Suite *suite = suite_create("pb_model");
     TCase *tc = tcase_create("model");
     tcase_add_test(tc, info_counts_frames_loss_interval_and_version);
+    tcase_add_test(tc, a_pid_filter_does_not_count_what_it_leaves_out_as_lost);
     tcase_add_test(tc, the_metric_table_is_the_report_view_with_catalogue_units);
     tcase_add_test(tc, sys_series_share_one_axis_with_nan_for_absent_rates);
     tcase_add_test(tc, processes_rank_by_cpu_and_rss);

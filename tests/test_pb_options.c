@@ -166,7 +166,7 @@ START_TEST(bad_values)
     ck_assert_int_eq(s_parse(3, a2), -EINVAL);
     char *a3[] = {"perfbus-sub", "--bogus", "1"};
     ck_assert_int_eq(s_parse(3, a3), -EINVAL);
-    ck_assert_ptr_nonnull(strstr(s_err, "unknown setting"));
+    ck_assert_str_eq(s_err, "unknown option '--bogus' (see --help)");
     char *a4[] = {"perfbus-sub", "--connect"};
     ck_assert_int_eq(s_parse(2, a4), -EINVAL);
     char *a5[] = {"perfbus-sub", "stray"};
@@ -261,6 +261,97 @@ START_TEST(file_values_are_checked_with_the_line)
 }
 END_TEST
 
+START_TEST(getopt_forms_and_refusals)
+{
+    char *eq[] = {"perfbus-sub", "--history=20", "--connect=ipc://a", "--rec"};
+    ck_assert_int_eq(s_parse(4, eq), 0);
+    ck_assert_uint_eq(s_opts.sub.history.capacity, 20);
+    ck_assert_str_eq(s_opts.sub.connect[0], "ipc://a");
+    ck_assert(s_opts.sub.record); /* a unique prefix, as getopt_long takes it */
+    char *missing[] = {"perfbus-sub", "--store"};
+    ck_assert_int_eq(s_parse(2, missing), -EINVAL);
+    ck_assert_str_eq(s_err, "--store needs a value");
+    char *typo[] = {"perfbus-sub", "--conect=tcp://x:1"};
+    ck_assert_int_eq(s_parse(2, typo), -EINVAL);
+    ck_assert_str_eq(s_err, "unknown option '--conect' (did you mean 'connect'?) (see --help)");
+    char *novalue[] = {"perfbus-sub", "--record=yes"};
+    ck_assert_int_eq(s_parse(2, novalue), -EINVAL);
+    ck_assert_str_eq(s_err, "--record takes no value");
+    char *ambiguous[] = {"perfbus-sub", "--http-t", "x"};
+    ck_assert_int_eq(s_parse(3, ambiguous), -EINVAL);
+    ck_assert_str_eq(s_err, "ambiguous option '--http-t' (one of --http-tls-cert, --http-tls-key, "
+                            "--http-token-file) (see --help)");
+    char *shortopt[] = {"perfbus-sub", "-x"};
+    ck_assert_int_eq(s_parse(2, shortopt), -EINVAL);
+    ck_assert_ptr_nonnull(strstr(s_err, "unknown option '-x'"));
+}
+END_TEST
+
+START_TEST(durations_and_sizes_take_pb_units_forms)
+{
+    char *argv[] = {"perfbus-sub", "--flush-ms",        "1.5s", "--gone-seconds",
+                    "250ms",       "--idle-seconds",    "5m",   "--keep-days",
+                    "36h",         "--keep-gb",         "5G",   "--segment-mb",
+                    "512K",        "--segment-seconds", "2h",   "--remote-write-deadline",
+                    "750ms",       "--http-client-kb",  "1M",   "--history-seconds",
+                    "7d"};
+    ck_assert_int_eq(s_parse(sizeof argv / sizeof argv[0], argv), 0);
+    ck_assert_int_eq(s_opts.sub.flush_ms, 1500);
+    ck_assert_uint_eq(s_opts.sub.history.gone_ns, 250000000ull);
+    ck_assert_uint_eq(s_opts.sub.history.idle_ns, 300000000000ull);
+    ck_assert_double_eq_tol(s_opts.sub.keep_days, 1.5, 1e-9);
+    ck_assert_uint_eq(s_opts.sub.keep_bytes, 5ull << 30);
+    ck_assert_uint_eq(s_opts.sub.segment_bytes, 512 * 1024);
+    ck_assert_uint_eq(s_opts.sub.segment_seconds, 7200);
+    ck_assert_uint_eq(s_opts.sub.remote_write.delay_ms, 750);
+    ck_assert_uint_eq(s_opts.sub.http_client_bytes, 1024 * 1024);
+    ck_assert_uint_eq(s_opts.sub.history.max_age_ns, 7ull * 86400 * 1000000000ull);
+    char *bare[] = {"perfbus-sub", "--keep-gb",    "2", "--flush-ms", "250", "--keep-days",
+                    "7",           "--segment-mb", "8", "--keep-gb",  "5GiB"};
+    ck_assert_int_eq(s_parse(sizeof bare / sizeof bare[0], bare), 0);
+    ck_assert_uint_eq(s_opts.sub.keep_bytes, 5ull << 30); /* the last one wins */
+    ck_assert_int_eq(s_opts.sub.flush_ms, 250);
+    ck_assert_double_eq(s_opts.sub.keep_days, 7);
+    ck_assert_uint_eq(s_opts.sub.segment_bytes, 8 * 1024 * 1024);
+    const char *bad[][2] = {{"--keep-gb", "5X"}, {"--keep-gb", "-1"},  {"--keep-gb", "abc"},
+                            {"--flush-ms", "0"}, {"--flush-ms", "2h"}, {"--keep-days", "5X"},
+                            {"--history", "-1"}, {"--history", "abc"}, {"--segment-mb", "0"}};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        char *one[] = {"perfbus-sub", (char *)bad[i][0], (char *)bad[i][1]};
+        ck_assert_int_eq(s_parse(3, one), -EINVAL);
+        ck_assert_msg(strncmp(s_err, bad[i][0], strlen(bad[i][0])) == 0, "%s %s: %s", bad[i][0],
+                      bad[i][1], s_err);
+    }
+}
+END_TEST
+
+START_TEST(file_typos_name_the_file_line_and_key)
+{
+    ck_assert_int_eq(s_parse_file("record = true\n\nconect = tcp://127.0.0.1:7710\n"), -EINVAL);
+    ck_assert_ptr_nonnull(strstr(s_err, ":3: unknown setting 'conect' (did you mean 'connect'?)"));
+    ck_assert_int_eq(s_parse_file("zzz = 1\n"), -EINVAL);
+    ck_assert_ptr_nonnull(strstr(s_err, ":1: unknown setting 'zzz' (see perfbus-sub --help)"));
+    ck_assert_int_eq(s_parse_file("keep-gb = 5G\nflush-ms = 2s\n"), 0);
+    ck_assert_uint_eq(s_opts.sub.keep_bytes, 5ull << 30);
+    ck_assert_int_eq(s_opts.sub.flush_ms, 2000);
+}
+END_TEST
+
+START_TEST(help_lists_every_option_and_the_exit_codes)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *out = open_memstream(&buf, &len);
+    pb_options_usage(out);
+    fclose(out);
+    const char *want[] = {"--connect EP", "--keep-gb SIZE", "--record",       "--config FILE",
+                          "--version",    "--help",         "Exit status: 0", "2 for a bad option"};
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++)
+        ck_assert_msg(strstr(buf, want[i]), "--help lacks %s", want[i]);
+    free(buf);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("pb_options");
@@ -277,6 +368,10 @@ int main(void)
     tcase_add_test(tc, config_file_then_flags);
     tcase_add_test(tc, inline_comments_in_the_file);
     tcase_add_test(tc, file_values_are_checked_with_the_line);
+    tcase_add_test(tc, getopt_forms_and_refusals);
+    tcase_add_test(tc, durations_and_sizes_take_pb_units_forms);
+    tcase_add_test(tc, file_typos_name_the_file_line_and_key);
+    tcase_add_test(tc, help_lists_every_option_and_the_exit_codes);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

@@ -51,7 +51,10 @@ START_TEST(durations)
     ck_assert_uint_eq(secs, 900);
     ck_assert_int_eq(pb_report_parse_duration("0", &secs), -EINVAL);
     ck_assert_int_eq(pb_report_parse_duration("-1h", &secs), -EINVAL);
-    ck_assert_int_eq(pb_report_parse_duration("1w", &secs), -EINVAL);
+    ck_assert_int_eq(pb_report_parse_duration("1w", &secs), 0); /* pb_units' forms */
+    ck_assert_uint_eq(secs, 604800);
+    ck_assert_int_eq(pb_report_parse_duration("1h30m", &secs), 0);
+    ck_assert_uint_eq(secs, 5400);
     ck_assert_int_eq(pb_report_parse_duration("", &secs), -EINVAL);
 }
 END_TEST

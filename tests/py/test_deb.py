@@ -101,6 +101,10 @@ def main():
         pc = run(["pkg-config", "--libs", "perfbus"])
         r.check(pc.returncode == 0 and "-lperfbus" in pc.stdout,
                 "pkg-config finds the installed libperfbus", pc.stderr)
+        files = run(["dpkg", "-L", "libperfbus-dev", "perfbus"]).stdout.split("\n")
+        r.check(any(f.endswith("/libperfbus.a") for f in files)
+                and "/usr/share/bash-completion/completions/perfbus-sub" in files,
+                "libperfbus-dev holds libperfbus.a, perfbus the bash completion", "")
     finally:
         p = run(["dpkg", "-r", *PACKAGES])
         r.check(p.returncode == 0, "dpkg -r removes them", p.stderr[-800:])

@@ -5,6 +5,9 @@
   settings are where GNUInstallDirs puts them under the prefix;
 - `pkg-config --cflags --libs perfbus` (PKG_CONFIG_PATH = the prefix's) compiles and links
   the example of schemas/PROFILING.md, and the program runs against the installed library;
+- `pkg-config --static --libs perfbus` links it with libperfbus.a instead: the program runs
+  with no libperfbus.so to be found and has none among its libraries;
+- bash completion for every binary is installed and is what the build generated;
 - every man page renders with `man -l`, and each binary's page names every option its
   --help lists (the CLI's page every command's options too);
 - `systemd-analyze verify` accepts every unit (with MANPATH on the installed pages, so
@@ -40,14 +43,20 @@ def profiling_example():
 
 def check_layout(r, prefix):
     want = ["sbin/perfbusd", "bin/perfbus-sub", "bin/perfbus-report", "bin/perfbus",
-            "lib/libperfbus.so", "include/perfbus.h", "lib/pkgconfig/perfbus.pc",
+            "lib/libperfbus.so", "lib/libperfbus.a", "include/perfbus.h", "lib/pkgconfig/perfbus.pc",
             "share/man/man1/perfbusd.1", "share/man/man3/libperfbus.3",
             "share/man/man5/perfbus.conf.5", "share/man/man5/perfbus-store.5",
             "lib/systemd/system/perfbusd.service", "lib/systemd/system/perfbus-sub.service",
             "lib/systemd/system/perfbus-report.service", "lib/systemd/system/perfbus-report.timer",
             "etc/perfbus/perfbusd.conf", "etc/perfbus/perfbus-sub.conf"]
+    completions = ["perfbusd", "perfbus-sub", "perfbus-report", "perfbus"]
+    want += [f"share/bash-completion/completions/{c}" for c in completions]
     missing = [w for w in want if not os.path.exists(os.path.join(prefix, w))]
     r.check(not missing, "everything is installed under the prefix", f"missing: {missing}")
+    differ = [c for c in completions if not missing and
+              open(os.path.join(prefix, "share", "bash-completion", "completions", c)).read()
+              != open(os.path.join(os.environ["PB_BUILD"], "completion", c)).read()]
+    r.check(not differ, "the completions installed are the ones generated", f"differ: {differ}")
 
 
 def check_pkg_config(r, prefix, tmp):
@@ -71,6 +80,28 @@ def check_pkg_config(r, prefix, tmp):
     r.check(out.returncode == 0 and out.stdout.startswith("tcp://127.0.0.1:"),
             "and runs against the installed libperfbus, printing its endpoint",
             f"exit {out.returncode}: {out.stdout[:200]} {out.stderr[-300:]}")
+    check_static(r, prefix, tmp, env, src, sanitize)
+
+
+def check_static(r, prefix, tmp, env, src, sanitize):
+    flags = run(["pkg-config", "--static", "--cflags", "--libs", "perfbus"], env=env)
+    words = flags.stdout.split()
+    r.check(flags.returncode == 0 and "-lperfbus" in words and "-lmsgpackc" in words,
+            "pkg-config --static names libperfbus's private libraries", flags.stdout + flags.stderr)
+    # -Bstatic for libperfbus only: the system's libraries stay shared, as a distribution has them
+    words = [w for x in words for w in
+             (["-Wl,-Bstatic", "-lperfbus", "-Wl,-Bdynamic"] if x == "-lperfbus" else [x])]
+    exe = os.path.join(tmp, "example-static")
+    cc = run(["cc", *sanitize, "-o", exe, src, *words], env=env)
+    if not r.check(cc.returncode == 0, "PROFILING.md's example links libperfbus.a statically",
+                   cc.stderr[-800:]):
+        return
+    out = run([exe], env={k: v for k, v in env.items() if k != "LD_LIBRARY_PATH"})
+    ldd = run(["ldd", exe])
+    r.check(out.returncode == 0 and out.stdout.startswith("tcp://127.0.0.1:")
+            and "libperfbus" not in ldd.stdout,
+            "and runs with no libperfbus.so (ldd lists none)",
+            f"exit {out.returncode}: {out.stdout[:200]} {out.stderr[-300:]} {ldd.stdout}")
 
 
 def rendered(page):
