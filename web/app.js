@@ -169,6 +169,7 @@
     }).slice(0, 30);
     const fmt = { pid: String, comm: String, cpu_pct: pct, rss_bytes: bytes, mem_pct: pct, threads: (v) => (v == null ? "-" : String(v)) };
     const body = $("#procs tbody");
+    st.shownProcs = rows.map((p) => ({ pid: p.pid, [k]: p[k] })); // what this draw showed, for tests
     body.textContent = "";
     for (const p of rows) {
       const tr = body.insertRow();

@@ -45,15 +45,17 @@ async function hover(page) {
   out(Object.assign({ kind: "hover" }, r));
 }
 
-// The process table: rows, and sorting by RSS (a click on its header) orders them by RSS.
+// The process table: rows, and sorting by RSS (a click on its header) orders them by RSS. The
+// RSS of each row is the one it was drawn with (events that came since are not drawn yet).
 async function table(page) {
   await page.waitForFunction(() => document.querySelectorAll("#procs tbody tr").length > 0, null, { timeout: 10000 });
   await page.click('#procs th[data-k="rss_bytes"]');
   const r = await page.evaluate(() => {
     const st = window.__perfbus.state;
     const shown = [...document.querySelectorAll("#procs tbody tr")].map((tr) => Number(tr.cells[0].textContent));
-    const rss = shown.map((pid) => (st.procs.get(pid) || {}).rss_bytes);
-    return { rows: shown.length, sort: st.sort, rss };
+    const drawn = st.shownProcs || [];
+    const same = shown.length === drawn.length && shown.every((pid, i) => drawn[i].pid === pid);
+    return { rows: shown.length, sort: st.sort, rss: same ? drawn.map((p) => p.rss_bytes) : ["rows differ from the last draw"] };
   });
   out(Object.assign({ kind: "table" }, r));
 }
