@@ -204,6 +204,14 @@ static int s_set_number(pb_options_t *self, const s_option_t *o, const char *val
                  o->lo, *unit ? " " : "", unit, o->hi, *unit ? " " : "", unit);
         return -EINVAL;
     }
+    if (o->as != S_AS_DOUBLE && base != 0 && llround(base * o->scale) == 0) {
+        /* 250ms to a setting kept in whole seconds: 0 often means off, never that */
+        snprintf(err, errlen,
+                 "--%s: '%.60s' rounds to 0 in the whole units it is kept in "
+                 "(write 0 if that is meant)",
+                 o->name, value);
+        return -EINVAL;
+    }
     s_store(self, o, base * o->scale);
     return 0;
 }

@@ -313,9 +313,11 @@ START_TEST(durations_and_sizes_take_pb_units_forms)
     ck_assert_int_eq(s_opts.sub.flush_ms, 250);
     ck_assert_double_eq(s_opts.sub.keep_days, 7);
     ck_assert_uint_eq(s_opts.sub.segment_bytes, 8 * 1024 * 1024);
-    const char *bad[][2] = {{"--keep-gb", "5X"}, {"--keep-gb", "-1"},  {"--keep-gb", "abc"},
-                            {"--flush-ms", "0"}, {"--flush-ms", "2h"}, {"--keep-days", "5X"},
-                            {"--history", "-1"}, {"--history", "abc"}, {"--segment-mb", "0"}};
+    const char *bad[][2] = {{"--keep-gb", "5X"},   {"--keep-gb", "-1"},
+                            {"--keep-gb", "abc"},  {"--flush-ms", "0"},
+                            {"--flush-ms", "2h"},  {"--keep-days", "5X"},
+                            {"--history", "-1"},   {"--history", "abc"},
+                            {"--segment-mb", "0"}, {"--segment-seconds", "250ms"}};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         char *one[] = {"perfbus-sub", (char *)bad[i][0], (char *)bad[i][1]};
         ck_assert_int_eq(s_parse(3, one), -EINVAL);
