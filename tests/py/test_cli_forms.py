@@ -6,7 +6,7 @@ For perfbusd, perfbus-sub, perfbus-report and perfbus:
 - an unknown option and a missing value exit 2 naming the option ("unknown option
   '--bogus'", "--pub needs a value");
 - each duration flag takes 250ms, 1.5s, 90s, 5m, 2h, 7d and a bare number (where its range
-  allows: perfbus-report periods are whole seconds >= 1s, so 250ms is refused by range), and
+  allows: perfbus-report periods and --segment-seconds are whole seconds, so 250ms is refused), and
   each size flag 512K, 5G, 5GiB and a bare number; abc, -1 and 5X exit 2 with the flag named.
 A value is "taken" when the option parser lets the binary go on: the daemons are pointed at
 ipc endpoints in a directory that does not exist, so once their options are read they fail
@@ -118,7 +118,7 @@ def main():
                  ("--history-seconds", DURATIONS + ["60"], []),
                  ("--keep-days", DURATIONS + ["7"], []),
                  ("--flush-ms", DURATIONS[:4] + ["250"], ["2h"]),
-                 ("--segment-seconds", DURATIONS + ["3600"], []),
+                 ("--segment-seconds", DURATIONS[1:] + ["3600"], ["250ms"]),
                  ("--remote-write-deadline", DURATIONS[:4] + ["1"], ["2h"])],
                 1, "then the bind fails")
 
