@@ -51,6 +51,15 @@ static void s_usage(FILE *out)
           out);
 }
 
+/* --json before any parsing, so that errors while parsing are JSON as well. */
+static bool s_wants_json(int argc, char **argv)
+{
+    for (int i = 2; i < argc && strcmp(argv[i], "--") != 0; i++)
+        if (!strcmp(argv[i], "--json"))
+            return true;
+    return false;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
@@ -61,10 +70,12 @@ int main(int argc, char **argv)
         printf("perfbus %s\n", PB_VERSION);
         return PB_CLI_OK;
     }
+    pb_cli_set_json(s_wants_json(argc, argv));
     for (size_t i = 0; i < sizeof s_commands / sizeof s_commands[0]; i++)
         if (!strcmp(argv[1], s_commands[i].name))
             return s_commands[i].fn(argc - 1, argv + 1);
-    fprintf(stderr, "perfbus: unknown command '%s'\n\n", argv[1]);
-    s_usage(stderr);
+    pb_cli_error(NULL, PB_CLI_USAGE, NULL, "unknown command '%s' (see perfbus --help)", argv[1]);
+    if (!pb_cli_json())
+        s_usage(stderr);
     return PB_CLI_USAGE;
 }

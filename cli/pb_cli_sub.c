@@ -1,6 +1,7 @@
 /* pb_cli_sub: `perfbus history|summary|processes|stats`, asking perfbus-sub's query socket. */
 #include "pb_cli_sub.h"
 
+#include "pb_units.h"
 #include "pb_view.h"
 
 #include <math.h>
@@ -30,9 +31,11 @@ static int s_parse_value(void *arg, const char *cmd, const char *name, const cha
         if (end == value || *end || a->pid <= 0 || a->pid > 4194304)
             return pb_cli_usage_error(cmd, "--pid wants a process id, got '%s'", value);
     } else if (!strcmp(name, "last")) {
-        a->last_s = strtod(value, &end);
-        if (end == value || *end || !(a->last_s > 0) || isinf(a->last_s))
-            return pb_cli_usage_error(cmd, "--last wants seconds > 0, got '%s'", value);
+        char err[160] = "";
+        if (pb_units_duration("--last", value, 1, &a->last_s, err, sizeof err) < 0)
+            return pb_cli_usage_error(cmd, "%s", err);
+        if (!(a->last_s > 0))
+            return pb_cli_usage_error(cmd, "--last wants a duration above 0 (e.g. 90s, 5m)");
     } else if (!strcmp(name, "host")) {
         a->host = value;
     } else if (!strcmp(name, "field")) {
@@ -111,20 +114,38 @@ static void s_print_series_head(const pb_value_t *r)
            comm ? pb_cli_term(comm_shown, sizeof comm_shown, comm) : "", comm ? ")" : "");
 }
 
-/* One summary map as a table: field, count, min, mean, stddev, p50, p95, p99, max. */
-static void s_print_summary_table(const pb_value_t *summary)
+/* One summary map as a table: field, count, min, mean, stddev, p50, p95, p99, max, each
+ * value in its field's unit from the catalogue (frame: the series' frame type). */
+static void s_print_summary_table(const pb_value_t *summary, pb_catalog_frame_t frame)
 {
-    printf("  %-36s %7s %12s %12s %12s %12s %12s %12s %12s\n", "field", "count", "min", "mean",
-           "stddev", "p50", "p95", "p99", "max");
+    static const char *const cols[] = {"min", "mean", "stddev", "p50", "p95", "p99", "max"};
+    printf("  %-36s %9s", "field", "count");
+    for (size_t c = 0; c < sizeof cols / sizeof cols[0]; c++)
+        printf(" %12s", cols[c]);
+    putchar('\n');
     for (size_t i = 0; i < pb_value_len(summary); i++) {
         const pb_value_t *s = pb_value_map_value_at(summary, i);
-        char key[1024];
-        printf("  %-36s %7.0f %12.6g %12.6g %12.6g %12.6g %12.6g %12.6g %12.6g\n",
-               pb_cli_term(key, sizeof key, pb_value_map_key_at(summary, i)),
-               pb_cli_num(s, "count"), pb_cli_num(s, "min"), pb_cli_num(s, "mean"),
-               pb_cli_num(s, "stddev"), pb_cli_num(s, "p50"), pb_cli_num(s, "p95"),
-               pb_cli_num(s, "p99"), pb_cli_num(s, "max"));
+        const char *name = pb_value_map_key_at(summary, i);
+        const pb_catalog_field_t *f = pb_catalog_find(frame, name);
+        char key[1024], v[64];
+        printf("  %-36s %9s", pb_cli_term(key, sizeof key, name),
+               pb_cli_fmt_num(v, sizeof v, pb_cli_num(s, "count")));
+        for (size_t c = 0; c < sizeof cols / sizeof cols[0]; c++) {
+            bool integer = f && f->json == PB_JT_INTEGER && c != 1 && c != 2;
+            double x = pb_cli_num(s, cols[c]);
+            printf(" %12s", f ? pb_cli_fmt_unit(v, sizeof v, f->unit, integer, x)
+                              : pb_cli_fmt_num(v, sizeof v, x));
+        }
+        putchar('\n');
     }
+}
+
+/* The frame type of a reply's series: "proc.HOST.PID" is a process's, else the system's. */
+static pb_catalog_frame_t s_series_frame(const pb_value_t *r)
+{
+    const char *series = "";
+    pb_value_map_get_str(r, "series", &series);
+    return strncmp(series, "proc.", 5) == 0 ? PB_FT_PROC : PB_FT_SYS;
 }
 
 static void s_print_summary(const pb_value_t *r)
@@ -134,7 +155,7 @@ static void s_print_summary(const pb_value_t *r)
     printf("  %.0f samples from %s to %s\n", pb_cli_num(r, "samples"),
            s_fmt_time(from, sizeof from, pb_cli_num(r, "from_ns")),
            s_fmt_time(to, sizeof to, pb_cli_num(r, "to_ns")));
-    s_print_summary_table(pb_value_map_get(r, "summary"));
+    s_print_summary_table(pb_value_map_get(r, "summary"), s_series_frame(r));
 }
 
 /* Rows of a history reply: time then one column per field. */
@@ -147,15 +168,15 @@ static void s_print_history(const pb_value_t *r)
     for (size_t j = 0; j < pb_value_len(fields); j++)
         printf(" %22s", pb_cli_term(key, sizeof key, pb_value_map_key_at(fields, j)));
     putchar('\n');
+    pb_catalog_frame_t frame = s_series_frame(r);
     for (size_t i = 0; i < pb_value_len(ts); i++) {
-        char when[32];
+        char when[32], v[64];
         printf("  %-12s", s_fmt_time(when, sizeof when, pb_cli_num(pb_value_array_at(ts, i), "")));
         for (size_t j = 0; j < pb_value_len(fields); j++) {
-            double v = pb_cli_num(pb_value_array_at(pb_value_map_value_at(fields, j), i), "");
-            if (isnan(v))
-                printf(" %22s", "-");
-            else
-                printf(" %22.6g", v);
+            const pb_catalog_field_t *f = pb_catalog_find(frame, pb_value_map_key_at(fields, j));
+            double x = pb_cli_num(pb_value_array_at(pb_value_map_value_at(fields, j), i), "");
+            printf(" %22s", f ? pb_cli_fmt_unit(v, sizeof v, f->unit, f->json == PB_JT_INTEGER, x)
+                              : pb_cli_fmt_num(v, sizeof v, x));
         }
         putchar('\n');
     }
@@ -227,7 +248,7 @@ static void s_print_processes(const pb_value_t *r)
                s_fmt_time(when, sizeof when, pb_cli_num(p, "last_seen_ns")),
                pb_cli_num(p, "samples"), gone ? "gone" : "live");
         if (pb_value_map_get(p, "summary"))
-            s_print_summary_table(pb_value_map_get(p, "summary"));
+            s_print_summary_table(pb_value_map_get(p, "summary"), PB_FT_PROC);
     }
 }
 
