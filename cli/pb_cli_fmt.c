@@ -27,13 +27,13 @@ static void s_group(char *buf, size_t size, const char *digits)
     buf[o] = '\0';
 }
 
-/* Decimals of a fraction that keep about three significant digits. */
+/* Decimals of a fraction: two, one past 100, four below 0.01 (0.0012). */
 static int s_decimals(double v)
 {
     double a = fabs(v);
     if (a >= 100)
         return 1;
-    return a >= 1 ? 2 : 3;
+    return a >= 0.01 ? 2 : 4;
 }
 
 char *pb_cli_fmt_num(char *buf, size_t size, double v)
