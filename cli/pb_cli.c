@@ -31,14 +31,38 @@ static const char *s_code_for(int exit)
     return exit == PB_CLI_UNREACHABLE ? "timeout" : "refused";
 }
 
+/* The human form of an error or note: "perfbus[ cmd]: message", escaped. */
+static void s_human_line(const char *cmd, const char *message)
+{
+    fprintf(stderr, "perfbus%s%s: ", cmd ? " " : "", cmd ? cmd : "");
+    pb_cli_term_put(stderr, message);
+    fputc('\n', stderr);
+}
+
+void pb_cli_note(const char *cmd, const char *fmt, ...)
+{
+    char message[2048];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(message, sizeof message, fmt, ap);
+    va_end(ap);
+    if (!s_json) {
+        s_human_line(cmd, message);
+        return;
+    }
+    pb_value_t *out = pb_value_map_new();
+    pb_value_map_put_str(out, "note", message);
+    pb_json_write(stderr, out, 0);
+    fputc('\n', stderr);
+    pb_value_destroy(&out);
+}
+
 static void s_verror(const char *cmd, const char *code, const char *fmt, va_list ap)
 {
     char message[2048];
     vsnprintf(message, sizeof message, fmt, ap);
     if (!s_json) {
-        fprintf(stderr, "perfbus%s%s: ", cmd ? " " : "", cmd ? cmd : "");
-        pb_cli_term_put(stderr, message);
-        fputc('\n', stderr);
+        s_human_line(cmd, message);
         return;
     }
     pb_value_t *out = pb_value_map_new(), *error = pb_value_map_new();

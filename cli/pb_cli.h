@@ -106,6 +106,10 @@ bool pb_cli_json(void);
 int pb_cli_error(const char *cmd, int exit, const char *code, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
+/* A line on stderr that is not an error (progress, a skipped damaged record): "perfbus[ cmd]:
+ * message", or with --json {"note": message}, so that every stderr line is JSON then. */
+void pb_cli_note(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
 /* Checks that flag's value ep is a ZeroMQ endpoint this CLI can use: a known transport
  * (tcp, ipc, inproc, ws, wss, tipc, vmci, pgm, epgm, udp) and, for tcp, HOST:PORT. Returns 0, or
  * PB_CLI_USAGE after printing what is wrong ("--endpoint: 'tcpp://h:1' has an unknown

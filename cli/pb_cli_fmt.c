@@ -52,6 +52,14 @@ char *pb_cli_fmt_num(char *buf, size_t size, double v)
     return buf;
 }
 
+const char *pb_cli_grouped(double v)
+{
+    static char ring[16][40];
+    static unsigned next;
+    char *buf = ring[next++ % 16];
+    return pb_cli_fmt_num(buf, sizeof ring[0], v);
+}
+
 char *pb_cli_fmt_bytes(char *buf, size_t size, double bytes)
 {
     static const char *units[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};

@@ -13,6 +13,10 @@
  * beyond 1e15 in exponent form. */
 char *pb_cli_fmt_num(char *buf, size_t size, double v);
 
+/* pb_cli_fmt_num into one of 16 static buffers in turn, for several numbers in one printf
+ * (the CLI is single-threaded). Borrowed: valid until 16 more calls. */
+const char *pb_cli_grouped(double v);
+
 /* "1.5 KiB", "12.0 MiB", "512 B". */
 char *pb_cli_fmt_bytes(char *buf, size_t size, double bytes);
 

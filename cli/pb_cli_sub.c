@@ -48,6 +48,56 @@ static int s_parse_value(void *arg, const char *cmd, const char *name, const cha
     return -1;
 }
 
+/* Whether catalogue field f is a number perfbus-sub keeps that --field name selects: its
+ * path, or a dotted prefix of it ("cpu.total"), as perfbus-sub matches them. */
+static bool s_field_selects(const pb_catalog_field_t *f, const char *name)
+{
+    size_t n = strlen(name);
+    bool number =
+        f->kind == PB_KIND_COUNTER || f->kind == PB_KIND_GAUGE || f->kind == PB_KIND_RATE ||
+        (f->kind == PB_KIND_ATTR && (f->json == PB_JT_INTEGER || f->json == PB_JT_NUMBER));
+    return number && !strchr(f->path, '[') && strncmp(f->path, name, n) == 0 &&
+           (f->path[n] == '\0' || f->path[n] == '.');
+}
+
+/* The first word of every number of frame that --field can name, comma-separated. */
+static void s_field_roots(pb_catalog_frame_t frame, char *buf, size_t size)
+{
+    size_t used = 0;
+    buf[0] = '\0';
+    for (const pb_catalog_field_t *f = pb_catalog_next(frame, NULL); f;
+         f = pb_catalog_next(frame, f)) {
+        int len = (int)strcspn(f->path, ".");
+        char root[64];
+        snprintf(root, sizeof root, "%.*s", len, f->path);
+        bool seen = strstr(buf, root) && (strstr(buf, root) == buf || strstr(buf, root)[-1] == ' ');
+        if (!s_field_selects(f, root) || seen || used + (size_t)len + 3 >= size)
+            continue;
+        used += (size_t)snprintf(buf + used, size - used, "%s%s", used ? ", " : "", root);
+    }
+}
+
+/* Each --field must select a catalogued number of the series' frame type: a typo would
+ * otherwise give an empty table and exit 0. PB_CLI_USAGE after naming it, else -1. */
+static int s_check_fields(const char *cmd, const s_args_t *a, pb_catalog_frame_t frame)
+{
+    for (size_t i = 0; i < a->nfields; i++) {
+        const pb_catalog_field_t *f = pb_catalog_next(frame, NULL);
+        while (f && !s_field_selects(f, a->fields[i]))
+            f = pb_catalog_next(frame, f);
+        if (f)
+            continue;
+        char roots[1024];
+        s_field_roots(frame, roots, sizeof roots);
+        return pb_cli_usage_error(cmd,
+                                  "unknown field '%s' in %s frames: a --field is a catalogued "
+                                  "number's path or a dotted prefix of it (schemas/FIELDS.md), "
+                                  "under one of: %s",
+                                  a->fields[i], pb_catalog_frame_name(frame), roots);
+    }
+    return -1;
+}
+
 /* Parses the options of the subscriber commands. -1 to go on, else an exit code. */
 static int s_parse(int argc, char **argv, const char *usage, s_args_t *a)
 {
@@ -64,7 +114,8 @@ static int s_parse(int argc, char **argv, const char *usage, s_args_t *a)
     int rc = pb_cli_parse(argc, argv, options, &a->opts, usage, s_parse_value, a, &first);
     if (rc < 0 && first < argc)
         return pb_cli_usage_error(argv[0], "unexpected argument '%s'", argv[first]);
-    return rc;
+    bool proc = a->pid || !strcmp(argv[0], "processes");
+    return rc < 0 ? s_check_fields(argv[0], a, proc ? PB_FT_PROC : PB_FT_SYS) : rc;
 }
 
 /* {op, pid?, last?, host?, fields?} from the parsed arguments; NULL on ENOMEM. */
@@ -152,7 +203,7 @@ static void s_print_summary(const pb_value_t *r)
 {
     char from[32], to[32];
     s_print_series_head(r);
-    printf("  %.0f samples from %s to %s\n", pb_cli_num(r, "samples"),
+    printf("  %s samples from %s to %s\n", pb_cli_grouped(pb_cli_num(r, "samples")),
            s_fmt_time(from, sizeof from, pb_cli_num(r, "from_ns")),
            s_fmt_time(to, sizeof to, pb_cli_num(r, "to_ns")));
     s_print_summary_table(pb_value_map_get(r, "summary"), s_series_frame(r));
@@ -274,21 +325,25 @@ static void s_print_push(const pb_value_t *r)
     const pb_value_t *http = pb_value_map_get(r, "http");
     const char *addr = NULL;
     if (pb_value_map_get_str(http, "address", &addr) == 0)
-        printf("http %s: %.0f requests (%.0f errors), %.0f scrapes\n", addr,
-               pb_cli_num(http, "requests"), pb_cli_num(http, "errors"),
-               pb_cli_num(http, "scrapes"));
+        printf("http %s: %s requests (%s errors), %s scrapes\n", addr,
+               pb_cli_grouped(pb_cli_num(http, "requests")),
+               pb_cli_grouped(pb_cli_num(http, "errors")),
+               pb_cli_grouped(pb_cli_num(http, "scrapes")));
     const pb_value_t *rws = pb_value_map_get(r, "remote_write");
     for (size_t i = 0; i < pb_value_len(rws); i++) {
         const pb_value_t *w = pb_value_array_at(rws, i);
         const char *url = "?", *why = NULL;
         char url_shown[1024], why_shown[1024], when[32];
         pb_value_map_get_str(w, "url", &url);
-        printf("remote write %s: sent %.0f samples in %.0f requests  retried %.0f  failed %.0f "
-               "(%.0f samples)  dropped %.0f  queue %.0f\n",
-               pb_cli_term(url_shown, sizeof url_shown, url), pb_cli_num(w, "samples_sent"),
-               pb_cli_num(w, "requests"), pb_cli_num(w, "retried"), pb_cli_num(w, "failed"),
-               pb_cli_num(w, "failed_samples"), pb_cli_num(w, "dropped"),
-               pb_cli_num(w, "queue_depth"));
+        printf("remote write %s: sent %s samples in %s requests  retried %s  failed %s "
+               "(%s samples)  dropped %s  queue %s\n",
+               pb_cli_term(url_shown, sizeof url_shown, url),
+               pb_cli_grouped(pb_cli_num(w, "samples_sent")),
+               pb_cli_grouped(pb_cli_num(w, "requests")), pb_cli_grouped(pb_cli_num(w, "retried")),
+               pb_cli_grouped(pb_cli_num(w, "failed")),
+               pb_cli_grouped(pb_cli_num(w, "failed_samples")),
+               pb_cli_grouped(pb_cli_num(w, "dropped")),
+               pb_cli_grouped(pb_cli_num(w, "queue_depth")));
         if (pb_value_map_get_str(w, "last_error", &why) == 0)
             printf("  last error at %s: %s\n",
                    s_fmt_time(when, sizeof when, pb_cli_num(w, "last_error_ts") * 1e9),
@@ -324,8 +379,9 @@ void pb_cli_print_hosts(const pb_value_t *reply)
         const pb_value_t *down = pb_value_map_get(h, "down");
         size_t n = pb_value_len(down), first = n > S_PERIODS_SHOWN ? n - S_PERIODS_SHOWN : 0;
         if (strcmp(state, "untracked") != 0)
-            printf(" (heartbeat %g s), down %.0f time(s)", pb_cli_num(h, "hb_period_s"),
-                   pb_cli_num(h, "down_total"));
+            printf(" (heartbeat %s s), down %s time(s)",
+                   pb_cli_grouped(pb_cli_num(h, "hb_period_s")),
+                   pb_cli_grouped(pb_cli_num(h, "down_total")));
         for (size_t k = first; k < n; k++)
             s_print_period(pb_value_array_at(down, k));
         putchar('\n');
@@ -335,12 +391,15 @@ void pb_cli_print_hosts(const pb_value_t *reply)
 static void s_print_stats(const pb_value_t *r)
 {
     char bytes[32];
-    printf("frames %.0f (%s)  lost %.0f  bad messages %.0f  decode errors %.0f  envelope "
-           "errors %.0f  dropped %.0f\n",
-           pb_cli_num(r, "frames"), pb_cli_fmt_bytes(bytes, sizeof bytes, pb_cli_num(r, "bytes")),
-           pb_cli_num(r, "lost"), pb_cli_num(r, "bad_messages"), pb_cli_num(r, "decode_errors"),
-           pb_cli_num(r, "envelope_errors"), pb_cli_num(r, "dropped"));
-    printf("history: %.0f series, %s\n", pb_cli_num(r, "history.series"),
+    printf("frames %s (%s)  lost %s  bad messages %s  decode errors %s  envelope "
+           "errors %s  dropped %s\n",
+           pb_cli_grouped(pb_cli_num(r, "frames")),
+           pb_cli_fmt_bytes(bytes, sizeof bytes, pb_cli_num(r, "bytes")),
+           pb_cli_grouped(pb_cli_num(r, "lost")), pb_cli_grouped(pb_cli_num(r, "bad_messages")),
+           pb_cli_grouped(pb_cli_num(r, "decode_errors")),
+           pb_cli_grouped(pb_cli_num(r, "envelope_errors")),
+           pb_cli_grouped(pb_cli_num(r, "dropped")));
+    printf("history: %s series, %s\n", pb_cli_grouped(pb_cli_num(r, "history.series")),
            pb_cli_fmt_bytes(bytes, sizeof bytes, pb_cli_num(r, "history.memory_bytes")));
     const pb_value_t *pubs = pb_value_map_get(r, "publishers");
     for (size_t i = 0; i < pb_value_len(pubs); i++) {
@@ -352,20 +411,22 @@ static void s_print_stats(const pb_value_t *r)
         const char *state = "?";
         char state_shown[64];
         pb_value_map_get_str(p, "state", &state);
-        printf("publisher %s (host %s): %s  frames %.0f  lost %.0f  out of order %.0f  seq "
-               "%.0f..%.0f\n",
+        printf("publisher %s (host %s): %s  frames %s  lost %s  out of order %s  seq "
+               "%s..%s\n",
                pb_cli_term(src_shown, sizeof src_shown, src),
                pb_cli_term(host_shown, sizeof host_shown, host),
-               pb_cli_term(state_shown, sizeof state_shown, state), pb_cli_num(p, "frames"),
-               pb_cli_num(p, "lost"), pb_cli_num(p, "out_of_order"), pb_cli_num(p, "first_seq"),
-               pb_cli_num(p, "last_seq"));
+               pb_cli_term(state_shown, sizeof state_shown, state),
+               pb_cli_grouped(pb_cli_num(p, "frames")), pb_cli_grouped(pb_cli_num(p, "lost")),
+               pb_cli_grouped(pb_cli_num(p, "out_of_order")),
+               pb_cli_grouped(pb_cli_num(p, "first_seq")),
+               pb_cli_grouped(pb_cli_num(p, "last_seq")));
     }
     pb_cli_print_hosts(r);
     const char *run = NULL;
     char run_shown[1024];
     if (pb_value_map_get_str(pb_value_map_get(r, "recorder"), "run_id", &run) == 0)
-        printf("recording run %s: %.0f records, %s\n",
-               pb_cli_term(run_shown, sizeof run_shown, run), pb_cli_num(r, "recorder.records"),
+        printf("recording run %s: %s records, %s\n", pb_cli_term(run_shown, sizeof run_shown, run),
+               pb_cli_grouped(pb_cli_num(r, "recorder.records")),
                pb_cli_fmt_bytes(bytes, sizeof bytes, pb_cli_num(r, "recorder.bytes")));
     s_print_push(r);
 }
