@@ -193,8 +193,9 @@ int pb_cli_unwatch(int argc, char **argv)
     return s_watch_cmd(argc, argv, "unwatch");
 }
 
-/* A reply value of no catalogued unit: text, yes/no, a grouped number, else compact JSON. */
-static void s_print_scalar(const pb_value_t *v)
+/* A reply value of no catalogued unit: text, yes/no, a number (grouped unless it is an id:
+ * a pid), else compact JSON. */
+static void s_print_scalar(const char *key, const pb_value_t *v)
 {
     const char *s;
     bool b;
@@ -205,6 +206,8 @@ static void s_print_scalar(const pb_value_t *v)
         fputs(b ? "yes" : "no", stdout);
     else if (pb_value_type(v) == PB_ARRAY || pb_value_type(v) == PB_MAP)
         pb_json_write(stdout, v, 0);
+    else if (!strcmp(key, "pid") || strstr(key, "_pid"))
+        printf("%.0f", pb_cli_num(v, ""));
     else
         fputs(pb_cli_fmt_num(num, sizeof num, pb_cli_num(v, "")), stdout);
 }
@@ -216,8 +219,8 @@ static void s_print_health(const pb_value_t *h)
         if (strcmp(key, "ok") == 0 || strcmp(key, "hosts") == 0)
             continue;
         char shown[1024];
-        printf("%-14s ", pb_cli_term(shown, sizeof shown, key));
-        s_print_scalar(pb_value_map_value_at(h, i));
+        printf("%-20s ", pb_cli_term(shown, sizeof shown, key));
+        s_print_scalar(key, pb_value_map_value_at(h, i));
         putchar('\n');
     }
     pb_cli_print_hosts(h); /* perfbus-sub's: each host's up/down state */
