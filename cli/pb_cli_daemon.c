@@ -98,14 +98,14 @@ int pb_cli_system(int argc, char **argv)
 #define S_PID_MAX 4194304 /* the kernel's limit (PID_MAX_LIMIT on 64-bit) */
 
 /* Parses a pid argument; 0 if it is not a positive integer (*number says whether it is a
- * whole number at all, maybe beyond S_PID_MAX). */
+ * whole number above 0 at all, maybe beyond S_PID_MAX). */
 static unsigned long s_pid_of(const char *text, bool *number)
 {
     char *end;
     errno = 0;
     unsigned long long pid = strtoull(text, &end, 10);
-    *number = end != text && !*end && text[0] != '-' && text[0] != '+' && errno == 0;
-    return *number && pid > 0 && pid <= S_PID_MAX ? (unsigned long)pid : 0;
+    *number = end != text && !*end && text[0] != '-' && text[0] != '+' && errno == 0 && pid > 0;
+    return *number && pid <= S_PID_MAX ? (unsigned long)pid : 0;
 }
 
 static unsigned long s_pid(const char *text)

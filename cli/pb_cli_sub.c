@@ -48,30 +48,37 @@ static int s_parse_value(void *arg, const char *cmd, const char *name, const cha
     return -1;
 }
 
-/* Whether catalogue field f is a number perfbus-sub keeps that --field name selects: its
- * path, or a dotted prefix of it ("cpu.total"), as perfbus-sub matches them. */
+/* Whether catalogue field f is a number perfbus-sub keeps (a counter, gauge or rate outside
+ * lists) that --field name selects: its path, or a dotted prefix of it ("cpu.total"), as
+ * perfbus-sub matches them. */
 static bool s_field_selects(const pb_catalog_field_t *f, const char *name)
 {
     size_t n = strlen(name);
-    bool number =
-        f->kind == PB_KIND_COUNTER || f->kind == PB_KIND_GAUGE || f->kind == PB_KIND_RATE ||
-        (f->kind == PB_KIND_ATTR && (f->json == PB_JT_INTEGER || f->json == PB_JT_NUMBER));
-    return number && !strchr(f->path, '[') && strncmp(f->path, name, n) == 0 &&
+    bool kept = f->kind == PB_KIND_COUNTER || f->kind == PB_KIND_GAUGE || f->kind == PB_KIND_RATE;
+    return kept && !strchr(f->path, '[') && strncmp(f->path, name, n) == 0 &&
            (f->path[n] == '\0' || f->path[n] == '.');
 }
 
-/* The first word of every number of frame that --field can name, comma-separated. */
+/* Whether word is one of the ", "-separated words of list. */
+static bool s_listed(const char *list, const char *word)
+{
+    size_t n = strlen(word);
+    for (const char *at = list; *at; at += strcspn(at, ",") + (at[strcspn(at, ",")] ? 2 : 0))
+        if (strncmp(at, word, n) == 0 && (at[n] == ',' || at[n] == '\0'))
+            return true;
+    return false;
+}
+
+/* The first word of every number of frame that --field can name, ", "-separated. */
 static void s_field_roots(pb_catalog_frame_t frame, char *buf, size_t size)
 {
     size_t used = 0;
     buf[0] = '\0';
     for (const pb_catalog_field_t *f = pb_catalog_next(frame, NULL); f;
          f = pb_catalog_next(frame, f)) {
-        int len = (int)strcspn(f->path, ".");
         char root[64];
-        snprintf(root, sizeof root, "%.*s", len, f->path);
-        bool seen = strstr(buf, root) && (strstr(buf, root) == buf || strstr(buf, root)[-1] == ' ');
-        if (!s_field_selects(f, root) || seen || used + (size_t)len + 3 >= size)
+        int len = snprintf(root, sizeof root, "%.*s", (int)strcspn(f->path, "."), f->path);
+        if (!s_field_selects(f, root) || s_listed(buf, root) || used + (size_t)len + 3 >= size)
             continue;
         used += (size_t)snprintf(buf + used, size - used, "%s%s", used ? ", " : "", root);
     }
