@@ -46,8 +46,11 @@ static void s_usage(FILE *out)
           "500ms; a bare number is milliseconds; default 2s), and for CURVE\n"
           "--curve-secret FILE and --curve-server-key FILE|KEY (or $PERFBUS_CURVE_SECRET and\n"
           "$PERFBUS_CURVE_SERVER_KEY).\n"
-          "\nExit status: 0 ok, 1 the server refused the request (the reason is printed),\n"
-          "2 bad usage, 3 the server could not be reached in time.\n",
+          "\nWith --json every command's output is JSON on stdout and every error is one\n"
+          "line {\"ok\": false, \"error\": {\"code\": ..., \"message\": ...}} on stderr.\n"
+          "\nExit status: 0 ok, 1 the request failed (the server refused it, or no such\n"
+          "process, run or store; the reason is printed), 2 bad usage, 3 the server could\n"
+          "not be reached in time.\n",
           out);
 }
 

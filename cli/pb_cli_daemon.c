@@ -121,7 +121,8 @@ int pb_cli_process(int argc, char **argv)
     int rc = pb_cli_parse_simple(argc, argv, &opts, PB_CLI_DAEMON_CONTROL,
                                  "Usage: perfbus process PID [--json] [--endpoint EP]\n"
                                  "Shows one process: the latest sample if perfbusd watches it,\n"
-                                 "else a one-shot read with CPU averaged since it started.\n",
+                                 "else a one-shot read with CPU averaged since it started.\n"
+                                 "A PID beyond the kernel's limit is no such process (exit 1).\n",
                                  &first);
     if (rc >= 0)
         return rc;

@@ -27,13 +27,15 @@ static void s_group(char *buf, size_t size, const char *digits)
     buf[o] = '\0';
 }
 
-/* Decimals of a fraction: two, one past 100, four below 0.01 (0.0012). */
-static int s_decimals(double v)
+/* Decimals of a fraction: one past 100, else two; below 0.01 up to six, trailing zeros
+ * dropped (0.00012; 4e-16, a float's rounding, is 0.00). */
+static void s_fraction(char *digits, size_t size, double v)
 {
     double a = fabs(v);
-    if (a >= 100)
-        return 1;
-    return a >= 0.01 ? 2 : 4;
+    snprintf(digits, size, "%.*f", a >= 100 ? 1 : a >= 0.01 ? 2 : 6, v);
+    size_t n = strlen(digits), point = strcspn(digits, ".");
+    while (n > point + 3 && digits[n - 1] == '0')
+        digits[--n] = '\0';
 }
 
 char *pb_cli_fmt_num(char *buf, size_t size, double v)
@@ -43,11 +45,14 @@ char *pb_cli_fmt_num(char *buf, size_t size, double v)
         snprintf(buf, size, "-");
         return buf;
     }
-    if (!isfinite(v) || fabs(v) >= 1e15 || (v != 0 && fabs(v) < 1e-3)) {
+    if (!isfinite(v) || fabs(v) >= 1e21) { /* beyond %.0f's 21 digits */
         snprintf(buf, size, "%.3g", v);
         return buf;
     }
-    snprintf(digits, sizeof digits, "%.*f", v == floor(v) ? 0 : s_decimals(v), v);
+    if (v == floor(v))
+        snprintf(digits, sizeof digits, "%.0f", v);
+    else
+        s_fraction(digits, sizeof digits, v);
     s_group(buf, size, digits);
     return buf;
 }

@@ -9,8 +9,8 @@
 
 /* Every formatter writes into buf (always NUL-terminated), "-" for NaN, and returns buf. */
 
-/* A plain number, thousands grouped: "1,712,130" (integers), "0.52", "1,234.5", "0.00012";
- * beyond 1e15 in exponent form. */
+/* A plain number, thousands grouped: "1,712,130" (integers), "0.52", "1,234.5", "0.00012",
+ * "0.00" for float noise below 5e-7; beyond 1e21 in exponent form. */
 char *pb_cli_fmt_num(char *buf, size_t size, double v);
 
 /* pb_cli_fmt_num into one of 16 static buffers in turn, for several numbers in one printf

@@ -206,7 +206,7 @@ int pb_cli_profile(int argc, char **argv)
                 "Usage: perfbus profile TARGET [--runs N] [--max-seconds S]\n"
                 "       [--mode sampling|tracing|detailed] [--clock cpu|wall] [--hz H]\n"
                 "       [--top N] [--speedscope FILE] [--folded FILE] [--json] [--endpoint EP]\n"
-                "Runs a registered target N times (no new run starts once S seconds are\n"
+                "Runs a registered target N times (N >= 1; no new run starts once S seconds are\n"
                 "spent) and prints the top functions by total time, like pstats'\n"
                 "cumulative sort. Sampling at --clock cpu is capped by the kernel tick\n"
                 "(250 Hz here); --clock wall reaches 1 kHz and sees waits.\n",

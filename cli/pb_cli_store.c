@@ -141,7 +141,9 @@ int pb_cli_runs(int argc, char **argv)
     int rc = s_parse(argc, argv,
                      "Usage: perfbus runs [--store DIR] [--json]\n"
                      "Lists the stored runs, oldest first (store: schemas/STORAGE.md), with\n"
-                     "their size on disk and compression ratio (bytes recorded / on disk).\n",
+                     "their size on disk and compression ratio (bytes recorded / on disk).\n"
+                     "The store is DIR, else $PERFBUS_STORE, else the default; a missing one\n"
+                     "is an error (exit 1) naming where it looked.\n",
                      &a, &first);
     if (rc >= 0)
         return rc;
@@ -422,7 +424,10 @@ int pb_cli_replay(int argc, char **argv)
                      "                      [--curve-secret FILE --curve-allow DIR] [--insecure]\n"
                      "Publishes a stored run on a PUB socket bound to EP, frames unchanged,\n"
                      "spaced as recorded divided by X (default 1; 0 = as fast as possible),\n"
-                     "after waiting MS ms (default 500) for subscribers to connect.\n"
+                     "after waiting MS ms (default 500) for subscribers to connect. The ready\n"
+                     "line on stderr names the endpoint bound (tcp://127.0.0.1:* gets a free\n"
+                     "port); with --json, {\"event\": \"ready\", \"endpoint\": ...} and\n"
+                     "{\"event\": \"done\", \"published\": N} lines go to stdout instead.\n"
                      "With --curve-secret (this host's certificate) and --curve-allow (the\n"
                      "subscribers' public certificates) the PUB uses CURVE; binding beyond\n"
                      "loopback without it needs --insecure.\n",

@@ -179,7 +179,7 @@ static void s_print_summary_table(const pb_value_t *summary, pb_catalog_frame_t 
     static const char *const cols[] = {"min", "mean", "stddev", "p50", "p95", "p99", "max"};
     printf("  %-36s %9s", "field", "count");
     for (size_t c = 0; c < sizeof cols / sizeof cols[0]; c++)
-        printf(" %12s", cols[c]);
+        printf(" %14s", cols[c]);
     putchar('\n');
     for (size_t i = 0; i < pb_value_len(summary); i++) {
         const pb_value_t *s = pb_value_map_value_at(summary, i);
@@ -191,7 +191,7 @@ static void s_print_summary_table(const pb_value_t *summary, pb_catalog_frame_t 
         for (size_t c = 0; c < sizeof cols / sizeof cols[0]; c++) {
             bool integer = f && f->json == PB_JT_INTEGER && c != 1 && c != 2;
             double x = pb_cli_num(s, cols[c]);
-            printf(" %12s", f ? pb_cli_fmt_unit(v, sizeof v, f->unit, integer, x)
+            printf(" %14s", f ? pb_cli_fmt_unit(v, sizeof v, f->unit, integer, x)
                               : pb_cli_fmt_num(v, sizeof v, x));
         }
         putchar('\n');
@@ -260,10 +260,12 @@ int pb_cli_summary(int argc, char **argv)
 {
     s_args_t a;
     int rc = s_parse(argc, argv,
-                     "Usage: perfbus summary [--pid P] [--last S] [--host H] [--field F]...\n"
+                     "Usage: perfbus summary [--pid P] [--last T] [--host H] [--field F]...\n"
                      "Count, min, mean, stddev, p50, p95, p99, max of every numeric field of\n"
-                     "the system series (or of process P), over the history or the last S s.\n"
-                     "A --field is a name or a dotted prefix (cpu.total).\n" S_COMMON_USAGE,
+                     "the system series (or of process P), over the history or the last T (a\n"
+                     "duration: 90s, 5m; a bare number is seconds). A --field is a catalogued\n"
+                     "number's path or a dotted prefix (cpu.total; schemas/FIELDS.md); an\n"
+                     "unknown one is an error listing the valid first words.\n" S_COMMON_USAGE,
                      &a);
     return rc >= 0 ? rc : s_run(&a, s_request("summary", &a), s_print_summary);
 }
@@ -272,7 +274,7 @@ int pb_cli_history(int argc, char **argv)
 {
     s_args_t a;
     int rc = s_parse(argc, argv,
-                     "Usage: perfbus history [--pid P] [--last S] [--host H] [--field F]...\n"
+                     "Usage: perfbus history [--pid P] [--last T] [--host H] [--field F]...\n"
                      "The samples kept by perfbus-sub, one row per frame. Without --field the\n"
                      "table shows a few key fields (--json: all of them).\n" S_COMMON_USAGE,
                      &a);
@@ -314,7 +316,7 @@ int pb_cli_processes(int argc, char **argv)
 {
     s_args_t a;
     int rc = s_parse(argc, argv,
-                     "Usage: perfbus processes [--summary [--last S] [--field F]...] [--host H]\n"
+                     "Usage: perfbus processes [--summary [--last T] [--field F]...] [--host H]\n"
                      "The processes perfbus-sub has history for; --summary adds the summary\n"
                      "table of each.\n" S_COMMON_USAGE,
                      &a);

@@ -29,14 +29,16 @@ START_TEST(counts_are_grouped_by_thousands)
 }
 END_TEST
 
-START_TEST(fractions_keep_a_few_digits_never_an_exponent_below_1e15)
+START_TEST(fractions_keep_a_few_digits_never_an_exponent_below_1e21)
 {
     ck_assert_str_eq(s_num(0.5), "0.50");
     ck_assert_str_eq(s_num(2.1), "2.10");
     ck_assert_str_eq(s_num(1234.5), "1,234.5");
     ck_assert_str_eq(s_num(0.0012), "0.0012");
     ck_assert_str_eq(s_num(0.00012), "0.00012");
-    ck_assert_str_eq(s_num(2e15), "2e+15");
+    ck_assert_str_eq(s_num(4.44e-16), "0.00");
+    ck_assert_str_eq(s_num(1.7e18), "1,700,000,000,000,000,000");
+    ck_assert_str_eq(s_num(2e21), "2e+21");
     ck_assert_str_eq(s_num(NAN), "-");
 }
 END_TEST
@@ -84,7 +86,7 @@ int main(void)
     Suite *s = suite_create("pb_cli_fmt");
     TCase *tc = tcase_create("core");
     tcase_add_test(tc, counts_are_grouped_by_thousands);
-    tcase_add_test(tc, fractions_keep_a_few_digits_never_an_exponent_below_1e15);
+    tcase_add_test(tc, fractions_keep_a_few_digits_never_an_exponent_below_1e21);
     tcase_add_test(tc, catalogue_units_are_written_with_their_symbol);
     tcase_add_test(tc, grouped_numbers_stay_valid_across_one_printf);
     tcase_add_test(tc, a_short_buffer_is_cut_and_terminated);
