@@ -5,7 +5,7 @@
                  (usage, unreachable, refused, missing store) and every command's output is
                  JSON: system, health, runs, dump, tail, replay (which ignored --json)
   tables         human tables write numbers in their catalogue unit, thousands grouped,
-                 never %g's 1.71213e+06
+                 never %g's 1.71213e+06; --last takes durations (1m, 1500ms)
   health_bool    `perfbus health` of perfbus-sub prints booleans as yes/no ("recording nan")
   replay_port    `replay --bind tcp://127.0.0.1:*` says the port it bound, and it is that one
   ipc_takeover   a second perfbusd on the same ipc paths refuses while the first lives;
@@ -195,6 +195,13 @@ def case_tables(r):
                 "history rows carry units and grouping", out[:400] + err)
         rc, out, err = cli("stats", "--endpoint", b.query)
         r.check(rc == 0 and "e+" not in out, "stats has no exponent form", out)
+        for last in ("1m", "1500ms", "2"):
+            rc, out, err = cli("summary", "--last", last, "--endpoint", b.query, "--json")
+            r.check(rc == 0 and json.loads(out).get("ok") is True,
+                    f"summary --last {last} (a duration; bare: seconds) answers", err)
+        rc, _, err = cli("summary", "--last", "5x", "--endpoint", b.query)
+        r.check(rc == 2 and "--last" in err and "250ms" in err,
+                "summary --last 5x is refused by name, with examples", err)
 
 
 def case_health_bool(r):
