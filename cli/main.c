@@ -46,9 +46,21 @@ static void s_usage(FILE *out)
           "500ms; a bare number is milliseconds; default 2s), and for CURVE\n"
           "--curve-secret FILE and --curve-server-key FILE|KEY (or $PERFBUS_CURVE_SECRET and\n"
           "$PERFBUS_CURVE_SERVER_KEY).\n"
-          "\nExit status: 0 ok, 1 the server refused the request (the reason is printed),\n"
-          "2 bad usage, 3 the server could not be reached in time.\n",
+          "\nWith --json every command's output is JSON on stdout and every error is one\n"
+          "line {\"ok\": false, \"error\": {\"code\": ..., \"message\": ...}} on stderr.\n"
+          "\nExit status: 0 ok, 1 the request failed (the server refused it, or no such\n"
+          "process, run or store; the reason is printed), 2 bad usage, 3 the server could\n"
+          "not be reached in time.\n",
           out);
+}
+
+/* --json before any parsing, so that errors while parsing are JSON as well. */
+static bool s_wants_json(int argc, char **argv)
+{
+    for (int i = 2; i < argc && strcmp(argv[i], "--") != 0; i++)
+        if (!strcmp(argv[i], "--json"))
+            return true;
+    return false;
 }
 
 int main(int argc, char **argv)
@@ -61,10 +73,12 @@ int main(int argc, char **argv)
         printf("perfbus %s\n", PB_VERSION);
         return PB_CLI_OK;
     }
+    pb_cli_set_json(s_wants_json(argc, argv));
     for (size_t i = 0; i < sizeof s_commands / sizeof s_commands[0]; i++)
         if (!strcmp(argv[1], s_commands[i].name))
             return s_commands[i].fn(argc - 1, argv + 1);
-    fprintf(stderr, "perfbus: unknown command '%s'\n\n", argv[1]);
-    s_usage(stderr);
+    pb_cli_error(NULL, PB_CLI_USAGE, NULL, "unknown command '%s' (see perfbus --help)", argv[1]);
+    if (!pb_cli_json())
+        s_usage(stderr);
     return PB_CLI_USAGE;
 }

@@ -12,11 +12,123 @@
 #include <stdlib.h>
 #include <string.h>
 
+static bool s_json; /* --json anywhere on the command line: errors are JSON too */
+
+void pb_cli_set_json(bool on)
+{
+    s_json = on;
+}
+
+bool pb_cli_json(void)
+{
+    return s_json;
+}
+
+static const char *s_code_for(int exit)
+{
+    if (exit == PB_CLI_USAGE)
+        return "bad_arg";
+    return exit == PB_CLI_UNREACHABLE ? "timeout" : "refused";
+}
+
+/* The human form of an error or note: "perfbus[ cmd]: message", escaped. */
+static void s_human_line(const char *cmd, const char *message)
+{
+    fprintf(stderr, "perfbus%s%s: ", cmd ? " " : "", cmd ? cmd : "");
+    pb_cli_term_put(stderr, message);
+    fputc('\n', stderr);
+}
+
+void pb_cli_note(const char *cmd, const char *fmt, ...)
+{
+    char message[2048];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(message, sizeof message, fmt, ap);
+    va_end(ap);
+    if (!s_json) {
+        s_human_line(cmd, message);
+        return;
+    }
+    pb_value_t *out = pb_value_map_new();
+    pb_value_map_put_str(out, "note", message);
+    pb_json_write(stderr, out, 0);
+    fputc('\n', stderr);
+    pb_value_destroy(&out);
+}
+
+static void s_verror(const char *cmd, const char *code, const char *fmt, va_list ap)
+{
+    char message[2048];
+    vsnprintf(message, sizeof message, fmt, ap);
+    if (!s_json) {
+        s_human_line(cmd, message);
+        return;
+    }
+    pb_value_t *out = pb_value_map_new(), *error = pb_value_map_new();
+    pb_value_map_put_str(error, "code", code);
+    pb_value_map_put_str(error, "message", message);
+    pb_value_map_put_bool(out, "ok", false);
+    pb_value_map_put(out, "error", &error);
+    pb_json_write(stderr, out, 0);
+    fputc('\n', stderr);
+    pb_value_destroy(&error);
+    pb_value_destroy(&out);
+}
+
+int pb_cli_error(const char *cmd, int exit, const char *code, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    s_verror(cmd, code ? code : s_code_for(exit), fmt, ap);
+    va_end(ap);
+    return exit;
+}
+
+/* "tcp://HOST:PORT": a colon, then a port number or the wildcard. */
+static bool s_tcp_address_ok(const char *addr)
+{
+    const char *colon = strrchr(addr, ':');
+    if (!colon || colon == addr || !colon[1])
+        return false;
+    if (!strcmp(colon + 1, "*"))
+        return true;
+    char *end;
+    long port = strtol(colon + 1, &end, 10);
+    return !*end && port >= 0 && port <= 65535;
+}
+
+int pb_cli_check_endpoint(const char *cmd, const char *flag, const char *ep)
+{
+    static const char *const known[] = {"tcp",  "ipc",  "inproc", "ws",   "wss",
+                                        "tipc", "vmci", "pgm",    "epgm", "udp"};
+    const char *sep = strstr(ep, "://");
+    if (!sep || sep == ep || !sep[3])
+        return pb_cli_error(cmd, PB_CLI_USAGE, NULL,
+                            "%s: '%s' is not an endpoint (TRANSPORT://ADDRESS: tcp://HOST:PORT, "
+                            "ipc:///PATH)",
+                            flag, ep);
+    size_t n = (size_t)(sep - ep);
+    for (size_t i = 0; i < sizeof known / sizeof known[0]; i++) {
+        if (strlen(known[i]) != n || strncmp(ep, known[i], n) != 0)
+            continue;
+        if (i == 0 && !s_tcp_address_ok(sep + 3))
+            return pb_cli_error(cmd, PB_CLI_USAGE, NULL,
+                                "%s: '%s' needs HOST:PORT after tcp:// (e.g. tcp://127.0.0.1:7711)",
+                                flag, ep);
+        return 0;
+    }
+    return pb_cli_error(cmd, PB_CLI_USAGE, NULL,
+                        "%s: '%s' has an unknown transport '%.*s' (use tcp://HOST:PORT, "
+                        "ipc:///PATH or inproc://NAME)",
+                        flag, ep, (int)n, ep);
+}
+
 int pb_cli_common_option(pb_cli_opts_t *opts, const char *name, const char *value)
 {
     if (!strcmp(name, "endpoint")) {
         opts->endpoint = value;
-        return 1;
+        return pb_cli_check_endpoint(NULL, "--endpoint", value) == 0 ? 1 : -1;
     }
     if (!strcmp(name, "json")) {
         opts->json = true;
@@ -36,8 +148,9 @@ int pb_cli_common_option(pb_cli_opts_t *opts, const char *name, const char *valu
     double s = 0; /* a duration (2s, 500ms); a bare number is milliseconds */
     if (pb_units_duration("--timeout", value, 1e-3, &s, err, sizeof err) < 0 || s < 1e-3 ||
         s > 3600) {
-        fprintf(stderr, "perfbus: %s\n",
-                err[0] && s == 0 ? err : "--timeout must be between 1ms and 1h (e.g. 2s, 500ms)");
+        pb_cli_error(NULL, PB_CLI_USAGE, NULL, "%s",
+                     err[0] && s == 0 ? err
+                                      : "--timeout must be between 1ms and 1h (e.g. 2s, 500ms)");
         return -1;
     }
     opts->timeout_ms = (int)llround(s * 1000);
@@ -59,10 +172,9 @@ static int s_server_error(const pb_value_t *reply)
     const pb_value_t *error = pb_value_map_get(reply, "error");
     pb_value_map_get_str(error, "code", &code);
     pb_value_map_get_str(error, "message", &message);
-    char c[64], m[512];
-    fprintf(stderr, "perfbus: %s: %s\n", pb_cli_term(c, sizeof c, code),
-            pb_cli_term(m, sizeof m, message));
-    return PB_CLI_REFUSED;
+    if (s_json) /* the server's own code and message, as they came */
+        return pb_cli_error(NULL, PB_CLI_REFUSED, code, "%s", message);
+    return pb_cli_error(NULL, PB_CLI_REFUSED, NULL, "%s: %s", code, message);
 }
 
 int pb_cli_curve(const pb_cli_opts_t *opts, pb_curve_cert_t *own, char server[PB_CURVE_Z85_LEN + 1],
@@ -75,16 +187,13 @@ int pb_cli_curve(const pb_cli_opts_t *opts, pb_curve_cert_t *own, char server[PB
     secret = secret && *secret ? secret : NULL;
     key = key && *key ? key : NULL;
     *on = secret && key;
-    if (!secret != !key) {
-        fprintf(stderr, "perfbus: CURVE needs both --curve-secret FILE (this client's "
-                        "certificate) and --curve-server-key FILE|KEY (the server's)\n");
-        return PB_CLI_USAGE;
-    }
+    if (!secret != !key)
+        return pb_cli_error(NULL, PB_CLI_USAGE, NULL,
+                            "CURVE needs both --curve-secret FILE (this client's "
+                            "certificate) and --curve-server-key FILE|KEY (the server's)");
     if (*on && (pb_curve_cert_load(own, secret, err, sizeof err) < 0 ||
-                pb_curve_server_key(server, key, err, sizeof err) < 0)) {
-        fprintf(stderr, "perfbus: %s\n", err);
-        return PB_CLI_USAGE;
-    }
+                pb_curve_server_key(server, key, err, sizeof err) < 0))
+        return pb_cli_error(NULL, PB_CLI_USAGE, NULL, "%s", err);
     return 0;
 }
 
@@ -102,22 +211,19 @@ int pb_cli_request(const pb_cli_opts_t *opts, pb_value_t **request_p, pb_value_t
     }
     rc = pb_rpc_call_curve(opts->endpoint, curve ? &own : NULL, server, request_p, opts->timeout_ms,
                            &reply, err, sizeof err);
-    if (rc == -ETIMEDOUT) {
-        fprintf(stderr, "perfbus: %s: no reply within %d ms (is the server running%s?)\n",
-                opts->endpoint, opts->timeout_ms,
-                curve ? ", and is this client's key in its --curve-allow directory"
-                      : "; does it need CURVE: --curve-secret and --curve-server-key");
-        return PB_CLI_UNREACHABLE;
-    }
-    if (rc < 0) {
-        fprintf(stderr, "perfbus: %s: %s\n", opts->endpoint, err);
-        return PB_CLI_UNREACHABLE;
-    }
+    if (rc == -ETIMEDOUT)
+        return pb_cli_error(NULL, PB_CLI_UNREACHABLE, "timeout",
+                            "%s: no reply within %d ms (is the server running%s?)", opts->endpoint,
+                            opts->timeout_ms,
+                            curve ? ", and is this client's key in its --curve-allow directory"
+                                  : "; does it need CURVE: --curve-secret and --curve-server-key");
+    if (rc < 0)
+        return pb_cli_error(NULL, PB_CLI_UNREACHABLE, "refused", "%s: %s", opts->endpoint, err);
     bool ok = false;
     if (pb_value_get_bool(pb_value_map_get(reply, "ok"), &ok) < 0) {
-        fprintf(stderr, "perfbus: %s: reply has no boolean 'ok'\n", opts->endpoint);
         pb_value_destroy(&reply);
-        return PB_CLI_UNREACHABLE;
+        return pb_cli_error(NULL, PB_CLI_UNREACHABLE, "bad_msgpack",
+                            "%s: reply has no boolean 'ok'", opts->endpoint);
     }
     if (!ok) {
         rc = s_server_error(reply);
@@ -134,39 +240,6 @@ void pb_cli_print_json(const pb_value_t *v)
     fputc('\n', stdout);
 }
 
-char *pb_cli_fmt_bytes(char *buf, size_t size, double bytes)
-{
-    static const char *units[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB"};
-    size_t u = 0;
-    if (isnan(bytes)) {
-        snprintf(buf, size, "-");
-        return buf;
-    }
-    while (fabs(bytes) >= 1024 && u + 1 < sizeof units / sizeof units[0]) {
-        bytes /= 1024;
-        u++;
-    }
-    snprintf(buf, size, u ? "%.1f %s" : "%.0f %s", bytes, units[u]);
-    return buf;
-}
-
-char *pb_cli_fmt_rate(char *buf, size_t size, double bytes_per_s)
-{
-    pb_cli_fmt_bytes(buf, size, bytes_per_s);
-    if (!isnan(bytes_per_s) && strlen(buf) + 3 < size)
-        strcat(buf, "/s");
-    return buf;
-}
-
-char *pb_cli_fmt_pct(char *buf, size_t size, double pct)
-{
-    if (isnan(pct))
-        snprintf(buf, size, "-");
-    else
-        snprintf(buf, size, "%.1f%%", pct);
-    return buf;
-}
-
 double pb_cli_num(const pb_value_t *v, const char *path)
 {
     double d;
@@ -176,13 +249,12 @@ double pb_cli_num(const pb_value_t *v, const char *path)
 
 int pb_cli_usage_error(const char *cmd, const char *fmt, ...)
 {
+    char message[1536];
     va_list ap;
     va_start(ap, fmt);
-    fprintf(stderr, "perfbus %s: ", cmd);
-    vfprintf(stderr, fmt, ap);
-    fprintf(stderr, " (see perfbus %s --help)\n", cmd);
+    vsnprintf(message, sizeof message, fmt, ap);
     va_end(ap);
-    return PB_CLI_USAGE;
+    return pb_cli_error(cmd, PB_CLI_USAGE, NULL, "%s (see perfbus %s --help)", message, cmd);
 }
 
 int pb_cli_parse(int argc, char **argv, const struct option *options, pb_cli_opts_t *opts,

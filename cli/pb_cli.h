@@ -2,6 +2,7 @@
 #ifndef PB_CLI_H
 #define PB_CLI_H
 
+#include "pb_cli_fmt.h"
 #include "pb_cli_term.h"
 #include "pb_curve.h"
 #include "pb_value.h"
@@ -85,17 +86,34 @@ pb_value_t *pb_cli_op(const char *name);
 /* Pretty JSON of v on stdout followed by a newline. */
 void pb_cli_print_json(const pb_value_t *v);
 
-/* Human formats into buf: "1.5 KiB", "12.0 MiB/s"; they return buf. */
-char *pb_cli_fmt_bytes(char *buf, size_t size, double bytes);
-char *pb_cli_fmt_rate(char *buf, size_t size, double bytes_per_s);
-
-/* "12.5%", or "-" for NaN (a rate absent from a first sample); returns buf. */
-char *pb_cli_fmt_pct(char *buf, size_t size, double pct);
-
 /* Number at a dotted path of v, or NAN when absent/not a number. */
 double pb_cli_num(const pb_value_t *v, const char *path);
 
-/* Prints "perfbus <cmd>: <message>" to stderr and returns PB_CLI_USAGE. */
+/* Prints "perfbus <cmd>: <message> (see perfbus <cmd> --help)" to stderr (as pb_cli_error
+ * does, so JSON with --json) and returns PB_CLI_USAGE. */
 int pb_cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Whether this invocation has --json: main sets it from argv before any parsing, so that an
+ * error found while parsing is JSON too. */
+void pb_cli_set_json(bool on);
+bool pb_cli_json(void);
+
+/* Every error of the CLI goes through here. Prints "perfbus[ cmd]: message" (escaped for
+ * the terminal) on stderr, or with --json one line {"ok": false, "error": {"code": code,
+ * "message": message}}, the wire's reply.error shape (schemas/reply.error.schema.json).
+ * cmd NULL: no command name; code NULL: the one for exit (bad_arg for PB_CLI_USAGE,
+ * timeout for PB_CLI_UNREACHABLE, refused otherwise). Returns exit. */
+int pb_cli_error(const char *cmd, int exit, const char *code, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+/* A line on stderr that is not an error (progress, a skipped damaged record): "perfbus[ cmd]:
+ * message", or with --json {"note": message}, so that every stderr line is JSON then. */
+void pb_cli_note(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Checks that flag's value ep is a ZeroMQ endpoint this CLI can use: a known transport
+ * (tcp, ipc, inproc, ws, wss, tipc, vmci, pgm, epgm, udp) and, for tcp, HOST:PORT. Returns 0, or
+ * PB_CLI_USAGE after printing what is wrong ("--endpoint: 'tcpp://h:1' has an unknown
+ * transport 'tcpp' ..."). */
+int pb_cli_check_endpoint(const char *cmd, const char *flag, const char *ep);
 
 #endif

@@ -4,6 +4,10 @@
 
 #include "pb_cli_view.h"
 
+#include "pb_json.h"
+
+#include <errno.h>
+
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -91,12 +95,23 @@ int pb_cli_system(int argc, char **argv)
     return s_run(&opts, pb_cli_op("system"), "sample", s_print_system);
 }
 
-/* Parses a pid argument; 0 if it is not a positive integer. */
-static unsigned long s_pid(const char *text)
+#define S_PID_MAX 4194304 /* the kernel's limit (PID_MAX_LIMIT on 64-bit) */
+
+/* Parses a pid argument; 0 if it is not a positive integer (*number says whether it is a
+ * whole number above 0 at all, maybe beyond S_PID_MAX). */
+static unsigned long s_pid_of(const char *text, bool *number)
 {
     char *end;
-    unsigned long pid = strtoul(text, &end, 10);
-    return end != text && !*end && text[0] != '-' && pid <= 4194304 ? pid : 0;
+    errno = 0;
+    unsigned long long pid = strtoull(text, &end, 10);
+    *number = end != text && !*end && text[0] != '-' && text[0] != '+' && errno == 0 && pid > 0;
+    return *number && pid <= S_PID_MAX ? (unsigned long)pid : 0;
+}
+
+static unsigned long s_pid(const char *text)
+{
+    bool number;
+    return s_pid_of(text, &number);
 }
 
 int pb_cli_process(int argc, char **argv)
@@ -106,14 +121,23 @@ int pb_cli_process(int argc, char **argv)
     int rc = pb_cli_parse_simple(argc, argv, &opts, PB_CLI_DAEMON_CONTROL,
                                  "Usage: perfbus process PID [--json] [--endpoint EP]\n"
                                  "Shows one process: the latest sample if perfbusd watches it,\n"
-                                 "else a one-shot read with CPU averaged since it started.\n",
+                                 "else a one-shot read with CPU averaged since it started.\n"
+                                 "A PID beyond the kernel's limit is no such process (exit 1).\n",
                                  &first);
     if (rc >= 0)
         return rc;
-    if (first + 1 != argc || !s_pid(argv[first]))
+    if (first + 1 != argc)
         return pb_cli_usage_error(argv[0], "expected exactly one PID");
+    bool number;
+    unsigned long pid = s_pid_of(argv[first], &number);
+    if (!number)
+        return pb_cli_usage_error(argv[0], "'%s' is not a PID (a whole number above 0)",
+                                  argv[first]);
+    if (!pid)
+        return pb_cli_error(argv[0], PB_CLI_REFUSED, "not_found",
+                            "no such process: %s (PIDs are 1 to %d)", argv[first], S_PID_MAX);
     pb_value_t *req = pb_cli_op("process");
-    pb_value_map_put_uint(req, "pid", s_pid(argv[first]));
+    pb_value_map_put_uint(req, "pid", pid);
     return s_run(&opts, req, "sample", s_print_process);
 }
 
@@ -170,20 +194,34 @@ int pb_cli_unwatch(int argc, char **argv)
     return s_watch_cmd(argc, argv, "unwatch");
 }
 
+/* A reply value of no catalogued unit: text, yes/no, a number (grouped unless it is an id:
+ * a pid), else compact JSON. */
+static void s_print_scalar(const char *key, const pb_value_t *v)
+{
+    const char *s;
+    bool b;
+    char num[64];
+    if (pb_value_get_str(v, &s) == 0)
+        pb_cli_term_put(stdout, s);
+    else if (pb_value_get_bool(v, &b) == 0)
+        fputs(b ? "yes" : "no", stdout);
+    else if (pb_value_type(v) == PB_ARRAY || pb_value_type(v) == PB_MAP)
+        pb_json_write(stdout, v, 0);
+    else if (!strcmp(key, "pid") || strstr(key, "_pid"))
+        printf("%.0f", pb_cli_num(v, ""));
+    else
+        fputs(pb_cli_fmt_num(num, sizeof num, pb_cli_num(v, "")), stdout);
+}
+
 static void s_print_health(const pb_value_t *h)
 {
     for (size_t i = 0; i < pb_value_len(h); i++) {
         const char *key = pb_value_map_key_at(h, i);
         if (strcmp(key, "ok") == 0 || strcmp(key, "hosts") == 0)
             continue;
-        const pb_value_t *v = pb_value_map_value_at(h, i);
-        const char *s;
         char shown[1024];
-        printf("%-14s ", pb_cli_term(shown, sizeof shown, key));
-        if (pb_value_get_str(v, &s) == 0)
-            pb_cli_term_put(stdout, s);
-        else
-            printf("%g", pb_cli_num(v, ""));
+        printf("%-20s ", pb_cli_term(shown, sizeof shown, key));
+        s_print_scalar(key, pb_value_map_value_at(h, i));
         putchar('\n');
     }
     pb_cli_print_hosts(h); /* perfbus-sub's: each host's up/down state */

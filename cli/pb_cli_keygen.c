@@ -48,8 +48,7 @@ int pb_cli_keygen(int argc, char **argv)
     char pub[4096], sec[4096], key[PB_CURVE_Z85_LEN + 1], err[512];
     if (pb_curve_keygen(a.dir, argv[first], a.force, pub, sec, sizeof pub, key, err, sizeof err) <
         0) {
-        fprintf(stderr, "perfbus keygen: %s\n", err);
-        return PB_CLI_REFUSED;
+        return pb_cli_error("keygen", PB_CLI_REFUSED, NULL, "%s", err);
     }
     if (opts.json) {
         pb_value_t *out = pb_value_map_new();

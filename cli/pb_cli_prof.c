@@ -4,6 +4,7 @@
 #include "pb_profview.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -37,9 +38,21 @@ static int s_number(const char *cmd, const char *name, const char *text, double 
 {
     char *end;
     *out = strtod(text, &end);
-    if (end == text || *end || *out < 0)
-        return pb_cli_usage_error(cmd, "--%s wants a non-negative number, got '%s'", name, text);
+    if (end == text || *end || *out < 0 || !isfinite(*out))
+        return pb_cli_usage_error(cmd, "--%s wants a number, 0 or more, got '%s'", name, text);
     return 0;
+}
+
+/* --runs N: a whole number of runs, at least one (0 used to mean the default, silently). */
+static int s_runs(const char *cmd, const char *text, unsigned long *runs)
+{
+    char *end;
+    double d = strtod(text, &end);
+    if (end == text || *end || !(d >= 1) || d != floor(d) || d > 1e18) /* the agent caps runs */
+        return pb_cli_usage_error(cmd, "--runs wants a whole number of runs, 1 or more, got '%s'",
+                                  text);
+    *runs = (unsigned long)d;
+    return -1;
 }
 
 /* Applies one command-specific option: a pb_cli_option_fn. */
@@ -60,14 +73,14 @@ static int s_apply(void *arg, const char *cmd, const char *name, const char *val
         o->wait = true;
         return -1;
     }
+    if (!strcmp(name, "runs"))
+        return s_runs(cmd, value, &o->runs);
     if (s_number(cmd, name, value, &d) != 0)
         return PB_CLI_USAGE;
     if (!strcmp(name, "max-seconds"))
         o->max_seconds = d;
     else if (!strcmp(name, "seconds"))
         o->seconds = d;
-    else if (!strcmp(name, "runs"))
-        o->runs = (unsigned long)d;
     else if (!strcmp(name, "hz"))
         o->hz = (unsigned long)d;
     else if (!strcmp(name, "count"))
@@ -158,11 +171,10 @@ static int s_export(const char *path, const pb_value_t *result, const char *what
     int rc = out ? write(out, result) : -errno;
     if (out && fclose(out) != 0 && rc == 0)
         rc = -EIO;
-    if (rc < 0) {
-        fprintf(stderr, "perfbus: cannot write %s to %s: %s\n", what, path, strerror(-rc));
-        return PB_CLI_REFUSED;
-    }
-    fprintf(stderr, "perfbus: wrote %s to %s\n", what, path);
+    if (rc < 0)
+        return pb_cli_error(NULL, PB_CLI_REFUSED, NULL, "cannot write %s to %s: %s", what, path,
+                            strerror(-rc));
+    pb_cli_note(NULL, "wrote %s to %s", what, path);
     return PB_CLI_OK;
 }
 
@@ -194,7 +206,7 @@ int pb_cli_profile(int argc, char **argv)
                 "Usage: perfbus profile TARGET [--runs N] [--max-seconds S]\n"
                 "       [--mode sampling|tracing|detailed] [--clock cpu|wall] [--hz H]\n"
                 "       [--top N] [--speedscope FILE] [--folded FILE] [--json] [--endpoint EP]\n"
-                "Runs a registered target N times (no new run starts once S seconds are\n"
+                "Runs a registered target N times (N >= 1; no new run starts once S seconds are\n"
                 "spent) and prints the top functions by total time, like pstats'\n"
                 "cumulative sort. Sampling at --clock cpu is capped by the kernel tick\n"
                 "(250 Hz here); --clock wall reaches 1 kHz and sees waits.\n",
@@ -239,10 +251,9 @@ static int s_wait_result(s_opts_t *o, uint64_t id, pb_value_t **reply_p)
             return rc;
         pb_value_destroy(reply_p);
         if (waited_ms >= o->cli.timeout_ms) {
-            char shown[64];
-            fprintf(stderr, "perfbus: job %llu still %s after %d ms\n", (unsigned long long)id,
-                    pb_cli_term(shown, sizeof shown, state), waited_ms);
-            return PB_CLI_UNREACHABLE;
+            return pb_cli_error(NULL, PB_CLI_UNREACHABLE, "timeout",
+                                "job %llu still %s after %d ms", (unsigned long long)id, state,
+                                waited_ms);
         }
         usleep(200000);
         waited_ms += 200;

@@ -14,6 +14,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <zmq.h>
 
@@ -74,15 +75,19 @@ static int s_parse(int argc, char **argv, const char *usage, s_args_t *a, int *f
     return pb_cli_parse(argc, argv, options, &a->opts, usage, s_parse_value, a, first);
 }
 
-static int s_store(const s_args_t *a, char *buf, size_t size)
+/* The store (--store or the default) into buf, a directory that exists; else prints where
+ * it looked and why there (pb_run_store_where's words, as perfbus-report says them) and
+ * returns -ENOENT. */
+static int s_store(const s_args_t *a, const char *cmd, char *buf, size_t size)
 {
-    if (a->store) {
-        snprintf(buf, size, "%s", a->store);
-        return 0;
-    }
-    int rc = pb_run_default_store(buf, size);
+    char why[256];
+    struct stat st;
+    int rc = pb_run_store_where(a->store, buf, size, why, sizeof why);
+    if (rc == 0 && (stat(buf, &st) < 0 || !S_ISDIR(st.st_mode)))
+        rc = -ENOENT;
     if (rc < 0)
-        fprintf(stderr, "perfbus: no store: use --store DIR or set PERFBUS_STORE\n");
+        pb_cli_error(cmd, PB_CLI_REFUSED, "not_found", "no store at %s (%s)",
+                     buf[0] ? buf : "any path", why);
     return rc;
 }
 
@@ -121,10 +126,10 @@ static void s_print_runs(const pb_value_t *list)
         double disk = pb_cli_num(r, "bytes"), raw = pb_cli_num(r, "raw_bytes");
         char ratio[16];
         snprintf(ratio, sizeof ratio, "%.1fx", disk > 0 && raw > 0 ? raw / disk : 1.0);
-        printf("%-26s %-19s %8.1fs %-6s %9.0f %10s %6s %s\n",
+        printf("%-26s %-19s %8.1fs %-6s %9s %10s %6s %s\n",
                pb_cli_term(id_shown, sizeof id_shown, id),
                s_fmt_time(start, sizeof start, pb_cli_num(r, "start_ns")), secs,
-               complete ? "done" : "open", pb_cli_num(r, "records"),
+               complete ? "done" : "open", pb_cli_grouped(pb_cli_num(r, "records")),
                pb_cli_fmt_bytes(size, sizeof size, disk), ratio, hosts);
     }
 }
@@ -136,7 +141,9 @@ int pb_cli_runs(int argc, char **argv)
     int rc = s_parse(argc, argv,
                      "Usage: perfbus runs [--store DIR] [--json]\n"
                      "Lists the stored runs, oldest first (store: schemas/STORAGE.md), with\n"
-                     "their size on disk and compression ratio (bytes recorded / on disk).\n",
+                     "their size on disk and compression ratio (bytes recorded / on disk).\n"
+                     "The store is DIR, else $PERFBUS_STORE, else the default; a missing one\n"
+                     "is an error (exit 1) naming where it looked.\n",
                      &a, &first);
     if (rc >= 0)
         return rc;
@@ -144,12 +151,11 @@ int pb_cli_runs(int argc, char **argv)
         return pb_cli_usage_error(argv[0], "unexpected argument '%s'", argv[first]);
     char store[PATH_MAX];
     pb_value_t *list = NULL;
-    if (s_store(&a, store, sizeof store) < 0)
-        return PB_CLI_USAGE;
-    if ((rc = pb_run_list(store, &list)) < 0) {
-        fprintf(stderr, "perfbus: cannot list %s: %s\n", store, strerror(-rc));
+    if (s_store(&a, argv[0], store, sizeof store) < 0)
         return PB_CLI_REFUSED;
-    }
+    if ((rc = pb_run_list(store, &list)) < 0)
+        return pb_cli_error(argv[0], PB_CLI_REFUSED, NULL, "cannot list %s: %s", store,
+                            strerror(-rc));
     if (a.opts.json)
         pb_cli_print_json(list);
     else
@@ -161,28 +167,41 @@ int pb_cli_runs(int argc, char **argv)
 static void s_problem(const char *path, uint64_t offset, const char *message, void *arg)
 {
     (void)arg;
-    char shown[4 * 256];
-    fprintf(stderr, "perfbus: %s: offset %llu: ", pb_cli_term(shown, sizeof shown, path),
-            (unsigned long long)offset);
-    pb_cli_term_put(stderr, message);
-    fputc('\n', stderr);
+    pb_cli_note(NULL, "%s: offset %llu: %s", path, (unsigned long long)offset, message);
+}
+
+/* Says why RUN did not open: a path that is no run, or an id the store lacks (naming the
+ * store, where it came from, and that RUN is no directory here either). */
+static void s_no_run(const s_args_t *a, const char *cmd, const char *name, int err)
+{
+    char store[PATH_MAX], why[256];
+    if (strchr(name, '/') || err != ENOENT) {
+        pb_cli_error(cmd, PB_CLI_REFUSED, "not_found", "no run at '%s': %s", name, strerror(err));
+        return;
+    }
+    pb_run_store_where(a->store, store, sizeof store, why, sizeof why);
+    pb_cli_error(cmd, PB_CLI_REFUSED, "not_found",
+                 "no run '%s' in store %s (%s), nor a run directory '%s' here", name,
+                 store[0] ? store : "(none)", why, name);
 }
 
 /* Opens RUN (a directory, or a run id in the store). NULL after printing why. */
-static pb_run_t *s_open_run(const s_args_t *a, const char *name)
+static pb_run_t *s_open_run(const s_args_t *a, const char *cmd, const char *name)
 {
-    char path[PATH_MAX], store[PATH_MAX];
+    char path[PATH_MAX], store[PATH_MAX], why[256];
     snprintf(path, sizeof path, "%s", name);
     if (a->store && !strchr(name, '/')) {
-        int n = s_store(a, store, sizeof store) < 0
+        int n = pb_run_store_where(a->store, store, sizeof store, why, sizeof why) < 0
                     ? -1
                     : snprintf(path, sizeof path, "%s/%s", store, name);
-        if (n < 0 || (size_t)n >= sizeof path)
+        if (n < 0 || (size_t)n >= sizeof path) {
+            s_no_run(a, cmd, name, ENAMETOOLONG);
             return NULL;
+        }
     }
     pb_run_t *run = pb_run_new(path);
     if (!run) {
-        fprintf(stderr, "perfbus: no run '%s': %s\n", name, strerror(errno));
+        s_no_run(a, cmd, name, errno);
         return NULL;
     }
     pb_run_set_problem_fn(run, s_problem, NULL);
@@ -233,7 +252,7 @@ int pb_cli_dump(int argc, char **argv)
         return rc;
     if (first + 1 != argc)
         return pb_cli_usage_error(argv[0], "expected exactly one RUN");
-    pb_run_t *run = s_open_run(&a, argv[first]);
+    pb_run_t *run = s_open_run(&a, argv[0], argv[first]);
     if (!run)
         return PB_CLI_REFUSED;
     pb_record_t rec;
@@ -241,9 +260,9 @@ int pb_cli_dump(int argc, char **argv)
         s_print_record(&rec, a.opts.json);
     pb_segment_damage_t d = pb_run_damage(run);
     if (d.corrupt || d.torn || d.bad_header)
-        fprintf(stderr, "perfbus: %llu records read, %llu corrupt, %llu torn, %llu bad headers\n",
-                (unsigned long long)d.records, (unsigned long long)d.corrupt,
-                (unsigned long long)d.torn, (unsigned long long)d.bad_header);
+        pb_cli_note(NULL, "%llu records read, %llu corrupt, %llu torn, %llu bad headers",
+                    (unsigned long long)d.records, (unsigned long long)d.corrupt,
+                    (unsigned long long)d.torn, (unsigned long long)d.bad_header);
     pb_run_destroy(&run);
     return rc < 0 ? PB_CLI_REFUSED : PB_CLI_OK;
 }
@@ -301,7 +320,7 @@ static int s_replay_curve(void *ctx, void *pub, const s_args_t *a, bool *curve)
     const char *secret = a->opts.curve_secret;
     *curve = secret && a->curve_allow;
     if (!secret != !a->curve_allow) {
-        fprintf(stderr, "perfbus replay: --curve-secret and --curve-allow go together\n");
+        pb_cli_error("replay", PB_CLI_USAGE, NULL, "--curve-secret and --curve-allow go together");
         return -1;
     }
     if (!*curve)
@@ -315,7 +334,7 @@ static int s_replay_curve(void *ctx, void *pub, const s_args_t *a, bool *curve)
         pb_zap_set_allow(s_zap, &allow);
     pb_curve_allow_destroy(&allow);
     if (!s_zap || pb_curve_apply_server(pub, &own) < 0) {
-        fprintf(stderr, "perfbus replay: %s\n", err[0] ? err : "cannot set up CURVE");
+        pb_cli_error("replay", PB_CLI_USAGE, NULL, "%s", err[0] ? err : "cannot set up CURVE");
         return -1;
     }
     return 0;
@@ -334,11 +353,12 @@ static void *s_bind_pub(void *ctx, const s_args_t *a)
     int rc = s_replay_curve(ctx, pub, a, &curve);
     if (rc == 0 && pb_curve_check_bind(a->bind, curve, a->insecure, "perfbus replay --bind", err,
                                        sizeof err) < 0) {
-        fprintf(stderr, "perfbus: %s\n", err);
+        pb_cli_error("replay", PB_CLI_USAGE, NULL, "%s", err);
         rc = -1;
     }
     if (rc == 0 && zmq_bind(pub, a->bind) < 0) {
-        fprintf(stderr, "perfbus: cannot bind %s: %s\n", a->bind, zmq_strerror(errno));
+        pb_cli_error("replay", PB_CLI_REFUSED, "refused", "cannot bind %s: %s", a->bind,
+                     zmq_strerror(errno));
         rc = -1;
     }
     if (rc < 0) {
@@ -347,6 +367,51 @@ static void *s_bind_pub(void *ctx, const s_args_t *a)
         return NULL;
     }
     return pub;
+}
+
+/* "ready": the endpoint as bound (tcp://127.0.0.1:* resolved to its port), on stderr, or
+ * with --json as {"event": "ready", "bind", "endpoint", "run"} on stdout. */
+static void s_say_ready(void *pub, const s_args_t *a, const char *run_id)
+{
+    char bound[512] = "";
+    size_t size = sizeof bound;
+    if (zmq_getsockopt(pub, ZMQ_LAST_ENDPOINT, bound, &size) < 0 || !bound[0])
+        snprintf(bound, sizeof bound, "%s", a->bind);
+    if (!a->opts.json) {
+        fprintf(stderr, "perfbus replay: ready bind=%s endpoint=%s run=", a->bind, bound);
+        pb_cli_term_put(stderr, run_id);
+        fputc('\n', stderr);
+        return;
+    }
+    pb_value_t *out = pb_value_map_new();
+    pb_value_map_put_str(out, "event", "ready");
+    pb_value_map_put_str(out, "bind", a->bind);
+    pb_value_map_put_str(out, "endpoint", bound);
+    pb_value_map_put_str(out, "run", run_id);
+    pb_json_write(stdout, out, 0);
+    fputc('\n', stdout);
+    fflush(stdout);
+    pb_value_destroy(&out);
+}
+
+static void s_say_done(long sent, bool json)
+{
+    if (sent < 0) {
+        pb_cli_error("replay", PB_CLI_REFUSED, NULL, "publishing stopped: %s",
+                     strerror((int)-sent));
+        return;
+    }
+    if (!json) {
+        fprintf(stderr, "perfbus replay: %ld records published\n", sent < 0 ? 0 : sent);
+        return;
+    }
+    pb_value_t *out = pb_value_map_new();
+    pb_value_map_put_str(out, "event", "done");
+    pb_value_map_put_uint(out, "published", sent < 0 ? 0 : (uint64_t)sent);
+    pb_json_write(stdout, out, 0);
+    fputc('\n', stdout);
+    fflush(stdout);
+    pb_value_destroy(&out);
 }
 
 int pb_cli_replay(int argc, char **argv)
@@ -359,7 +424,10 @@ int pb_cli_replay(int argc, char **argv)
                      "                      [--curve-secret FILE --curve-allow DIR] [--insecure]\n"
                      "Publishes a stored run on a PUB socket bound to EP, frames unchanged,\n"
                      "spaced as recorded divided by X (default 1; 0 = as fast as possible),\n"
-                     "after waiting MS ms (default 500) for subscribers to connect.\n"
+                     "after waiting MS ms (default 500) for subscribers to connect. The ready\n"
+                     "line on stderr names the endpoint bound (tcp://127.0.0.1:* gets a free\n"
+                     "port); with --json, {\"event\": \"ready\", \"endpoint\": ...} and\n"
+                     "{\"event\": \"done\", \"published\": N} lines go to stdout instead.\n"
                      "With --curve-secret (this host's certificate) and --curve-allow (the\n"
                      "subscribers' public certificates) the PUB uses CURVE; binding beyond\n"
                      "loopback without it needs --insecure.\n",
@@ -368,18 +436,18 @@ int pb_cli_replay(int argc, char **argv)
         return rc;
     if (first + 1 != argc || !a.bind)
         return pb_cli_usage_error(argv[0], "expected RUN and --bind EP");
-    pb_run_t *run = s_open_run(&a, argv[first]);
+    if (pb_cli_check_endpoint(argv[0], "--bind", a.bind) != 0)
+        return PB_CLI_USAGE;
+    pb_run_t *run = s_open_run(&a, argv[0], argv[first]);
     void *ctx = run ? zmq_ctx_new() : NULL;
     void *pub = ctx ? s_bind_pub(ctx, &a) : NULL;
     long sent = -1;
     if (pub) {
         s_stop = pb_stop_install();
-        fprintf(stderr, "perfbus replay: ready bind=%s run=", a.bind);
-        pb_cli_term_put(stderr, pb_run_id(run));
-        fputc('\n', stderr);
+        s_say_ready(pub, &a, pb_run_id(run));
         s_sleep_until(s_mono_ns() + (uint64_t)a.wait_ms * 1000000u);
         sent = s_publish(pub, run, a.speed);
-        fprintf(stderr, "perfbus replay: %ld records published\n", sent < 0 ? 0 : sent);
+        s_say_done(sent, a.opts.json);
         pb_zap_destroy(&s_zap);
         zmq_close(pub);
     }

@@ -1,6 +1,7 @@
 /* pb_cli_sub: `perfbus history|summary|processes|stats`, asking perfbus-sub's query socket. */
 #include "pb_cli_sub.h"
 
+#include "pb_units.h"
 #include "pb_view.h"
 
 #include <math.h>
@@ -30,9 +31,11 @@ static int s_parse_value(void *arg, const char *cmd, const char *name, const cha
         if (end == value || *end || a->pid <= 0 || a->pid > 4194304)
             return pb_cli_usage_error(cmd, "--pid wants a process id, got '%s'", value);
     } else if (!strcmp(name, "last")) {
-        a->last_s = strtod(value, &end);
-        if (end == value || *end || !(a->last_s > 0) || isinf(a->last_s))
-            return pb_cli_usage_error(cmd, "--last wants seconds > 0, got '%s'", value);
+        char err[160] = "";
+        if (pb_units_duration("--last", value, 1, &a->last_s, err, sizeof err) < 0)
+            return pb_cli_usage_error(cmd, "%s", err);
+        if (!(a->last_s > 0))
+            return pb_cli_usage_error(cmd, "--last wants a duration above 0 (e.g. 90s, 5m)");
     } else if (!strcmp(name, "host")) {
         a->host = value;
     } else if (!strcmp(name, "field")) {
@@ -41,6 +44,63 @@ static int s_parse_value(void *arg, const char *cmd, const char *name, const cha
         a->fields[a->nfields++] = value;
     } else if (!strcmp(name, "summary")) {
         a->summary = true;
+    }
+    return -1;
+}
+
+/* Whether catalogue field f is a number perfbus-sub keeps (a counter, gauge or rate outside
+ * lists) that --field name selects: its path, or a dotted prefix of it ("cpu.total"), as
+ * perfbus-sub matches them. */
+static bool s_field_selects(const pb_catalog_field_t *f, const char *name)
+{
+    size_t n = strlen(name);
+    bool kept = f->kind == PB_KIND_COUNTER || f->kind == PB_KIND_GAUGE || f->kind == PB_KIND_RATE;
+    return kept && !strchr(f->path, '[') && strncmp(f->path, name, n) == 0 &&
+           (f->path[n] == '\0' || f->path[n] == '.');
+}
+
+/* Whether word is one of the ", "-separated words of list. */
+static bool s_listed(const char *list, const char *word)
+{
+    size_t n = strlen(word);
+    for (const char *at = list; *at; at += strcspn(at, ",") + (at[strcspn(at, ",")] ? 2 : 0))
+        if (strncmp(at, word, n) == 0 && (at[n] == ',' || at[n] == '\0'))
+            return true;
+    return false;
+}
+
+/* The first word of every number of frame that --field can name, ", "-separated. */
+static void s_field_roots(pb_catalog_frame_t frame, char *buf, size_t size)
+{
+    size_t used = 0;
+    buf[0] = '\0';
+    for (const pb_catalog_field_t *f = pb_catalog_next(frame, NULL); f;
+         f = pb_catalog_next(frame, f)) {
+        char root[64];
+        int len = snprintf(root, sizeof root, "%.*s", (int)strcspn(f->path, "."), f->path);
+        if (!s_field_selects(f, root) || s_listed(buf, root) || used + (size_t)len + 3 >= size)
+            continue;
+        used += (size_t)snprintf(buf + used, size - used, "%s%s", used ? ", " : "", root);
+    }
+}
+
+/* Each --field must select a catalogued number of the series' frame type: a typo would
+ * otherwise give an empty table and exit 0. PB_CLI_USAGE after naming it, else -1. */
+static int s_check_fields(const char *cmd, const s_args_t *a, pb_catalog_frame_t frame)
+{
+    for (size_t i = 0; i < a->nfields; i++) {
+        const pb_catalog_field_t *f = pb_catalog_next(frame, NULL);
+        while (f && !s_field_selects(f, a->fields[i]))
+            f = pb_catalog_next(frame, f);
+        if (f)
+            continue;
+        char roots[1024];
+        s_field_roots(frame, roots, sizeof roots);
+        return pb_cli_usage_error(cmd,
+                                  "unknown field '%s' in %s frames: a --field is a catalogued "
+                                  "number's path or a dotted prefix of it (schemas/FIELDS.md), "
+                                  "under one of: %s",
+                                  a->fields[i], pb_catalog_frame_name(frame), roots);
     }
     return -1;
 }
@@ -61,7 +121,8 @@ static int s_parse(int argc, char **argv, const char *usage, s_args_t *a)
     int rc = pb_cli_parse(argc, argv, options, &a->opts, usage, s_parse_value, a, &first);
     if (rc < 0 && first < argc)
         return pb_cli_usage_error(argv[0], "unexpected argument '%s'", argv[first]);
-    return rc;
+    bool proc = a->pid || !strcmp(argv[0], "processes");
+    return rc < 0 ? s_check_fields(argv[0], a, proc ? PB_FT_PROC : PB_FT_SYS) : rc;
 }
 
 /* {op, pid?, last?, host?, fields?} from the parsed arguments; NULL on ENOMEM. */
@@ -111,30 +172,48 @@ static void s_print_series_head(const pb_value_t *r)
            comm ? pb_cli_term(comm_shown, sizeof comm_shown, comm) : "", comm ? ")" : "");
 }
 
-/* One summary map as a table: field, count, min, mean, stddev, p50, p95, p99, max. */
-static void s_print_summary_table(const pb_value_t *summary)
+/* One summary map as a table: field, count, min, mean, stddev, p50, p95, p99, max, each
+ * value in its field's unit from the catalogue (frame: the series' frame type). */
+static void s_print_summary_table(const pb_value_t *summary, pb_catalog_frame_t frame)
 {
-    printf("  %-36s %7s %12s %12s %12s %12s %12s %12s %12s\n", "field", "count", "min", "mean",
-           "stddev", "p50", "p95", "p99", "max");
+    static const char *const cols[] = {"min", "mean", "stddev", "p50", "p95", "p99", "max"};
+    printf("  %-36s %9s", "field", "count");
+    for (size_t c = 0; c < sizeof cols / sizeof cols[0]; c++)
+        printf(" %14s", cols[c]);
+    putchar('\n');
     for (size_t i = 0; i < pb_value_len(summary); i++) {
         const pb_value_t *s = pb_value_map_value_at(summary, i);
-        char key[1024];
-        printf("  %-36s %7.0f %12.6g %12.6g %12.6g %12.6g %12.6g %12.6g %12.6g\n",
-               pb_cli_term(key, sizeof key, pb_value_map_key_at(summary, i)),
-               pb_cli_num(s, "count"), pb_cli_num(s, "min"), pb_cli_num(s, "mean"),
-               pb_cli_num(s, "stddev"), pb_cli_num(s, "p50"), pb_cli_num(s, "p95"),
-               pb_cli_num(s, "p99"), pb_cli_num(s, "max"));
+        const char *name = pb_value_map_key_at(summary, i);
+        const pb_catalog_field_t *f = pb_catalog_find(frame, name);
+        char key[1024], v[64];
+        printf("  %-36s %9s", pb_cli_term(key, sizeof key, name),
+               pb_cli_fmt_num(v, sizeof v, pb_cli_num(s, "count")));
+        for (size_t c = 0; c < sizeof cols / sizeof cols[0]; c++) {
+            bool integer = f && f->json == PB_JT_INTEGER && c != 1 && c != 2;
+            double x = pb_cli_num(s, cols[c]);
+            printf(" %14s", f ? pb_cli_fmt_unit(v, sizeof v, f->unit, integer, x)
+                              : pb_cli_fmt_num(v, sizeof v, x));
+        }
+        putchar('\n');
     }
+}
+
+/* The frame type of a reply's series: "proc.HOST.PID" is a process's, else the system's. */
+static pb_catalog_frame_t s_series_frame(const pb_value_t *r)
+{
+    const char *series = "";
+    pb_value_map_get_str(r, "series", &series);
+    return strncmp(series, "proc.", 5) == 0 ? PB_FT_PROC : PB_FT_SYS;
 }
 
 static void s_print_summary(const pb_value_t *r)
 {
     char from[32], to[32];
     s_print_series_head(r);
-    printf("  %.0f samples from %s to %s\n", pb_cli_num(r, "samples"),
+    printf("  %s samples from %s to %s\n", pb_cli_grouped(pb_cli_num(r, "samples")),
            s_fmt_time(from, sizeof from, pb_cli_num(r, "from_ns")),
            s_fmt_time(to, sizeof to, pb_cli_num(r, "to_ns")));
-    s_print_summary_table(pb_value_map_get(r, "summary"));
+    s_print_summary_table(pb_value_map_get(r, "summary"), s_series_frame(r));
 }
 
 /* Rows of a history reply: time then one column per field. */
@@ -147,15 +226,15 @@ static void s_print_history(const pb_value_t *r)
     for (size_t j = 0; j < pb_value_len(fields); j++)
         printf(" %22s", pb_cli_term(key, sizeof key, pb_value_map_key_at(fields, j)));
     putchar('\n');
+    pb_catalog_frame_t frame = s_series_frame(r);
     for (size_t i = 0; i < pb_value_len(ts); i++) {
-        char when[32];
+        char when[32], v[64];
         printf("  %-12s", s_fmt_time(when, sizeof when, pb_cli_num(pb_value_array_at(ts, i), "")));
         for (size_t j = 0; j < pb_value_len(fields); j++) {
-            double v = pb_cli_num(pb_value_array_at(pb_value_map_value_at(fields, j), i), "");
-            if (isnan(v))
-                printf(" %22s", "-");
-            else
-                printf(" %22.6g", v);
+            const pb_catalog_field_t *f = pb_catalog_find(frame, pb_value_map_key_at(fields, j));
+            double x = pb_cli_num(pb_value_array_at(pb_value_map_value_at(fields, j), i), "");
+            printf(" %22s", f ? pb_cli_fmt_unit(v, sizeof v, f->unit, f->json == PB_JT_INTEGER, x)
+                              : pb_cli_fmt_num(v, sizeof v, x));
         }
         putchar('\n');
     }
@@ -181,10 +260,12 @@ int pb_cli_summary(int argc, char **argv)
 {
     s_args_t a;
     int rc = s_parse(argc, argv,
-                     "Usage: perfbus summary [--pid P] [--last S] [--host H] [--field F]...\n"
+                     "Usage: perfbus summary [--pid P] [--last T] [--host H] [--field F]...\n"
                      "Count, min, mean, stddev, p50, p95, p99, max of every numeric field of\n"
-                     "the system series (or of process P), over the history or the last S s.\n"
-                     "A --field is a name or a dotted prefix (cpu.total).\n" S_COMMON_USAGE,
+                     "the system series (or of process P), over the history or the last T (a\n"
+                     "duration: 90s, 5m; a bare number is seconds). A --field is a catalogued\n"
+                     "number's path or a dotted prefix (cpu.total; schemas/FIELDS.md); an\n"
+                     "unknown one is an error listing the valid first words.\n" S_COMMON_USAGE,
                      &a);
     return rc >= 0 ? rc : s_run(&a, s_request("summary", &a), s_print_summary);
 }
@@ -193,7 +274,7 @@ int pb_cli_history(int argc, char **argv)
 {
     s_args_t a;
     int rc = s_parse(argc, argv,
-                     "Usage: perfbus history [--pid P] [--last S] [--host H] [--field F]...\n"
+                     "Usage: perfbus history [--pid P] [--last T] [--host H] [--field F]...\n"
                      "The samples kept by perfbus-sub, one row per frame. Without --field the\n"
                      "table shows a few key fields (--json: all of them).\n" S_COMMON_USAGE,
                      &a);
@@ -227,7 +308,7 @@ static void s_print_processes(const pb_value_t *r)
                s_fmt_time(when, sizeof when, pb_cli_num(p, "last_seen_ns")),
                pb_cli_num(p, "samples"), gone ? "gone" : "live");
         if (pb_value_map_get(p, "summary"))
-            s_print_summary_table(pb_value_map_get(p, "summary"));
+            s_print_summary_table(pb_value_map_get(p, "summary"), PB_FT_PROC);
     }
 }
 
@@ -235,7 +316,7 @@ int pb_cli_processes(int argc, char **argv)
 {
     s_args_t a;
     int rc = s_parse(argc, argv,
-                     "Usage: perfbus processes [--summary [--last S] [--field F]...] [--host H]\n"
+                     "Usage: perfbus processes [--summary [--last T] [--field F]...] [--host H]\n"
                      "The processes perfbus-sub has history for; --summary adds the summary\n"
                      "table of each.\n" S_COMMON_USAGE,
                      &a);
@@ -253,21 +334,25 @@ static void s_print_push(const pb_value_t *r)
     const pb_value_t *http = pb_value_map_get(r, "http");
     const char *addr = NULL;
     if (pb_value_map_get_str(http, "address", &addr) == 0)
-        printf("http %s: %.0f requests (%.0f errors), %.0f scrapes\n", addr,
-               pb_cli_num(http, "requests"), pb_cli_num(http, "errors"),
-               pb_cli_num(http, "scrapes"));
+        printf("http %s: %s requests (%s errors), %s scrapes\n", addr,
+               pb_cli_grouped(pb_cli_num(http, "requests")),
+               pb_cli_grouped(pb_cli_num(http, "errors")),
+               pb_cli_grouped(pb_cli_num(http, "scrapes")));
     const pb_value_t *rws = pb_value_map_get(r, "remote_write");
     for (size_t i = 0; i < pb_value_len(rws); i++) {
         const pb_value_t *w = pb_value_array_at(rws, i);
         const char *url = "?", *why = NULL;
         char url_shown[1024], why_shown[1024], when[32];
         pb_value_map_get_str(w, "url", &url);
-        printf("remote write %s: sent %.0f samples in %.0f requests  retried %.0f  failed %.0f "
-               "(%.0f samples)  dropped %.0f  queue %.0f\n",
-               pb_cli_term(url_shown, sizeof url_shown, url), pb_cli_num(w, "samples_sent"),
-               pb_cli_num(w, "requests"), pb_cli_num(w, "retried"), pb_cli_num(w, "failed"),
-               pb_cli_num(w, "failed_samples"), pb_cli_num(w, "dropped"),
-               pb_cli_num(w, "queue_depth"));
+        printf("remote write %s: sent %s samples in %s requests  retried %s  failed %s "
+               "(%s samples)  dropped %s  queue %s\n",
+               pb_cli_term(url_shown, sizeof url_shown, url),
+               pb_cli_grouped(pb_cli_num(w, "samples_sent")),
+               pb_cli_grouped(pb_cli_num(w, "requests")), pb_cli_grouped(pb_cli_num(w, "retried")),
+               pb_cli_grouped(pb_cli_num(w, "failed")),
+               pb_cli_grouped(pb_cli_num(w, "failed_samples")),
+               pb_cli_grouped(pb_cli_num(w, "dropped")),
+               pb_cli_grouped(pb_cli_num(w, "queue_depth")));
         if (pb_value_map_get_str(w, "last_error", &why) == 0)
             printf("  last error at %s: %s\n",
                    s_fmt_time(when, sizeof when, pb_cli_num(w, "last_error_ts") * 1e9),
@@ -303,8 +388,9 @@ void pb_cli_print_hosts(const pb_value_t *reply)
         const pb_value_t *down = pb_value_map_get(h, "down");
         size_t n = pb_value_len(down), first = n > S_PERIODS_SHOWN ? n - S_PERIODS_SHOWN : 0;
         if (strcmp(state, "untracked") != 0)
-            printf(" (heartbeat %g s), down %.0f time(s)", pb_cli_num(h, "hb_period_s"),
-                   pb_cli_num(h, "down_total"));
+            printf(" (heartbeat %s s), down %s time(s)",
+                   pb_cli_grouped(pb_cli_num(h, "hb_period_s")),
+                   pb_cli_grouped(pb_cli_num(h, "down_total")));
         for (size_t k = first; k < n; k++)
             s_print_period(pb_value_array_at(down, k));
         putchar('\n');
@@ -314,12 +400,15 @@ void pb_cli_print_hosts(const pb_value_t *reply)
 static void s_print_stats(const pb_value_t *r)
 {
     char bytes[32];
-    printf("frames %.0f (%s)  lost %.0f  bad messages %.0f  decode errors %.0f  envelope "
-           "errors %.0f  dropped %.0f\n",
-           pb_cli_num(r, "frames"), pb_cli_fmt_bytes(bytes, sizeof bytes, pb_cli_num(r, "bytes")),
-           pb_cli_num(r, "lost"), pb_cli_num(r, "bad_messages"), pb_cli_num(r, "decode_errors"),
-           pb_cli_num(r, "envelope_errors"), pb_cli_num(r, "dropped"));
-    printf("history: %.0f series, %s\n", pb_cli_num(r, "history.series"),
+    printf("frames %s (%s)  lost %s  bad messages %s  decode errors %s  envelope "
+           "errors %s  dropped %s\n",
+           pb_cli_grouped(pb_cli_num(r, "frames")),
+           pb_cli_fmt_bytes(bytes, sizeof bytes, pb_cli_num(r, "bytes")),
+           pb_cli_grouped(pb_cli_num(r, "lost")), pb_cli_grouped(pb_cli_num(r, "bad_messages")),
+           pb_cli_grouped(pb_cli_num(r, "decode_errors")),
+           pb_cli_grouped(pb_cli_num(r, "envelope_errors")),
+           pb_cli_grouped(pb_cli_num(r, "dropped")));
+    printf("history: %s series, %s\n", pb_cli_grouped(pb_cli_num(r, "history.series")),
            pb_cli_fmt_bytes(bytes, sizeof bytes, pb_cli_num(r, "history.memory_bytes")));
     const pb_value_t *pubs = pb_value_map_get(r, "publishers");
     for (size_t i = 0; i < pb_value_len(pubs); i++) {
@@ -331,20 +420,22 @@ static void s_print_stats(const pb_value_t *r)
         const char *state = "?";
         char state_shown[64];
         pb_value_map_get_str(p, "state", &state);
-        printf("publisher %s (host %s): %s  frames %.0f  lost %.0f  out of order %.0f  seq "
-               "%.0f..%.0f\n",
+        printf("publisher %s (host %s): %s  frames %s  lost %s  out of order %s  seq "
+               "%s..%s\n",
                pb_cli_term(src_shown, sizeof src_shown, src),
                pb_cli_term(host_shown, sizeof host_shown, host),
-               pb_cli_term(state_shown, sizeof state_shown, state), pb_cli_num(p, "frames"),
-               pb_cli_num(p, "lost"), pb_cli_num(p, "out_of_order"), pb_cli_num(p, "first_seq"),
-               pb_cli_num(p, "last_seq"));
+               pb_cli_term(state_shown, sizeof state_shown, state),
+               pb_cli_grouped(pb_cli_num(p, "frames")), pb_cli_grouped(pb_cli_num(p, "lost")),
+               pb_cli_grouped(pb_cli_num(p, "out_of_order")),
+               pb_cli_grouped(pb_cli_num(p, "first_seq")),
+               pb_cli_grouped(pb_cli_num(p, "last_seq")));
     }
     pb_cli_print_hosts(r);
     const char *run = NULL;
     char run_shown[1024];
     if (pb_value_map_get_str(pb_value_map_get(r, "recorder"), "run_id", &run) == 0)
-        printf("recording run %s: %.0f records, %s\n",
-               pb_cli_term(run_shown, sizeof run_shown, run), pb_cli_num(r, "recorder.records"),
+        printf("recording run %s: %s records, %s\n", pb_cli_term(run_shown, sizeof run_shown, run),
+               pb_cli_grouped(pb_cli_num(r, "recorder.records")),
                pb_cli_fmt_bytes(bytes, sizeof bytes, pb_cli_num(r, "recorder.bytes")));
     s_print_push(r);
 }

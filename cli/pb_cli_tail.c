@@ -55,10 +55,8 @@ static int s_one_frame(void *sub, bool json)
     int more = 0;
     size_t len = sizeof more;
     zmq_getsockopt(sub, ZMQ_RCVMORE, &more, &len);
-    char shown[4 * sizeof topic];
-    pb_cli_term(shown, sizeof shown, topic);
     if (!more || zmq_msg_recv(&payload, sub, 0) < 0) {
-        fprintf(stderr, "perfbus tail: %s: frame without a payload part, skipped\n", shown);
+        pb_cli_note("tail", "%s: frame without a payload part, skipped", topic);
         zmq_msg_close(&payload);
         return 0;
     }
@@ -68,7 +66,7 @@ static int s_one_frame(void *sub, bool json)
         pb_codec_decode(zmq_msg_data(&payload), zmq_msg_size(&payload), &frame, err, sizeof err);
     zmq_msg_close(&payload);
     if (rc < 0) {
-        fprintf(stderr, "perfbus tail: %s: undecodable payload (%s), skipped\n", shown, err);
+        pb_cli_note("tail", "%s: undecodable payload (%s), skipped", topic, err);
         return 0;
     }
     if (json) {
@@ -97,20 +95,18 @@ static int s_tail(const pb_cli_opts_t *opts, const char *prefix, long count,
     if (curve)
         pb_curve_apply_client(sub, &own, server);
     rc = zmq_connect(sub, opts->endpoint);
-    if (rc < 0) {
-        fprintf(stderr, "perfbus tail: cannot connect to %s: %s\n", opts->endpoint,
-                zmq_strerror(errno));
-        rc = PB_CLI_USAGE;
-    }
+    if (rc < 0)
+        rc = pb_cli_error("tail", PB_CLI_USAGE, NULL, "cannot connect to %s: %s", opts->endpoint,
+                          zmq_strerror(errno));
     zmq_setsockopt(sub, ZMQ_SUBSCRIBE, prefix, strlen(prefix));
     zmq_pollitem_t item = {.socket = sub, .events = ZMQ_POLLIN};
     for (long seen = 0; rc == 0 && !*stop && (count <= 0 || seen < count);) {
         int n = zmq_poll(&item, 1, opts->timeout_given ? opts->timeout_ms : -1);
-        if (n == 0) {
-            fprintf(stderr, "perfbus tail: no frame from %s within %d ms (is perfbusd running?)\n",
-                    opts->endpoint, opts->timeout_ms);
-            rc = PB_CLI_UNREACHABLE;
-        } else if (n > 0) {
+        if (n == 0)
+            rc = pb_cli_error("tail", PB_CLI_UNREACHABLE, "timeout",
+                              "no frame from %s within %d ms (is perfbusd running?)",
+                              opts->endpoint, opts->timeout_ms);
+        else if (n > 0) {
             int got = s_one_frame(sub, opts->json);
             seen += got > 0;
         }

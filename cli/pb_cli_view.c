@@ -1,8 +1,8 @@
 /* pb_cli_view: the CLI's human lines, from the views and the catalogue's units.
  *
- * Field names, the order of values and their units all come from schemas/: this file only
- * knows how each catalogue unit is written (pb_cli_view_fmt, the one place) and the shape
- * of a line: "  short value", a line per label, a line per item of a list. */
+ * Field names, the order of values and their units all come from schemas/, how a unit is
+ * written from pb_cli_fmt: this file only knows the shape of a line: "  short value", a line
+ * per label, a line per item of a list. */
 #include "pb_cli_view.h"
 
 #include "pb_cli.h"
@@ -12,23 +12,7 @@
 
 char *pb_cli_view_fmt(char *buf, size_t size, const pb_catalog_field_t *field, double value)
 {
-    if (isnan(value))
-        snprintf(buf, size, "-");
-    else if (field->unit == PB_CU_PCT)
-        snprintf(buf, size, "%.1f%%", value);
-    else if (field->unit == PB_CU_BYTES)
-        pb_cli_fmt_bytes(buf, size, value);
-    else if (field->unit == PB_CU_BYTES_PER_S)
-        pb_cli_fmt_rate(buf, size, value);
-    else if (field->unit == PB_CU_COUNT_PER_S)
-        snprintf(buf, size, fabs(value) < 100 ? "%.1f/s" : "%.0f/s", value);
-    else if (field->unit == PB_CU_S && value >= 3600)
-        snprintf(buf, size, "%.1f h", value / 3600);
-    else if (field->unit == PB_CU_S)
-        snprintf(buf, size, "%.0f s", value);
-    else
-        snprintf(buf, size, field->json == PB_JT_INTEGER ? "%.0f" : "%.2f", value);
-    return buf;
+    return pb_cli_fmt_unit(buf, size, field->unit, field->json == PB_JT_INTEGER, value);
 }
 
 /* Column width of a unit's values on aligned lines: the widest usual value. */

@@ -14,8 +14,9 @@ enum {
     PB_CLI_VIEW_ALIGN = 1 << 2        /* pad values to their unit's width, for column lines */
 };
 
-/* value as the CLI shows field's unit: "12.5%", "1.5 GiB", "3.0 MiB/s", "12.0/s" (or "4521/s"),
- * "3.2 h", "42" (integers), "0.52" (other numbers); "-" for NaN. Returns buf. */
+/* value as the CLI shows field's unit (pb_cli_fmt_unit): "12.5%", "1.5 GiB", "3.0 MiB/s",
+ * "12.0/s" (or "4,521/s"), "3.2 h", "19,160" (integers), "0.52" (other numbers); "-" for NaN.
+ * Returns buf. */
 char *pb_cli_view_fmt(char *buf, size_t size, const pb_catalog_field_t *field, double value);
 
 /* Prints "  short value" on out for each entry of view whose label is label, in view order,

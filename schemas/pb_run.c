@@ -67,22 +67,52 @@ static int s_is_file(const char *path)
     return stat(path, &st) == 0 && S_ISREG(st.st_mode);
 }
 
-int pb_run_default_store(char *buf, size_t size)
+#define S_HOW_TO_SET "; set $PERFBUS_STORE or use --store DIR"
+
+/* pb_run_default_store's rules in order; *origin says which one chose buf. */
+static int s_default_store(char *buf, size_t size, const char **origin)
 {
     const char *env = getenv("PERFBUS_STORE");
+    *origin = "from $PERFBUS_STORE";
     if (env && *env) {
         int n = snprintf(buf, size, "%s", env);
         return (size_t)n >= size ? -ENAMETOOLONG : 0;
     }
+    *origin = "the default in a perfbus source tree, as $PERFBUS_STORE is unset" S_HOW_TO_SET;
     if (s_is_file("schemas/STORAGE.md") && s_is_file("schemas/pb_run.h"))
         return s_join(buf, size, ".", "perfbus-data");
     env = getenv("XDG_STATE_HOME");
+    *origin = "the default under $XDG_STATE_HOME, as $PERFBUS_STORE is unset" S_HOW_TO_SET;
     if (env && *env == '/')
         return s_join(buf, size, env, "perfbus");
     env = getenv("HOME");
-    if (!env || !*env)
+    *origin = "the default under $HOME, as $PERFBUS_STORE is unset" S_HOW_TO_SET;
+    if (!env || !*env) {
+        *origin = "$PERFBUS_STORE, $XDG_STATE_HOME and $HOME are all unset" S_HOW_TO_SET;
         return -ENOENT;
+    }
     return s_join(buf, size, env, ".local/state/perfbus");
+}
+
+int pb_run_default_store(char *buf, size_t size)
+{
+    const char *origin;
+    return s_default_store(buf, size, &origin);
+}
+
+int pb_run_store_where(const char *given, char *store, size_t size, char *why, size_t whylen)
+{
+    const char *origin = "given by --store";
+    int rc = 0;
+    if (given) {
+        int n = snprintf(store, size, "%s", given);
+        rc = (size_t)n >= size ? -ENAMETOOLONG : 0;
+    } else
+        rc = s_default_store(store, size, &origin);
+    if (rc < 0)
+        store[0] = '\0';
+    snprintf(why, whylen, "%s", origin);
+    return rc;
 }
 
 /* mkdir with PB_RUN_DIR_MODE exactly: the umask can only have removed bits,

@@ -39,6 +39,14 @@
  * -ENAMETOOLONG. Does not create anything. */
 int pb_run_default_store(char *buf, size_t size);
 
+/* For messages that name a store ("no store at DIR (WHY)", "no run 'R' in store DIR (WHY)"),
+ * one form for every binary: resolves given (--store DIR), or when NULL the default store
+ * as above, into store, and writes into why where it came from: "given by --store", "from
+ * $PERFBUS_STORE", "the default under $HOME, as $PERFBUS_STORE is unset; set
+ * $PERFBUS_STORE or use --store DIR". Returns 0, or as pb_run_default_store with store ""
+ * and why saying what is unset. */
+int pb_run_store_where(const char *given, char *store, size_t size, char *why, size_t whylen);
+
 /* ---- writer (the recorder) ---- */
 typedef struct pb_run_writer pb_run_writer_t;
 

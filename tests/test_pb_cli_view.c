@@ -43,12 +43,12 @@ START_TEST(values_are_written_as_their_catalogue_unit)
     ck_assert_str_eq(s_fmt("mem.used_bytes", 1.5 * 1024 * 1024 * 1024), "1.5 GiB");
     ck_assert_str_eq(s_fmt("disk.total.read_bytes_per_s", 3 * 1024 * 1024), "3.0 MiB/s");
     ck_assert_str_eq(s_fmt("ctxt_per_s", 12), "12.0/s");
-    ck_assert_str_eq(s_fmt("ctxt_per_s", 30859.7), "30860/s");
+    ck_assert_str_eq(s_fmt("ctxt_per_s", 30859.7), "30,860/s");
     ck_assert_str_eq(s_fmt("uptime_s", 7200), "2.0 h");
     ck_assert_str_eq(s_fmt("uptime_s", 42), "42 s");
     ck_assert_str_eq(s_fmt("procs.total", 312), "312");
     ck_assert_str_eq(s_fmt("load.avg1", 0.5), "0.50");
-    ck_assert_str_eq(s_fmt("minflt_total", 19160), "19160");
+    ck_assert_str_eq(s_fmt("minflt_total", 19160), "19,160");
     ck_assert_str_eq(s_fmt("cpu.total.busy_pct", NAN), "-");
 }
 END_TEST
