@@ -323,24 +323,21 @@ static int s_find_run(args_t *a, char *buf, size_t size)
     const char *run = a->source.run, *store = a->source.store;
     if (!run || strchr(run, '/') || (!store && s_is_dir(run)))
         return run && store ? 2 : 0;
-    char fallback[4096];
-    int rc = store ? 0 : pb_run_default_store(fallback, sizeof fallback);
-    if (rc < 0) {
-        fprintf(stderr,
-                "perfbus-report: no run directory '%s' here, and no default store "
-                "($PERFBUS_STORE and $HOME are unset): give --store DIR\n",
-                run);
+    char where[4096], why[256];
+    if (pb_run_store_where(store, where, sizeof where, why, sizeof why) < 0) {
+        fprintf(stderr, "perfbus-report: no run directory '%s' here, and no store (%s)\n", run,
+                why);
         return 1;
     }
-    if ((size_t)snprintf(buf, size, "%s/%s", store ? store : fallback, run) < size &&
-        s_is_dir(buf)) {
+    if ((size_t)snprintf(buf, size, "%s/%s", where, run) < size && s_is_dir(buf)) {
         a->source.run = store ? buf : run;
         a->source.store = NULL;
         return 0;
     }
-    fprintf(stderr, "perfbus-report: no run '%s' in %s (%s); `perfbus runs` lists a store's runs\n",
-            run, store ? store : fallback,
-            store ? "--store" : "the default store: --store DIR or $PERFBUS_STORE set another");
+    fprintf(stderr,
+            "perfbus-report: no run '%s' in store %s (%s), nor a run directory '%s' here; "
+            "`perfbus runs` lists a store's runs\n",
+            run, where, why, run);
     return 1;
 }
 

@@ -34,6 +34,7 @@ class Setup:
         self.ctx = zmq.Context()
         self.procs, self.pubs, self.frames = [], {}, {h: {} for h in hosts}
         self._stop = threading.Event()
+        self._lock = threading.Lock()  # frames is written by the recording threads
         self._threads = []
         for h in hosts:
             pub = f"ipc://{self.dir}/pub-{h}"
@@ -71,7 +72,8 @@ class Setup:
             if sock.poll(100):
                 topic, payload = sock.recv_multipart()
                 f = msgpack.unpackb(payload, raw=False)
-                self.frames[host][f["seq"]] = (f["type"], f, time.time())
+                with self._lock:
+                    self.frames[host][f["seq"]] = (f["type"], f, time.time())
         sock.close()
 
     def headers(self):
@@ -84,6 +86,11 @@ class Setup:
         if self.ssl:
             return http.client.HTTPSConnection(host, int(port), context=self.ssl, timeout=timeout)
         return http.client.HTTPConnection(host, int(port), timeout=timeout)
+
+    def sent(self, host):
+        """A copy of frames[host] as it is now (the recorder goes on adding to it)."""
+        with self._lock:
+            return dict(self.frames[host])
 
     def get(self, path, timeout=10):
         """(status, body bytes) of GET path."""

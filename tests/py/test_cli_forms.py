@@ -73,19 +73,22 @@ def check_flags(r, name, argv, flags, good_rc, why):
             check_value(r, name, argv, flag, value, None, why)
 
 
-def check_run_not_found(r, report, tmp, store):
+def check_run_not_found(r, report, cli, tmp, store):
     """perfbus-report RUN-ID says which store it looked in and how to pick another."""
     env = {k: v for k, v in os.environ.items() if k not in ("PERFBUS_STORE", "XDG_STATE_HOME")}
     env["HOME"] = tmp
     p = subprocess.run([report, "nosuchrun"], capture_output=True, text=True, timeout=30, env=env,
                        cwd=tmp)
     where = os.path.join(tmp, ".local", "state", "perfbus")
-    r.check(p.returncode == 1 and f"no run 'nosuchrun' in {where}" in p.stderr
+    r.check(p.returncode == 1 and f"no run 'nosuchrun' in store {where}" in p.stderr
             and "--store" in p.stderr and "$PERFBUS_STORE" in p.stderr,
             "perfbus-report RUN names the default store it looked in", p.stderr)
     p = run([report, "--store", store, "nosuchrun"])
-    r.check(p.returncode == 1 and f"no run 'nosuchrun' in {store}" in p.stderr,
-            "and --store DIR's, with a RUN id", p.stderr)
+    r.check(p.returncode == 1 and f"no run 'nosuchrun' in store {store} (given by --store)"
+            in p.stderr, "and --store DIR's, with a RUN id", p.stderr)
+    p = run([cli, "dump", "--store", store, "nosuchrun"])
+    r.check(p.returncode == 1 and f"no run 'nosuchrun' in store {store} (given by --store)"
+            in p.stderr, "perfbus dump says it in the same words", p.stderr)
 
 
 def main():
@@ -130,7 +133,7 @@ def main():
                 [("--window", DURATIONS[1:] + ["600"], ["250ms"]),
                  ("--keep", ["3", "0"], ["1.5"])], 0, "an empty store")
 
-    check_run_not_found(r, report, tmp, store)
+    check_run_not_found(r, report, cli, tmp, store)
 
     c_argv = [cli, "system", "--endpoint", NOWHERE]
     check_refusals(r, "perfbus system", c_argv, "--timeout", False)

@@ -105,7 +105,7 @@ def run_clients(setup, clients, stalled, seconds):
 def check_every_sample(r, setup, clients):
     lo = max(c.seqs[0] for c in clients if c.seqs)
     hi = min(c.seqs[-1] for c in clients if c.seqs)
-    sent = sorted(s for s, (kind, _, _) in setup.frames[HOST].items()
+    sent = sorted(s for s, (kind, _, _) in setup.sent(HOST).items()
                   if kind in ("sys", "proc") and lo <= s <= hi)
     r.check(len(sent) > 1000, f"the window holds > 1000 samples sent by {HOST}",
             f"{len(sent)} (seq {lo}..{hi})")

@@ -69,7 +69,7 @@ def read_until(stream, done, limit=2000):
 
 def sent_after(setup, seq):
     """The sys and proc frames the publisher sent after seq: {seq: frame}."""
-    return {s: f for s, (t, f, _) in list(setup.frames[HOST].items())
+    return {s: f for s, (t, f, _) in setup.sent(HOST).items()
             if s > seq and t in ("sys", "proc")}
 
 
@@ -100,7 +100,7 @@ def check_reconnect(r, setup, what):
     evs = read_until(again, lambda evs: sum(not e["data"].get("replay") for e in evs) >= 3)
     again.close()
     ids = [e["id"] for e in evs]
-    setup.wait(lambda: max(setup.frames[HOST]) >= ids[-1], what="the test's SUB to catch up")
+    setup.wait(lambda: max(setup.sent(HOST)) >= ids[-1], what="the test's SUB to catch up")
     replayed = [e for e in evs if e["data"].get("replay")]
     sent = sent_after(setup, last)
     wanted = sorted(s for s in sent if s <= ids[-1])
@@ -145,7 +145,7 @@ def run(r, tls):
     with dashtest.Setup([HOST], interval=0.2, daemon_flags=("--top", "4"),
                         tls=TOKEN if tls else None) as setup:
         setup.wait(setup.hosts_up, what=f"{HOST} in stats ({what})")
-        setup.wait(lambda: any(t == "proc" for t, _, _ in setup.frames[HOST].values()),
+        setup.wait(lambda: any(t == "proc" for t, _, _ in setup.sent(HOST).values()),
                    what="a proc frame")
         check_reconnect(r, setup, what)
         if tls:
