@@ -1,6 +1,7 @@
 /* pb_cli: shared option handling, request plumbing and number formatting for `perfbus`. */
 #include "pb_cli.h"
 
+#include "pb_getopt.h"
 #include "pb_units.h"
 
 #include "pb_json.h"
@@ -263,14 +264,17 @@ int pb_cli_parse(int argc, char **argv, const struct option *options, pb_cli_opt
     int index = 0, c, rc = -1;
     optind = 1;
     opterr = 0;
-    while (rc < 0 && (c = getopt_long(argc, argv, "h", options, &index)) != -1) {
+    while (rc < 0 && (c = getopt_long(argc, argv, ":h", options, &index)) != -1) {
         if (c == 'h') {
             fputs(usage, stdout);
             return PB_CLI_OK;
         }
-        if (c == '?')
-            return pb_cli_usage_error(argv[0], "unknown or incomplete option '%s'",
-                                      argv[optind - 1]);
+        if (c == '?' || c == ':') {
+            char why[768], help[128];
+            snprintf(help, sizeof help, "perfbus %s --help", argv[0]);
+            pb_getopt_refusal(options, c, argv[optind - 1], help, why, sizeof why);
+            return pb_cli_error(argv[0], PB_CLI_USAGE, NULL, "%s", why);
+        }
         int common = pb_cli_common_option(opts, options[index].name, optarg);
         if (common < 0)
             return PB_CLI_USAGE;

@@ -1,6 +1,7 @@
 /* pb_config: perfbusd settings; flags and config file share one setter table. */
 #include "pb_config.h"
 
+#include "pb_getopt.h"
 #include "pb_units.h"
 
 #include "pb_kvfile.h"
@@ -346,21 +347,6 @@ static int s_load_config_flag(pb_config_t *self, int argc, char **argv, char *er
     return 0;
 }
 
-/* What getopt_long refused (c '?' or ':') in the word arg, said as perfbus-sub says it. */
-static int s_refused(int c, const char *arg, char *err, size_t errlen)
-{
-    int len = (int)strcspn(arg, "=");
-    if (c == ':')
-        snprintf(err, errlen, "%.*s needs a value", len, arg);
-    else if (optopt == S_SETTING || optopt == 'h' || optopt == 'V')
-        snprintf(err, errlen, "%.*s takes no value", len, arg);
-    else if (optopt)
-        snprintf(err, errlen, "unknown option '-%c' (see --help)", optopt);
-    else
-        snprintf(err, errlen, "unknown option '%.*s' (see --help)", len, arg);
-    return -EINVAL;
-}
-
 int pb_config_parse_args(pb_config_t *self, int argc, char **argv, char *err, size_t errlen)
 {
     int rc = s_load_config_flag(self, argc, argv, err, errlen);
@@ -377,7 +363,7 @@ int pb_config_parse_args(pb_config_t *self, int argc, char **argv, char *err, si
             return 1;
         }
         if (c == '?' || c == ':')
-            return s_refused(c, argv[optind - 1], err, errlen);
+            return pb_getopt_refusal(s_options, c, argv[optind - 1], "--help", err, errlen);
         const char *name = s_options[index].name;
         if (strcmp(name, "config") != 0)
             rc = pb_config_set(self, name, optarg ? optarg : "true", err, errlen);

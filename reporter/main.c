@@ -1,5 +1,6 @@
 /* perfbus-report: renders stored runs as PDF, HTML, CSV or JSON, once or on a schedule. */
 #include "pb_frame.h"
+#include "pb_getopt.h"
 #include "pb_log.h"
 #include "pb_report.h"
 #include "pb_run.h"
@@ -174,20 +175,13 @@ static int s_option(args_t *a, int opt, const char *arg)
     return -EINVAL;
 }
 
-/* What getopt_long refused (opt '?' or ':') in the word arg, said as every perfbus binary says it.
- */
-static int s_refused(int opt, const char *arg)
+/* What getopt_long refused, in the words of every perfbus binary (pb_getopt). */
+static int s_refused(const struct option *longs, int opt, const char *word)
 {
-    int len = (int)strcspn(arg, "=");
-    if (opt == ':')
-        fprintf(stderr, "perfbus-report: %.*s needs a value\n", len, arg);
-    else if (optopt && strncmp(arg, "--", 2) == 0)
-        fprintf(stderr, "perfbus-report: %.*s takes no value\n", len, arg);
-    else if (optopt)
-        fprintf(stderr, "perfbus-report: unknown option '-%c' (see --help)\n", optopt);
-    else
-        fprintf(stderr, "perfbus-report: unknown option '%.*s' (see --help)\n", len, arg);
-    return -EINVAL;
+    char err[512];
+    int rc = pb_getopt_refusal(longs, opt, word, "--help", err, sizeof err);
+    fprintf(stderr, "perfbus-report: %s\n", err);
+    return rc;
 }
 
 static int s_parse(args_t *a, int argc, char **argv)
@@ -206,7 +200,7 @@ static int s_parse(args_t *a, int argc, char **argv)
             return 1;
         }
         if (opt == '?' || opt == ':')
-            return s_refused(opt, argv[optind - 1]);
+            return s_refused(longs, opt, argv[optind - 1]);
         if (s_option(a, opt, optarg) < 0)
             return -EINVAL;
     }

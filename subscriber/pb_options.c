@@ -9,6 +9,7 @@
  * through pb_units, so they take the forms every perfbus binary takes. */
 #include "pb_options.h"
 
+#include "pb_getopt.h"
 #include "pb_kvfile.h"
 #include "pb_run.h"
 #include "pb_units.h"
@@ -85,44 +86,6 @@ static const s_option_t *s_find(const char *name)
         if (strcmp(s_options[i].name, name) == 0)
             return &s_options[i];
     return NULL;
-}
-
-/* Edit distance of a and b, capped at 9 (enough to rank typos). */
-static size_t s_distance(const char *a, const char *b)
-{
-    size_t la = strlen(a), lb = strlen(b), row[64];
-    if (la > 63 || lb > 63)
-        return 9;
-    for (size_t j = 0; j <= lb; j++)
-        row[j] = j;
-    for (size_t i = 1; i <= la; i++) {
-        size_t diag = row[0];
-        row[0] = i;
-        for (size_t j = 1; j <= lb; j++) {
-            size_t up = row[j], cost = a[i - 1] != b[j - 1];
-            size_t best = diag + cost < up + 1 ? diag + cost : up + 1;
-            row[j] = best < row[j - 1] + 1 ? best : row[j - 1] + 1;
-            diag = up;
-        }
-    }
-    return row[lb] < 9 ? row[lb] : 9;
-}
-
-/* " (did you mean 'connect'?)" for a name two edits or less from a setting, else "". */
-static void s_suggest(const char *name, char *buf, size_t size)
-{
-    const char *best = NULL;
-    size_t best_d = 3;
-    for (size_t i = 0; i < S_NOPTIONS; i++) {
-        size_t d = s_distance(name, s_options[i].name);
-        if (d < best_d) {
-            best_d = d;
-            best = s_options[i].name;
-        }
-    }
-    buf[0] = '\0';
-    if (best)
-        snprintf(buf, size, " (did you mean '%s'?)", best);
 }
 
 static int s_bool(const char *key, const char *value, bool *out, char *err, size_t errlen)
@@ -329,12 +292,33 @@ static int s_server_key(pb_options_t *self, const char *key, const char *value, 
                     errlen);
 }
 
+/* getopt_long's table, from s_options: each row's val is S_VAL + its index. */
+#define S_VAL     256
+#define S_CONFIG  (S_VAL + (int)S_NOPTIONS)
+#define S_VERSION (S_CONFIG + 1)
+
+static void s_longopts(struct option *longs)
+{
+    for (size_t i = 0; i < S_NOPTIONS; i++)
+        longs[i] = (struct option){s_options[i].name,
+                                   s_options[i].kind == S_SWITCH ? no_argument : required_argument,
+                                   NULL, S_VAL + (int)i};
+    longs[S_NOPTIONS] = (struct option){"config", required_argument, NULL, S_CONFIG};
+    longs[S_NOPTIONS + 1] = (struct option){"help", no_argument, NULL, 'h'};
+    longs[S_NOPTIONS + 2] = (struct option){"version", no_argument, NULL, S_VERSION};
+    longs[S_NOPTIONS + 3] = (struct option){NULL, 0, NULL, 0};
+}
+
 int pb_options_set(pb_options_t *self, const char *key, const char *value, char *err, size_t errlen)
 {
     const s_option_t *o = s_find(key);
     if (!o) {
-        char hint[96];
-        s_suggest(key, hint, sizeof hint);
+        struct option longs[S_NOPTIONS + 4];
+        s_longopts(longs);
+        const char *close = pb_getopt_closest(longs, key);
+        char hint[96] = "";
+        if (close)
+            snprintf(hint, sizeof hint, " (did you mean '%s'?)", close);
         snprintf(err, errlen, "unknown setting '%.60s'%s (see perfbus-sub --help)", key, hint);
         return -EINVAL;
     }
@@ -354,64 +338,6 @@ static int s_kv(void *arg, const char *key, const char *value, char *err, size_t
     return pb_options_set(arg, key, value, err, errlen);
 }
 
-/* getopt_long's table, from s_options: each row's val is S_VAL + its index. */
-#define S_VAL     256
-#define S_CONFIG  (S_VAL + (int)S_NOPTIONS)
-#define S_VERSION (S_CONFIG + 1)
-
-static void s_longopts(struct option *longs)
-{
-    for (size_t i = 0; i < S_NOPTIONS; i++)
-        longs[i] = (struct option){s_options[i].name,
-                                   s_options[i].kind == S_SWITCH ? no_argument : required_argument,
-                                   NULL, S_VAL + (int)i};
-    longs[S_NOPTIONS] = (struct option){"config", required_argument, NULL, S_CONFIG};
-    longs[S_NOPTIONS + 1] = (struct option){"help", no_argument, NULL, 'h'};
-    longs[S_NOPTIONS + 2] = (struct option){"version", no_argument, NULL, S_VERSION};
-    longs[S_NOPTIONS + 3] = (struct option){NULL, 0, NULL, 0};
-}
-
-/* " (one of --a, --b)": the settings whose names start with prefix, when there are several
- * (getopt_long refuses such a prefix); returns how many there are. */
-static size_t s_candidates(const char *prefix, char *buf, size_t size)
-{
-    size_t n = 0, used = 0;
-    buf[0] = '\0';
-    for (size_t i = 0; i < S_NOPTIONS && *prefix; i++) {
-        if (strncmp(s_options[i].name, prefix, strlen(prefix)) != 0)
-            continue;
-        int w = snprintf(buf + used, size - used, "%s--%s", n++ ? ", " : " (one of ",
-                         s_options[i].name);
-        used += w > 0 && (size_t)w < size - used ? (size_t)w : 0;
-    }
-    if (n > 1 && used + 2 < size)
-        memcpy(buf + used, ")", 2);
-    return n;
-}
-
-/* The message for what getopt_long refused: c is '?' or ':', arg the word at fault. */
-static int s_refused(int c, const char *arg, char *err, size_t errlen)
-{
-    size_t len = strcspn(arg, "=");
-    if (c == ':')
-        snprintf(err, errlen, "%.*s needs a value", (int)len, arg);
-    else if (optopt >= S_VAL)
-        snprintf(err, errlen, "%.*s takes no value", (int)len, arg);
-    else if (optopt)
-        snprintf(err, errlen, "unknown option '-%c' (see --help)", optopt);
-    else {
-        char name[64], hint[160];
-        const char *bare = strncmp(arg, "--", 2) == 0 ? arg + 2 : arg;
-        snprintf(name, sizeof name, "%.*s", (int)strcspn(bare, "="), bare);
-        bool ambiguous = s_candidates(name, hint, sizeof hint) > 1;
-        if (!ambiguous)
-            s_suggest(name, hint, sizeof hint);
-        snprintf(err, errlen, "%s option '%.*s'%s (see --help)",
-                 ambiguous ? "ambiguous" : "unknown", (int)len, arg, hint);
-    }
-    return -EINVAL;
-}
-
 /* One getopt_long pass. apply 0: finds --config, --help, --version and refused
  * words; apply 1: applies every setting in argv order. Returns 0, 1 (--help or
  * --version printed) or -EINVAL. */
@@ -425,7 +351,7 @@ static int s_pass(pb_options_t *self, int argc, char **argv, bool apply, const c
     int c;
     while ((c = getopt_long(argc, argv, ":h", longs, NULL)) != -1) {
         if (c == '?' || c == ':')
-            return s_refused(c, argv[optind - 1], err, errlen);
+            return pb_getopt_refusal(longs, c, argv[optind - 1], "--help", err, errlen);
         if (!apply && (c == 'h' || c == S_VERSION)) {
             c == 'h' ? pb_options_usage(stdout) : (void)printf("perfbus-sub %s\n", PB_VERSION);
             return 1;

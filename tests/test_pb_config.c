@@ -93,10 +93,10 @@ START_TEST(bad_flags_are_named)
     ck_assert_str_eq(err, "unknown option '--bogus' (see --help)");
     char *a6[] = {"perfbusd", "--pub", NULL};
     ck_assert_int_eq(s_parse(&c, err, sizeof err, 2, a6), -EINVAL);
-    ck_assert_str_eq(err, "--pub needs a value");
+    ck_assert_str_eq(err, "--pub needs a value (see --help)");
     char *a7[] = {"perfbusd", "--all=yes", NULL};
     ck_assert_int_eq(s_parse(&c, err, sizeof err, 2, a7), -EINVAL);
-    ck_assert_str_eq(err, "--all takes no value");
+    ck_assert_str_eq(err, "--all takes no value (see --help)");
 }
 END_TEST
 

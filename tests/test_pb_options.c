@@ -270,13 +270,13 @@ START_TEST(getopt_forms_and_refusals)
     ck_assert(s_opts.sub.record); /* a unique prefix, as getopt_long takes it */
     char *missing[] = {"perfbus-sub", "--store"};
     ck_assert_int_eq(s_parse(2, missing), -EINVAL);
-    ck_assert_str_eq(s_err, "--store needs a value");
+    ck_assert_str_eq(s_err, "--store needs a value (see --help)");
     char *typo[] = {"perfbus-sub", "--conect=tcp://x:1"};
     ck_assert_int_eq(s_parse(2, typo), -EINVAL);
-    ck_assert_str_eq(s_err, "unknown option '--conect' (did you mean 'connect'?) (see --help)");
+    ck_assert_str_eq(s_err, "unknown option '--conect' (did you mean '--connect'?) (see --help)");
     char *novalue[] = {"perfbus-sub", "--record=yes"};
     ck_assert_int_eq(s_parse(2, novalue), -EINVAL);
-    ck_assert_str_eq(s_err, "--record takes no value");
+    ck_assert_str_eq(s_err, "--record takes no value (see --help)");
     char *ambiguous[] = {"perfbus-sub", "--http-t", "x"};
     ck_assert_int_eq(s_parse(3, ambiguous), -EINVAL);
     ck_assert_str_eq(s_err, "ambiguous option '--http-t' (one of --http-tls-cert, --http-tls-key, "
