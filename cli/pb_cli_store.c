@@ -4,6 +4,7 @@
 
 #include "pb_codec.h"
 #include "pb_curve.h"
+#include "pb_ipclock.h"
 #include "pb_json.h"
 #include "pb_run.h"
 #include "pb_zap.h"
@@ -13,6 +14,7 @@
 #include <math.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <unistd.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -31,6 +33,7 @@ typedef struct {
 
 static volatile sig_atomic_t *s_stop; /* set by pb_stop_install() in replay */
 static pb_zap_t *s_zap;               /* replay with CURVE: subscribers' keys checked */
+static int s_bind_lock = -1;          /* replay --bind ipc://: pb_ipc_lock, held until exit */
 
 static int s_parse_value(void *arg, const char *cmd, const char *name, const char *value)
 {
@@ -356,6 +359,12 @@ static void *s_bind_pub(void *ctx, const s_args_t *a)
         pb_cli_error("replay", PB_CLI_USAGE, NULL, "%s", err);
         rc = -1;
     }
+    char why[512];
+    if (rc == 0 &&
+        pb_ipc_lock(a->bind, "perfbus replay --bind", &s_bind_lock, why, sizeof why) < 0) {
+        pb_cli_error("replay", PB_CLI_REFUSED, "refused", "%s", why);
+        rc = -1;
+    }
     if (rc == 0 && zmq_bind(pub, a->bind) < 0) {
         pb_cli_error("replay", PB_CLI_REFUSED, "refused", "cannot bind %s: %s", a->bind,
                      zmq_strerror(errno));
@@ -453,6 +462,8 @@ int pb_cli_replay(int argc, char **argv)
     }
     if (ctx)
         zmq_ctx_term(ctx);
+    if (s_bind_lock >= 0)
+        close(s_bind_lock);
     pb_run_destroy(&run);
     return sent < 0 ? PB_CLI_REFUSED : PB_CLI_OK;
 }

@@ -6,6 +6,7 @@
 #include "pb_control.h"
 #include "pb_curve.h"
 #include "pb_frame.h"
+#include "pb_ipclock.h"
 #include "pb_log.h"
 #include "pb_proc_sampler.h"
 #include "pb_rpc.h"
@@ -19,8 +20,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <fcntl.h>
-#include <sys/file.h>
 #include <sys/random.h>
 #include <time.h>
 #include <unistd.h>
@@ -50,7 +49,7 @@ struct pb_daemon {
     pb_zap_t *control_cap;     /* refuses handshakes over config.max_connections, and (both
                                   sockets) CURVE keys not in config.curve_allow */
     bool curve;
-    int ipc_locks[2]; /* PATH.lock of an ipc:// pub and control, held while running; else -1 */
+    int ipc_locks[2]; /* pb_ipc_lock's of an ipc:// pub and control, held while running; else -1 */
 };
 
 enum {
@@ -96,44 +95,13 @@ static void s_make_src(pb_daemon_t *self)
              nonce);
 }
 
-/* For ipc://PATH takes PATH.lock (flock, held until exit): zmq_bind unlinks whatever file is
- * at PATH, so a second perfbusd would silently take the endpoint over from a live first one.
- * A dead daemon's lock goes with it, so its stale socket file is reused. The lock file stays
- * (unlinking it would let two daemons lock two different files). 0 (with *fd -1 when there
- * is nothing to lock or the lock file cannot be made: zmq_bind then says what is wrong), or
- * -EADDRINUSE with err set. */
-static int s_ipc_lock(const char *endpoint, const char *what, int *fd, char *err, size_t errlen)
-{
-    char path[4096];
-    *fd = -1;
-    if (strncmp(endpoint, "ipc://", 6) != 0 || endpoint[6] == '@' || strchr(endpoint, '*') ||
-        (size_t)snprintf(path, sizeof path, "%s.lock", endpoint + 6) >= sizeof path)
-        return 0;
-    int lock = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-    if (lock < 0)
-        return 0;
-    if (flock(lock, LOCK_EX | LOCK_NB) == 0) {
-        *fd = lock;
-        return 0;
-    }
-    int e = errno;
-    close(lock);
-    if (e != EWOULDBLOCK)
-        return 0;
-    snprintf(err, errlen,
-             "%s %s is in use: another perfbusd is bound there (it holds %s); stop it or "
-             "choose another path",
-             what, endpoint, path);
-    return -EADDRINUSE;
-}
-
 static int s_bind(pb_daemon_t *self, void *sock, const char *endpoint, const char *what,
                   char *bound, size_t size, char *err, size_t errlen)
 {
     int rc = pb_curve_check_bind(endpoint, self->curve, self->config.insecure, what, err, errlen);
     if (rc < 0)
         return rc;
-    rc = s_ipc_lock(endpoint, what, &self->ipc_locks[sock == self->pub ? 0 : 1], err, errlen);
+    rc = pb_ipc_lock(endpoint, what, &self->ipc_locks[sock == self->pub ? 0 : 1], err, errlen);
     if (rc < 0)
         return rc;
     if (zmq_bind(sock, endpoint) < 0) {

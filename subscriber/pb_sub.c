@@ -6,6 +6,7 @@
 #include "pb_dash.h"
 #include "pb_frame_reader.h"
 #include "pb_http.h"
+#include "pb_ipclock.h"
 #include "pb_log.h"
 #include "pb_metrics.h"
 #include "pb_query.h"
@@ -41,6 +42,7 @@ struct pb_sub {
     void *ctx, *sub, *router;
     pb_sockmon_t *router_mon; /* query connections: trims after storms */
     pb_connmon_t *sub_mon;    /* each --connect's connection and handshake state */
+    int query_lock;           /* pb_ipc_lock of an ipc:// --query, held while bound; else -1 */
     pb_zap_t *router_cap;     /* refuses handshakes over config.max_connections and CURVE
                                  keys not in config.curve_allow */
     pb_curve_cert_t own;      /* with config.curve_secret */
@@ -171,6 +173,9 @@ static int s_open_router(pb_sub_t *self, char *err, size_t errlen)
     rc = rc ? rc
             : pb_curve_check_bind(self->config.query, self->config.curve_allow != NULL,
                                   self->config.insecure, "perfbus-sub --query", err, errlen);
+    rc =
+        rc ? rc
+           : pb_ipc_lock(self->config.query, "perfbus-sub --query", &self->query_lock, err, errlen);
     if (rc < 0)
         return rc;
     if (zmq_bind(self->router, self->config.query) < 0) {
@@ -410,6 +415,7 @@ pb_sub_t *pb_sub_new(const pb_sub_config_t *config, char *err, size_t errlen)
         return NULL;
     }
     self->config = *config;
+    self->query_lock = -1;
     if (s_init(self, err, errlen) < 0)
         pb_sub_destroy(&self);
     return self;
@@ -437,6 +443,8 @@ void pb_sub_destroy(pb_sub_t **self_p)
         zmq_close(self->router);
     if (self->ctx)
         zmq_ctx_term(self->ctx);
+    if (self->query_lock >= 0)
+        close(self->query_lock); /* after the socket: the path is free now */
     pb_history_destroy(&self->history);
     pb_frame_reader_destroy(&self->reader);
     pb_sources_destroy(&self->sources);

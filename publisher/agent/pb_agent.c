@@ -1,5 +1,6 @@
 /* pb_agent: the libperfbus agent's lifecycle, target registry, worker thread, sections and fault
  * catching. */
+#include "pb_ipclock.h"
 #include "pb_agent_impl.h"
 
 #include "pb_curve.h"
@@ -458,6 +459,9 @@ static int s_bind(pb_agent_t *self, void *sock, const char *endpoint, const char
     char buf[256];
     size_t len = sizeof buf;
     int rc = pb_curve_check_bind(endpoint, self->curve, s_insecure(&self->cfg), what, err, errlen);
+    rc = rc ? rc
+            : pb_ipc_lock(endpoint, what, &self->ipc_locks[sock == self->router ? 0 : 1], err,
+                          errlen);
     if (rc < 0)
         return rc;
     if (zmq_bind(sock, endpoint) < 0 || zmq_getsockopt(sock, ZMQ_LAST_ENDPOINT, buf, &len) < 0)
@@ -593,6 +597,7 @@ pb_agent_t *pb_agent_new(const pb_agent_config_t *config)
     if (!self)
         return NULL;
     self->wakefd = -1;
+    self->ipc_locks[0] = self->ipc_locks[1] = -1;
     self->started = pb_agent_now();
     self->next_id = 1;
     pthread_mutex_init(&self->lock, NULL);
@@ -651,6 +656,9 @@ void pb_agent_destroy(pb_agent_t **self_p)
         zmq_close(self->pub);
     if (self->ctx)
         zmq_ctx_term(self->ctx);
+    for (int i = 0; i < 2; i++)
+        if (self->ipc_locks[i] >= 0)
+            close(self->ipc_locks[i]); /* after the sockets: the paths are free now */
     if (self->wakefd >= 0)
         close(self->wakefd);
     pthread_cond_destroy(&self->cond);

@@ -66,6 +66,7 @@ struct pb_agent {
     pb_sockmon_t *pub_mon;    /* failed handshakes to `pub` */
     bool curve;
     int wakefd;
+    int ipc_locks[2]; /* pb_ipc_lock's of an ipc:// router and pub, held while bound; else -1 */
     pthread_t socket_thread;
     bool socket_started;
     unsigned workers; /* detached worker threads alive, under the lock */

@@ -267,7 +267,7 @@ def case_ipc_takeover(r):
             _, err = second.communicate()
             err = "still running after 15 s: " + err
         r.check(second.returncode not in (0, None, -9) and "in use" in err and
-                "another perfbusd" in err,
+                "another process" in err,
                 "a second perfbusd on the same ipc paths refuses, saying why",
                 f"exit {second.returncode}: {err}")
         rc, out, err = cli("health", "--endpoint", b.control, "--json")
@@ -284,6 +284,22 @@ def case_ipc_takeover(r):
         r.check(rc == 0 and json.loads(out).get("pid") == third.proc.pid,
                 "a new perfbusd reuses a dead one's stale ipc paths", out[:200] + err)
         r.check(third.stop() == 0, "it stops cleanly", third.stderr())
+        check_sub_query_taken(r, b)
+
+
+def check_sub_query_taken(r, b):
+    """perfbus-sub's --query takes the same lock: a second one on the path refuses."""
+    first = b.sub()
+    second = subprocess.run([pbtest.build_path("subscriber", "perfbus-sub"), "--connect", b.pub,
+                             "--query", b.query, "--store", os.path.join(b.dir, "rec2")],
+                            capture_output=True, text=True, timeout=15)
+    r.check(second.returncode != 0 and "perfbus-sub --query" in second.stderr and
+            "in use" in second.stderr,
+            "a second perfbus-sub on the same --query ipc path refuses, saying why",
+            f"exit {second.returncode}: {second.stderr}")
+    rc, out, err = cli("health", "--endpoint", b.query, "--json")
+    r.check(rc == 0 and json.loads(out).get("pid") == first.proc.pid,
+            "the first perfbus-sub still answers on its --query", out[:200] + err)
 
 
 ENDPOINT_COMMANDS = (("system",), ("process", "1"), ("watch", "1"), ("unwatch", "1"),
