@@ -6,6 +6,7 @@
  * keeps its own rows. Lost frames are counted from `seq` gaps per `src`. */
 #include "pb_model.h"
 
+#include "pb_bucket.h"
 #include "pb_codec.h"
 #include "pb_frame_reader.h"
 #include "pb_grow.h"
@@ -55,6 +56,7 @@ typedef struct {
     vec_t cpu, rss;
     double cpu_sum, cpu_max, rss_max; /* running, so ranking is cheap */
     size_t cpu_count;
+    pb_bucket_t *bk; /* bucketed model: cpu, rss columns */
 } proc_t;
 
 typedef struct {
@@ -63,6 +65,7 @@ typedef struct {
     vec_t sys[S_NMETRICS];
     proc_t *procs;
     size_t nprocs, capprocs;
+    pb_bucket_t *bk; /* bucketed model: a column per metric, then the sys interval */
 } host_t;
 
 typedef struct {
@@ -84,6 +87,7 @@ struct pb_model {
     size_t nprofiles, capprofiles;
     pb_outage_t *outage;  /* hosts' down periods, from receive times (pb_model_add_at) */
     uint64_t run_last_ns; /* the latest receive time of the run being read */
+    uint64_t bucket_s;    /* 0: every sample kept */
 };
 
 pb_unit_t pb_model_unit(const pb_catalog_field_t *field)
@@ -180,7 +184,9 @@ static void s_host_free(host_t *host)
         free(host->procs[p].ts.v);
         free(host->procs[p].cpu.v);
         free(host->procs[p].rss.v);
+        pb_bucket_destroy(&host->procs[p].bk);
     }
+    pb_bucket_destroy(&host->bk);
     free(host->procs);
 }
 
@@ -224,7 +230,9 @@ static host_t *s_host(pb_model_t *self, const char *name)
         return NULL;
     host_t *host = &self->hosts[self->nhosts];
     host->name = strdup(name);
-    if (!host->name)
+    if (self->bucket_s && host->name && !(host->bk = pb_bucket_new(s_nmetrics + 1, self->bucket_s)))
+        free(host->name);
+    if (!host->name || (self->bucket_s && !host->bk))
         return NULL;
     self->nhosts++;
     return host;
@@ -268,6 +276,18 @@ static double s_view_number(const pb_frame_view_t *frame, const pb_catalog_field
     return NAN;
 }
 
+/* One frame's values (row, then last) into the bucket of ts. */
+static int s_bucket_row(pb_bucket_t *bk, uint64_t ts, const double *row, double last, size_t n)
+{
+    size_t r;
+    if (pb_bucket_row(bk, ts, &r) < 0)
+        return -ENOMEM;
+    for (size_t c = 0; c + 1 < n; c++)
+        pb_bucket_add(bk, r, c, row[c]);
+    pb_bucket_add(bk, r, n - 1, last);
+    return 0;
+}
+
 static int s_add_sys(pb_model_t *self, host_t *host, const pb_frame_view_t *frame)
 {
     double row[PB_VIEW_MAX_ENTRIES], interval = NAN;
@@ -281,6 +301,8 @@ static int s_add_sys(pb_model_t *self, host_t *host, const pb_frame_view_t *fram
         if (n->field == s_sys_interval)
             interval = n->value;
     }
+    if (host->bk)
+        return s_bucket_row(host->bk, frame->env.ts, row, interval, s_nmetrics + 1);
     int rc = s_tvec_push(&host->ts, frame->env.ts);
     for (size_t m = 0; m < s_nmetrics && rc == 0; m++)
         rc = s_vec_push(&host->sys[m], row[m]);
@@ -289,14 +311,17 @@ static int s_add_sys(pb_model_t *self, host_t *host, const pb_frame_view_t *fram
     return rc;
 }
 
-static proc_t *s_proc(host_t *host, uint64_t pid)
+static proc_t *s_proc(host_t *host, uint64_t pid, uint64_t bucket_s)
 {
     for (size_t p = host->nprocs; p > 0; p--)
         if (host->procs[p - 1].pid == pid)
             return &host->procs[p - 1];
     if (s_reserve((void **)&host->procs, &host->capprocs, host->nprocs, sizeof(proc_t)) < 0)
         return NULL;
-    proc_t *proc = &host->procs[host->nprocs++];
+    proc_t *proc = &host->procs[host->nprocs];
+    if (bucket_s && !(proc->bk = pb_bucket_new(2, bucket_s)))
+        return NULL;
+    host->nprocs++;
     proc->pid = pid;
     proc->cpu_max = NAN;
     proc->rss_max = NAN;
@@ -315,32 +340,40 @@ static int s_set_comm(proc_t *proc, const char *comm)
     return 0;
 }
 
-static void s_track_extremes(proc_t *proc, double cpu, double rss)
+/* cpu: a sum and the largest of count values (one sample: the value itself). */
+static void s_track_cpu(proc_t *proc, double sum, double max, uint64_t count)
 {
-    if (isfinite(cpu)) {
-        proc->cpu_sum += cpu;
-        proc->cpu_count++;
-        if (!(cpu <= proc->cpu_max))
-            proc->cpu_max = cpu;
-    }
-    if (isfinite(rss) && !(rss <= proc->rss_max))
-        proc->rss_max = rss;
+    if (count == 0 || !isfinite(sum))
+        return;
+    proc->cpu_sum += sum;
+    proc->cpu_count += count;
+    if (!(max <= proc->cpu_max))
+        proc->cpu_max = max;
 }
 
-static int s_add_proc(host_t *host, const pb_frame_view_t *frame)
+static void s_track_rss(proc_t *proc, double max)
 {
-    proc_t *proc = s_proc(host, frame->pid);
+    if (isfinite(max) && !(max <= proc->rss_max))
+        proc->rss_max = max;
+}
+
+static int s_add_proc(pb_model_t *self, host_t *host, const pb_frame_view_t *frame)
+{
+    proc_t *proc = s_proc(host, frame->pid, self->bucket_s);
     if (!proc || s_set_comm(proc, frame->has_comm ? frame->comm : "?") < 0)
         return -ENOMEM;
     if (frame->gone)
         return 0;
     double cpu = s_view_number(frame, s_proc_cpu), rss = s_view_number(frame, s_proc_rss);
+    s_track_cpu(proc, cpu, cpu, isfinite(cpu));
+    s_track_rss(proc, rss);
+    if (proc->bk)
+        return s_bucket_row(proc->bk, frame->env.ts, &cpu, rss, 2);
     int rc = s_tvec_push(&proc->ts, frame->env.ts);
     if (rc == 0)
         rc = s_vec_push(&proc->cpu, cpu);
     if (rc == 0)
         rc = s_vec_push(&proc->rss, rss);
-    s_track_extremes(proc, cpu, rss);
     return rc;
 }
 
@@ -452,7 +485,8 @@ int pb_model_add_at(pb_model_t *self, uint64_t recv_ns, const void *payload, siz
         return -ENOMEM;
     if (s_track_seq(self, &frame->env) < 0)
         return -ENOMEM;
-    s_track_time(self, frame->env.ts);
+    if (!self->bucket_s)
+        s_track_time(self, frame->env.ts);
     if (frame->type == PB_FT_PROC && !frame->has_pid) {
         snprintf(err, errlen, "proc frame without an unsigned 'pid'");
         return -EINVAL;
@@ -464,7 +498,7 @@ int pb_model_add_at(pb_model_t *self, uint64_t recv_ns, const void *payload, siz
     host_t *host = s_host(self, frame->env.host);
     if (!host)
         return -ENOMEM;
-    return frame->type == PB_FT_SYS ? s_add_sys(self, host, frame) : s_add_proc(host, frame);
+    return frame->type == PB_FT_SYS ? s_add_sys(self, host, frame) : s_add_proc(self, host, frame);
 }
 
 static int s_cmp_double(const void *a, const void *b)
@@ -473,29 +507,69 @@ static int s_cmp_double(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-static double s_median_interval(const pb_model_t *self)
+static double s_median_interval(const vec_t *intervals)
 {
-    size_t n = self->intervals.n;
+    size_t n = intervals->n;
     if (n == 0)
         return 0;
     double *copy = malloc(n * sizeof(double));
     if (!copy)
         return 0;
-    memcpy(copy, self->intervals.v, n * sizeof(double));
+    memcpy(copy, intervals->v, n * sizeof(double));
     qsort(copy, n, sizeof(double), s_cmp_double);
     double median = copy[n / 2];
     free(copy);
     return median;
 }
 
+/* Samples of a bucket table, and its span into first/last (bucket start, end). */
+static uint64_t s_bucket_span(const pb_bucket_t *bk, uint64_t width_ns, pb_model_info_t *out)
+{
+    size_t n = pb_bucket_rows(bk);
+    uint64_t samples = 0;
+    for (size_t r = 0; r < n; r++)
+        samples += pb_bucket_samples(bk, r);
+    if (n == 0)
+        return 0;
+    const uint64_t *ts = pb_bucket_ts(bk);
+    if (out->frames == 0 || ts[0] < out->first_ns)
+        out->first_ns = ts[0];
+    if (out->frames == 0 || ts[n - 1] + width_ns > out->last_ns)
+        out->last_ns = ts[n - 1] + width_ns;
+    out->frames += samples;
+    return samples;
+}
+
+/* The bucketed model's frames and span; the buckets' mean intervals into self->intervals. */
+static void s_bucket_info(const pb_model_t *self, pb_model_info_t *out, vec_t *intervals)
+{
+    uint64_t width_ns = self->bucket_s * 1000000000u;
+    for (size_t h = 0; h < self->nhosts; h++) {
+        const host_t *host = &self->hosts[h];
+        s_bucket_span(host->bk, width_ns, out);
+        for (size_t p = 0; p < host->nprocs; p++)
+            s_bucket_span(host->procs[p].bk, width_ns, out);
+        pb_bucket_col_t col = pb_bucket_col(host->bk, s_nmetrics);
+        for (size_t r = 0; r < pb_bucket_rows(host->bk); r++)
+            if (col.count[r] && col.mean[r] > 0 && s_vec_push(intervals, col.mean[r]) < 0)
+                return;
+    }
+}
+
 void pb_model_info(const pb_model_t *self, pb_model_info_t *out)
 {
+    vec_t intervals = {0};
     out->frames = self->frames;
     out->lost = self->lost;
     out->first_ns = self->first_ns;
     out->last_ns = self->last_ns;
-    out->interval_s = self->hb_interval_s > 0 ? self->hb_interval_s : s_median_interval(self);
+    if (self->bucket_s)
+        s_bucket_info(self, out, &intervals);
+    out->interval_s = self->hb_interval_s > 0
+                          ? self->hb_interval_s
+                          : s_median_interval(self->bucket_s ? &intervals : &self->intervals);
     out->version = self->version;
+    free(intervals.v);
 }
 
 size_t pb_model_host_count(const pb_model_t *self)
@@ -510,15 +584,30 @@ const char *pb_model_host(const pb_model_t *self, size_t host)
 
 size_t pb_model_sys_count(const pb_model_t *self, size_t host)
 {
-    return host < self->nhosts ? self->hosts[host].ts.n : 0;
+    if (host >= self->nhosts)
+        return 0;
+    const host_t *h = &self->hosts[host];
+    return h->bk ? pb_bucket_rows(h->bk) : h->ts.n;
+}
+
+/* Column col of a bucket table as a series. */
+static pb_series_t s_bucket_series(const pb_bucket_t *bk, size_t col)
+{
+    pb_bucket_col_t c = pb_bucket_col(bk, col);
+    return (pb_series_t){
+        pb_bucket_rows(bk),   pb_bucket_ts(bk), c.mean, c.min, c.max, c.sum, c.count,
+        pb_bucket_width_s(bk)};
 }
 
 pb_series_t pb_model_sys(const pb_model_t *self, size_t host, size_t metric)
 {
-    pb_series_t series = {0, NULL, NULL};
+    pb_series_t series;
+    memset(&series, 0, sizeof series);
     if (host >= self->nhosts || metric >= pb_model_metric_count())
         return series;
     const host_t *h = &self->hosts[host];
+    if (h->bk)
+        return s_bucket_series(h->bk, metric);
     series.n = h->ts.n;
     series.ts = h->ts.v;
     series.v = h->sys[metric].v;
@@ -532,10 +621,19 @@ size_t pb_model_proc_count(const pb_model_t *self, size_t host)
 
 static void s_fill_proc(const proc_t *proc, pb_model_proc_t *out)
 {
+    memset(out, 0, sizeof *out);
     out->pid = proc->pid;
     out->comm = proc->comm ? proc->comm : "?";
-    out->cpu = (pb_series_t){proc->ts.n, proc->ts.v, proc->cpu.v};
-    out->rss = (pb_series_t){proc->ts.n, proc->ts.v, proc->rss.v};
+    out->cpu = (pb_series_t){proc->ts.n, proc->ts.v, proc->cpu.v, NULL, NULL, NULL, NULL, 0};
+    out->rss = (pb_series_t){proc->ts.n, proc->ts.v, proc->rss.v, NULL, NULL, NULL, NULL, 0};
+    out->samples = proc->ts.n;
+    if (proc->bk) {
+        out->cpu = s_bucket_series(proc->bk, 0);
+        out->rss = s_bucket_series(proc->bk, 1);
+        out->samples = 0;
+        for (size_t r = 0; r < out->cpu.n; r++)
+            out->samples += pb_bucket_samples(proc->bk, r);
+    }
     out->cpu_mean = proc->cpu_count ? proc->cpu_sum / (double)proc->cpu_count : NAN;
     out->cpu_max = proc->cpu_max;
     out->rss_max = proc->rss_max;
@@ -597,4 +695,91 @@ void pb_model_set_down_after(pb_model_t *self, unsigned n)
 const pb_outage_t *pb_model_outage(const pb_model_t *self)
 {
     return self->outage;
+}
+
+void pb_model_set_bucket(pb_model_t *self, uint64_t width_s)
+{
+    self->bucket_s = width_s;
+}
+
+uint64_t pb_model_bucket_s(const pb_model_t *self)
+{
+    return self->bucket_s;
+}
+
+int pb_model_skipped(pb_model_t *self, const char *host, uint64_t from_ns, uint64_t to_ns)
+{
+    for (size_t s = 0; s < self->nsrcs; s++)
+        free(self->srcs[s].id);
+    self->nsrcs = 0;
+    if (to_ns > self->run_last_ns)
+        self->run_last_ns = to_ns;
+    return pb_outage_skip(self->outage, host, from_ns, to_ns);
+}
+
+/* The column of field in a host's (sys) or a process's (proc) bucket table; -1: not kept. */
+static int s_column(pb_catalog_frame_t type, const pb_catalog_field_t *field)
+{
+    pb_model_metric_count();
+    if (!field)
+        return -1;
+    if (type == PB_FT_PROC)
+        return field == s_proc_cpu ? 0 : field == s_proc_rss ? 1 : -1;
+    if (type != PB_FT_SYS)
+        return -1;
+    if (field == s_sys_interval)
+        return (int)s_nmetrics;
+    return s_metric_of[field->index];
+}
+
+int pb_model_wants(pb_catalog_frame_t type, const pb_catalog_field_t *field)
+{
+    return s_column(type, field) >= 0;
+}
+
+static int s_merge_wanted(const pb_model_bucket_t *b, const pb_model_filter_t *filter)
+{
+    if (!filter)
+        return 1;
+    if (filter->host && strcmp(b->host, filter->host) != 0)
+        return 0;
+    if (b->type != PB_FT_PROC || filter->npids == 0)
+        return 1;
+    for (size_t i = 0; i < filter->npids; i++)
+        if (filter->pids[i] == b->pid)
+            return 1;
+    return 0;
+}
+
+/* The process of a merged bucket, its comm set, its cpu/rss totals updated. */
+static proc_t *s_merge_proc(pb_model_t *self, host_t *host, const pb_model_bucket_t *b, int col)
+{
+    proc_t *proc = s_proc(host, b->pid, self->bucket_s);
+    if (!proc || s_set_comm(proc, b->comm && *b->comm ? b->comm : "?") < 0)
+        return NULL;
+    if (col == 0)
+        s_track_cpu(proc, b->sum, b->max, b->count);
+    else
+        s_track_rss(proc, b->max);
+    return proc;
+}
+
+int pb_model_merge(pb_model_t *self, const pb_model_bucket_t *b, const pb_model_filter_t *filter)
+{
+    int col = s_column(b->type, b->field);
+    if (!self->bucket_s || (b->start_s % self->bucket_s) != 0)
+        return -EINVAL;
+    if (col < 0 || b->count == 0 || !s_merge_wanted(b, filter))
+        return 0;
+    host_t *host = s_host(self, b->host);
+    pb_bucket_t *bk = host ? host->bk : NULL;
+    if (host && b->type == PB_FT_PROC) {
+        proc_t *proc = s_merge_proc(self, host, b, col);
+        bk = proc ? proc->bk : NULL;
+    }
+    size_t row;
+    if (!bk || pb_bucket_row(bk, b->start_s * 1000000000u, &row) < 0)
+        return -ENOMEM;
+    pb_bucket_merge(bk, row, (size_t)col, b->min, b->max, b->sum, b->count);
+    return 0;
 }

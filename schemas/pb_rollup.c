@@ -375,7 +375,24 @@ static void s_get_str(s_cur_t *c, char *out, size_t outlen)
     c->pos += n;
 }
 
-static int s_read_series(s_cur_t *c, pb_rollup_fn *fn, void *arg)
+#define S_BUCKET_BYTES 48 /* start_s, min, max, sum, count, last */
+
+/* Steps over n buckets nobody asked for (checking that they are there). */
+static void s_skip_buckets(s_cur_t *c, uint64_t n)
+{
+    if (c->bad || (c->len - c->pos) / S_BUCKET_BYTES < n)
+        c->bad = 1;
+    else
+        c->pos += (size_t)n * S_BUCKET_BYTES;
+}
+
+typedef struct {
+    pb_rollup_want_fn *want;
+    pb_rollup_fn *fn;
+    void *arg;
+} s_read_t;
+
+static int s_read_series(s_cur_t *c, const s_read_t *rd)
 {
     char host[256], comm[256], field[256];
     s_get_str(c, host, sizeof host);
@@ -384,8 +401,17 @@ static int s_read_series(s_cur_t *c, pb_rollup_fn *fn, void *arg)
     s_get_str(c, comm, sizeof comm);
     s_get_str(c, field, sizeof field);
     int kind = (int)s_get(c, 1);
+    int mask = c->bad ? 0 : rd->want ? rd->want(host, type, pid, comm, field, kind, rd->arg) : 3;
+    if (mask < 0)
+        return mask;
+    pb_rollup_fn *fn = rd->fn;
+    void *arg = rd->arg;
     for (int r = 0; r < 2 && !c->bad; r++) {
         uint64_t n = s_get(c, 4);
+        if (!(mask & (1 << r))) {
+            s_skip_buckets(c, n);
+            continue;
+        }
         for (uint64_t i = 0; i < n && !c->bad; i++) {
             pb_rollup_bucket_t b;
             b.start_s = s_get(c, 8);
@@ -402,13 +428,13 @@ static int s_read_series(s_cur_t *c, pb_rollup_fn *fn, void *arg)
     return c->bad ? -EBADMSG : 0;
 }
 
-static int s_read_body(const unsigned char *body, size_t len, pb_rollup_fn *fn, void *arg)
+static int s_read_body(const unsigned char *body, size_t len, const s_read_t *rd)
 {
     s_cur_t c = {body, len, 0, 0};
     uint64_t n = s_get(&c, 4);
     int rc = c.bad ? -EBADMSG : 0;
     for (uint64_t i = 0; i < n && rc == 0; i++)
-        rc = s_read_series(&c, fn, arg);
+        rc = s_read_series(&c, rd);
     return rc == 0 && c.pos != c.len ? -EBADMSG : rc;
 }
 
@@ -442,6 +468,12 @@ static int s_slurp(const char *path, unsigned char **buf_p, size_t *len_p)
 
 int pb_rollup_read(const char *path, pb_rollup_fn *fn, void *arg)
 {
+    return pb_rollup_read_some(path, NULL, fn, arg);
+}
+
+int pb_rollup_read_some(const char *path, pb_rollup_want_fn *want, pb_rollup_fn *fn, void *arg)
+{
+    s_read_t rd = {want, fn, arg};
     unsigned char *file = NULL, *body = NULL;
     size_t len = 0;
     int rc = s_slurp(path, &file, &len);
@@ -466,7 +498,7 @@ int pb_rollup_read(const char *path, pb_rollup_fn *fn, void *arg)
     if (rc == 0 &&
         ZSTD_decompress(body, (size_t)raw, file + PB_ROLLUP_HEAD, (size_t)comp) != (size_t)raw)
         rc = -EBADMSG;
-    rc = rc ? rc : s_read_body(body, (size_t)raw, fn, arg);
+    rc = rc ? rc : s_read_body(body, (size_t)raw, &rd);
     free(body);
     free(file);
     return rc;
