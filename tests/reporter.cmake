@@ -1,7 +1,8 @@
 # Issue 5: perfbus-report — model, downsampling, charts, renderers, exports, scheduling, CLI.
 # pb_rollup (schemas/) is checked here: its suite builds synthetic runs with pb_synth (reporter/).
 foreach(module pb_downsample pb_text pb_model pb_chart pb_table pb_pdf pb_html pb_export
-        pb_source pb_report pb_schedule pb_synth pb_progress pb_profile pb_rollup)
+        pb_source pb_report pb_schedule pb_synth pb_progress pb_profile pb_rollup pb_bucket
+        pb_rollread)
   pb_check_test(${module} LIBS pb_reporter)
 endforeach()
 
