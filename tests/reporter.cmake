@@ -9,6 +9,6 @@ endforeach()
 # Integration: the real binaries on synthetic runs, checked with qpdf, poppler, html.parser,
 # headless Chromium, systemd-analyze and perfbus-sub's `summary` op. Debian's python3 has
 # python3-zmq/msgpack; a python3 earlier on PATH (pyenv, venv) usually lacks them.
-foreach(name pdf html cli schedule summary live)
+foreach(name pdf html cli schedule summary live long)
   pb_script_test(report.${name} ${PB_PYTHON3} ${PB_TESTS_DIR}/py/test_report_${name}.py)
 endforeach()
