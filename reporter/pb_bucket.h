@@ -74,6 +74,15 @@ typedef struct {
 int pb_bucket_summarise(const double *mean, const double *min, const double *max, const double *sum,
                         const uint64_t *count, size_t n, pb_bucket_summary_t *out);
 
+/* Only the percentiles of pb_bucket_summarise (p, lo, hi of out), from n
+ * buckets that may be finer than those of the exact figures (the 1 min
+ * buckets of a report drawn from 1 h ones). Past 8192 buckets they come from
+ * a histogram of 16384 bins over the values' range rather than a sort: an
+ * estimate moves by at most range / 16384, a bracket outwards by at most as
+ * much (still a bound). 0 or -ENOMEM. */
+int pb_bucket_percentiles(const double *mean, const double *min, const double *max,
+                          const uint64_t *count, size_t n, pb_bucket_summary_t *out);
+
 /* The count-weighted percentile p (0..100) of n values (each standing
  * counts[i] times), values sorted ascending; NaN when the counts sum to 0.
  * Can't fail. */

@@ -5,6 +5,7 @@
 #include "pb_json.h"
 #include "pb_profile.h"
 #include "pb_summary.h"
+#include "pb_table.h"
 #include "pb_view.h"
 
 #include <errno.h>
@@ -120,8 +121,7 @@ static int s_json_summary(FILE *out, pb_series_t series)
 {
     pb_summary_t sum;
     pb_bucket_summary_t bk;
-    int rc = series.count ? pb_bucket_summarise(series.v, series.min, series.max, series.sum,
-                                                series.count, series.n, &bk)
+    int rc = series.count ? pb_table_bucket_stats(series, &bk)
                           : pb_summary_compute(series.ts, series.v, series.n, 0, UINT64_MAX, &sum);
     if (rc == -ENODATA)
         return fputs("null", out) == EOF ? -EIO : 0;

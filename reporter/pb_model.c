@@ -56,7 +56,7 @@ typedef struct {
     vec_t cpu, rss;
     double cpu_sum, cpu_max, rss_max; /* running, so ranking is cheap */
     size_t cpu_count;
-    pb_bucket_t *bk; /* bucketed model: cpu, rss columns */
+    pb_bucket_t *bk, *fk; /* bucketed model: cpu, rss columns; fk: percentile buckets */
 } proc_t;
 
 typedef struct {
@@ -65,7 +65,7 @@ typedef struct {
     vec_t sys[S_NMETRICS];
     proc_t *procs;
     size_t nprocs, capprocs;
-    pb_bucket_t *bk; /* bucketed model: a column per metric, then the sys interval */
+    pb_bucket_t *bk, *fk; /* bucketed model: a column per metric, then the sys interval */
 } host_t;
 
 typedef struct {
@@ -85,9 +85,11 @@ struct pb_model {
     char *version;
     pb_profile_t **profiles;
     size_t nprofiles, capprofiles;
-    pb_outage_t *outage;  /* hosts' down periods, from receive times (pb_model_add_at) */
-    uint64_t run_last_ns; /* the latest receive time of the run being read */
-    uint64_t bucket_s;    /* 0: every sample kept */
+    pb_outage_t *outage;         /* hosts' down periods, from receive times (pb_model_add_at) */
+    uint64_t run_last_ns;        /* the latest receive time of the run being read */
+    uint64_t bucket_s;           /* 0: every sample kept */
+    uint64_t pct_s;              /* percentile buckets (finer); 0: none */
+    size_t last_host, last_proc; /* pb_model_merge's series of the previous call, + 1 */
 };
 
 pb_unit_t pb_model_unit(const pb_catalog_field_t *field)
@@ -185,8 +187,10 @@ static void s_host_free(host_t *host)
         free(host->procs[p].cpu.v);
         free(host->procs[p].rss.v);
         pb_bucket_destroy(&host->procs[p].bk);
+        pb_bucket_destroy(&host->procs[p].fk);
     }
     pb_bucket_destroy(&host->bk);
+    pb_bucket_destroy(&host->fk);
     free(host->procs);
 }
 
@@ -221,6 +225,17 @@ void pb_model_destroy(pb_model_t **self_p)
     *self_p = NULL;
 }
 
+/* A bucketed model's tables of ncols columns: buckets, and percentile buckets if kept. */
+static int s_tables(const pb_model_t *self, size_t ncols, pb_bucket_t **bk, pb_bucket_t **fk)
+{
+    *bk = pb_bucket_new(ncols, self->bucket_s);
+    *fk = self->pct_s && *bk ? pb_bucket_new(ncols, self->pct_s) : NULL;
+    if (*bk && (*fk || !self->pct_s))
+        return 0;
+    pb_bucket_destroy(bk);
+    return -ENOMEM;
+}
+
 static host_t *s_host(pb_model_t *self, const char *name)
 {
     for (size_t h = 0; h < self->nhosts; h++)
@@ -230,7 +245,7 @@ static host_t *s_host(pb_model_t *self, const char *name)
         return NULL;
     host_t *host = &self->hosts[self->nhosts];
     host->name = strdup(name);
-    if (self->bucket_s && host->name && !(host->bk = pb_bucket_new(s_nmetrics + 1, self->bucket_s)))
+    if (self->bucket_s && host->name && (s_tables(self, s_nmetrics + 1, &host->bk, &host->fk) < 0))
         free(host->name);
     if (!host->name || (self->bucket_s && !host->bk))
         return NULL;
@@ -301,6 +316,8 @@ static int s_add_sys(pb_model_t *self, host_t *host, const pb_frame_view_t *fram
         if (n->field == s_sys_interval)
             interval = n->value;
     }
+    if (host->fk && s_bucket_row(host->fk, frame->env.ts, row, interval, s_nmetrics + 1) < 0)
+        return -ENOMEM;
     if (host->bk)
         return s_bucket_row(host->bk, frame->env.ts, row, interval, s_nmetrics + 1);
     int rc = s_tvec_push(&host->ts, frame->env.ts);
@@ -311,7 +328,7 @@ static int s_add_sys(pb_model_t *self, host_t *host, const pb_frame_view_t *fram
     return rc;
 }
 
-static proc_t *s_proc(host_t *host, uint64_t pid, uint64_t bucket_s)
+static proc_t *s_proc(const pb_model_t *self, host_t *host, uint64_t pid)
 {
     for (size_t p = host->nprocs; p > 0; p--)
         if (host->procs[p - 1].pid == pid)
@@ -319,8 +336,8 @@ static proc_t *s_proc(host_t *host, uint64_t pid, uint64_t bucket_s)
     if (s_reserve((void **)&host->procs, &host->capprocs, host->nprocs, sizeof(proc_t)) < 0)
         return NULL;
     proc_t *proc = &host->procs[host->nprocs];
-    if (bucket_s && !(proc->bk = pb_bucket_new(2, bucket_s)))
-        return NULL;
+    if (self->bucket_s && !(proc->bk = pb_bucket_new(2, self->bucket_s)))
+        return NULL; /* no percentile buckets: only the JSON export shows processes' percentiles */
     host->nprocs++;
     proc->pid = pid;
     proc->cpu_max = NAN;
@@ -359,7 +376,7 @@ static void s_track_rss(proc_t *proc, double max)
 
 static int s_add_proc(pb_model_t *self, host_t *host, const pb_frame_view_t *frame)
 {
-    proc_t *proc = s_proc(host, frame->pid, self->bucket_s);
+    proc_t *proc = s_proc(self, host, frame->pid);
     if (!proc || s_set_comm(proc, frame->has_comm ? frame->comm : "?") < 0)
         return -ENOMEM;
     if (frame->gone)
@@ -367,6 +384,8 @@ static int s_add_proc(pb_model_t *self, host_t *host, const pb_frame_view_t *fra
     double cpu = s_view_number(frame, s_proc_cpu), rss = s_view_number(frame, s_proc_rss);
     s_track_cpu(proc, cpu, cpu, isfinite(cpu));
     s_track_rss(proc, rss);
+    if (proc->fk && s_bucket_row(proc->fk, frame->env.ts, &cpu, rss, 2) < 0)
+        return -ENOMEM;
     if (proc->bk)
         return s_bucket_row(proc->bk, frame->env.ts, &cpu, rss, 2);
     int rc = s_tvec_push(&proc->ts, frame->env.ts);
@@ -590,13 +609,33 @@ size_t pb_model_sys_count(const pb_model_t *self, size_t host)
     return h->bk ? pb_bucket_rows(h->bk) : h->ts.n;
 }
 
-/* Column col of a bucket table as a series. */
-static pb_series_t s_bucket_series(const pb_bucket_t *bk, size_t col)
+/* Column col of a bucket table as a series, with that of the percentile buckets fk (may be NULL).
+ */
+static pb_series_t s_bucket_series(const pb_bucket_t *bk, const pb_bucket_t *fk, size_t col)
 {
     pb_bucket_col_t c = pb_bucket_col(bk, col);
-    return (pb_series_t){
-        pb_bucket_rows(bk),   pb_bucket_ts(bk), c.mean, c.min, c.max, c.sum, c.count,
-        pb_bucket_width_s(bk)};
+    pb_series_t s = {pb_bucket_rows(bk),
+                     pb_bucket_ts(bk),
+                     c.mean,
+                     c.min,
+                     c.max,
+                     c.sum,
+                     c.count,
+                     pb_bucket_width_s(bk),
+                     0,
+                     NULL,
+                     NULL,
+                     NULL,
+                     NULL};
+    if (fk) {
+        pb_bucket_col_t f = pb_bucket_col(fk, col);
+        s.fine_n = pb_bucket_rows(fk);
+        s.fine_mean = f.mean;
+        s.fine_min = f.min;
+        s.fine_max = f.max;
+        s.fine_count = f.count;
+    }
+    return s;
 }
 
 pb_series_t pb_model_sys(const pb_model_t *self, size_t host, size_t metric)
@@ -607,7 +646,7 @@ pb_series_t pb_model_sys(const pb_model_t *self, size_t host, size_t metric)
         return series;
     const host_t *h = &self->hosts[host];
     if (h->bk)
-        return s_bucket_series(h->bk, metric);
+        return s_bucket_series(h->bk, h->fk, metric);
     series.n = h->ts.n;
     series.ts = h->ts.v;
     series.v = h->sys[metric].v;
@@ -624,12 +663,14 @@ static void s_fill_proc(const proc_t *proc, pb_model_proc_t *out)
     memset(out, 0, sizeof *out);
     out->pid = proc->pid;
     out->comm = proc->comm ? proc->comm : "?";
-    out->cpu = (pb_series_t){proc->ts.n, proc->ts.v, proc->cpu.v, NULL, NULL, NULL, NULL, 0};
-    out->rss = (pb_series_t){proc->ts.n, proc->ts.v, proc->rss.v, NULL, NULL, NULL, NULL, 0};
+    out->cpu.n = out->rss.n = proc->ts.n;
+    out->cpu.ts = out->rss.ts = proc->ts.v;
+    out->cpu.v = proc->cpu.v;
+    out->rss.v = proc->rss.v;
     out->samples = proc->ts.n;
     if (proc->bk) {
-        out->cpu = s_bucket_series(proc->bk, 0);
-        out->rss = s_bucket_series(proc->bk, 1);
+        out->cpu = s_bucket_series(proc->bk, proc->fk, 0);
+        out->rss = s_bucket_series(proc->bk, proc->fk, 1);
         out->samples = 0;
         for (size_t r = 0; r < out->cpu.n; r++)
             out->samples += pb_bucket_samples(proc->bk, r);
@@ -699,7 +740,18 @@ const pb_outage_t *pb_model_outage(const pb_model_t *self)
 
 void pb_model_set_bucket(pb_model_t *self, uint64_t width_s)
 {
+    pb_model_set_buckets(self, width_s, 0);
+}
+
+void pb_model_set_buckets(pb_model_t *self, uint64_t width_s, uint64_t pct_s)
+{
     self->bucket_s = width_s;
+    self->pct_s = width_s && pct_s < width_s ? pct_s : 0;
+}
+
+uint64_t pb_model_pct_bucket_s(const pb_model_t *self)
+{
+    return self->pct_s;
 }
 
 uint64_t pb_model_bucket_s(const pb_model_t *self)
@@ -751,35 +803,58 @@ static int s_merge_wanted(const pb_model_bucket_t *b, const pb_model_filter_t *f
     return 0;
 }
 
-/* The process of a merged bucket, its comm set, its cpu/rss totals updated. */
-static proc_t *s_merge_proc(pb_model_t *self, host_t *host, const pb_model_bucket_t *b, int col)
+/* The process of a merged bucket, its comm set. */
+static proc_t *s_merge_proc(pb_model_t *self, host_t *host, const pb_model_bucket_t *b)
 {
-    proc_t *proc = s_proc(host, b->pid, self->bucket_s);
+    proc_t *proc = s_proc(self, host, b->pid);
     if (!proc || s_set_comm(proc, b->comm && *b->comm ? b->comm : "?") < 0)
         return NULL;
-    if (col == 0)
-        s_track_cpu(proc, b->sum, b->max, b->count);
-    else
-        s_track_rss(proc, b->max);
     return proc;
+}
+
+/* The host and process (NULL for sys) of b: the previous call's when b is of the
+ * same series (rollups come series by series), so a series costs one lookup. */
+static int s_merge_target(pb_model_t *self, const pb_model_bucket_t *b, host_t **host,
+                          proc_t **proc)
+{
+    *host = self->last_host ? &self->hosts[self->last_host - 1] : NULL;
+    *proc = *host && self->last_proc ? &(*host)->procs[self->last_proc - 1] : NULL;
+    int same = *host && strcmp((*host)->name, b->host) == 0 &&
+               (b->type == PB_FT_PROC ? *proc && (*proc)->pid == b->pid : !*proc);
+    if (same)
+        return 0;
+    self->last_host = self->last_proc = 0;
+    if (!(*host = s_host(self, b->host)))
+        return -ENOMEM;
+    *proc = b->type == PB_FT_PROC ? s_merge_proc(self, *host, b) : NULL;
+    if (b->type == PB_FT_PROC && !*proc)
+        return -ENOMEM;
+    self->last_host = (size_t)(*host - self->hosts) + 1;
+    self->last_proc = *proc ? (size_t)(*proc - (*host)->procs) + 1 : 0;
+    return 0;
 }
 
 int pb_model_merge(pb_model_t *self, const pb_model_bucket_t *b, const pb_model_filter_t *filter)
 {
-    int col = s_column(b->type, b->field);
-    if (!self->bucket_s || (b->start_s % self->bucket_s) != 0)
+    int col = s_column(b->type, b->field), fine = b->width_s == self->pct_s && self->pct_s;
+    if (!self->bucket_s || (b->width_s != self->bucket_s && !fine) || b->start_s % b->width_s != 0)
         return -EINVAL;
     if (col < 0 || b->count == 0 || !s_merge_wanted(b, filter))
         return 0;
-    host_t *host = s_host(self, b->host);
-    pb_bucket_t *bk = host ? host->bk : NULL;
-    if (host && b->type == PB_FT_PROC) {
-        proc_t *proc = s_merge_proc(self, host, b, col);
-        bk = proc ? proc->bk : NULL;
-    }
+    host_t *host;
+    proc_t *proc;
+    if (s_merge_target(self, b, &host, &proc) < 0)
+        return -ENOMEM;
+    pb_bucket_t *bk = proc ? (fine ? proc->fk : proc->bk) : (fine ? host->fk : host->bk);
     size_t row;
+    if (!bk && fine)
+        return 0;
     if (!bk || pb_bucket_row(bk, b->start_s * 1000000000u, &row) < 0)
         return -ENOMEM;
     pb_bucket_merge(bk, row, (size_t)col, b->min, b->max, b->sum, b->count);
+    if (proc && !fine && col == 0)
+        s_track_cpu(proc, b->sum, b->max, b->count);
+    else if (proc && !fine)
+        s_track_rss(proc, b->max);
     return 0;
 }

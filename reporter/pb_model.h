@@ -42,7 +42,9 @@ typedef struct {
  * from the model and valid until the next pb_model_add or destroy.
  * A bucketed model (pb_model_set_bucket) gives one point per bucket of width_s
  * seconds: ts its start, v the mean of its samples, and min, max, sum, count
- * of them (pb_bucket.h); a raw model leaves those NULL and width_s 0. */
+ * of them (pb_bucket.h); a raw model leaves those NULL and width_s 0. A
+ * model with percentile buckets (pb_model_set_buckets) also gives the finer
+ * buckets' mean, min, max and count (fine_n of them) for the percentiles. */
 typedef struct {
     size_t n;
     const uint64_t *ts;
@@ -50,6 +52,9 @@ typedef struct {
     const double *min, *max, *sum;
     const uint64_t *count;
     uint64_t width_s;
+    size_t fine_n;
+    const double *fine_mean, *fine_min, *fine_max;
+    const uint64_t *fine_count;
 } pb_series_t;
 
 typedef struct {
@@ -105,6 +110,14 @@ void pb_model_destroy(pb_model_t **self_p);
 void pb_model_set_bucket(pb_model_t *self, uint64_t width_s);
 uint64_t pb_model_bucket_s(const pb_model_t *self);
 
+/* pb_model_set_bucket, and also buckets of pct_s seconds (finer than width_s;
+ * 0: none) kept only for the summaries' percentiles of the hosts' metrics: a
+ * month drawn from 1 h buckets estimates them from its 1 min ones. (Processes
+ * keep none: their percentiles, in the JSON export only, come from the
+ * buckets.) */
+void pb_model_set_buckets(pb_model_t *self, uint64_t width_s, uint64_t pct_s);
+uint64_t pb_model_pct_bucket_s(const pb_model_t *self);
+
 /* Which frames a model takes; pass NULL to pb_model_add for all. */
 typedef struct {
     const char *host;     /* only this host's frames; NULL = all */
@@ -136,6 +149,7 @@ typedef struct {
     uint64_t pid;            /* proc only */
     const char *comm;        /* proc only */
     const pb_catalog_field_t *field;
+    uint64_t width_s; /* the model's bucket width, or its percentile buckets' */
     uint64_t start_s, count;
     double min, max, sum;
 } pb_model_bucket_t;
@@ -144,9 +158,8 @@ typedef struct {
  * rollup series nothing reads). */
 int pb_model_wants(pb_catalog_frame_t type, const pb_catalog_field_t *field);
 
-/* Merges b into the bucketed model (buckets of a coarser or finer width
- * than the model's are the caller's to avoid; a start off the model's width:
- * -EINVAL). Series the model does
+/* Merges b into the bucketed model: into its buckets or its percentile
+ * buckets, by b's width (any other width, or a start off it: -EINVAL). Series the model does
  * not keep and those the filter leaves out are ignored. 0, -EINVAL or -ENOMEM. */
 int pb_model_merge(pb_model_t *self, const pb_model_bucket_t *b, const pb_model_filter_t *filter);
 

@@ -23,7 +23,7 @@ typedef struct {
 
 typedef struct {
     size_t series;
-    uint64_t start_s, count;
+    uint64_t width_s, start_s, count;
     double min, max, sum;
 } s_stage_t;
 
@@ -36,6 +36,7 @@ struct pb_rollread {
     s_stage_t *stage;
     size_t nstage, capstage;
     pb_rollread_stats_t stats;
+    pb_rollup_reader_t *reader;
 };
 
 uint64_t pb_rollread_width(uint64_t span_s)
@@ -50,8 +51,15 @@ pb_rollread_t *pb_rollread_new(pb_model_t *model, const pb_model_filter_t *filte
 {
     pb_rollread_t *self = calloc(1, sizeof *self);
     if (self)
-        *self =
-            (pb_rollread_t){.model = model, .filter = filter, .from_ns = from_ns, .to_ns = to_ns};
+        *self = (pb_rollread_t){.model = model,
+                                .filter = filter,
+                                .from_ns = from_ns,
+                                .to_ns = to_ns,
+                                .reader = pb_rollup_reader_new()};
+    if (self && !self->reader) {
+        free(self);
+        self = NULL;
+    }
     return self;
 }
 
@@ -73,6 +81,7 @@ void pb_rollread_destroy(pb_rollread_t **self_p)
     s_unstage(self);
     free(self->series);
     free(self->stage);
+    pb_rollup_reader_destroy(&self->reader);
     free(self);
     *self_p = NULL;
 }
@@ -119,20 +128,25 @@ static int s_want(const char *host, int type, uint64_t pid, const char *comm, co
         return -ENOMEM;
     }
     self->nseries++;
-    return pb_model_bucket_s(self->model) == PB_ROLLUP_COARSE_S ? 2 : 1;
+    uint64_t width = pb_model_bucket_s(self->model), pct = pb_model_pct_bucket_s(self->model);
+    if (frame == PB_FT_PROC)
+        pct = 0; /* the model keeps percentile buckets of the hosts only */
+    return (width == PB_ROLLUP_COARSE_S || pct == PB_ROLLUP_COARSE_S ? 2 : 0) |
+           (width == PB_ROLLUP_FINE_S || pct == PB_ROLLUP_FINE_S ? 1 : 0);
 }
 
 /* pb_rollup_fn: one bucket of the series s_want took last. */
 static int s_bucket(const char *host, int type, uint64_t pid, const char *comm, const char *field,
                     int kind, int coarse, const pb_rollup_bucket_t *b, void *arg)
 {
-    (void)host, (void)type, (void)pid, (void)comm, (void)field, (void)kind, (void)coarse;
+    (void)host, (void)type, (void)pid, (void)comm, (void)field, (void)kind;
     pb_rollread_t *self = arg;
     if (pb_grow((void **)&self->stage, &self->capstage, self->nstage, sizeof *self->stage, 1024) <
         0)
         return -ENOMEM;
+    uint64_t width = coarse ? PB_ROLLUP_COARSE_S : PB_ROLLUP_FINE_S;
     self->stage[self->nstage++] =
-        (s_stage_t){self->nseries - 1, b->start_s, b->count, b->min, b->max, b->sum};
+        (s_stage_t){self->nseries - 1, width, b->start_s, b->count, b->min, b->max, b->sum};
     return 0;
 }
 
@@ -143,7 +157,7 @@ static int s_merge(pb_rollread_t *self)
     for (size_t i = 0; i < self->nstage; i++) {
         const s_stage_t *st = &self->stage[i];
         const s_series_t *s = &self->series[st->series];
-        pb_model_bucket_t b = {s->host,     s->type,   s->pid,  s->comm, s->field,
+        pb_model_bucket_t b = {s->host,     s->type,   s->pid,  s->comm, s->field, st->width_s,
                                st->start_s, st->count, st->min, st->max, st->sum};
         int rc = pb_model_merge(self->model, &b, self->filter);
         if (rc < 0)
@@ -190,7 +204,7 @@ static int s_covered(const pb_rollread_t *self, const char *path, pb_sealed_info
 static int s_take(pb_rollread_t *self, const char *rollup, const pb_sealed_info_t *info)
 {
     s_unstage(self);
-    int rc = pb_rollup_read_some(rollup, s_want, s_bucket, self);
+    int rc = pb_rollup_reader_read(self->reader, rollup, s_want, s_bucket, self);
     if (rc == -ENOMEM)
         return rc;
     if (rc < 0) {

@@ -27,6 +27,11 @@
 
 #define PB_ROLLREAD_FINE_AFTER_S   (2u * 3600u)
 #define PB_ROLLREAD_COARSE_AFTER_S (30000u * 60u)
+/* A window drawn from 1 h buckets but no longer than this (100 days: 144000
+ * minutes, about 30 MB of buckets per host and 20 processes) also keeps the
+ * 1 min buckets, for the percentiles: estimated from 1 h means they would be
+ * too far off (schemas/STORAGE.md). */
+#define PB_ROLLREAD_PCT_FINE_UNTIL_S (100u * 86400u)
 
 /* The bucket width for a window of span_s seconds: 0 (every sample),
  * PB_ROLLUP_FINE_S or PB_ROLLUP_COARSE_S. Can't fail. */

@@ -201,12 +201,16 @@ static uint64_t s_window_span(const pb_source_opts_t *opts)
 /* Buckets the model for a long window (pb_rollread.h) and readies the rollup reader. */
 static int s_choose_width(load_t *load)
 {
-    uint64_t width = pb_model_bucket_s(load->model);
-    if (width == 0 && !s_width_override(&width))
-        width = pb_rollread_width(s_window_span(load->opts));
-    if (width == 0)
-        return 0;
-    pb_model_set_bucket(load->model, width);
+    uint64_t width = pb_model_bucket_s(load->model), span = 0;
+    if (width == 0) {
+        span = s_window_span(load->opts);
+        if (!s_width_override(&width))
+            width = pb_rollread_width(span);
+        if (width == 0)
+            return 0;
+        int pct = width > PB_ROLLUP_FINE_S && span <= PB_ROLLREAD_PCT_FINE_UNTIL_S;
+        pb_model_set_buckets(load->model, width, pct ? PB_ROLLUP_FINE_S : 0);
+    }
     load->rollread =
         pb_rollread_new(load->model, &load->filter, load->opts->from_ns, load->opts->to_ns);
     return load->rollread ? 0 : -ENOMEM;

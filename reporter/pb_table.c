@@ -108,13 +108,21 @@ size_t pb_table_cover(const pb_model_t *model, const char *source, pb_table_row_
     return count;
 }
 
+int pb_table_bucket_stats(pb_series_t s, pb_bucket_summary_t *out)
+{
+    int rc = pb_bucket_summarise(s.v, s.min, s.max, s.sum, s.count, s.n, out);
+    if (rc == 0 && s.fine_count)
+        rc =
+            pb_bucket_percentiles(s.fine_mean, s.fine_min, s.fine_max, s.fine_count, s.fine_n, out);
+    return rc;
+}
+
 int pb_table_stats(pb_series_t series, pb_summary_t *out)
 {
     pb_bucket_summary_t b;
     if (!series.count)
         return pb_summary_compute(series.ts, series.v, series.n, 0, UINT64_MAX, out);
-    int rc = pb_bucket_summarise(series.v, series.min, series.max, series.sum, series.count,
-                                 series.n, &b);
+    int rc = pb_table_bucket_stats(series, &b);
     memset(out, 0, sizeof *out);
     if (rc < 0)
         return rc;

@@ -2,6 +2,7 @@
 #ifndef PB_TABLE_H
 #define PB_TABLE_H
 
+#include "pb_bucket.h"
 #include "pb_model.h"
 #include "pb_summary.h"
 
@@ -31,6 +32,11 @@ size_t pb_table_cover(const pb_model_t *model, const char *source, pb_table_row_
  * and mean exact, p50/p95/p99 estimated (pb_bucket.h), stddev NaN (buckets
  * keep no sum of squares). 0, -ENODATA (no value) or -ENOMEM. */
 int pb_table_stats(pb_series_t series, pb_summary_t *out);
+
+/* The summary of a bucketed series with the brackets of its percentiles,
+ * from its percentile buckets when it has them (pb_series_t.fine_count).
+ * 0, -ENODATA or -ENOMEM. */
+int pb_table_bucket_stats(pb_series_t series, pb_bucket_summary_t *out);
 
 /* Summary row of metric (index into the metric table) for a host, with the
  * subscriber's pb_summary: name, count, min, max, mean, p50, p95, p99.

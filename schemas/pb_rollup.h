@@ -72,4 +72,13 @@ typedef int(pb_rollup_want_fn)(const char *host, int type, uint64_t pid, const c
                                const char *field, int kind, void *arg);
 int pb_rollup_read_some(const char *path, pb_rollup_want_fn *want, pb_rollup_fn *fn, void *arg);
 
+/* A reader for many files (pb_rollup_read_some, keeping its buffers and zstd
+ * context from one to the next). new: NULL on ENOMEM; read: as
+ * pb_rollup_read_some. */
+typedef struct pb_rollup_reader pb_rollup_reader_t;
+pb_rollup_reader_t *pb_rollup_reader_new(void);
+void pb_rollup_reader_destroy(pb_rollup_reader_t **self_p);
+int pb_rollup_reader_read(pb_rollup_reader_t *self, const char *path, pb_rollup_want_fn *want,
+                          pb_rollup_fn *fn, void *arg);
+
 #endif

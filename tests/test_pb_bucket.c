@@ -1,4 +1,5 @@
-/* Unit tests of pb_bucket: aligned rows, merging = adding, exact summaries, bracketed percentiles. */
+/* Unit tests of pb_bucket: aligned rows, merging = adding, exact summaries, bracketed percentiles.
+ */
 #include "pb_bucket.h"
 
 #include "pb_summary.h"
@@ -146,6 +147,41 @@ START_TEST(summaries_are_exact_and_percentiles_within_the_brackets)
 }
 END_TEST
 
+/* 43200 buckets (a month of minutes): the histogram path, against pb_summary of every sample. */
+START_TEST(many_buckets_take_the_histogram_and_stay_bounded)
+{
+    enum { N = 43200 * 5 };
+    pb_bucket_t *bk = pb_bucket_new(1, 5);
+    uint64_t *ts = malloc(N * sizeof *ts);
+    double *vs = malloc(N * sizeof *vs);
+    size_t row;
+    for (size_t i = 0; i < N; i++) {
+        ts[i] = (1767225600 + i) * S_NS;
+        vs[i] = s_value(i) + (i % 977 == 0 ? 200.0 : 0); /* outliers stretch the range */
+        ck_assert_int_eq(pb_bucket_row(bk, ts[i], &row), 0);
+        pb_bucket_add(bk, row, 0, vs[i]);
+    }
+    pb_summary_t exact;
+    pb_bucket_summary_t s;
+    ck_assert_int_eq(pb_summary_compute(ts, vs, N, 0, UINT64_MAX, &exact), 0);
+    pb_bucket_col_t c = pb_bucket_col(bk, 0);
+    ck_assert_uint_eq(pb_bucket_rows(bk), 43200);
+    ck_assert_int_eq(pb_bucket_summarise(c.mean, c.min, c.max, c.sum, c.count, 43200, &s), 0);
+    ck_assert_uint_eq(s.count, N);
+    ck_assert_double_eq(s.max, exact.max);
+    double want[3] = {exact.p50, exact.p95, exact.p99};
+    for (size_t i = 0; i < 3; i++) {
+        ck_assert_msg(s.lo[i] <= want[i] && want[i] <= s.hi[i], "p%zu %g not in [%g, %g]", i,
+                      want[i], s.lo[i], s.hi[i]);
+        ck_assert(s.lo[i] <= s.p[i] && s.p[i] <= s.hi[i]);
+        ck_assert_double_le(fabs(s.p[i] - want[i]), 3.0);
+    }
+    free(ts);
+    free(vs);
+    pb_bucket_destroy(&bk);
+}
+END_TEST
+
 START_TEST(no_sample_is_no_data)
 {
     const double nan[1] = {NAN};
@@ -164,6 +200,7 @@ int main(void)
     tcase_add_test(tc, merging_a_bucket_equals_adding_its_samples);
     tcase_add_test(tc, weighted_percentiles_are_those_of_the_expanded_values);
     tcase_add_test(tc, summaries_are_exact_and_percentiles_within_the_brackets);
+    tcase_add_test(tc, many_buckets_take_the_histogram_and_stay_bounded);
     tcase_add_test(tc, no_sample_is_no_data);
     suite_add_tcase(suite, tc);
     SRunner *runner = srunner_create(suite);

@@ -1,4 +1,5 @@
-/* Unit tests of pb_rollread: rollups, raw records and mixes of them give the same bucketed model. */
+/* Unit tests of pb_rollread: rollups, raw records and mixes of them give the same bucketed model.
+ */
 #include "pb_rollread.h"
 
 #include "pb_bucket.h"
@@ -61,8 +62,8 @@ static void s_write(int format, uint64_t offset_s, char *dir, size_t size)
     ck_assert_int_eq(pb_synth_write(&o, store, dir, size), 0);
 }
 
-static pb_model_t *s_load(const char *run, uint64_t width, uint64_t from_ns, uint64_t to_ns,
-                          pb_source_stats_t *stats)
+static pb_model_t *s_load_pct(const char *run, uint64_t width, uint64_t pct, uint64_t from_ns,
+                              uint64_t to_ns, pb_source_stats_t *stats)
 {
     pb_source_opts_t opts;
     char err[256];
@@ -73,13 +74,29 @@ static pb_model_t *s_load(const char *run, uint64_t width, uint64_t from_ns, uin
     pb_model_t *model = pb_model_new();
     ck_assert_ptr_nonnull(model);
     if (width)
-        pb_model_set_bucket(model, width);
+        pb_model_set_buckets(model, width, pct);
     ck_assert_int_eq(pb_source_load(&opts, model, stats, err, sizeof err), 0);
     return model;
 }
 
+static pb_model_t *s_load(const char *run, uint64_t width, uint64_t from_ns, uint64_t to_ns,
+                          pb_source_stats_t *stats)
+{
+    return s_load_pct(run, width, 0, from_ns, to_ns, stats);
+}
+
 static void s_same_series(pb_series_t a, pb_series_t b)
 {
+    ck_assert_uint_eq(a.fine_n, b.fine_n);
+    for (size_t i = 0; i < a.fine_n; i++) {
+        ck_assert_uint_eq(a.fine_count[i], b.fine_count[i]);
+        if (a.fine_count[i] == 0)
+            continue;
+        ck_assert_double_eq(a.fine_min[i], b.fine_min[i]);
+        ck_assert_double_eq(a.fine_max[i], b.fine_max[i]);
+        ck_assert_double_eq_tol(a.fine_mean[i], b.fine_mean[i],
+                                1e-12 * fabs(a.fine_mean[i]) + 1e-12);
+    }
     ck_assert_uint_eq(a.n, b.n);
     ck_assert_uint_eq(a.width_s, b.width_s);
     for (size_t i = 0; i < a.n; i++) {
@@ -264,6 +281,47 @@ START_TEST(long_summaries_agree_with_exact_ones)
 }
 END_TEST
 
+/* Drawn from 1 h buckets, percentiles from the 1 min ones: the same by both paths, and
+ * within the brackets of (and near) the exact ones. */
+START_TEST(hour_buckets_take_percentiles_from_minutes)
+{
+    char run[512], mixed[512];
+    pb_source_stats_t st, sm;
+    s_write(2, 30, run, sizeof run);
+    s_copy(run, "mixed", mixed, sizeof mixed);
+    s_sh("rm '%s'/segment-000002.pbr%s", mixed, "");
+    uint64_t h = PB_ROLLUP_COARSE_S, m = PB_ROLLUP_FINE_S;
+    pb_model_t *rolled = s_load_pct(run, h, m, 0, UINT64_MAX, &st);
+    pb_model_t *part = s_load_pct(mixed, h, m, 0, UINT64_MAX, &sm);
+    ck_assert_uint_eq(pb_model_pct_bucket_s(rolled), m);
+    ck_assert_uint_eq(st.rolled_segments, HOURS);
+    ck_assert_uint_eq(sm.rolled_segments, HOURS - 1);
+    s_same_model(rolled, part);
+    setenv("PERFBUS_REPORT_RESOLUTION", "raw", 1);
+    pb_model_t *exact = s_load(run, 0, 0, UINT64_MAX, &st);
+    unsetenv("PERFBUS_REPORT_RESOLUTION");
+    size_t user = 0;
+    while (strcmp(pb_model_metric(user)->key, "cpu.total.user_pct") != 0)
+        user++;
+    pb_series_t s = pb_model_sys(rolled, 0, user);
+    ck_assert_uint_eq(s.n, HOURS + 1);
+    ck_assert_uint_eq(s.fine_n, HOURS * 60 + 1);
+    pb_bucket_summary_t b;
+    pb_summary_t want;
+    ck_assert_int_eq(pb_table_bucket_stats(s, &b), 0);
+    ck_assert_int_eq(pb_table_stats(pb_model_sys(exact, 0, user), &want), 0);
+    ck_assert_uint_eq(b.count, want.count);
+    double p[3] = {want.p50, want.p95, want.p99};
+    for (size_t i = 0; i < 3; i++) {
+        ck_assert(b.lo[i] <= p[i] && p[i] <= b.hi[i]);
+        ck_assert_double_le(fabs(b.p[i] - p[i]), 0.5); /* hour means alone: several points off */
+    }
+    pb_model_destroy(&rolled);
+    pb_model_destroy(&part);
+    pb_model_destroy(&exact);
+}
+END_TEST
+
 START_TEST(a_bad_resolution_is_ignored_and_raw_is_raw)
 {
     char run[512];
@@ -293,6 +351,7 @@ int main(void)
     tcase_add_test(tc, a_mixed_run_gives_what_its_records_give);
     tcase_add_test(tc, the_edges_of_a_window_are_read_raw);
     tcase_add_test(tc, long_summaries_agree_with_exact_ones);
+    tcase_add_test(tc, hour_buckets_take_percentiles_from_minutes);
     tcase_add_test(tc, a_bad_resolution_is_ignored_and_raw_is_raw);
     suite_add_tcase(suite, tc);
     SRunner *runner = srunner_create(suite);
