@@ -64,9 +64,9 @@ void pb_bucket_destroy(pb_bucket_t **self_p)
 }
 
 /* Every array of the table to cap entries (realloc keeps what is there). */
-static int s_grow(pb_bucket_t *self)
+static int s_resize(pb_bucket_t *self, size_t cap)
 {
-    size_t cap = self->cap ? self->cap * 2 : 64, d = sizeof(double);
+    size_t d = sizeof(double);
     void *p = realloc(self->ts, cap * sizeof(uint64_t));
     if (!p)
         return -ENOMEM;
@@ -85,6 +85,16 @@ static int s_grow(pb_bucket_t *self)
     }
     self->cap = cap;
     return 0;
+}
+
+static int s_grow(pb_bucket_t *self)
+{
+    return s_resize(self, self->cap ? self->cap * 2 : 64);
+}
+
+int pb_bucket_reserve(pb_bucket_t *self, size_t rows)
+{
+    return rows > self->cap ? s_resize(self, rows) : 0;
 }
 
 /* Opens a gap at row i (moving the later rows up) and fills it as an empty bucket. */

@@ -31,6 +31,10 @@ typedef struct pb_bucket pb_bucket_t;
 pb_bucket_t *pb_bucket_new(size_t ncols, uint64_t width_s);
 void pb_bucket_destroy(pb_bucket_t **self_p);
 
+/* Room for rows rows without growing (a window's span / width): a month's
+ * tables would otherwise be copied as they double. 0 or -ENOMEM. */
+int pb_bucket_reserve(pb_bucket_t *self, size_t rows);
+
 /* The row of the bucket holding ts_ns (made, in time order, when new): 0
  * with *row set, or -ENOMEM. Rows shift when an earlier bucket is made, so
  * use *row before the next call only. */

@@ -89,6 +89,7 @@ struct pb_model {
     uint64_t run_last_ns;        /* the latest receive time of the run being read */
     uint64_t bucket_s;           /* 0: every sample kept */
     uint64_t pct_s;              /* percentile buckets (finer); 0: none */
+    uint64_t span_s;             /* the window's expected span: room for its buckets */
     size_t last_host, last_proc; /* pb_model_merge's series of the previous call, + 1 */
 };
 
@@ -230,6 +231,8 @@ static int s_tables(const pb_model_t *self, size_t ncols, pb_bucket_t **bk, pb_b
 {
     *bk = pb_bucket_new(ncols, self->bucket_s);
     *fk = self->pct_s && *bk ? pb_bucket_new(ncols, self->pct_s) : NULL;
+    if (*fk && pb_bucket_reserve(*fk, (size_t)(self->span_s / self->pct_s + 2)) < 0)
+        pb_bucket_destroy(fk);
     if (*bk && (*fk || !self->pct_s))
         return 0;
     pb_bucket_destroy(bk);
@@ -747,6 +750,11 @@ void pb_model_set_buckets(pb_model_t *self, uint64_t width_s, uint64_t pct_s)
 {
     self->bucket_s = width_s;
     self->pct_s = width_s && pct_s < width_s ? pct_s : 0;
+}
+
+void pb_model_set_span(pb_model_t *self, uint64_t span_s)
+{
+    self->span_s = span_s < 400ull * 86400 ? span_s : 400ull * 86400;
 }
 
 uint64_t pb_model_pct_bucket_s(const pb_model_t *self)

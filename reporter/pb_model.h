@@ -118,6 +118,10 @@ uint64_t pb_model_bucket_s(const pb_model_t *self);
 void pb_model_set_buckets(pb_model_t *self, uint64_t width_s, uint64_t pct_s);
 uint64_t pb_model_pct_bucket_s(const pb_model_t *self);
 
+/* The span the window is expected to cover (seconds; only room is made
+ * for its percentile buckets at once, up to 400 days of them). Can't fail. */
+void pb_model_set_span(pb_model_t *self, uint64_t span_s);
+
 /* Which frames a model takes; pass NULL to pb_model_add for all. */
 typedef struct {
     const char *host;     /* only this host's frames; NULL = all */

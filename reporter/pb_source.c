@@ -210,6 +210,7 @@ static int s_choose_width(load_t *load)
             return 0;
         int pct = width > PB_ROLLUP_FINE_S && span <= PB_ROLLREAD_PCT_FINE_UNTIL_S;
         pb_model_set_buckets(load->model, width, pct ? PB_ROLLUP_FINE_S : 0);
+        pb_model_set_span(load->model, span);
     }
     load->rollread =
         pb_rollread_new(load->model, &load->filter, load->opts->from_ns, load->opts->to_ns);

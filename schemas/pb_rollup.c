@@ -479,7 +479,7 @@ int pb_rollup_read(const char *path, pb_rollup_fn *fn, void *arg)
  * files of some 240 KB each, and fresh buffers would fault in every page again. */
 struct pb_rollup_reader {
     unsigned char *body;
-    size_t cap;
+    size_t cap, len; /* len: the loaded body's */
     ZSTD_DCtx *dctx;
 };
 
@@ -533,13 +533,13 @@ static int s_body_room(pb_rollup_reader_t *self, size_t raw)
     return 0;
 }
 
-int pb_rollup_reader_read(pb_rollup_reader_t *self, const char *path, pb_rollup_want_fn *want,
-                          pb_rollup_fn *fn, void *arg)
+/* Reads, checks and decompresses path into self->body: 0, -EBADMSG or -errno. */
+static int s_load(pb_rollup_reader_t *self, const char *path)
 {
-    s_read_t rd = {want, fn, arg};
     unsigned char *file = NULL;
     size_t len = 0;
     uint64_t comp = 0, raw = 0;
+    self->len = 0;
     int rc = s_slurp(path, &file, &len);
     rc = rc ? rc : s_check_head(file, len, &comp, &raw);
     rc = rc ? rc : s_body_room(self, (size_t)raw);
@@ -547,7 +547,16 @@ int pb_rollup_reader_read(pb_rollup_reader_t *self, const char *path, pb_rollup_
                                        (size_t)comp) != (size_t)raw)
         rc = -EBADMSG;
     free(file);
-    return rc ? rc : s_read_body(self->body, (size_t)raw, &rd);
+    self->len = rc ? 0 : (size_t)raw;
+    return rc;
+}
+
+int pb_rollup_reader_read(pb_rollup_reader_t *self, const char *path, pb_rollup_want_fn *want,
+                          pb_rollup_fn *fn, void *arg)
+{
+    s_read_t rd = {want, fn, arg};
+    int rc = s_load(self, path);
+    return rc ? rc : s_read_body(self->body, self->len, &rd);
 }
 
 int pb_rollup_read_some(const char *path, pb_rollup_want_fn *want, pb_rollup_fn *fn, void *arg)
