@@ -5,6 +5,7 @@
  * host share one time axis (stacking and CSV rows rely on that). Each process
  * keeps its own rows. Lost frames are counted from `seq` gaps per `src`. */
 #include "pb_model.h"
+#include "pb_model_priv.h"
 
 #include "pb_bucket.h"
 #include "pb_codec.h"
@@ -31,67 +32,12 @@ static const char *s_hb_interval = "";
 static const pb_catalog_field_t *s_sys_interval, *s_proc_cpu, *s_proc_rss;
 static int s_metric_of[PB_CATALOG_MAX]; /* by catalogue index: the metric, -1 for none */
 static pthread_once_t s_metrics_once = PTHREAD_ONCE_INIT;
-#define S_NMETRICS PB_VIEW_MAX_ENTRIES /* a host keeps a column for each possible metric */
 
 static const pb_group_t s_groups[] = {[PB_VG_NONE] = PB_GROUP_COUNT,
                                       [PB_VG_CPU] = PB_GROUP_CPU,
                                       [PB_VG_MEM] = PB_GROUP_MEM,
                                       [PB_VG_DISK] = PB_GROUP_DISK,
                                       [PB_VG_NET] = PB_GROUP_NET};
-
-typedef struct {
-    double *v;
-    size_t n, cap;
-} vec_t;
-
-typedef struct {
-    uint64_t *v;
-    size_t n, cap;
-} tvec_t;
-
-typedef struct {
-    uint64_t pid;
-    char *comm;
-    tvec_t ts;
-    vec_t cpu, rss;
-    double cpu_sum, cpu_max, rss_max; /* running, so ranking is cheap */
-    size_t cpu_count;
-    pb_bucket_t *bk, *fk; /* bucketed model: cpu, rss columns; fk: percentile buckets */
-} proc_t;
-
-typedef struct {
-    char *name;
-    tvec_t ts;
-    vec_t sys[S_NMETRICS];
-    proc_t *procs;
-    size_t nprocs, capprocs;
-    pb_bucket_t *bk, *fk; /* bucketed model: a column per metric, then the sys interval */
-} host_t;
-
-typedef struct {
-    char *id;
-    uint64_t last_seq;
-} src_t;
-
-struct pb_model {
-    pb_frame_reader_t *reader;
-    host_t *hosts;
-    size_t nhosts, caphosts;
-    src_t *srcs;
-    size_t nsrcs, capsrcs;
-    uint64_t frames, lost, first_ns, last_ns;
-    double hb_interval_s;
-    vec_t intervals;
-    char *version;
-    pb_profile_t **profiles;
-    size_t nprofiles, capprofiles;
-    pb_outage_t *outage;         /* hosts' down periods, from receive times (pb_model_add_at) */
-    uint64_t run_last_ns;        /* the latest receive time of the run being read */
-    uint64_t bucket_s;           /* 0: every sample kept */
-    uint64_t pct_s;              /* percentile buckets (finer); 0: none */
-    uint64_t span_s;             /* the window's expected span: room for its buckets */
-    size_t last_host, last_proc; /* pb_model_merge's series of the previous call, + 1 */
-};
 
 pb_unit_t pb_model_unit(const pb_catalog_field_t *field)
 {
@@ -160,7 +106,7 @@ static int s_reserve(void **items, size_t *cap, size_t n, size_t size)
     return 0;
 }
 
-static int s_vec_push(vec_t *vec, double value)
+int pb_model_vec_push(vec_t *vec, double value)
 {
     if (s_reserve((void **)&vec->v, &vec->cap, vec->n, sizeof(double)) < 0)
         return -ENOMEM;
@@ -239,7 +185,7 @@ static int s_tables(const pb_model_t *self, size_t ncols, pb_bucket_t **bk, pb_b
     return -ENOMEM;
 }
 
-static host_t *s_host(pb_model_t *self, const char *name)
+host_t *pb_model_host_of(pb_model_t *self, const char *name)
 {
     for (size_t h = 0; h < self->nhosts; h++)
         if (strcmp(self->hosts[h].name, name) == 0)
@@ -325,13 +271,13 @@ static int s_add_sys(pb_model_t *self, host_t *host, const pb_frame_view_t *fram
         return s_bucket_row(host->bk, frame->env.ts, row, interval, s_nmetrics + 1);
     int rc = s_tvec_push(&host->ts, frame->env.ts);
     for (size_t m = 0; m < s_nmetrics && rc == 0; m++)
-        rc = s_vec_push(&host->sys[m], row[m]);
+        rc = pb_model_vec_push(&host->sys[m], row[m]);
     if (rc == 0 && isfinite(interval) && interval > 0)
-        rc = s_vec_push(&self->intervals, interval);
+        rc = pb_model_vec_push(&self->intervals, interval);
     return rc;
 }
 
-static proc_t *s_proc(const pb_model_t *self, host_t *host, uint64_t pid)
+proc_t *pb_model_proc_of(const pb_model_t *self, host_t *host, uint64_t pid)
 {
     for (size_t p = host->nprocs; p > 0; p--)
         if (host->procs[p - 1].pid == pid)
@@ -348,7 +294,7 @@ static proc_t *s_proc(const pb_model_t *self, host_t *host, uint64_t pid)
     return proc;
 }
 
-static int s_set_comm(proc_t *proc, const char *comm)
+int pb_model_comm_set(proc_t *proc, const char *comm)
 {
     if (proc->comm && strcmp(proc->comm, comm) == 0)
         return 0;
@@ -361,7 +307,7 @@ static int s_set_comm(proc_t *proc, const char *comm)
 }
 
 /* cpu: a sum and the largest of count values (one sample: the value itself). */
-static void s_track_cpu(proc_t *proc, double sum, double max, uint64_t count)
+void pb_model_track_cpu(proc_t *proc, double sum, double max, uint64_t count)
 {
     if (count == 0 || !isfinite(sum))
         return;
@@ -371,7 +317,7 @@ static void s_track_cpu(proc_t *proc, double sum, double max, uint64_t count)
         proc->cpu_max = max;
 }
 
-static void s_track_rss(proc_t *proc, double max)
+void pb_model_track_rss(proc_t *proc, double max)
 {
     if (isfinite(max) && !(max <= proc->rss_max))
         proc->rss_max = max;
@@ -379,23 +325,23 @@ static void s_track_rss(proc_t *proc, double max)
 
 static int s_add_proc(pb_model_t *self, host_t *host, const pb_frame_view_t *frame)
 {
-    proc_t *proc = s_proc(self, host, frame->pid);
-    if (!proc || s_set_comm(proc, frame->has_comm ? frame->comm : "?") < 0)
+    proc_t *proc = pb_model_proc_of(self, host, frame->pid);
+    if (!proc || pb_model_comm_set(proc, frame->has_comm ? frame->comm : "?") < 0)
         return -ENOMEM;
     if (frame->gone)
         return 0;
     double cpu = s_view_number(frame, s_proc_cpu), rss = s_view_number(frame, s_proc_rss);
-    s_track_cpu(proc, cpu, cpu, isfinite(cpu));
-    s_track_rss(proc, rss);
+    pb_model_track_cpu(proc, cpu, cpu, isfinite(cpu));
+    pb_model_track_rss(proc, rss);
     if (proc->fk && s_bucket_row(proc->fk, frame->env.ts, &cpu, rss, 2) < 0)
         return -ENOMEM;
     if (proc->bk)
         return s_bucket_row(proc->bk, frame->env.ts, &cpu, rss, 2);
     int rc = s_tvec_push(&proc->ts, frame->env.ts);
     if (rc == 0)
-        rc = s_vec_push(&proc->cpu, cpu);
+        rc = pb_model_vec_push(&proc->cpu, cpu);
     if (rc == 0)
-        rc = s_vec_push(&proc->rss, rss);
+        rc = pb_model_vec_push(&proc->rss, rss);
     return rc;
 }
 
@@ -517,7 +463,7 @@ int pb_model_add_at(pb_model_t *self, uint64_t recv_ns, const void *payload, siz
         return s_add_tree(self, frame->type, payload, len, err, errlen);
     if (frame->type != PB_FT_SYS && frame->type != PB_FT_PROC)
         return 0;
-    host_t *host = s_host(self, frame->env.host);
+    host_t *host = pb_model_host_of(self, frame->env.host);
     if (!host)
         return -ENOMEM;
     return frame->type == PB_FT_SYS ? s_add_sys(self, host, frame) : s_add_proc(self, host, frame);
@@ -544,40 +490,6 @@ static double s_median_interval(const vec_t *intervals)
     return median;
 }
 
-/* Samples of a bucket table, and its span into first/last (bucket start, end). */
-static uint64_t s_bucket_span(const pb_bucket_t *bk, uint64_t width_ns, pb_model_info_t *out)
-{
-    size_t n = pb_bucket_rows(bk);
-    uint64_t samples = 0;
-    for (size_t r = 0; r < n; r++)
-        samples += pb_bucket_samples(bk, r);
-    if (n == 0)
-        return 0;
-    const uint64_t *ts = pb_bucket_ts(bk);
-    if (out->frames == 0 || ts[0] < out->first_ns)
-        out->first_ns = ts[0];
-    if (out->frames == 0 || ts[n - 1] + width_ns > out->last_ns)
-        out->last_ns = ts[n - 1] + width_ns;
-    out->frames += samples;
-    return samples;
-}
-
-/* The bucketed model's frames and span; the buckets' mean intervals into self->intervals. */
-static void s_bucket_info(const pb_model_t *self, pb_model_info_t *out, vec_t *intervals)
-{
-    uint64_t width_ns = self->bucket_s * 1000000000u;
-    for (size_t h = 0; h < self->nhosts; h++) {
-        const host_t *host = &self->hosts[h];
-        s_bucket_span(host->bk, width_ns, out);
-        for (size_t p = 0; p < host->nprocs; p++)
-            s_bucket_span(host->procs[p].bk, width_ns, out);
-        pb_bucket_col_t col = pb_bucket_col(host->bk, s_nmetrics);
-        for (size_t r = 0; r < pb_bucket_rows(host->bk); r++)
-            if (col.count[r] && col.mean[r] > 0 && s_vec_push(intervals, col.mean[r]) < 0)
-                return;
-    }
-}
-
 void pb_model_info(const pb_model_t *self, pb_model_info_t *out)
 {
     vec_t intervals = {0};
@@ -586,7 +498,7 @@ void pb_model_info(const pb_model_t *self, pb_model_info_t *out)
     out->first_ns = self->first_ns;
     out->last_ns = self->last_ns;
     if (self->bucket_s)
-        s_bucket_info(self, out, &intervals);
+        pb_model_bucket_info(self, out, &intervals);
     out->interval_s = self->hb_interval_s > 0
                           ? self->hb_interval_s
                           : s_median_interval(self->bucket_s ? &intervals : &self->intervals);
@@ -741,44 +653,8 @@ const pb_outage_t *pb_model_outage(const pb_model_t *self)
     return self->outage;
 }
 
-void pb_model_set_bucket(pb_model_t *self, uint64_t width_s)
-{
-    pb_model_set_buckets(self, width_s, 0);
-}
-
-void pb_model_set_buckets(pb_model_t *self, uint64_t width_s, uint64_t pct_s)
-{
-    self->bucket_s = width_s;
-    self->pct_s = width_s && pct_s < width_s ? pct_s : 0;
-}
-
-void pb_model_set_span(pb_model_t *self, uint64_t span_s)
-{
-    self->span_s = span_s < 400ull * 86400 ? span_s : 400ull * 86400;
-}
-
-uint64_t pb_model_pct_bucket_s(const pb_model_t *self)
-{
-    return self->pct_s;
-}
-
-uint64_t pb_model_bucket_s(const pb_model_t *self)
-{
-    return self->bucket_s;
-}
-
-int pb_model_skipped(pb_model_t *self, const char *host, uint64_t from_ns, uint64_t to_ns)
-{
-    for (size_t s = 0; s < self->nsrcs; s++)
-        free(self->srcs[s].id);
-    self->nsrcs = 0;
-    if (to_ns > self->run_last_ns)
-        self->run_last_ns = to_ns;
-    return pb_outage_skip(self->outage, host, from_ns, to_ns);
-}
-
 /* The column of field in a host's (sys) or a process's (proc) bucket table; -1: not kept. */
-static int s_column(pb_catalog_frame_t type, const pb_catalog_field_t *field)
+int pb_model_column(pb_catalog_frame_t type, const pb_catalog_field_t *field)
 {
     pb_model_metric_count();
     if (!field)
@@ -794,75 +670,5 @@ static int s_column(pb_catalog_frame_t type, const pb_catalog_field_t *field)
 
 int pb_model_wants(pb_catalog_frame_t type, const pb_catalog_field_t *field)
 {
-    return s_column(type, field) >= 0;
-}
-
-static int s_merge_wanted(const pb_model_bucket_t *b, const pb_model_filter_t *filter)
-{
-    if (!filter)
-        return 1;
-    if (filter->host && strcmp(b->host, filter->host) != 0)
-        return 0;
-    if (b->type != PB_FT_PROC || filter->npids == 0)
-        return 1;
-    for (size_t i = 0; i < filter->npids; i++)
-        if (filter->pids[i] == b->pid)
-            return 1;
-    return 0;
-}
-
-/* The process of a merged bucket, its comm set. */
-static proc_t *s_merge_proc(pb_model_t *self, host_t *host, const pb_model_bucket_t *b)
-{
-    proc_t *proc = s_proc(self, host, b->pid);
-    if (!proc || s_set_comm(proc, b->comm && *b->comm ? b->comm : "?") < 0)
-        return NULL;
-    return proc;
-}
-
-/* The host and process (NULL for sys) of b: the previous call's when b is of the
- * same series (rollups come series by series), so a series costs one lookup. */
-static int s_merge_target(pb_model_t *self, const pb_model_bucket_t *b, host_t **host,
-                          proc_t **proc)
-{
-    *host = self->last_host ? &self->hosts[self->last_host - 1] : NULL;
-    *proc = *host && self->last_proc ? &(*host)->procs[self->last_proc - 1] : NULL;
-    int same = *host && strcmp((*host)->name, b->host) == 0 &&
-               (b->type == PB_FT_PROC ? *proc && (*proc)->pid == b->pid : !*proc);
-    if (same)
-        return 0;
-    self->last_host = self->last_proc = 0;
-    if (!(*host = s_host(self, b->host)))
-        return -ENOMEM;
-    *proc = b->type == PB_FT_PROC ? s_merge_proc(self, *host, b) : NULL;
-    if (b->type == PB_FT_PROC && !*proc)
-        return -ENOMEM;
-    self->last_host = (size_t)(*host - self->hosts) + 1;
-    self->last_proc = *proc ? (size_t)(*proc - (*host)->procs) + 1 : 0;
-    return 0;
-}
-
-int pb_model_merge(pb_model_t *self, const pb_model_bucket_t *b, const pb_model_filter_t *filter)
-{
-    int col = s_column(b->type, b->field), fine = b->width_s == self->pct_s && self->pct_s;
-    if (!self->bucket_s || (b->width_s != self->bucket_s && !fine) || b->start_s % b->width_s != 0)
-        return -EINVAL;
-    if (col < 0 || b->count == 0 || !s_merge_wanted(b, filter))
-        return 0;
-    host_t *host;
-    proc_t *proc;
-    if (s_merge_target(self, b, &host, &proc) < 0)
-        return -ENOMEM;
-    pb_bucket_t *bk = proc ? (fine ? proc->fk : proc->bk) : (fine ? host->fk : host->bk);
-    size_t row;
-    if (!bk && fine)
-        return 0;
-    if (!bk || pb_bucket_row(bk, b->start_s * 1000000000u, &row) < 0)
-        return -ENOMEM;
-    pb_bucket_merge(bk, row, (size_t)col, b->min, b->max, b->sum, b->count);
-    if (proc && !fine && col == 0)
-        s_track_cpu(proc, b->sum, b->max, b->count);
-    else if (proc && !fine)
-        s_track_rss(proc, b->max);
-    return 0;
+    return pb_model_column(type, field) >= 0;
 }
