@@ -19,6 +19,7 @@ typedef struct {
     pb_source_stats_t *stats;
     pb_model_filter_t filter;
     pb_rollread_t *rollread; /* a bucketed model's: sealed segments from their rollups */
+    pb_value_t *list;        /* the store's runs (pb_run_list), listed once */
 } load_t;
 
 void pb_source_defaults(pb_source_opts_t *opts)
@@ -106,26 +107,28 @@ static int s_run_in_window(const pb_value_t *entry, const pb_source_opts_t *opts
     return 1;
 }
 
-static int s_load_store(load_t *load, char *err, size_t errlen)
+static int s_list_store(load_t *load, char *err, size_t errlen)
 {
     struct stat st;
-    pb_value_t *list = NULL;
     if (stat(load->opts->store, &st) < 0 || !S_ISDIR(st.st_mode)) {
         snprintf(err, errlen, "no such store directory: '%s'", load->opts->store);
         return -ENOENT;
     }
-    int rc = pb_run_list(load->opts->store, &list);
-    if (rc < 0) {
+    int rc = pb_run_list(load->opts->store, &load->list);
+    if (rc < 0)
         snprintf(err, errlen, "cannot list store '%s': %s", load->opts->store, strerror(-rc));
-        return rc;
-    }
-    for (size_t i = 0; i < pb_value_len(list) && rc == 0; i++) {
-        const pb_value_t *entry = pb_value_array_at(list, i);
+    return rc;
+}
+
+static int s_load_store(load_t *load, char *err, size_t errlen)
+{
+    int rc = 0;
+    for (size_t i = 0; i < pb_value_len(load->list) && rc == 0; i++) {
+        const pb_value_t *entry = pb_value_array_at(load->list, i);
         const char *path;
         if (s_run_in_window(entry, load->opts) && pb_value_map_get_str(entry, "path", &path) == 0)
             rc = s_load_run(load, path, err, errlen);
     }
-    pb_value_destroy(&list);
     return rc;
 }
 
@@ -177,24 +180,22 @@ static int s_width_override(uint64_t *width)
 }
 
 /* The window's span over the selected runs. */
-static uint64_t s_window_span(const pb_source_opts_t *opts)
+static uint64_t s_window_span(const load_t *load)
 {
+    const pb_source_opts_t *opts = load->opts;
     uint64_t first = UINT64_MAX, last = 0;
-    pb_value_t *list = NULL;
     if (opts->run) {
         pb_run_t *run = pb_run_new(opts->run);
         if (run)
             s_run_span(pb_run_dir(run), pb_run_meta(run), &first, &last);
         pb_run_destroy(&run);
-    } else if (pb_run_list(opts->store, &list) == 0) {
-        for (size_t i = 0; i < pb_value_len(list); i++) {
-            const pb_value_t *e = pb_value_array_at(list, i);
-            const char *path;
-            if (pb_value_map_get_str(e, "path", &path) == 0)
-                s_run_span(path, e, &first, &last);
-        }
     }
-    pb_value_destroy(&list);
+    for (size_t i = 0; i < pb_value_len(load->list); i++) {
+        const pb_value_t *e = pb_value_array_at(load->list, i);
+        const char *path;
+        if (s_run_in_window(e, opts) && pb_value_map_get_str(e, "path", &path) == 0)
+            s_run_span(path, e, &first, &last);
+    }
     return first < last ? s_span_s(opts, first, last) : 0;
 }
 
@@ -203,7 +204,7 @@ static int s_choose_width(load_t *load)
 {
     uint64_t width = pb_model_bucket_s(load->model), span = 0;
     if (width == 0) {
-        span = s_window_span(load->opts);
+        span = s_window_span(load);
         if (!s_width_override(&width))
             width = pb_rollread_width(span);
         if (width == 0)
@@ -227,6 +228,9 @@ static int s_load(load_t *load, char *err, size_t errlen)
             return -ENOENT;
         }
     }
+    int rc = opts->run ? 0 : s_list_store(load, err, errlen);
+    if (rc < 0)
+        return rc;
     if (s_choose_width(load) < 0) {
         snprintf(err, errlen, "out of memory");
         return -ENOMEM;
@@ -237,7 +241,7 @@ static int s_load(load_t *load, char *err, size_t errlen)
 int pb_source_load(const pb_source_opts_t *opts, pb_model_t *model, pb_source_stats_t *stats,
                    char *err, size_t errlen)
 {
-    load_t load = {opts, model, stats, {opts->host, opts->pids, opts->npids}, NULL};
+    load_t load = {opts, model, stats, {opts->host, opts->pids, opts->npids}, NULL, NULL};
     memset(stats, 0, sizeof(*stats));
     if (!opts->run == !opts->store) {
         snprintf(err, errlen, "give either a run or --store DIR");
@@ -251,6 +255,7 @@ int pb_source_load(const pb_source_opts_t *opts, pb_model_t *model, pb_source_st
         stats->rolled_records = rs.records;
     }
     pb_rollread_destroy(&load.rollread);
+    pb_value_destroy(&load.list);
     return rc;
 }
 
