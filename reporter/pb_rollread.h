@@ -1,5 +1,4 @@
-/* pb_rollread: a long report window from sealed segments' rollups (.pbr) instead of their records.
- */
+/* pb_rollread: a long report window from sealed segments' rollups (.pbr), not their records. */
 #ifndef PB_ROLLREAD_H
 #define PB_ROLLREAD_H
 
@@ -7,7 +6,7 @@
  * than PB_ROLLREAD_FINE_AFTER_S (at 1 Hz: 7200 samples per series) is drawn
  * and summarised from 1 min buckets, and one longer than
  * PB_ROLLREAD_COARSE_AFTER_S (30000 min, about 20.8 days) from 1 h buckets
- * (pb_bucket.h). The model is then bucketed (pb_model_set_bucket), and each
+ * (pb_bucket.h). The model is then bucketed (pb_model_set_buckets), and each
  * segment of the window goes one of two ways (pb_rollread_segment, a
  * pb_run_segment_fn):
  *   - a sealed segment (.pbz) whose whole time span (its index's first and
@@ -27,10 +26,10 @@
 
 #define PB_ROLLREAD_FINE_AFTER_S   (2u * 3600u)
 #define PB_ROLLREAD_COARSE_AFTER_S (30000u * 60u)
-/* A window drawn from 1 h buckets but no longer than this (100 days: 144000
- * minutes, about 30 MB of buckets per host and 20 processes) also keeps the
- * 1 min buckets, for the percentiles: estimated from 1 h means they would be
- * too far off (schemas/STORAGE.md). */
+/* A window drawn from 1 h buckets also keeps the hosts' 1 min buckets, for
+ * the percentiles (estimated from 1 h means they would be too far off:
+ * schemas/STORAGE.md), while its span times the hosts of its runs is no more
+ * than this: 100 host-days, 144000 minutes of buckets, about 100 MB. */
 #define PB_ROLLREAD_PCT_FINE_UNTIL_S (100u * 86400u)
 
 /* The bucket width for a window of span_s seconds: 0 (every sample),

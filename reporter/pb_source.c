@@ -144,9 +144,12 @@ static uint64_t s_span_s(const pb_source_opts_t *opts, uint64_t start, uint64_t 
  * start and end when it has .pbl segments (whose span only run.meta knows)
  * or no sealed one. (A synthetic run's run.meta holds the times it was
  * written at, its records older ones: the indexes are right.) */
-static void s_run_span(const char *dir, const pb_value_t *meta, uint64_t *first, uint64_t *last)
+static void s_run_span(const char *dir, const pb_value_t *meta, uint64_t *first, uint64_t *last,
+                       size_t *hosts)
 {
     pb_rollread_span_t span;
+    size_t n = pb_value_len(pb_value_map_get(meta, "hosts"));
+    *hosts = n > *hosts ? n : *hosts;
     uint64_t start = 0, end = 0;
     pb_value_map_get_u64(meta, "start_ns", &start);
     pb_value_map_get_u64(meta, "end_ns", &end);
@@ -179,22 +182,23 @@ static int s_width_override(uint64_t *width)
     return 1;
 }
 
-/* The window's span over the selected runs. */
-static uint64_t s_window_span(const load_t *load)
+/* The window's span over the selected runs, and the most hosts one of them recorded. */
+static uint64_t s_window_span(const load_t *load, size_t *hosts)
 {
     const pb_source_opts_t *opts = load->opts;
     uint64_t first = UINT64_MAX, last = 0;
+    *hosts = 0;
     if (opts->run) {
         pb_run_t *run = pb_run_new(opts->run);
         if (run)
-            s_run_span(pb_run_dir(run), pb_run_meta(run), &first, &last);
+            s_run_span(pb_run_dir(run), pb_run_meta(run), &first, &last, hosts);
         pb_run_destroy(&run);
     }
     for (size_t i = 0; i < pb_value_len(load->list); i++) {
         const pb_value_t *e = pb_value_array_at(load->list, i);
         const char *path;
         if (s_run_in_window(e, opts) && pb_value_map_get_str(e, "path", &path) == 0)
-            s_run_span(path, e, &first, &last);
+            s_run_span(path, e, &first, &last, hosts);
     }
     return first < last ? s_span_s(opts, first, last) : 0;
 }
@@ -203,13 +207,15 @@ static uint64_t s_window_span(const load_t *load)
 static int s_choose_width(load_t *load)
 {
     uint64_t width = pb_model_bucket_s(load->model), span = 0;
+    size_t hosts = 0;
     if (width == 0) {
-        span = s_window_span(load);
+        span = s_window_span(load, &hosts);
         if (!s_width_override(&width))
             width = pb_rollread_width(span);
         if (width == 0)
             return 0;
-        int pct = width > PB_ROLLUP_FINE_S && span <= PB_ROLLREAD_PCT_FINE_UNTIL_S;
+        hosts = load->opts->host || hosts == 0 ? 1 : hosts;
+        int pct = width > PB_ROLLUP_FINE_S && span * hosts <= PB_ROLLREAD_PCT_FINE_UNTIL_S;
         pb_model_set_buckets(load->model, width, pct ? PB_ROLLUP_FINE_S : 0);
         pb_model_set_span(load->model, span);
     }

@@ -334,6 +334,7 @@ START_TEST(a_bad_resolution_is_ignored_and_raw_is_raw)
     setenv("PERFBUS_REPORT_RESOLUTION", "3600", 1);
     m = s_load(run, 0, 0, UINT64_MAX, &st);
     ck_assert_uint_eq(pb_model_bucket_s(m), PB_ROLLUP_COARSE_S);
+    ck_assert_uint_eq(pb_model_pct_bucket_s(m), PB_ROLLUP_FINE_S); /* 4 host-hours: kept */
     ck_assert_uint_eq(pb_model_sys_count(m, 0), HOURS);
     pb_model_destroy(&m);
     unsetenv("PERFBUS_REPORT_RESOLUTION");
