@@ -1,9 +1,11 @@
 /* pb_export: streams CSV and JSON, so a 24 h run never becomes a million-node tree. */
 #include "pb_export.h"
 
+#include "pb_bucket.h"
 #include "pb_json.h"
 #include "pb_profile.h"
 #include "pb_summary.h"
+#include "pb_table.h"
 #include "pb_view.h"
 
 #include <errno.h>
@@ -118,10 +120,14 @@ static int s_json_string(FILE *out, const char *s)
 static int s_json_summary(FILE *out, pb_series_t series)
 {
     pb_summary_t sum;
-    int rc = pb_summary_compute(series.ts, series.v, series.n, 0, UINT64_MAX, &sum);
+    pb_bucket_summary_t bk;
+    int rc = series.count ? pb_table_bucket_stats(series, &bk)
+                          : pb_summary_compute(series.ts, series.v, series.n, 0, UINT64_MAX, &sum);
     if (rc == -ENODATA)
         return fputs("null", out) == EOF ? -EIO : 0;
-    pb_value_t *v = rc < 0 ? NULL : pb_summary_to_value(&sum);
+    pb_value_t *v = rc < 0         ? NULL
+                    : series.count ? pb_bucket_summary_to_value(&bk, series.width_s)
+                                   : pb_summary_to_value(&sum);
     rc = v ? pb_json_write(out, v, 0) : -ENOMEM;
     pb_value_destroy(&v);
     return rc;

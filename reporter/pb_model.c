@@ -5,7 +5,9 @@
  * host share one time axis (stacking and CSV rows rely on that). Each process
  * keeps its own rows. Lost frames are counted from `seq` gaps per `src`. */
 #include "pb_model.h"
+#include "pb_model_priv.h"
 
+#include "pb_bucket.h"
 #include "pb_codec.h"
 #include "pb_frame_reader.h"
 #include "pb_grow.h"
@@ -30,61 +32,12 @@ static const char *s_hb_interval = "";
 static const pb_catalog_field_t *s_sys_interval, *s_proc_cpu, *s_proc_rss;
 static int s_metric_of[PB_CATALOG_MAX]; /* by catalogue index: the metric, -1 for none */
 static pthread_once_t s_metrics_once = PTHREAD_ONCE_INIT;
-#define S_NMETRICS PB_VIEW_MAX_ENTRIES /* a host keeps a column for each possible metric */
 
 static const pb_group_t s_groups[] = {[PB_VG_NONE] = PB_GROUP_COUNT,
                                       [PB_VG_CPU] = PB_GROUP_CPU,
                                       [PB_VG_MEM] = PB_GROUP_MEM,
                                       [PB_VG_DISK] = PB_GROUP_DISK,
                                       [PB_VG_NET] = PB_GROUP_NET};
-
-typedef struct {
-    double *v;
-    size_t n, cap;
-} vec_t;
-
-typedef struct {
-    uint64_t *v;
-    size_t n, cap;
-} tvec_t;
-
-typedef struct {
-    uint64_t pid;
-    char *comm;
-    tvec_t ts;
-    vec_t cpu, rss;
-    double cpu_sum, cpu_max, rss_max; /* running, so ranking is cheap */
-    size_t cpu_count;
-} proc_t;
-
-typedef struct {
-    char *name;
-    tvec_t ts;
-    vec_t sys[S_NMETRICS];
-    proc_t *procs;
-    size_t nprocs, capprocs;
-} host_t;
-
-typedef struct {
-    char *id;
-    uint64_t last_seq;
-} src_t;
-
-struct pb_model {
-    pb_frame_reader_t *reader;
-    host_t *hosts;
-    size_t nhosts, caphosts;
-    src_t *srcs;
-    size_t nsrcs, capsrcs;
-    uint64_t frames, lost, first_ns, last_ns;
-    double hb_interval_s;
-    vec_t intervals;
-    char *version;
-    pb_profile_t **profiles;
-    size_t nprofiles, capprofiles;
-    pb_outage_t *outage;  /* hosts' down periods, from receive times (pb_model_add_at) */
-    uint64_t run_last_ns; /* the latest receive time of the run being read */
-};
 
 pb_unit_t pb_model_unit(const pb_catalog_field_t *field)
 {
@@ -153,7 +106,7 @@ static int s_reserve(void **items, size_t *cap, size_t n, size_t size)
     return 0;
 }
 
-static int s_vec_push(vec_t *vec, double value)
+int pb_model_vec_push(vec_t *vec, double value)
 {
     if (s_reserve((void **)&vec->v, &vec->cap, vec->n, sizeof(double)) < 0)
         return -ENOMEM;
@@ -180,7 +133,11 @@ static void s_host_free(host_t *host)
         free(host->procs[p].ts.v);
         free(host->procs[p].cpu.v);
         free(host->procs[p].rss.v);
+        pb_bucket_destroy(&host->procs[p].bk);
+        pb_bucket_destroy(&host->procs[p].fk);
     }
+    pb_bucket_destroy(&host->bk);
+    pb_bucket_destroy(&host->fk);
     free(host->procs);
 }
 
@@ -215,7 +172,20 @@ void pb_model_destroy(pb_model_t **self_p)
     *self_p = NULL;
 }
 
-static host_t *s_host(pb_model_t *self, const char *name)
+/* A bucketed model's tables of ncols columns: buckets, and percentile buckets if kept. */
+static int s_tables(const pb_model_t *self, size_t ncols, pb_bucket_t **bk, pb_bucket_t **fk)
+{
+    *bk = pb_bucket_new(ncols, self->bucket_s);
+    *fk = self->pct_s && *bk ? pb_bucket_new(ncols, self->pct_s) : NULL;
+    if (*fk && pb_bucket_reserve(*fk, (size_t)(self->span_s / self->pct_s + 2)) < 0)
+        pb_bucket_destroy(fk);
+    if (*bk && (*fk || !self->pct_s))
+        return 0;
+    pb_bucket_destroy(bk);
+    return -ENOMEM;
+}
+
+host_t *pb_model_host_of(pb_model_t *self, const char *name)
 {
     for (size_t h = 0; h < self->nhosts; h++)
         if (strcmp(self->hosts[h].name, name) == 0)
@@ -224,7 +194,9 @@ static host_t *s_host(pb_model_t *self, const char *name)
         return NULL;
     host_t *host = &self->hosts[self->nhosts];
     host->name = strdup(name);
-    if (!host->name)
+    if (self->bucket_s && host->name && (s_tables(self, s_nmetrics + 1, &host->bk, &host->fk) < 0))
+        free(host->name);
+    if (!host->name || (self->bucket_s && !host->bk))
         return NULL;
     self->nhosts++;
     return host;
@@ -268,6 +240,18 @@ static double s_view_number(const pb_frame_view_t *frame, const pb_catalog_field
     return NAN;
 }
 
+/* One frame's values (row, then last) into the bucket of ts. */
+static int s_bucket_row(pb_bucket_t *bk, uint64_t ts, const double *row, double last, size_t n)
+{
+    size_t r;
+    if (pb_bucket_row(bk, ts, &r) < 0)
+        return -ENOMEM;
+    for (size_t c = 0; c + 1 < n; c++)
+        pb_bucket_add(bk, r, c, row[c]);
+    pb_bucket_add(bk, r, n - 1, last);
+    return 0;
+}
+
 static int s_add_sys(pb_model_t *self, host_t *host, const pb_frame_view_t *frame)
 {
     double row[PB_VIEW_MAX_ENTRIES], interval = NAN;
@@ -281,29 +265,36 @@ static int s_add_sys(pb_model_t *self, host_t *host, const pb_frame_view_t *fram
         if (n->field == s_sys_interval)
             interval = n->value;
     }
+    if (host->fk && s_bucket_row(host->fk, frame->env.ts, row, interval, s_nmetrics + 1) < 0)
+        return -ENOMEM;
+    if (host->bk)
+        return s_bucket_row(host->bk, frame->env.ts, row, interval, s_nmetrics + 1);
     int rc = s_tvec_push(&host->ts, frame->env.ts);
     for (size_t m = 0; m < s_nmetrics && rc == 0; m++)
-        rc = s_vec_push(&host->sys[m], row[m]);
+        rc = pb_model_vec_push(&host->sys[m], row[m]);
     if (rc == 0 && isfinite(interval) && interval > 0)
-        rc = s_vec_push(&self->intervals, interval);
+        rc = pb_model_vec_push(&self->intervals, interval);
     return rc;
 }
 
-static proc_t *s_proc(host_t *host, uint64_t pid)
+proc_t *pb_model_proc_of(const pb_model_t *self, host_t *host, uint64_t pid)
 {
     for (size_t p = host->nprocs; p > 0; p--)
         if (host->procs[p - 1].pid == pid)
             return &host->procs[p - 1];
     if (s_reserve((void **)&host->procs, &host->capprocs, host->nprocs, sizeof(proc_t)) < 0)
         return NULL;
-    proc_t *proc = &host->procs[host->nprocs++];
+    proc_t *proc = &host->procs[host->nprocs];
+    if (self->bucket_s && !(proc->bk = pb_bucket_new(2, self->bucket_s)))
+        return NULL; /* no percentile buckets: only the JSON export shows processes' percentiles */
+    host->nprocs++;
     proc->pid = pid;
     proc->cpu_max = NAN;
     proc->rss_max = NAN;
     return proc;
 }
 
-static int s_set_comm(proc_t *proc, const char *comm)
+int pb_model_comm_set(proc_t *proc, const char *comm)
 {
     if (proc->comm && strcmp(proc->comm, comm) == 0)
         return 0;
@@ -315,32 +306,42 @@ static int s_set_comm(proc_t *proc, const char *comm)
     return 0;
 }
 
-static void s_track_extremes(proc_t *proc, double cpu, double rss)
+/* cpu: a sum and the largest of count values (one sample: the value itself). */
+void pb_model_track_cpu(proc_t *proc, double sum, double max, uint64_t count)
 {
-    if (isfinite(cpu)) {
-        proc->cpu_sum += cpu;
-        proc->cpu_count++;
-        if (!(cpu <= proc->cpu_max))
-            proc->cpu_max = cpu;
-    }
-    if (isfinite(rss) && !(rss <= proc->rss_max))
-        proc->rss_max = rss;
+    if (count == 0 || !isfinite(sum))
+        return;
+    proc->cpu_sum += sum;
+    proc->cpu_count += count;
+    if (!(max <= proc->cpu_max))
+        proc->cpu_max = max;
 }
 
-static int s_add_proc(host_t *host, const pb_frame_view_t *frame)
+void pb_model_track_rss(proc_t *proc, double max)
 {
-    proc_t *proc = s_proc(host, frame->pid);
-    if (!proc || s_set_comm(proc, frame->has_comm ? frame->comm : "?") < 0)
+    if (isfinite(max) && !(max <= proc->rss_max))
+        proc->rss_max = max;
+}
+
+static int s_add_proc(pb_model_t *self, host_t *host, const pb_frame_view_t *frame)
+{
+    proc_t *proc = pb_model_proc_of(self, host, frame->pid);
+    if (!proc || pb_model_comm_set(proc, frame->has_comm ? frame->comm : "?") < 0)
         return -ENOMEM;
     if (frame->gone)
         return 0;
     double cpu = s_view_number(frame, s_proc_cpu), rss = s_view_number(frame, s_proc_rss);
+    pb_model_track_cpu(proc, cpu, cpu, isfinite(cpu));
+    pb_model_track_rss(proc, rss);
+    if (proc->fk && s_bucket_row(proc->fk, frame->env.ts, &cpu, rss, 2) < 0)
+        return -ENOMEM;
+    if (proc->bk)
+        return s_bucket_row(proc->bk, frame->env.ts, &cpu, rss, 2);
     int rc = s_tvec_push(&proc->ts, frame->env.ts);
     if (rc == 0)
-        rc = s_vec_push(&proc->cpu, cpu);
+        rc = pb_model_vec_push(&proc->cpu, cpu);
     if (rc == 0)
-        rc = s_vec_push(&proc->rss, rss);
-    s_track_extremes(proc, cpu, rss);
+        rc = pb_model_vec_push(&proc->rss, rss);
     return rc;
 }
 
@@ -457,7 +458,8 @@ int pb_model_add_at(pb_model_t *self, uint64_t recv_ns, const void *payload, siz
         return -ENOMEM;
     if (!s_wanted(frame, filter))
         return 0;
-    s_track_time(self, frame->env.ts);
+    if (!self->bucket_s)
+        s_track_time(self, frame->env.ts);
     if (frame->type == PB_FT_PROC && !frame->has_pid) {
         snprintf(err, errlen, "proc frame without an unsigned 'pid'");
         return -EINVAL;
@@ -466,10 +468,10 @@ int pb_model_add_at(pb_model_t *self, uint64_t recv_ns, const void *payload, siz
         return s_add_tree(self, frame->type, payload, len, err, errlen);
     if (frame->type != PB_FT_SYS && frame->type != PB_FT_PROC)
         return 0;
-    host_t *host = s_host(self, frame->env.host);
+    host_t *host = pb_model_host_of(self, frame->env.host);
     if (!host)
         return -ENOMEM;
-    return frame->type == PB_FT_SYS ? s_add_sys(self, host, frame) : s_add_proc(host, frame);
+    return frame->type == PB_FT_SYS ? s_add_sys(self, host, frame) : s_add_proc(self, host, frame);
 }
 
 static int s_cmp_double(const void *a, const void *b)
@@ -478,15 +480,15 @@ static int s_cmp_double(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-static double s_median_interval(const pb_model_t *self)
+static double s_median_interval(const vec_t *intervals)
 {
-    size_t n = self->intervals.n;
+    size_t n = intervals->n;
     if (n == 0)
         return 0;
     double *copy = malloc(n * sizeof(double));
     if (!copy)
         return 0;
-    memcpy(copy, self->intervals.v, n * sizeof(double));
+    memcpy(copy, intervals->v, n * sizeof(double));
     qsort(copy, n, sizeof(double), s_cmp_double);
     double median = copy[n / 2];
     free(copy);
@@ -495,12 +497,18 @@ static double s_median_interval(const pb_model_t *self)
 
 void pb_model_info(const pb_model_t *self, pb_model_info_t *out)
 {
+    vec_t intervals = {0};
     out->frames = self->frames;
     out->lost = self->lost;
     out->first_ns = self->first_ns;
     out->last_ns = self->last_ns;
-    out->interval_s = self->hb_interval_s > 0 ? self->hb_interval_s : s_median_interval(self);
+    if (self->bucket_s)
+        pb_model_bucket_info(self, out, &intervals);
+    out->interval_s = self->hb_interval_s > 0
+                          ? self->hb_interval_s
+                          : s_median_interval(self->bucket_s ? &intervals : &self->intervals);
     out->version = self->version;
+    free(intervals.v);
 }
 
 size_t pb_model_host_count(const pb_model_t *self)
@@ -515,15 +523,50 @@ const char *pb_model_host(const pb_model_t *self, size_t host)
 
 size_t pb_model_sys_count(const pb_model_t *self, size_t host)
 {
-    return host < self->nhosts ? self->hosts[host].ts.n : 0;
+    if (host >= self->nhosts)
+        return 0;
+    const host_t *h = &self->hosts[host];
+    return h->bk ? pb_bucket_rows(h->bk) : h->ts.n;
+}
+
+/* Column col of a bucket table as a series, with that of the percentile buckets fk (may be NULL).
+ */
+static pb_series_t s_bucket_series(const pb_bucket_t *bk, const pb_bucket_t *fk, size_t col)
+{
+    pb_bucket_col_t c = pb_bucket_col(bk, col);
+    pb_series_t s = {pb_bucket_rows(bk),
+                     pb_bucket_ts(bk),
+                     c.mean,
+                     c.min,
+                     c.max,
+                     c.sum,
+                     c.count,
+                     pb_bucket_width_s(bk),
+                     0,
+                     NULL,
+                     NULL,
+                     NULL,
+                     NULL};
+    if (fk) {
+        pb_bucket_col_t f = pb_bucket_col(fk, col);
+        s.fine_n = pb_bucket_rows(fk);
+        s.fine_mean = f.mean;
+        s.fine_min = f.min;
+        s.fine_max = f.max;
+        s.fine_count = f.count;
+    }
+    return s;
 }
 
 pb_series_t pb_model_sys(const pb_model_t *self, size_t host, size_t metric)
 {
-    pb_series_t series = {0, NULL, NULL};
+    pb_series_t series;
+    memset(&series, 0, sizeof series);
     if (host >= self->nhosts || metric >= pb_model_metric_count())
         return series;
     const host_t *h = &self->hosts[host];
+    if (h->bk)
+        return s_bucket_series(h->bk, h->fk, metric);
     series.n = h->ts.n;
     series.ts = h->ts.v;
     series.v = h->sys[metric].v;
@@ -537,10 +580,21 @@ size_t pb_model_proc_count(const pb_model_t *self, size_t host)
 
 static void s_fill_proc(const proc_t *proc, pb_model_proc_t *out)
 {
+    memset(out, 0, sizeof *out);
     out->pid = proc->pid;
     out->comm = proc->comm ? proc->comm : "?";
-    out->cpu = (pb_series_t){proc->ts.n, proc->ts.v, proc->cpu.v};
-    out->rss = (pb_series_t){proc->ts.n, proc->ts.v, proc->rss.v};
+    out->cpu.n = out->rss.n = proc->ts.n;
+    out->cpu.ts = out->rss.ts = proc->ts.v;
+    out->cpu.v = proc->cpu.v;
+    out->rss.v = proc->rss.v;
+    out->samples = proc->ts.n;
+    if (proc->bk) {
+        out->cpu = s_bucket_series(proc->bk, proc->fk, 0);
+        out->rss = s_bucket_series(proc->bk, proc->fk, 1);
+        out->samples = 0;
+        for (size_t r = 0; r < out->cpu.n; r++)
+            out->samples += pb_bucket_samples(proc->bk, r);
+    }
     out->cpu_mean = proc->cpu_count ? proc->cpu_sum / (double)proc->cpu_count : NAN;
     out->cpu_max = proc->cpu_max;
     out->rss_max = proc->rss_max;
@@ -602,4 +656,24 @@ void pb_model_set_down_after(pb_model_t *self, unsigned n)
 const pb_outage_t *pb_model_outage(const pb_model_t *self)
 {
     return self->outage;
+}
+
+/* The column of field in a host's (sys) or a process's (proc) bucket table; -1: not kept. */
+int pb_model_column(pb_catalog_frame_t type, const pb_catalog_field_t *field)
+{
+    pb_model_metric_count();
+    if (!field)
+        return -1;
+    if (type == PB_FT_PROC)
+        return field == s_proc_cpu ? 0 : field == s_proc_rss ? 1 : -1;
+    if (type != PB_FT_SYS)
+        return -1;
+    if (field == s_sys_interval)
+        return (int)s_nmetrics;
+    return s_metric_of[field->index];
+}
+
+int pb_model_wants(pb_catalog_frame_t type, const pb_catalog_field_t *field)
+{
+    return pb_model_column(type, field) >= 0;
 }

@@ -39,11 +39,22 @@ typedef struct {
 
 /* A time series. ts is ns since the Unix epoch (envelope ts); v[i] is NaN where the
  * frame lacked the value (rates of a first sample). Pointers are borrowed
- * from the model and valid until the next pb_model_add or destroy. */
+ * from the model and valid until the next pb_model_add or destroy.
+ * A bucketed model (pb_model_set_bucket) gives one point per bucket of width_s
+ * seconds: ts its start, v the mean of its samples, and min, max, sum, count
+ * of them (pb_bucket.h); a raw model leaves those NULL and width_s 0. A
+ * model with percentile buckets (pb_model_set_buckets) also gives the finer
+ * buckets' mean, min, max and count (fine_n of them) for the percentiles. */
 typedef struct {
     size_t n;
     const uint64_t *ts;
     const double *v;
+    const double *min, *max, *sum;
+    const uint64_t *count;
+    uint64_t width_s;
+    size_t fine_n;
+    const double *fine_mean, *fine_min, *fine_max;
+    const uint64_t *fine_count;
 } pb_series_t;
 
 typedef struct {
@@ -62,6 +73,7 @@ typedef struct {
     pb_series_t cpu;                   /* cpu_pct: percent of one core */
     pb_series_t rss;                   /* rss_bytes */
     double cpu_mean, cpu_max, rss_max; /* NaN when no value was seen */
+    uint64_t samples;                  /* proc frames with values (in all buckets) */
 } pb_model_proc_t;
 
 typedef enum {
@@ -89,6 +101,27 @@ pb_model_t *pb_model_new(void);
 /* Frees the model. Accepts NULL; sets *self_p to NULL. */
 void pb_model_destroy(pb_model_t **self_p);
 
+/* Makes the model keep buckets of width_s seconds (PB_ROLLUP_FINE_S or
+ * PB_ROLLUP_COARSE_S) rather than every sample; 0 keeps every sample (the
+ * default). Call before the first add. In a bucketed model the info's frames
+ * count sys and proc samples only, first_ns/last_ns are the start of the
+ * first bucket and the end of the last, and the interval is the median of
+ * the buckets' mean sys interval (hb's configured one first, as always). */
+void pb_model_set_bucket(pb_model_t *self, uint64_t width_s);
+uint64_t pb_model_bucket_s(const pb_model_t *self);
+
+/* pb_model_set_bucket, and also buckets of pct_s seconds (finer than width_s;
+ * 0: none) kept only for the summaries' percentiles of the hosts' metrics: a
+ * month drawn from 1 h buckets estimates them from its 1 min ones. (Processes
+ * keep none: their percentiles, in the JSON export only, come from the
+ * buckets.) */
+void pb_model_set_buckets(pb_model_t *self, uint64_t width_s, uint64_t pct_s);
+uint64_t pb_model_pct_bucket_s(const pb_model_t *self);
+
+/* The span the window is expected to cover (seconds; only room is made
+ * for its percentile buckets at once, up to 400 days of them). Can't fail. */
+void pb_model_set_span(pb_model_t *self, uint64_t span_s);
+
 /* Which frames a model takes; pass NULL to pb_model_add for all. */
 typedef struct {
     const char *host;     /* only this host's frames; NULL = all */
@@ -112,6 +145,33 @@ int pb_model_add(pb_model_t *self, const void *payload, size_t len, const pb_mod
  * Records of one run must come in the order the recorder wrote them. */
 int pb_model_add_at(pb_model_t *self, uint64_t recv_ns, const void *payload, size_t len,
                     const pb_model_filter_t *filter, char *err, size_t errlen);
+
+/* A whole rollup bucket of a series (pb_rollup.h), for a bucketed model. */
+typedef struct {
+    const char *host;
+    pb_catalog_frame_t type; /* PB_FT_SYS or PB_FT_PROC */
+    uint64_t pid;            /* proc only */
+    const char *comm;        /* proc only */
+    const pb_catalog_field_t *field;
+    uint64_t width_s; /* the model's bucket width, or its percentile buckets' */
+    uint64_t start_s, count;
+    double min, max, sum;
+} pb_model_bucket_t;
+
+/* Whether the model keeps field of frames of type (cheap; for skipping the
+ * rollup series nothing reads). */
+int pb_model_wants(pb_catalog_frame_t type, const pb_catalog_field_t *field);
+
+/* Merges b into the bucketed model: into its buckets or its percentile
+ * buckets, by b's width (any other width, or a start off it: -EINVAL). Series the model does
+ * not keep and those the filter leaves out are ignored. 0, -EINVAL or -ENOMEM. */
+int pb_model_merge(pb_model_t *self, const pb_model_bucket_t *b, const pb_model_filter_t *filter);
+
+/* host's records received from from_ns to to_ns were taken from rollups
+ * (pb_model_merge), not added: the `seq` gap they leave is not a loss (the
+ * last seq of every publisher is forgotten), and no down period is seen
+ * inside the span (pb_outage_skip). 0 or -ENOMEM. */
+int pb_model_skipped(pb_model_t *self, const char *host, uint64_t from_ns, uint64_t to_ns);
 
 /* Ends the run whose records were added (pb_source calls it after each run):
  * a host silent since before the run's end is down until then. 0 or -ENOMEM. */

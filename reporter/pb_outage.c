@@ -107,6 +107,15 @@ int pb_outage_note(pb_outage_t *self, const char *host, uint64_t recv_ns, uint64
     return rc;
 }
 
+int pb_outage_skip(pb_outage_t *self, const char *host, uint64_t from_ns, uint64_t to_ns)
+{
+    int rc = pb_outage_note(self, host, from_ns, 0);
+    s_host_t *h = rc < 0 ? NULL : s_get(self, host);
+    if (h && to_ns > h->last_recv)
+        h->last_recv = to_ns;
+    return rc;
+}
+
 int pb_outage_end_run(pb_outage_t *self, uint64_t end_ns)
 {
     int rc = 0;

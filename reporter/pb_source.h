@@ -21,16 +21,22 @@ typedef struct {
 } pb_source_opts_t;
 
 typedef struct {
-    uint64_t runs;        /* runs opened */
-    uint64_t records;     /* records read within the window */
-    uint64_t undecodable; /* records skipped: payload not a frame */
+    uint64_t runs;                            /* runs opened */
+    uint64_t records;                         /* records read within the window */
+    uint64_t undecodable;                     /* records skipped: payload not a frame */
+    uint64_t rolled_segments, rolled_records; /* sealed segments taken from rollups */
     pb_segment_damage_t damage;
 } pb_source_stats_t;
 
 /* Sets opts to "everything of no source" (caller then sets run or store). */
 void pb_source_defaults(pb_source_opts_t *opts);
 
-/* Loads the records selected by opts into model. Damaged records and
+/* Loads the records selected by opts into model. A window longer than
+ * PB_ROLLREAD_FINE_AFTER_S buckets the model and takes the sealed segments
+ * it covers from their rollups (pb_rollread.h), unless the model was
+ * bucketed already (pb_model_set_bucket: that width) or the environment's
+ * PERFBUS_REPORT_RESOLUTION says auto (the default), raw (every sample,
+ * however long the window), 60 or 3600 (that bucket width). Damaged records and
  * undecodable payloads are skipped, counted in stats and logged as warnings.
  * Returns 0; -ENOENT with "no such run/store" in err; -EINVAL (neither or
  * both of run and store); -ENOMEM; or -EIO. An empty selection is not an

@@ -1,10 +1,12 @@
 /* pb_table: formats cover facts, summary rows and process rows once for all renderers. */
 #include "pb_table.h"
 
+#include "pb_bucket.h"
 #include "pb_chart.h"
 #include "pb_summary.h"
 
 #include <errno.h>
+#include <math.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -96,9 +98,38 @@ size_t pb_table_cover(const pb_model_t *model, const char *source, pb_table_row_
     s_set(&all[n++], 1, "%" PRIu64, info.frames);
     s_set(&all[n], 0, "Lost frames");
     s_set(&all[n++], 1, "%" PRIu64, info.lost);
+    if (pb_model_bucket_s(model)) {
+        s_set(&all[n], 0, "Resolution");
+        s_set(&all[n++], 1, "%" PRIu64 " s buckets; percentiles estimated",
+              pb_model_bucket_s(model));
+    }
     size_t count = n < max ? n : max;
     memcpy(rows, all, count * sizeof(pb_table_row_t));
     return count;
+}
+
+int pb_table_bucket_stats(pb_series_t s, pb_bucket_summary_t *out)
+{
+    int rc = pb_bucket_summarise(s.v, s.min, s.max, s.sum, s.count, s.n, out);
+    if (rc == 0 && s.fine_count)
+        rc =
+            pb_bucket_percentiles(s.fine_mean, s.fine_min, s.fine_max, s.fine_count, s.fine_n, out);
+    return rc;
+}
+
+int pb_table_stats(pb_series_t series, pb_summary_t *out)
+{
+    pb_bucket_summary_t b;
+    if (!series.count)
+        return pb_summary_compute(series.ts, series.v, series.n, 0, UINT64_MAX, out);
+    int rc = pb_table_bucket_stats(series, &b);
+    memset(out, 0, sizeof *out);
+    if (rc < 0)
+        return rc;
+    *out = (pb_summary_t){b.count, b.min, b.max, b.mean, NAN, b.p[0], b.p[1], b.p[2], 0, 0};
+    out->first_ts = series.ts[0];
+    out->last_ts = series.ts[series.n - 1] + series.width_s * 1000000000u;
+    return 0;
 }
 
 int pb_table_summary(const pb_model_t *model, size_t host, size_t metric, pb_table_row_t *row)
@@ -108,7 +139,7 @@ int pb_table_summary(const pb_model_t *model, size_t host, size_t metric, pb_tab
     pb_summary_t sum;
     if (!m)
         return -ENODATA;
-    int rc = pb_summary_compute(series.ts, series.v, series.n, 0, UINT64_MAX, &sum);
+    int rc = pb_table_stats(series, &sum);
     if (rc < 0)
         return rc;
     double cols[] = {sum.min, sum.max, sum.mean, sum.p50, sum.p95, sum.p99};
@@ -133,6 +164,6 @@ int pb_table_proc(const pb_model_t *model, size_t host, size_t rank, pb_table_ro
     pb_chart_format(proc.cpu_mean, PB_UNIT_PLAIN, row->cell[2], PB_TABLE_CELL);
     pb_chart_format(proc.cpu_max, PB_UNIT_PLAIN, row->cell[3], PB_TABLE_CELL);
     pb_chart_format(proc.rss_max, PB_UNIT_BYTES, row->cell[4], PB_TABLE_CELL);
-    s_set(row, 5, "%zu", proc.cpu.n);
+    s_set(row, 5, "%" PRIu64, proc.samples);
     return 0;
 }

@@ -2,7 +2,9 @@
 #ifndef PB_TABLE_H
 #define PB_TABLE_H
 
+#include "pb_bucket.h"
 #include "pb_model.h"
+#include "pb_summary.h"
 
 #include <stddef.h>
 
@@ -24,6 +26,17 @@ const pb_table_row_t *pb_table_proc_header(void);
  * and returns how many. */
 size_t pb_table_cover(const pb_model_t *model, const char *source, pb_table_row_t *rows,
                       size_t max);
+
+/* The summary of a series: pb_summary_compute of every sample, or for a
+ * bucketed one (pb_series_t.count set) pb_bucket_summarise: count, min, max
+ * and mean exact, p50/p95/p99 estimated (pb_bucket.h), stddev NaN (buckets
+ * keep no sum of squares). 0, -ENODATA (no value) or -ENOMEM. */
+int pb_table_stats(pb_series_t series, pb_summary_t *out);
+
+/* The summary of a bucketed series with the brackets of its percentiles,
+ * from its percentile buckets when it has them (pb_series_t.fine_count).
+ * 0, -ENODATA or -ENOMEM. */
+int pb_table_bucket_stats(pb_series_t series, pb_bucket_summary_t *out);
 
 /* Summary row of metric (index into the metric table) for a host, with the
  * subscriber's pb_summary: name, count, min, max, mean, p50, p95, p99.

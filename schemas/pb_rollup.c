@@ -346,8 +346,12 @@ static uint64_t s_get(s_cur_t *c, int bytes)
         return 0;
     }
     uint64_t v = 0;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    memcpy(&v, c->p + c->pos, (size_t)bytes); /* the file's order: a reader spends its time here */
+#else
     for (int i = bytes - 1; i >= 0; i--)
         v = (v << 8) | c->p[c->pos + (size_t)i];
+#endif
     c->pos += (size_t)bytes;
     return v;
 }
@@ -375,7 +379,24 @@ static void s_get_str(s_cur_t *c, char *out, size_t outlen)
     c->pos += n;
 }
 
-static int s_read_series(s_cur_t *c, pb_rollup_fn *fn, void *arg)
+#define S_BUCKET_BYTES 48 /* start_s, min, max, sum, count, last */
+
+/* Steps over n buckets nobody asked for (checking that they are there). */
+static void s_skip_buckets(s_cur_t *c, uint64_t n)
+{
+    if (c->bad || (c->len - c->pos) / S_BUCKET_BYTES < n)
+        c->bad = 1;
+    else
+        c->pos += (size_t)n * S_BUCKET_BYTES;
+}
+
+typedef struct {
+    pb_rollup_want_fn *want;
+    pb_rollup_fn *fn;
+    void *arg;
+} s_read_t;
+
+static int s_read_series(s_cur_t *c, const s_read_t *rd)
 {
     char host[256], comm[256], field[256];
     s_get_str(c, host, sizeof host);
@@ -384,8 +405,17 @@ static int s_read_series(s_cur_t *c, pb_rollup_fn *fn, void *arg)
     s_get_str(c, comm, sizeof comm);
     s_get_str(c, field, sizeof field);
     int kind = (int)s_get(c, 1);
+    int mask = c->bad ? 0 : rd->want ? rd->want(host, type, pid, comm, field, kind, rd->arg) : 3;
+    if (mask < 0)
+        return mask;
+    pb_rollup_fn *fn = rd->fn;
+    void *arg = rd->arg;
     for (int r = 0; r < 2 && !c->bad; r++) {
         uint64_t n = s_get(c, 4);
+        if (!(mask & (1 << r))) {
+            s_skip_buckets(c, n);
+            continue;
+        }
         for (uint64_t i = 0; i < n && !c->bad; i++) {
             pb_rollup_bucket_t b;
             b.start_s = s_get(c, 8);
@@ -402,13 +432,13 @@ static int s_read_series(s_cur_t *c, pb_rollup_fn *fn, void *arg)
     return c->bad ? -EBADMSG : 0;
 }
 
-static int s_read_body(const unsigned char *body, size_t len, pb_rollup_fn *fn, void *arg)
+static int s_read_body(const unsigned char *body, size_t len, const s_read_t *rd)
 {
     s_cur_t c = {body, len, 0, 0};
     uint64_t n = s_get(&c, 4);
     int rc = c.bad ? -EBADMSG : 0;
     for (uint64_t i = 0; i < n && rc == 0; i++)
-        rc = s_read_series(&c, fn, arg);
+        rc = s_read_series(&c, rd);
     return rc == 0 && c.pos != c.len ? -EBADMSG : rc;
 }
 
@@ -442,32 +472,97 @@ static int s_slurp(const char *path, unsigned char **buf_p, size_t *len_p)
 
 int pb_rollup_read(const char *path, pb_rollup_fn *fn, void *arg)
 {
-    unsigned char *file = NULL, *body = NULL;
-    size_t len = 0;
-    int rc = s_slurp(path, &file, &len);
-    if (rc == 0 && len < PB_ROLLUP_HEAD)
-        rc = -EBADMSG;
-    if (rc < 0) {
-        free(file);
-        return rc;
+    return pb_rollup_read_some(path, NULL, fn, arg);
+}
+
+/* Buffers and a zstd context kept from one file to the next: a month is 720
+ * files of some 240 KB each, and fresh buffers would fault in every page again. */
+struct pb_rollup_reader {
+    unsigned char *body;
+    size_t cap, len; /* len: the loaded body's */
+    ZSTD_DCtx *dctx;
+};
+
+pb_rollup_reader_t *pb_rollup_reader_new(void)
+{
+    pb_rollup_reader_t *self = calloc(1, sizeof *self);
+    if (self && !(self->dctx = ZSTD_createDCtx())) {
+        free(self);
+        self = NULL;
     }
+    return self;
+}
+
+void pb_rollup_reader_destroy(pb_rollup_reader_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    ZSTD_freeDCtx((*self_p)->dctx);
+    free((*self_p)->body);
+    free(*self_p);
+    *self_p = NULL;
+}
+
+/* Checks the header of the len bytes of file; the body's sizes into comp and raw. */
+static int s_check_head(const unsigned char *file, size_t len, uint64_t *comp, uint64_t *raw)
+{
+    if (len < PB_ROLLUP_HEAD)
+        return -EBADMSG;
     s_cur_t h = {file, len, 8, 0};
-    uint64_t version = s_get(&h, 4), zero = s_get(&h, 4), comp = s_get(&h, 4);
-    uint64_t raw = s_get(&h, 4), crc = s_get(&h, 4);
-    rc = h.bad || memcmp(file, PB_ROLLUP_MAGIC, 8) != 0 || version != PB_ROLLUP_VERSION || zero ||
-                 comp != len - PB_ROLLUP_HEAD ||
-                 pb_segment_crc32(0, file + PB_ROLLUP_HEAD, (size_t)comp) != crc ||
-                 ZSTD_getFrameContentSize(file + PB_ROLLUP_HEAD, (size_t)comp) != raw ||
-                 raw > PB_ROLLUP_MAX_RAW
-             ? -EBADMSG
-             : 0;
-    if (rc == 0 && !(body = malloc(raw ? (size_t)raw : 1)))
-        rc = -ENOMEM;
-    if (rc == 0 &&
-        ZSTD_decompress(body, (size_t)raw, file + PB_ROLLUP_HEAD, (size_t)comp) != (size_t)raw)
+    uint64_t version = s_get(&h, 4), zero = s_get(&h, 4);
+    *comp = s_get(&h, 4);
+    *raw = s_get(&h, 4);
+    uint64_t crc = s_get(&h, 4);
+    int bad = h.bad || memcmp(file, PB_ROLLUP_MAGIC, 8) != 0 || version != PB_ROLLUP_VERSION ||
+              zero || *comp != len - PB_ROLLUP_HEAD ||
+              pb_segment_crc32(0, file + PB_ROLLUP_HEAD, (size_t)*comp) != crc ||
+              ZSTD_getFrameContentSize(file + PB_ROLLUP_HEAD, (size_t)*comp) != *raw ||
+              *raw > PB_ROLLUP_MAX_RAW;
+    return bad ? -EBADMSG : 0;
+}
+
+static int s_body_room(pb_rollup_reader_t *self, size_t raw)
+{
+    if (raw <= self->cap && self->body)
+        return 0;
+    unsigned char *p = realloc(self->body, raw ? raw : 1);
+    if (!p)
+        return -ENOMEM;
+    self->body = p;
+    self->cap = raw;
+    return 0;
+}
+
+/* Reads, checks and decompresses path into self->body: 0, -EBADMSG or -errno. */
+static int s_load(pb_rollup_reader_t *self, const char *path)
+{
+    unsigned char *file = NULL;
+    size_t len = 0;
+    uint64_t comp = 0, raw = 0;
+    self->len = 0;
+    int rc = s_slurp(path, &file, &len);
+    rc = rc ? rc : s_check_head(file, len, &comp, &raw);
+    rc = rc ? rc : s_body_room(self, (size_t)raw);
+    if (rc == 0 && ZSTD_decompressDCtx(self->dctx, self->body, (size_t)raw, file + PB_ROLLUP_HEAD,
+                                       (size_t)comp) != (size_t)raw)
         rc = -EBADMSG;
-    rc = rc ? rc : s_read_body(body, (size_t)raw, fn, arg);
-    free(body);
     free(file);
+    self->len = rc ? 0 : (size_t)raw;
+    return rc;
+}
+
+int pb_rollup_reader_read(pb_rollup_reader_t *self, const char *path, pb_rollup_want_fn *want,
+                          pb_rollup_fn *fn, void *arg)
+{
+    s_read_t rd = {want, fn, arg};
+    int rc = s_load(self, path);
+    return rc ? rc : s_read_body(self->body, self->len, &rd);
+}
+
+int pb_rollup_read_some(const char *path, pb_rollup_want_fn *want, pb_rollup_fn *fn, void *arg)
+{
+    pb_rollup_reader_t *reader = pb_rollup_reader_new();
+    int rc = reader ? pb_rollup_reader_read(reader, path, want, fn, arg) : -ENOMEM;
+    pb_rollup_reader_destroy(&reader);
     return rc;
 }

@@ -63,4 +63,22 @@ typedef int(pb_rollup_fn)(const char *host, int type, uint64_t pid, const char *
                           void *arg);
 int pb_rollup_read(const char *path, pb_rollup_fn *fn, void *arg);
 
+/* pb_rollup_read of the series want asks for: called once per series, it
+ * returns which resolutions fn gets (bit 0: fine, bit 1: coarse; 0 skips the
+ * series; negative: stop, and that is returned). The skipped buckets are
+ * still checked to be there, so whether the file reads (0 or -EBADMSG) does
+ * not depend on want. NULL: all. */
+typedef int(pb_rollup_want_fn)(const char *host, int type, uint64_t pid, const char *comm,
+                               const char *field, int kind, void *arg);
+int pb_rollup_read_some(const char *path, pb_rollup_want_fn *want, pb_rollup_fn *fn, void *arg);
+
+/* A reader for many files (pb_rollup_read_some, keeping its buffers and zstd
+ * context from one to the next). new: NULL on ENOMEM; read: as
+ * pb_rollup_read_some. */
+typedef struct pb_rollup_reader pb_rollup_reader_t;
+pb_rollup_reader_t *pb_rollup_reader_new(void);
+void pb_rollup_reader_destroy(pb_rollup_reader_t **self_p);
+int pb_rollup_reader_read(pb_rollup_reader_t *self, const char *path, pb_rollup_want_fn *want,
+                          pb_rollup_fn *fn, void *arg);
+
 #endif

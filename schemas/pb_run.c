@@ -51,6 +51,8 @@ struct pb_run {
     pb_segment_damage_t damage; /* of closed readers */
     pb_segment_problem_fn *problem_fn;
     void *problem_arg;
+    pb_run_segment_fn *segment_fn; /* may take a segment whole (the reporter's rollups) */
+    void *segment_arg;
 };
 
 /* ---- paths ---- */
@@ -632,6 +634,12 @@ void pb_run_set_problem_fn(pb_run_t *self, pb_segment_problem_fn *fn, void *arg)
         fn(self->dir, 0, problem, arg);
 }
 
+void pb_run_set_segment_fn(pb_run_t *self, pb_run_segment_fn *fn, void *arg)
+{
+    self->segment_fn = fn;
+    self->segment_arg = arg;
+}
+
 static void s_add_damage(pb_segment_damage_t *sum, pb_segment_damage_t d)
 {
     sum->records += d.records;
@@ -650,6 +658,11 @@ static int s_next_segment(pb_run_t *self)
     }
     while (self->next_segment < self->nsegments) {
         char *path = self->segments[self->next_segment++];
+        int taken = self->segment_fn ? self->segment_fn(path, self->segment_arg) : 0;
+        if (taken < 0)
+            return taken;
+        if (taken > 0)
+            continue;
         self->reader = pb_segment_reader_new(path);
         size_t n = strlen(path);
         if (!self->reader && errno == ENOENT && strcmp(path + n - 4, ".pbl") == 0) {

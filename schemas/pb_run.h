@@ -112,6 +112,13 @@ int pb_run_set_filter(pb_run_t *self, const char *topic_prefix, uint64_t from_ns
 /* Problems (damaged records, unreadable files) go to fn. */
 void pb_run_set_problem_fn(pb_run_t *self, pb_segment_problem_fn *fn, void *arg);
 
+/* Called with each segment's path before pb_run_next reads it: 1 when fn
+ * has taken the segment's contents another way (pb_run_next skips it; the
+ * reporter reads a sealed segment's rollups instead), 0 to read it, or a
+ * negative errno, which pb_run_next returns. NULL: read every segment. */
+typedef int(pb_run_segment_fn)(const char *path, void *arg);
+void pb_run_set_segment_fn(pb_run_t *self, pb_run_segment_fn *fn, void *arg);
+
 /* Next record of the run, segments in order. Returns 1 (rec filled, pointers
  * valid until the next call), 0 at the end, or -ENOMEM. */
 int pb_run_next(pb_run_t *self, pb_record_t *rec);
