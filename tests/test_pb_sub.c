@@ -341,11 +341,16 @@ START_TEST(setup_errors_are_explained)
     c.query = "tcp://256.0.0.1:1"; /* not an address */
     ck_assert_ptr_null(pb_sub_new(&c, err, sizeof err));
     ck_assert_ptr_nonnull(strstr(err, "query"));
-    c.query = s_query_ep;
+    c.query = s_query_ep; /* the first one's: held */
+    ck_assert_ptr_null(pb_sub_new(&c, err, sizeof err));
+    ck_assert_msg(strstr(err, "--query") && strstr(err, "in use"), "%s", err);
+    char other[160];
+    snprintf(other, sizeof other, "ipc://%s/query-2", s_dir);
+    c.query = other;
     c.record = true;
     c.store = "/proc/no-store-here";
     ck_assert_ptr_null(pb_sub_new(&c, err, sizeof err));
-    ck_assert_ptr_nonnull(strstr(err, "run"));
+    ck_assert_msg(strstr(err, "run") != NULL, "%s", err);
     pb_sub_destroy(&first);
 }
 END_TEST
