@@ -11,7 +11,6 @@
 
 #include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -197,69 +196,11 @@ static int s_rollup_path(const char *path, char *out, size_t size)
 
 /* ---- a sealed segment's span ---- */
 
-static uint64_t s_le(const unsigned char *p, int bytes)
-{
-    uint64_t v = 0;
-    for (int i = bytes - 1; i >= 0; i--)
-        v = (v << 8) | p[i];
-    return v;
-}
-
-/* The index (from its offset to the end of the file) read into a new buffer, checked as
- * pb_sealed_index checks it (magics, CRC, count). 0 with *buf_p owned by the caller. */
-static int s_index_bytes(int fd, uint64_t size, unsigned char **buf_p, size_t *len_p)
-{
-    unsigned char head[PB_SEGMENT_HEADER_SIZE], t[PB_SEALED_TRAILER];
-    if (size < PB_SEGMENT_HEADER_SIZE + PB_SEALED_INDEX_HEAD + PB_SEALED_TRAILER ||
-        pread(fd, head, sizeof head, 0) != (ssize_t)sizeof head ||
-        memcmp(head, PB_SEALED_MAGIC, 8) != 0 || s_le(head + 8, 4) != PB_SEALED_VERSION ||
-        pread(fd, t, sizeof t, (off_t)(size - sizeof t)) != (ssize_t)sizeof t)
-        return -EBADMSG;
-    uint64_t at = s_le(t, 8);
-    if (memcmp(t + 12, "PBZE", 4) != 0 || at < PB_SEGMENT_HEADER_SIZE ||
-        at > size - PB_SEALED_TRAILER - PB_SEALED_INDEX_HEAD)
-        return -EBADMSG;
-    size_t len = (size_t)(size - PB_SEALED_TRAILER - at);
-    unsigned char *buf = malloc(len);
-    int ok = buf && pread(fd, buf, len, (off_t)at) == (ssize_t)len &&
-             pb_segment_crc32(0, buf, len) == (uint32_t)s_le(t + 8, 4) &&
-             memcmp(buf, "PBZI", 4) == 0 &&
-             s_le(buf + 4, 4) * PB_SEALED_INDEX_ENTRY == len - PB_SEALED_INDEX_HEAD;
-    if (!ok) {
-        free(buf);
-        return buf ? -EBADMSG : -ENOMEM;
-    }
-    *buf_p = buf;
-    *len_p = len;
-    return 0;
-}
-
-/* A sealed segment's records and span from its index, read with pread (a few hundred
- * bytes; pb_sealed_info maps the whole file, which a month's 720 segments would fault in
- * twice over). info->sealed 0: not sealed, or an index that does not check. */
-static void s_index_info(const char *path, pb_sealed_info_t *info)
-{
-    memset(info, 0, sizeof *info);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    struct stat st;
-    unsigned char *idx = NULL;
-    size_t len = 0;
-    if (fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
-        s_index_bytes(fd, (uint64_t)st.st_size, &idx, &len) == 0) {
-        info->sealed = 1;
-        info->records = s_le(idx + 8, 8);
-        info->first_ts = s_le(idx + 24, 8);
-        info->last_ts = s_le(idx + 32, 8);
-    }
-    free(idx);
-    if (fd >= 0)
-        close(fd);
-}
-
 /* Whether path is a sealed segment inside the window, with its index's span into info. */
 static int s_covered(const pb_rollread_t *self, const char *path, pb_sealed_info_t *info)
 {
-    s_index_info(path, info);
+    if (pb_sealed_info(path, info) < 0)
+        info->sealed = 0;
     if (!info->sealed || info->records == 0)
         return 0;
     return info->first_ts >= self->from_ns && info->last_ts <= self->to_ns;
@@ -313,7 +254,8 @@ static void s_span_file(const char *dir, const char *name, pb_rollread_span_t *s
         span->open = 1;
         return;
     }
-    s_index_info(path, &info);
+    if (pb_sealed_info(path, &info) < 0)
+        info.sealed = 0;
     if (!info.sealed || info.records == 0)
         return;
     if (span->sealed == 0 || info.first_ts < span->first_ns)

@@ -14,7 +14,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -413,16 +412,33 @@ int pb_sealed_seal(const char *pbl_path, int level)
 
 /* ---- sizes ---- */
 
-static int s_info_mapped(const void *map, size_t size, pb_sealed_info_t *info)
+/* The index (from its offset to the end of the file) read with pread into a new buffer,
+ * checked as pb_sealed_index checks it but for the entries (magics, CRC, count): a few
+ * hundred bytes, where a map would fault in the file. 0 with *buf_p owned by the caller. */
+static int s_index_bytes(int fd, uint64_t size, unsigned char **buf_p, size_t *len_p)
 {
-    pb_sealed_index_t idx;
-    info->sealed = pb_sealed_is_sealed(map, size);
-    if (info->sealed && pb_sealed_index(map, size, &idx) == 0) {
-        info->raw_bytes = PB_SEGMENT_HEADER_SIZE + idx.raw_bytes;
-        info->records = idx.records;
-        info->first_ts = idx.first_ts;
-        info->last_ts = idx.last_ts;
+    unsigned char head[PB_SEGMENT_HEADER_SIZE], t[PB_SEALED_TRAILER];
+    if (size < PB_SEGMENT_HEADER_SIZE + PB_SEALED_INDEX_HEAD + PB_SEALED_TRAILER ||
+        pread(fd, head, sizeof head, 0) != (ssize_t)sizeof head ||
+        !pb_sealed_is_sealed(head, sizeof head) ||
+        pread(fd, t, sizeof t, (off_t)(size - sizeof t)) != (ssize_t)sizeof t)
+        return -EBADMSG;
+    uint64_t at = s_get_le(t, 8);
+    if (memcmp(t + 12, "PBZE", 4) != 0 || at < PB_SEGMENT_HEADER_SIZE ||
+        at > size - PB_SEALED_TRAILER - PB_SEALED_INDEX_HEAD)
+        return -EBADMSG;
+    size_t len = (size_t)(size - PB_SEALED_TRAILER - at);
+    unsigned char *buf = malloc(len);
+    int ok = buf && pread(fd, buf, len, (off_t)at) == (ssize_t)len &&
+             pb_segment_crc32(0, buf, len) == (uint32_t)s_get_le(t + 8, 4) &&
+             memcmp(buf, "PBZI", 4) == 0 &&
+             s_get_le(buf + 4, 4) * PB_SEALED_INDEX_ENTRY == len - PB_SEALED_INDEX_HEAD;
+    if (!ok) {
+        free(buf);
+        return buf ? -EBADMSG : -ENOMEM;
     }
+    *buf_p = buf;
+    *len_p = len;
     return 0;
 }
 
@@ -438,13 +454,20 @@ int pb_sealed_info(const char *path, pb_sealed_info_t *info)
         return rc;
     }
     info->disk_bytes = info->raw_bytes = (uint64_t)st.st_size;
-    void *map = st.st_size > 0 && S_ISREG(st.st_mode)
-                    ? mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0)
-                    : MAP_FAILED;
+    unsigned char *idx = NULL;
+    size_t len = 0;
+    if (S_ISREG(st.st_mode) && s_index_bytes(fd, (uint64_t)st.st_size, &idx, &len) == 0) {
+        info->sealed = 1;
+        info->records = s_get_le(idx + 8, 8);
+        info->raw_bytes = PB_SEGMENT_HEADER_SIZE + s_get_le(idx + 16, 8);
+        info->first_ts = s_get_le(idx + 24, 8);
+        info->last_ts = s_get_le(idx + 32, 8);
+    } else if (S_ISREG(st.st_mode) && st.st_size >= PB_SEGMENT_HEADER_SIZE) {
+        unsigned char head[PB_SEGMENT_HEADER_SIZE];
+        info->sealed = pread(fd, head, sizeof head, 0) == (ssize_t)sizeof head &&
+                       pb_sealed_is_sealed(head, sizeof head); /* its index unusable */
+    }
+    free(idx);
     close(fd);
-    if (map == MAP_FAILED)
-        return 0;
-    s_info_mapped(map, (size_t)st.st_size, info);
-    munmap(map, (size_t)st.st_size);
     return 0;
 }
