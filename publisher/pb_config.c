@@ -237,6 +237,36 @@ static int s_set_security(pb_config_t *self, const char *key, const char *value,
     return -ENOENT;
 }
 
+/* getopt_long's val for a setting (the name says which): its optopt when given a value it
+ * does not take. */
+#define S_SETTING 1
+
+static const struct option s_options[] = {
+    {"pub", required_argument, NULL, S_SETTING},
+    {"control", required_argument, NULL, S_SETTING},
+    {"profile", required_argument, NULL, S_SETTING},
+    {"profile-pub", required_argument, NULL, S_SETTING},
+    {"command", required_argument, NULL, S_SETTING},
+    {"host", required_argument, NULL, S_SETTING},
+    {"root", required_argument, NULL, S_SETTING},
+    {"interval", required_argument, NULL, S_SETTING},
+    {"heartbeat", required_argument, NULL, S_SETTING},
+    {"top", required_argument, NULL, S_SETTING},
+    {"pid", required_argument, NULL, S_SETTING},
+    {"match", required_argument, NULL, S_SETTING},
+    {"all", no_argument, NULL, S_SETTING},
+    {"max-connections", required_argument, NULL, S_SETTING},
+    {"sndhwm", required_argument, NULL, S_SETTING},
+    {"verbose", no_argument, NULL, S_SETTING},
+    {"curve-secret", required_argument, NULL, S_SETTING},
+    {"curve-allow", required_argument, NULL, S_SETTING},
+    {"insecure", no_argument, NULL, S_SETTING},
+    {"config", required_argument, NULL, S_SETTING},
+    {"help", no_argument, NULL, 'h'},
+    {"version", no_argument, NULL, 'V'},
+    {NULL, 0, NULL, 0},
+};
+
 int pb_config_set(pb_config_t *self, const char *key, const char *value, char *err, size_t errlen)
 {
     int security = s_set_security(self, key, value, err, errlen);
@@ -291,7 +321,9 @@ int pb_config_set(pb_config_t *self, const char *key, const char *value, char *e
         return s_add_pid(self, value, err, errlen);
     if (!strcmp(key, "match"))
         return s_add_match(self, value, err, errlen);
-    snprintf(err, errlen, "unknown setting '%s' (see perfbusd --help)", key);
+    const char *close = pb_getopt_closest(s_options, key);
+    snprintf(err, errlen, "unknown setting '%s'%s%s%s (see perfbusd --help)", key,
+             close ? " (did you mean '" : "", close ? close : "", close ? "'?)" : "");
     return -EINVAL;
 }
 
@@ -304,36 +336,6 @@ int pb_config_load(pb_config_t *self, const char *path, char *err, size_t errlen
 {
     return pb_kvfile_read(path, s_file_setting, self, err, errlen);
 }
-
-/* getopt_long's val for a setting (the name says which): its optopt when given a value it
- * does not take. */
-#define S_SETTING 1
-
-static const struct option s_options[] = {
-    {"pub", required_argument, NULL, S_SETTING},
-    {"control", required_argument, NULL, S_SETTING},
-    {"profile", required_argument, NULL, S_SETTING},
-    {"profile-pub", required_argument, NULL, S_SETTING},
-    {"command", required_argument, NULL, S_SETTING},
-    {"host", required_argument, NULL, S_SETTING},
-    {"root", required_argument, NULL, S_SETTING},
-    {"interval", required_argument, NULL, S_SETTING},
-    {"heartbeat", required_argument, NULL, S_SETTING},
-    {"top", required_argument, NULL, S_SETTING},
-    {"pid", required_argument, NULL, S_SETTING},
-    {"match", required_argument, NULL, S_SETTING},
-    {"all", no_argument, NULL, S_SETTING},
-    {"max-connections", required_argument, NULL, S_SETTING},
-    {"sndhwm", required_argument, NULL, S_SETTING},
-    {"verbose", no_argument, NULL, S_SETTING},
-    {"curve-secret", required_argument, NULL, S_SETTING},
-    {"curve-allow", required_argument, NULL, S_SETTING},
-    {"insecure", no_argument, NULL, S_SETTING},
-    {"config", required_argument, NULL, S_SETTING},
-    {"help", no_argument, NULL, 'h'},
-    {"version", no_argument, NULL, 'V'},
-    {NULL, 0, NULL, 0},
-};
 
 /* Finds --config before anything else so that flags can override the file. */
 static int s_load_config_flag(pb_config_t *self, int argc, char **argv, char *err, size_t errlen)

@@ -143,6 +143,11 @@ START_TEST(file_errors_carry_the_line)
     ck_assert_int_eq(pb_config_load(&c, path, err, sizeof err), -EINVAL);
     ck_assert_ptr_nonnull(strstr(err, ":2: unknown setting 'frobnicate'"));
     unlink(path);
+    pb_test_file(path, sizeof path, "intervl = 1\n");
+    ck_assert_int_eq(pb_config_load(&c, path, err, sizeof err), -EINVAL);
+    ck_assert_msg(strstr(err, ":1: unknown setting 'intervl' (did you mean 'interval'?)"), "%s",
+                  err);
+    unlink(path);
 }
 END_TEST
 
