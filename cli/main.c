@@ -37,7 +37,7 @@ static const struct {
 
 static void s_usage(FILE *out)
 {
-    fputs("Usage: perfbus COMMAND [ARGS]... (perfbus COMMAND --help for details)\n"
+    fputs("Usage: perfbus [COMMON OPTIONS] COMMAND [ARGS]... (perfbus COMMAND --help for details)\n"
           "       perfbus --version\n\n",
           out);
     for (size_t i = 0; i < sizeof s_commands / sizeof s_commands[0]; i++)
@@ -45,7 +45,7 @@ static void s_usage(FILE *out)
     fputs("\nEvery command takes --json, --endpoint EP and --timeout T (a duration: 2s,\n"
           "500ms; a bare number is milliseconds; default 2s), and for CURVE\n"
           "--curve-secret FILE and --curve-server-key FILE|KEY (or $PERFBUS_CURVE_SECRET and\n"
-          "$PERFBUS_CURVE_SERVER_KEY).\n"
+          "$PERFBUS_CURVE_SERVER_KEY); these common options may also come before COMMAND.\n"
           "\nWith --json every command's output is JSON on stdout and every error is one\n"
           "line {\"ok\": false, \"error\": {\"code\": ..., \"message\": ...}} on stderr.\n"
           "\nExit status: 0 ok, 1 the request failed (the server refused it, or no such\n"
@@ -57,14 +57,42 @@ static void s_usage(FILE *out)
 /* --json before any parsing, so that errors while parsing are JSON as well. */
 static bool s_wants_json(int argc, char **argv)
 {
-    for (int i = 2; i < argc && strcmp(argv[i], "--") != 0; i++)
+    for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
         if (!strcmp(argv[i], "--json"))
             return true;
     return false;
 }
 
+/* How many words of argv from i are one common option given before the command (`perfbus
+ * --json runs`): 1 or 2 (with its value), 0 when argv[i] is none. */
+static int s_common_words(int argc, char **argv, int i)
+{
+    static const struct option common[] = {PB_CLI_COMMON_OPTIONS, {NULL, 0, NULL, 0}};
+    const char *w = argv[i];
+    size_t len = strcspn(w, "=");
+    for (const struct option *o = common; o->name && strncmp(w, "--", 2) == 0; o++)
+        if (o->val == 0 && len == strlen(o->name) + 2 && strncmp(w + 2, o->name, len - 2) == 0)
+            return o->has_arg == required_argument && !w[len] && i + 1 < argc ? 2 : 1;
+    return 0;
+}
+
+/* `perfbus --json --endpoint EP COMMAND ARGS` as `perfbus COMMAND --json --endpoint EP ARGS`:
+ * the common options may come before the command, as with git. argv is reordered in place. */
+static void s_hoist_command(int argc, char **argv)
+{
+    int i = 1, n;
+    while (i < argc && (n = s_common_words(argc, argv, i)) > 0)
+        i += n;
+    if (i == 1 || i >= argc)
+        return;
+    char *command = argv[i];
+    memmove(argv + 2, argv + 1, (size_t)(i - 1) * sizeof *argv);
+    argv[1] = command;
+}
+
 int main(int argc, char **argv)
 {
+    s_hoist_command(argc, argv);
     if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
         s_usage(argc < 2 ? stderr : stdout);
         return argc < 2 ? PB_CLI_USAGE : PB_CLI_OK;

@@ -127,7 +127,11 @@ def case_json(r):
                 (("unwatch", "[", "--json", "--endpoint", b.control), 1, "a refusal"),
                 (("runs", "--json", "--store", os.path.join(b.dir, "none")), 1, "no store"),
                 (("dump", "no-such-run", "--json", "--store", b.store), 1, "no run"),
-                (("bogus-command", "--json"), 2, "an unknown command")):
+                (("bogus-command", "--json"), 2, "an unknown command"),
+                (("--json", "--store", os.path.join(b.dir, "none"), "runs"), 2,
+                 "--store (not a common option) before the command"),
+                (("--json", "--timeout", "300ms", "--endpoint", f"ipc://{b.dir}/nobody",
+                  "stats"), 3, "common options before the command")):
             rc, out, err = cli(*argv)
             r.check(rc == want_rc and is_json_error(err, schema) and not out,
                     f"{what} with --json: exit {want_rc}, one reply.error object on stderr",
@@ -136,6 +140,9 @@ def case_json(r):
             rc, out, err = cli(*argv, "--json", "--endpoint", b.control)
             r.check(rc == 0 and isinstance(json.loads(out or "null"), dict),
                     f"perfbus {argv[0]} --json prints one JSON object", err)
+        rc, out, err = cli("--json", "--endpoint", b.control, "health")
+        r.check(rc == 0 and isinstance(json.loads(out or "null"), dict),
+                "perfbus --json --endpoint EP health: common options before the command", err)
         rc, out, err = cli("runs", "--json", "--store", b.store)
         runs = json.loads(out) if rc == 0 else None
         r.check(isinstance(runs, list) and runs and runs[0].get("run_id") == b.run_id,
