@@ -2,6 +2,7 @@
 #include "pb_rollup.h"
 
 #include "pb_fdio.h"
+#include "pb_le.h"
 #include "pb_frame_reader.h"
 #include "pb_grow.h"
 #include "pb_segment.h"
@@ -241,8 +242,7 @@ static void s_put(s_buf_t *b, const void *data, size_t n)
 static void s_put_le(s_buf_t *b, uint64_t v, int bytes)
 {
     unsigned char le[8];
-    for (int i = 0; i < bytes; i++)
-        le[i] = (unsigned char)(v >> (8 * i));
+    pb_le_put(le, v, bytes);
     s_put(b, le, (size_t)bytes);
 }
 
@@ -345,13 +345,7 @@ static uint64_t s_get(s_cur_t *c, int bytes)
         c->bad = 1;
         return 0;
     }
-    uint64_t v = 0;
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-    memcpy(&v, c->p + c->pos, (size_t)bytes); /* the file's order: a reader spends its time here */
-#else
-    for (int i = bytes - 1; i >= 0; i--)
-        v = (v << 8) | c->p[c->pos + (size_t)i];
-#endif
+    uint64_t v = pb_le_get(c->p + c->pos, bytes);
     c->pos += (size_t)bytes;
     return v;
 }

@@ -2,6 +2,7 @@
 #include "pb_sealed.h"
 
 #include "pb_fdio.h"
+#include "pb_le.h"
 #include "pb_log.h"
 #include "pb_rollup.h"
 #include "pb_segment.h"
@@ -18,29 +19,13 @@
 #include <time.h>
 #include <unistd.h>
 
-/* ---- little-endian helpers ---- */
-
-static void s_put_le(unsigned char *p, uint64_t v, int bytes)
-{
-    for (int i = 0; i < bytes; i++)
-        p[i] = (unsigned char)(v >> (8 * i));
-}
-
-static uint64_t s_get_le(const unsigned char *p, int bytes)
-{
-    uint64_t v = 0;
-    for (int i = bytes - 1; i >= 0; i--)
-        v = (v << 8) | p[i];
-    return v;
-}
-
 /* ---- reading ---- */
 
 int pb_sealed_is_sealed(const void *map, size_t size)
 {
     const unsigned char *p = map;
     return size >= PB_SEGMENT_HEADER_SIZE && memcmp(p, PB_SEALED_MAGIC, 8) == 0 &&
-           s_get_le(p + 8, 4) == PB_SEALED_VERSION;
+           pb_le_get(p + 8, 4) == PB_SEALED_VERSION;
 }
 
 /* Index entries must lie in the block area, in order, each span sane. */
@@ -66,22 +51,22 @@ int pb_sealed_index(const void *map, size_t size, pb_sealed_index_t *out)
         size < PB_SEGMENT_HEADER_SIZE + PB_SEALED_INDEX_HEAD + PB_SEALED_TRAILER)
         return -EBADMSG;
     const unsigned char *t = p + size - PB_SEALED_TRAILER;
-    uint64_t at = s_get_le(t, 8);
+    uint64_t at = pb_le_get(t, 8);
     if (memcmp(t + 12, "PBZE", 4) != 0 || at < PB_SEGMENT_HEADER_SIZE ||
         at > size - PB_SEALED_TRAILER - PB_SEALED_INDEX_HEAD)
         return -EBADMSG;
     size_t len = size - PB_SEALED_TRAILER - (size_t)at;
-    if (pb_segment_crc32(0, p + at, len) != (uint32_t)s_get_le(t + 8, 4) ||
+    if (pb_segment_crc32(0, p + at, len) != (uint32_t)pb_le_get(t + 8, 4) ||
         memcmp(p + at, "PBZI", 4) != 0)
         return -EBADMSG;
     const unsigned char *h = p + at;
-    out->nblocks = (uint32_t)s_get_le(h + 4, 4);
+    out->nblocks = (uint32_t)pb_le_get(h + 4, 4);
     if ((uint64_t)out->nblocks * PB_SEALED_INDEX_ENTRY != len - PB_SEALED_INDEX_HEAD)
         return -EBADMSG;
-    out->records = s_get_le(h + 8, 8);
-    out->raw_bytes = s_get_le(h + 16, 8);
-    out->first_ts = s_get_le(h + 24, 8);
-    out->last_ts = s_get_le(h + 32, 8);
+    out->records = pb_le_get(h + 8, 8);
+    out->raw_bytes = pb_le_get(h + 16, 8);
+    out->first_ts = pb_le_get(h + 24, 8);
+    out->last_ts = pb_le_get(h + 32, 8);
     out->index_offset = at;
     out->entries = h + PB_SEALED_INDEX_HEAD;
     return s_entries_ok(out) ? 0 : -EBADMSG;
@@ -91,9 +76,9 @@ void pb_sealed_entry(const pb_sealed_index_t *idx, uint32_t i, uint64_t *offset,
                      uint64_t *last_ts)
 {
     const unsigned char *e = idx->entries + (size_t)i * PB_SEALED_INDEX_ENTRY;
-    *offset = s_get_le(e, 8);
-    *first_ts = s_get_le(e + 8, 8);
-    *last_ts = s_get_le(e + 16, 8);
+    *offset = pb_le_get(e, 8);
+    *first_ts = pb_le_get(e + 8, 8);
+    *last_ts = pb_le_get(e + 16, 8);
 }
 
 int pb_sealed_block_at(const void *map, size_t end, uint64_t offset, pb_sealed_block_t *out)
@@ -101,15 +86,15 @@ int pb_sealed_block_at(const void *map, size_t end, uint64_t offset, pb_sealed_b
     if (offset > end || end - offset < PB_SEALED_BLOCK_HEAD)
         return 0; /* before any pointer is made: offset may come from a damaged index */
     const unsigned char *h = (const unsigned char *)map + offset;
-    if (memcmp(h, "PBZB", 4) != 0 || pb_segment_crc32(0, h, 36) != (uint32_t)s_get_le(h + 36, 4))
+    if (memcmp(h, "PBZB", 4) != 0 || pb_segment_crc32(0, h, 36) != (uint32_t)pb_le_get(h + 36, 4))
         return 0;
     out->offset = offset;
-    out->comp_len = (uint32_t)s_get_le(h + 4, 4);
-    out->raw_len = (uint32_t)s_get_le(h + 8, 4);
-    out->records = (uint32_t)s_get_le(h + 12, 4);
-    out->first_ts = s_get_le(h + 16, 8);
-    out->last_ts = s_get_le(h + 24, 8);
-    out->data_crc = (uint32_t)s_get_le(h + 32, 4);
+    out->comp_len = (uint32_t)pb_le_get(h + 4, 4);
+    out->raw_len = (uint32_t)pb_le_get(h + 8, 4);
+    out->records = (uint32_t)pb_le_get(h + 12, 4);
+    out->first_ts = pb_le_get(h + 16, 8);
+    out->last_ts = pb_le_get(h + 24, 8);
+    out->data_crc = (uint32_t)pb_le_get(h + 32, 4);
     return out->comp_len <= end - offset - PB_SEALED_BLOCK_HEAD &&
            out->raw_len <= PB_SEALED_MAX_RAW && out->first_ts <= out->last_ts;
 }
@@ -211,9 +196,9 @@ static int s_index_entry(s_sealer_t *s)
     if (s_grow(&s->index, &s->index_cap, s->index_len + PB_SEALED_INDEX_ENTRY) < 0)
         return -ENOMEM;
     unsigned char *e = s->index + s->index_len;
-    s_put_le(e, s->offset, 8);
-    s_put_le(e + 8, s->first, 8);
-    s_put_le(e + 16, s->last, 8);
+    pb_le_put(e, s->offset, 8);
+    pb_le_put(e + 8, s->first, 8);
+    pb_le_put(e + 16, s->last, 8);
     s->index_len += PB_SEALED_INDEX_ENTRY;
     return 0;
 }
@@ -231,13 +216,13 @@ static int s_flush_block(s_sealer_t *s)
         return -EIO;
     unsigned char *h = s->comp;
     memcpy(h, "PBZB", 4);
-    s_put_le(h + 4, n, 4);
-    s_put_le(h + 8, s->raw_len, 4);
-    s_put_le(h + 12, s->block_records, 4);
-    s_put_le(h + 16, s->first, 8);
-    s_put_le(h + 24, s->last, 8);
-    s_put_le(h + 32, pb_segment_crc32(0, h + PB_SEALED_BLOCK_HEAD, n), 4);
-    s_put_le(h + 36, pb_segment_crc32(0, h, 36), 4);
+    pb_le_put(h + 4, n, 4);
+    pb_le_put(h + 8, s->raw_len, 4);
+    pb_le_put(h + 12, s->block_records, 4);
+    pb_le_put(h + 16, s->first, 8);
+    pb_le_put(h + 24, s->last, 8);
+    pb_le_put(h + 32, pb_segment_crc32(0, h + PB_SEALED_BLOCK_HEAD, n), 4);
+    pb_le_put(h + 36, pb_segment_crc32(0, h, 36), 4);
     int rc = s_index_entry(s);
     rc = rc < 0 ? rc : pb_fdio_write_all(s->fd, h, PB_SEALED_BLOCK_HEAD + n);
     s->offset += PB_SEALED_BLOCK_HEAD + n;
@@ -278,14 +263,14 @@ static int s_write_index(s_sealer_t *s)
 {
     unsigned char h[PB_SEALED_INDEX_HEAD], t[PB_SEALED_TRAILER];
     memcpy(h, "PBZI", 4);
-    s_put_le(h + 4, s->nblocks, 4);
-    s_put_le(h + 8, s->records, 8);
-    s_put_le(h + 16, s->raw_total, 8);
-    s_put_le(h + 24, s->seg_first, 8);
-    s_put_le(h + 32, s->seg_last, 8);
+    pb_le_put(h + 4, s->nblocks, 4);
+    pb_le_put(h + 8, s->records, 8);
+    pb_le_put(h + 16, s->raw_total, 8);
+    pb_le_put(h + 24, s->seg_first, 8);
+    pb_le_put(h + 32, s->seg_last, 8);
     uint32_t crc = pb_segment_crc32(pb_segment_crc32(0, h, sizeof h), s->index, s->index_len);
-    s_put_le(t, s->offset, 8);
-    s_put_le(t + 8, crc, 4);
+    pb_le_put(t, s->offset, 8);
+    pb_le_put(t + 8, crc, 4);
     memcpy(t + 12, "PBZE", 4);
     int rc = pb_fdio_write_all(s->fd, h, sizeof h);
     rc = rc < 0 ? rc : pb_fdio_write_all(s->fd, s->index, s->index_len);
@@ -296,7 +281,7 @@ static int s_header(s_sealer_t *s)
 {
     unsigned char head[PB_SEGMENT_HEADER_SIZE] = {0};
     memcpy(head, PB_SEALED_MAGIC, 8);
-    s_put_le(head + 8, PB_SEALED_VERSION, 4);
+    pb_le_put(head + 8, PB_SEALED_VERSION, 4);
     s->offset = sizeof head;
     return pb_fdio_write_all(s->fd, head, sizeof head);
 }
@@ -423,16 +408,16 @@ static int s_index_bytes(int fd, uint64_t size, unsigned char **buf_p, size_t *l
         !pb_sealed_is_sealed(head, sizeof head) ||
         pread(fd, t, sizeof t, (off_t)(size - sizeof t)) != (ssize_t)sizeof t)
         return -EBADMSG;
-    uint64_t at = s_get_le(t, 8);
+    uint64_t at = pb_le_get(t, 8);
     if (memcmp(t + 12, "PBZE", 4) != 0 || at < PB_SEGMENT_HEADER_SIZE ||
         at > size - PB_SEALED_TRAILER - PB_SEALED_INDEX_HEAD)
         return -EBADMSG;
     size_t len = (size_t)(size - PB_SEALED_TRAILER - at);
     unsigned char *buf = malloc(len);
     int ok = buf && pread(fd, buf, len, (off_t)at) == (ssize_t)len &&
-             pb_segment_crc32(0, buf, len) == (uint32_t)s_get_le(t + 8, 4) &&
+             pb_segment_crc32(0, buf, len) == (uint32_t)pb_le_get(t + 8, 4) &&
              memcmp(buf, "PBZI", 4) == 0 &&
-             s_get_le(buf + 4, 4) * PB_SEALED_INDEX_ENTRY == len - PB_SEALED_INDEX_HEAD;
+             pb_le_get(buf + 4, 4) * PB_SEALED_INDEX_ENTRY == len - PB_SEALED_INDEX_HEAD;
     if (!ok) {
         free(buf);
         return buf ? -EBADMSG : -ENOMEM;
@@ -458,10 +443,10 @@ int pb_sealed_info(const char *path, pb_sealed_info_t *info)
     size_t len = 0;
     if (S_ISREG(st.st_mode) && s_index_bytes(fd, (uint64_t)st.st_size, &idx, &len) == 0) {
         info->sealed = 1;
-        info->records = s_get_le(idx + 8, 8);
-        info->raw_bytes = PB_SEGMENT_HEADER_SIZE + s_get_le(idx + 16, 8);
-        info->first_ts = s_get_le(idx + 24, 8);
-        info->last_ts = s_get_le(idx + 32, 8);
+        info->records = pb_le_get(idx + 8, 8);
+        info->raw_bytes = PB_SEGMENT_HEADER_SIZE + pb_le_get(idx + 16, 8);
+        info->first_ts = pb_le_get(idx + 24, 8);
+        info->last_ts = pb_le_get(idx + 32, 8);
     } else if (S_ISREG(st.st_mode) && st.st_size >= PB_SEGMENT_HEADER_SIZE) {
         unsigned char head[PB_SEGMENT_HEADER_SIZE];
         info->sealed = pread(fd, head, sizeof head, 0) == (ssize_t)sizeof head &&

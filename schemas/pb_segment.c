@@ -2,6 +2,7 @@
 #include "pb_segment.h"
 
 #include "pb_fdio.h"
+#include "pb_le.h"
 #include "pb_sealed.h"
 
 #include <limits.h>
@@ -75,22 +76,6 @@ uint32_t pb_segment_crc32(uint32_t crc, const void *buf, size_t len)
     return (uint32_t)crc32(crc, buf, (uInt)len);
 }
 
-/* ---- little-endian helpers ---- */
-
-static void s_put_le(unsigned char *p, uint64_t v, int bytes)
-{
-    for (int i = 0; i < bytes; i++)
-        p[i] = (unsigned char)(v >> (8 * i));
-}
-
-static uint64_t s_get_le(const unsigned char *p, int bytes)
-{
-    uint64_t v = 0;
-    for (int i = bytes - 1; i >= 0; i--)
-        v = (v << 8) | p[i];
-    return v;
-}
-
 /* ---- writer ---- */
 
 pb_segment_writer_t *pb_segment_writer_new(const char *path)
@@ -101,7 +86,7 @@ pb_segment_writer_t *pb_segment_writer_new(const char *path)
     self->fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, PB_SEGMENT_FILE_MODE);
     unsigned char head[PB_SEGMENT_HEADER_SIZE] = {0};
     memcpy(head, PB_SEGMENT_MAGIC, 8);
-    s_put_le(head + 8, PB_SEGMENT_VERSION, 4);
+    pb_le_put(head + 8, PB_SEGMENT_VERSION, 4);
     /* the umask may only have removed bits: set the mode exactly */
     int rc = self->fd < 0 || fchmod(self->fd, PB_SEGMENT_FILE_MODE) < 0
                  ? -errno
@@ -153,13 +138,13 @@ void pb_segment_record_put(unsigned char *rec, uint64_t recv_ts, const char *top
                            size_t topic_len, const void *payload, size_t payload_len)
 {
     size_t body = 8 + 2 + topic_len + payload_len;
-    s_put_le(rec, body, 4);
-    s_put_le(rec + 8, recv_ts, 8);
-    s_put_le(rec + 16, topic_len, 2);
+    pb_le_put(rec, body, 4);
+    pb_le_put(rec + 8, recv_ts, 8);
+    pb_le_put(rec + 16, topic_len, 2);
     memcpy(rec + PB_SEGMENT_RECORD_HEAD, topic, topic_len);
     if (payload_len > 0)
         memcpy(rec + PB_SEGMENT_RECORD_HEAD + topic_len, payload, payload_len);
-    s_put_le(rec + 4, pb_segment_crc32(0, rec + 8, body), 4);
+    pb_le_put(rec + 4, pb_segment_crc32(0, rec + 8, body), 4);
 }
 
 int pb_segment_writer_append(pb_segment_writer_t *self, uint64_t recv_ts, const char *topic,
@@ -251,7 +236,7 @@ static int s_sealed_init(pb_segment_reader_t *self)
 static void s_check_header(pb_segment_reader_t *self)
 {
     if (self->size >= PB_SEGMENT_HEADER_SIZE && memcmp(self->map, PB_SEGMENT_MAGIC, 8) == 0 &&
-        s_get_le(self->map + 8, 4) == PB_SEGMENT_VERSION) {
+        pb_le_get(self->map + 8, 4) == PB_SEGMENT_VERSION) {
         self->pos = PB_SEGMENT_HEADER_SIZE;
         return;
     }
@@ -374,16 +359,16 @@ static int s_probe(const pb_segment_reader_t *self, size_t pos, size_t *total)
     size_t left = self->size - pos;
     if (left < PB_SEGMENT_RECORD_HEAD)
         return -1;
-    uint64_t body = s_get_le(self->map + pos, 4);
+    uint64_t body = pb_le_get(self->map + pos, 4);
     if (body < 10 || body > PB_SEGMENT_MAX_RECORD)
         return 0;
     if (body + 8 > left)
         return -1;
-    uint64_t tlen = s_get_le(self->map + pos + 16, 2);
+    uint64_t tlen = pb_le_get(self->map + pos + 16, 2);
     if (tlen + 10 > body)
         return 0;
     *total = (size_t)body + 8;
-    uint32_t crc = (uint32_t)s_get_le(self->map + pos + 4, 4);
+    uint32_t crc = (uint32_t)pb_le_get(self->map + pos + 4, 4);
     return s_range_crc(self, pos + 8, (size_t)body) == crc;
 }
 
@@ -402,7 +387,7 @@ static size_t s_scan(const pb_segment_reader_t *self, size_t pos)
 static size_t s_resync(const pb_segment_reader_t *self, size_t pos)
 {
     size_t total = 0;
-    uint64_t body = s_get_le(self->map + pos, 4);
+    uint64_t body = pb_le_get(self->map + pos, 4);
     if (body + 8 <= self->size - pos && s_probe(self, pos + (size_t)body + 8, &total) == 1)
         return pos + (size_t)body + 8;
     return s_scan(self, pos);
@@ -411,7 +396,7 @@ static size_t s_resync(const pb_segment_reader_t *self, size_t pos)
 static int s_fill(pb_segment_reader_t *self, size_t pos, size_t total, pb_record_t *rec)
 {
     const unsigned char *p = self->map + pos;
-    size_t tlen = (size_t)s_get_le(p + 16, 2);
+    size_t tlen = (size_t)pb_le_get(p + 16, 2);
     if (tlen + 1 > self->topic_cap) {
         char *t = realloc(self->topic, tlen + 1);
         if (!t)
@@ -421,7 +406,7 @@ static int s_fill(pb_segment_reader_t *self, size_t pos, size_t total, pb_record
     }
     memcpy(self->topic, p + PB_SEGMENT_RECORD_HEAD, tlen);
     self->topic[tlen] = '\0';
-    rec->recv_ts = s_get_le(p + 8, 8);
+    rec->recv_ts = pb_le_get(p + 8, 8);
     rec->topic = self->topic;
     rec->topic_len = tlen;
     rec->payload = p + PB_SEGMENT_RECORD_HEAD + tlen;
