@@ -4,6 +4,7 @@
 #include "pb_sealed.h"
 
 #include <dirent.h>
+#include <stdbool.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -160,48 +161,78 @@ static void s_drop(pb_value_t *entry, int *removed, uint64_t *total)
     (*removed)++;
 }
 
-/* Unlinks the sealed segments of dir whose last record is older than
- * cutoff_ns (their index says when); returns how many. A long run (the one
- * being recorded too) so keeps only its last days. */
-static int s_retain_segments(const char *dir, uint64_t cutoff_ns)
+/* A sealed segment retention may remove: its file, records, last ts and bytes (with its
+ * rollups); gone once removed. */
+typedef struct {
+    char path[PATH_MAX];
+    uint64_t records, last_ts, bytes;
+    bool gone;
+} s_sealed_t;
+
+/* The sealed segments of the runs retention keeps, listed once for both its steps. */
+typedef struct {
+    s_sealed_t *at;
+    size_t n, cap;
+    bool listed;
+} s_sealed_list_t;
+
+/* Appends dir's sealed segments to l. */
+static void s_list_dir(const char *dir, s_sealed_list_t *l)
 {
     DIR *d = opendir(dir);
     struct dirent *e;
-    int removed = 0;
     while (d && (e = readdir(d)) != NULL) {
         char path[PATH_MAX];
+        size_t len = strlen(e->d_name);
         pb_sealed_info_t info;
-        size_t n = strlen(e->d_name);
-        if (!pb_run_is_segment_name(e->d_name) || strcmp(e->d_name + n - 4, ".pbz") != 0 ||
-            s_join(path, sizeof path, dir, e->d_name) < 0 || pb_sealed_info(path, &info) < 0)
+        struct stat st;
+        if (!pb_run_is_segment_name(e->d_name) || strcmp(e->d_name + len - 4, ".pbz") != 0 ||
+            s_join(path, sizeof path, dir, e->d_name) < 0 || pb_sealed_info(path, &info) < 0 ||
+            pb_grow((void **)&l->at, &l->cap, l->n, sizeof *l->at, 64) < 0)
             continue;
-        if (info.records > 0 && info.last_ts < cutoff_ns && unlink(path) == 0) {
-            memcpy(path + strlen(path) - 4, ".pbr", 4); /* and its rollups */
-            unlink(path);
-            removed++;
-        }
+        s_sealed_t *s = &l->at[l->n++];
+        *s = (s_sealed_t){
+            .records = info.records, .last_ts = info.last_ts, .bytes = info.disk_bytes};
+        memcpy(s->path, path, sizeof path);
+        memcpy(path + strlen(path) - 4, ".pbr", 4); /* its rollups count too */
+        s->bytes += stat(path, &st) == 0 ? (uint64_t)st.st_size : 0;
     }
     if (d)
         closedir(d);
-    return removed;
 }
 
-static void s_retain_all_segments(pb_value_t *list, uint64_t cutoff_ns, int *removed)
+/* l, listed from the runs of list not removed whole, the first time it is asked for. */
+static s_sealed_list_t *s_sealed(s_sealed_list_t *l, const pb_value_t *list)
 {
-    for (size_t i = 0; i < pb_value_len(list); i++) {
-        pb_value_t *entry = pb_value_array_at(list, i);
+    for (size_t i = 0; !l->listed && i < pb_value_len(list); i++) {
+        const pb_value_t *entry = pb_value_array_at(list, i);
         const char *path = NULL;
         if (!pb_value_map_get(entry, "$removed") && pb_value_map_get_str(entry, "path", &path) == 0)
-            *removed += s_retain_segments(path, cutoff_ns);
+            s_list_dir(path, l);
     }
+    l->listed = true;
+    return l;
 }
 
-/* A sealed segment that retention by size may remove: its file, last ts and bytes (with its
- * rollups). */
-typedef struct {
-    char path[PATH_MAX];
-    uint64_t last_ts, bytes;
-} s_sealed_t;
+/* Unlinks s and its rollups; false when s is gone already (or its run was removed whole). */
+static bool s_remove_sealed(s_sealed_t *s)
+{
+    if (s->gone || unlink(s->path) < 0)
+        return false;
+    memcpy(s->path + strlen(s->path) - 4, ".pbr", 4);
+    unlink(s->path);
+    s->gone = true;
+    return true;
+}
+
+/* Removes the sealed segments whose last record is older than cutoff_ns (their index says
+ * when): a long run (the one being recorded too) so keeps only its last days. */
+static void s_retain_segments(s_sealed_list_t *l, uint64_t cutoff_ns, int *removed)
+{
+    for (size_t i = 0; i < l->n; i++)
+        if (l->at[i].records > 0 && l->at[i].last_ts < cutoff_ns)
+            *removed += s_remove_sealed(&l->at[i]);
+}
 
 static int s_by_last_ts(const void *a, const void *b)
 {
@@ -209,56 +240,18 @@ static int s_by_last_ts(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-/* Appends dir's sealed segments to *all (n used, cap allocated). */
-static void s_list_sealed(const char *dir, s_sealed_t **all, size_t *n, size_t *cap)
-{
-    DIR *d = opendir(dir);
-    struct dirent *e;
-    while (d && (e = readdir(d)) != NULL) {
-        size_t len = strlen(e->d_name);
-        pb_sealed_info_t info;
-        struct stat st;
-        if (!pb_run_is_segment_name(e->d_name) || strcmp(e->d_name + len - 4, ".pbz") != 0 ||
-            pb_grow((void **)all, cap, *n, sizeof **all, 64) < 0)
-            continue;
-        s_sealed_t *s = &(*all)[*n];
-        if (s_join(s->path, sizeof s->path, dir, e->d_name) < 0 ||
-            pb_sealed_info(s->path, &info) < 0)
-            continue;
-        s->last_ts = info.last_ts;
-        s->bytes = info.disk_bytes;
-        memcpy(s->path + strlen(s->path) - 4, ".pbr", 4);
-        s->bytes += stat(s->path, &st) == 0 ? (uint64_t)st.st_size : 0;
-        memcpy(s->path + strlen(s->path) - 4, ".pbz", 4);
-        (*n)++;
-    }
-    if (d)
-        closedir(d);
-}
-
 /* While the store is over keep_bytes with whole runs gone (the one being recorded is never
  * removed whole), removes sealed segments, oldest first, of every run left: a single long run
  * so keeps within the size too. The open segment is never removed. */
-static void s_trim_segments(pb_value_t *list, uint64_t keep_bytes, uint64_t *total, int *removed)
+static void s_trim_segments(s_sealed_list_t *l, uint64_t keep_bytes, uint64_t *total, int *removed)
 {
-    s_sealed_t *all = NULL;
-    size_t n = 0, cap = 0;
-    for (size_t i = 0; i < pb_value_len(list); i++) {
-        pb_value_t *entry = pb_value_array_at(list, i);
-        const char *path = NULL;
-        if (!pb_value_map_get(entry, "$removed") && pb_value_map_get_str(entry, "path", &path) == 0)
-            s_list_sealed(path, &all, &n, &cap);
-    }
-    qsort(all, n, sizeof *all, s_by_last_ts);
-    for (size_t i = 0; i<n && * total> keep_bytes; i++) {
-        if (unlink(all[i].path) < 0)
+    qsort(l->at, l->n, sizeof *l->at, s_by_last_ts);
+    for (size_t i = 0; i < l->n && (*total > keep_bytes); i++) {
+        if (!s_remove_sealed(&l->at[i]))
             continue;
-        memcpy(all[i].path + strlen(all[i].path) - 4, ".pbr", 4);
-        unlink(all[i].path);
-        *total -= all[i].bytes < *total ? all[i].bytes : *total;
+        *total -= l->at[i].bytes < *total ? l->at[i].bytes : *total;
         (*removed)++;
     }
-    free(all);
 }
 
 int pb_run_retain(const char *store, double keep_days, uint64_t keep_bytes, const char *keep_id)
@@ -277,15 +270,17 @@ int pb_run_retain(const char *store, double keep_days, uint64_t keep_bytes, cons
             end < now && (double)(now - end) > keep_days * 86400e9)
             s_drop(entry, &removed, &total);
     }
+    s_sealed_list_t sealed = {0};
     if (keep_days > 0 && keep_days * 86400e9 < (double)now)
-        s_retain_all_segments(list, now - (uint64_t)(keep_days * 86400e9), &removed);
+        s_retain_segments(s_sealed(&sealed, list), now - (uint64_t)(keep_days * 86400e9), &removed);
     for (size_t i = 0; keep_bytes > 0 && total > keep_bytes && i < pb_value_len(list); i++) {
         pb_value_t *entry = pb_value_array_at(list, i);
         if (!s_keep(entry, keep_id) && !pb_value_map_get(entry, "$removed"))
             s_drop(entry, &removed, &total);
     }
     if (keep_bytes > 0 && total > keep_bytes)
-        s_trim_segments(list, keep_bytes, &total, &removed);
+        s_trim_segments(s_sealed(&sealed, list), keep_bytes, &total, &removed);
+    free(sealed.at);
     pb_value_destroy(&list);
     return removed;
 }
