@@ -57,13 +57,17 @@ int pb_run_recover(const char *store, int level)
 {
     if (level <= 0)
         return 0;
-    pb_value_t *list = NULL;
-    int rc = pb_run_list(store, &list), sealed = 0;
-    for (size_t i = 0; rc == 0 && i < pb_value_len(list); i++) {
-        const char *path = NULL;
-        if (pb_value_map_get_str(pb_value_array_at(list, i), "path", &path) == 0)
-            sealed += s_recover_run(path, level);
+    DIR *d = opendir(store); /* not pb_run_list: no run's meta or sizes are needed here */
+    if (!d)
+        return errno == ENOENT ? 0 : -errno;
+    int sealed = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        char path[PATH_MAX];
+        int n = snprintf(path, sizeof path, "%s/%s", store, e->d_name);
+        if (e->d_name[0] != '.' && n > 0 && (size_t)n < sizeof path)
+            sealed += s_recover_run(path, level); /* not a directory: nothing */
     }
-    pb_value_destroy(&list);
-    return rc < 0 ? rc : sealed;
+    closedir(d);
+    return sealed;
 }
