@@ -23,6 +23,7 @@ struct pb_events_index {
     size_t rows;
     s_host_t *hosts; /* PB_EVENTS_INDEX_HOSTS slots, nhosts used */
     size_t nhosts;
+    s_host_t *last; /* of the last add: a sample's sys and proc frames come together */
 };
 
 pb_events_index_t *pb_events_index_new(size_t rows)
@@ -95,7 +96,9 @@ static int s_room(s_host_t *h, size_t max)
 
 int pb_events_index_add(pb_events_index_t *self, const char *host, const pb_events_mark_t *mark)
 {
-    s_host_t *h = (s_host_t *)s_find(self, host);
+    s_host_t *h = self->last && strcmp(self->last->name, host) == 0
+                      ? self->last
+                      : (s_host_t *)s_find(self, host);
     if (!h && self->nhosts == PB_EVENTS_INDEX_HOSTS)
         return -ENOSPC;
     if (!h) {
