@@ -44,25 +44,38 @@ static int s_entries_ok(const pb_sealed_index_t *idx)
     return 1;
 }
 
+/* The index's offset from the trailer t of a sealed file of size bytes (its header checked);
+ * 0 when the trailer does not check. */
+static uint64_t s_index_at(const unsigned char *t, uint64_t size)
+{
+    uint64_t at = pb_le_get(t, 8);
+    if (size < PB_SEGMENT_HEADER_SIZE + PB_SEALED_INDEX_HEAD + PB_SEALED_TRAILER ||
+        memcmp(t + 12, "PBZE", 4) != 0 || at < PB_SEGMENT_HEADER_SIZE ||
+        at > size - PB_SEALED_TRAILER - PB_SEALED_INDEX_HEAD)
+        return 0;
+    return at;
+}
+
+/* Whether h[0..len), the index bytes, check against trailer t: CRC, magic, entry count. */
+static int s_index_ok(const unsigned char *h, size_t len, const unsigned char *t)
+{
+    return pb_segment_crc32(0, h, len) == (uint32_t)pb_le_get(t + 8, 4) &&
+           memcmp(h, "PBZI", 4) == 0 &&
+           pb_le_get(h + 4, 4) * PB_SEALED_INDEX_ENTRY == len - PB_SEALED_INDEX_HEAD;
+}
+
 int pb_sealed_index(const void *map, size_t size, pb_sealed_index_t *out)
 {
     const unsigned char *p = map;
-    if (!pb_sealed_is_sealed(map, size) ||
-        size < PB_SEGMENT_HEADER_SIZE + PB_SEALED_INDEX_HEAD + PB_SEALED_TRAILER)
+    if (!pb_sealed_is_sealed(map, size) || size < PB_SEALED_TRAILER)
         return -EBADMSG;
     const unsigned char *t = p + size - PB_SEALED_TRAILER;
-    uint64_t at = pb_le_get(t, 8);
-    if (memcmp(t + 12, "PBZE", 4) != 0 || at < PB_SEGMENT_HEADER_SIZE ||
-        at > size - PB_SEALED_TRAILER - PB_SEALED_INDEX_HEAD)
-        return -EBADMSG;
-    size_t len = size - PB_SEALED_TRAILER - (size_t)at;
-    if (pb_segment_crc32(0, p + at, len) != (uint32_t)pb_le_get(t + 8, 4) ||
-        memcmp(p + at, "PBZI", 4) != 0)
+    uint64_t at = s_index_at(t, size);
+    size_t len = at ? size - PB_SEALED_TRAILER - (size_t)at : 0;
+    if (!at || !s_index_ok(p + at, len, t))
         return -EBADMSG;
     const unsigned char *h = p + at;
     out->nblocks = (uint32_t)pb_le_get(h + 4, 4);
-    if ((uint64_t)out->nblocks * PB_SEALED_INDEX_ENTRY != len - PB_SEALED_INDEX_HEAD)
-        return -EBADMSG;
     out->records = pb_le_get(h + 8, 8);
     out->raw_bytes = pb_le_get(h + 16, 8);
     out->first_ts = pb_le_get(h + 24, 8);
@@ -403,22 +416,16 @@ int pb_sealed_seal(const char *pbl_path, int level)
 static int s_index_bytes(int fd, uint64_t size, unsigned char **buf_p, size_t *len_p)
 {
     unsigned char head[PB_SEGMENT_HEADER_SIZE], t[PB_SEALED_TRAILER];
-    if (size < PB_SEGMENT_HEADER_SIZE + PB_SEALED_INDEX_HEAD + PB_SEALED_TRAILER ||
-        pread(fd, head, sizeof head, 0) != (ssize_t)sizeof head ||
-        !pb_sealed_is_sealed(head, sizeof head) ||
-        pread(fd, t, sizeof t, (off_t)(size - sizeof t)) != (ssize_t)sizeof t)
-        return -EBADMSG;
-    uint64_t at = pb_le_get(t, 8);
-    if (memcmp(t + 12, "PBZE", 4) != 0 || at < PB_SEGMENT_HEADER_SIZE ||
-        at > size - PB_SEALED_TRAILER - PB_SEALED_INDEX_HEAD)
+    uint64_t at = 0;
+    if (size >= sizeof head + sizeof t && pread(fd, head, sizeof head, 0) == (ssize_t)sizeof head &&
+        pb_sealed_is_sealed(head, sizeof head) &&
+        pread(fd, t, sizeof t, (off_t)(size - sizeof t)) == (ssize_t)sizeof t)
+        at = s_index_at(t, size);
+    if (!at)
         return -EBADMSG;
     size_t len = (size_t)(size - PB_SEALED_TRAILER - at);
     unsigned char *buf = malloc(len);
-    int ok = buf && pread(fd, buf, len, (off_t)at) == (ssize_t)len &&
-             pb_segment_crc32(0, buf, len) == (uint32_t)pb_le_get(t + 8, 4) &&
-             memcmp(buf, "PBZI", 4) == 0 &&
-             pb_le_get(buf + 4, 4) * PB_SEALED_INDEX_ENTRY == len - PB_SEALED_INDEX_HEAD;
-    if (!ok) {
+    if (!buf || pread(fd, buf, len, (off_t)at) != (ssize_t)len || !s_index_ok(buf, len, t)) {
         free(buf);
         return buf ? -EBADMSG : -ENOMEM;
     }
