@@ -266,10 +266,11 @@ static int s_one_shot(args_t *a)
     int rc = model ? pb_source_load(&a->source, model, &stats, err, sizeof(err)) : -ENOMEM;
     if (rc == 0 && a->verbose)
         pb_log_info("read %llu records of %llu run(s) in %.3f s (%llu sealed segment(s), %llu "
-                    "records, from rollups)",
+                    "records, from rollups; %llu in part)",
                     (unsigned long long)stats.records, (unsigned long long)stats.runs,
                     s_seconds() - start, (unsigned long long)stats.rolled_segments,
-                    (unsigned long long)stats.rolled_records);
+                    (unsigned long long)stats.rolled_records,
+                    (unsigned long long)stats.partial_segments);
     if (rc == 0 && stats.damage.torn + stats.damage.corrupt > 0)
         pb_log_warn("%s is damaged: %llu torn tail(s), %llu corrupt record(s) skipped", source,
                     (unsigned long long)stats.damage.torn,

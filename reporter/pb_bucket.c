@@ -4,7 +4,11 @@
  * run, and rollups series by series, so the row sought is nearly always the
  * one found last or the next (the hint); else a bisection finds it, and the
  * insertion (memmove) is for the runs of a store that overlap. Each column keeps sum, count, min,
- * max and the mean (sum / count, kept up to date so renderers can borrow it as a plain series). */
+ * max and the mean (sum / count, kept up to date so renderers can borrow it as a plain series).
+ *
+ * A column's rows are made empty (NaN, 0) lazily, up to the row written or read: a month of
+ * minutes is 43200 rows of 33 columns, most of them never written, and making every column's
+ * row empty as each row is appended cost more than the merging itself. */
 #include "pb_bucket.h"
 
 #include <errno.h>
@@ -15,6 +19,7 @@
 typedef struct {
     double *mean, *min, *max, *sum;
     uint64_t *count;
+    size_t valid; /* rows [0, valid) are set; the rest of the first n are empty */
 } s_col_t;
 
 struct pb_bucket {
@@ -97,24 +102,37 @@ int pb_bucket_reserve(pb_bucket_t *self, size_t rows)
     return rows > self->cap ? s_resize(self, rows) : 0;
 }
 
-/* Opens a gap at row i (moving the later rows up) and fills it as an empty bucket. */
+/* Sets the column's rows [valid, upto) empty. */
+static void s_fill(s_col_t *col, size_t upto)
+{
+    for (size_t r = col->valid; r < upto; r++) {
+        col->mean[r] = col->min[r] = col->max[r] = NAN;
+        col->sum[r] = 0;
+        col->count[r] = 0;
+    }
+    if (upto > col->valid)
+        col->valid = upto;
+}
+
+/* Makes row i for start_ns: appended (its columns empty lazily), or in a gap opened by
+ * moving the later rows up (every column set first, so that they move whole). */
 static void s_insert(pb_bucket_t *self, size_t i, uint64_t start_ns)
 {
     size_t tail = self->n - i, d = sizeof(double);
     if (tail)
         memmove(&self->ts[i + 1], &self->ts[i], tail * sizeof(uint64_t));
     self->ts[i] = start_ns;
-    for (size_t c = 0; c < self->ncols; c++) {
+    for (size_t c = 0; tail && c < self->ncols; c++) {
         s_col_t *col = &self->cols[c];
+        s_fill(col, self->n);
         double *arrays[] = {col->mean, col->min, col->max, col->sum};
         for (size_t a = 0; a < 4; a++) {
-            if (tail)
-                memmove(&arrays[a][i + 1], &arrays[a][i], tail * d);
+            memmove(&arrays[a][i + 1], &arrays[a][i], tail * d);
             arrays[a][i] = a == 3 ? 0 : NAN;
         }
-        if (tail)
-            memmove(&col->count[i + 1], &col->count[i], tail * sizeof(uint64_t));
+        memmove(&col->count[i + 1], &col->count[i], tail * sizeof(uint64_t));
         col->count[i] = 0;
+        col->valid = self->n + 1;
     }
     self->n++;
 }
@@ -163,6 +181,7 @@ void pb_bucket_merge(pb_bucket_t *self, size_t row, size_t col, double min, doub
     if (row >= self->n || col >= self->ncols || count == 0)
         return;
     s_col_t *c = &self->cols[col];
+    s_fill(c, row + 1);
     if (c->count[row] == 0 || min < c->min[row])
         c->min[row] = min;
     if (c->count[row] == 0 || max > c->max[row])
@@ -197,7 +216,8 @@ pb_bucket_col_t pb_bucket_col(const pb_bucket_t *self, size_t col)
 {
     pb_bucket_col_t out = {NULL, NULL, NULL, NULL, NULL};
     if (col < self->ncols) {
-        const s_col_t *c = &self->cols[col];
+        s_col_t *c = &self->cols[col];
+        s_fill(c, self->n); /* the rows not set yet are empty: the table reads the same */
         out = (pb_bucket_col_t){c->mean, c->min, c->max, c->sum, c->count};
     }
     return out;
@@ -207,7 +227,8 @@ uint64_t pb_bucket_samples(const pb_bucket_t *self, size_t row)
 {
     uint64_t most = 0;
     for (size_t c = 0; row < self->n && c < self->ncols; c++)
-        most = self->cols[c].count[row] > most ? self->cols[c].count[row] : most;
+        if (row < self->cols[c].valid && self->cols[c].count[row] > most)
+            most = self->cols[c].count[row];
     return most;
 }
 

@@ -471,6 +471,9 @@ int pb_model_add_at(pb_model_t *self, uint64_t recv_ns, const void *payload, siz
     host_t *host = pb_model_host_of(self, frame->env.host);
     if (!host)
         return -ENOMEM;
+    uint64_t ts_s = frame->env.ts / 1000000000u;
+    if (ts_s >= host->take_from_s && ts_s < host->take_to_s)
+        return 0; /* merged from the segment's rollups */
     return frame->type == PB_FT_SYS ? s_add_sys(self, host, frame) : s_add_proc(self, host, frame);
 }
 

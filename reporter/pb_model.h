@@ -153,7 +153,9 @@ typedef struct {
     uint64_t pid;            /* proc only */
     const char *comm;        /* proc only */
     const pb_catalog_field_t *field;
-    uint64_t width_s; /* the model's bucket width, or its percentile buckets' */
+    uint64_t width_s; /* the bucket's own width */
+    uint64_t into_s;  /* the table it goes into: the model's bucket width, or its percentile
+                       * buckets' (a whole number of width_s); 0: width_s */
     uint64_t start_s, count;
     double min, max, sum;
 } pb_model_bucket_t;
@@ -163,15 +165,29 @@ typedef struct {
 int pb_model_wants(pb_catalog_frame_t type, const pb_catalog_field_t *field);
 
 /* Merges b into the bucketed model: into its buckets or its percentile
- * buckets, by b's width (any other width, or a start off it: -EINVAL). Series the model does
- * not keep and those the filter leaves out are ignored. 0, -EINVAL or -ENOMEM. */
+ * buckets, by b's into_s (any other table, a width that does not divide it,
+ * or a start off the width: -EINVAL); a finer bucket adds to the row that
+ * holds it. Series the model does not keep and those the filter leaves out
+ * are ignored. 0, -EINVAL or -ENOMEM. */
 int pb_model_merge(pb_model_t *self, const pb_model_bucket_t *b, const pb_model_filter_t *filter);
+
+/* pb_model_merge of n buckets of one series (b[0]'s host, type, pid, comm,
+ * field, width_s and into_s stand for all), the series looked up once. */
+int pb_model_merge_run(pb_model_t *self, const pb_model_bucket_t *b, size_t n,
+                       const pb_model_filter_t *filter);
 
 /* host's records received from from_ns to to_ns were taken from rollups
  * (pb_model_merge), not added: the `seq` gap they leave is not a loss (the
  * last seq of every publisher is forgotten), and no down period is seen
  * inside the span (pb_outage_skip). 0 or -ENOMEM. */
 int pb_model_skipped(pb_model_t *self, const char *host, uint64_t from_ns, uint64_t to_ns);
+
+/* The sys and proc frames of host whose envelope ts lies in [from_s, to_s)
+ * were merged from rollups for the segment being read: pb_model_add_at
+ * leaves them out (the rest of the segment is read record by record), until
+ * pb_model_untake. 0 or -ENOMEM. */
+int pb_model_take(pb_model_t *self, const char *host, uint64_t from_s, uint64_t to_s);
+void pb_model_untake(pb_model_t *self);
 
 /* Ends the run whose records were added (pb_source calls it after each run):
  * a host silent since before the run's end is down until then. 0 or -ENOMEM. */

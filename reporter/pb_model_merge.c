@@ -123,22 +123,32 @@ static int s_merge_target(pb_model_t *self, const pb_model_bucket_t *b, host_t *
     return 0;
 }
 
+/* The table of b (bucket_s or pct_s) and whether it is the percentile one; -EINVAL. */
+static int s_merge_table(const pb_model_t *self, const pb_model_bucket_t *b, int *fine)
+{
+    uint64_t into = b->into_s ? b->into_s : b->width_s;
+    *fine = self->pct_s && into == self->pct_s;
+    if (!self->bucket_s || (into != self->bucket_s && !*fine) || !b->width_s ||
+        into % b->width_s != 0 || b->start_s % b->width_s != 0)
+        return -EINVAL;
+    return 0;
+}
+
 int pb_model_merge(pb_model_t *self, const pb_model_bucket_t *b, const pb_model_filter_t *filter)
 {
-    int col = pb_model_column(b->type, b->field), fine = b->width_s == self->pct_s && self->pct_s;
-    if (!self->bucket_s || (b->width_s != self->bucket_s && !fine) || b->start_s % b->width_s != 0)
-        return -EINVAL;
-    if (col < 0 || b->count == 0 || !s_merge_wanted(b, filter))
-        return 0;
-    host_t *host;
-    proc_t *proc;
-    if (s_merge_target(self, b, &host, &proc) < 0)
-        return -ENOMEM;
-    pb_bucket_t *bk = proc ? (fine ? proc->fk : proc->bk) : (fine ? host->fk : host->bk);
+    return pb_model_merge_run(self, b, 1, filter);
+}
+
+/* One bucket of the run into (bk, col) of its target; procs also track their cpu and rss. */
+static int s_merge_into(pb_bucket_t *bk, int col, proc_t *proc, int fine,
+                        const pb_model_bucket_t *b)
+{
     size_t row;
-    if (!bk && fine)
+    if (b->start_s % b->width_s != 0)
+        return -EINVAL;
+    if (b->count == 0)
         return 0;
-    if (!bk || pb_bucket_row(bk, b->start_s * 1000000000u, &row) < 0)
+    if (pb_bucket_row(bk, b->start_s * 1000000000u, &row) < 0)
         return -ENOMEM;
     pb_bucket_merge(bk, row, (size_t)col, b->min, b->max, b->sum, b->count);
     if (proc && !fine && col == 0)
@@ -146,4 +156,41 @@ int pb_model_merge(pb_model_t *self, const pb_model_bucket_t *b, const pb_model_
     else if (proc && !fine)
         pb_model_track_rss(proc, b->max);
     return 0;
+}
+
+int pb_model_merge_run(pb_model_t *self, const pb_model_bucket_t *b, size_t n,
+                       const pb_model_filter_t *filter)
+{
+    int col = n ? pb_model_column(b->type, b->field) : -1, fine;
+    if (n && s_merge_table(self, b, &fine) < 0)
+        return -EINVAL;
+    if (col < 0 || !s_merge_wanted(b, filter))
+        return 0;
+    host_t *host;
+    proc_t *proc;
+    if (s_merge_target(self, b, &host, &proc) < 0)
+        return -ENOMEM;
+    pb_bucket_t *bk = proc ? (fine ? proc->fk : proc->bk) : (fine ? host->fk : host->bk);
+    if (!bk)
+        return fine ? 0 : -ENOMEM;
+    int rc = 0;
+    for (size_t i = 0; i < n && rc == 0; i++)
+        rc = s_merge_into(bk, col, proc, fine, &b[i]);
+    return rc;
+}
+
+int pb_model_take(pb_model_t *self, const char *host, uint64_t from_s, uint64_t to_s)
+{
+    host_t *h = pb_model_host_of(self, host);
+    if (!h)
+        return -ENOMEM;
+    h->take_from_s = from_s;
+    h->take_to_s = to_s;
+    return 0;
+}
+
+void pb_model_untake(pb_model_t *self)
+{
+    for (size_t i = 0; i < self->nhosts; i++)
+        self->hosts[i].take_from_s = self->hosts[i].take_to_s = 0;
 }

@@ -36,6 +36,7 @@ typedef struct {
     proc_t *procs;
     size_t nprocs, capprocs;
     pb_bucket_t *bk, *fk; /* bucketed model: a column per metric, then the sys interval */
+    uint64_t take_from_s, take_to_s; /* envelope ts merged from rollups (pb_model_take) */
 } host_t;
 
 typedef struct {

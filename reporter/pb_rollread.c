@@ -30,14 +30,35 @@ typedef struct {
     double min, max, sum;
 } s_stage_t;
 
+/* A host's part of a segment the window cuts: its fine buckets [from_s, to_s)
+ * are taken from the rollups (all their frames were received inside the
+ * window, from recv_lo to recv_hi); empty when from_s == to_s. */
+typedef struct {
+    char host[256];
+    uint64_t from_s, to_s, recv_lo, recv_hi;
+} s_part_t;
+
+/* How a segment is taken: whole, or the part before (after) the window's
+ * end (start) cuts it. */
+typedef enum { S_WHOLE, S_HEAD, S_TAIL } s_cut_t;
+
 struct pb_rollread {
     pb_model_t *model;
     const pb_model_filter_t *filter;
     uint64_t from_ns, to_ns;
     s_series_t *series; /* of the segment being staged */
     size_t nseries, capseries;
+    size_t *map; /* a file's series index -> staged series + 1, 0: not wanted */
+    size_t capmap;
     s_stage_t *stage;
     size_t nstage, capstage;
+    pb_model_bucket_t *run; /* one series' staged buckets, as pb_model_merge_run takes them */
+    size_t caprun;
+    s_cut_t cut;     /* of the segment being staged */
+    s_part_t *parts; /* its hosts' parts, when cut */
+    size_t nparts, capparts;
+    char forget_host[256]; /* a tail was taken: the next segment forgets the seqs */
+    uint64_t forget_ns;
     pb_rollread_stats_t stats;
     pb_rollup_reader_t *reader; /* kept from file to file */
 };
@@ -81,7 +102,10 @@ void pb_rollread_destroy(pb_rollread_t **self_p)
     pb_rollread_t *self = *self_p;
     s_unstage(self);
     free(self->series);
+    free(self->map);
+    free(self->parts);
     free(self->stage);
+    free(self->run);
     pb_rollup_reader_destroy(&self->reader);
     free(self);
     *self_p = NULL;
@@ -108,27 +132,22 @@ static int s_filtered_out(const pb_model_filter_t *f, const char *host, int type
     return 1;
 }
 
-/* pb_rollup_want_fn: the series the model keeps, in the model's resolution. */
-static int s_want(const char *host, int type, uint64_t pid, const char *comm, const char *field,
-                  int kind, void *arg)
+static const s_part_t *s_part_of(const pb_rollread_t *self, const char *host)
 {
-    (void)kind;
-    pb_rollread_t *self = arg;
-    pb_catalog_frame_t frame = type == 1 ? PB_FT_SYS : PB_FT_PROC;
-    const pb_catalog_field_t *f = type == 1 || type == 2 ? pb_catalog_find(frame, field) : NULL;
-    if (!f || !pb_model_wants(frame, f) || s_filtered_out(self->filter, host, frame, pid))
-        return 0;
-    if (pb_grow((void **)&self->series, &self->capseries, self->nseries, sizeof *self->series, 64) <
-        0)
-        return -ENOMEM;
-    s_series_t *s = &self->series[self->nseries];
-    *s = (s_series_t){strdup(host), strdup(comm), frame, pid, f};
-    if (!s->host || !s->comm) {
-        free(s->host);
-        free(s->comm);
-        return -ENOMEM;
+    for (size_t i = 0; i < self->nparts; i++)
+        if (strcmp(self->parts[i].host, host) == 0)
+            return &self->parts[i];
+    return NULL;
+}
+
+/* The resolutions (pb_rollup_want_fn's mask) a kept series is read in: a whole segment
+ * in the model's; a cut one in fine buckets, which the model adds to its rows. */
+static int s_mask(const pb_rollread_t *self, pb_catalog_frame_t frame, const char *host)
+{
+    if (self->cut != S_WHOLE) {
+        const s_part_t *part = s_part_of(self, host);
+        return part && part->to_s > part->from_s ? 1 : 0;
     }
-    self->nseries++;
     uint64_t width = pb_model_bucket_s(self->model), pct = pb_model_pct_bucket_s(self->model);
     if (frame == PB_FT_PROC)
         pct = 0; /* the model keeps percentile buckets of the hosts only */
@@ -136,35 +155,98 @@ static int s_want(const char *host, int type, uint64_t pid, const char *comm, co
            (width == PB_ROLLUP_FINE_S || pct == PB_ROLLUP_FINE_S ? 1 : 0);
 }
 
-/* pb_rollup_fn: one bucket of the series s_want took last. */
-static int s_bucket(const char *host, int type, uint64_t pid, const char *comm, const char *field,
-                    int kind, int coarse, const pb_rollup_bucket_t *b, void *arg)
+/* pb_rollup_want_fn: the series the model keeps, staged, in s_mask's resolutions. */
+static int s_want(const pb_rollup_series_t *rs, void *arg)
 {
-    (void)host, (void)type, (void)pid, (void)comm, (void)field, (void)kind;
     pb_rollread_t *self = arg;
+    pb_catalog_frame_t frame = rs->type == 1 ? PB_FT_SYS : PB_FT_PROC;
+    const pb_catalog_field_t *f = pb_catalog_find(frame, rs->field);
+    if (pb_grow((void **)&self->map, &self->capmap, rs->index, sizeof *self->map, 256) < 0)
+        return -ENOMEM;
+    self->map[rs->index] = 0;
+    int mask =
+        f && pb_model_wants(frame, f) && !s_filtered_out(self->filter, rs->host, frame, rs->pid)
+            ? s_mask(self, frame, rs->host)
+            : 0;
+    if (!mask)
+        return 0;
+    if (pb_grow((void **)&self->series, &self->capseries, self->nseries, sizeof *self->series, 64) <
+        0)
+        return -ENOMEM;
+    s_series_t *s = &self->series[self->nseries];
+    *s = (s_series_t){strdup(rs->host), strdup(rs->comm), frame, rs->pid, f};
+    if (!s->host || !s->comm) {
+        free(s->host);
+        free(s->comm);
+        return -ENOMEM;
+    }
+    self->map[rs->index] = ++self->nseries;
+    return mask;
+}
+
+/* pb_rollup_fn: one bucket of a staged series (of a cut segment: inside its host's part). */
+static int s_bucket(const pb_rollup_series_t *rs, int coarse, const pb_rollup_bucket_t *b,
+                    void *arg)
+{
+    pb_rollread_t *self = arg;
+    size_t series = self->map[rs->index] - 1;
+    if (self->cut != S_WHOLE) {
+        const s_part_t *part = s_part_of(self, rs->host);
+        if (!part || b->start_s < part->from_s || b->start_s >= part->to_s)
+            return 0;
+    }
     if (pb_grow((void **)&self->stage, &self->capstage, self->nstage, sizeof *self->stage, 1024) <
         0)
         return -ENOMEM;
     uint64_t width = coarse ? PB_ROLLUP_COARSE_S : PB_ROLLUP_FINE_S;
     self->stage[self->nstage++] =
-        (s_stage_t){self->nseries - 1, width, b->start_s, b->count, b->min, b->max, b->sum};
+        (s_stage_t){series, width, b->start_s, b->count, b->min, b->max, b->sum};
     return 0;
 }
 
 /* ---- merging ---- */
 
+/* The staged buckets [from, to) (of one series and width) into the table of into_s. */
+static int s_merge_run(pb_rollread_t *self, size_t from, size_t to, uint64_t into_s)
+{
+    size_t n = to - from;
+    if (pb_grow((void **)&self->run, &self->caprun, n, sizeof *self->run, 64) < 0)
+        return -ENOMEM;
+    const s_series_t *s = &self->series[self->stage[from].series];
+    for (size_t i = 0; i < n; i++) {
+        const s_stage_t *st = &self->stage[from + i];
+        self->run[i] =
+            (pb_model_bucket_t){s->host, s->type,     s->pid,    s->comm, s->field, st->width_s,
+                                into_s,  st->start_s, st->count, st->min, st->max,  st->sum};
+    }
+    return pb_model_merge_run(self->model, self->run, n, self->filter);
+}
+
+/* The staged run [from, to): a whole segment's into its own width's table; a cut one's
+ * fine buckets into the model's rows, and the hosts' into their percentile ones too. */
+static int s_merge_staged(pb_rollread_t *self, size_t from, size_t to)
+{
+    const s_stage_t *st = &self->stage[from];
+    if (self->cut == S_WHOLE)
+        return s_merge_run(self, from, to, st->width_s);
+    uint64_t pct = pb_model_pct_bucket_s(self->model);
+    int rc = s_merge_run(self, from, to, pb_model_bucket_s(self->model));
+    if (rc == 0 && pct == st->width_s && self->series[st->series].type == PB_FT_SYS)
+        rc = s_merge_run(self, from, to, pct);
+    return rc;
+}
+
 static int s_merge(pb_rollread_t *self)
 {
-    for (size_t i = 0; i < self->nstage; i++) {
+    int rc = 0;
+    for (size_t i = 0, j; i < self->nstage && rc == 0; i = j) {
         const s_stage_t *st = &self->stage[i];
-        const s_series_t *s = &self->series[st->series];
-        pb_model_bucket_t b = {s->host,     s->type,   s->pid,  s->comm, s->field, st->width_s,
-                               st->start_s, st->count, st->min, st->max, st->sum};
-        int rc = pb_model_merge(self->model, &b, self->filter);
-        if (rc < 0)
-            return rc;
+        for (j = i + 1; j < self->nstage && self->stage[j].series == st->series &&
+                        self->stage[j].width_s == st->width_s;)
+            j++;
+        rc = s_merge_staged(self, i, j);
     }
-    return 0;
+    return rc;
 }
 
 /* Every host of the staged series: its records of the segment were not read one by one. */
@@ -183,6 +265,21 @@ static int s_skipped(pb_rollread_t *self, const pb_sealed_info_t *info)
     return 0;
 }
 
+/* The cut segment's hosts: their taken parts are left out of the records read, and were
+ * received with no loss or down period (pb_model_skipped). */
+static int s_parts_taken(pb_rollread_t *self)
+{
+    int rc = 0;
+    for (size_t i = 0; i < self->nparts && rc == 0; i++) {
+        const s_part_t *p = &self->parts[i];
+        if (p->to_s == p->from_s)
+            continue;
+        rc = pb_model_take(self->model, p->host, p->from_s, p->to_s);
+        rc = rc ? rc : pb_model_skipped(self->model, p->host, p->recv_lo, p->recv_hi);
+    }
+    return rc;
+}
+
 /* The .pbr of a .pbz path into out; 0, or -EINVAL for any other segment. */
 static int s_rollup_path(const char *path, char *out, size_t size)
 {
@@ -194,75 +291,173 @@ static int s_rollup_path(const char *path, char *out, size_t size)
     return 0;
 }
 
-/* ---- a sealed segment's span ---- */
+/* ---- the parts of a cut segment ---- */
 
-/* Whether path is a sealed segment inside the window, with its index's span into info. */
-static int s_covered(const pb_rollread_t *self, const char *path, pb_sealed_info_t *info)
+/* pb_rollup_spans_fn: a host's part of a segment cut at the window's end (the
+ * buckets received before it: a prefix) or start (after it: a suffix). The
+ * spans must follow one another (each bucket received after the one before):
+ * then every frame outside the part was received outside [recv_lo, recv_hi],
+ * and reading the rest of the window's records finds all of them. Otherwise
+ * -ERANGE: the segment is read record by record. */
+static int s_part(const char *host, const pb_rollup_span_t *sp, size_t n, void *arg)
+{
+    pb_rollread_t *self = arg;
+    for (size_t i = 1; i < n; i++)
+        if (sp[i].recv_min_ns < sp[i - 1].recv_max_ns)
+            return -ERANGE;
+    if (strlen(host) >= sizeof self->parts->host ||
+        pb_grow((void **)&self->parts, &self->capparts, self->nparts, sizeof *self->parts, 8) < 0)
+        return strlen(host) >= sizeof self->parts->host ? -ERANGE : -ENOMEM;
+    size_t lo = 0, hi = n; /* the part: spans [lo, hi) */
+    if (self->cut == S_HEAD)
+        for (hi = 0; hi < n && sp[hi].recv_max_ns <= self->to_ns;)
+            hi++;
+    else
+        for (lo = n; lo > 0 && sp[lo - 1].recv_min_ns >= self->from_ns;)
+            lo--;
+    s_part_t *p = &self->parts[self->nparts++];
+    *p = (s_part_t){0};
+    strcpy(p->host, host);
+    if (lo < hi) {
+        p->from_s = sp[lo].start_s;
+        p->to_s = sp[hi - 1].start_s + PB_ROLLUP_FINE_S;
+        p->recv_lo = sp[lo].recv_min_ns;
+        p->recv_hi = sp[hi - 1].recv_max_ns;
+    }
+    return 0;
+}
+
+/* The records still to read of the cut segment: from the earliest host's part's end (or to
+ * the latest one's start); a host with no part, the whole window. */
+static void s_narrow(const pb_rollread_t *self, uint64_t *from_ns, uint64_t *to_ns)
+{
+    uint64_t from = UINT64_MAX, to = 0;
+    for (size_t i = 0; i < self->nparts; i++) {
+        const s_part_t *p = &self->parts[i];
+        int empty = p->to_s == p->from_s;
+        uint64_t a = empty ? *from_ns : p->recv_hi, b = empty ? *to_ns : p->recv_lo;
+        from = a < from ? a : from;
+        to = b > to ? b : to;
+    }
+    if (self->cut == S_HEAD && from != UINT64_MAX && from > *from_ns)
+        *from_ns = from;
+    if (self->cut == S_TAIL && self->nparts && to < *to_ns)
+        *to_ns = to;
+}
+
+/* ---- a sealed segment ---- */
+
+/* How the window covers the sealed segment at path (its index's span into info): 1 whole,
+ * 2 cut at one edge only, 0 otherwise (not sealed, empty, outside, or cut at both edges). */
+static int s_covered(pb_rollread_t *self, const char *path, pb_sealed_info_t *info)
 {
     if (pb_sealed_info(path, info) < 0)
         info->sealed = 0;
-    if (!info->sealed || info->records == 0)
+    if (!info->sealed || info->records == 0 || info->last_ts < self->from_ns ||
+        info->first_ts > self->to_ns)
         return 0;
-    return info->first_ts >= self->from_ns && info->last_ts <= self->to_ns;
+    int head = info->first_ts >= self->from_ns, tail = info->last_ts <= self->to_ns;
+    self->cut = head && tail ? S_WHOLE : head ? S_HEAD : tail ? S_TAIL : S_WHOLE;
+    return head && tail ? 1 : head || tail ? 2 : 0;
 }
 
-static int s_take(pb_rollread_t *self, const char *rollup, const pb_sealed_info_t *info)
+static void s_unusable(pb_rollread_t *self, const char *rollup, int rc)
+{
+    pb_log_warn("%s: %s: reading the segment's records instead", rollup,
+                rc == -ENOENT    ? "no rollups"
+                : rc == -EBADMSG ? "damaged"
+                                 : strerror(-rc));
+    self->stats.unusable++;
+}
+
+/* Stages the rollup at path (opened) as self->cut says; 0, or -ERANGE when a cut segment's
+ * spans do not allow it, -EBADMSG, -ENOMEM. */
+static int s_stage(pb_rollread_t *self)
+{
+    self->nparts = 0;
+    int rc = self->cut == S_WHOLE ? 0 : pb_rollup_reader_spans(self->reader, s_part, self);
+    if (rc == -ENODATA)
+        rc = -ERANGE; /* a version 1 file: no spans */
+    return rc ? rc : pb_rollup_reader_buckets(self->reader, s_want, s_bucket, self);
+}
+
+/* 1 when the segment was taken whole, 0 when (the rest of) its records are to be read. */
+static int s_take(pb_rollread_t *self, const char *rollup, const pb_sealed_info_t *info,
+                  uint64_t *from_ns, uint64_t *to_ns)
 {
     s_unstage(self);
-    int rc = pb_rollup_reader_read(self->reader, rollup, s_want, s_bucket, self);
-    if (rc == -ENOMEM)
-        return rc;
+    int rc = pb_rollup_reader_open(self->reader, rollup);
+    rc = rc ? rc : s_stage(self);
     if (rc < 0) {
-        pb_log_warn("%s: %s: reading the segment's records instead", rollup,
-                    rc == -ENOENT    ? "no rollups"
-                    : rc == -EBADMSG ? "damaged"
-                                     : strerror(-rc));
-        self->stats.unusable++;
+        if (rc != -ENOMEM && rc != -ERANGE)
+            s_unusable(self, rollup, rc);
         s_unstage(self);
-        return 0;
+        return rc == -ENOMEM ? rc : 0;
     }
     rc = s_merge(self);
-    rc = rc ? rc : s_skipped(self, info);
+    rc = rc ? rc : self->cut == S_WHOLE ? s_skipped(self, info) : s_parts_taken(self);
     s_unstage(self);
+    if (self->cut != S_WHOLE) {
+        s_narrow(self, from_ns, to_ns);
+        self->stats.partial++;
+        if (self->cut == S_TAIL && self->nparts)
+            memcpy(self->forget_host, self->parts[0].host, sizeof self->forget_host);
+        self->forget_ns = info->last_ts;
+        return rc < 0 ? rc : 0;
+    }
     self->stats.rolled++;
     self->stats.records += info->records;
     return rc < 0 ? rc : 1;
 }
 
-int pb_rollread_segment(const char *path, void *arg)
+/* A tail taken from the last segment's rollups: the next records' seqs follow a gap. */
+static int s_forget(pb_rollread_t *self)
+{
+    if (!self->forget_host[0])
+        return 0;
+    int rc = pb_model_skipped(self->model, self->forget_host, self->forget_ns, self->forget_ns);
+    self->forget_host[0] = '\0';
+    return rc;
+}
+
+int pb_rollread_segment(const char *path, uint64_t *from_ns, uint64_t *to_ns, void *arg)
 {
     pb_rollread_t *self = arg;
     char rollup[4096];
     pb_sealed_info_t info;
-    int rc = 0;
-    if (pb_model_bucket_s(self->model) && s_rollup_path(path, rollup, sizeof rollup) == 0 &&
-        s_covered(self, path, &info))
-        rc = s_take(self, rollup, &info);
-    if (rc == 0)
+    uint64_t partial = self->stats.partial;
+    pb_model_untake(self->model);
+    int rc = s_forget(self);
+    if (rc == 0 && pb_model_bucket_s(self->model) &&
+        s_rollup_path(path, rollup, sizeof rollup) == 0 && s_covered(self, path, &info))
+        rc = s_take(self, rollup, &info, from_ns, to_ns);
+    if (rc == 0 && partial == self->stats.partial)
         self->stats.raw++;
     return rc;
 }
 
-/* One segment file of a run into span (sealed: its index's span; open: marked). */
+/* One sealed segment's index span into span. */
 static void s_span_file(const char *dir, const char *name, pb_rollread_span_t *span)
 {
     char path[4096];
     pb_sealed_info_t info;
     if ((size_t)snprintf(path, sizeof path, "%s/%s", dir, name) >= sizeof path)
         return;
-    if (strcmp(name + strlen(name) - 4, ".pbl") == 0) {
-        span->open = 1;
-        return;
-    }
     if (pb_sealed_info(path, &info) < 0)
         info.sealed = 0;
     if (!info.sealed || info.records == 0)
         return;
-    if (span->sealed == 0 || info.first_ts < span->first_ns)
+    if (span->first_ns == 0 || info.first_ts < span->first_ns)
         span->first_ns = info.first_ts;
     if (info.last_ts > span->last_ns)
         span->last_ns = info.last_ts;
-    span->sealed++;
+}
+
+/* Segment names sort by number (pb_run names them with as many digits). */
+static int s_later(const char *a, const char *b)
+{
+    size_t la = strlen(a), lb = strlen(b);
+    return la != lb ? la > lb : strcmp(a, b) > 0;
 }
 
 int pb_rollread_run_span(const char *dir, pb_rollread_span_t *span)
@@ -271,9 +466,30 @@ int pb_rollread_run_span(const char *dir, pb_rollread_span_t *span)
     DIR *d = opendir(dir);
     if (!d)
         return -errno;
-    for (struct dirent *e = readdir(d); e; e = readdir(d))
-        if (pb_run_is_segment_name(e->d_name))
-            s_span_file(dir, e->d_name, span);
+    /* the first and the last sealed segment: a run's records are in segment order, and the
+     * span only picks the resolution, so the 700 indexes between are not read */
+    char first[256] = "", last[256] = "";
+    for (struct dirent *e = readdir(d); e; e = readdir(d)) {
+        const char *name = e->d_name;
+        size_t n = strlen(name);
+        if (!pb_run_is_segment_name(name) || n >= sizeof first)
+            continue;
+        if (strcmp(name + n - 4, ".pbl") == 0) {
+            span->open = 1;
+            continue;
+        }
+        span->sealed++;
+        if (!first[0] || s_later(first, name))
+            memcpy(first, name, n + 1);
+        if (!last[0] || s_later(name, last))
+            memcpy(last, name, n + 1);
+    }
     closedir(d);
+    if (first[0])
+        s_span_file(dir, first, span);
+    if (last[0] && strcmp(first, last) != 0)
+        s_span_file(dir, last, span);
+    if (span->first_ns == 0 && span->last_ns == 0)
+        span->sealed = 0; /* none with records */
     return 0;
 }

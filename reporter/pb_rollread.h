@@ -13,9 +13,12 @@
  *     last recv_ts) lies inside the window and whose rollups (.pbr) read
  *     without damage: its buckets are merged into the model, its records
  *     are not read;
+ *   - a sealed segment the window cuts at one edge, with a version 2 .pbr
+ *     whose receive spans follow one another: the fine buckets received
+ *     wholly inside the window are merged, the records of the rest read;
  *   - any other (the open .pbl, a format-1 segment, a segment without a
- *     usable .pbr, one the window cuts): its records are read as before and
- *     the model buckets them the same way.
+ *     usable .pbr, one the window cuts at both edges): its records are read
+ *     as before and the model buckets them the same way.
  * A rollup file is read whole before anything of it is merged, so a damaged
  * one (-EBADMSG anywhere) leaves the model untouched and the segment is read
  * record by record instead. */
@@ -36,10 +39,13 @@
  * PB_ROLLUP_FINE_S or PB_ROLLUP_COARSE_S. Can't fail. */
 uint64_t pb_rollread_width(uint64_t span_s);
 
-/* What a run directory's segments say of its span, from the sealed ones'
- * indexes (recv_ts): first_ns, last_ns over the `sealed` segments with
- * records; open: the run also has .pbl segments (format 1, or the open one),
- * whose span only run.meta tells. 0 or -errno (the directory). */
+/* What a run directory's segments say of its span: first_ns, last_ns from
+ * the indexes (recv_ts) of its first and last sealed segments with records
+ * (a run's records are in segment order; reading the indexes between would
+ * cost a month's 700 files for a span that only picks the resolution);
+ * sealed: its sealed segments (0 when none has records); open: the run also
+ * has .pbl segments (format 1, or the open one), whose span only run.meta
+ * tells. 0 or -errno (the directory). */
 typedef struct {
     uint64_t first_ns, last_ns;
     size_t sealed;
@@ -58,13 +64,18 @@ void pb_rollread_destroy(pb_rollread_t **self_p);
 
 /* pb_run_segment_fn (arg: a pb_rollread_t): 1 when the segment at path was
  * taken from its rollups, 0 when its records are to be read (a damaged or
- * missing rollup is logged as a warning), -ENOMEM. */
-int pb_rollread_segment(const char *path, void *arg);
+ * missing rollup is logged as a warning), -ENOMEM. A sealed segment the
+ * window cuts at one edge is taken in part: each host's fine buckets received
+ * wholly inside the window are merged (the model leaves their frames out:
+ * pb_model_take), and [*from_ns, *to_ns] is narrowed to the records left to
+ * read, those of the buckets the window's edge cuts. */
+int pb_rollread_segment(const char *path, uint64_t *from_ns, uint64_t *to_ns, void *arg);
 
-/* Segments taken from rollups, read raw, and those whose rollups were
- * damaged or missing (read raw too), and the records the rollups stood for. */
+/* Segments taken whole from rollups, in part (cut by the window: the rest
+ * read record by record), read raw, and those whose rollups were damaged or
+ * missing (read raw too), and the records the whole ones stood for. */
 typedef struct {
-    uint64_t rolled, raw, unusable, records;
+    uint64_t rolled, partial, raw, unusable, records;
 } pb_rollread_stats_t;
 void pb_rollread_stats(const pb_rollread_t *self, pb_rollread_stats_t *out);
 

@@ -114,7 +114,7 @@ static int s_list_store(load_t *load, char *err, size_t errlen)
         snprintf(err, errlen, "no such store directory: '%s'", load->opts->store);
         return -ENOENT;
     }
-    int rc = pb_run_list(load->opts->store, &load->list);
+    int rc = pb_run_list_quick(load->opts->store, &load->list);
     if (rc < 0)
         snprintf(err, errlen, "cannot list store '%s': %s", load->opts->store, strerror(-rc));
     return rc;
@@ -259,6 +259,7 @@ int pb_source_load(const pb_source_opts_t *opts, pb_model_t *model, pb_source_st
         pb_rollread_stats(load.rollread, &rs);
         stats->rolled_segments = rs.rolled;
         stats->rolled_records = rs.records;
+        stats->partial_segments = rs.partial;
     }
     pb_rollread_destroy(&load.rollread);
     pb_value_destroy(&load.list);

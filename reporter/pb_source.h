@@ -25,6 +25,7 @@ typedef struct {
     uint64_t records;                         /* records read within the window */
     uint64_t undecodable;                     /* records skipped: payload not a frame */
     uint64_t rolled_segments, rolled_records; /* sealed segments taken from rollups */
+    uint64_t partial_segments;                /* ... in part (cut by the window) */
     pb_segment_damage_t damage;
 } pb_source_stats_t;
 

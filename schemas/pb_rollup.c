@@ -36,12 +36,21 @@ typedef struct {
     s_buckets_t res[2]; /* fine, coarse */
 } s_series_t;
 
+/* A host's fine buckets' receive spans (pb_rollup_span_t), in order of start_s. */
+typedef struct {
+    char *name;
+    pb_rollup_span_t *at;
+    size_t n, cap;
+} s_host_t;
+
 struct pb_rollup {
     pb_frame_reader_t *reader;
     s_series_t *series;
     size_t n, cap;
     size_t *table; /* open addressing: series index + 1, 0 empty */
     size_t tcap;
+    s_host_t *hosts; /* few: found by a walk from the last one used */
+    size_t nhosts, caphosts, last_host;
 };
 
 static const uint64_t s_bucket_s[2] = {PB_ROLLUP_FINE_S, PB_ROLLUP_COARSE_S};
@@ -67,6 +76,11 @@ void pb_rollup_destroy(pb_rollup_t **self_p)
         free(self->series[i].res[0].b);
         free(self->series[i].res[1].b);
     }
+    for (size_t i = 0; i < self->nhosts; i++) {
+        free(self->hosts[i].name);
+        free(self->hosts[i].at);
+    }
+    free(self->hosts);
     free(self->series);
     free(self->table);
     pb_frame_reader_destroy(&self->reader);
@@ -192,7 +206,49 @@ static int s_update(s_series_t *s, uint64_t ts, double value)
     return 0;
 }
 
-int pb_rollup_add(pb_rollup_t *self, const void *payload, size_t len)
+/* ---- receive spans ---- */
+
+static s_host_t *s_host(pb_rollup_t *self, const char *name)
+{
+    if (self->last_host < self->nhosts && strcmp(self->hosts[self->last_host].name, name) == 0)
+        return &self->hosts[self->last_host];
+    for (size_t i = 0; i < self->nhosts; i++)
+        if (strcmp(self->hosts[i].name, name) == 0)
+            return &self->hosts[self->last_host = i];
+    if (pb_grow((void **)&self->hosts, &self->caphosts, self->nhosts, sizeof *self->hosts, 4) < 0)
+        return NULL;
+    s_host_t *h = &self->hosts[self->nhosts];
+    *h = (s_host_t){.name = strdup(name)};
+    if (!h->name)
+        return NULL;
+    self->last_host = self->nhosts++;
+    return h;
+}
+
+/* Widens the receive span of the host's fine bucket holding ts (made, in order, if new). */
+static int s_note_recv(pb_rollup_t *self, const char *host, uint64_t ts, uint64_t recv_ns)
+{
+    s_host_t *h = s_host(self, host);
+    if (!h)
+        return -ENOMEM;
+    uint64_t start = ts / 1000000000u / PB_ROLLUP_FINE_S * PB_ROLLUP_FINE_S;
+    size_t i = h->n;
+    while (i > 0 && h->at[i - 1].start_s > start)
+        i--; /* frames arrive in order: this loop rarely turns */
+    if (i == 0 || h->at[i - 1].start_s != start) {
+        if (pb_grow((void **)&h->at, &h->cap, h->n, sizeof *h->at, 64) < 0)
+            return -ENOMEM;
+        memmove(&h->at[i + 1], &h->at[i], (h->n - i) * sizeof *h->at);
+        h->n++;
+        h->at[i++] = (pb_rollup_span_t){start, recv_ns, recv_ns};
+    }
+    pb_rollup_span_t *sp = &h->at[i - 1];
+    sp->recv_min_ns = recv_ns < sp->recv_min_ns ? recv_ns : sp->recv_min_ns;
+    sp->recv_max_ns = recv_ns > sp->recv_max_ns ? recv_ns : sp->recv_max_ns;
+    return 0;
+}
+
+int pb_rollup_add(pb_rollup_t *self, uint64_t recv_ns, const void *payload, size_t len)
 {
     const pb_frame_view_t *v = NULL;
     if (pb_frame_reader_read(self->reader, payload, len, &v, NULL, 0) < 0)
@@ -200,6 +256,8 @@ int pb_rollup_add(pb_rollup_t *self, const void *payload, size_t len)
     int type = (int)v->type;
     if ((type != PB_FT_SYS && type != PB_FT_PROC) || (type == PB_FT_PROC && !v->has_pid))
         return 0;
+    if (s_note_recv(self, v->env.host ? v->env.host : "", v->env.ts, recv_ns) < 0)
+        return -ENOMEM;
     for (size_t i = 0; i < v->nnumbers; i++) {
         const pb_frame_number_t *num = &v->numbers[i];
         if (!isfinite(num->value))
@@ -219,6 +277,7 @@ typedef struct {
     int failed;
 } s_buf_t;
 
+/* Appends n bytes of data (zeros when data is NULL). */
 static void s_put(s_buf_t *b, const void *data, size_t n)
 {
     if (b->failed)
@@ -235,7 +294,10 @@ static void s_put(s_buf_t *b, const void *data, size_t n)
         b->p = p;
         b->cap = cap;
     }
-    memcpy(b->p + b->len, data, n);
+    if (data)
+        memcpy(b->p + b->len, data, n);
+    else
+        memset(b->p + b->len, 0, n);
     b->len += n;
 }
 
@@ -274,289 +336,117 @@ static void s_put_series(s_buf_t *b, const s_series_t *s)
     s_put_str(b, s->comm);
     s_put_str(b, s->field->path);
     s_put_le(b, (uint64_t)s_kind_code(s->field), 1);
-    for (int r = 0; r < 2; r++) {
-        s_put_le(b, s->res[r].n, 4);
-        for (size_t i = 0; i < s->res[r].n; i++) {
-            const s_bucket_t *k = &s->res[r].b[i];
-            s_put_le(b, k->start_s, 8);
-            s_put_f64(b, k->min);
-            s_put_f64(b, k->max);
-            s_put_f64(b, k->sum);
-            s_put_le(b, k->count, 8);
-            s_put_f64(b, k->last);
-        }
+}
+
+static void s_put_buckets(s_buf_t *b, const s_buckets_t *bs)
+{
+    s_put_le(b, bs->n, 4);
+    for (size_t i = 0; i < bs->n; i++) {
+        const s_bucket_t *k = &bs->b[i];
+        s_put_le(b, k->start_s, 8);
+        s_put_f64(b, k->min);
+        s_put_f64(b, k->max);
+        s_put_f64(b, k->sum);
+        s_put_le(b, k->count, 8);
+        s_put_f64(b, k->last);
     }
 }
 
-/* Header + zstd frame of body into path, fsynced. */
-static int s_write_file(const char *path, const s_buf_t *body)
+static void s_put_spans(s_buf_t *b, const s_host_t *h)
 {
-    size_t bound = ZSTD_compressBound(body->len);
-    unsigned char *out = malloc(PB_ROLLUP_HEAD + bound);
-    if (!out)
-        return -ENOMEM;
-    size_t n = ZSTD_compress(out + PB_ROLLUP_HEAD, bound, body->p, body->len, 3);
-    s_buf_t head = {0};
-    s_put(&head, PB_ROLLUP_MAGIC, 8);
-    s_put_le(&head, PB_ROLLUP_VERSION, 4);
-    s_put_le(&head, 0, 4);
-    s_put_le(&head, n, 4);
-    s_put_le(&head, body->len, 4);
-    s_put_le(&head, pb_segment_crc32(0, out + PB_ROLLUP_HEAD, ZSTD_isError(n) ? 0 : n), 4);
-    s_put_le(&head, 0, 4);
-    int rc = ZSTD_isError(n) || head.failed || body->len > UINT32_MAX ? -EIO : 0;
-    int fd = rc ? -1 : open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, PB_SEGMENT_FILE_MODE);
-    if (rc == 0 && (fd < 0 || fchmod(fd, PB_SEGMENT_FILE_MODE) < 0))
-        rc = -errno;
-    if (rc == 0)
-        memcpy(out, head.p, PB_ROLLUP_HEAD);
-    rc = rc ? rc : pb_fdio_write_all(fd, out, PB_ROLLUP_HEAD + n);
+    s_put_str(b, h->name);
+    s_put_le(b, h->n, 4);
+    for (size_t i = 0; i < h->n; i++) {
+        s_put_le(b, h->at[i].start_s, 8);
+        s_put_le(b, h->at[i].recv_min_ns, 8);
+        s_put_le(b, h->at[i].recv_max_ns, 8);
+    }
+}
+
+#define S_NSECS 5
+
+/* The raw bytes of section id (pb_rollup_section_t) into b. */
+static void s_build_section(const pb_rollup_t *self, int id, s_buf_t *b)
+{
+    size_t n = id == PB_ROLLUP_SEC_SPANS ? self->nhosts : self->n;
+    if (id == PB_ROLLUP_SEC_SERIES || id == PB_ROLLUP_SEC_SPANS)
+        s_put_le(b, n, 4);
+    for (size_t i = 0; i < n; i++) {
+        const s_series_t *s = id == PB_ROLLUP_SEC_SPANS ? NULL : &self->series[i];
+        if (id == PB_ROLLUP_SEC_SERIES)
+            s_put_series(b, s);
+        else if (id == PB_ROLLUP_SEC_COARSE)
+            s_put_buckets(b, &s->res[1]);
+        else if (id == PB_ROLLUP_SEC_FINE_SYS && s->type == PB_FT_SYS)
+            s_put_buckets(b, &s->res[0]);
+        else if (id == PB_ROLLUP_SEC_FINE_PROC && s->type == PB_FT_PROC)
+            s_put_buckets(b, &s->res[0]);
+        else if (id == PB_ROLLUP_SEC_SPANS)
+            s_put_spans(b, &self->hosts[i]);
+    }
+}
+
+/* Compresses raw as one zstd frame onto file, with its entry in the section table. */
+static void s_add_section(s_buf_t *file, int id, const s_buf_t *raw, ZSTD_CCtx *cctx)
+{
+    size_t bound = ZSTD_compressBound(raw->len), at = file->len;
+    s_put(file, NULL, bound); /* room, trimmed below */
+    if (file->failed || raw->failed || raw->len > UINT32_MAX) {
+        file->failed = 1;
+        return;
+    }
+    unsigned char *entry = file->p + PB_ROLLUP_HEAD + (size_t)(id - 1) * PB_ROLLUP_SEC_ENTRY;
+    size_t n = ZSTD_compressCCtx(cctx, file->p + at, bound, raw->p, raw->len, 3);
+    if (ZSTD_isError(n) || n > UINT32_MAX) {
+        file->failed = 1;
+        return;
+    }
+    file->len = at + n;
+    pb_le_put(entry, (uint64_t)id, 4);
+    pb_le_put(entry + 4, n, 4);
+    pb_le_put(entry + 8, raw->len, 4);
+    pb_le_put(entry + 12, pb_segment_crc32(0, file->p + at, n), 4);
+    pb_le_put(entry + 16, at, 8);
+}
+
+/* The whole file, in memory: header, section table, sections. */
+static void s_build_file(const pb_rollup_t *self, s_buf_t *file, ZSTD_CCtx *cctx)
+{
+    size_t table = (size_t)S_NSECS * PB_ROLLUP_SEC_ENTRY;
+    s_put(file, PB_ROLLUP_MAGIC, 8);
+    s_put_le(file, PB_ROLLUP_VERSION, 4);
+    s_put_le(file, S_NSECS, 4);
+    s_put(file, NULL, 16 + table); /* the table's CRC and zeros; the table */
+    for (int id = 1; id <= S_NSECS && !file->failed; id++) {
+        s_buf_t raw = {0};
+        s_build_section(self, id, &raw);
+        s_add_section(file, id, &raw, cctx);
+        free(raw.p);
+    }
+    if (!file->failed)
+        pb_le_put(file->p + 16, pb_segment_crc32(0, file->p + PB_ROLLUP_HEAD, table), 4);
+}
+
+static int s_write_bytes(const char *path, const s_buf_t *file)
+{
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, PB_SEGMENT_FILE_MODE);
+    int rc = fd < 0 || fchmod(fd, PB_SEGMENT_FILE_MODE) < 0 ? -errno : 0;
+    rc = rc ? rc : pb_fdio_write_all(fd, file->p, file->len);
     if (rc == 0 && fsync(fd) < 0)
         rc = -errno;
     if (fd >= 0)
         close(fd);
-    free(head.p);
-    free(out);
     return rc;
 }
 
 int pb_rollup_write(const pb_rollup_t *self, const char *path)
 {
-    s_buf_t body = {0};
-    s_put_le(&body, self->n, 4);
-    for (size_t i = 0; i < self->n; i++)
-        s_put_series(&body, &self->series[i]);
-    int rc = body.failed ? -ENOMEM : s_write_file(path, &body);
-    free(body.p);
-    return rc;
-}
-
-/* ---- reading ---- */
-
-typedef struct {
-    const unsigned char *p;
-    size_t len, pos;
-    int bad;
-} s_cur_t;
-
-static uint64_t s_get(s_cur_t *c, int bytes)
-{
-    if (c->bad || c->len - c->pos < (size_t)bytes) {
-        c->bad = 1;
-        return 0;
-    }
-    uint64_t v = pb_le_get(c->p + c->pos, bytes);
-    c->pos += (size_t)bytes;
-    return v;
-}
-
-static double s_get_f64(s_cur_t *c)
-{
-    uint64_t v = s_get(c, 8);
-    double d;
-    memcpy(&d, &v, sizeof d);
-    return d;
-}
-
-/* A u16-prefixed string copied into out (NUL-terminated, cut at outlen - 1). */
-static void s_get_str(s_cur_t *c, char *out, size_t outlen)
-{
-    size_t n = (size_t)s_get(c, 2);
-    if (c->bad || c->len - c->pos < n) {
-        c->bad = 1;
-        out[0] = '\0';
-        return;
-    }
-    size_t keep = n < outlen - 1 ? n : outlen - 1;
-    memcpy(out, c->p + c->pos, keep);
-    out[keep] = '\0';
-    c->pos += n;
-}
-
-#define S_BUCKET_BYTES 48 /* start_s, min, max, sum, count, last */
-
-/* Steps over n buckets nobody asked for (checking that they are there). */
-static void s_skip_buckets(s_cur_t *c, uint64_t n)
-{
-    if (c->bad || (c->len - c->pos) / S_BUCKET_BYTES < n)
-        c->bad = 1;
-    else
-        c->pos += (size_t)n * S_BUCKET_BYTES;
-}
-
-typedef struct {
-    pb_rollup_want_fn *want;
-    pb_rollup_fn *fn;
-    void *arg;
-} s_read_t;
-
-static int s_read_series(s_cur_t *c, const s_read_t *rd)
-{
-    char host[256], comm[256], field[256];
-    s_get_str(c, host, sizeof host);
-    int type = (int)s_get(c, 1);
-    uint64_t pid = s_get(c, 8);
-    s_get_str(c, comm, sizeof comm);
-    s_get_str(c, field, sizeof field);
-    int kind = (int)s_get(c, 1);
-    int mask = c->bad ? 0 : rd->want ? rd->want(host, type, pid, comm, field, kind, rd->arg) : 3;
-    if (mask < 0)
-        return mask;
-    pb_rollup_fn *fn = rd->fn;
-    void *arg = rd->arg;
-    for (int r = 0; r < 2 && !c->bad; r++) {
-        uint64_t n = s_get(c, 4);
-        if (!(mask & (1 << r))) {
-            s_skip_buckets(c, n);
-            continue;
-        }
-        for (uint64_t i = 0; i < n && !c->bad; i++) {
-            pb_rollup_bucket_t b;
-            b.start_s = s_get(c, 8);
-            b.min = s_get_f64(c);
-            b.max = s_get_f64(c);
-            b.sum = s_get_f64(c);
-            b.count = s_get(c, 8);
-            b.last = s_get_f64(c);
-            int rc = c->bad ? 0 : fn(host, type, pid, comm, field, kind, r, &b, arg);
-            if (rc < 0)
-                return rc;
-        }
-    }
-    return c->bad ? -EBADMSG : 0;
-}
-
-static int s_read_body(const unsigned char *body, size_t len, const s_read_t *rd)
-{
-    s_cur_t c = {body, len, 0, 0};
-    uint64_t n = s_get(&c, 4);
-    int rc = c.bad ? -EBADMSG : 0;
-    for (uint64_t i = 0; i < n && rc == 0; i++)
-        rc = s_read_series(&c, rd);
-    return rc == 0 && c.pos != c.len ? -EBADMSG : rc;
-}
-
-static int s_slurp(const char *path, unsigned char **buf_p, size_t *len_p)
-{
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    struct stat st;
-    if (fd < 0 || fstat(fd, &st) < 0) {
-        int rc = -errno;
-        if (fd >= 0)
-            close(fd);
-        return rc;
-    }
-    size_t len = (size_t)st.st_size, done = 0;
-    unsigned char *buf = malloc(len ? len : 1);
-    while (buf && done < len) {
-        ssize_t n = read(fd, buf + done, len - done);
-        if (n <= 0)
-            break;
-        done += (size_t)n;
-    }
-    close(fd);
-    if (!buf || done != len) {
-        free(buf);
-        return buf ? -EIO : -ENOMEM;
-    }
-    *buf_p = buf;
-    *len_p = len;
-    return 0;
-}
-
-int pb_rollup_read(const char *path, pb_rollup_fn *fn, void *arg)
-{
-    return pb_rollup_read_some(path, NULL, fn, arg);
-}
-
-/* Buffers and a zstd context kept from one file to the next: a month is 720
- * files of some 240 KB each, and fresh buffers would fault in every page again. */
-struct pb_rollup_reader {
-    unsigned char *body;
-    size_t cap, len; /* len: the loaded body's */
-    ZSTD_DCtx *dctx;
-};
-
-pb_rollup_reader_t *pb_rollup_reader_new(void)
-{
-    pb_rollup_reader_t *self = calloc(1, sizeof *self);
-    if (self && !(self->dctx = ZSTD_createDCtx())) {
-        free(self);
-        self = NULL;
-    }
-    return self;
-}
-
-void pb_rollup_reader_destroy(pb_rollup_reader_t **self_p)
-{
-    if (!self_p || !*self_p)
-        return;
-    ZSTD_freeDCtx((*self_p)->dctx);
-    free((*self_p)->body);
-    free(*self_p);
-    *self_p = NULL;
-}
-
-/* Checks the header of the len bytes of file; the body's sizes into comp and raw. */
-static int s_check_head(const unsigned char *file, size_t len, uint64_t *comp, uint64_t *raw)
-{
-    if (len < PB_ROLLUP_HEAD)
-        return -EBADMSG;
-    s_cur_t h = {file, len, 8, 0};
-    uint64_t version = s_get(&h, 4), zero = s_get(&h, 4);
-    *comp = s_get(&h, 4);
-    *raw = s_get(&h, 4);
-    uint64_t crc = s_get(&h, 4);
-    int bad = h.bad || memcmp(file, PB_ROLLUP_MAGIC, 8) != 0 || version != PB_ROLLUP_VERSION ||
-              zero || *comp != len - PB_ROLLUP_HEAD ||
-              pb_segment_crc32(0, file + PB_ROLLUP_HEAD, (size_t)*comp) != crc ||
-              ZSTD_getFrameContentSize(file + PB_ROLLUP_HEAD, (size_t)*comp) != *raw ||
-              *raw > PB_ROLLUP_MAX_RAW;
-    return bad ? -EBADMSG : 0;
-}
-
-static int s_body_room(pb_rollup_reader_t *self, size_t raw)
-{
-    if (raw <= self->cap && self->body)
-        return 0;
-    unsigned char *p = realloc(self->body, raw ? raw : 1);
-    if (!p)
-        return -ENOMEM;
-    self->body = p;
-    self->cap = raw;
-    return 0;
-}
-
-/* Reads, checks and decompresses path into self->body: 0, -EBADMSG or -errno. */
-static int s_load(pb_rollup_reader_t *self, const char *path)
-{
-    unsigned char *file = NULL;
-    size_t len = 0;
-    uint64_t comp = 0, raw = 0;
-    self->len = 0;
-    int rc = s_slurp(path, &file, &len);
-    rc = rc ? rc : s_check_head(file, len, &comp, &raw);
-    rc = rc ? rc : s_body_room(self, (size_t)raw);
-    if (rc == 0 && ZSTD_decompressDCtx(self->dctx, self->body, (size_t)raw, file + PB_ROLLUP_HEAD,
-                                       (size_t)comp) != (size_t)raw)
-        rc = -EBADMSG;
-    free(file);
-    self->len = rc ? 0 : (size_t)raw;
-    return rc;
-}
-
-int pb_rollup_reader_read(pb_rollup_reader_t *self, const char *path, pb_rollup_want_fn *want,
-                          pb_rollup_fn *fn, void *arg)
-{
-    s_read_t rd = {want, fn, arg};
-    int rc = s_load(self, path);
-    return rc ? rc : s_read_body(self->body, self->len, &rd);
-}
-
-int pb_rollup_read_some(const char *path, pb_rollup_want_fn *want, pb_rollup_fn *fn, void *arg)
-{
-    pb_rollup_reader_t *reader = pb_rollup_reader_new();
-    int rc = reader ? pb_rollup_reader_read(reader, path, want, fn, arg) : -ENOMEM;
-    pb_rollup_reader_destroy(&reader);
+    s_buf_t file = {0};
+    ZSTD_CCtx *cctx = ZSTD_createCCtx();
+    if (cctx)
+        s_build_file(self, &file, cctx);
+    int rc = !cctx || file.failed ? -ENOMEM : s_write_bytes(path, &file);
+    ZSTD_freeCCtx(cctx);
+    free(file.p);
     return rc;
 }

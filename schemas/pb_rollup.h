@@ -9,28 +9,37 @@
  * PB_ROLLUP_COARSE_S seconds of the frames' envelope ts, the min, max, sum and
  * count of the values, and the last value (by ts: for counters, what makes
  * rates across buckets exact). Min, max, sum and count of any window made of
- * whole buckets are exact. The rollups go into segment-N.pbr next to
- * segment-N.pbz (schemas/STORAGE.md, "Rollups"):
+ * whole buckets are exact. For each host and fine bucket it also keeps the
+ * span of receive times (recv_ts) of the frames in it, so that a reader can
+ * tell which buckets lie wholly inside a window of recv_ts.
  *
- *   header, 32 bytes: "PBROLLUP" | u32 version (1) | u32 0 | u32 comp_len |
- *                     u32 raw_len | u32 crc of the comp_len bytes | u32 0
- *   then one zstd frame of raw_len bytes:
- *     u32 nseries, then per series: u16 len + host | u8 type (1 sys, 2 proc) |
- *     u64 pid (0 for sys) | u16 len + comm | u16 len + field path | u8 kind
- *     (0 counter, 1 gauge, 2 rate) | for the fine, then the coarse buckets:
- *     u32 n, then n x (u64 start_s | f64 min | f64 max | f64 sum | u64 count |
- *     f64 last), in order of start_s.
- * All integers and doubles little-endian. */
+ * The rollups go into segment-N.pbr next to segment-N.pbz, in sections that
+ * are zstd frames of their own, so a reader decompresses only what it uses
+ * (a month's report: the series, the coarse buckets and the hosts' fine
+ * ones, about a quarter of the file). schemas/STORAGE.md, "Rollups", has
+ * the layout of version 2 (written) and version 1 (still read: one zstd
+ * frame of series with both resolutions inline, no receive spans). */
 
 #include <stddef.h>
 #include <stdint.h>
 
 #define PB_ROLLUP_MAGIC    "PBROLLUP"
-#define PB_ROLLUP_VERSION  1
+#define PB_ROLLUP_VERSION  2
 #define PB_ROLLUP_HEAD     32
 #define PB_ROLLUP_FINE_S   60
 #define PB_ROLLUP_COARSE_S 3600
 #define PB_ROLLUP_MAX_RAW  (1u << 30) /* a larger raw_len is damage */
+
+/* Version 2's sections, in file order (a reader ignores ids it does not know). */
+typedef enum {
+    PB_ROLLUP_SEC_SERIES = 1,    /* the series: host, type, pid, comm, field, kind */
+    PB_ROLLUP_SEC_COARSE = 2,    /* every series' coarse buckets */
+    PB_ROLLUP_SEC_FINE_SYS = 3,  /* the sys series' fine buckets */
+    PB_ROLLUP_SEC_FINE_PROC = 4, /* the proc series' fine buckets */
+    PB_ROLLUP_SEC_SPANS = 5,     /* each host's fine buckets' receive spans */
+} pb_rollup_section_t;
+#define PB_ROLLUP_SEC_ENTRY 24 /* u32 id | u32 comp_len | u32 raw_len | u32 crc | u64 offset */
+#define PB_ROLLUP_MAX_SECS  16 /* more is damage */
 
 typedef struct pb_rollup pb_rollup_t;
 
@@ -38,10 +47,10 @@ typedef struct pb_rollup pb_rollup_t;
 pb_rollup_t *pb_rollup_new(void);
 void pb_rollup_destroy(pb_rollup_t **self_p);
 
-/* Adds one frame's numbers (a record's payload). Frames that are not sys or
- * proc, or do not decode, are left out (the reader reports damage). 0 or
- * -ENOMEM. */
-int pb_rollup_add(pb_rollup_t *self, const void *payload, size_t len);
+/* Adds one frame's numbers (a record's payload, received at recv_ns). Frames
+ * that are not sys or proc, or do not decode, are left out (the reader
+ * reports damage). 0 or -ENOMEM. */
+int pb_rollup_add(pb_rollup_t *self, uint64_t recv_ns, const void *payload, size_t len);
 
 /* Series so far. */
 size_t pb_rollup_series(const pb_rollup_t *self);
@@ -55,29 +64,58 @@ typedef struct {
     double min, max, sum, last;
 } pb_rollup_bucket_t;
 
+/* A series as read back: borrowed for the call it is given to. */
+typedef struct {
+    size_t index; /* in the file: 0, 1, ... in the order want is called */
+    const char *host, *comm, *field;
+    int type; /* 1 sys, 2 proc */
+    uint64_t pid;
+    int kind; /* 0 counter, 1 gauge, 2 rate */
+} pb_rollup_series_t;
+
 /* Reads path and calls fn once per bucket of every series (coarse != 0 for
- * the coarse buckets); host, comm and field are borrowed for the call.
- * 0, -EBADMSG (damaged: header, CRC, zstd or layout) or -errno. */
-typedef int(pb_rollup_fn)(const char *host, int type, uint64_t pid, const char *comm,
-                          const char *field, int kind, int coarse, const pb_rollup_bucket_t *b,
+ * the coarse buckets). 0, -EBADMSG (damaged: header, CRC, zstd or layout) or
+ * -errno. */
+typedef int(pb_rollup_fn)(const pb_rollup_series_t *s, int coarse, const pb_rollup_bucket_t *b,
                           void *arg);
 int pb_rollup_read(const char *path, pb_rollup_fn *fn, void *arg);
 
-/* pb_rollup_read of the series want asks for: called once per series, it
- * returns which resolutions fn gets (bit 0: fine, bit 1: coarse; 0 skips the
- * series; negative: stop, and that is returned). The skipped buckets are
- * still checked to be there, so whether the file reads (0 or -EBADMSG) does
- * not depend on want. NULL: all. */
-typedef int(pb_rollup_want_fn)(const char *host, int type, uint64_t pid, const char *comm,
-                               const char *field, int kind, void *arg);
+/* pb_rollup_read of the series want asks for: called once per series, in
+ * file order and before any bucket, it returns which resolutions fn gets
+ * (bit 0: fine, bit 1: coarse; 0 skips the series; negative: stop, and that
+ * is returned). Every section read is checked whole (CRC, zstd, layout); a
+ * section no series asked for is not read. NULL: all. */
+typedef int(pb_rollup_want_fn)(const pb_rollup_series_t *s, void *arg);
 int pb_rollup_read_some(const char *path, pb_rollup_want_fn *want, pb_rollup_fn *fn, void *arg);
 
-/* A reader for many files (pb_rollup_read_some, keeping its buffers and zstd
- * context from one to the next). new: NULL on ENOMEM; read: as
- * pb_rollup_read_some. */
+/* A reader for many files, keeping its buffers and zstd context from one to
+ * the next. new: NULL on ENOMEM. */
 typedef struct pb_rollup_reader pb_rollup_reader_t;
 pb_rollup_reader_t *pb_rollup_reader_new(void);
 void pb_rollup_reader_destroy(pb_rollup_reader_t **self_p);
+
+/* Loads path (checking its header and section table, or a version 1 file
+ * whole) for the calls below. 0, -EBADMSG or -errno. */
+int pb_rollup_reader_open(pb_rollup_reader_t *self, const char *path);
+
+/* The buckets of the loaded file, as pb_rollup_read_some. */
+int pb_rollup_reader_buckets(pb_rollup_reader_t *self, pb_rollup_want_fn *want, pb_rollup_fn *fn,
+                             void *arg);
+
+/* One fine bucket's receive span: the first and last recv_ts of the frames
+ * (sys and proc) of its host whose envelope ts fall in it. */
+typedef struct {
+    uint64_t start_s, recv_min_ns, recv_max_ns;
+} pb_rollup_span_t;
+
+/* Calls fn once per host of the loaded file with its fine buckets' spans in
+ * order of start_s (borrowed for the call). 0, -ENODATA (a version 1 file
+ * has none), -EBADMSG, or what fn returned when negative. */
+typedef int(pb_rollup_spans_fn)(const char *host, const pb_rollup_span_t *spans, size_t n,
+                                void *arg);
+int pb_rollup_reader_spans(pb_rollup_reader_t *self, pb_rollup_spans_fn *fn, void *arg);
+
+/* pb_rollup_reader_open, then pb_rollup_reader_buckets. */
 int pb_rollup_reader_read(pb_rollup_reader_t *self, const char *path, pb_rollup_want_fn *want,
                           pb_rollup_fn *fn, void *arg);
 

@@ -48,7 +48,8 @@ struct pb_run {
     pb_segment_reader_t *reader;
     char *prefix;
     uint64_t from_ns, to_ns;
-    pb_segment_damage_t damage; /* of closed readers */
+    uint64_t seg_from_ns, seg_to_ns; /* the window of the segment being read */
+    pb_segment_damage_t damage;      /* of closed readers */
     pb_segment_problem_fn *problem_fn;
     void *problem_arg;
     pb_run_segment_fn *segment_fn; /* may take a segment whole (the reporter's rollups) */
@@ -658,7 +659,11 @@ static int s_next_segment(pb_run_t *self)
     }
     while (self->next_segment < self->nsegments) {
         char *path = self->segments[self->next_segment++];
-        int taken = self->segment_fn ? self->segment_fn(path, self->segment_arg) : 0;
+        self->seg_from_ns = self->from_ns;
+        self->seg_to_ns = self->to_ns;
+        int taken = self->segment_fn ? self->segment_fn(path, &self->seg_from_ns, &self->seg_to_ns,
+                                                        self->segment_arg)
+                                     : 0;
         if (taken < 0)
             return taken;
         if (taken > 0)
@@ -671,7 +676,7 @@ static int s_next_segment(pb_run_t *self)
         }
         if (self->reader) {
             pb_segment_reader_set_problem_fn(self->reader, self->problem_fn, self->problem_arg);
-            pb_segment_reader_set_window(self->reader, self->from_ns, self->to_ns);
+            pb_segment_reader_set_window(self->reader, self->seg_from_ns, self->seg_to_ns);
             return 1;
         }
         if (errno == ENOMEM)
@@ -684,7 +689,7 @@ static int s_next_segment(pb_run_t *self)
 
 static int s_wanted(const pb_run_t *self, const pb_record_t *rec)
 {
-    if (rec->recv_ts < self->from_ns || rec->recv_ts > self->to_ns)
+    if (rec->recv_ts < self->seg_from_ns || rec->recv_ts > self->seg_to_ns)
         return 0;
     return !self->prefix || strncmp(rec->topic, self->prefix, strlen(self->prefix)) == 0;
 }

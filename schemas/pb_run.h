@@ -115,8 +115,11 @@ void pb_run_set_problem_fn(pb_run_t *self, pb_segment_problem_fn *fn, void *arg)
 /* Called with each segment's path before pb_run_next reads it: 1 when fn
  * has taken the segment's contents another way (pb_run_next skips it; the
  * reporter reads a sealed segment's rollups instead), 0 to read it, or a
- * negative errno, which pb_run_next returns. NULL: read every segment. */
-typedef int(pb_run_segment_fn)(const char *path, void *arg);
+ * negative errno, which pb_run_next returns. fn may narrow [*from_ns,
+ * *to_ns], the run's window on entry, to what is to be read of this segment
+ * (the reporter takes part of a segment the window cuts from its rollups).
+ * NULL: read every segment. */
+typedef int(pb_run_segment_fn)(const char *path, uint64_t *from_ns, uint64_t *to_ns, void *arg);
 void pb_run_set_segment_fn(pb_run_t *self, pb_run_segment_fn *fn, void *arg);
 
 /* Next record of the run, segments in order. Returns 1 (rec filled, pointers
@@ -141,6 +144,10 @@ int pb_run_is_seal_tmp(const char *name);
  * what the segments held before compression, from their indexes). A missing store is an empty list.
  * Returns 0 with *out_p owned by the caller, or negative errno. */
 int pb_run_list(const char *store, pb_value_t **out_p);
+
+/* pb_run_list without raw_bytes, which reads every sealed segment's index:
+ * for the reporter and retention, which do not need it. */
+int pb_run_list_quick(const char *store, pb_value_t **out_p);
 
 /* Retention: removes runs older than keep_days (by end_ns; <= 0: no limit),
  * and in the runs left (keep_id's too) the sealed segments whose last record

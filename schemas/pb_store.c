@@ -27,10 +27,11 @@ static uint64_t s_now_ns(void)
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-/* Bytes of the files directly in dir, on disk and (*raw) before
+/* Bytes of the files directly in dir, on disk and (*raw, unless NULL) before
  * compression; sets *is_run when it holds run.meta or segments. */
 static uint64_t s_dir_bytes(const char *dir, int *is_run, uint64_t *raw)
 {
+    uint64_t unused = 0;
     DIR *d = opendir(dir);
     uint64_t total = 0;
     struct dirent *e;
@@ -43,10 +44,10 @@ static uint64_t s_dir_bytes(const char *dir, int *is_run, uint64_t *raw)
             continue;
         total += (uint64_t)st.st_size;
         int segment = pb_run_is_segment_name(e->d_name);
-        if (segment && pb_sealed_info(path, &info) == 0)
+        if (raw && segment && pb_sealed_info(path, &info) == 0)
             *raw += info.raw_bytes;
         else
-            *raw += (uint64_t)st.st_size;
+            *(raw ? raw : &unused) += (uint64_t)st.st_size;
         if (strcmp(e->d_name, PB_RUN_META_FILE) == 0 || segment)
             *is_run = 1;
     }
@@ -62,14 +63,14 @@ static void s_copy_key(pb_value_t *to, const pb_value_t *from, const char *key)
     pb_value_map_put(to, key, &copy);
 }
 
-static pb_value_t *s_run_entry(const char *store, const char *name)
+static pb_value_t *s_run_entry(const char *store, const char *name, int with_raw)
 {
     char dir[PATH_MAX], err[256] = "";
     int is_run = 0;
     uint64_t raw = 0;
     if (s_join(dir, sizeof dir, store, name) < 0)
         return NULL;
-    uint64_t bytes = s_dir_bytes(dir, &is_run, &raw);
+    uint64_t bytes = s_dir_bytes(dir, &is_run, with_raw ? &raw : NULL);
     if (!is_run)
         return NULL;
     pb_run_t *run = pb_run_new(dir);
@@ -87,7 +88,8 @@ static pb_value_t *s_run_entry(const char *store, const char *name)
     for (int i = 0; keys[i]; i++)
         s_copy_key(entry, meta, keys[i]);
     pb_value_map_put_uint(entry, "bytes", bytes);
-    pb_value_map_put_uint(entry, "raw_bytes", raw);
+    if (with_raw)
+        pb_value_map_put_uint(entry, "raw_bytes", raw);
     s_copy_key(entry, meta, "format");
     if (*err)
         pb_value_map_put_str(entry, "problem", err);
@@ -100,7 +102,7 @@ static int s_dir_filter(const struct dirent *d)
     return d->d_name[0] != '.';
 }
 
-int pb_run_list(const char *store, pb_value_t **out_p)
+static int s_list(const char *store, int with_raw, pb_value_t **out_p)
 {
     pb_value_t *list = pb_value_array_new();
     if (!list)
@@ -113,7 +115,7 @@ int pb_run_list(const char *store, pb_value_t **out_p)
         return rc;
     }
     for (int i = 0; i < n; i++) {
-        pb_value_t *entry = s_run_entry(store, names[i]->d_name);
+        pb_value_t *entry = s_run_entry(store, names[i]->d_name, with_raw);
         if (entry)
             pb_value_array_push(list, &entry);
         free(names[i]);
@@ -121,6 +123,16 @@ int pb_run_list(const char *store, pb_value_t **out_p)
     free(names);
     *out_p = list;
     return 0;
+}
+
+int pb_run_list(const char *store, pb_value_t **out_p)
+{
+    return s_list(store, 1, out_p);
+}
+
+int pb_run_list_quick(const char *store, pb_value_t **out_p)
+{
+    return s_list(store, 0, out_p);
 }
 
 static int s_remove_run(const char *dir)
@@ -225,13 +237,22 @@ static bool s_remove_sealed(s_sealed_t *s)
     return true;
 }
 
+/* Subtracts what s held on disk from *total (the store's size the size step goes by). */
+static void s_forget_bytes(const s_sealed_t *s, uint64_t *total)
+{
+    *total -= s->bytes < *total ? s->bytes : *total;
+}
+
 /* Removes the sealed segments whose last record is older than cutoff_ns (their index says
  * when): a long run (the one being recorded too) so keeps only its last days. */
-static void s_retain_segments(s_sealed_list_t *l, uint64_t cutoff_ns, int *removed)
+static void s_retain_segments(s_sealed_list_t *l, uint64_t cutoff_ns, uint64_t *total,
+                              int *removed)
 {
     for (size_t i = 0; i < l->n; i++)
-        if (l->at[i].records > 0 && l->at[i].last_ts < cutoff_ns)
-            *removed += s_remove_sealed(&l->at[i]);
+        if (l->at[i].records > 0 && l->at[i].last_ts < cutoff_ns && s_remove_sealed(&l->at[i])) {
+            s_forget_bytes(&l->at[i], total);
+            (*removed)++;
+        }
 }
 
 static int s_by_last_ts(const void *a, const void *b)
@@ -249,7 +270,7 @@ static void s_trim_segments(s_sealed_list_t *l, uint64_t keep_bytes, uint64_t *t
     for (size_t i = 0; i < l->n && (*total > keep_bytes); i++) {
         if (!s_remove_sealed(&l->at[i]))
             continue;
-        *total -= l->at[i].bytes < *total ? l->at[i].bytes : *total;
+        s_forget_bytes(&l->at[i], total);
         (*removed)++;
     }
 }
@@ -257,7 +278,7 @@ static void s_trim_segments(s_sealed_list_t *l, uint64_t keep_bytes, uint64_t *t
 int pb_run_retain(const char *store, double keep_days, uint64_t keep_bytes, const char *keep_id)
 {
     pb_value_t *list = NULL;
-    int rc = pb_run_list(store, &list);
+    int rc = pb_run_list_quick(store, &list);
     if (rc < 0)
         return rc;
     uint64_t total = 0, now = s_now_ns(), end = 0, b = 0;
@@ -272,7 +293,8 @@ int pb_run_retain(const char *store, double keep_days, uint64_t keep_bytes, cons
     }
     s_sealed_list_t sealed = {0};
     if (keep_days > 0 && keep_days * 86400e9 < (double)now)
-        s_retain_segments(s_sealed(&sealed, list), now - (uint64_t)(keep_days * 86400e9), &removed);
+        s_retain_segments(s_sealed(&sealed, list), now - (uint64_t)(keep_days * 86400e9), &total,
+                          &removed);
     for (size_t i = 0; keep_bytes > 0 && total > keep_bytes && i < pb_value_len(list); i++) {
         pb_value_t *entry = pb_value_array_at(list, i);
         if (!s_keep(entry, keep_id) && !pb_value_map_get(entry, "$removed"))

@@ -224,8 +224,9 @@ START_TEST(a_mixed_run_gives_what_its_records_give)
 }
 END_TEST
 
-/* 00:30 to 03:30 of a 4 h run: segments 1 and 4 are cut (read raw), 2 and 3 rolled. */
-START_TEST(the_edges_of_a_window_are_read_raw)
+/* 00:30 to 03:30 of a 4 h run: segments 2 and 3 rolled whole, 1 and 4 cut: their
+ * minutes inside the window from rollups, the rest of them read record by record. */
+START_TEST(the_edges_of_a_window_come_from_rollups_and_records)
 {
     char run[512], bare[512];
     pb_source_stats_t st, sr;
@@ -236,6 +237,10 @@ START_TEST(the_edges_of_a_window_are_read_raw)
     pb_model_t *rolled = s_load(run, PB_ROLLUP_FINE_S, from, to, &st);
     pb_model_t *raw = s_load(bare, PB_ROLLUP_FINE_S, from, to, &sr);
     ck_assert_uint_eq(st.rolled_segments, 2);
+    ck_assert_uint_eq(st.partial_segments, 2);
+    /* of the cut segments' 2 x 30 minutes inside the window, the rollups gave all but the
+     * edges' buckets: at 1 Hz, a sample (its sys and 3 proc frames) on each edge */
+    ck_assert_uint_lt(st.records, sr.records / 100);
     s_same_model(rolled, raw);
     pb_model_info_t info;
     pb_model_info(rolled, &info);
@@ -243,6 +248,33 @@ START_TEST(the_edges_of_a_window_are_read_raw)
     ck_assert_uint_eq(info.last_ns, to + 60 * S_NS); /* the end of the last minute */
     pb_model_destroy(&rolled);
     pb_model_destroy(&raw);
+}
+END_TEST
+
+/* Windows whose edges cut a minute, in 1 min and in 1 h buckets (with their percentile
+ * minutes), give what the records give. */
+START_TEST(edges_inside_a_minute_give_what_the_records_give)
+{
+    char run[512], bare[512];
+    pb_source_stats_t st, sr;
+    s_write(2, 0, run, sizeof run);
+    s_copy(run, "bare", bare, sizeof bare);
+    s_sh("rm '%s'/*.pbr%s", bare, "");
+    static const uint64_t edges[][2] = {{1830, 12615}, {0, 9000 + 7}, {4000 + 59, 4 * 3600}};
+    for (size_t e = 0; e < sizeof edges / sizeof *edges; e++)
+        for (int coarse = 0; coarse < 2; coarse++) {
+            uint64_t from = (S_T0 + edges[e][0]) * S_NS + 250000000u;
+            uint64_t to = (S_T0 + edges[e][1]) * S_NS + 500000000u;
+            uint64_t w = coarse ? PB_ROLLUP_COARSE_S : PB_ROLLUP_FINE_S;
+            uint64_t pct = coarse ? PB_ROLLUP_FINE_S : 0;
+            pb_model_t *rolled = s_load_pct(run, w, pct, from, to, &st);
+            pb_model_t *raw = s_load_pct(bare, w, pct, from, to, &sr);
+            ck_assert_uint_ge(st.partial_segments, 1);
+            ck_assert_uint_lt(st.records, sr.records);
+            s_same_model(rolled, raw);
+            pb_model_destroy(&rolled);
+            pb_model_destroy(&raw);
+        }
 }
 END_TEST
 
@@ -350,7 +382,8 @@ int main(void)
     tcase_add_test(tc, the_bucket_width_follows_the_window);
     tcase_add_test(tc, rollups_give_what_the_records_give);
     tcase_add_test(tc, a_mixed_run_gives_what_its_records_give);
-    tcase_add_test(tc, the_edges_of_a_window_are_read_raw);
+    tcase_add_test(tc, the_edges_of_a_window_come_from_rollups_and_records);
+    tcase_add_test(tc, edges_inside_a_minute_give_what_the_records_give);
     tcase_add_test(tc, long_summaries_agree_with_exact_ones);
     tcase_add_test(tc, hour_buckets_take_percentiles_from_minutes);
     tcase_add_test(tc, a_bad_resolution_is_ignored_and_raw_is_raw);

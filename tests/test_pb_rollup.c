@@ -14,7 +14,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#define NB 200 /* buckets of the exact reference, per resolution */
+#define NB            200      /* buckets of the exact reference, per resolution */
+#define S_RECV_LAG_NS 5000000u /* each frame is "received" 5 ms after its ts */
 
 /* The exact reference for one series, computed from the frames directly. */
 typedef struct {
@@ -93,20 +94,19 @@ static int s_frame(const char *topic, const pb_value_t *frame, uint64_t ts, void
     char *buf;
     size_t len;
     ck_assert_int_eq(pb_codec_encode(frame, &buf, &len), 0);
-    ck_assert_int_eq(pb_rollup_add(s_rollup, buf, len), 0);
+    ck_assert_int_eq(pb_rollup_add(s_rollup, ts + S_RECV_LAG_NS, buf, len), 0);
     s_reference(buf, len);
     free(buf);
     return 0;
 }
 
-static int s_check(const char *host, int type, uint64_t pid, const char *comm, const char *field,
-                   int kind, int coarse, const pb_rollup_bucket_t *b, void *arg)
+static int s_check(const pb_rollup_series_t *s, int coarse, const pb_rollup_bucket_t *b, void *arg)
 {
-    (void)comm, (void)kind, (void)arg;
-    ck_assert_str_eq(host, "synth");
+    (void)arg;
+    ck_assert_str_eq(s->host, "synth");
     for (int k = 0; k < 2; k++) {
         s_ref_t *ref = &s_refs[k];
-        if (type != ref->type || pid != ref->pid || strcmp(field, ref->field) != 0)
+        if (s->type != ref->type || s->pid != ref->pid || strcmp(s->field, ref->field) != 0)
             continue;
         size_t i = ref->seen[coarse]++;
         ck_assert_uint_lt(i, ref->n[coarse]);
@@ -137,10 +137,9 @@ START_TEST(buckets_agree_exactly_with_the_frames)
 }
 END_TEST
 
-static int s_count(const char *host, int type, uint64_t pid, const char *comm, const char *field,
-                   int kind, int coarse, const pb_rollup_bucket_t *b, void *arg)
+static int s_count(const pb_rollup_series_t *s, int coarse, const pb_rollup_bucket_t *b, void *arg)
 {
-    (void)host, (void)type, (void)pid, (void)comm, (void)field, (void)kind, (void)coarse, (void)b;
+    (void)s, (void)coarse, (void)b;
     (*(int *)arg)++;
     return 0;
 }
@@ -180,13 +179,183 @@ END_TEST
 
 START_TEST(frames_without_numbers_make_no_series)
 {
-    ck_assert_int_eq(pb_rollup_add(s_rollup, "x", 1), 0);    /* not msgpack */
-    ck_assert_int_eq(pb_rollup_add(s_rollup, "\x80", 1), 0); /* not a frame */
+    ck_assert_int_eq(pb_rollup_add(s_rollup, 1, "x", 1), 0);    /* not msgpack */
+    ck_assert_int_eq(pb_rollup_add(s_rollup, 1, "\x80", 1), 0); /* not a frame */
     ck_assert_uint_eq(pb_rollup_series(s_rollup), 0);
     ck_assert_int_eq(pb_rollup_write(s_rollup, s_path), 0);
     int n = 0;
     ck_assert_int_eq(pb_rollup_read(s_path, s_count, &n), 0);
     ck_assert_int_eq(n, 0);
+}
+END_TEST
+
+/* ---- version 2's sections and spans; version 1 still read ---- */
+
+/* Every bucket read back, as text lines, for comparing two files. */
+typedef struct {
+    char *text;
+    size_t len, cap;
+} s_dump_t;
+
+static int s_dump(const pb_rollup_series_t *s, int coarse, const pb_rollup_bucket_t *b, void *arg)
+{
+    s_dump_t *d = arg;
+    char line[512];
+    int n = snprintf(line, sizeof line, "%s %d %llu %s %s %d %d %llu %a %a %a %llu %a\n", s->host,
+                     s->type, (unsigned long long)s->pid, s->comm, s->field, s->kind, coarse,
+                     (unsigned long long)b->start_s, b->min, b->max, b->sum,
+                     (unsigned long long)b->count, b->last);
+    ck_assert_int_lt(n, (int)sizeof line);
+    if (d->len + (size_t)n + 1 > d->cap) {
+        d->cap = (d->len + (size_t)n + 1) * 2;
+        d->text = realloc(d->text, d->cap);
+        ck_assert_ptr_nonnull(d->text);
+    }
+    memcpy(d->text + d->len, line, (size_t)n + 1);
+    d->len += (size_t)n;
+    return 0;
+}
+
+static int s_qsort_cmp(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The lines of d, sorted (version 1 gives a series' fine then coarse buckets, version 2
+ * every coarse bucket first), as one string the caller frees. */
+static char *s_sorted(s_dump_t *d)
+{
+    size_t n = 0;
+    char **lines = NULL;
+    for (char *save = NULL, *l = strtok_r(d->text, "\n", &save); l;
+         l = strtok_r(NULL, "\n", &save)) {
+        lines = realloc(lines, (n + 1) * sizeof *lines);
+        lines[n++] = l;
+    }
+    qsort(lines, n, sizeof *lines, s_qsort_cmp);
+    size_t size = d->len + n + 1;
+    char *out = calloc(1, size);
+    for (size_t i = 0; i < n; i++) {
+        strcat(out, lines[i]);
+        strcat(out, "\n");
+    }
+    free(lines);
+    return out;
+}
+
+START_TEST(version_1_files_still_read_the_same)
+{
+    /* tests/fixtures/rollup-v1.pbr: written by the version 1 writer for perfbus-synth
+     * --samples 600 --procs 2, the same frames as these */
+    pb_synth_opts_t opts;
+    pb_synth_defaults(&opts);
+    opts.samples = 600;
+    opts.procs = 2;
+    ck_assert_int_eq(pb_synth_generate(&opts, s_frame, NULL), 0);
+    ck_assert_int_eq(pb_rollup_write(s_rollup, s_path), 0);
+    s_dump_t v1 = {0}, v2 = {0};
+    ck_assert_int_eq(pb_rollup_read(PB_FIXTURES "/rollup-v1.pbr", s_dump, &v1), 0);
+    ck_assert_int_eq(pb_rollup_read(s_path, s_dump, &v2), 0);
+    ck_assert_uint_gt(v1.len, 1000);
+    char *a = s_sorted(&v1), *b = s_sorted(&v2);
+    ck_assert_str_eq(a, b);
+    free(a), free(b), free(v1.text), free(v2.text);
+    pb_rollup_reader_t *r = pb_rollup_reader_new();
+    ck_assert_int_eq(pb_rollup_reader_open(r, PB_FIXTURES "/rollup-v1.pbr"), 0);
+    ck_assert_int_eq(pb_rollup_reader_spans(r, NULL, NULL), -ENODATA);
+    pb_rollup_reader_destroy(&r);
+}
+END_TEST
+
+/* want: the coarse buckets only. */
+static int s_coarse_only(const pb_rollup_series_t *s, void *arg)
+{
+    (void)s, (void)arg;
+    return 2;
+}
+
+/* want: the fine buckets of sys series only. */
+static int s_fine_sys(const pb_rollup_series_t *s, void *arg)
+{
+    (void)arg;
+    return s->type == 1 ? 1 : 0;
+}
+
+/* The offset in the file of section id (from its entry in the table). */
+static off_t s_section_at(int id)
+{
+    unsigned char table[PB_ROLLUP_HEAD + PB_ROLLUP_MAX_SECS * PB_ROLLUP_SEC_ENTRY];
+    int fd = open(s_path, O_RDONLY);
+    ck_assert_int_eq(pread(fd, table, sizeof table, 0), (ssize_t)sizeof table);
+    close(fd);
+    for (int i = 0; i < PB_ROLLUP_MAX_SECS; i++) {
+        const unsigned char *e = table + PB_ROLLUP_HEAD + i * PB_ROLLUP_SEC_ENTRY;
+        if (e[0] == id) {
+            uint64_t at = 0;
+            for (int k = 7; k >= 0; k--)
+                at = at << 8 | e[16 + k];
+            return (off_t)at;
+        }
+    }
+    ck_abort_msg("no section %d", id);
+    return 0;
+}
+
+START_TEST(a_damaged_section_fails_only_the_reads_that_use_it)
+{
+    pb_synth_opts_t opts;
+    pb_synth_defaults(&opts);
+    ck_assert_int_eq(pb_synth_generate(&opts, s_frame, NULL), 0);
+    ck_assert_int_eq(pb_rollup_write(s_rollup, s_path), 0);
+    s_damage(s_section_at(PB_ROLLUP_SEC_FINE_PROC) + 3, 0);
+    int n = 0;
+    ck_assert_int_eq(pb_rollup_read_some(s_path, s_coarse_only, s_count, &n), 0);
+    ck_assert_int_gt(n, 0);
+    ck_assert_int_eq(pb_rollup_read_some(s_path, s_fine_sys, s_count, &n), 0);
+    ck_assert_int_eq(pb_rollup_read(s_path, s_count, &n), -EBADMSG);
+    s_damage(s_section_at(PB_ROLLUP_SEC_FINE_PROC) + 3, 0); /* back */
+    s_damage(s_section_at(PB_ROLLUP_SEC_COARSE) + 3, 0);
+    ck_assert_int_eq(pb_rollup_read_some(s_path, s_fine_sys, s_count, &n), 0);
+    ck_assert_int_eq(pb_rollup_read_some(s_path, s_coarse_only, s_count, &n), -EBADMSG);
+}
+END_TEST
+
+typedef struct {
+    size_t hosts, spans;
+} s_spans_seen_t;
+
+static int s_spans(const char *host, const pb_rollup_span_t *sp, size_t n, void *arg)
+{
+    s_spans_seen_t *seen = arg;
+    ck_assert_str_eq(host, "synth");
+    seen->hosts++;
+    seen->spans += n;
+    for (size_t i = 0; i < n; i++) {
+        /* 1 Hz from a whole minute: each fine bucket holds the frames of 60 seconds */
+        ck_assert_uint_eq(sp[i].start_s % PB_ROLLUP_FINE_S, 0);
+        ck_assert_uint_ge(sp[i].recv_min_ns, sp[i].start_s * 1000000000u + S_RECV_LAG_NS);
+        ck_assert_uint_eq(sp[i].recv_max_ns,
+                          (sp[i].start_s + PB_ROLLUP_FINE_S - 1) * 1000000000u + S_RECV_LAG_NS);
+        if (i > 0)
+            ck_assert_uint_eq(sp[i].start_s, sp[i - 1].start_s + PB_ROLLUP_FINE_S);
+    }
+    return 0;
+}
+
+START_TEST(receive_spans_cover_each_fine_bucket)
+{
+    pb_synth_opts_t opts;
+    pb_synth_defaults(&opts);
+    opts.samples = 600;
+    ck_assert_int_eq(pb_synth_generate(&opts, s_frame, NULL), 0);
+    ck_assert_int_eq(pb_rollup_write(s_rollup, s_path), 0);
+    pb_rollup_reader_t *r = pb_rollup_reader_new();
+    ck_assert_int_eq(pb_rollup_reader_open(r, s_path), 0);
+    s_spans_seen_t seen = {0};
+    ck_assert_int_eq(pb_rollup_reader_spans(r, s_spans, &seen), 0);
+    ck_assert_uint_eq(seen.hosts, 1);
+    ck_assert_uint_eq(seen.spans, 10);
+    pb_rollup_reader_destroy(&r);
 }
 END_TEST
 
@@ -199,6 +368,9 @@ int main(void)
     tcase_add_test(tc, buckets_agree_exactly_with_the_frames);
     tcase_add_test(tc, damaged_files_are_refused);
     tcase_add_test(tc, frames_without_numbers_make_no_series);
+    tcase_add_test(tc, version_1_files_still_read_the_same);
+    tcase_add_test(tc, a_damaged_section_fails_only_the_reads_that_use_it);
+    tcase_add_test(tc, receive_spans_cover_each_fine_bucket);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

@@ -497,6 +497,47 @@ START_TEST(retention_of_7_days_on_a_month_long_store)
 }
 END_TEST
 
+/* Appends n records, one a minute from start_ns, of 200 bytes not all alike. */
+static void s_append_minutes(pb_run_writer_t *w, uint64_t start_ns, uint64_t n)
+{
+    char payload[256];
+    for (uint64_t i = 0; i < n; i++) {
+        int len = snprintf(payload, sizeof payload, "%llu %0200llu", (unsigned long long)i,
+                           (unsigned long long)(i * 2654435761u));
+        ck_assert_int_eq(pb_run_writer_append(w, start_ns + i * 60000000000ull, "h", "sys.h", 5,
+                                              payload, (size_t)len),
+                         0);
+    }
+}
+
+/* Both limits: what the age step removed of a long run no longer counts when the size step
+ * runs, so an older run that fits beside what is left stays. */
+START_TEST(retention_by_age_then_size_counts_what_age_removed)
+{
+    const uint64_t hour = 3600000000000ull;
+    uint64_t now = s_now_ns();
+    pb_run_writer_t *w = pb_run_writer_new(s_store, NULL, 0);
+    ck_assert_ptr_nonnull(w);
+    s_append_minutes(w, now - hour, 30); /* a small recent run, one open segment */
+    char older[64], id[64];
+    snprintf(older, sizeof older, "%s", pb_run_writer_id(w));
+    pb_run_writer_destroy(&w);
+    ck_assert_ptr_nonnull(w = pb_run_writer_new(s_store, NULL, 0));
+    pb_run_writer_set_seal(w, 3600, 1);
+    s_append_minutes(w, now - 48 * hour, 48 * 60); /* two days of hourly segments */
+    snprintf(id, sizeof id, "%s", pb_run_writer_id(w));
+    pb_run_writer_destroy(&w);
+    uint64_t a = s_run_bytes(older), b = s_run_bytes(id);
+    /* a day is older than the day kept: its 24 segments go, about b / 2, and the store then
+     * fits in a + 5/8 b; counting them still, the size step removed the older run too */
+    int removed = pb_run_retain(s_store, 1.0, a + b / 2 + b / 8, id);
+    ck_assert_int_ge(removed, 23);
+    ck_assert_int_le(removed, 25);
+    ck_assert_uint_eq(s_count_runs(), 2);
+    ck_assert_uint_eq(s_run_bytes(older), a);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("pb_run");
@@ -513,6 +554,7 @@ int main(void)
     tcase_add_test(tc, retention_by_size_keeps_the_current_run);
     tcase_add_test(tc, retention_by_size_trims_a_single_long_run);
     tcase_add_test(tc, retention_by_age);
+    tcase_add_test(tc, retention_by_age_then_size_counts_what_age_removed);
     tcase_add_test(tc, store_is_not_world_readable_whatever_the_umask);
     tcase_add_test(tc, rotation_by_time_seals_every_segment);
     tcase_add_test(tc, crash_leftovers_of_a_seal_are_read_once);

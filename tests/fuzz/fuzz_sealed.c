@@ -28,10 +28,29 @@ static uint64_t s_get(const uint8_t *p, int n)
     return v;
 }
 
+/* A rollup file: version 1's one CRC; version 2's sections' and the table's. */
+static void s_fix_rollup_crcs(uint8_t *f, size_t size)
+{
+    if (s_get(f + 8, 4) == 1) {
+        s_put32(f + 24, (uint32_t)crc32(0, f + PB_ROLLUP_HEAD, (uInt)(size - PB_ROLLUP_HEAD)));
+        return;
+    }
+    uint64_t nsec = s_get(f + 12, 4);
+    if (nsec > PB_ROLLUP_MAX_SECS || nsec * PB_ROLLUP_SEC_ENTRY > size - PB_ROLLUP_HEAD)
+        return;
+    for (uint64_t i = 0; i < nsec; i++) {
+        uint8_t *e = f + PB_ROLLUP_HEAD + i * PB_ROLLUP_SEC_ENTRY;
+        uint64_t comp = s_get(e + 4, 4), at = s_get(e + 16, 8);
+        if (at <= size && comp <= size - at)
+            s_put32(e + 12, (uint32_t)crc32(0, f + at, (uInt)comp));
+    }
+    s_put32(f + 16, (uint32_t)crc32(0, f + PB_ROLLUP_HEAD, (uInt)(nsec * PB_ROLLUP_SEC_ENTRY)));
+}
+
 static void s_fix_crcs(uint8_t *f, size_t size)
 {
     if (size >= PB_ROLLUP_HEAD && memcmp(f, PB_ROLLUP_MAGIC, 8) == 0) {
-        s_put32(f + 24, (uint32_t)crc32(0, f + PB_ROLLUP_HEAD, (uInt)(size - PB_ROLLUP_HEAD)));
+        s_fix_rollup_crcs(f, size);
         return;
     }
     size_t at = PB_SEGMENT_HEADER_SIZE;
@@ -87,13 +106,38 @@ static void s_read(const char *path, size_t size, int window, uint64_t from)
     pb_segment_reader_destroy(&reader);
 }
 
-static int s_bucket(const char *host, int type, uint64_t pid, const char *comm, const char *field,
-                    int kind, int coarse, const pb_rollup_bucket_t *b, void *arg)
+static int s_bucket(const pb_rollup_series_t *s, int coarse, const pb_rollup_bucket_t *b, void *arg)
 {
-    (void)type, (void)pid, (void)kind, (void)coarse, (void)b;
-    FUZZ_CHECK(strlen(host) < 256 && strlen(comm) < 256 && strlen(field) < 256, "long string");
+    (void)coarse, (void)b;
+    FUZZ_CHECK(strlen(s->host) <= UINT16_MAX && strlen(s->comm) <= UINT16_MAX &&
+                   strlen(s->field) <= UINT16_MAX,
+               "string longer than its u16 length");
     (*(int *)arg)++;
     return 0;
+}
+
+static int s_span(const char *host, const pb_rollup_span_t *sp, size_t n, void *arg)
+{
+    (void)arg;
+    FUZZ_CHECK(strlen(host) < 256, "long host");
+    for (size_t i = 0; i < n; i++)
+        FUZZ_CHECK(sp[i].recv_min_ns <= sp[i].recv_max_ns &&
+                       (i == 0 || sp[i].start_s > sp[i - 1].start_s),
+                   "span out of order");
+    return 0;
+}
+
+/* The rollup reader over the file: all buckets, then the spans. */
+static void s_read_rollup(const char *path)
+{
+    int n = 0, rc = pb_rollup_read(path, s_bucket, &n);
+    FUZZ_CHECK(rc == 0 || rc == -EBADMSG, "pb_rollup_read returned %d", rc);
+    pb_rollup_reader_t *r = pb_rollup_reader_new();
+    rc = r ? pb_rollup_reader_open(r, path) : -ENOMEM;
+    FUZZ_CHECK(rc == 0 || rc == -EBADMSG, "pb_rollup_reader_open returned %d", rc);
+    rc = rc ? 0 : pb_rollup_reader_spans(r, s_span, NULL);
+    FUZZ_CHECK(rc == 0 || rc == -EBADMSG || rc == -ENODATA, "spans returned %d", rc);
+    pb_rollup_reader_destroy(&r);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -113,8 +157,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     int fd = fuzz_memfile(file, size, path, sizeof path);
     if (fd >= 0) {
         s_read(path, size, mode & 2, from);
-        int n = 0, rc = pb_rollup_read(path, s_bucket, &n);
-        FUZZ_CHECK(rc == 0 || rc == -EBADMSG, "pb_rollup_read returned %d", rc);
+        s_read_rollup(path);
         pb_sealed_info_t info;
         FUZZ_CHECK(pb_sealed_info(path, &info) == 0, "info failed on a readable file");
         FUZZ_CHECK(info.disk_bytes == size, "info says %llu bytes of %zu",

@@ -157,44 +157,100 @@ def read_segment(path, problems):
     return _walk(data, HEADER, path, problems)
 
 
-def read_rollup(path):
-    """The buckets of a segment-N.pbr (schemas/STORAGE.md, "Rollups"): a dict
+def _rollup_text(body, pos):
+    (n,) = struct.unpack_from("<H", body, pos)
+    return body[pos + 2:pos + 2 + n].decode("utf-8", "replace"), pos + 2 + n
+
+
+def _rollup_series(body, pos):
+    """One series' description at pos: ((host, type, pid, field), comm, kind name), new pos."""
+    host, pos = _rollup_text(body, pos)
+    kind_type, pid = struct.unpack_from("<BQ", body, pos)
+    comm, pos = _rollup_text(body, pos + 9)
+    field, pos = _rollup_text(body, pos)
+    kind = ("counter", "gauge", "rate")[body[pos]]
+    return (host, ("", "sys", "proc")[kind_type], pid, field), comm, kind, pos + 1
+
+
+def _rollup_buckets(body, pos):
+    (n,) = struct.unpack_from("<I", body, pos)
+    pos += 4
+    return [struct.unpack_from("<QdddQd", body, pos + 48 * i) for i in range(n)], pos + 48 * n
+
+
+def _rollup_v1(data):
+    _, _, comp, raw, crc, _ = struct.unpack_from("<IIIIII", data, 8)
+    body = data[32:]
+    if len(body) != comp or zlib.crc32(body) != crc:
+        raise ValueError("damaged rollup header or CRC")
+    body = zstandard.ZstdDecompressor().decompress(body, max_output_size=raw)
+    series, pos = {}, 4
+    for _ in range(struct.unpack_from("<I", body, 0)[0]):
+        key, comm, kind, pos = _rollup_series(body, pos)
+        entry = {"comm": comm, "kind": kind}
+        entry["fine"], pos = _rollup_buckets(body, pos)
+        entry["coarse"], pos = _rollup_buckets(body, pos)
+        series[key] = entry
+    if pos != len(body):
+        raise ValueError("trailing bytes in a rollup body")
+    return series, None
+
+
+def _rollup_sections(data):
+    """Version 2's sections: id -> decompressed bytes, each CRC checked."""
+    nsec, crc = struct.unpack_from("<II", data, 12)
+    table = data[32:32 + 24 * nsec]
+    if len(table) != 24 * nsec or zlib.crc32(table) != crc:
+        raise ValueError("damaged rollup section table")
+    sections = {}
+    for i in range(nsec):
+        sid, comp, raw, scrc, offset = struct.unpack_from("<IIIIQ", table, 24 * i)
+        frame = data[offset:offset + comp]
+        if len(frame) != comp or zlib.crc32(frame) != scrc:
+            raise ValueError(f"damaged rollup section {sid}")
+        sections[sid] = zstandard.ZstdDecompressor().decompress(frame, max_output_size=raw)
+    return sections
+
+
+def _rollup_v2(data):
+    sec = _rollup_sections(data)
+    body, pos, order, series = sec[1], 4, [], {}
+    for _ in range(struct.unpack_from("<I", body, 0)[0]):
+        key, comm, kind, pos = _rollup_series(body, pos)
+        order.append(key)
+        series[key] = {"comm": comm, "kind": kind}
+    for sid, res, kind_type in ((2, "coarse", None), (3, "fine", "sys"), (4, "fine", "proc")):
+        body, pos = sec[sid], 0
+        for key in order:
+            if kind_type is None or key[1] == kind_type:
+                series[key][res], pos = _rollup_buckets(body, pos)
+        if pos != len(body):
+            raise ValueError(f"trailing bytes in rollup section {sid}")
+    spans, body = {}, sec.get(5, b"")
+    pos = 4 if body else 0
+    for _ in range(struct.unpack_from("<I", body, 0)[0] if body else 0):
+        host, pos = _rollup_text(body, pos)
+        (n,) = struct.unpack_from("<I", body, pos)
+        spans[host] = [struct.unpack_from("<QQQ", body, pos + 4 + 24 * i) for i in range(n)]
+        pos += 4 + 24 * n
+    return series, spans
+
+
+def read_rollup(path, with_spans=False):
+    """The buckets of a segment-N.pbr (schemas/STORAGE.md, "Rollups"), version 1 or 2: a dict
     (host, type, pid, field) -> {"comm", "kind", "fine": [...], "coarse": [...]}, each bucket
-    (start_s, min, max, sum, count, last). Raises ValueError when the file is damaged."""
+    (start_s, min, max, sum, count, last). with_spans: also each host's fine buckets' receive
+    spans, host -> [(start_s, recv_min_ns, recv_max_ns)] (None for version 1). Raises
+    ValueError when the file is damaged."""
     with open(path, "rb") as f:
         data = f.read()
     if len(data) < 32 or data[:8] != b"PBROLLUP":
         raise ValueError("not a rollup file")
-    version, _, comp, raw, crc, _ = struct.unpack_from("<IIIIII", data, 8)
-    body = data[32:]
-    if version != 1 or len(body) != comp or zlib.crc32(body) != crc:
-        raise ValueError("damaged rollup header or CRC")
-    body = zstandard.ZstdDecompressor().decompress(body, max_output_size=raw)
-    series, pos = {}, 4
-
-    def text():
-        nonlocal pos
-        (n,) = struct.unpack_from("<H", body, pos)
-        pos += 2 + n
-        return body[pos - n:pos].decode("utf-8", "replace")
-
-    for _ in range(struct.unpack_from("<I", body, 0)[0]):
-        host = text()
-        kind_type, pid = struct.unpack_from("<BQ", body, pos)
-        pos += 9
-        comm, field = text(), text()
-        kind = body[pos]
-        pos += 1
-        entry = {"comm": comm, "kind": ("counter", "gauge", "rate")[kind]}
-        for res in ("fine", "coarse"):
-            (n,) = struct.unpack_from("<I", body, pos)
-            pos += 4
-            entry[res] = [struct.unpack_from("<QdddQd", body, pos + 48 * i) for i in range(n)]
-            pos += 48 * n
-        series[(host, ("", "sys", "proc")[kind_type], pid, field)] = entry
-    if pos != len(body):
-        raise ValueError("trailing bytes in a rollup body")
-    return series
+    version = struct.unpack_from("<I", data, 8)[0]
+    if version not in (1, 2):
+        raise ValueError(f"rollup version {version}")
+    series, spans = (_rollup_v1 if version == 1 else _rollup_v2)(data)
+    return (series, spans) if with_spans else series
 
 
 def segment_names(run_dir):

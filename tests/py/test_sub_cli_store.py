@@ -107,10 +107,15 @@ def damage(run_dir, dest):
 def check_rollups(r, run_dir, records):
     """The sealed segment's rollups agree exactly with its sys frames (min, max, count, last;
     sum to rounding), bucket by bucket, for every numeric leaf Python finds."""
-    roll = read_run.read_rollup(os.path.join(run_dir, "segment-000001.pbr"))
-    want = {}
-    for _, topic, payload in records:
+    roll, spans = read_run.read_rollup(os.path.join(run_dir, "segment-000001.pbr"),
+                                       with_spans=True)
+    want, recv = {}, {}
+    for recv_ts, topic, payload in records:
         frame = pbtest.unpack(payload)
+        if frame["type"] in ("sys", "proc"):
+            start = frame["ts"] // 10**9 // 60 * 60
+            span = recv.setdefault(frame["host"], {}).setdefault(start, [recv_ts, recv_ts])
+            span[0], span[1] = min(span[0], recv_ts), max(span[1], recv_ts)
         if frame["type"] != "sys":
             continue
         for path, value in pbsub.leaves(frame, exact=True).items():
@@ -133,6 +138,9 @@ def check_rollups(r, run_dir, records):
                 bad.append(f"{key} @{start}: {g} vs {(mn, mx, sm, n, last)}")
     r.check(len(want) > 10 and not bad, "rollups == the sys frames, bucket by bucket",
             f"{len(want)} series; " + "; ".join(bad[:3]))
+    got = {host: {start: [lo, hi] for start, lo, hi in s} for host, s in (spans or {}).items()}
+    r.check(recv and got == recv, "receive spans == the frames' recv_ts, minute by minute",
+            f"{sum(map(len, got.values()))} spans vs {sum(map(len, recv.values()))}")
 
 
 def check_format_1(r):
