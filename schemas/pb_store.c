@@ -245,8 +245,7 @@ static void s_forget_bytes(const s_sealed_t *s, uint64_t *total)
 
 /* Removes the sealed segments whose last record is older than cutoff_ns (their index says
  * when): a long run (the one being recorded too) so keeps only its last days. */
-static void s_retain_segments(s_sealed_list_t *l, uint64_t cutoff_ns, uint64_t *total,
-                              int *removed)
+static void s_retain_segments(s_sealed_list_t *l, uint64_t cutoff_ns, uint64_t *total, int *removed)
 {
     for (size_t i = 0; i < l->n; i++)
         if (l->at[i].records > 0 && l->at[i].last_ts < cutoff_ns && s_remove_sealed(&l->at[i])) {
