@@ -483,6 +483,12 @@ report_figures() {
         >/dev/null 2>&1 || die "perfbus-report of a 1 h window failed"
     s=$(hf_mean "$TMP/hf-win.json")
     row "reporter html, 1 h window of the $REPORT_RUN run vs the whole run (target ratio <= 0.2), s" "$s" "$full_html" "$(ratio "$s" "$full_html")"
+    # the same two at one resolution (every sample): what the time index saves
+    hyperfine --runs "$REPORT_RUNS" --export-json "$TMP/hf-rawday.json" --style none \
+        "env PERFBUS_REPORT_RESOLUTION=raw $BUILD/reporter/perfbus-report $run --format html --out $TMP/rawday.html" \
+        >/dev/null 2>&1 || die "perfbus-report of the whole run, every sample, failed"
+    raw_day=$(hf_mean "$TMP/hf-rawday.json")
+    row "reporter html, 1 h window vs the whole $REPORT_RUN run, both every sample (RESOLUTION=raw), s" "$s" "$raw_day" "$(ratio "$s" "$raw_day")"
     report_month
     "$BUILD/reporter/perfbus-synth" --store "$TMP/synth1" --duration "$REPORT_RUN" --interval 1 \
         --procs 20 --format 1 >"$TMP/synth1.out" || die "perfbus-synth --format 1 failed"

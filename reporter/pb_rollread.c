@@ -347,12 +347,21 @@ static void s_narrow(const pb_rollread_t *self, uint64_t *from_ns, uint64_t *to_
 
 /* ---- a sealed segment ---- */
 
-/* How the window covers the sealed segment at path (its index's span into info): 1 whole,
- * 2 cut at one edge only, 0 otherwise (not sealed, empty, outside, or cut at both edges). */
-static int s_covered(pb_rollread_t *self, const char *path, pb_sealed_info_t *info)
+/* The segment's span from its rollups (section 6), else from its own index. */
+static void s_info(pb_rollread_t *self, const char *path, int opened, pb_sealed_info_t *info)
 {
-    if (pb_sealed_info(path, info) < 0)
+    memset(info, 0, sizeof *info);
+    if (opened == 0 && pb_rollup_reader_segment(self->reader, &info->records, &info->first_ts,
+                                                &info->last_ts) == 0)
+        info->sealed = 1;
+    else if (pb_sealed_info(path, info) < 0)
         info->sealed = 0;
+}
+
+/* How the window covers the sealed segment of info: 1 whole, 2 cut at one edge only, 0
+ * otherwise (not sealed, empty, outside, or cut at both edges); self->cut says which. */
+static int s_covered(pb_rollread_t *self, const pb_sealed_info_t *info)
+{
     if (!info->sealed || info->records == 0 || info->last_ts < self->from_ns ||
         info->first_ts > self->to_ns)
         return 0;
@@ -370,8 +379,8 @@ static void s_unusable(pb_rollread_t *self, const char *rollup, int rc)
     self->stats.unusable++;
 }
 
-/* Stages the rollup at path (opened) as self->cut says; 0, or -ERANGE when a cut segment's
- * spans do not allow it, -EBADMSG, -ENOMEM. */
+/* Stages the opened rollup as self->cut says; 0, or -ERANGE when a cut segment's spans do
+ * not allow it, -EBADMSG, -ENOMEM. */
 static int s_stage(pb_rollread_t *self)
 {
     self->nparts = 0;
@@ -381,13 +390,13 @@ static int s_stage(pb_rollread_t *self)
     return rc ? rc : pb_rollup_reader_buckets(self->reader, s_want, s_bucket, self);
 }
 
-/* 1 when the segment was taken whole, 0 when (the rest of) its records are to be read. */
+/* The opened rollup into the model: 1 when the segment was taken whole, 0 when (the rest of)
+ * its records are to be read. */
 static int s_take(pb_rollread_t *self, const char *rollup, const pb_sealed_info_t *info,
                   uint64_t *from_ns, uint64_t *to_ns)
 {
     s_unstage(self);
-    int rc = pb_rollup_reader_open(self->reader, rollup);
-    rc = rc ? rc : s_stage(self);
+    int rc = s_stage(self);
     if (rc < 0) {
         if (rc != -ENOMEM && rc != -ERANGE)
             s_unusable(self, rollup, rc);
@@ -410,6 +419,24 @@ static int s_take(pb_rollread_t *self, const char *rollup, const pb_sealed_info_
     return rc < 0 ? rc : 1;
 }
 
+/* A sealed segment (path, its rollups at rollup) into the model as far as the window allows. */
+static int s_sealed_segment(pb_rollread_t *self, const char *path, const char *rollup,
+                            uint64_t *from_ns, uint64_t *to_ns)
+{
+    pb_sealed_info_t info;
+    int opened = pb_rollup_reader_open(self->reader, rollup);
+    if (opened == -ENOMEM)
+        return -ENOMEM;
+    s_info(self, path, opened, &info);
+    if (!s_covered(self, &info))
+        return 0;
+    if (opened < 0) {
+        s_unusable(self, rollup, opened);
+        return 0;
+    }
+    return s_take(self, rollup, &info, from_ns, to_ns);
+}
+
 /* A tail taken from the last segment's rollups: the next records' seqs follow a gap. */
 static int s_forget(pb_rollread_t *self)
 {
@@ -424,13 +451,12 @@ int pb_rollread_segment(const char *path, uint64_t *from_ns, uint64_t *to_ns, vo
 {
     pb_rollread_t *self = arg;
     char rollup[4096];
-    pb_sealed_info_t info;
     uint64_t partial = self->stats.partial;
     pb_model_untake(self->model);
     int rc = s_forget(self);
     if (rc == 0 && pb_model_bucket_s(self->model) &&
-        s_rollup_path(path, rollup, sizeof rollup) == 0 && s_covered(self, path, &info))
-        rc = s_take(self, rollup, &info, from_ns, to_ns);
+        s_rollup_path(path, rollup, sizeof rollup) == 0)
+        rc = s_sealed_segment(self, path, rollup, from_ns, to_ns);
     if (rc == 0 && partial == self->stats.partial)
         self->stats.raw++;
     return rc;

@@ -51,6 +51,7 @@ struct pb_rollup {
     size_t tcap;
     s_host_t *hosts; /* few: found by a walk from the last one used */
     size_t nhosts, caphosts, last_host;
+    uint64_t seg_records, seg_first, seg_last; /* pb_rollup_set_segment's */
 };
 
 static const uint64_t s_bucket_s[2] = {PB_ROLLUP_FINE_S, PB_ROLLUP_COARSE_S};
@@ -91,6 +92,13 @@ void pb_rollup_destroy(pb_rollup_t **self_p)
 size_t pb_rollup_series(const pb_rollup_t *self)
 {
     return self->n;
+}
+
+void pb_rollup_set_segment(pb_rollup_t *self, uint64_t records, uint64_t first_ns, uint64_t last_ns)
+{
+    self->seg_records = records;
+    self->seg_first = first_ns;
+    self->seg_last = last_ns;
 }
 
 /* ---- the series table ---- */
@@ -363,11 +371,17 @@ static void s_put_spans(s_buf_t *b, const s_host_t *h)
     }
 }
 
-#define S_NSECS 5
+#define S_NSECS 6
 
 /* The raw bytes of section id (pb_rollup_section_t) into b. */
 static void s_build_section(const pb_rollup_t *self, int id, s_buf_t *b)
 {
+    if (id == PB_ROLLUP_SEC_SEGMENT) {
+        s_put_le(b, self->seg_records, 8);
+        s_put_le(b, self->seg_first, 8);
+        s_put_le(b, self->seg_last, 8);
+        return;
+    }
     size_t n = id == PB_ROLLUP_SEC_SPANS ? self->nhosts : self->n;
     if (id == PB_ROLLUP_SEC_SERIES || id == PB_ROLLUP_SEC_SPANS)
         s_put_le(b, n, 4);

@@ -37,6 +37,7 @@ typedef enum {
     PB_ROLLUP_SEC_FINE_SYS = 3,  /* the sys series' fine buckets */
     PB_ROLLUP_SEC_FINE_PROC = 4, /* the proc series' fine buckets */
     PB_ROLLUP_SEC_SPANS = 5,     /* each host's fine buckets' receive spans */
+    PB_ROLLUP_SEC_SEGMENT = 6,   /* the sealed segment's records and recv_ts span */
 } pb_rollup_section_t;
 #define PB_ROLLUP_SEC_ENTRY 24 /* u32 id | u32 comp_len | u32 raw_len | u32 crc | u64 offset */
 #define PB_ROLLUP_MAX_SECS  16 /* more is damage */
@@ -54,6 +55,13 @@ int pb_rollup_add(pb_rollup_t *self, uint64_t recv_ns, const void *payload, size
 
 /* Series so far. */
 size_t pb_rollup_series(const pb_rollup_t *self);
+
+/* The sealed segment's index says it holds records records received from
+ * first_ns to last_ns (every record, not only sys and proc): written along,
+ * so a reader can tell whether a window covers the segment without opening
+ * it. Can't fail. */
+void pb_rollup_set_segment(pb_rollup_t *self, uint64_t records, uint64_t first_ns,
+                           uint64_t last_ns);
 
 /* Writes the rollup to path (created with mode 0640, fsynced). 0 or -errno. */
 int pb_rollup_write(const pb_rollup_t *self, const char *path);
@@ -114,6 +122,11 @@ typedef struct {
 typedef int(pb_rollup_spans_fn)(const char *host, const pb_rollup_span_t *spans, size_t n,
                                 void *arg);
 int pb_rollup_reader_spans(pb_rollup_reader_t *self, pb_rollup_spans_fn *fn, void *arg);
+
+/* What pb_rollup_set_segment said of the loaded file's segment. 0, -ENODATA
+ * (a version 1 file, or one written without it), -EBADMSG. */
+int pb_rollup_reader_segment(pb_rollup_reader_t *self, uint64_t *records, uint64_t *first_ns,
+                             uint64_t *last_ns);
 
 /* pb_rollup_reader_open, then pb_rollup_reader_buckets. */
 int pb_rollup_reader_read(pb_rollup_reader_t *self, const char *path, pb_rollup_want_fn *want,

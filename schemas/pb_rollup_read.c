@@ -453,6 +453,21 @@ int pb_rollup_reader_spans(pb_rollup_reader_t *self, pb_rollup_spans_fn *fn, voi
     return rc == 0 && c.pos != c.len ? -EBADMSG : rc;
 }
 
+int pb_rollup_reader_segment(pb_rollup_reader_t *self, uint64_t *records, uint64_t *first_ns,
+                             uint64_t *last_ns)
+{
+    if (self->version != 2)
+        return self->version == 1 ? -ENODATA : -EBADMSG;
+    s_cur_t c;
+    int rc = s_section(self, PB_ROLLUP_SEC_SEGMENT, &c);
+    if (rc < 0)
+        return rc;
+    *records = s_get(&c, 8);
+    *first_ns = s_get(&c, 8);
+    *last_ns = s_get(&c, 8);
+    return c.bad || c.pos != c.len || *first_ns > *last_ns ? -EBADMSG : 0;
+}
+
 /* ---- one-call reading ---- */
 
 int pb_rollup_reader_read(pb_rollup_reader_t *self, const char *path, pb_rollup_want_fn *want,

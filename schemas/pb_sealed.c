@@ -360,6 +360,8 @@ static int s_seal_to(const char *pbl_path, const char *tmp, const char *pbr, int
     s.cctx = ZSTD_createCCtx();
     int rc = s.fd < 0 || fchmod(s.fd, PB_SEGMENT_FILE_MODE) < 0 ? -errno : !s.cctx ? -ENOMEM : 0;
     rc = rc < 0 ? rc : s_seal_records(&s, reader, pbl_path);
+    if (rc == 0 && s.rollup)
+        pb_rollup_set_segment(s.rollup, s.records, s.seg_first, s.seg_last);
     if (rc == 0)
         s_write_rollup(s.rollup, pbr);
     s_sealer_free(&s);

@@ -342,15 +342,19 @@ static int s_spans(const char *host, const pb_rollup_span_t *sp, size_t n, void 
     return 0;
 }
 
-START_TEST(receive_spans_cover_each_fine_bucket)
+START_TEST(receive_spans_and_the_segment_are_kept)
 {
     pb_synth_opts_t opts;
     pb_synth_defaults(&opts);
     opts.samples = 600;
     ck_assert_int_eq(pb_synth_generate(&opts, s_frame, NULL), 0);
+    pb_rollup_set_segment(s_rollup, 2400, 7, 9);
     ck_assert_int_eq(pb_rollup_write(s_rollup, s_path), 0);
     pb_rollup_reader_t *r = pb_rollup_reader_new();
     ck_assert_int_eq(pb_rollup_reader_open(r, s_path), 0);
+    uint64_t records = 0, first = 0, last = 0;
+    ck_assert_int_eq(pb_rollup_reader_segment(r, &records, &first, &last), 0);
+    ck_assert(records == 2400 && first == 7 && last == 9);
     s_spans_seen_t seen = {0};
     ck_assert_int_eq(pb_rollup_reader_spans(r, s_spans, &seen), 0);
     ck_assert_uint_eq(seen.hosts, 1);
@@ -370,7 +374,7 @@ int main(void)
     tcase_add_test(tc, frames_without_numbers_make_no_series);
     tcase_add_test(tc, version_1_files_still_read_the_same);
     tcase_add_test(tc, a_damaged_section_fails_only_the_reads_that_use_it);
-    tcase_add_test(tc, receive_spans_cover_each_fine_bucket);
+    tcase_add_test(tc, receive_spans_and_the_segment_are_kept);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

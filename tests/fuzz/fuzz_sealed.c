@@ -135,8 +135,14 @@ static void s_read_rollup(const char *path)
     pb_rollup_reader_t *r = pb_rollup_reader_new();
     rc = r ? pb_rollup_reader_open(r, path) : -ENOMEM;
     FUZZ_CHECK(rc == 0 || rc == -EBADMSG, "pb_rollup_reader_open returned %d", rc);
-    rc = rc ? 0 : pb_rollup_reader_spans(r, s_span, NULL);
-    FUZZ_CHECK(rc == 0 || rc == -EBADMSG || rc == -ENODATA, "spans returned %d", rc);
+    if (rc == 0) {
+        rc = pb_rollup_reader_spans(r, s_span, NULL);
+        FUZZ_CHECK(rc == 0 || rc == -EBADMSG || rc == -ENODATA, "spans returned %d", rc);
+        uint64_t records = 0, first = 0, last = 0;
+        rc = pb_rollup_reader_segment(r, &records, &first, &last);
+        FUZZ_CHECK(rc == 0 || rc == -EBADMSG || rc == -ENODATA, "segment returned %d", rc);
+        FUZZ_CHECK(rc != 0 || first <= last, "segment span out of order");
+    }
     pb_rollup_reader_destroy(&r);
 }
 

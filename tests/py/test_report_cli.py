@@ -134,6 +134,32 @@ def format_1_fixture(r, tmp):
             "its CSV holds the run's samples", f"{sys_frames} sys frames, {len(rows)} rows")
 
 
+def rollup_v1_fixture(r, tmp):
+    """A run of the first sealed format, whose rollups are of version 1 (tests/data/
+    run-v2-rollup1, checked in: perfbus-synth --samples 600 --procs 2), reports from its
+    rollups what its records give."""
+    fixtures = os.path.join(pbtest.SOURCE, "tests", "data", "run-v2-rollup1")
+    run = os.path.join(fixtures, sorted(os.listdir(fixtures))[0])
+    bare = os.path.join(tmp, "rollup1-bare")
+    shutil.copytree(run, bare)
+    os.remove(os.path.join(bare, "segment-000001.pbr"))
+    outs = []
+    os.environ["PERFBUS_REPORT_RESOLUTION"] = "60"
+    try:
+        for name, path in (("rolled", run), ("bare", bare)):
+            out = lib.report(path, "-v", "--format", "csv", "--out",
+                             os.path.join(tmp, name + ".csv"))
+            with open(os.path.join(tmp, name + ".csv"), encoding="utf-8") as f:
+                outs.append((out, f.read()))
+    finally:
+        del os.environ["PERFBUS_REPORT_RESOLUTION"]
+    (rolled, rolled_csv), (bare_out, bare_csv) = outs
+    r.check(rolled.returncode == 0 and "1 sealed segment(s)" in rolled.stderr,
+            "a version-1 rollup is read", rolled.stderr.strip()[-300:])
+    r.check(bare_out.returncode == 0 and rolled_csv == bare_csv and rolled_csv.count("\n") > 20,
+            "its buckets are what the records give", f"{len(rolled_csv)} vs {len(bare_csv)} bytes")
+
+
 def sealed_damage(r, tmp):
     """A flipped byte in a sealed segment's compressed block: named, the rest reported."""
     run = lib.synth(os.path.join(tmp, "sealed"), "--samples", 7200, "--procs", 20,
@@ -158,6 +184,7 @@ def main():
     try:
         bad_runs(r, tmp)
         damaged_runs(r, tmp)
+        rollup_v1_fixture(r, tmp)
         exports(r, tmp)
         filters(r, tmp)
         format_1_fixture(r, tmp)
