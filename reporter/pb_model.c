@@ -203,24 +203,48 @@ host_t *pb_model_host_of(pb_model_t *self, const char *name)
 }
 
 /* Counts frames missing between two frames of the same publisher. */
-static int s_track_seq(pb_model_t *self, const pb_envelope_t *env)
+/* src's frame numbered seq: those its seq skipped since the last are lost (a lower seq is a
+ * restart); *out (may be NULL) the src. 0 or -ENOMEM. */
+static int s_seq(pb_model_t *self, const char *id, uint64_t seq, src_t **out)
 {
     for (size_t s = 0; s < self->nsrcs; s++) {
         src_t *src = &self->srcs[s];
-        if (strcmp(src->id, env->src) != 0)
+        if (strcmp(src->id, id) != 0)
             continue;
-        if (env->seq > src->last_seq + 1)
-            self->lost += env->seq - src->last_seq - 1;
-        src->last_seq = env->seq;
+        if (seq > src->last_seq + 1)
+            self->lost += seq - src->last_seq - 1;
+        src->last_seq = seq;
+        if (out)
+            *out = src;
         return 0;
     }
     if (s_reserve((void **)&self->srcs, &self->capsrcs, self->nsrcs, sizeof(src_t)) < 0)
         return -ENOMEM;
-    self->srcs[self->nsrcs].id = strdup(env->src);
-    if (!self->srcs[self->nsrcs].id)
+    src_t *src = &self->srcs[self->nsrcs];
+    if (!(src->id = strdup(id)))
         return -ENOMEM;
-    self->srcs[self->nsrcs++].last_seq = env->seq;
+    src->last_seq = seq;
+    self->nsrcs++;
+    if (out)
+        *out = src;
     return 0;
+}
+
+static int s_track_seq(pb_model_t *self, const pb_envelope_t *env)
+{
+    return s_seq(self, env->src, env->seq, NULL);
+}
+
+int pb_model_seq_span(pb_model_t *self, const char *src, uint64_t first, uint64_t last,
+                      uint64_t lost)
+{
+    src_t *s = NULL;
+    int rc = s_seq(self, src, first, &s);
+    if (rc == 0) {
+        self->lost += lost;
+        s->last_seq = last;
+    }
+    return rc;
 }
 
 static double s_number(const pb_value_t *frame, const char *path)
@@ -421,21 +445,6 @@ static int s_add_tree(pb_model_t *self, pb_catalog_frame_t type, const void *pay
     return rc;
 }
 
-/* An hb frame's heartbeat period (the view FLEET_HEARTBEAT; 1 s, the default, when absent),
- * as perfbus-sub takes it. 0 for other frames. */
-static uint64_t s_heartbeat_ns(const pb_frame_view_t *frame)
-{
-    if (frame->type != PB_FT_HB)
-        return 0;
-    pb_view_entry_t e = {0};
-    pb_view_entry_of(PB_VIEW_FLEET_HEARTBEAT, PB_FT_HB, &e);
-    for (size_t i = 0; i < frame->nnumbers; i++)
-        if (frame->numbers[i].field == e.field && frame->numbers[i].value > 0 &&
-            frame->numbers[i].value < 1e6)
-            return (uint64_t)(frame->numbers[i].value * 1e9);
-    return 1000000000u;
-}
-
 int pb_model_add(pb_model_t *self, const void *payload, size_t len, const pb_model_filter_t *filter,
                  char *err, size_t errlen)
 {
@@ -451,8 +460,8 @@ int pb_model_add_at(pb_model_t *self, uint64_t recv_ns, const void *payload, siz
         self->run_last_ns = recv_ns;
     if (rc < 0 || !s_host_wanted(frame, filter))
         return rc;
-    if (recv_ns &&
-        pb_outage_note(self->outage, frame->env.host, recv_ns, s_heartbeat_ns(frame)) < 0)
+    if (recv_ns && pb_outage_note(self->outage, frame->env.host, recv_ns,
+                                  pb_frame_view_heartbeat_ns(frame)) < 0)
         return -ENOMEM;
     if (s_track_seq(self, &frame->env) < 0)
         return -ENOMEM;
@@ -475,6 +484,18 @@ int pb_model_add_at(pb_model_t *self, uint64_t recv_ns, const void *payload, siz
     if (ts_s >= host->take_from_s && ts_s < host->take_to_s)
         return 0; /* merged from the segment's rollups */
     return frame->type == PB_FT_SYS ? s_add_sys(self, host, frame) : s_add_proc(self, host, frame);
+}
+
+int pb_model_add_kept(pb_model_t *self, const void *payload, size_t len,
+                      const pb_model_filter_t *filter, char *err, size_t errlen)
+{
+    const pb_frame_view_t *frame = NULL;
+    int rc = pb_frame_reader_read(self->reader, payload, len, &frame, err, errlen);
+    if (rc < 0 || !s_host_wanted(frame, filter) || !s_wanted(frame, filter))
+        return rc;
+    if (frame->type == PB_FT_HB || frame->type == PB_FT_PROF)
+        return s_add_tree(self, frame->type, payload, len, err, errlen);
+    return 0;
 }
 
 static int s_cmp_double(const void *a, const void *b)

@@ -189,6 +189,22 @@ int pb_model_skipped(pb_model_t *self, const char *host, uint64_t from_ns, uint6
 int pb_model_take(pb_model_t *self, const char *host, uint64_t from_s, uint64_t to_s);
 void pb_model_untake(pb_model_t *self);
 
+/* What a segment taken whole from rollups held besides numbers (pb_rollmark.h):
+ * - pb_model_add_kept: an hb or prof frame, for the cover and the profiles
+ *   (pb_model_add_at less the seq and down-period tracking); 0, -ENOMEM, or
+ *   a frame that does not decode (-EBADMSG, -EINVAL: err says why);
+ * - pb_model_seq_span: src sent first to last, lost frames skipped between
+ *   (a gap since the src's last seq counts as records would);
+ * - pb_model_present: host was heard from from_ns to to_ns with no silence
+ *   (a silence before from_ns counts as records would), its heartbeat period
+ *   then period_ns (0: unknown). 0 or -ENOMEM. */
+int pb_model_add_kept(pb_model_t *self, const void *payload, size_t len,
+                      const pb_model_filter_t *filter, char *err, size_t errlen);
+int pb_model_seq_span(pb_model_t *self, const char *src, uint64_t first, uint64_t last,
+                      uint64_t lost);
+int pb_model_present(pb_model_t *self, const char *host, uint64_t from_ns, uint64_t to_ns,
+                     uint64_t period_ns);
+
 /* Ends the run whose records were added (pb_source calls it after each run):
  * a host silent since before the run's end is down until then. 0 or -ENOMEM. */
 int pb_model_end_run(pb_model_t *self);

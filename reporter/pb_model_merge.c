@@ -75,7 +75,15 @@ int pb_model_skipped(pb_model_t *self, const char *host, uint64_t from_ns, uint6
     self->nsrcs = 0;
     if (to_ns > self->run_last_ns)
         self->run_last_ns = to_ns;
-    return pb_outage_skip(self->outage, host, from_ns, to_ns);
+    return pb_outage_skip(self->outage, host, from_ns, to_ns, 0);
+}
+
+int pb_model_present(pb_model_t *self, const char *host, uint64_t from_ns, uint64_t to_ns,
+                     uint64_t period_ns)
+{
+    if (to_ns > self->run_last_ns)
+        self->run_last_ns = to_ns;
+    return pb_outage_skip(self->outage, host, from_ns, to_ns, period_ns);
 }
 
 static int s_merge_wanted(const pb_model_bucket_t *b, const pb_model_filter_t *filter)

@@ -107,9 +107,10 @@ int pb_outage_note(pb_outage_t *self, const char *host, uint64_t recv_ns, uint64
     return rc;
 }
 
-int pb_outage_skip(pb_outage_t *self, const char *host, uint64_t from_ns, uint64_t to_ns)
+int pb_outage_skip(pb_outage_t *self, const char *host, uint64_t from_ns, uint64_t to_ns,
+                   uint64_t period_ns)
 {
-    int rc = pb_outage_note(self, host, from_ns, 0);
+    int rc = pb_outage_note(self, host, from_ns, period_ns);
     s_host_t *h = rc < 0 ? NULL : s_get(self, host);
     if (h && to_ns > h->last_recv)
         h->last_recv = to_ns;

@@ -38,8 +38,10 @@ int pb_outage_note(pb_outage_t *self, const char *host, uint64_t recv_ns, uint64
 
 /* host's frames received from from_ns to to_ns were not read one by one (the
  * report took a sealed segment's rollups instead): a silence before from_ns
- * counts as usual, none is seen inside the span. 0 or -ENOMEM. */
-int pb_outage_skip(pb_outage_t *self, const char *host, uint64_t from_ns, uint64_t to_ns);
+ * counts as usual, none is seen inside the span; period_ns (0: unchanged)
+ * is its heartbeat period from then on. 0 or -ENOMEM. */
+int pb_outage_skip(pb_outage_t *self, const char *host, uint64_t from_ns, uint64_t to_ns,
+                   uint64_t period_ns);
 
 /* The run read so far has ended (its last record, of any host, was
  * received at end_ns): hosts silent too long before it are down until then. */

@@ -4,6 +4,7 @@
 #include "pb_catalog.h"
 #include "pb_grow.h"
 #include "pb_log.h"
+#include "pb_rollmark.h"
 #include "pb_rollup.h"
 #include "pb_run.h"
 #include "pb_sealed.h"
@@ -265,6 +266,51 @@ static int s_skipped(pb_rollread_t *self, const pb_sealed_info_t *info)
     return 0;
 }
 
+/* ---- what a whole segment held besides numbers (pb_rollmark.h) ---- */
+
+static int s_kept(uint64_t recv_ns, const void *payload, size_t len, void *arg)
+{
+    (void)recv_ns;
+    pb_rollread_t *self = arg;
+    char err[160];
+    int rc = pb_model_add_kept(self->model, payload, len, self->filter, err, sizeof err);
+    return rc == -ENOMEM ? rc : 0; /* the sealer kept what decoded; the model says the rest */
+}
+
+static int s_host_kept(const pb_rollread_t *self, const char *host)
+{
+    return !self->filter || !self->filter->host || strcmp(self->filter->host, host) == 0;
+}
+
+static int s_seq_span(const char *src, const char *host, uint64_t first, uint64_t last,
+                      uint64_t lost, void *arg)
+{
+    pb_rollread_t *self = arg;
+    return s_host_kept(self, host) ? pb_model_seq_span(self->model, src, first, last, lost) : 0;
+}
+
+static int s_stretch(const char *host, uint64_t from_ns, uint64_t to_ns, uint64_t period_ns,
+                     void *arg)
+{
+    pb_rollread_t *self = arg;
+    return s_host_kept(self, host) ? pb_model_present(self->model, host, from_ns, to_ns, period_ns)
+                                   : 0;
+}
+
+/* A whole segment's hb and prof frames, seqs and hosts' stretches into the model; one whose
+ * rollups do not keep them (written before they did, or damaged there) is only taken as
+ * heard from throughout, with no seq gap (pb_model_skipped). */
+static int s_whole_marks(pb_rollread_t *self, const char *rollup, const pb_sealed_info_t *info)
+{
+    static const pb_rollmark_fns_t fns = {s_kept, s_seq_span, s_stretch};
+    int rc = pb_rollup_reader_marks(self->reader, &fns, self);
+    if (rc == -EBADMSG)
+        pb_log_warn("%s: damaged hb, prof and seq marks: its lost frames, down periods and "
+                    "profiles are not in the report",
+                    rollup);
+    return rc == -EBADMSG || rc == -ENODATA ? s_skipped(self, info) : rc;
+}
+
 /* The cut segment's hosts: their taken parts are left out of the records read, and were
  * received with no loss or down period (pb_model_skipped). */
 static int s_parts_taken(pb_rollread_t *self)
@@ -404,7 +450,7 @@ static int s_take(pb_rollread_t *self, const char *rollup, const pb_sealed_info_
         return rc == -ENOMEM ? rc : 0;
     }
     rc = s_merge(self);
-    rc = rc ? rc : self->cut == S_WHOLE ? s_skipped(self, info) : s_parts_taken(self);
+    rc = rc ? rc : self->cut == S_WHOLE ? s_whole_marks(self, rollup, info) : s_parts_taken(self);
     s_unstage(self);
     if (self->cut != S_WHOLE) {
         s_narrow(self, from_ns, to_ns);

@@ -6,6 +6,7 @@
 #include "pb_err.h"
 #include "pb_mpread.h"
 #include "pb_utf8.h"
+#include "pb_view.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -367,4 +368,17 @@ int pb_frame_reader_read(pb_frame_reader_t *self, const void *buf, size_t len,
     if (rc == 0)
         *view_p = &self->view;
     return rc;
+}
+
+uint64_t pb_frame_view_heartbeat_ns(const pb_frame_view_t *frame)
+{
+    if (frame->type != PB_FT_HB)
+        return 0;
+    pb_view_entry_t e = {0};
+    pb_view_entry_of(PB_VIEW_FLEET_HEARTBEAT, PB_FT_HB, &e);
+    for (size_t i = 0; i < frame->nnumbers; i++)
+        if (frame->numbers[i].field == e.field && frame->numbers[i].value > 0 &&
+            frame->numbers[i].value < 1e6)
+            return (uint64_t)(frame->numbers[i].value * 1e9);
+    return PB_FRAME_HB_DEFAULT_NS;
 }

@@ -78,4 +78,10 @@ int pb_frame_reader_read(pb_frame_reader_t *self, const void *buf, size_t len,
  * that needed a catalogue lookup. */
 void pb_frame_reader_stats(const pb_frame_reader_t *self, uint64_t *hits, uint64_t *misses);
 
+/* An hb frame's heartbeat period in ns (the view FLEET_HEARTBEAT's field,
+ * taken when 0 < s < 1e6), PB_FRAME_HB_DEFAULT_NS when it has none; 0 for
+ * any other frame. Can't fail. */
+#define PB_FRAME_HB_DEFAULT_NS 1000000000ull
+uint64_t pb_frame_view_heartbeat_ns(const pb_frame_view_t *frame);
+
 #endif

@@ -5,6 +5,7 @@
 #include "pb_le.h"
 #include "pb_frame_reader.h"
 #include "pb_grow.h"
+#include "pb_rollmark.h"
 #include "pb_segment.h"
 
 #include <zstd.h>
@@ -52,6 +53,7 @@ struct pb_rollup {
     s_host_t *hosts; /* few: found by a walk from the last one used */
     size_t nhosts, caphosts, last_host;
     uint64_t seg_records, seg_first, seg_last; /* pb_rollup_set_segment's */
+    pb_rollmark_t *marks;                      /* what the numbers do not say */
 };
 
 static const uint64_t s_bucket_s[2] = {PB_ROLLUP_FINE_S, PB_ROLLUP_COARSE_S};
@@ -59,10 +61,8 @@ static const uint64_t s_bucket_s[2] = {PB_ROLLUP_FINE_S, PB_ROLLUP_COARSE_S};
 pb_rollup_t *pb_rollup_new(void)
 {
     pb_rollup_t *self = calloc(1, sizeof *self);
-    if (self && !(self->reader = pb_frame_reader_new())) {
-        free(self);
-        self = NULL;
-    }
+    if (self && (!(self->reader = pb_frame_reader_new()) || !(self->marks = pb_rollmark_new())))
+        pb_rollup_destroy(&self);
     return self;
 }
 
@@ -84,6 +84,7 @@ void pb_rollup_destroy(pb_rollup_t **self_p)
     free(self->hosts);
     free(self->series);
     free(self->table);
+    pb_rollmark_destroy(&self->marks);
     pb_frame_reader_destroy(&self->reader);
     free(self);
     *self_p = NULL;
@@ -261,6 +262,8 @@ int pb_rollup_add(pb_rollup_t *self, uint64_t recv_ns, const void *payload, size
     const pb_frame_view_t *v = NULL;
     if (pb_frame_reader_read(self->reader, payload, len, &v, NULL, 0) < 0)
         return 0;
+    if (pb_rollmark_add(self->marks, recv_ns, v, payload, len) < 0)
+        return -ENOMEM;
     int type = (int)v->type;
     if ((type != PB_FT_SYS && type != PB_FT_PROC) || (type == PB_FT_PROC && !v->has_pid))
         return 0;
@@ -371,11 +374,21 @@ static void s_put_spans(s_buf_t *b, const s_host_t *h)
     }
 }
 
-#define S_NSECS 6
+#define S_NSECS 7
 
 /* The raw bytes of section id (pb_rollup_section_t) into b. */
 static void s_build_section(const pb_rollup_t *self, int id, s_buf_t *b)
 {
+    if (id == PB_ROLLUP_SEC_MARKS) {
+        unsigned char *raw = NULL;
+        size_t len = 0;
+        if (pb_rollmark_bytes(self->marks, &raw, &len) < 0)
+            b->failed = 1;
+        else
+            s_put(b, raw, len);
+        free(raw);
+        return;
+    }
     if (id == PB_ROLLUP_SEC_SEGMENT) {
         s_put_le(b, self->seg_records, 8);
         s_put_le(b, self->seg_first, 8);

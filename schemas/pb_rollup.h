@@ -38,6 +38,7 @@ typedef enum {
     PB_ROLLUP_SEC_FINE_PROC = 4, /* the proc series' fine buckets */
     PB_ROLLUP_SEC_SPANS = 5,     /* each host's fine buckets' receive spans */
     PB_ROLLUP_SEC_SEGMENT = 6,   /* the sealed segment's records and recv_ts span */
+    PB_ROLLUP_SEC_MARKS = 7,     /* its hb and prof frames, seq spans, hosts' stretches */
 } pb_rollup_section_t;
 #define PB_ROLLUP_SEC_ENTRY 24 /* u32 id | u32 comp_len | u32 raw_len | u32 crc | u64 offset */
 #define PB_ROLLUP_MAX_SECS  16 /* more is damage */
@@ -48,9 +49,10 @@ typedef struct pb_rollup pb_rollup_t;
 pb_rollup_t *pb_rollup_new(void);
 void pb_rollup_destroy(pb_rollup_t **self_p);
 
-/* Adds one frame's numbers (a record's payload, received at recv_ns). Frames
- * that are not sys or proc, or do not decode, are left out (the reader
- * reports damage). 0 or -ENOMEM. */
+/* Adds one record's payload, received at recv_ns (every record of the
+ * segment, in file order): the numbers of sys and proc frames, and of every
+ * frame what pb_rollmark keeps. Payloads that do not decode are left out
+ * (the reader reports damage). 0 or -ENOMEM. */
 int pb_rollup_add(pb_rollup_t *self, uint64_t recv_ns, const void *payload, size_t len);
 
 /* Series so far. */
@@ -127,6 +129,12 @@ int pb_rollup_reader_spans(pb_rollup_reader_t *self, pb_rollup_spans_fn *fn, voi
  * (a version 1 file, or one written without it), -EBADMSG. */
 int pb_rollup_reader_segment(pb_rollup_reader_t *self, uint64_t *records, uint64_t *first_ns,
                              uint64_t *last_ns);
+
+/* What pb_rollmark kept of the loaded file's segment, to fns (pb_rollmark.h),
+ * the section checked whole first. 0, -ENODATA (a version 1 file, or one
+ * written without it), -EBADMSG, or a callback's negative return. */
+typedef struct pb_rollmark_fns pb_rollmark_fns_t;
+int pb_rollup_reader_marks(pb_rollup_reader_t *self, const pb_rollmark_fns_t *fns, void *arg);
 
 /* pb_rollup_reader_open, then pb_rollup_reader_buckets. */
 int pb_rollup_reader_read(pb_rollup_reader_t *self, const char *path, pb_rollup_want_fn *want,

@@ -3,6 +3,7 @@
 
 #include "pb_grow.h"
 #include "pb_le.h"
+#include "pb_rollmark.h"
 #include "pb_segment.h"
 
 #include <zstd.h>
@@ -466,6 +467,17 @@ int pb_rollup_reader_segment(pb_rollup_reader_t *self, uint64_t *records, uint64
     *first_ns = s_get(&c, 8);
     *last_ns = s_get(&c, 8);
     return c.bad || c.pos != c.len || *first_ns > *last_ns ? -EBADMSG : 0;
+}
+
+int pb_rollup_reader_marks(pb_rollup_reader_t *self, const pb_rollmark_fns_t *fns, void *arg)
+{
+    if (self->version != 2)
+        return self->version == 1 ? -ENODATA : -EBADMSG;
+    s_cur_t c;
+    int rc = s_section(self, PB_ROLLUP_SEC_MARKS, &c);
+    static const pb_rollmark_fns_t check; /* none: the whole section is checked first */
+    rc = rc ? rc : pb_rollmark_parse(c.p, c.len, &check, NULL);
+    return rc ? rc : pb_rollmark_parse(c.p, c.len, fns, arg);
 }
 
 /* ---- one-call reading ---- */

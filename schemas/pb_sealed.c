@@ -306,9 +306,7 @@ static int s_seal_records(s_sealer_t *s, pb_segment_reader_t *reader, const char
     int rc = s_header(s), more;
     while (rc == 0 && (more = pb_segment_reader_next(reader, &rec)) == 1) {
         rc = s_add_record(s, &rec);
-        if (s->rollup &&
-            (strncmp(rec.topic, "sys.", 4) == 0 || strncmp(rec.topic, "proc.", 5) == 0) &&
-            pb_rollup_add(s->rollup, rec.recv_ts, rec.payload, rec.payload_len) < 0) {
+        if (s->rollup && pb_rollup_add(s->rollup, rec.recv_ts, rec.payload, rec.payload_len) < 0) {
             pb_log_warn("no rollups for %s: out of memory", path);
             pb_rollup_destroy(&s->rollup);
         }

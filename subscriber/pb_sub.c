@@ -35,7 +35,6 @@
 #define S_CLOCK_EVERY     16   /* frames between two looks at the clock */
 #define S_LIVENESS_MS     100  /* publishers are judged up or down this often */
 #define S_RCVHWM          100000
-#define S_HB_DEFAULT_NS   1000000000ull /* an hb frame without heartbeat_s: the default 1 s */
 
 struct pb_sub {
     pb_sub_config_t config;
@@ -464,14 +463,7 @@ static void s_count_bad(uint64_t *counter, const char *what, const char *why)
 /* An hb frame's heartbeat period (the view FLEET_HEARTBEAT) makes its src judged up or down. */
 static void s_heartbeat(pb_sub_t *self, const pb_frame_view_t *frame, uint64_t recv_ns)
 {
-    pb_view_entry_t e = {0};
-    pb_view_entry_of(PB_VIEW_FLEET_HEARTBEAT, PB_FT_HB, &e);
-    uint64_t period = S_HB_DEFAULT_NS;
-    for (size_t i = 0; i < frame->nnumbers; i++)
-        if (frame->numbers[i].field == e.field && frame->numbers[i].value > 0 &&
-            frame->numbers[i].value < 1e6)
-            period = (uint64_t)(frame->numbers[i].value * 1e9);
-    pb_sources_heartbeat(self->sources, frame->env.src, period, recv_ns);
+    pb_sources_heartbeat(self->sources, frame->env.src, pb_frame_view_heartbeat_ns(frame), recv_ns);
 }
 
 static void s_keep(pb_sub_t *self, const pb_frame_view_t *frame, const void *topic,

@@ -3,6 +3,9 @@
 #include "pb_rollread.h"
 
 #include "pb_bucket.h"
+#include "pb_codec.h"
+#include "pb_outage.h"
+#include "pb_run.h"
 #include "pb_rollup.h"
 #include "pb_source.h"
 #include "pb_summary.h"
@@ -278,6 +281,90 @@ START_TEST(edges_inside_a_minute_give_what_the_records_give)
 }
 END_TEST
 
+/* ---- what rolled segments held besides numbers ---- */
+
+typedef struct {
+    pb_run_writer_t *w;
+    uint64_t quiet_from_ns, quiet_to_ns; /* the host is silent then: no frame is written */
+} s_gappy_t;
+
+static int s_append_gappy(const char *topic, const pb_value_t *frame, uint64_t ts, void *arg)
+{
+    s_gappy_t *g = arg;
+    char *buf;
+    size_t len;
+    if (ts >= g->quiet_from_ns && ts < g->quiet_to_ns)
+        return 0;
+    ck_assert_int_eq(pb_codec_encode(frame, &buf, &len), 0);
+    ck_assert_int_eq(pb_run_writer_append(g->w, ts, "synth", topic, strlen(topic), buf, len), 0);
+    free(buf);
+    return 0;
+}
+
+/* A HOURS-long run of hourly segments with lost frames, profiles (at 02:00) and a silence of
+ * 30 s at 01:23:20 (a down period), into dir. */
+static void s_write_eventful(char *dir, size_t size)
+{
+    pb_synth_opts_t o;
+    char store[128];
+    pb_synth_defaults(&o);
+    o.start_ns = S_T0 * S_NS;
+    o.samples = HOURS * 3600;
+    o.lose_every = 1000;
+    o.profiles = 1;
+    snprintf(store, sizeof store, "%s/eventful", s_tmp);
+    s_gappy_t g = {pb_run_writer_new(store, NULL, 0), (S_T0 + 5000) * S_NS, (S_T0 + 5030) * S_NS};
+    ck_assert_ptr_nonnull(g.w);
+    pb_run_writer_set_seal(g.w, 3600, 1);
+    ck_assert_int_eq(pb_synth_generate(&o, s_append_gappy, &g), 0);
+    snprintf(dir, size, "%s", pb_run_writer_dir(g.w));
+    pb_run_writer_destroy(&g.w);
+}
+
+static void s_same_events(const pb_model_t *a, const pb_model_t *b)
+{
+    pb_model_info_t ia, ib;
+    pb_model_info(a, &ia);
+    pb_model_info(b, &ib);
+    ck_assert_uint_gt(ib.lost, 10);
+    ck_assert_uint_eq(ia.lost, ib.lost);
+    ck_assert_ptr_nonnull(ia.version);
+    ck_assert_str_eq(ia.version, ib.version);
+    ck_assert_double_eq(ia.interval_s, ib.interval_s);
+    ck_assert_uint_eq(pb_model_profile_count(a), pb_model_profile_count(b));
+    ck_assert_uint_gt(pb_model_profile_count(b), 0);
+    pb_outage_host_t oa, ob;
+    ck_assert(pb_outage_host(pb_model_outage(a), "synth", &oa));
+    ck_assert(pb_outage_host(pb_model_outage(b), "synth", &ob));
+    ck_assert_uint_eq(ob.count, 1);
+    ck_assert_uint_eq(oa.count, ob.count);
+    ck_assert_uint_eq(oa.heartbeat_ns, ob.heartbeat_ns);
+    pb_outage_period_t pa, pbb;
+    ck_assert_int_eq(pb_outage_period(pb_model_outage(a), "synth", 0, &pa), 0);
+    ck_assert_int_eq(pb_outage_period(pb_model_outage(b), "synth", 0, &pbb), 0);
+    ck_assert_uint_eq(pa.from_ns, pbb.from_ns);
+    ck_assert_uint_eq(pa.to_ns, pbb.to_ns);
+}
+
+START_TEST(lost_frames_down_periods_and_profiles_survive_the_rollups)
+{
+    char run[512], bare[512];
+    pb_source_stats_t st, sr;
+    s_write_eventful(run, sizeof run);
+    s_copy(run, "bare", bare, sizeof bare);
+    s_sh("rm '%s'/*.pbr%s", bare, "");
+    for (uint64_t width = PB_ROLLUP_FINE_S; width; width = width == 60 ? PB_ROLLUP_COARSE_S : 0) {
+        pb_model_t *rolled = s_load(run, width, 0, UINT64_MAX, &st);
+        pb_model_t *raw = s_load(bare, width, 0, UINT64_MAX, &sr);
+        ck_assert_uint_eq(st.rolled_segments, HOURS);
+        ck_assert_uint_eq(st.records, 0);
+        s_same_events(rolled, raw);
+        pb_model_destroy(&rolled);
+        pb_model_destroy(&raw);
+    }
+}
+END_TEST
+
 /* The summaries of the rolled model against pb_summary over every sample. */
 START_TEST(long_summaries_agree_with_exact_ones)
 {
@@ -384,6 +471,7 @@ int main(void)
     tcase_add_test(tc, a_mixed_run_gives_what_its_records_give);
     tcase_add_test(tc, the_edges_of_a_window_come_from_rollups_and_records);
     tcase_add_test(tc, edges_inside_a_minute_give_what_the_records_give);
+    tcase_add_test(tc, lost_frames_down_periods_and_profiles_survive_the_rollups);
     tcase_add_test(tc, long_summaries_agree_with_exact_ones);
     tcase_add_test(tc, hour_buckets_take_percentiles_from_minutes);
     tcase_add_test(tc, a_bad_resolution_is_ignored_and_raw_is_raw);

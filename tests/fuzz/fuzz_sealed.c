@@ -1,6 +1,7 @@
 /* fuzz_sealed: the sealed-segment (format 2) and rollup readers over any file — blocks, index,
  * zstd frames, rollup series. */
 #include "fuzz_util.h"
+#include "pb_rollmark.h"
 #include "pb_rollup.h"
 #include "pb_sealed.h"
 #include "pb_segment.h"
@@ -127,7 +128,30 @@ static int s_span(const char *host, const pb_rollup_span_t *sp, size_t n, void *
     return 0;
 }
 
-/* The rollup reader over the file: all buckets, then the spans. */
+static int s_mark_record(uint64_t recv_ns, const void *payload, size_t len, void *arg)
+{
+    (void)recv_ns, (void)arg;
+    FUZZ_CHECK(payload != NULL || len == 0, "a kept record without bytes");
+    return 0;
+}
+
+static int s_mark_seq(const char *src, const char *host, uint64_t first, uint64_t last,
+                      uint64_t lost, void *arg)
+{
+    (void)first, (void)last, (void)lost, (void)arg;
+    FUZZ_CHECK(strlen(src) < 256 && strlen(host) < 256, "long src or host");
+    return 0;
+}
+
+static int s_mark_stretch(const char *host, uint64_t from_ns, uint64_t to_ns, uint64_t period_ns,
+                          void *arg)
+{
+    (void)period_ns, (void)arg;
+    FUZZ_CHECK(strlen(host) < 256 && from_ns <= to_ns, "bad stretch");
+    return 0;
+}
+
+/* The rollup reader over the file: all buckets, the spans, the segment, the marks. */
 static void s_read_rollup(const char *path)
 {
     int n = 0, rc = pb_rollup_read(path, s_bucket, &n);
@@ -142,6 +166,9 @@ static void s_read_rollup(const char *path)
         rc = pb_rollup_reader_segment(r, &records, &first, &last);
         FUZZ_CHECK(rc == 0 || rc == -EBADMSG || rc == -ENODATA, "segment returned %d", rc);
         FUZZ_CHECK(rc != 0 || first <= last, "segment span out of order");
+        static const pb_rollmark_fns_t fns = {s_mark_record, s_mark_seq, s_mark_stretch};
+        rc = pb_rollup_reader_marks(r, &fns, NULL);
+        FUZZ_CHECK(rc == 0 || rc == -EBADMSG || rc == -ENODATA, "marks returned %d", rc);
     }
     pb_rollup_reader_destroy(&r);
 }

@@ -106,7 +106,8 @@ def sealed(frames, per_block=2, index=True):
 def sealed_seeds(small):
     """Seeds of fuzz_sealed: [u8 mode][u64 window start][file]; of fuzz_segment: the files.
     (Its rollup seeds are segment-000001.pbr of `perfbus-synth --samples 30 --procs 1`
-    with mode 0 and 1, added by hand: two of version 1, two of version 2.)"""
+    with mode 0 and 1, added by hand: of version 1, of version 2 with sections 1-5, and of
+    version 2 with all seven, `--profiles` added.)"""
     whole = sealed(small[:6])
     flipped = bytearray(whole)
     flipped[16 + 40 + 3] ^= 0xFF  # the first block's compressed data

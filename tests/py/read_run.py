@@ -193,7 +193,7 @@ def _rollup_v1(data):
         series[key] = entry
     if pos != len(body):
         raise ValueError("trailing bytes in a rollup body")
-    return series, None
+    return series, None, None
 
 
 def _rollup_sections(data):
@@ -233,15 +233,46 @@ def _rollup_v2(data):
         (n,) = struct.unpack_from("<I", body, pos)
         spans[host] = [struct.unpack_from("<QQQ", body, pos + 4 + 24 * i) for i in range(n)]
         pos += 4 + 24 * n
-    return series, spans
+    return series, spans, _rollup_marks(sec.get(7))
 
 
-def read_rollup(path, with_spans=False):
+def _rollup_marks(body):
+    """Section 7: {"kept": [(recv_ns, payload)], "seq": {src: (host, first, last, lost)},
+    "stretches": {host: [(from_ns, to_ns, period_ns)]}}; None when absent."""
+    if body is None:
+        return None
+    marks, pos = {"kept": [], "seq": {}, "stretches": {}}, 4
+    for _ in range(struct.unpack_from("<I", body, 0)[0]):
+        recv, n = struct.unpack_from("<QI", body, pos)
+        marks["kept"].append((recv, body[pos + 12:pos + 12 + n]))
+        pos += 12 + n
+    (nsrc,) = struct.unpack_from("<I", body, pos)
+    pos += 4
+    for _ in range(nsrc):
+        src, pos = _rollup_text(body, pos)
+        host, pos = _rollup_text(body, pos)
+        marks["seq"][src] = (host,) + struct.unpack_from("<QQQ", body, pos)
+        pos += 24
+    (nhosts,) = struct.unpack_from("<I", body, pos)
+    pos += 4
+    for _ in range(nhosts):
+        host, pos = _rollup_text(body, pos)
+        (n,) = struct.unpack_from("<I", body, pos)
+        marks["stretches"][host] = [struct.unpack_from("<QQQ", body, pos + 4 + 24 * i)
+                                    for i in range(n)]
+        pos += 4 + 24 * n
+    if pos != len(body):
+        raise ValueError("trailing bytes in rollup section 7")
+    return marks
+
+
+def read_rollup(path, with_spans=False, with_marks=False):
     """The buckets of a segment-N.pbr (schemas/STORAGE.md, "Rollups"), version 1 or 2: a dict
     (host, type, pid, field) -> {"comm", "kind", "fine": [...], "coarse": [...]}, each bucket
     (start_s, min, max, sum, count, last). with_spans: also each host's fine buckets' receive
-    spans, host -> [(start_s, recv_min_ns, recv_max_ns)] (None for version 1). Raises
-    ValueError when the file is damaged."""
+    spans, host -> [(start_s, recv_min_ns, recv_max_ns)] (None for version 1); with_marks:
+    those and the marks (section 7, _rollup_marks; None when absent). Raises ValueError when
+    the file is damaged."""
     with open(path, "rb") as f:
         data = f.read()
     if len(data) < 32 or data[:8] != b"PBROLLUP":
@@ -249,7 +280,9 @@ def read_rollup(path, with_spans=False):
     version = struct.unpack_from("<I", data, 8)[0]
     if version not in (1, 2):
         raise ValueError(f"rollup version {version}")
-    series, spans = (_rollup_v1 if version == 1 else _rollup_v2)(data)
+    series, spans, marks = (_rollup_v1 if version == 1 else _rollup_v2)(data)
+    if with_marks:
+        return series, spans, marks
     return (series, spans) if with_spans else series
 
 

@@ -107,11 +107,16 @@ def damage(run_dir, dest):
 def check_rollups(r, run_dir, records):
     """The sealed segment's rollups agree exactly with its sys frames (min, max, count, last;
     sum to rounding), bucket by bucket, for every numeric leaf Python finds."""
-    roll, spans = read_run.read_rollup(os.path.join(run_dir, "segment-000001.pbr"),
-                                       with_spans=True)
-    want, recv = {}, {}
+    roll, spans, marks = read_run.read_rollup(os.path.join(run_dir, "segment-000001.pbr"),
+                                              with_marks=True)
+    want, recv, seqs, hbs = {}, {}, {}, {}
     for recv_ts, topic, payload in records:
         frame = pbtest.unpack(payload)
+        if frame["type"] == "hb":
+            hbs.setdefault(frame["host"], []).append((recv_ts, payload))
+        s = seqs.setdefault(frame["src"], [frame["host"], frame["seq"], frame["seq"], 0])
+        s[3] += frame["seq"] - s[2] - 1 if frame["seq"] > s[2] + 1 else 0
+        s[2] = frame["seq"]
         if frame["type"] in ("sys", "proc"):
             start = frame["ts"] // 10**9 // 60 * 60
             span = recv.setdefault(frame["host"], {}).setdefault(start, [recv_ts, recv_ts])
@@ -141,6 +146,17 @@ def check_rollups(r, run_dir, records):
     got = {host: {start: [lo, hi] for start, lo, hi in s} for host, s in (spans or {}).items()}
     r.check(recv and got == recv, "receive spans == the frames' recv_ts, minute by minute",
             f"{sum(map(len, got.values()))} spans vs {sum(map(len, recv.values()))}")
+    kept = sorted(h[0] for h in hbs.values()) + sorted(h[-1] for h in hbs.values() if len(h) > 1)
+    r.check(marks and {k: tuple(v) for k, v in seqs.items()} == marks["seq"] and
+            sorted(marks["kept"]) == sorted(kept),
+            "marks: each src's seq span and lost frames, each host's first and last hb",
+            f"{marks and marks['seq']} vs {seqs}")
+    first = min(t for t, _, _ in records)
+    last = max(t for t, _, _ in records)
+    r.check(marks and all(len(st) >= 1 for st in marks["stretches"].values()) and
+            min(st[0][0] for st in marks["stretches"].values()) == first and
+            max(st[-1][1] for st in marks["stretches"].values()) == last,
+            "marks: the hosts' stretches span the segment", str(marks and marks["stretches"]))
 
 
 def check_format_1(r):
