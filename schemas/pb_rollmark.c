@@ -1,8 +1,8 @@
 /* pb_rollmark: a segment's hb and prof frames, seq spans and hosts' stretches, for its rollups. */
 #include "pb_rollmark.h"
 
+#include "pb_bytes.h"
 #include "pb_grow.h"
-#include "pb_le.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -178,39 +178,6 @@ int pb_rollmark_add(pb_rollmark_t *self, uint64_t recv_ns, const pb_frame_view_t
 
 /* ---- the section ---- */
 
-typedef struct {
-    unsigned char *p;
-    size_t len, cap;
-    int failed;
-} s_out_t;
-
-static void s_put(s_out_t *o, const void *data, size_t n)
-{
-    if (o->failed)
-        return;
-    if (pb_grow((void **)&o->p, &o->cap, o->len + n, 1, 4096) < 0) {
-        o->failed = 1;
-        return;
-    }
-    memcpy(o->p + o->len, data, n);
-    o->len += n;
-}
-
-static void s_put_le(s_out_t *o, uint64_t v, int bytes)
-{
-    unsigned char le[8];
-    pb_le_put(le, v, bytes);
-    s_put(o, le, (size_t)bytes);
-}
-
-static void s_put_str(s_out_t *o, const char *s)
-{
-    size_t n = strlen(s);
-    n = n > UINT16_MAX ? UINT16_MAX : n;
-    s_put_le(o, n, 2);
-    s_put(o, s, n);
-}
-
 static int s_by_recv(const void *a, const void *b)
 {
     uint64_t x = ((const s_kept_t *)a)->recv_ns, y = ((const s_kept_t *)b)->recv_ns;
@@ -219,36 +186,36 @@ static int s_by_recv(const void *a, const void *b)
 
 int pb_rollmark_bytes(const pb_rollmark_t *self, unsigned char **out_p, size_t *len)
 {
-    s_out_t o = {0};
+    pb_wbuf_t o = {0};
     s_kept_t *kept = malloc((self->nkept ? self->nkept : 1) * sizeof *kept);
     if (!kept)
         return -ENOMEM;
     memcpy(kept, self->kept, self->nkept * sizeof *kept); /* a last hb was kept in place */
     qsort(kept, self->nkept, sizeof *kept, s_by_recv);
-    s_put_le(&o, self->nkept, 4);
+    pb_wbuf_le(&o, self->nkept, 4);
     for (size_t i = 0; i < self->nkept; i++) {
-        s_put_le(&o, kept[i].recv_ns, 8);
-        s_put_le(&o, kept[i].len, 4);
-        s_put(&o, kept[i].payload, kept[i].len);
+        pb_wbuf_le(&o, kept[i].recv_ns, 8);
+        pb_wbuf_le(&o, kept[i].len, 4);
+        pb_wbuf_put(&o, kept[i].payload, kept[i].len);
     }
     free(kept);
-    s_put_le(&o, self->nsrcs, 4);
+    pb_wbuf_le(&o, self->nsrcs, 4);
     for (size_t i = 0; i < self->nsrcs; i++) {
-        s_put_str(&o, self->srcs[i].src);
-        s_put_str(&o, self->srcs[i].host);
-        s_put_le(&o, self->srcs[i].first, 8);
-        s_put_le(&o, self->srcs[i].last, 8);
-        s_put_le(&o, self->srcs[i].lost, 8);
+        pb_wbuf_str16(&o, self->srcs[i].src);
+        pb_wbuf_str16(&o, self->srcs[i].host);
+        pb_wbuf_le(&o, self->srcs[i].first, 8);
+        pb_wbuf_le(&o, self->srcs[i].last, 8);
+        pb_wbuf_le(&o, self->srcs[i].lost, 8);
     }
-    s_put_le(&o, self->nhosts, 4);
+    pb_wbuf_le(&o, self->nhosts, 4);
     for (size_t i = 0; i < self->nhosts; i++) {
         const s_host_t *h = &self->hosts[i];
-        s_put_str(&o, h->name);
-        s_put_le(&o, h->n, 4);
+        pb_wbuf_str16(&o, h->name);
+        pb_wbuf_le(&o, h->n, 4);
         for (size_t k = 0; k < h->n; k++) {
-            s_put_le(&o, h->at[k].from_ns, 8);
-            s_put_le(&o, h->at[k].to_ns, 8);
-            s_put_le(&o, h->at[k].period_ns, 8);
+            pb_wbuf_le(&o, h->at[k].from_ns, 8);
+            pb_wbuf_le(&o, h->at[k].to_ns, 8);
+            pb_wbuf_le(&o, h->at[k].period_ns, 8);
         }
     }
     if (o.failed) {
@@ -262,51 +229,23 @@ int pb_rollmark_bytes(const pb_rollmark_t *self, unsigned char **out_p, size_t *
 
 /* ---- parsing ---- */
 
-typedef struct {
-    const unsigned char *p;
-    size_t len, pos;
-    int bad;
-} s_in_t;
-
-static uint64_t s_get(s_in_t *c, int bytes)
-{
-    if (c->bad || c->len - c->pos < (size_t)bytes) {
-        c->bad = 1;
-        return 0;
-    }
-    uint64_t v = pb_le_get(c->p + c->pos, bytes);
-    c->pos += (size_t)bytes;
-    return v;
-}
-
-/* n bytes at the cursor (NULL when short). */
-static const unsigned char *s_take(s_in_t *c, uint64_t n)
-{
-    if (c->bad || c->len - c->pos < n) {
-        c->bad = 1;
-        return NULL;
-    }
-    c->pos += (size_t)n;
-    return c->p + c->pos - n;
-}
-
 /* A u16-prefixed string into out (at most 255 bytes: a longer one is damage). */
-static void s_get_str(s_in_t *c, char out[256])
+static void s_get_str(pb_rcur_t *c, char out[256])
 {
-    uint64_t n = s_get(c, 2);
-    const unsigned char *s = n < 256 ? s_take(c, n) : NULL;
+    uint64_t n = pb_rcur_le(c, 2);
+    const unsigned char *s = n < 256 ? pb_rcur_take(c, n) : NULL;
     if (!s)
         c->bad = 1;
     memcpy(out, s ? (const char *)s : "", s ? (size_t)n : 1);
     out[s ? n : 0] = '\0';
 }
 
-static int s_parse_kept(s_in_t *c, const pb_rollmark_fns_t *fns, void *arg)
+static int s_parse_kept(pb_rcur_t *c, const pb_rollmark_fns_t *fns, void *arg)
 {
-    uint64_t n = s_get(c, 4);
+    uint64_t n = pb_rcur_le(c, 4);
     for (uint64_t i = 0; i < n && !c->bad; i++) {
-        uint64_t recv = s_get(c, 8), len = s_get(c, 4);
-        const unsigned char *payload = s_take(c, len);
+        uint64_t recv = pb_rcur_le(c, 8), len = pb_rcur_le(c, 4);
+        const unsigned char *payload = pb_rcur_take(c, len);
         int rc = payload && fns->record ? fns->record(recv, payload, (size_t)len, arg) : 0;
         if (rc < 0)
             return rc;
@@ -314,14 +253,14 @@ static int s_parse_kept(s_in_t *c, const pb_rollmark_fns_t *fns, void *arg)
     return c->bad ? -EBADMSG : 0;
 }
 
-static int s_parse_srcs(s_in_t *c, const pb_rollmark_fns_t *fns, void *arg)
+static int s_parse_srcs(pb_rcur_t *c, const pb_rollmark_fns_t *fns, void *arg)
 {
-    uint64_t n = s_get(c, 4);
+    uint64_t n = pb_rcur_le(c, 4);
     for (uint64_t i = 0; i < n && !c->bad; i++) {
         char src[256], host[256];
         s_get_str(c, src);
         s_get_str(c, host);
-        uint64_t first = s_get(c, 8), last = s_get(c, 8), lost = s_get(c, 8);
+        uint64_t first = pb_rcur_le(c, 8), last = pb_rcur_le(c, 8), lost = pb_rcur_le(c, 8);
         int rc = !c->bad && fns->seq ? fns->seq(src, host, first, last, lost, arg) : 0;
         if (rc < 0)
             return rc;
@@ -329,15 +268,15 @@ static int s_parse_srcs(s_in_t *c, const pb_rollmark_fns_t *fns, void *arg)
     return c->bad ? -EBADMSG : 0;
 }
 
-static int s_parse_hosts(s_in_t *c, const pb_rollmark_fns_t *fns, void *arg)
+static int s_parse_hosts(pb_rcur_t *c, const pb_rollmark_fns_t *fns, void *arg)
 {
-    uint64_t n = s_get(c, 4);
+    uint64_t n = pb_rcur_le(c, 4);
     for (uint64_t i = 0; i < n && !c->bad; i++) {
         char host[256];
         s_get_str(c, host);
-        uint64_t k = s_get(c, 4), prev = 0;
+        uint64_t k = pb_rcur_le(c, 4), prev = 0;
         for (uint64_t j = 0; j < k && !c->bad; j++) {
-            uint64_t from = s_get(c, 8), to = s_get(c, 8), period = s_get(c, 8);
+            uint64_t from = pb_rcur_le(c, 8), to = pb_rcur_le(c, 8), period = pb_rcur_le(c, 8);
             if (from > to || from < prev)
                 c->bad = 1;
             prev = to;
@@ -351,7 +290,7 @@ static int s_parse_hosts(s_in_t *c, const pb_rollmark_fns_t *fns, void *arg)
 
 int pb_rollmark_parse(const void *raw, size_t len, const pb_rollmark_fns_t *fns, void *arg)
 {
-    s_in_t c = {raw, len, 0, 0};
+    pb_rcur_t c = {raw, len, 0, 0};
     int rc = s_parse_kept(&c, fns, arg);
     rc = rc ? rc : s_parse_srcs(&c, fns, arg);
     rc = rc ? rc : s_parse_hosts(&c, fns, arg);

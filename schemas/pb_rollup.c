@@ -1,6 +1,7 @@
 /* pb_rollup: buckets of every catalogued number of a segment's frames, and their file. */
 #include "pb_rollup.h"
 
+#include "pb_bytes.h"
 #include "pb_fdio.h"
 #include "pb_le.h"
 #include "pb_frame_reader.h"
@@ -282,102 +283,50 @@ int pb_rollup_add(pb_rollup_t *self, uint64_t recv_ns, const void *payload, size
 
 /* ---- the file ---- */
 
-typedef struct {
-    unsigned char *p;
-    size_t len, cap;
-    int failed;
-} s_buf_t;
-
-/* Appends n bytes of data (zeros when data is NULL). */
-static void s_put(s_buf_t *b, const void *data, size_t n)
-{
-    if (b->failed)
-        return;
-    if (b->len + n > b->cap) {
-        size_t cap = b->cap ? b->cap * 2 : 65536;
-        while (cap < b->len + n)
-            cap *= 2;
-        unsigned char *p = realloc(b->p, cap);
-        if (!p) {
-            b->failed = 1;
-            return;
-        }
-        b->p = p;
-        b->cap = cap;
-    }
-    if (data)
-        memcpy(b->p + b->len, data, n);
-    else
-        memset(b->p + b->len, 0, n);
-    b->len += n;
-}
-
-static void s_put_le(s_buf_t *b, uint64_t v, int bytes)
-{
-    unsigned char le[8];
-    pb_le_put(le, v, bytes);
-    s_put(b, le, (size_t)bytes);
-}
-
-static void s_put_f64(s_buf_t *b, double d)
-{
-    uint64_t v;
-    memcpy(&v, &d, sizeof v);
-    s_put_le(b, v, 8);
-}
-
-static void s_put_str(s_buf_t *b, const char *s)
-{
-    size_t n = strlen(s);
-    n = n > UINT16_MAX ? UINT16_MAX : n;
-    s_put_le(b, n, 2);
-    s_put(b, s, n);
-}
-
 static int s_kind_code(const pb_catalog_field_t *f)
 {
     return f->kind == PB_KIND_COUNTER ? 0 : f->kind == PB_KIND_GAUGE ? 1 : 2;
 }
 
-static void s_put_series(s_buf_t *b, const s_series_t *s)
+static void s_put_series(pb_wbuf_t *b, const s_series_t *s)
 {
-    s_put_str(b, s->host);
-    s_put_le(b, s->type == PB_FT_SYS ? 1 : 2, 1);
-    s_put_le(b, s->pid, 8);
-    s_put_str(b, s->comm);
-    s_put_str(b, s->field->path);
-    s_put_le(b, (uint64_t)s_kind_code(s->field), 1);
+    pb_wbuf_str16(b, s->host);
+    pb_wbuf_le(b, s->type == PB_FT_SYS ? 1 : 2, 1);
+    pb_wbuf_le(b, s->pid, 8);
+    pb_wbuf_str16(b, s->comm);
+    pb_wbuf_str16(b, s->field->path);
+    pb_wbuf_le(b, (uint64_t)s_kind_code(s->field), 1);
 }
 
-static void s_put_buckets(s_buf_t *b, const s_buckets_t *bs)
+static void s_put_buckets(pb_wbuf_t *b, const s_buckets_t *bs)
 {
-    s_put_le(b, bs->n, 4);
+    pb_wbuf_le(b, bs->n, 4);
     for (size_t i = 0; i < bs->n; i++) {
         const s_bucket_t *k = &bs->b[i];
-        s_put_le(b, k->start_s, 8);
-        s_put_f64(b, k->min);
-        s_put_f64(b, k->max);
-        s_put_f64(b, k->sum);
-        s_put_le(b, k->count, 8);
-        s_put_f64(b, k->last);
+        pb_wbuf_le(b, k->start_s, 8);
+        pb_wbuf_f64(b, k->min);
+        pb_wbuf_f64(b, k->max);
+        pb_wbuf_f64(b, k->sum);
+        pb_wbuf_le(b, k->count, 8);
+        pb_wbuf_f64(b, k->last);
     }
 }
 
-static void s_put_spans(s_buf_t *b, const s_host_t *h)
+static void s_put_spans(pb_wbuf_t *b, const s_host_t *h)
 {
-    s_put_str(b, h->name);
-    s_put_le(b, h->n, 4);
+    pb_wbuf_str16(b, h->name);
+    pb_wbuf_le(b, h->n, 4);
     for (size_t i = 0; i < h->n; i++) {
-        s_put_le(b, h->at[i].start_s, 8);
-        s_put_le(b, h->at[i].recv_min_ns, 8);
-        s_put_le(b, h->at[i].recv_max_ns, 8);
+        pb_wbuf_le(b, h->at[i].start_s, 8);
+        pb_wbuf_le(b, h->at[i].recv_min_ns, 8);
+        pb_wbuf_le(b, h->at[i].recv_max_ns, 8);
     }
 }
 
 #define S_NSECS 7
 
 /* The raw bytes of section id (pb_rollup_section_t) into b. */
-static void s_build_section(const pb_rollup_t *self, int id, s_buf_t *b)
+static void s_build_section(const pb_rollup_t *self, int id, pb_wbuf_t *b)
 {
     if (id == PB_ROLLUP_SEC_MARKS) {
         unsigned char *raw = NULL;
@@ -385,19 +334,19 @@ static void s_build_section(const pb_rollup_t *self, int id, s_buf_t *b)
         if (pb_rollmark_bytes(self->marks, &raw, &len) < 0)
             b->failed = 1;
         else
-            s_put(b, raw, len);
+            pb_wbuf_put(b, raw, len);
         free(raw);
         return;
     }
     if (id == PB_ROLLUP_SEC_SEGMENT) {
-        s_put_le(b, self->seg_records, 8);
-        s_put_le(b, self->seg_first, 8);
-        s_put_le(b, self->seg_last, 8);
+        pb_wbuf_le(b, self->seg_records, 8);
+        pb_wbuf_le(b, self->seg_first, 8);
+        pb_wbuf_le(b, self->seg_last, 8);
         return;
     }
     size_t n = id == PB_ROLLUP_SEC_SPANS ? self->nhosts : self->n;
     if (id == PB_ROLLUP_SEC_SERIES || id == PB_ROLLUP_SEC_SPANS)
-        s_put_le(b, n, 4);
+        pb_wbuf_le(b, n, 4);
     for (size_t i = 0; i < n; i++) {
         const s_series_t *s = id == PB_ROLLUP_SEC_SPANS ? NULL : &self->series[i];
         if (id == PB_ROLLUP_SEC_SERIES)
@@ -414,10 +363,10 @@ static void s_build_section(const pb_rollup_t *self, int id, s_buf_t *b)
 }
 
 /* Compresses raw as one zstd frame onto file, with its entry in the section table. */
-static void s_add_section(s_buf_t *file, int id, const s_buf_t *raw, ZSTD_CCtx *cctx)
+static void s_add_section(pb_wbuf_t *file, int id, const pb_wbuf_t *raw, ZSTD_CCtx *cctx)
 {
     size_t bound = ZSTD_compressBound(raw->len), at = file->len;
-    s_put(file, NULL, bound); /* room, trimmed below */
+    pb_wbuf_put(file, NULL, bound); /* room, trimmed below */
     if (file->failed || raw->failed || raw->len > UINT32_MAX) {
         file->failed = 1;
         return;
@@ -437,15 +386,15 @@ static void s_add_section(s_buf_t *file, int id, const s_buf_t *raw, ZSTD_CCtx *
 }
 
 /* The whole file, in memory: header, section table, sections. */
-static void s_build_file(const pb_rollup_t *self, s_buf_t *file, ZSTD_CCtx *cctx)
+static void s_build_file(const pb_rollup_t *self, pb_wbuf_t *file, ZSTD_CCtx *cctx)
 {
     size_t table = (size_t)S_NSECS * PB_ROLLUP_SEC_ENTRY;
-    s_put(file, PB_ROLLUP_MAGIC, 8);
-    s_put_le(file, PB_ROLLUP_VERSION, 4);
-    s_put_le(file, S_NSECS, 4);
-    s_put(file, NULL, 16 + table); /* the table's CRC and zeros; the table */
+    pb_wbuf_put(file, PB_ROLLUP_MAGIC, 8);
+    pb_wbuf_le(file, PB_ROLLUP_VERSION, 4);
+    pb_wbuf_le(file, S_NSECS, 4);
+    pb_wbuf_put(file, NULL, 16 + table); /* the table's CRC and zeros; the table */
     for (int id = 1; id <= S_NSECS && !file->failed; id++) {
-        s_buf_t raw = {0};
+        pb_wbuf_t raw = {0};
         s_build_section(self, id, &raw);
         s_add_section(file, id, &raw, cctx);
         free(raw.p);
@@ -454,7 +403,7 @@ static void s_build_file(const pb_rollup_t *self, s_buf_t *file, ZSTD_CCtx *cctx
         pb_le_put(file->p + 16, pb_segment_crc32(0, file->p + PB_ROLLUP_HEAD, table), 4);
 }
 
-static int s_write_bytes(const char *path, const s_buf_t *file)
+static int s_write_bytes(const char *path, const pb_wbuf_t *file)
 {
     int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, PB_SEGMENT_FILE_MODE);
     int rc = fd < 0 || fchmod(fd, PB_SEGMENT_FILE_MODE) < 0 ? -errno : 0;
@@ -468,7 +417,7 @@ static int s_write_bytes(const char *path, const s_buf_t *file)
 
 int pb_rollup_write(const pb_rollup_t *self, const char *path)
 {
-    s_buf_t file = {0};
+    pb_wbuf_t file = {0};
     ZSTD_CCtx *cctx = ZSTD_createCCtx();
     if (cctx)
         s_build_file(self, &file, cctx);

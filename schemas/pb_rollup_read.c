@@ -1,6 +1,7 @@
 /* pb_rollup_read: a segment's rollup file (.pbr) read back, section by section as asked. */
 #include "pb_rollup.h"
 
+#include "pb_bytes.h"
 #include "pb_grow.h"
 #include "pb_le.h"
 #include "pb_rollmark.h"
@@ -18,55 +19,14 @@
 #define S_BUCKET_BYTES 48 /* start_s, min, max, sum, count, last */
 #define S_SPAN_BYTES   24 /* start_s, recv_min_ns, recv_max_ns */
 
-/* ---- a cursor over bytes ---- */
-
-typedef struct {
-    const unsigned char *p;
-    size_t len, pos;
-    int bad;
-} s_cur_t;
-
-static uint64_t s_get(s_cur_t *c, int bytes)
+static void s_get_bucket(pb_rcur_t *c, pb_rollup_bucket_t *b)
 {
-    if (c->bad || c->len - c->pos < (size_t)bytes) {
-        c->bad = 1;
-        return 0;
-    }
-    uint64_t v = pb_le_get(c->p + c->pos, bytes);
-    c->pos += (size_t)bytes;
-    return v;
-}
-
-static double s_get_f64(s_cur_t *c)
-{
-    uint64_t v = s_get(c, 8);
-    double d;
-    memcpy(&d, &v, sizeof d);
-    return d;
-}
-
-/* A u16-prefixed string: its bytes (not NUL-terminated) and length. */
-static const char *s_get_str(s_cur_t *c, size_t *n)
-{
-    *n = (size_t)s_get(c, 2);
-    if (c->bad || c->len - c->pos < *n) {
-        c->bad = 1;
-        *n = 0;
-        return "";
-    }
-    const char *s = (const char *)c->p + c->pos;
-    c->pos += *n;
-    return s;
-}
-
-static void s_get_bucket(s_cur_t *c, pb_rollup_bucket_t *b)
-{
-    b->start_s = s_get(c, 8);
-    b->min = s_get_f64(c);
-    b->max = s_get_f64(c);
-    b->sum = s_get_f64(c);
-    b->count = s_get(c, 8);
-    b->last = s_get_f64(c);
+    b->start_s = pb_rcur_le(c, 8);
+    b->min = pb_rcur_f64(c);
+    b->max = pb_rcur_f64(c);
+    b->sum = pb_rcur_f64(c);
+    b->count = pb_rcur_le(c, 8);
+    b->last = pb_rcur_f64(c);
 }
 
 /* ---- the reader ---- */
@@ -179,8 +139,9 @@ static int s_inflate(pb_rollup_reader_t *self, const unsigned char *src, uint64_
  * frame; it is decompressed at once into section 0's buffer. */
 static int s_open_v1(pb_rollup_reader_t *self)
 {
-    s_cur_t h = {self->file, self->filelen, 12, 0};
-    uint64_t zero = s_get(&h, 4), comp = s_get(&h, 4), raw = s_get(&h, 4), crc = s_get(&h, 4);
+    pb_rcur_t h = {self->file, self->filelen, 12, 0};
+    uint64_t zero = pb_rcur_le(&h, 4), comp = pb_rcur_le(&h, 4), raw = pb_rcur_le(&h, 4),
+             crc = pb_rcur_le(&h, 4);
     s_section_t *s = &self->sec[0];
     if (h.bad || zero || comp != self->filelen - PB_ROLLUP_HEAD ||
         pb_segment_crc32(0, self->file + PB_ROLLUP_HEAD, (size_t)comp) != crc)
@@ -192,10 +153,10 @@ static int s_open_v1(pb_rollup_reader_t *self)
 }
 
 /* One entry of version 2's section table into self->sec, checked against the file. */
-static int s_open_entry(pb_rollup_reader_t *self, s_cur_t *t, uint64_t first_data)
+static int s_open_entry(pb_rollup_reader_t *self, pb_rcur_t *t, uint64_t first_data)
 {
-    uint64_t id = s_get(t, 4), comp = s_get(t, 4), raw = s_get(t, 4), crc = s_get(t, 4),
-             offset = s_get(t, 8);
+    uint64_t id = pb_rcur_le(t, 4), comp = pb_rcur_le(t, 4), raw = pb_rcur_le(t, 4),
+             crc = pb_rcur_le(t, 4), offset = pb_rcur_le(t, 8);
     if (t->bad || offset < first_data || offset > self->filelen || comp > self->filelen - offset ||
         raw > PB_ROLLUP_MAX_RAW)
         return -EBADMSG;
@@ -212,13 +173,14 @@ static int s_open_entry(pb_rollup_reader_t *self, s_cur_t *t, uint64_t first_dat
  * table, the sections. The four sections of buckets must be there. */
 static int s_open_v2(pb_rollup_reader_t *self)
 {
-    s_cur_t h = {self->file, self->filelen, 12, 0};
-    uint64_t nsec = s_get(&h, 4), crc = s_get(&h, 4), zero = s_get(&h, 4) | s_get(&h, 8);
+    pb_rcur_t h = {self->file, self->filelen, 12, 0};
+    uint64_t nsec = pb_rcur_le(&h, 4), crc = pb_rcur_le(&h, 4),
+             zero = pb_rcur_le(&h, 4) | pb_rcur_le(&h, 8);
     size_t table = (size_t)nsec * PB_ROLLUP_SEC_ENTRY;
     if (h.bad || zero || nsec > PB_ROLLUP_MAX_SECS || self->filelen - PB_ROLLUP_HEAD < table ||
         pb_segment_crc32(0, self->file + PB_ROLLUP_HEAD, table) != crc)
         return -EBADMSG;
-    s_cur_t t = {self->file + PB_ROLLUP_HEAD, table, 0, 0};
+    pb_rcur_t t = {self->file + PB_ROLLUP_HEAD, table, 0, 0};
     for (uint64_t i = 0; i < nsec; i++) {
         int rc = s_open_entry(self, &t, PB_ROLLUP_HEAD + table);
         if (rc < 0)
@@ -248,7 +210,7 @@ int pb_rollup_reader_open(pb_rollup_reader_t *self, const char *path)
 
 /* A cursor over section id of the loaded version 2 file, decompressed (and its CRC checked)
  * the first time it is asked for. */
-static int s_section(pb_rollup_reader_t *self, int id, s_cur_t *c)
+static int s_section(pb_rollup_reader_t *self, int id, pb_rcur_t *c)
 {
     s_section_t *s = &self->sec[id];
     if (!s->present)
@@ -262,7 +224,7 @@ static int s_section(pb_rollup_reader_t *self, int id, s_cur_t *c)
             return rc;
         s->loaded = 1;
     }
-    *c = (s_cur_t){s->body, (size_t)s->raw, 0, 0};
+    *c = (pb_rcur_t){s->body, (size_t)s->raw, 0, 0};
     return 0;
 }
 
@@ -281,17 +243,17 @@ static size_t s_keep(pb_rollup_reader_t *self, const char *s, size_t n)
 }
 
 /* One series' description (host, type, pid, comm, field, kind) into self->desc. */
-static int s_read_desc(pb_rollup_reader_t *self, s_cur_t *c)
+static int s_read_desc(pb_rollup_reader_t *self, pb_rcur_t *c)
 {
     if (pb_grow((void **)&self->desc, &self->capdesc, self->ndesc, sizeof *self->desc, 64) < 0)
         return -ENOMEM;
     s_desc_t *d = &self->desc[self->ndesc];
     size_t n[3];
-    const char *host = s_get_str(c, &n[0]);
-    d->type = (int)s_get(c, 1);
-    d->pid = s_get(c, 8);
-    const char *comm = s_get_str(c, &n[1]), *field = s_get_str(c, &n[2]);
-    d->kind = (int)s_get(c, 1);
+    const char *host = pb_rcur_str16(c, &n[0]);
+    d->type = (int)pb_rcur_le(c, 1);
+    d->pid = pb_rcur_le(c, 8);
+    const char *comm = pb_rcur_str16(c, &n[1]), *field = pb_rcur_str16(c, &n[2]);
+    d->kind = (int)pb_rcur_le(c, 1);
     if (c->bad || (d->type != 1 && d->type != 2))
         return -EBADMSG;
     /* the arena may move: the strings are in the file, not the arena */
@@ -326,10 +288,10 @@ static int s_ask(pb_rollup_reader_t *self, size_t i, pb_rollup_want_fn *want, vo
 }
 
 /* Series i's n buckets at c: to fn when its mask has bit, else stepped over. */
-static int s_buckets_of(pb_rollup_reader_t *self, s_cur_t *c, size_t i, int bit, pb_rollup_fn *fn,
+static int s_buckets_of(pb_rollup_reader_t *self, pb_rcur_t *c, size_t i, int bit, pb_rollup_fn *fn,
                         void *arg)
 {
-    uint64_t n = s_get(c, 4);
+    uint64_t n = pb_rcur_le(c, 4);
     if (c->bad || (c->len - c->pos) / S_BUCKET_BYTES < n)
         return -EBADMSG;
     if (!(self->desc[i].mask & bit)) {
@@ -352,8 +314,8 @@ static int s_buckets_v1(pb_rollup_reader_t *self, pb_rollup_want_fn *want, pb_ro
                         void *arg)
 {
     s_section_t *body = &self->sec[0];
-    s_cur_t c = {body->body, (size_t)body->raw, 0, 0};
-    uint64_t n = s_get(&c, 4);
+    pb_rcur_t c = {body->body, (size_t)body->raw, 0, 0};
+    uint64_t n = pb_rcur_le(&c, 4);
     int rc = c.bad ? -EBADMSG : 0;
     for (uint64_t i = 0; i < n && rc == 0; i++) {
         rc = s_read_desc(self, &c);
@@ -367,7 +329,7 @@ static int s_buckets_v1(pb_rollup_reader_t *self, pb_rollup_want_fn *want, pb_ro
 /* Version 2's section id (of buckets): the series it holds, in order, to fn as asked. */
 static int s_walk(pb_rollup_reader_t *self, int id, pb_rollup_fn *fn, void *arg)
 {
-    s_cur_t c;
+    pb_rcur_t c;
     int rc = s_section(self, id, &c), bit = id == PB_ROLLUP_SEC_COARSE ? 2 : 1;
     int type = id == PB_ROLLUP_SEC_FINE_SYS ? 1 : id == PB_ROLLUP_SEC_FINE_PROC ? 2 : 0;
     for (size_t i = 0; i < self->ndesc && rc == 0; i++)
@@ -388,9 +350,9 @@ static int s_asked(const pb_rollup_reader_t *self, int type, int bit)
 static int s_buckets_v2(pb_rollup_reader_t *self, pb_rollup_want_fn *want, pb_rollup_fn *fn,
                         void *arg)
 {
-    s_cur_t c;
+    pb_rcur_t c;
     int rc = s_section(self, PB_ROLLUP_SEC_SERIES, &c);
-    uint64_t n = rc ? 0 : s_get(&c, 4);
+    uint64_t n = rc ? 0 : pb_rcur_le(&c, 4);
     rc = rc ? rc : c.bad ? -EBADMSG : 0;
     for (uint64_t i = 0; i < n && rc == 0; i++)
         rc = s_read_desc(self, &c);
@@ -418,12 +380,12 @@ int pb_rollup_reader_buckets(pb_rollup_reader_t *self, pb_rollup_want_fn *want, 
 /* ---- receive spans ---- */
 
 /* One host's spans at c to fn, checked to be in order of start_s. */
-static int s_spans_of(pb_rollup_reader_t *self, s_cur_t *c, pb_rollup_spans_fn *fn, void *arg)
+static int s_spans_of(pb_rollup_reader_t *self, pb_rcur_t *c, pb_rollup_spans_fn *fn, void *arg)
 {
     char host[256];
     size_t len;
-    const char *name = s_get_str(c, &len);
-    uint64_t n = s_get(c, 4);
+    const char *name = pb_rcur_str16(c, &len);
+    uint64_t n = pb_rcur_le(c, 4);
     if (c->bad || len >= sizeof host || (c->len - c->pos) / S_SPAN_BYTES < n)
         return -EBADMSG;
     memcpy(host, name, len);
@@ -432,9 +394,9 @@ static int s_spans_of(pb_rollup_reader_t *self, s_cur_t *c, pb_rollup_spans_fn *
         return -ENOMEM;
     for (uint64_t i = 0; i < n; i++) {
         pb_rollup_span_t *sp = &self->spans[i];
-        sp->start_s = s_get(c, 8);
-        sp->recv_min_ns = s_get(c, 8);
-        sp->recv_max_ns = s_get(c, 8);
+        sp->start_s = pb_rcur_le(c, 8);
+        sp->recv_min_ns = pb_rcur_le(c, 8);
+        sp->recv_max_ns = pb_rcur_le(c, 8);
         if (sp->recv_min_ns > sp->recv_max_ns || (i > 0 && sp->start_s <= sp[-1].start_s))
             return -EBADMSG;
     }
@@ -445,9 +407,9 @@ int pb_rollup_reader_spans(pb_rollup_reader_t *self, pb_rollup_spans_fn *fn, voi
 {
     if (self->version != 2)
         return self->version == 1 ? -ENODATA : -EBADMSG;
-    s_cur_t c;
+    pb_rcur_t c;
     int rc = s_section(self, PB_ROLLUP_SEC_SPANS, &c);
-    uint64_t n = rc ? 0 : s_get(&c, 4);
+    uint64_t n = rc ? 0 : pb_rcur_le(&c, 4);
     rc = rc ? rc : c.bad ? -EBADMSG : 0;
     for (uint64_t i = 0; i < n && rc == 0; i++)
         rc = s_spans_of(self, &c, fn, arg);
@@ -459,13 +421,13 @@ int pb_rollup_reader_segment(pb_rollup_reader_t *self, uint64_t *records, uint64
 {
     if (self->version != 2)
         return self->version == 1 ? -ENODATA : -EBADMSG;
-    s_cur_t c;
+    pb_rcur_t c;
     int rc = s_section(self, PB_ROLLUP_SEC_SEGMENT, &c);
     if (rc < 0)
         return rc;
-    *records = s_get(&c, 8);
-    *first_ns = s_get(&c, 8);
-    *last_ns = s_get(&c, 8);
+    *records = pb_rcur_le(&c, 8);
+    *first_ns = pb_rcur_le(&c, 8);
+    *last_ns = pb_rcur_le(&c, 8);
     return c.bad || c.pos != c.len || *first_ns > *last_ns ? -EBADMSG : 0;
 }
 
@@ -473,7 +435,7 @@ int pb_rollup_reader_marks(pb_rollup_reader_t *self, const pb_rollmark_fns_t *fn
 {
     if (self->version != 2)
         return self->version == 1 ? -ENODATA : -EBADMSG;
-    s_cur_t c;
+    pb_rcur_t c;
     int rc = s_section(self, PB_ROLLUP_SEC_MARKS, &c);
     static const pb_rollmark_fns_t check; /* none: the whole section is checked first */
     rc = rc ? rc : pb_rollmark_parse(c.p, c.len, &check, NULL);

@@ -151,6 +151,13 @@ static void s_copy(const char *run, const char *name, char *out, size_t size)
     s_sh("cp -r '%s' '%s'", run, out);
 }
 
+/* A copy of run without its rollups ("bare": every segment read record by record). */
+static void s_bare(const char *run, char *out, size_t size)
+{
+    s_copy(run, "bare", out, size);
+    s_sh("rm '%s'/*.pbr%s", out, "");
+}
+
 START_TEST(the_bucket_width_follows_the_window)
 {
     ck_assert_uint_eq(pb_rollread_width(3600), 0);
@@ -167,8 +174,7 @@ START_TEST(rollups_give_what_the_records_give)
     char run[512], bare[512];
     pb_source_stats_t st, sr;
     s_write(2, 0, run, sizeof run);
-    s_copy(run, "bare", bare, sizeof bare);
-    s_sh("rm '%s'/*.pbr%s", bare, "");
+    s_bare(run, bare, sizeof bare);
     for (uint64_t width = PB_ROLLUP_FINE_S; width; width = width == 60 ? PB_ROLLUP_COARSE_S : 0) {
         pb_model_t *rolled = s_load(run, width, 0, UINT64_MAX, &st);
         pb_model_t *raw = s_load(bare, width, 0, UINT64_MAX, &sr);
@@ -212,8 +218,7 @@ START_TEST(a_mixed_run_gives_what_its_records_give)
     s_sh("cp '%s' '%s'", path, mixed);
     snprintf(path, sizeof path, "%s/segment-000003.pbr", mixed);
     s_flip(path, 200);
-    s_copy(mixed, "bare", bare, sizeof bare);
-    s_sh("rm '%s'/*.pbr%s", bare, "");
+    s_bare(mixed, bare, sizeof bare);
     pb_model_t *m = s_load(mixed, PB_ROLLUP_FINE_S, 0, UINT64_MAX, &sm);
     pb_model_t *b = s_load(bare, PB_ROLLUP_FINE_S, 0, UINT64_MAX, &sb);
     ck_assert_uint_eq(sm.rolled_segments, 1);
@@ -234,8 +239,7 @@ START_TEST(the_edges_of_a_window_come_from_rollups_and_records)
     char run[512], bare[512];
     pb_source_stats_t st, sr;
     s_write(2, 0, run, sizeof run);
-    s_copy(run, "bare", bare, sizeof bare);
-    s_sh("rm '%s'/*.pbr%s", bare, "");
+    s_bare(run, bare, sizeof bare);
     uint64_t from = (S_T0 + 1800) * S_NS, to = (S_T0 + 12600) * S_NS;
     pb_model_t *rolled = s_load(run, PB_ROLLUP_FINE_S, from, to, &st);
     pb_model_t *raw = s_load(bare, PB_ROLLUP_FINE_S, from, to, &sr);
@@ -261,8 +265,7 @@ START_TEST(edges_inside_a_minute_give_what_the_records_give)
     char run[512], bare[512];
     pb_source_stats_t st, sr;
     s_write(2, 0, run, sizeof run);
-    s_copy(run, "bare", bare, sizeof bare);
-    s_sh("rm '%s'/*.pbr%s", bare, "");
+    s_bare(run, bare, sizeof bare);
     static const uint64_t edges[][2] = {{1830, 12615}, {0, 9000 + 7}, {4000 + 59, 4 * 3600}};
     for (size_t e = 0; e < sizeof edges / sizeof *edges; e++)
         for (int coarse = 0; coarse < 2; coarse++) {
@@ -351,8 +354,7 @@ START_TEST(lost_frames_down_periods_and_profiles_survive_the_rollups)
     char run[512], bare[512];
     pb_source_stats_t st, sr;
     s_write_eventful(run, sizeof run);
-    s_copy(run, "bare", bare, sizeof bare);
-    s_sh("rm '%s'/*.pbr%s", bare, "");
+    s_bare(run, bare, sizeof bare);
     for (uint64_t width = PB_ROLLUP_FINE_S; width; width = width == 60 ? PB_ROLLUP_COARSE_S : 0) {
         pb_model_t *rolled = s_load(run, width, 0, UINT64_MAX, &st);
         pb_model_t *raw = s_load(bare, width, 0, UINT64_MAX, &sr);
