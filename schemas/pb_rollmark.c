@@ -190,7 +190,8 @@ int pb_rollmark_bytes(const pb_rollmark_t *self, unsigned char **out_p, size_t *
     s_kept_t *kept = malloc((self->nkept ? self->nkept : 1) * sizeof *kept);
     if (!kept)
         return -ENOMEM;
-    memcpy(kept, self->kept, self->nkept * sizeof *kept); /* a last hb was kept in place */
+    if (self->nkept) /* a last hb was kept in place: sorted by recv_ns here */
+        memcpy(kept, self->kept, self->nkept * sizeof *kept);
     qsort(kept, self->nkept, sizeof *kept, s_by_recv);
     pb_wbuf_le(&o, self->nkept, 4);
     for (size_t i = 0; i < self->nkept; i++) {
