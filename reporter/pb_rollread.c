@@ -39,6 +39,12 @@ typedef struct {
     uint64_t from_s, to_s, recv_lo, recv_hi;
 } s_part_t;
 
+/* A host heard from from_ns to to_ns without a silence, its heartbeat period then. */
+typedef struct {
+    char host[256];
+    uint64_t from_ns, to_ns, period_ns;
+} s_heard_t;
+
 /* How a segment is taken: whole, or the part before (after) the window's
  * end (start) cuts it. */
 typedef enum { S_WHOLE, S_HEAD, S_TAIL } s_cut_t;
@@ -58,8 +64,8 @@ struct pb_rollread {
     s_cut_t cut;     /* of the segment being staged */
     s_part_t *parts; /* its hosts' parts, when cut */
     size_t nparts, capparts;
-    char forget_host[256]; /* a tail was taken: the next segment forgets the seqs */
-    uint64_t forget_ns;
+    s_heard_t *heard; /* a cut segment's rolled part, told once its records are read */
+    size_t nheard, capheard;
     pb_rollread_stats_t stats;
     pb_rollup_reader_t *reader; /* kept from file to file */
 };
@@ -105,6 +111,7 @@ void pb_rollread_destroy(pb_rollread_t **self_p)
     free(self->series);
     free(self->map);
     free(self->parts);
+    free(self->heard);
     free(self->stage);
     free(self->run);
     pb_rollup_reader_destroy(&self->reader);
@@ -311,19 +318,81 @@ static int s_whole_marks(pb_rollread_t *self, const char *rollup, const pb_seale
     return rc == -EBADMSG || rc == -ENODATA ? s_skipped(self, info) : rc;
 }
 
-/* The cut segment's hosts: their taken parts are left out of the records read, and were
- * received with no loss or down period (pb_model_skipped). */
+/* ---- a cut segment's rolled part, beside its numbers ---- */
+
+static int s_heard(pb_rollread_t *self, const char *host, uint64_t from_ns, uint64_t to_ns,
+                   uint64_t period_ns)
+{
+    if (pb_grow((void **)&self->heard, &self->capheard, self->nheard, sizeof *self->heard, 8) < 0)
+        return -ENOMEM;
+    s_heard_t *h = &self->heard[self->nheard++];
+    snprintf(h->host, sizeof h->host, "%s", host);
+    h->from_ns = from_ns, h->to_ns = to_ns, h->period_ns = period_ns;
+    return 0;
+}
+
+/* pb_rollmark_fns_t's stretch: the part of it inside its host's rolled part. */
+static int s_part_stretch(const char *host, uint64_t from_ns, uint64_t to_ns, uint64_t period_ns,
+                          void *arg)
+{
+    pb_rollread_t *self = arg;
+    const s_part_t *p = s_part_of(self, host);
+    if (!p || p->to_s == p->from_s || !s_host_kept(self, host))
+        return 0;
+    uint64_t from = from_ns > p->recv_lo ? from_ns : p->recv_lo;
+    uint64_t to = to_ns < p->recv_hi ? to_ns : p->recv_hi;
+    return from <= to ? s_heard(self, host, from, to, period_ns) : 0;
+}
+
+/* What the model is told of the rolled parts: each host's stretches inside its part (its
+ * silences there count), or, from rollups without marks, the part as heard throughout. */
+static int s_parts_heard(pb_rollread_t *self)
+{
+    static const pb_rollmark_fns_t fns = {NULL, NULL, s_part_stretch};
+    self->nheard = 0;
+    int rc = pb_rollup_reader_marks(self->reader, &fns, self);
+    if (rc != -ENODATA && rc != -EBADMSG)
+        return rc;
+    self->nheard = 0;
+    for (size_t i = 0; i < self->nparts && rc != -ENOMEM; i++) {
+        const s_part_t *p = &self->parts[i];
+        rc = p->to_s > p->from_s && s_host_kept(self, p->host)
+                 ? s_heard(self, p->host, p->recv_lo, p->recv_hi, 0)
+                 : 0;
+    }
+    return rc == -ENOMEM ? rc : 0;
+}
+
+/* Tells the model what was heard in the rolled part, in time order with the records read
+ * (so after those of a part the window's start cut), and that the seqs there were not
+ * seen: the next record's gap is not a loss. */
+static int s_tell_heard(pb_rollread_t *self)
+{
+    int rc = 0;
+    for (size_t i = 0; i < self->nheard && rc == 0; i++) {
+        const s_heard_t *h = &self->heard[i];
+        rc = pb_model_present(self->model, h->host, h->from_ns, h->to_ns, h->period_ns);
+    }
+    if (rc == 0 && self->nheard) {
+        const s_heard_t *last = &self->heard[self->nheard - 1];
+        rc = pb_model_skipped(self->model, last->host, last->to_ns, last->to_ns);
+    }
+    self->nheard = 0;
+    return rc;
+}
+
+/* The cut segment's hosts: their rolled parts are left out of the records to read; what was
+ * heard there is told now when those records follow it, else after them. */
 static int s_parts_taken(pb_rollread_t *self)
 {
     int rc = 0;
     for (size_t i = 0; i < self->nparts && rc == 0; i++) {
         const s_part_t *p = &self->parts[i];
-        if (p->to_s == p->from_s)
-            continue;
-        rc = pb_model_take(self->model, p->host, p->from_s, p->to_s);
-        rc = rc ? rc : pb_model_skipped(self->model, p->host, p->recv_lo, p->recv_hi);
+        if (p->to_s > p->from_s)
+            rc = pb_model_take(self->model, p->host, p->from_s, p->to_s);
     }
-    return rc;
+    rc = rc ? rc : s_parts_heard(self);
+    return rc == 0 && self->cut == S_HEAD ? s_tell_heard(self) : rc;
 }
 
 /* The .pbr of a .pbz path into out; 0, or -EINVAL for any other segment. */
@@ -455,9 +524,6 @@ static int s_take(pb_rollread_t *self, const char *rollup, const pb_sealed_info_
     if (self->cut != S_WHOLE) {
         s_narrow(self, from_ns, to_ns);
         self->stats.partial++;
-        if (self->cut == S_TAIL && self->nparts)
-            memcpy(self->forget_host, self->parts[0].host, sizeof self->forget_host);
-        self->forget_ns = info->last_ts;
         return rc < 0 ? rc : 0;
     }
     self->stats.rolled++;
@@ -483,14 +549,9 @@ static int s_sealed_segment(pb_rollread_t *self, const char *path, const char *r
     return s_take(self, rollup, &info, from_ns, to_ns);
 }
 
-/* A tail taken from the last segment's rollups: the next records' seqs follow a gap. */
-static int s_forget(pb_rollread_t *self)
+int pb_rollread_end_run(pb_rollread_t *self)
 {
-    if (!self->forget_host[0])
-        return 0;
-    int rc = pb_model_skipped(self->model, self->forget_host, self->forget_ns, self->forget_ns);
-    self->forget_host[0] = '\0';
-    return rc;
+    return s_tell_heard(self);
 }
 
 int pb_rollread_segment(const char *path, uint64_t *from_ns, uint64_t *to_ns, void *arg)
@@ -499,7 +560,7 @@ int pb_rollread_segment(const char *path, uint64_t *from_ns, uint64_t *to_ns, vo
     char rollup[4096];
     uint64_t partial = self->stats.partial;
     pb_model_untake(self->model);
-    int rc = s_forget(self);
+    int rc = s_tell_heard(self); /* the last segment's rolled tail, after its records */
     if (rc == 0 && pb_model_bucket_s(self->model) &&
         s_rollup_path(path, rollup, sizeof rollup) == 0)
         rc = s_sealed_segment(self, path, rollup, from_ns, to_ns);

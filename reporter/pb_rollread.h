@@ -71,6 +71,11 @@ void pb_rollread_destroy(pb_rollread_t **self_p);
  * read, those of the buckets the window's edge cuts. */
 int pb_rollread_segment(const char *path, uint64_t *from_ns, uint64_t *to_ns, void *arg);
 
+/* The run being read has ended: what was heard in the rolled tail of its last
+ * segment is told to the model (pb_source calls it before pb_model_end_run).
+ * 0 or -ENOMEM. */
+int pb_rollread_end_run(pb_rollread_t *self);
+
 /* Segments taken whole from rollups, in part (cut by the window: the rest
  * read record by record), read raw, and those whose rollups were damaged or
  * missing (read raw too), and the records the whole ones stood for. */

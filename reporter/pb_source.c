@@ -86,6 +86,8 @@ static int s_load_run(load_t *load, const char *path, char *err, size_t errlen)
                                (unsigned long long)load->stats->records);
         rc = s_record(load, run, &rec);
     }
+    if (rc == 0 && load->rollread && pb_rollread_end_run(load->rollread) < 0)
+        rc = -ENOMEM;
     if (rc == 0 && pb_model_end_run(load->model) < 0)
         rc = -ENOMEM;
     s_add_damage(&load->stats->damage, pb_run_damage(run));

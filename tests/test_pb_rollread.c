@@ -324,6 +324,21 @@ static void s_write_eventful(char *dir, size_t size)
     pb_run_writer_destroy(&g.w);
 }
 
+/* Both models saw the one down period of host "synth" alike. */
+static void s_same_outage(const pb_model_t *a, const pb_model_t *b)
+{
+    pb_outage_host_t oa, ob;
+    ck_assert(pb_outage_host(pb_model_outage(a), "synth", &oa));
+    ck_assert(pb_outage_host(pb_model_outage(b), "synth", &ob));
+    ck_assert_uint_eq(ob.count, 1);
+    ck_assert_uint_eq(oa.count, ob.count);
+    pb_outage_period_t pa, pbb;
+    ck_assert_int_eq(pb_outage_period(pb_model_outage(a), "synth", 0, &pa), 0);
+    ck_assert_int_eq(pb_outage_period(pb_model_outage(b), "synth", 0, &pbb), 0);
+    ck_assert_uint_eq(pa.from_ns, pbb.from_ns);
+    ck_assert_uint_eq(pa.to_ns, pbb.to_ns);
+}
+
 static void s_same_events(const pb_model_t *a, const pb_model_t *b)
 {
     pb_model_info_t ia, ib;
@@ -339,14 +354,8 @@ static void s_same_events(const pb_model_t *a, const pb_model_t *b)
     pb_outage_host_t oa, ob;
     ck_assert(pb_outage_host(pb_model_outage(a), "synth", &oa));
     ck_assert(pb_outage_host(pb_model_outage(b), "synth", &ob));
-    ck_assert_uint_eq(ob.count, 1);
-    ck_assert_uint_eq(oa.count, ob.count);
     ck_assert_uint_eq(oa.heartbeat_ns, ob.heartbeat_ns);
-    pb_outage_period_t pa, pbb;
-    ck_assert_int_eq(pb_outage_period(pb_model_outage(a), "synth", 0, &pa), 0);
-    ck_assert_int_eq(pb_outage_period(pb_model_outage(b), "synth", 0, &pbb), 0);
-    ck_assert_uint_eq(pa.from_ns, pbb.from_ns);
-    ck_assert_uint_eq(pa.to_ns, pbb.to_ns);
+    s_same_outage(a, b);
 }
 
 START_TEST(lost_frames_down_periods_and_profiles_survive_the_rollups)
@@ -361,6 +370,31 @@ START_TEST(lost_frames_down_periods_and_profiles_survive_the_rollups)
         ck_assert_uint_eq(st.rolled_segments, HOURS);
         ck_assert_uint_eq(st.records, 0);
         s_same_events(rolled, raw);
+        pb_model_destroy(&rolled);
+        pb_model_destroy(&raw);
+    }
+}
+END_TEST
+
+/* The silence at 01:23:20 inside the rolled part of segment 2 when the window's start cuts
+ * it (from 01:06:40: the records of its first minute read, the rest rolled) and when its
+ * end does (to 01:48:20): the down period is seen as reading every record sees it. */
+START_TEST(a_silence_inside_a_cut_segment_is_seen)
+{
+    char run[512], bare[512];
+    pb_source_stats_t st, sr;
+    s_write_eventful(run, sizeof run);
+    s_bare(run, bare, sizeof bare);
+    static const uint64_t windows[][2] = {{4000, 4 * 3600}, {0, 6500}};
+    for (size_t w = 0; w < 2; w++) {
+        uint64_t from = (S_T0 + windows[w][0]) * S_NS + 300000000u;
+        uint64_t to = (S_T0 + windows[w][1]) * S_NS + 300000000u;
+        pb_model_t *rolled = s_load(run, PB_ROLLUP_FINE_S, from, to, &st);
+        pb_model_t *raw = s_load(bare, PB_ROLLUP_FINE_S, from, to, &sr);
+        ck_assert_uint_ge(st.partial_segments, 1); /* segment 2, and 4 for the first */
+        ck_assert_uint_lt(st.records, sr.records / 10);
+        s_same_outage(rolled, raw);
+        s_same_model(rolled, raw);
         pb_model_destroy(&rolled);
         pb_model_destroy(&raw);
     }
@@ -474,6 +508,7 @@ int main(void)
     tcase_add_test(tc, the_edges_of_a_window_come_from_rollups_and_records);
     tcase_add_test(tc, edges_inside_a_minute_give_what_the_records_give);
     tcase_add_test(tc, lost_frames_down_periods_and_profiles_survive_the_rollups);
+    tcase_add_test(tc, a_silence_inside_a_cut_segment_is_seen);
     tcase_add_test(tc, long_summaries_agree_with_exact_ones);
     tcase_add_test(tc, hour_buckets_take_percentiles_from_minutes);
     tcase_add_test(tc, a_bad_resolution_is_ignored_and_raw_is_raw);
