@@ -10,6 +10,7 @@
 #include "pb_source.h"
 #include "pb_summary.h"
 #include "pb_synth.h"
+#include "pb_test_rollup.h"
 #include "pb_table.h"
 
 #include <check.h>
@@ -401,6 +402,29 @@ START_TEST(a_silence_inside_a_cut_segment_is_seen)
 }
 END_TEST
 
+/* A segment whose marks are damaged is still taken from its rollups (its numbers check);
+ * only what the marks held is missing (a warning says so). */
+START_TEST(damaged_marks_leave_the_numbers)
+{
+    char run[512], bare[512], pbr[600];
+    pb_source_stats_t st, sr;
+    s_write_eventful(run, sizeof run);
+    s_bare(run, bare, sizeof bare);
+    snprintf(pbr, sizeof pbr, "%s/segment-000002.pbr", run);
+    s_flip(pbr, pb_test_rollup_section_at(pbr, PB_ROLLUP_SEC_MARKS) + 3);
+    pb_model_t *rolled = s_load(run, PB_ROLLUP_FINE_S, 0, UINT64_MAX, &st);
+    pb_model_t *raw = s_load(bare, PB_ROLLUP_FINE_S, 0, UINT64_MAX, &sr);
+    ck_assert_uint_eq(st.rolled_segments, HOURS);
+    s_same_model(rolled, raw);
+    pb_model_info_t ia, ib;
+    pb_model_info(rolled, &ia);
+    pb_model_info(raw, &ib);
+    ck_assert_uint_lt(ia.lost, ib.lost); /* segment 2's seq gaps are not known */
+    pb_model_destroy(&rolled);
+    pb_model_destroy(&raw);
+}
+END_TEST
+
 /* The summaries of the rolled model against pb_summary over every sample. */
 START_TEST(long_summaries_agree_with_exact_ones)
 {
@@ -509,6 +533,7 @@ int main(void)
     tcase_add_test(tc, edges_inside_a_minute_give_what_the_records_give);
     tcase_add_test(tc, lost_frames_down_periods_and_profiles_survive_the_rollups);
     tcase_add_test(tc, a_silence_inside_a_cut_segment_is_seen);
+    tcase_add_test(tc, damaged_marks_leave_the_numbers);
     tcase_add_test(tc, long_summaries_agree_with_exact_ones);
     tcase_add_test(tc, hour_buckets_take_percentiles_from_minutes);
     tcase_add_test(tc, a_bad_resolution_is_ignored_and_raw_is_raw);

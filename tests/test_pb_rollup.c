@@ -1,9 +1,12 @@
 /* Unit tests of pb_rollup: buckets of a synthetic run agree exactly with the frames, the file. */
 #include "pb_rollup.h"
 
+#include "pb_rollmark.h"
+
 #include "pb_codec.h"
 #include "pb_frame_reader.h"
 #include "pb_synth.h"
+#include "pb_test_rollup.h"
 
 #include <check.h>
 #include <errno.h>
@@ -281,23 +284,10 @@ static int s_fine_sys(const pb_rollup_series_t *s, void *arg)
     return s->type == 1 ? 1 : 0;
 }
 
-/* The offset in the file of section id (from its entry in the table). */
-static off_t s_section_at(int id)
+static int s_no_span(const char *host, const pb_rollup_span_t *sp, size_t n, void *arg)
 {
-    unsigned char table[PB_ROLLUP_HEAD + PB_ROLLUP_MAX_SECS * PB_ROLLUP_SEC_ENTRY];
-    int fd = open(s_path, O_RDONLY);
-    ck_assert_int_eq(pread(fd, table, sizeof table, 0), (ssize_t)sizeof table);
-    close(fd);
-    for (int i = 0; i < PB_ROLLUP_MAX_SECS; i++) {
-        const unsigned char *e = table + PB_ROLLUP_HEAD + i * PB_ROLLUP_SEC_ENTRY;
-        if (e[0] == id) {
-            uint64_t at = 0;
-            for (int k = 7; k >= 0; k--)
-                at = at << 8 | e[16 + k];
-            return (off_t)at;
-        }
-    }
-    ck_abort_msg("no section %d", id);
+    (void)host, (void)sp, (void)n, (void)arg;
+    ck_abort_msg("a damaged section gave spans");
     return 0;
 }
 
@@ -307,16 +297,27 @@ START_TEST(a_damaged_section_fails_only_the_reads_that_use_it)
     pb_synth_defaults(&opts);
     ck_assert_int_eq(pb_synth_generate(&opts, s_frame, NULL), 0);
     ck_assert_int_eq(pb_rollup_write(s_rollup, s_path), 0);
-    s_damage(s_section_at(PB_ROLLUP_SEC_FINE_PROC) + 3, 0);
+    s_damage(pb_test_rollup_section_at(s_path, PB_ROLLUP_SEC_FINE_PROC) + 3, 0);
     int n = 0;
     ck_assert_int_eq(pb_rollup_read_some(s_path, s_coarse_only, s_count, &n), 0);
     ck_assert_int_gt(n, 0);
     ck_assert_int_eq(pb_rollup_read_some(s_path, s_fine_sys, s_count, &n), 0);
     ck_assert_int_eq(pb_rollup_read(s_path, s_count, &n), -EBADMSG);
-    s_damage(s_section_at(PB_ROLLUP_SEC_FINE_PROC) + 3, 0); /* back */
-    s_damage(s_section_at(PB_ROLLUP_SEC_COARSE) + 3, 0);
+    s_damage(pb_test_rollup_section_at(s_path, PB_ROLLUP_SEC_FINE_PROC) + 3, 0); /* back */
+    s_damage(pb_test_rollup_section_at(s_path, PB_ROLLUP_SEC_COARSE) + 3, 0);
     ck_assert_int_eq(pb_rollup_read_some(s_path, s_fine_sys, s_count, &n), 0);
     ck_assert_int_eq(pb_rollup_read_some(s_path, s_coarse_only, s_count, &n), -EBADMSG);
+    s_damage(pb_test_rollup_section_at(s_path, PB_ROLLUP_SEC_COARSE) + 3, 0); /* back */
+    /* the spans and the marks: refused, the buckets still read */
+    s_damage(pb_test_rollup_section_at(s_path, PB_ROLLUP_SEC_SPANS) + 3, 0);
+    s_damage(pb_test_rollup_section_at(s_path, PB_ROLLUP_SEC_MARKS) + 3, 0);
+    pb_rollup_reader_t *r = pb_rollup_reader_new();
+    ck_assert_int_eq(pb_rollup_reader_open(r, s_path), 0);
+    ck_assert_int_eq(pb_rollup_reader_spans(r, s_no_span, NULL), -EBADMSG);
+    static const pb_rollmark_fns_t none = {NULL, NULL, NULL};
+    ck_assert_int_eq(pb_rollup_reader_marks(r, &none, NULL), -EBADMSG);
+    ck_assert_int_eq(pb_rollup_reader_buckets(r, NULL, s_count, &n), 0);
+    pb_rollup_reader_destroy(&r);
 }
 END_TEST
 
