@@ -2,6 +2,7 @@
 #include "pb_rollup.h"
 
 #include "pb_bytes.h"
+#include "pb_fdio.h"
 #include "pb_grow.h"
 #include "pb_le.h"
 #include "pb_rollmark.h"
@@ -89,14 +90,10 @@ void pb_rollup_reader_destroy(pb_rollup_reader_t **self_p)
 /* Reads path whole into self->file (its buffer kept from file to file). */
 static int s_slurp(pb_rollup_reader_t *self, const char *path)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
     struct stat st;
-    if (fd < 0 || fstat(fd, &st) < 0) {
-        int rc = -errno;
-        if (fd >= 0)
-            close(fd);
-        return rc;
-    }
+    int fd = pb_fdio_open_read(path, &st);
+    if (fd < 0)
+        return fd;
     size_t len = (size_t)st.st_size, done = 0;
     int rc = len > PB_ROLLUP_MAX_RAW ? -EBADMSG : 0;
     if (rc == 0 && len > self->filecap) {

@@ -437,14 +437,10 @@ static int s_index_bytes(int fd, uint64_t size, unsigned char **buf_p, size_t *l
 int pb_sealed_info(const char *path, pb_sealed_info_t *info)
 {
     memset(info, 0, sizeof *info);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
     struct stat st;
-    if (fd < 0 || fstat(fd, &st) < 0) {
-        int rc = -errno;
-        if (fd >= 0)
-            close(fd);
-        return rc;
-    }
+    int fd = pb_fdio_open_read(path, &st);
+    if (fd < 0)
+        return fd;
     info->disk_bytes = info->raw_bytes = (uint64_t)st.st_size;
     unsigned char *idx = NULL;
     size_t len = 0;
