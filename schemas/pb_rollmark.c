@@ -39,6 +39,7 @@ struct pb_rollmark {
     size_t nsrcs, capsrcs;
     s_host_t *hosts;
     size_t nhosts, caphosts;
+    size_t last_src, last_host; /* tried first: a sample's frames come together */
 };
 
 pb_rollmark_t *pb_rollmark_new(void)
@@ -94,9 +95,11 @@ static int s_keep(pb_rollmark_t *self, size_t *slot, uint64_t recv_ns, const voi
 
 static s_src_t *s_src(pb_rollmark_t *self, const char *src, const char *host, uint64_t seq)
 {
+    if (self->last_src < self->nsrcs && strcmp(self->srcs[self->last_src].src, src) == 0)
+        return &self->srcs[self->last_src];
     for (size_t i = 0; i < self->nsrcs; i++)
         if (strcmp(self->srcs[i].src, src) == 0)
-            return &self->srcs[i];
+            return &self->srcs[self->last_src = i];
     if (pb_grow((void **)&self->srcs, &self->capsrcs, self->nsrcs, sizeof *self->srcs, 4) < 0)
         return NULL;
     s_src_t *s = &self->srcs[self->nsrcs];
@@ -106,7 +109,7 @@ static s_src_t *s_src(pb_rollmark_t *self, const char *src, const char *host, ui
         free(s->host);
         return NULL;
     }
-    self->nsrcs++;
+    self->last_src = self->nsrcs++;
     return s;
 }
 
@@ -125,16 +128,18 @@ static int s_note_seq(pb_rollmark_t *self, const char *src, const char *host, ui
 
 static s_host_t *s_host(pb_rollmark_t *self, const char *name)
 {
+    if (self->last_host < self->nhosts && strcmp(self->hosts[self->last_host].name, name) == 0)
+        return &self->hosts[self->last_host];
     for (size_t i = 0; i < self->nhosts; i++)
         if (strcmp(self->hosts[i].name, name) == 0)
-            return &self->hosts[i];
+            return &self->hosts[self->last_host = i];
     if (pb_grow((void **)&self->hosts, &self->caphosts, self->nhosts, sizeof *self->hosts, 4) < 0)
         return NULL;
     s_host_t *h = &self->hosts[self->nhosts];
     *h = (s_host_t){.name = strdup(name)};
     if (!h->name)
         return NULL;
-    self->nhosts++;
+    self->last_host = self->nhosts++;
     return h;
 }
 
