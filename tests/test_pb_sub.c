@@ -54,9 +54,10 @@ static pb_sub_t *s_new(bool record)
     return sub;
 }
 
-static void s_publish(uint64_t seq)
+/* A sys frame of host h from src, numbered seq. */
+static void s_publish_from(const char *src, uint64_t seq)
 {
-    pb_value_t *f = pb_frame_new("sys", "h", "test-src", seq, pb_frame_now_ns());
+    pb_value_t *f = pb_frame_new("sys", "h", src, seq, pb_frame_now_ns());
     pb_value_map_put_float(f, "uptime_s", (double)seq);
     char *buf = NULL;
     size_t len = 0;
@@ -67,6 +68,11 @@ static void s_publish(uint64_t seq)
     pb_value_destroy(&f);
 }
 
+static void s_publish(uint64_t seq)
+{
+    s_publish_from("test-src", seq);
+}
+
 /* Polls sub until it has received `frames` frames (or 5 s pass). */
 static void s_pump(pb_sub_t *sub, uint64_t frames)
 {
@@ -74,7 +80,17 @@ static void s_pump(pb_sub_t *sub, uint64_t frames)
         ck_assert_int_eq(pb_sub_poll(sub, 20), 0);
 }
 
-/* Publishes until the subscription is live (ZeroMQ's slow joiner); returns next seq. */
+/* pb_sources_fn: whether the fence's src has been seen. */
+static int s_fenced(const pb_sources_entry_t *e, void *arg)
+{
+    (void)arg;
+    return strcmp(e->src, "test-fence") == 0;
+}
+
+/* Publishes until the subscription is live (ZeroMQ's slow joiner); returns next seq. The
+ * frames published after the first one that arrived may still be on their way: a fence, a
+ * frame of another src, comes after all of them (one PUB socket keeps the order) and is
+ * waited for (5 s at most), so the counters no longer move when this returns. */
 static uint64_t s_join(pb_sub_t *sub)
 {
     uint64_t seq = 0;
@@ -83,6 +99,13 @@ static uint64_t s_join(pb_sub_t *sub)
         pb_sub_poll(sub, 20);
     }
     ck_assert_uint_gt(pb_sub_counters(sub).frames, 0);
+    s_publish_from("test-fence", 0);
+    int fenced = 0;
+    for (int i = 0; i < 250 && !fenced; i++) {
+        pb_sub_poll(sub, 20);
+        fenced = pb_sources_each(pb_sub_sources(sub), s_fenced, NULL);
+    }
+    ck_assert_msg(fenced, "the join's fence frame never arrived");
     return seq;
 }
 
