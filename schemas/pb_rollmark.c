@@ -5,6 +5,7 @@
 #include "pb_grow.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -95,11 +96,10 @@ static int s_keep(pb_rollmark_t *self, size_t *slot, uint64_t recv_ns, const voi
 
 static s_src_t *s_src(pb_rollmark_t *self, const char *src, const char *host, uint64_t seq)
 {
-    if (self->last_src < self->nsrcs && strcmp(self->srcs[self->last_src].src, src) == 0)
-        return &self->srcs[self->last_src];
-    for (size_t i = 0; i < self->nsrcs; i++)
-        if (strcmp(self->srcs[i].src, src) == 0)
-            return &self->srcs[self->last_src = i];
+    size_t i = pb_grow_find_name(self->srcs, self->nsrcs, sizeof *self->srcs,
+                                 offsetof(s_src_t, src), src, &self->last_src);
+    if (i < self->nsrcs)
+        return &self->srcs[i];
     if (pb_grow((void **)&self->srcs, &self->capsrcs, self->nsrcs, sizeof *self->srcs, 4) < 0)
         return NULL;
     s_src_t *s = &self->srcs[self->nsrcs];
@@ -128,11 +128,10 @@ static int s_note_seq(pb_rollmark_t *self, const char *src, const char *host, ui
 
 static s_host_t *s_host(pb_rollmark_t *self, const char *name)
 {
-    if (self->last_host < self->nhosts && strcmp(self->hosts[self->last_host].name, name) == 0)
-        return &self->hosts[self->last_host];
-    for (size_t i = 0; i < self->nhosts; i++)
-        if (strcmp(self->hosts[i].name, name) == 0)
-            return &self->hosts[self->last_host = i];
+    size_t i = pb_grow_find_name(self->hosts, self->nhosts, sizeof *self->hosts,
+                                 offsetof(s_host_t, name), name, &self->last_host);
+    if (i < self->nhosts)
+        return &self->hosts[i];
     if (pb_grow((void **)&self->hosts, &self->caphosts, self->nhosts, sizeof *self->hosts, 4) < 0)
         return NULL;
     s_host_t *h = &self->hosts[self->nhosts];

@@ -12,6 +12,7 @@
 #include <zstd.h>
 
 #include <errno.h>
+#include <stddef.h>
 #include <fcntl.h>
 #include <math.h>
 #include <stdio.h>
@@ -220,11 +221,10 @@ static int s_update(s_series_t *s, uint64_t ts, double value)
 
 static s_host_t *s_host(pb_rollup_t *self, const char *name)
 {
-    if (self->last_host < self->nhosts && strcmp(self->hosts[self->last_host].name, name) == 0)
-        return &self->hosts[self->last_host];
-    for (size_t i = 0; i < self->nhosts; i++)
-        if (strcmp(self->hosts[i].name, name) == 0)
-            return &self->hosts[self->last_host = i];
+    size_t i = pb_grow_find_name(self->hosts, self->nhosts, sizeof *self->hosts,
+                                 offsetof(s_host_t, name), name, &self->last_host);
+    if (i < self->nhosts)
+        return &self->hosts[i];
     if (pb_grow((void **)&self->hosts, &self->caphosts, self->nhosts, sizeof *self->hosts, 4) < 0)
         return NULL;
     s_host_t *h = &self->hosts[self->nhosts];

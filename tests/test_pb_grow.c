@@ -4,7 +4,28 @@
 #include <check.h>
 #include <errno.h>
 #include <stdint.h>
+#include <stddef.h>
 #include <stdlib.h>
+
+typedef struct {
+    int other;
+    char *name;
+} s_named_t;
+
+START_TEST(names_are_found_from_the_last_one)
+{
+    s_named_t items[] = {{1, "a"}, {2, "b"}, {3, "c"}};
+    size_t last = 99, n = 3, at = offsetof(s_named_t, name);
+    ck_assert_uint_eq(pb_grow_find_name(items, n, sizeof *items, at, "b", &last), 1);
+    ck_assert_uint_eq(last, 1);
+    ck_assert_uint_eq(pb_grow_find_name(items, n, sizeof *items, at, "b", &last), 1);
+    ck_assert_uint_eq(pb_grow_find_name(items, n, sizeof *items, at, "c", &last), 2);
+    ck_assert_uint_eq(last, 2);
+    ck_assert_uint_eq(pb_grow_find_name(items, n, sizeof *items, at, "z", &last), n);
+    ck_assert_uint_eq(last, 2); /* a miss keeps it */
+    ck_assert_uint_eq(pb_grow_find_name(items, 0, sizeof *items, at, "a", &last), 0);
+}
+END_TEST
 
 START_TEST(doubles_from_the_first_size)
 {
@@ -50,6 +71,7 @@ int main(void)
     TCase *tc = tcase_create("core");
     tcase_add_test(tc, doubles_from_the_first_size);
     tcase_add_test(tc, overflow_and_zero_size_are_refused_unchanged);
+    tcase_add_test(tc, names_are_found_from_the_last_one);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
